@@ -1,0 +1,116 @@
+import { describe, expect, it } from '@jest/globals';
+import type { ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ApiError, ErrorCode } from '#ferry/errors';
+import { BearerAuthGuard, type AuthenticatedRequest } from './bearer-auth.guard.js';
+import { JwtVerifier } from './jwt-verifier.js';
+import { Scopes } from './scopes.js';
+import { signToken } from './sign.js';
+
+@Scopes('admin:read')
+class AdminController {
+  list(): void {}
+  @Scopes('admin:write')
+  update(): void {}
+}
+
+class TriggersController {
+  @Scopes('triggers:write')
+  post(): void {}
+  @Scopes('triggers:write', 'callbacks:write')
+  both(): void {}
+  @Scopes()
+  anyClient(): void {}
+  health(): void {}
+}
+
+const NOW = Date.UTC(2026, 10, 24, 6, 0, 0);
+const verifier = new JwtVerifier({
+  audience: 'ferry-scheduler',
+  now: () => NOW,
+  clients: [{ clientId: 'billing', keys: [{ alg: 'HS256', secret: 'billing-secret' }] }],
+});
+const guard = new BearerAuthGuard(verifier, new Reflector());
+
+const bearer = (...scopes: string[]): string =>
+  `Bearer ${signToken({ issuer: 'billing', audience: 'ferry-scheduler', scopes, ttlSeconds: 60, key: { alg: 'HS256', secret: 'billing-secret' } }, NOW)}`;
+
+function context(cls: object, handler: (...args: never[]) => unknown, authorization?: string) {
+  const request: AuthenticatedRequest = { headers: authorization === undefined ? {} : { authorization } };
+  const ctx = {
+    switchToHttp: () => ({ getRequest: () => request }),
+    getHandler: () => handler,
+    getClass: () => cls,
+  } as unknown as ExecutionContext;
+  return { ctx, request };
+}
+
+function expectError(fn: () => unknown, code: ErrorCode, message?: RegExp): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(ApiError);
+  expect((caught as ApiError).code).toBe(code);
+  if (message) expect((caught as ApiError).message).toMatch(message);
+}
+
+describe('BearerAuthGuard', () => {
+  it('lets routes without @Scopes through without a token', () => {
+    const { ctx, request } = context(TriggersController, TriggersController.prototype.health);
+    expect(guard.canActivate(ctx)).toBe(true);
+    expect(request.principal).toBeUndefined();
+  });
+
+  it('puts the principal on the request when the scopes are present', () => {
+    const { ctx, request } = context(TriggersController, TriggersController.prototype.post, bearer('triggers:write'));
+    expect(guard.canActivate(ctx)).toBe(true);
+    expect(request.principal).toMatchObject({ clientId: 'billing', scopes: ['triggers:write'] });
+  });
+
+  it('refuses a missing or non-Bearer Authorization header with 401', () => {
+    const handler = TriggersController.prototype.post;
+    expectError(() => guard.canActivate(context(TriggersController, handler).ctx), ErrorCode.UNAUTHENTICATED, /Missing/);
+    for (const header of ['Basic dXNlcjpwdw==', 'Bearer', 'Bearer a b', 'token']) {
+      expectError(() => guard.canActivate(context(TriggersController, handler, header).ctx), ErrorCode.UNAUTHENTICATED);
+    }
+  });
+
+  it('refuses an invalid token with 401', () => {
+    const { ctx } = context(TriggersController, TriggersController.prototype.post, 'Bearer not.a.jwt');
+    expectError(() => guard.canActivate(ctx), ErrorCode.UNAUTHENTICATED);
+  });
+
+  it('accepts a case-insensitive scheme', () => {
+    const { ctx } = context(TriggersController, TriggersController.prototype.post, bearer('triggers:write').replace('Bearer', 'bearer'));
+    expect(guard.canActivate(ctx)).toBe(true);
+  });
+
+  it('refuses a valid token without the scope with 403 naming the scope', () => {
+    const { ctx } = context(TriggersController, TriggersController.prototype.post, bearer('admin:read'));
+    expectError(() => guard.canActivate(ctx), ErrorCode.FORBIDDEN, /triggers:write/);
+    const both = context(TriggersController, TriggersController.prototype.both, bearer('triggers:write'));
+    expectError(() => guard.canActivate(both.ctx), ErrorCode.FORBIDDEN, /scope callbacks:write$/);
+  });
+
+  it('applies class-level scopes, with a handler list replacing the class list', () => {
+    const list = context(AdminController, AdminController.prototype.list, bearer('admin:read'));
+    expect(guard.canActivate(list.ctx)).toBe(true);
+    const listNoScope = context(AdminController, AdminController.prototype.list, bearer('triggers:write'));
+    expectError(() => guard.canActivate(listNoScope.ctx), ErrorCode.FORBIDDEN, /admin:read/);
+    const noToken = context(AdminController, AdminController.prototype.list);
+    expectError(() => guard.canActivate(noToken.ctx), ErrorCode.UNAUTHENTICATED);
+    const update = context(AdminController, AdminController.prototype.update, bearer('admin:read'));
+    expectError(() => guard.canActivate(update.ctx), ErrorCode.FORBIDDEN, /admin:write/);
+    const updateOk = context(AdminController, AdminController.prototype.update, bearer('admin:write'));
+    expect(guard.canActivate(updateOk.ctx)).toBe(true);
+  });
+
+  it('treats @Scopes() with no scopes as "any valid token"', () => {
+    const handler = TriggersController.prototype.anyClient;
+    expect(guard.canActivate(context(TriggersController, handler, bearer()).ctx)).toBe(true);
+    expectError(() => guard.canActivate(context(TriggersController, handler).ctx), ErrorCode.UNAUTHENTICATED);
+  });
+});

@@ -1,0 +1,48 @@
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ApiError } from '#ferry/errors';
+import { JwtVerifier } from './jwt-verifier.js';
+import { JWT_VERIFIER, SCOPES_KEY } from './scopes.js';
+import type { Principal } from './types.js';
+
+/** The request as the guard sees it; `principal` is set once the token is verified. */
+export interface AuthenticatedRequest {
+  headers: Record<string, string | string[] | undefined>;
+  principal?: Principal;
+}
+
+const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
+
+/** Routes without @Scopes are public; others need a valid bearer token with all listed scopes. */
+@Injectable()
+export class BearerAuthGuard implements CanActivate {
+  constructor(
+    @Inject(JWT_VERIFIER) private readonly verifier: JwtVerifier,
+    private readonly reflector: Reflector,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const required = this.reflector.getAllAndOverride<string[] | undefined>(SCOPES_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (required === undefined) return true;
+
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const principal = this.verifier.verify(bearerToken(request.headers?.authorization));
+    request.principal = principal;
+    const missing = required.filter((scope) => !principal.scopes.includes(scope));
+    if (missing.length > 0) {
+      const noun = missing.length === 1 ? 'scope' : 'scopes';
+      throw ApiError.forbidden(`The token lacks the required ${noun} ${missing.join(', ')}`);
+    }
+    return true;
+  }
+}
+
+function bearerToken(header: string | string[] | undefined): string {
+  if (header === undefined || header === '') throw ApiError.unauthenticated('Missing Authorization header');
+  const match = typeof header === 'string' ? BEARER.exec(header) : null;
+  if (!match) throw ApiError.unauthenticated('Authorization header is not of the form "Bearer <token>"');
+  return match[1];
+}

@@ -1,0 +1,58 @@
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface FileRef {
+  name: string;
+  dataset?: string;
+  fileId?: string;
+  recordCount?: number;
+  checksum?: string;
+}
+
+export const fileRefSchema = {
+  type: 'object',
+  required: ['name'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 500 },
+    dataset: { type: 'string', minLength: 1, maxLength: 200 },
+    fileId: { type: 'string', minLength: 1, maxLength: 200 },
+    recordCount: { type: 'integer', minimum: 0 },
+    checksum: { type: 'string', maxLength: 200 },
+  },
+} as const;
+
+export interface Reconciliation {
+  expected: number;
+  received: number;
+  inserted: number;
+  updated: number;
+  deleted: number;
+  unchanged: number;
+  rejected: number;
+  checksum?: string;
+}
+
+const count = { type: 'integer', minimum: 0 } as const;
+export const reconciliationSchema = {
+  type: 'object',
+  required: ['expected', 'received', 'inserted', 'updated', 'deleted', 'unchanged', 'rejected'],
+  additionalProperties: false,
+  properties: {
+    expected: count, received: count, inserted: count, updated: count,
+    deleted: count, unchanged: count, rejected: count,
+    checksum: { type: 'string', maxLength: 200 },
+  },
+} as const;
+
+export interface Progress {
+  processed: number;
+  total?: number;
+}
+
+export interface ReportedError {
+  code: string;
+  message: string;
+}

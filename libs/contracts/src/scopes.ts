@@ -1,0 +1,17 @@
+/** The contract's scopes (CONTRACT.md, "Service-to-service auth"). */
+export const Scope = {
+  triggersWrite: 'triggers:write',
+  callbacksWrite: 'callbacks:write',
+  syncWrite: 'sync:write',
+  syncRead: 'sync:read',
+  dataRead: 'data:read',
+  dataWrite: 'data:write',
+  adminRead: 'admin:read',
+  adminWrite: 'admin:write',
+} as const;
+
+export const Audience = {
+  scheduler: 'ferry-scheduler',
+  consumer: 'ferry-consumer',
+  provider: 'ferry-provider',
+} as const;

@@ -1,0 +1,22 @@
+import type { ValueTransformer } from 'typeorm';
+import type { DatabaseType } from './database-config.js';
+
+/**
+ * Instants are stored as epoch milliseconds in NUMERIC(19,0): the one type that means the same on
+ * SQLite, PostgreSQL and Oracle (which has no BIGINT), and compares cheaply in indexes.
+ */
+export const epochMs: ValueTransformer = {
+  to: (v: number | null | undefined) => v,
+  from: (v: string | number | null) => (v === null || v === undefined ? v : Number(v)),
+};
+
+/** JSON kept as text; the same column reads back as an object on every database. */
+export const jsonText: ValueTransformer = {
+  to: (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v)),
+  from: (v: string | null) => (v === null || v === undefined ? null : typeof v === 'string' ? JSON.parse(v) : v),
+};
+
+/** Column types used by migrations, per database (Oracle has no TEXT). */
+export function columnTypes(db: DatabaseType): { text: string; ms: string } {
+  return { text: db === 'oracle' ? 'clob' : 'text', ms: 'numeric' };
+}

@@ -1,0 +1,62 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DataSource, type DataSourceOptions, type MixedList } from 'typeorm';
+import type { DatabaseConfig } from './database-config.js';
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+type Classes = MixedList<Function | string>;
+
+export interface DataSourceParts {
+  entities: Classes;
+  migrations: Classes;
+  /** Keeps each app's migration bookkeeping apart when apps share one database. */
+  migrationsTableName: string;
+}
+
+/** Builds the TypeORM options for one app; schema comes from migrations, never `synchronize`. */
+export function dataSourceOptions(config: DatabaseConfig, parts: DataSourceParts): DataSourceOptions {
+  const common = {
+    entities: parts.entities,
+    migrations: parts.migrations,
+    migrationsTableName: parts.migrationsTableName,
+    synchronize: false,
+    logging: config.logging,
+  };
+  switch (config.type) {
+    case 'sqlite':
+      if (config.url !== ':memory:') mkdirSync(dirname(config.url), { recursive: true });
+      return {
+        ...common,
+        type: 'better-sqlite3',
+        database: config.url,
+        enableWAL: true,
+        // Another process (a CLI, a second app) may hold the write lock for a moment.
+        prepareDatabase: (db: { pragma(s: string): unknown }) => {
+          db.pragma('busy_timeout = 10000');
+          db.pragma('synchronous = NORMAL');
+        },
+      } as DataSourceOptions;
+    case 'postgres':
+      return { ...common, type: 'postgres', url: config.url, extra: { max: config.poolSize } };
+    case 'oracle':
+      // oracledb Thin mode: no Instant Client needed.
+      return { ...common, type: 'oracle', connectString: oracleConnectString(config.url), ...oracleCredentials(config.url), extra: { poolMax: config.poolSize } } as DataSourceOptions;
+  }
+}
+
+function oracleConnectString(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || 1521}${u.pathname}`;
+}
+
+function oracleCredentials(url: string): { username: string; password: string } {
+  const u = new URL(url);
+  return { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) };
+}
+
+export async function openDataSource(config: DatabaseConfig, parts: DataSourceParts): Promise<DataSource> {
+  const ds = new DataSource(dataSourceOptions(config, parts));
+  await ds.initialize();
+  await ds.runMigrations({ transaction: 'each' });
+  return ds;
+}

@@ -1,0 +1,5 @@
+export * from './database-config.js';
+export * from './data-source.js';
+export * from './db.js';
+export * from './columns.js';
+export * from './errors.js';
