@@ -1,4 +1,4 @@
-import { type INestApplication, Logger, RequestMethod, type Type } from '@nestjs/common';
+import { type DynamicModule, type INestApplication, Logger, RequestMethod, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -14,7 +14,7 @@ export interface HttpAppOptions {
 }
 
 /** The HTTP surface every Ferry app shares: /api/v1, JSON only, contract errors, OpenAPI at /docs. */
-export async function createHttpApp(module: Type<unknown>, opts: HttpAppOptions): Promise<NestExpressApplication> {
+export async function createHttpApp(module: Type<unknown> | DynamicModule, opts: HttpAppOptions): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(module, {
     bodyParser: false,
     logger: opts.logger ?? ['log', 'error', 'warn', 'fatal'],

@@ -1,2 +1,5 @@
 export * from './databases.js';
 export * from './tokens.js';
+export * from './fake-scheduler.js';
+export * from './http-client.js';
+export * from './fake-downstream.js';

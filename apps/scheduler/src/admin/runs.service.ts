@@ -1,0 +1,120 @@
+import type { Page } from '#ferry/contracts';
+import { ApiError } from '#ferry/errors';
+import type { Db } from '#ferry/persistence';
+import type { DefinitionsService } from '../definitions/definitions.service.js';
+import type { GroupRunFactory } from '../groups/group-run.factory.js';
+import { GroupRunEntity, TaskEventEntity, TaskRunEntity, TriggerEntity } from '../persistence/index.js';
+import type { TaskQueue } from '../queue/task-queue.js';
+import type { TaskEngine } from '../tasks/task-engine.js';
+import { LIVE_STATUSES, type TaskRow } from '../tasks/task-status.js';
+import { decodeCursor, encodeCursor, iso, parseInstant, parseLimit } from './paging.js';
+import { groupView, taskView, triggerView } from './views.js';
+
+export interface GroupRunQuery { status?: string; definition?: string; from?: string; to?: string; cursor?: string; limit?: string }
+
+/** Operators' view of runs, and the operator moves (cancel, retry, manual run). */
+export class RunsService {
+  constructor(
+    private readonly db: Db,
+    private readonly engine: TaskEngine,
+    private readonly definitions: DefinitionsService,
+    private readonly factory: GroupRunFactory,
+    private readonly queue: TaskQueue,
+    private readonly clock = Date.now,
+  ) {}
+
+  async listGroups(q: GroupRunQuery): Promise<Page<ReturnType<typeof groupView>>> {
+    const limit = parseLimit(q.limit);
+    const after = decodeCursor(q.cursor);
+    const from = parseInstant(q.from, 'from');
+    const to = parseInstant(q.to, 'to');
+    const rows = await this.db.run(async (em) => {
+      const qb = em.getRepository(GroupRunEntity).createQueryBuilder('g').orderBy('g.createdAt', 'DESC').addOrderBy('g.id', 'DESC').take(limit + 1);
+      if (q.status) qb.andWhere('g.status = :status', { status: q.status });
+      if (q.definition) qb.andWhere('(g.definitionId = :d OR g.definitionName = :d)', { d: q.definition });
+      if (from !== undefined) qb.andWhere('g.createdAt >= :from', { from });
+      if (to !== undefined) qb.andWhere('g.createdAt < :to', { to });
+      if (after) qb.andWhere('(g.createdAt < :at OR (g.createdAt = :at AND g.id < :id))', after);
+      return qb.getMany();
+    });
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return { items: items.map(groupView), nextCursor: rows.length > limit ? encodeCursor({ at: last.createdAt, id: last.id }) : null };
+  }
+
+  async getGroup(id: string) {
+    return this.db.run(async (em) => {
+      const g = await em.getRepository(GroupRunEntity).findOneBy({ id });
+      if (!g) throw ApiError.notFound('Group run', id);
+      const tasks = await em.getRepository(TaskRunEntity).find({ where: { groupRunId: id }, order: { seq: 'ASC' }, take: 1000 });
+      return { ...groupView(g), tasks: (tasks as unknown as TaskRow[]).map(taskView) };
+    });
+  }
+
+  async cancelGroup(id: string) {
+    const live = await this.db.run(async (em) => {
+      const g = await em.getRepository(GroupRunEntity).findOneBy({ id });
+      if (!g) throw ApiError.notFound('Group run', id);
+      if (g.status !== 'RUNNING') throw ApiError.conflict(`Group run ${id} is ${g.status} and cannot be cancelled`);
+      return em.getRepository(TaskRunEntity).createQueryBuilder('t').select('t.id').where('t.groupRunId = :id AND t.status IN (:...live)', { id, live: LIVE_STATUSES }).getMany();
+    });
+    await this.engine.applyBatch(live.map((t) => ({ taskId: t.id, cmd: { kind: 'cancel', actor: 'operator' } })));
+    return this.getGroup(id);
+  }
+
+  async getTask(id: string) {
+    return this.db.run(async (em) => {
+      const t = await em.getRepository(TaskRunEntity).findOneBy({ id });
+      if (!t) throw ApiError.notFound('Task run', id);
+      const events = await em.getRepository(TaskEventEntity).find({ where: { taskRunId: id }, order: { at: 'ASC' } });
+      return {
+        ...taskView(t as unknown as TaskRow),
+        events: events.map((e) => ({ from: e.fromStatus, to: e.toStatus, actor: e.actor, reason: e.reason, dispatchId: e.dispatchId, detail: e.detail, at: iso(e.at) })),
+      };
+    });
+  }
+
+  async retryTask(id: string) {
+    const out = await this.engine.submit(id, { kind: 'retry', actor: 'operator' });
+    if (out.answer.type === 'notFound') throw ApiError.notFound('Task run', id);
+    if (out.answer.type === 'conflict') throw ApiError.conflict(out.answer.message);
+    return this.getTask(id);
+  }
+
+  async manualRun(definitionId: string, body: unknown) {
+    const input = (body ?? {}) as { files?: []; businessDate?: string; attributes?: Record<string, unknown> };
+    const { plan, ready } = await this.db.tx(async (em) => {
+      const def = await this.definitions.find(em, definitionId);
+      const plan = this.factory.plan(def, input, null, this.clock());
+      return { plan, ready: await this.factory.persist(em, plan) };
+    });
+    this.queue.enqueueLater(ready);
+    return { ...groupView(plan.group), tasks: plan.tasks.length };
+  }
+
+  async listTriggers(q: { status?: string; cursor?: string; limit?: string }) {
+    const limit = parseLimit(q.limit);
+    const after = decodeCursor(q.cursor);
+    const rows = await this.db.run((em) => {
+      const qb = em.getRepository(TriggerEntity).createQueryBuilder('t').orderBy('t.receivedAt', 'DESC').addOrderBy('t.id', 'DESC').take(limit + 1);
+      if (q.status) qb.andWhere('t.status = :status', { status: q.status });
+      if (after) qb.andWhere('(t.receivedAt < :at OR (t.receivedAt = :at AND t.id < :id))', after);
+      return qb.getMany();
+    });
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return { items: items.map(triggerView), nextCursor: rows.length > limit ? encodeCursor({ at: last.receivedAt, id: last.id }) : null };
+  }
+
+  async stats() {
+    return this.db.run(async (em) => {
+      const count = async (entity: typeof GroupRunEntity | typeof TaskRunEntity | typeof TriggerEntity) => {
+        const rows: Array<{ status: string; n: string | number }> = await em.getRepository(entity).createQueryBuilder('x').select('x.status', 'status').addSelect('COUNT(*)', 'n').groupBy('x.status').getRawMany();
+        return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+      };
+      const mismatches = await em.getRepository(TaskRunEntity).countBy({ reconStatus: 'MISMATCH' });
+      const overdue = await em.getRepository(GroupRunEntity).countBy({ overdue: 1, status: 'RUNNING' });
+      return { groupRuns: await count(GroupRunEntity), taskRuns: await count(TaskRunEntity), triggers: await count(TriggerEntity), reconciliationMismatches: mismatches, overdueGroupRuns: overdue };
+    });
+  }
+}

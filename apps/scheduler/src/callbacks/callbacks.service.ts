@@ -1,0 +1,24 @@
+import { type CallbackAnswer, type TaskCallback, taskCallbackSchema } from '#ferry/contracts';
+import { ApiError } from '#ferry/errors';
+import { compileSchema } from '#ferry/http';
+import type { TaskEngine } from '../tasks/task-engine.js';
+
+const validate = compileSchema<TaskCallback>(taskCallbackSchema);
+
+/** A downstream's report on a task: one state-machine command, coalesced with its neighbours in time. */
+export class CallbacksService {
+  constructor(private readonly engine: TaskEngine) {}
+
+  async report(taskRunId: string, body: unknown): Promise<CallbackAnswer> {
+    const report = validate(body);
+    if (taskRunId.length > 36) throw ApiError.notFound('Task run', taskRunId);
+    const out = await this.engine.submit(taskRunId, { kind: 'report', actor: 'callback', body: report });
+    const status = out.task?.status ?? 'UNKNOWN';
+    switch (out.answer.type) {
+      case 'notFound': throw ApiError.notFound('Task run', taskRunId);
+      case 'conflict': throw ApiError.conflict(out.answer.message);
+      case 'ignored': return { applied: false, reason: out.answer.reason, status };
+      default: return { applied: true, status };
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import type { Deadline } from '#ferry/contracts';
+
+/** When a run is due: minutes after the trigger, or a time of day in a time zone on the business date. */
+export function deadlineAt(deadline: Deadline | undefined, receivedAt: number, businessDate: string | undefined): number | null {
+  if (!deadline) return null;
+  if ('afterTriggerMinutes' in deadline) return receivedAt + Math.round(deadline.afterTriggerMinutes * 60_000);
+  const date = businessDate ?? localDate(receivedAt, deadline.timeZone);
+  const [y, m, d] = date.split('-').map(Number);
+  const [hh, mm] = deadline.cutoff.split(':').map(Number);
+  return zonedToUtc(y, m, d, hh, mm, deadline.timeZone);
+}
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function zonedToUtc(y: number, m: number, d: number, hh: number, mm: number, tz: string): number {
+  const wall = Date.UTC(y, m - 1, d, hh, mm);
+  // Two passes settle the offset across a DST change.
+  let utc = wall - offsetMs(wall, tz);
+  utc = wall - offsetMs(utc, tz);
+  return utc;
+}
+
+function offsetMs(instant: number, tz: string): number {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+      .formatToParts(new Date(instant))
+      .map((p) => [p.type, p.value]),
+  );
+  const asUtc = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second);
+  return asUtc - Math.floor(instant / 1000) * 1000;
+}
+
+function localDate(instant: number, tz: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(instant));
+}

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { type Definition, type DefinitionSpec, definitionSpecSchema, type Page } from '#ferry/contracts';
+import { ApiError } from '#ferry/errors';
+import { compileSchema } from '#ferry/http';
+import { type Db, isUniqueViolation } from '#ferry/persistence';
+import { decodeCursor, encodeCursor, iso, parseLimit } from '../admin/paging.js';
+import { withDefaults } from '../groups/group-run.factory.js';
+import { AuthProfileEntity, BindingEntity, DefinitionEntity } from '../persistence/index.js';
+import { isValidTimeZone } from './deadline.js';
+
+type SpecWithVersion = DefinitionSpec & { version?: number };
+const validate = compileSchema<SpecWithVersion>(definitionSpecSchema);
+
+/** Trigger definitions: stored in the database, edited through the admin API with optimistic versions. */
+export class DefinitionsService {
+  constructor(private readonly db: Db, private readonly clock = Date.now) {}
+
+  async create(body: unknown): Promise<Definition> {
+    const { version: _ignored, ...spec } = validate(body);
+    const now = this.clock();
+    const row = Object.assign(new DefinitionEntity(), { id: randomUUID(), name: spec.name, enabled: spec.enabled === false ? 0 : 1, version: 1, spec: withDefaults(spec), createdAt: now, updatedAt: now });
+    await this.write(async (em) => {
+      await this.checkRefs(em, spec);
+      await em.insert(DefinitionEntity, row as object);
+      await this.replaceBindings(em, row.id, spec);
+    });
+    return toView(row);
+  }
+
+  async update(id: string, body: unknown): Promise<Definition> {
+    const { version, ...spec } = validate(body);
+    if (version === undefined) throw ApiError.validation([{ path: 'version', problem: 'is required to update a definition' }]);
+    return this.write(async (em) => {
+      const row = await this.find(em, id);
+      if (row.version !== version) throw ApiError.conflict(`Definition ${id} is at version ${row.version}, not ${version}`);
+      await this.checkRefs(em, spec);
+      const changes = { name: spec.name, enabled: spec.enabled === false ? 0 : 1, spec: withDefaults(spec), version: version + 1, updatedAt: this.clock() };
+      const res = await em.createQueryBuilder().update(DefinitionEntity).set(changes as object).where('id = :id AND version = :version', { id, version }).execute();
+      if (!res.affected) throw ApiError.conflict(`Definition ${id} changed meanwhile; read it again`);
+      await this.replaceBindings(em, id, spec);
+      return toView({ ...row, ...changes });
+    });
+  }
+
+  async setEnabled(id: string, enabled: boolean): Promise<Definition> {
+    return this.write(async (em) => {
+      const row = await this.find(em, id);
+      const spec = { ...(row.spec as DefinitionSpec), enabled };
+      const changes = { enabled: enabled ? 1 : 0, spec, version: row.version + 1, updatedAt: this.clock() };
+      await em.update(DefinitionEntity, { id }, changes as object);
+      return toView({ ...row, ...changes });
+    });
+  }
+
+  get(id: string): Promise<Definition> {
+    return this.db.run(async (em) => toView(await this.find(em, id)));
+  }
+
+  /** By id or by name (the contract's `definition=` takes either). */
+  async find(em: EntityManager, idOrName: string): Promise<DefinitionEntity> {
+    const repo = em.getRepository(DefinitionEntity);
+    const row = (await repo.findOneBy({ id: idOrName })) ?? (await repo.findOneBy({ name: idOrName }));
+    if (!row) throw ApiError.notFound('Definition', idOrName);
+    return row;
+  }
+
+  async list(q: { cursor?: string; limit?: string }): Promise<Page<Definition>> {
+    const limit = parseLimit(q.limit);
+    const after = decodeCursor(q.cursor);
+    const rows = await this.db.run((em) => {
+      const qb = em.getRepository(DefinitionEntity).createQueryBuilder('d').orderBy('d.createdAt', 'DESC').addOrderBy('d.id', 'DESC').take(limit + 1);
+      if (after) qb.where('(d.createdAt < :at OR (d.createdAt = :at AND d.id < :id))', after);
+      return qb.getMany();
+    });
+    const items = rows.slice(0, limit);
+    return { items: items.map(toView), nextCursor: rows.length > limit ? encodeCursor({ at: items[limit - 1].createdAt, id: items[limit - 1].id }) : null };
+  }
+
+  private async write<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.tx(fn);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw ApiError.conflict('A definition with this name already exists');
+      throw err;
+    }
+  }
+
+  private async checkRefs(em: EntityManager, spec: DefinitionSpec): Promise<void> {
+    const problems = [];
+    if (spec.deadline && 'timeZone' in spec.deadline && !isValidTimeZone(spec.deadline.timeZone)) problems.push({ path: 'deadline.timeZone', problem: 'is not a known IANA time zone' });
+    if (spec.target.authProfile && !(await em.getRepository(AuthProfileEntity).findOneBy({ name: spec.target.authProfile }))) {
+      problems.push({ path: 'target.authProfile', problem: `names no stored auth profile` });
+    }
+    if (problems.length) throw ApiError.validation(problems);
+  }
+
+  private async replaceBindings(em: EntityManager, definitionId: string, spec: DefinitionSpec): Promise<void> {
+    await em.delete(BindingEntity, { definitionId });
+    const unique = [...new Map(spec.bindings.map((b) => [`${b.source}\u0000${b.event}`, b])).values()];
+    await em.insert(BindingEntity, unique.map((b) => ({ id: randomUUID(), definitionId, source: b.source, event: b.event })));
+  }
+}
+
+export function toView(row: DefinitionEntity): Definition {
+  return { ...(row.spec as DefinitionSpec), enabled: row.enabled === 1, id: row.id, version: row.version, createdAt: iso(row.createdAt)!, updatedAt: iso(row.updatedAt)! };
+}

@@ -1,0 +1,34 @@
+import { type SigningKey, type SigningProfile, TokenCache } from '#ferry/auth';
+import type { AuthProfileSpec } from '#ferry/contracts';
+import type { Db } from '#ferry/persistence';
+import { AuthProfileEntity } from '../persistence/index.js';
+
+/**
+ * Tokens for calls to downstreams, signed per target's auth profile and reused until near expiry,
+ * so a burst of dispatches signs once rather than per request.
+ */
+export class OutboundTokens {
+  private readonly cache = new TokenCache(60);
+  private readonly profiles = new Map<string, { profile: SigningProfile; at: number }>();
+
+  constructor(private readonly db: Db, private readonly fallback: SigningProfile) {}
+
+  async tokenFor(profileName: string | undefined): Promise<string> {
+    const profile = profileName ? await this.profile(profileName) : this.fallback;
+    return this.cache.get(profileName ?? '(default)', profile);
+  }
+
+  private async profile(name: string): Promise<SigningProfile> {
+    const hit = this.profiles.get(name);
+    if (hit && Date.now() - hit.at < 10_000) return hit.profile;
+    const row = await this.db.run((em) => em.getRepository(AuthProfileEntity).findOneBy({ name }));
+    if (!row) throw new Error(`auth profile "${name}" does not exist`);
+    const spec = row.spec as AuthProfileSpec;
+    const key: SigningKey = spec.alg === 'HS256'
+      ? { alg: 'HS256', secret: row.secret, kid: spec.kid }
+      : { alg: spec.alg, privateKey: row.secret, kid: spec.kid ?? name };
+    const profile: SigningProfile = { issuer: spec.issuer, audience: spec.audience, scopes: spec.scopes, ttlSeconds: spec.ttlSeconds ?? 300, key };
+    this.profiles.set(name, { profile, at: Date.now() });
+    return profile;
+  }
+}

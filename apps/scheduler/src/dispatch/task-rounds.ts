@@ -1,0 +1,111 @@
+import type { SyncJobRequest, SyncJobView } from '#ferry/contracts';
+import type { GroupSpec } from '../groups/group-status.js';
+import type { TaskEngine } from '../tasks/task-engine.js';
+import { isTerminal, type TaskRow } from '../tasks/task-status.js';
+import type { Answer } from '../tasks/task-state.js';
+import type { DownstreamPort } from './downstream.client.js';
+import type { OutboundTokens } from './outbound-tokens.js';
+
+/** What the queue should do with a task's job after a round. */
+export type RoundResult = { done: true } | { done: false; delayMs: number };
+
+/**
+ * One round of a task's life: the first sends the sync request, later ones poll the downstream
+ * as the fallback for lost callbacks, time out a silent attempt, or wait out a retry backoff.
+ */
+export class TaskRounds {
+  constructor(
+    private readonly engine: TaskEngine,
+    private readonly downstream: DownstreamPort,
+    private readonly tokens: OutboundTokens,
+    private readonly callbackBase: () => string,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async run(taskId: string): Promise<RoundResult> {
+    const claimed = await this.engine.submit(taskId, { kind: 'claim' });
+    if (!claimed.task) return { done: true };
+    const spec = await this.spec(claimed.task);
+    let task = claimed.task;
+    if (claimed.answer.type === 'send') task = await this.send(task, claimed.answer, spec);
+    else if (isInFlight(task)) task = await this.poll(task, spec);
+    if (task.deadlineAt !== null && this.clock() > task.deadlineAt && !task.overdue && !isTerminal(task.status)) {
+      task = (await this.engine.submit(task.id, { kind: 'overdue' })).task ?? task;
+    }
+    return this.next(task, spec);
+  }
+
+  private async send(task: TaskRow, order: Extract<Answer, { type: 'send' }>, spec: GroupSpec): Promise<TaskRow> {
+    const body: SyncJobRequest = {
+      taskRunId: task.id,
+      dispatchId: order.dispatchId,
+      callbackUrl: `${this.callbackBase()}/api/v1/callbacks/tasks/${task.id}`,
+      dataset: task.file.dataset,
+      files: [task.file],
+      businessDate: spec.businessDate,
+      attributes: spec.attributes ?? {},
+    };
+    const token = await this.tokens.tokenFor(spec.target.authProfile);
+    const res = await this.downstream.start(order.targetUrl, body, order.dispatchId, token);
+    const out = res.ok
+      ? await this.engine.submit(task.id, { kind: 'accepted', dispatchId: order.dispatchId, jobId: res.jobId })
+      : await this.engine.submit(task.id, {
+          kind: 'attemptFailed', dispatchId: order.dispatchId, error: res.error, retryable: res.retryable, retryAfterMs: res.retryAfterMs, actor: 'dispatcher',
+        });
+    return out.task ?? task;
+  }
+
+  private async poll(task: TaskRow, spec: GroupSpec): Promise<TaskRow> {
+    const dispatchId = task.dispatchId!;
+    if (this.clock() - (task.dispatchedAt ?? 0) > spec.attemptTimeoutSeconds * 1000) {
+      const token = await this.tokens.tokenFor(spec.target.authProfile);
+      if (task.downstreamJobId) await this.downstream.cancel(task.targetUrl!, task.downstreamJobId, token);
+      const error = { code: 'ATTEMPT_TIMEOUT', message: `No result within ${spec.attemptTimeoutSeconds}s` };
+      return (await this.engine.submit(task.id, { kind: 'attemptFailed', dispatchId, error, retryable: true, actor: 'poller' })).task ?? task;
+    }
+    if (!task.downstreamJobId) {
+      // The callback overtook a lost HTTP answer: ask again under the same key to learn the job id.
+      return this.send(task, { type: 'send', dispatchId, attempt: task.attempt, targetUrl: task.targetUrl! }, spec);
+    }
+    const token = await this.tokens.tokenFor(spec.target.authProfile);
+    const res = await this.downstream.status(task.targetUrl!, task.downstreamJobId, token);
+    if (!res.ok) {
+      if (!res.notFound) return task; // unreachable for now: the attempt timeout bounds the wait
+      const error = { code: 'DOWNSTREAM_JOB_LOST', message: `The downstream no longer knows job ${task.downstreamJobId}` };
+      return (await this.engine.submit(task.id, { kind: 'attemptFailed', dispatchId, error, retryable: true, actor: 'poller' })).task ?? task;
+    }
+    const body = toReport(res.view, dispatchId);
+    if (!body) return task;
+    return (await this.engine.submit(task.id, { kind: 'report', actor: 'poller', body })).task ?? task;
+  }
+
+  private next(task: TaskRow, spec: GroupSpec): RoundResult {
+    if (isTerminal(task.status)) return { done: true };
+    const now = this.clock();
+    if (task.status === 'PENDING') return task.readyAt === null ? { done: true } : { done: false, delayMs: spec.pollIntervalSeconds * 1000 };
+    if (task.status === 'RETRY_WAIT') return { done: false, delayMs: Math.max(0, (task.nextAt ?? now) - now) };
+    const timeoutAt = (task.dispatchedAt ?? now) + spec.attemptTimeoutSeconds * 1000;
+    return { done: false, delayMs: Math.max(0, Math.min(spec.pollIntervalSeconds * 1000, timeoutAt - now + 1)) };
+  }
+
+  private async spec(task: TaskRow): Promise<GroupSpec> {
+    const info = await this.engine.groups.info(undefined, [task.groupRunId]);
+    return info.get(task.groupRunId)!.spec;
+  }
+}
+
+function isInFlight(t: TaskRow): boolean {
+  return t.status === 'DISPATCHED' || t.status === 'ACCEPTED' || t.status === 'RUNNING';
+}
+
+function toReport(view: SyncJobView, dispatchId: string) {
+  const status = view.status === 'CANCELLED' ? 'FAILED' : view.status;
+  if (!['ACCEPTED', 'RUNNING', 'SUCCEEDED', 'FAILED'].includes(status)) return undefined;
+  return {
+    dispatchId,
+    status: status as 'ACCEPTED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED',
+    progress: view.progress,
+    reconciliation: view.reconciliation,
+    error: view.error ?? (view.status === 'CANCELLED' ? { code: 'DOWNSTREAM_CANCELLED', message: 'The downstream cancelled the job' } : undefined),
+  };
+}

@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { DEFINITION_DEFAULTS, type DefinitionSpec, type FileRef, type TriggerMessage } from '#ferry/contracts';
+import { deadlineAt } from '../definitions/deadline.js';
+import { type DefinitionEntity, GroupRunEntity } from '../persistence/index.js';
+import type { TaskRow } from '../tasks/task-status.js';
+import type { TaskStore } from '../tasks/task-store.js';
+import type { GroupSpec } from './group-status.js';
+
+export interface GroupRunPlan {
+  group: GroupRunEntity;
+  tasks: TaskRow[];
+}
+
+/** Builds a group run and its task runs (one per file, or one for a trigger without files). */
+export class GroupRunFactory {
+  constructor(private readonly tasks: TaskStore) {}
+
+  plan(definition: DefinitionEntity, msg: Pick<TriggerMessage, 'files' | 'businessDate' | 'attributes'>, triggerId: string | null, now: number): GroupRunPlan {
+    const spec: GroupSpec = { ...withDefaults(definition.spec as DefinitionSpec), definitionId: definition.id, businessDate: msg.businessDate, attributes: msg.attributes };
+    const files: FileRef[] = msg.files?.length ? msg.files : [{ name: definition.name }];
+    const deadline = deadlineAt(spec.deadline, now, msg.businessDate);
+    const group = Object.assign(new GroupRunEntity(), {
+      id: randomUUID(), triggerId, definitionId: definition.id, definitionName: definition.name, runMode: spec.mode, status: 'RUNNING',
+      businessDate: msg.businessDate ?? null, spec, tasksTotal: files.length, tasksSucceeded: 0, tasksFailed: 0, tasksCancelled: 0,
+      tasksSkipped: 0, deadlineAt: deadline, overdue: 0, version: 1, createdAt: now, updatedAt: now, finishedAt: null,
+    });
+    const tasks = files.map((file, seq): TaskRow => ({
+      id: randomUUID(), groupRunId: group.id, seq, file, status: 'PENDING', attempt: 0, maxAttempts: spec.retry.maxAttempts,
+      dispatchId: null, targetUrl: null, downstreamJobId: null,
+      // ASYNC: every task is ready at once; SYNC: only the first, the next when its predecessor succeeds.
+      readyAt: spec.mode === 'ASYNC' || seq === 0 ? now : null,
+      dispatchedAt: null, nextAt: null, reportedAt: null, progress: null, reconciliation: null, reconStatus: null, reconProblems: null,
+      lastError: null, overdue: 0, deadlineAt: deadline, version: 1, createdAt: now, updatedAt: now, finishedAt: null,
+    }));
+    return { group, tasks };
+  }
+
+  /** Writes the plan; answers the ids of the tasks to queue now. */
+  async persist(em: EntityManager, plan: GroupRunPlan): Promise<string[]> {
+    await em.insert(GroupRunEntity, plan.group as object);
+    await this.tasks.insertTasks(em, plan.tasks);
+    return plan.tasks.filter((t) => t.readyAt !== null).map((t) => t.id);
+  }
+}
+
+export function withDefaults(spec: DefinitionSpec): DefinitionSpec {
+  return {
+    ...spec,
+    pollIntervalSeconds: spec.pollIntervalSeconds ?? DEFINITION_DEFAULTS.pollIntervalSeconds,
+    retry: { ...DEFINITION_DEFAULTS.retry, ...spec.retry },
+    attemptTimeoutSeconds: spec.attemptTimeoutSeconds ?? DEFINITION_DEFAULTS.attemptTimeoutSeconds,
+    enabled: spec.enabled ?? true,
+  };
+}

@@ -1,0 +1,60 @@
+import { Logger } from '@nestjs/common';
+import type { Db } from '#ferry/persistence';
+import { taskJobId } from '#ferry/queue';
+import { TaskRunEntity } from '../persistence/index.js';
+import type { TaskQueue } from '../queue/task-queue.js';
+import type { TaskEngine } from '../tasks/task-engine.js';
+import { LIVE_STATUSES } from '../tasks/task-status.js';
+
+/**
+ * The database is the system of record, Redis the transport: on start and periodically, every live
+ * task whose job is missing (a crash, a Redis restart, FLUSHALL) gets it back. Re-adding an existing
+ * job id is a no-op, so instances can run this at the same time without creating duplicates.
+ * The same pass flags overdue tasks, including SYNC tasks still waiting for their turn.
+ */
+export class Reconciler {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+  private readonly logger = new Logger('Reconciler');
+
+  constructor(private readonly db: Db, private readonly queue: TaskQueue, private readonly engine: TaskEngine, private readonly intervalMs: number, private readonly clock = Date.now) {}
+
+  start(): void {
+    const tick = () => {
+      this.running = this.runOnce().catch((err) => this.logger.warn(`reconcile pass failed: ${(err as Error).message}`));
+    };
+    tick();
+    this.timer = setInterval(() => void (this.running ?? Promise.resolve()).then(tick), this.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Answers how many jobs were put back. */
+  async runOnce(): Promise<{ requeued: number; overdue: number }> {
+    const now = this.clock();
+    const live = await this.db.run((em) =>
+      em.getRepository(TaskRunEntity).createQueryBuilder('t').select(['t.id', 't.readyAt', 't.deadlineAt', 't.overdue']).where('t.status IN (:...live)', { live: LIVE_STATUSES }).getMany(),
+    );
+    const missing: string[] = [];
+    const ready = live.filter((t) => t.readyAt !== null);
+    for (let i = 0; i < ready.length; i += 500) {
+      const chunk = ready.slice(i, i + 500);
+      const states = await Promise.all(chunk.map((t) => this.queue.queue.getJobState(taskJobId(t.id))));
+      for (const [j, state] of states.entries()) {
+        if (state === 'unknown') missing.push(chunk[j].id);
+        else if (state === 'failed') await (await this.queue.queue.getJob(taskJobId(chunk[j].id)))?.retry();
+      }
+    }
+    if (missing.length) {
+      await this.queue.enqueue(missing);
+      this.logger.log(`put back ${missing.length} task round(s) missing from the queue`);
+    }
+    const overdue = live.filter((t) => !t.overdue && t.deadlineAt !== null && t.deadlineAt < now).map((t) => t.id);
+    if (overdue.length) await this.engine.applyBatch(overdue.map((taskId) => ({ taskId, cmd: { kind: 'overdue' } })));
+    return { requeued: missing.length, overdue: overdue.length };
+  }
+}

@@ -1,0 +1,122 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { epochMs } from '#ferry/persistence';
+
+// Portable column types only: varchar, integer, numeric(19,0) and simple-json (TEXT, or CLOB on Oracle).
+const ms = { type: 'numeric', precision: 19, scale: 0, transformer: epochMs } as const;
+// simple-json is TEXT on SQLite/PostgreSQL and CLOB on Oracle.
+const json = { type: 'simple-json' } as const;
+
+@Entity('definition')
+export class DefinitionEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id: string;
+  @Index({ unique: true }) @Column({ type: 'varchar', length: 100 }) name: string;
+  @Column({ type: 'integer' }) enabled: number;
+  @Column({ type: 'integer' }) version: number;
+  @Column(json) spec: unknown;
+  @Column({ name: 'created_at', ...ms }) createdAt: number;
+  @Column({ name: 'updated_at', ...ms }) updatedAt: number;
+}
+
+@Entity('definition_binding')
+export class BindingEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id: string;
+  @Column({ name: 'definition_id', type: 'varchar', length: 36 }) definitionId: string;
+  @Column({ type: 'varchar', length: 200 }) source: string;
+  @Column({ name: 'event_name', type: 'varchar', length: 200 }) event: string;
+}
+
+@Entity('auth_profile')
+export class AuthProfileEntity {
+  @PrimaryColumn({ type: 'varchar', length: 100 }) name: string;
+  @Column(json) spec: unknown;
+  /** Write-only signing material; never leaves the scheduler. */
+  @Column({ name: 'secret_material', ...json }) secret: string;
+  @Column({ type: 'integer' }) version: number;
+  @Column({ name: 'created_at', ...ms }) createdAt: number;
+  @Column({ name: 'updated_at', ...ms }) updatedAt: number;
+}
+
+@Entity('trigger_message')
+export class TriggerEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id: string;
+  @Column({ type: 'varchar', length: 200, nullable: true }) source: string | null;
+  @Column({ name: 'message_id', type: 'varchar', length: 200, nullable: true }) messageId: string | null;
+  @Column({ name: 'event_name', type: 'varchar', length: 200, nullable: true }) event: string | null;
+  @Column({ name: 'business_date', type: 'varchar', length: 10, nullable: true }) businessDate: string | null;
+  @Column({ type: 'varchar', length: 12 }) status: string;
+  @Column({ type: 'varchar', length: 2000, nullable: true }) reason: string | null;
+  @Column({ type: 'varchar', length: 8 }) via: string;
+  @Column(json) payload: unknown;
+  @Column({ ...json, nullable: true }) answer: unknown;
+  @Column({ name: 'received_at', ...ms }) receivedAt: number;
+}
+
+@Entity('group_run')
+export class GroupRunEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id: string;
+  @Column({ name: 'trigger_id', type: 'varchar', length: 36, nullable: true }) triggerId: string | null;
+  @Column({ name: 'definition_id', type: 'varchar', length: 36 }) definitionId: string;
+  @Column({ name: 'definition_name', type: 'varchar', length: 100 }) definitionName: string;
+  @Column({ name: 'run_mode', type: 'varchar', length: 5 }) runMode: string;
+  @Column({ type: 'varchar', length: 12 }) status: string;
+  @Column({ name: 'business_date', type: 'varchar', length: 10, nullable: true }) businessDate: string | null;
+  /** The definition as it was when the run began: later edits do not change a running run. */
+  @Column(json) spec: unknown;
+  @Column({ name: 'tasks_total', type: 'integer' }) tasksTotal: number;
+  @Column({ name: 'tasks_succeeded', type: 'integer' }) tasksSucceeded: number;
+  @Column({ name: 'tasks_failed', type: 'integer' }) tasksFailed: number;
+  @Column({ name: 'tasks_cancelled', type: 'integer' }) tasksCancelled: number;
+  @Column({ name: 'tasks_skipped', type: 'integer' }) tasksSkipped: number;
+  @Column({ name: 'deadline_at', ...ms, nullable: true }) deadlineAt: number | null;
+  @Column({ type: 'integer' }) overdue: number;
+  @Column({ type: 'integer' }) version: number;
+  @Column({ name: 'created_at', ...ms }) createdAt: number;
+  @Column({ name: 'updated_at', ...ms }) updatedAt: number;
+  @Column({ name: 'finished_at', ...ms, nullable: true }) finishedAt: number | null;
+}
+
+@Entity('task_run')
+export class TaskRunEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id: string;
+  @Column({ name: 'group_run_id', type: 'varchar', length: 36 }) groupRunId: string;
+  @Column({ type: 'integer' }) seq: number;
+  @Column(json) file: unknown;
+  @Column({ type: 'varchar', length: 12 }) status: string;
+  @Column({ type: 'integer' }) attempt: number;
+  @Column({ name: 'max_attempts', type: 'integer' }) maxAttempts: number;
+  @Column({ name: 'dispatch_id', type: 'varchar', length: 36, nullable: true }) dispatchId: string | null;
+  @Column({ name: 'target_url', type: 'varchar', length: 500, nullable: true }) targetUrl: string | null;
+  @Column({ name: 'downstream_job', type: 'varchar', length: 200, nullable: true }) downstreamJobId: string | null;
+  @Column({ name: 'ready_at', ...ms, nullable: true }) readyAt: number | null;
+  @Column({ name: 'dispatched_at', ...ms, nullable: true }) dispatchedAt: number | null;
+  @Column({ name: 'next_at', ...ms, nullable: true }) nextAt: number | null;
+  @Column({ name: 'reported_at', ...ms, nullable: true }) reportedAt: number | null;
+  @Column({ ...json, nullable: true }) progress: unknown;
+  @Column({ ...json, nullable: true }) reconciliation: unknown;
+  @Column({ name: 'recon_status', type: 'varchar', length: 10, nullable: true }) reconStatus: string | null;
+  @Column({ name: 'recon_problems', ...json, nullable: true }) reconProblems: unknown;
+  @Column({ name: 'last_error', ...json, nullable: true }) lastError: unknown;
+  @Column({ type: 'integer' }) overdue: number;
+  @Column({ name: 'deadline_at', ...ms, nullable: true }) deadlineAt: number | null;
+  @Column({ type: 'integer' }) version: number;
+  @Column({ name: 'created_at', ...ms }) createdAt: number;
+  @Column({ name: 'updated_at', ...ms }) updatedAt: number;
+  @Column({ name: 'finished_at', ...ms, nullable: true }) finishedAt: number | null;
+}
+
+@Entity('task_event')
+export class TaskEventEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id: string;
+  @Column({ name: 'task_run_id', type: 'varchar', length: 36 }) taskRunId: string;
+  @Column({ name: 'from_status', type: 'varchar', length: 12, nullable: true }) fromStatus: string | null;
+  @Column({ name: 'to_status', type: 'varchar', length: 12 }) toStatus: string;
+  @Column({ type: 'varchar', length: 12 }) actor: string;
+  @Column({ type: 'varchar', length: 40, nullable: true }) reason: string | null;
+  @Column({ name: 'dispatch_id', type: 'varchar', length: 36, nullable: true }) dispatchId: string | null;
+  @Column({ ...json, nullable: true }) detail: unknown;
+  @Column({ ...ms }) at: number;
+}
+
+export const SCHEDULER_ENTITIES = [
+  DefinitionEntity, BindingEntity, AuthProfileEntity, TriggerEntity, GroupRunEntity, TaskRunEntity, TaskEventEntity,
+];

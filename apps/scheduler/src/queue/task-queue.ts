@@ -1,0 +1,58 @@
+import { Logger } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { JobName, QueueName, type TaskRoundPayload, taskJobId } from '#ferry/queue';
+
+/**
+ * The BullMQ side of task runs: one job per live task, rescheduled until the task is terminal.
+ * Redis is only the transport: every call here may fail, and the reconciler repairs what it missed.
+ */
+export class TaskQueue {
+  readonly queue: Queue<TaskRoundPayload>;
+  private readonly logger = new Logger('TaskQueue');
+
+  constructor(connection: Redis, prefix: string) {
+    this.queue = new Queue<TaskRoundPayload>(QueueName.tasks, { connection, prefix });
+  }
+
+  /** Adds a round for each task; a task that already has its job keeps it (same job id). */
+  async enqueue(taskIds: string[], delayMs = 0): Promise<void> {
+    for (let i = 0; i < taskIds.length; i += 1000) {
+      await this.queue.addBulk(
+        taskIds.slice(i, i + 1000).map((taskRunId) => ({
+          name: JobName.taskRound,
+          data: { taskRunId },
+          opts: {
+            jobId: taskJobId(taskRunId), delay: delayMs, removeOnComplete: true, removeOnFail: 1000,
+            // Unexpected processor errors (database down, a bug) retry with backoff before the job fails.
+            attempts: 10, backoff: { type: 'exponential', delay: 1000 },
+          },
+        })),
+      );
+    }
+  }
+
+  /** Enqueue, logging instead of failing: the caller's database work is already committed. */
+  enqueueLater(taskIds: string[]): void {
+    if (taskIds.length) this.enqueue(taskIds).catch((err) => this.logger.warn(`enqueue failed, the reconciler will retry: ${err}`));
+  }
+
+  /** Drops queued rounds of finished tasks (a round that is running now ends by itself). */
+  removeLater(taskIds: string[]): void {
+    for (const id of taskIds) this.queue.remove(taskJobId(id)).catch(() => undefined);
+  }
+
+  /** Brings a delayed round forward (or back) to `at`, e.g. when a callback starts a retry backoff. */
+  rescheduleLater(items: Array<{ id: string; at: number }>): void {
+    for (const { id, at } of items) {
+      void (async () => {
+        const job = await this.queue.getJob(taskJobId(id));
+        if (job && (await job.isDelayed())) await job.changeDelay(Math.max(0, at - Date.now()));
+      })().catch(() => undefined);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+}

@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { Db } from '#ferry/persistence';
+import { addDelta, type GroupInfo, GroupStore } from '../groups/group-store.js';
+import type { GroupCounters } from '../groups/group-status.js';
+import { MicroBatcher } from './micro-batcher.js';
+import { type Answer, type DecideContext, decide, type TaskCommand } from './task-state.js';
+import type { TaskEventDraft, TaskRow } from './task-status.js';
+import { TaskStore } from './task-store.js';
+
+export interface Submission {
+  taskId: string;
+  cmd: TaskCommand;
+}
+
+export type Outcome = { answer: Answer | { type: 'notFound' }; task?: TaskRow };
+
+/** What the caller must do after a batch committed: queue newly ready tasks, drop finished ones. */
+export interface Effects {
+  ready: string[];
+  finished: string[];
+  retryWaits: Array<{ id: string; at: number }>;
+  groupsChanged: Array<{ id: string; status: string }>;
+}
+
+class LostRace extends Error {}
+
+/**
+ * Applies task commands in batches: one transaction loads the tasks, runs each command through the
+ * state machine, writes every changed row with a version check, appends the events, and moves the
+ * group counters (and, for SYNC groups, the next task or the skipped rest). A lost race reruns the batch.
+ */
+export class TaskEngine {
+  private readonly batcher: MicroBatcher<Submission, Outcome>;
+  readonly store: TaskStore;
+
+  constructor(
+    private readonly db: Db,
+    readonly groups: GroupStore,
+    private readonly onEffects: (e: Effects) => void,
+    lanes: number,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.store = new TaskStore(db.type === 'postgres');
+    this.batcher = new MicroBatcher((items) => this.applyBatch(items), (s) => s.taskId, db.type === 'sqlite' ? 1 : lanes);
+  }
+
+  submit(taskId: string, cmd: TaskCommand): Promise<Outcome> {
+    return this.batcher.submit({ taskId, cmd });
+  }
+
+  async applyBatch(items: Submission[]): Promise<Outcome[]> {
+    for (let round = 1; ; round++) {
+      try {
+        const { outcomes, effects } = await this.db.tx((em) => this.applyIn(em, items));
+        this.onEffects(effects);
+        return outcomes;
+      } catch (err) {
+        if (!(err instanceof LostRace) || round >= 8) throw err;
+      }
+    }
+  }
+
+  private async applyIn(em: EntityManager, items: Submission[]): Promise<{ outcomes: Outcome[]; effects: Effects }> {
+    const now = this.clock();
+    const loaded = await this.store.load(em, [...new Set(items.map((i) => i.taskId))]);
+    const groups = await this.groups.info(em, [...new Set([...loaded.values()].map((r) => r.groupRunId))]);
+    const work = new Work(loaded);
+    const outcomes: Outcome[] = [];
+    for (const { taskId, cmd } of items) {
+      const row = work.rows.get(taskId);
+      const group = row && groups.get(row.groupRunId);
+      if (!row || !group) {
+        outcomes.push({ answer: { type: 'notFound' } });
+        continue;
+      }
+      const paused = cmd.kind === 'claim' ? await this.groups.isPaused(em, group.spec.definitionId, now) : false;
+      const d = decide(row, cmd, this.context(now, group, paused));
+      work.record(row, d.next, d.event);
+      outcomes.push({ answer: d.answer, task: d.next ?? row });
+    }
+    await this.cascadeSync(em, work, groups, now);
+    const lost = await this.store.update(em, [...work.changed.values()].map((row) => ({ row, expectedVersion: work.original.get(row.id)!.version })));
+    if (lost.length) throw new LostRace(`lost the race for ${lost.length} task(s)`);
+    await this.store.insertEvents(em, work.events);
+    const groupsChanged = await this.groups.applyDeltas(em, work.deltas(), now);
+    for (const o of outcomes) if (o.task && work.changed.has(o.task.id)) o.task = { ...o.task, version: o.task.version + 1 };
+    return { outcomes, effects: { ready: work.ready(), finished: work.finished(), retryWaits: work.retryWaits(), groupsChanged } };
+  }
+
+  /** SYNC groups: a success readies the next task; a final failure skips the rest; a retry un-skips them. */
+  private async cascadeSync(em: EntityManager, work: Work, groups: Map<string, GroupInfo>, now: number): Promise<void> {
+    for (const row of [...work.changed.values()]) {
+      const group = groups.get(row.groupRunId)!;
+      const before = work.original.get(row.id)!;
+      if (group.runMode !== 'SYNC' || before.status === row.status) continue;
+      let cmd: TaskCommand | undefined;
+      let where = 't.groupRunId = :g AND t.seq > :s';
+      if (row.status === 'SUCCEEDED') { cmd = { kind: 'ready' }; where = 't.groupRunId = :g AND t.seq = :s + 1'; }
+      else if (row.status === 'FAILED' || row.status === 'CANCELLED') cmd = { kind: 'skip' };
+      else if (row.status === 'PENDING' && (before.status === 'FAILED' || before.status === 'CANCELLED')) cmd = { kind: 'unskip' };
+      if (!cmd) continue;
+      for (const other of await this.store.loadWhere(em, where, { g: row.groupRunId, s: row.seq })) {
+        const current = work.rows.get(other.id) ?? other;
+        if (!work.original.has(other.id)) work.original.set(other.id, other);
+        const d = decide(current, cmd, this.context(now, group, false));
+        work.record(current, d.next, d.event);
+      }
+    }
+  }
+
+  private context(now: number, group: GroupInfo, paused: boolean): DecideContext {
+    const urls = group.spec.target.urls;
+    return {
+      now, paused, newId: randomUUID, random: Math.random, retry: group.spec.retry,
+      // ASYNC tasks are spread over every downstream instance; a retry moves to the next one.
+      targetFor: (row) => urls[(row.seq + row.attempt) % urls.length],
+    };
+  }
+}
+
+/** The rows a batch read and changed, and what changed. */
+class Work {
+  readonly rows: Map<string, TaskRow>;
+  readonly original: Map<string, TaskRow>;
+  readonly changed = new Map<string, TaskRow>();
+  readonly events: TaskEventDraft[] = [];
+
+  constructor(loaded: Map<string, TaskRow>) {
+    this.original = new Map(loaded);
+    this.rows = new Map(loaded);
+  }
+
+  record(row: TaskRow, next: TaskRow | undefined, event: TaskEventDraft | undefined): void {
+    if (next) {
+      this.rows.set(row.id, next);
+      this.changed.set(row.id, next);
+    }
+    if (event) this.events.push(event);
+  }
+
+  deltas(): Map<string, Partial<GroupCounters>> {
+    const deltas = new Map<string, Partial<GroupCounters>>();
+    for (const row of this.changed.values()) addDelta(deltas, row.groupRunId, this.original.get(row.id)!.status, row.status);
+    return deltas;
+  }
+
+  ready(): string[] {
+    return [...this.changed.values()]
+      .filter((r) => r.status === 'PENDING' && r.readyAt !== null)
+      .filter((r) => this.original.get(r.id)!.readyAt === null || this.original.get(r.id)!.status !== 'PENDING')
+      .map((r) => r.id);
+  }
+
+  /** Tasks that entered RETRY_WAIT: their queued round must be brought forward to the backoff's end. */
+  retryWaits(): Array<{ id: string; at: number }> {
+    return [...this.changed.values()]
+      .filter((r) => r.status === 'RETRY_WAIT' && this.original.get(r.id)!.status !== 'RETRY_WAIT')
+      .map((r) => ({ id: r.id, at: r.nextAt ?? 0 }));
+  }
+
+  finished(): string[] {
+    return [...this.changed.values()].filter((r) => !['PENDING', 'DISPATCHED', 'ACCEPTED', 'RUNNING', 'RETRY_WAIT'].includes(r.status)).map((r) => r.id);
+  }
+}

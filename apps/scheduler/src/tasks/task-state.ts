@@ -1,0 +1,188 @@
+import type { ReportedError, RetryPolicy, TaskCallback } from '#ferry/contracts';
+import { reconciliationProblems } from './reconciliation.js';
+import { type Actor, isLive, type TaskEventDraft, type TaskRow, type TaskStatus } from './task-status.js';
+
+/**
+ * The task run's state machine: every legal move is written here and nowhere else.
+ * `decide` is pure; the engine persists its result with a conditional (version) update.
+ */
+export type TaskCommand =
+  | { kind: 'claim' }
+  | { kind: 'accepted'; dispatchId: string; jobId: string }
+  | { kind: 'attemptFailed'; dispatchId: string; error: ReportedError; retryable: boolean; retryAfterMs?: number; actor: Actor }
+  | { kind: 'report'; actor: 'callback' | 'poller'; body: TaskCallback }
+  | { kind: 'cancel'; actor: Actor }
+  | { kind: 'retry'; actor: Actor }
+  | { kind: 'overdue' }
+  | { kind: 'skip' }
+  | { kind: 'unskip' }
+  | { kind: 'ready' };
+
+export type Answer =
+  | { type: 'send'; dispatchId: string; attempt: number; targetUrl: string }
+  | { type: 'none' }
+  | { type: 'applied' }
+  | { type: 'ignored'; reason: 'STALE' | 'DUPLICATE' }
+  | { type: 'conflict'; message: string };
+
+export interface Decision {
+  next?: TaskRow;
+  event?: TaskEventDraft;
+  answer: Answer;
+}
+
+export interface DecideContext {
+  now: number;
+  newId(): string;
+  random(): number;
+  retry: RetryPolicy;
+  paused: boolean;
+  targetFor(row: TaskRow): string;
+}
+
+const RANK: Partial<Record<TaskStatus | TaskCallback['status'], number>> = {
+  DISPATCHED: 0, ACCEPTED: 1, RUNNING: 2, SUCCEEDED: 3, FAILED: 3,
+};
+
+const none: Decision = { answer: { type: 'none' } };
+const stale: Decision = { answer: { type: 'ignored', reason: 'STALE' } };
+const duplicate: Decision = { answer: { type: 'ignored', reason: 'DUPLICATE' } };
+const conflict = (message: string): Decision => ({ answer: { type: 'conflict', message } });
+
+export function decide(row: TaskRow, cmd: TaskCommand, ctx: DecideContext): Decision {
+  switch (cmd.kind) {
+    case 'claim': return claim(row, ctx);
+    case 'accepted': return accepted(row, cmd.dispatchId, cmd.jobId, ctx);
+    case 'attemptFailed':
+      if (cmd.dispatchId !== row.dispatchId || !isInFlight(row)) return stale;
+      return failAttempt(row, cmd.error, cmd.retryable, cmd.actor, ctx, cmd.retryAfterMs);
+    case 'report': return report(row, cmd.body, cmd.actor, ctx);
+    case 'cancel':
+      if (!isLive(row.status)) return conflict(`Task run ${row.id} is ${row.status} and cannot be cancelled`);
+      return move(row, 'CANCELLED', cmd.actor, 'CANCELLED_BY_OPERATOR', ctx, { finishedAt: ctx.now });
+    case 'retry': return retry(row, cmd.actor, ctx);
+    case 'overdue':
+      if (!isLive(row.status) || row.overdue) return none;
+      return move(row, row.status, 'system', 'OVERDUE', ctx, { overdue: 1 });
+    case 'skip':
+      return row.status === 'PENDING' ? move(row, 'SKIPPED', 'system', 'PREDECESSOR_FAILED', ctx, { finishedAt: ctx.now }) : none;
+    case 'unskip':
+      return row.status === 'SKIPPED' ? move(row, 'PENDING', 'operator', 'PREDECESSOR_RETRIED', ctx, { finishedAt: null, readyAt: null }) : none;
+    case 'ready':
+      return row.status === 'PENDING' && row.readyAt === null ? { next: patch(row, ctx, { readyAt: ctx.now }), answer: { type: 'applied' } } : none;
+  }
+}
+
+function claim(row: TaskRow, ctx: DecideContext): Decision {
+  const due = (row.status === 'PENDING' && row.readyAt !== null) || (row.status === 'RETRY_WAIT' && (row.nextAt ?? 0) <= ctx.now);
+  if (due && !ctx.paused) {
+    const dispatchId = ctx.newId();
+    const targetUrl = ctx.targetFor(row);
+    const d = move(row, 'DISPATCHED', 'dispatcher', 'DISPATCH', ctx, {
+      attempt: row.attempt + 1, dispatchId, targetUrl, dispatchedAt: ctx.now, downstreamJobId: null, nextAt: null, progress: null,
+    }, dispatchId);
+    return { ...d, answer: { type: 'send', dispatchId, attempt: row.attempt + 1, targetUrl } };
+  }
+  // A dispatch whose answer never arrived (crash, lost response): send it again under the same
+  // idempotency key; the downstream answers with the job it already started.
+  if (row.status === 'DISPATCHED' && row.downstreamJobId === null && row.dispatchId && row.targetUrl) {
+    return { answer: { type: 'send', dispatchId: row.dispatchId, attempt: row.attempt, targetUrl: row.targetUrl } };
+  }
+  return none;
+}
+
+function accepted(row: TaskRow, dispatchId: string, jobId: string, ctx: DecideContext): Decision {
+  if (dispatchId !== row.dispatchId) return stale;
+  if (row.status === 'DISPATCHED') {
+    return move(row, 'ACCEPTED', 'dispatcher', 'DOWNSTREAM_ACCEPTED', ctx, { downstreamJobId: jobId }, dispatchId);
+  }
+  // The callback overtook the HTTP answer: keep the job id for polling, the state is already ahead.
+  if (row.downstreamJobId === null) return { next: patch(row, ctx, { downstreamJobId: jobId }), answer: { type: 'applied' } };
+  return duplicate;
+}
+
+function report(row: TaskRow, body: TaskCallback, actor: Actor, ctx: DecideContext): Decision {
+  if (body.dispatchId !== row.dispatchId) return stale;
+  const reportedAt = body.reportedAt ? Date.parse(body.reportedAt) : ctx.now;
+  if (row.status === 'SUCCEEDED' || row.status === 'FAILED' || row.status === 'CANCELLED') {
+    if (body.status === row.status) return duplicate;
+    if (body.status === 'SUCCEEDED' || body.status === 'FAILED') {
+      return conflict(`Task run ${row.id} is already ${row.status}; a ${body.status} report contradicts it`);
+    }
+    return stale;
+  }
+  if (!isInFlight(row)) return stale;
+  const cur = RANK[row.status] ?? 0;
+  const next = RANK[body.status] ?? 0;
+  if (next < cur) return stale;
+  if (next === cur) {
+    if (body.status !== 'RUNNING' || sameProgress(row, body)) return duplicate;
+    if (row.reportedAt !== null && reportedAt < row.reportedAt) return stale;
+    return { next: patch(row, ctx, { progress: body.progress ?? null, reportedAt }), answer: { type: 'applied' } };
+  }
+  const base = { reportedAt, progress: body.progress ?? row.progress };
+  switch (body.status) {
+    case 'ACCEPTED':
+    case 'RUNNING':
+      return move(row, body.status, actor, `REPORTED_${body.status}`, ctx, base, row.dispatchId);
+    case 'SUCCEEDED': {
+      const problems = reconciliationProblems(row.file, body.reconciliation);
+      return move(row, 'SUCCEEDED', actor, problems.length ? 'RECONCILIATION_MISMATCH' : 'REPORTED_SUCCEEDED', ctx, {
+        ...base, finishedAt: ctx.now, reconciliation: body.reconciliation ?? null,
+        reconStatus: problems.length ? 'MISMATCH' : 'OK', reconProblems: problems.length ? problems : null,
+      }, row.dispatchId, problems.length ? { problems } : undefined);
+    }
+    case 'FAILED':
+      return failAttempt(
+        patch(row, ctx, { ...base, reconciliation: body.reconciliation ?? row.reconciliation }),
+        body.error ?? { code: 'DOWNSTREAM_FAILED', message: 'The downstream reported a failure' }, true, actor, ctx,
+      );
+  }
+}
+
+function failAttempt(row: TaskRow, error: ReportedError, retryable: boolean, actor: Actor, ctx: DecideContext, retryAfterMs?: number): Decision {
+  if (retryable && row.attempt < row.maxAttempts) {
+    const delay = Math.max(backoffMs(ctx.retry, row.attempt, ctx.random), retryAfterMs ?? 0);
+    return move(row, 'RETRY_WAIT', actor, `ATTEMPT_FAILED`, ctx, { lastError: error, nextAt: ctx.now + delay }, row.dispatchId, { error, delayMs: delay });
+  }
+  return move(row, 'FAILED', actor, retryable ? 'RETRIES_EXHAUSTED' : 'FAILED_PERMANENTLY', ctx, { lastError: error, finishedAt: ctx.now }, row.dispatchId, { error });
+}
+
+function retry(row: TaskRow, actor: Actor, ctx: DecideContext): Decision {
+  if (row.status === 'SKIPPED') return conflict(`Task run ${row.id} was skipped; retry the failed task before it`);
+  if (row.status !== 'FAILED' && row.status !== 'CANCELLED') {
+    return conflict(`Task run ${row.id} is ${row.status}; only FAILED or CANCELLED task runs can be retried`);
+  }
+  return move(row, 'PENDING', actor, 'RETRIED_BY_OPERATOR', ctx, {
+    readyAt: ctx.now, finishedAt: null, nextAt: null, maxAttempts: row.attempt + ctx.retry.maxAttempts, reconStatus: null, reconProblems: null,
+  });
+}
+
+/** Exponential backoff with "equal jitter": half fixed, half random, so retries of a burst spread out. */
+export function backoffMs(policy: RetryPolicy, attempt: number, random: () => number): number {
+  const base = Math.min(policy.maxDelaySeconds, policy.initialDelaySeconds * policy.factor ** Math.max(0, attempt - 1)) * 1000;
+  return Math.round(base / 2 + (random() * base) / 2);
+}
+
+function isInFlight(row: TaskRow): boolean {
+  return row.status === 'DISPATCHED' || row.status === 'ACCEPTED' || row.status === 'RUNNING';
+}
+
+function sameProgress(row: TaskRow, body: TaskCallback): boolean {
+  return (row.progress?.processed ?? null) === (body.progress?.processed ?? null) && (row.progress?.total ?? null) === (body.progress?.total ?? null);
+}
+
+function patch(row: TaskRow, ctx: DecideContext, changes: Partial<TaskRow>): TaskRow {
+  return { ...row, ...changes, updatedAt: ctx.now };
+}
+
+function move(
+  row: TaskRow, to: TaskStatus, actor: Actor, reason: string, ctx: DecideContext, changes: Partial<TaskRow> = {},
+  dispatchId: string | null = row.dispatchId, detail?: unknown,
+): Decision {
+  return {
+    next: patch(row, ctx, { ...changes, status: to }),
+    event: { taskRunId: row.id, fromStatus: row.status, toStatus: to, actor, reason, dispatchId, detail, at: ctx.now },
+    answer: { type: 'applied' },
+  };
+}

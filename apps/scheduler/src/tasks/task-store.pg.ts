@@ -1,0 +1,89 @@
+import type { EntityManager } from 'typeorm';
+import type { TaskEventDraft, TaskRow } from './task-status.js';
+
+// Set-based statements for PostgreSQL: a whole batch of tasks in one round trip (ARCHITECTURE.md, "Batch the database").
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const json = (v: unknown): unknown => (v === null || v === undefined ? null : JSON.parse(v as string));
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
+
+export async function pgLoadTasks(em: EntityManager, ids: string[]): Promise<TaskRow[]> {
+  const rows: Array<Record<string, unknown>> = await em.query('SELECT * FROM task_run WHERE id = ANY($1::varchar[])', [ids]);
+  return rows.map(fromPg);
+}
+
+export function fromPg(r: Record<string, unknown>): TaskRow {
+  return {
+    id: r.id as string, groupRunId: r.group_run_id as string, seq: r.seq as number, file: json(r.file) as TaskRow['file'],
+    status: r.status as TaskRow['status'], attempt: r.attempt as number, maxAttempts: r.max_attempts as number,
+    dispatchId: r.dispatch_id as string | null, targetUrl: r.target_url as string | null, downstreamJobId: r.downstream_job as string | null,
+    readyAt: num(r.ready_at), dispatchedAt: num(r.dispatched_at), nextAt: num(r.next_at), reportedAt: num(r.reported_at),
+    progress: json(r.progress) as TaskRow['progress'], reconciliation: json(r.reconciliation) as TaskRow['reconciliation'],
+    reconStatus: r.recon_status as TaskRow['reconStatus'], reconProblems: json(r.recon_problems) as string[] | null,
+    lastError: json(r.last_error) as TaskRow['lastError'], overdue: r.overdue as number, deadlineAt: num(r.deadline_at),
+    version: r.version as number, createdAt: num(r.created_at)!, updatedAt: num(r.updated_at)!, finishedAt: num(r.finished_at),
+  };
+}
+
+const MUTABLE: Array<[column: string, type: string, get: (r: TaskRow) => unknown]> = [
+  ['status', 'varchar', (r) => r.status],
+  ['attempt', 'int', (r) => r.attempt],
+  ['max_attempts', 'int', (r) => r.maxAttempts],
+  ['dispatch_id', 'varchar', (r) => r.dispatchId],
+  ['target_url', 'varchar', (r) => r.targetUrl],
+  ['downstream_job', 'varchar', (r) => r.downstreamJobId],
+  ['ready_at', 'numeric', (r) => r.readyAt],
+  ['dispatched_at', 'numeric', (r) => r.dispatchedAt],
+  ['next_at', 'numeric', (r) => r.nextAt],
+  ['reported_at', 'numeric', (r) => r.reportedAt],
+  ['progress', 'text', (r) => str(r.progress)],
+  ['reconciliation', 'text', (r) => str(r.reconciliation)],
+  ['recon_status', 'varchar', (r) => r.reconStatus],
+  ['recon_problems', 'text', (r) => str(r.reconProblems)],
+  ['last_error', 'text', (r) => str(r.lastError)],
+  ['overdue', 'int', (r) => r.overdue],
+  ['deadline_at', 'numeric', (r) => r.deadlineAt],
+  ['updated_at', 'numeric', (r) => r.updatedAt],
+  ['finished_at', 'numeric', (r) => r.finishedAt],
+];
+
+const UPDATE_SQL = `UPDATE task_run t SET ${MUTABLE.map(([c]) => `${c} = v.${c}`).join(', ')}, version = t.version + 1
+  FROM unnest($1::varchar[], $2::int[], ${MUTABLE.map(([, type], i) => `$${i + 3}::${type}[]`).join(', ')})
+    AS v(id, expected, ${MUTABLE.map(([c]) => c).join(', ')})
+  WHERE t.id = v.id AND t.version = v.expected RETURNING t.id`;
+
+export async function pgUpdateTasks(em: EntityManager, rows: Array<{ row: TaskRow; expectedVersion: number }>): Promise<string[]> {
+  const params: unknown[][] = [rows.map((r) => r.row.id), rows.map((r) => r.expectedVersion), ...MUTABLE.map(([, , get]) => rows.map((r) => get(r.row)))];
+  const res = await em.query(UPDATE_SQL, params);
+  const updatedRows: Array<{ id: string }> = Array.isArray(res[0]) ? res[0] : res;
+  const won = new Set(updatedRows.map((r) => r.id));
+  return rows.filter((r) => !won.has(r.row.id)).map((r) => r.row.id);
+}
+
+const TASK_COLUMNS: Array<[string, string, (r: TaskRow) => unknown]> = [
+  ['id', 'varchar', (r) => r.id], ['group_run_id', 'varchar', (r) => r.groupRunId], ['seq', 'int', (r) => r.seq],
+  ['file', 'text', (r) => str(r.file)], ['version', 'int', (r) => r.version], ['created_at', 'numeric', (r) => r.createdAt],
+  ...MUTABLE,
+];
+const INSERT_TASKS_SQL = `INSERT INTO task_run (${TASK_COLUMNS.map(([c]) => c).join(', ')})
+  SELECT * FROM unnest(${TASK_COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})`;
+
+export async function pgInsertTasks(em: EntityManager, rows: TaskRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 5000) {
+    const chunk = rows.slice(i, i + 5000);
+    await em.query(INSERT_TASKS_SQL, TASK_COLUMNS.map(([, , get]) => chunk.map(get)));
+  }
+}
+
+type EventRow = TaskEventDraft & { id: string };
+const EVENT_COLUMNS: Array<[string, string, (e: EventRow) => unknown]> = [
+  ['id', 'varchar', (e) => e.id], ['task_run_id', 'varchar', (e) => e.taskRunId], ['from_status', 'varchar', (e) => e.fromStatus],
+  ['to_status', 'varchar', (e) => e.toStatus], ['actor', 'varchar', (e) => e.actor], ['reason', 'varchar', (e) => e.reason],
+  ['dispatch_id', 'varchar', (e) => e.dispatchId], ['detail', 'text', (e) => str(e.detail)], ['at', 'numeric', (e) => e.at],
+];
+const INSERT_EVENTS_SQL = `INSERT INTO task_event (${EVENT_COLUMNS.map(([c]) => c).join(', ')})
+  SELECT * FROM unnest(${EVENT_COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})`;
+
+export async function pgInsertEvents(em: EntityManager, rows: EventRow[]): Promise<void> {
+  await em.query(INSERT_EVENTS_SQL, EVENT_COLUMNS.map(([, , get]) => rows.map(get)));
+}

@@ -1,0 +1,57 @@
+import type { EntityManager } from 'typeorm';
+import { TaskEventEntity, TaskRunEntity } from '../persistence/index.js';
+import { pgInsertEvents, pgInsertTasks, pgLoadTasks, pgUpdateTasks } from './task-store.pg.js';
+import type { TaskEventDraft, TaskRow } from './task-status.js';
+import { randomUUID } from 'node:crypto';
+
+const CHUNK = 200;
+
+/**
+ * Reads and writes task rows. PostgreSQL gets set-based statements (one round trip for a whole
+ * batch); SQLite and Oracle go through TypeORM's query builder row by row inside the same transaction.
+ */
+export class TaskStore {
+  constructor(private readonly postgres: boolean) {}
+
+  async load(em: EntityManager, ids: string[]): Promise<Map<string, TaskRow>> {
+    if (ids.length === 0) return new Map();
+    const rows = this.postgres
+      ? await pgLoadTasks(em, ids)
+      : ((await em.getRepository(TaskRunEntity).createQueryBuilder('t').where('t.id IN (:...ids)', { ids }).getMany()) as unknown as TaskRow[]);
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
+  async loadWhere(em: EntityManager, where: string, params: Record<string, unknown>): Promise<TaskRow[]> {
+    return (await em.getRepository(TaskRunEntity).createQueryBuilder('t').where(where, params).orderBy('t.seq', 'ASC').getMany()) as unknown as TaskRow[];
+  }
+
+  /** Writes each row if its version is still the one read; answers the ids that lost a race. */
+  async update(em: EntityManager, rows: Array<{ row: TaskRow; expectedVersion: number }>): Promise<string[]> {
+    if (rows.length === 0) return [];
+    if (this.postgres) return pgUpdateTasks(em, rows);
+    const lost: string[] = [];
+    for (const { row, expectedVersion } of rows) {
+      const { id, version: _v, createdAt: _c, groupRunId: _g, seq: _s, file: _f, ...mutable } = row;
+      const res = await em
+        .createQueryBuilder()
+        .update(TaskRunEntity)
+        .set({ ...mutable, version: expectedVersion + 1 } as object)
+        .where('id = :id AND version = :v', { id, v: expectedVersion })
+        .execute();
+      if (!res.affected) lost.push(id);
+    }
+    return lost;
+  }
+
+  async insertTasks(em: EntityManager, rows: TaskRow[]): Promise<void> {
+    if (this.postgres) return pgInsertTasks(em, rows);
+    for (let i = 0; i < rows.length; i += CHUNK) await em.insert(TaskRunEntity, rows.slice(i, i + CHUNK) as object[]);
+  }
+
+  async insertEvents(em: EntityManager, events: TaskEventDraft[]): Promise<void> {
+    if (events.length === 0) return;
+    const rows = events.map((e) => ({ id: randomUUID(), ...e, detail: e.detail ?? null }));
+    if (this.postgres) return pgInsertEvents(em, rows);
+    for (let i = 0; i < rows.length; i += CHUNK) await em.insert(TaskEventEntity, rows.slice(i, i + CHUNK) as object[]);
+  }
+}

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { type TriggerAnswer, type TriggerMessage, triggerMessageSchema } from '#ferry/contracts';
+import { ApiError } from '#ferry/errors';
+import { compileSchema } from '#ferry/http';
+import { type Db, isUniqueViolation } from '#ferry/persistence';
+import { BindingEntity, DefinitionEntity, TriggerEntity } from '../persistence/index.js';
+import { GroupRunFactory } from '../groups/group-run.factory.js';
+import type { TaskQueue } from '../queue/task-queue.js';
+
+export interface IntakeResult {
+  duplicate: boolean;
+  answer: TriggerAnswer;
+}
+
+const validate = compileSchema<TriggerMessage>(triggerMessageSchema);
+
+/**
+ * Turns a trigger message into group runs, exactly once per (source, messageId): the trigger row,
+ * its group runs and their tasks commit together, and the unique index settles concurrent copies.
+ */
+export class TriggerIntake {
+  constructor(private readonly db: Db, private readonly factory: GroupRunFactory, private readonly queue: TaskQueue, private readonly clock = Date.now) {}
+
+  async accept(body: unknown, via: 'http' | 'queue'): Promise<IntakeResult> {
+    const msg = validate(body);
+    try {
+      const { answer, ready } = await this.db.tx((em) => this.create(em, msg, via));
+      this.queue.enqueueLater(ready);
+      return { duplicate: false, answer };
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      const first = await this.db.run((em) => em.getRepository(TriggerEntity).findOneBy({ source: msg.source, messageId: msg.messageId }));
+      if (!first) throw err;
+      return { duplicate: true, answer: { ...(first.answer as TriggerAnswer), duplicate: true } };
+    }
+  }
+
+  /** A queue message that is not a valid trigger is kept, with its reason, for operators to see. */
+  async reject(body: unknown, reason: ApiError | Error): Promise<string> {
+    const id = randomUUID();
+    const details = reason instanceof ApiError ? reason.details.map((d) => `${d.path} ${d.problem}`).join('; ') : '';
+    await this.db.tx((em) =>
+      em.insert(TriggerEntity, <object>{
+        id, source: null, messageId: null, event: null, businessDate: null, status: 'REJECTED', via: 'queue',
+        reason: `${reason.message}${details ? `: ${details}` : ''}`.slice(0, 2000), payload: body ?? null, answer: null, receivedAt: this.clock(),
+      }),
+    );
+    return id;
+  }
+
+  private async create(em: EntityManager, msg: TriggerMessage, via: 'http' | 'queue'): Promise<{ answer: TriggerAnswer; ready: string[] }> {
+    const now = this.clock();
+    const triggerId = randomUUID();
+    const definitions = await this.boundDefinitions(em, msg.source, msg.event);
+    const plans = definitions.map((d) => this.factory.plan(d, msg, triggerId, now));
+    const answer: TriggerAnswer = {
+      triggerId,
+      duplicate: false,
+      groupRuns: plans.map((p) => ({ id: p.group.id, definition: p.group.definitionName, status: p.group.status, tasks: p.tasks.length })),
+    };
+    // The trigger row goes first: a concurrent copy blocks on its unique key until this commits.
+    await em.insert(TriggerEntity, {
+      id: triggerId, source: msg.source, messageId: msg.messageId, event: msg.event, businessDate: msg.businessDate ?? null,
+      status: plans.length ? 'ACCEPTED' : 'UNMATCHED', via, reason: plans.length ? null : 'No definition is bound to this source and event',
+      payload: msg, answer, receivedAt: now,
+    });
+    const ready: string[] = [];
+    for (const plan of plans) ready.push(...(await this.factory.persist(em, plan)));
+    return { answer, ready };
+  }
+
+  private async boundDefinitions(em: EntityManager, source: string, event: string): Promise<DefinitionEntity[]> {
+    const bindings = await em.getRepository(BindingEntity).findBy({ source, event });
+    if (!bindings.length) return [];
+    const ids = [...new Set(bindings.map((b) => b.definitionId))];
+    return em.getRepository(DefinitionEntity).createQueryBuilder('d').where('d.id IN (:...ids)', { ids }).orderBy('d.name').getMany();
+  }
+
+  static notFound(id: string): ApiError {
+    return ApiError.notFound('Trigger', id);
+  }
+}

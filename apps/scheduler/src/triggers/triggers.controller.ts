@@ -1,0 +1,23 @@
+import { Body, Controller, Inject, Post, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Scopes } from '#ferry/auth';
+import { Scope, type TriggerAnswer, triggerMessageSchema } from '#ferry/contracts';
+import { TriggerIntake } from './trigger-intake.service.js';
+
+@ApiTags('triggers')
+@ApiBearerAuth()
+@Controller('triggers')
+export class TriggersController {
+  constructor(@Inject(TriggerIntake) private readonly intake: TriggerIntake) {}
+
+  @Post()
+  @Scopes(Scope.triggersWrite)
+  @ApiOperation({ summary: 'An upstream system announces files ready; 202 new, 200 duplicate (same answer)' })
+  @ApiBody({ schema: triggerMessageSchema as object })
+  async post(@Body() body: unknown, @Res({ passthrough: true }) res: Response): Promise<TriggerAnswer> {
+    const result = await this.intake.accept(body, 'http');
+    res.status(result.duplicate ? 200 : 202);
+    return result.answer;
+  }
+}

@@ -1,0 +1,4 @@
+export * from './canonical.js';
+export * from './checksum.js';
+export * from './dataset.js';
+export * from './demo.js';

@@ -1,0 +1,4 @@
+export * from './backoff.js';
+export * from './table.js';
+export * from './store.js';
+export * from './pump.js';

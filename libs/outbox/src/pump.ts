@@ -1,0 +1,99 @@
+import { Logger } from '@nestjs/common';
+import { request } from 'undici';
+import { type BackoffPolicy, backoffMs, DEFAULT_BACKOFF } from './backoff.js';
+import type { OutboxRow, OutboxStore } from './store.js';
+
+export interface PumpOptions {
+  /** Bearer token for a message (by its kind), e.g. from a TokenCache. */
+  token: (row: OutboxRow) => string;
+  pollMs?: number;
+  backoff?: BackoffPolicy;
+  timeoutMs?: number;
+}
+
+type Outcome = { ok: true } | { ok: false; dead: boolean; error: string };
+
+/**
+ * Delivers outbox rows by HTTP POST until the receiver answers 2xx. Network errors, 5xx, 408 and
+ * 429 are retried with backoff; other 4xx would fail the same way forever, so the row is kept as DEAD.
+ */
+export class OutboxPump {
+  private readonly logger = new Logger('Outbox');
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly store: OutboxStore,
+    private readonly opts: PumpOptions,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.kick(), this.opts.pollMs ?? 1000);
+    this.timer.unref();
+    this.kick();
+  }
+
+  /** Deliver now (after a commit that added rows) instead of at the next poll. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain()
+      .catch((err) => this.logger.warn(`outbox pass failed: ${(err as Error).message}`))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    for (let pass = 0; pass < 20 && !this.stopped; pass++) {
+      const rows = await this.store.due(Date.now());
+      if (rows.length === 0) return;
+      let delivered = 0;
+      await Promise.all(rows.map(async (row) => {
+        const outcome = await this.post(row);
+        if (outcome.ok) {
+          delivered++;
+          await this.store.delivered(row.id);
+        } else {
+          const attempts = row.attempts + 1;
+          await this.store.failed(row.id, attempts, Date.now() + backoffMs(attempts, this.opts.backoff ?? DEFAULT_BACKOFF), outcome.error, outcome.dead);
+        }
+      }));
+      // Only loop while progress is made: the next message of a key may be ready now.
+      if (delivered === 0) return;
+    }
+  }
+
+  private async post(row: OutboxRow): Promise<Outcome> {
+    try {
+      const res = await request(row.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.opts.token(row)}` },
+        body: JSON.stringify(row.payload),
+        headersTimeout: this.opts.timeoutMs ?? 10_000,
+        bodyTimeout: this.opts.timeoutMs ?? 10_000,
+      });
+      const text = await res.body.text();
+      if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true };
+      const retriable = res.statusCode >= 500 || res.statusCode === 408 || res.statusCode === 429;
+      return { ok: false, dead: !retriable, error: `HTTP ${res.statusCode}: ${text.slice(0, 500)}` };
+    } catch (err) {
+      return { ok: false, dead: false, error: (err as Error).message };
+    }
+  }
+}

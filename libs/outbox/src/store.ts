@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { Db } from '#ferry/persistence';
+import { dialect, num } from '#ferry/sql';
+
+export interface OutboxMessage {
+  /** Messages with one key are delivered in the order they were added. */
+  key: string;
+  kind: string;
+  url: string;
+  payload: unknown;
+}
+
+export interface OutboxRow extends OutboxMessage {
+  id: string;
+  attempts: number;
+  nextAt: number;
+}
+
+let lastSeq = 0;
+/** Strictly increasing within a process; ms-based so rows from several processes interleave sensibly. */
+function nextSeq(): number {
+  lastSeq = Math.max(lastSeq + 1, Date.now() * 1000);
+  return lastSeq;
+}
+
+/** Outbox rows live in the app's own database and are written in the caller's transaction. */
+export class OutboxStore {
+  constructor(
+    private readonly db: Db,
+    private readonly table: string,
+  ) {}
+
+  private sql(s: string): string {
+    return dialect(s.replaceAll('$T', this.table), this.db.type);
+  }
+
+  /** `coalesce`: drop older undelivered messages of the same key and kind (e.g. progress reports). */
+  async add(em: EntityManager, msg: OutboxMessage, opts: { coalesce?: boolean } = {}): Promise<void> {
+    const now = Date.now();
+    if (opts.coalesce) {
+      await em.query(this.sql(`DELETE FROM $T WHERE msg_key = ? AND kind = ? AND state = 'PENDING' AND attempts = 0`), [msg.key, msg.kind]);
+    }
+    await em.query(
+      this.sql(`INSERT INTO $T (id, seq, msg_key, kind, url, payload, attempts, next_at, state, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, 'PENDING', ?)`),
+      [randomUUID(), nextSeq(), msg.key, msg.kind, msg.url, JSON.stringify(msg.payload), now, now],
+    );
+  }
+
+  /** The first pending message of each key, if it is due. */
+  async due(now: number, limit = 500): Promise<OutboxRow[]> {
+    const rows: Array<Record<string, unknown>> = await this.db.run((em) =>
+      em.query(this.sql(`SELECT id, msg_key, kind, url, payload, attempts, next_at FROM $T WHERE state = 'PENDING' ORDER BY seq`)),
+    );
+    const seen = new Set<string>();
+    const out: OutboxRow[] = [];
+    for (const r of rows) {
+      const key = String(r.msg_key);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (num(r.next_at) > now) continue;
+      out.push({ id: String(r.id), key, kind: String(r.kind), url: String(r.url), payload: JSON.parse(String(r.payload)), attempts: num(r.attempts), nextAt: num(r.next_at) });
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  async delivered(id: string): Promise<void> {
+    await this.db.run((em) => em.query(this.sql(`UPDATE $T SET state = 'DELIVERED', delivered_at = ? WHERE id = ?`), [Date.now(), id]));
+  }
+
+  async failed(id: string, attempts: number, nextAt: number, error: string, dead: boolean): Promise<void> {
+    await this.db.run((em) =>
+      em.query(this.sql(`UPDATE $T SET attempts = ?, next_at = ?, last_error = ?, state = ? WHERE id = ?`), [
+        attempts, nextAt, error.slice(0, 1000), dead ? 'DEAD' : 'PENDING', id,
+      ]),
+    );
+  }
+
+  async counts(): Promise<Record<string, number>> {
+    const rows: Array<{ state: string; n: unknown }> = await this.db.run((em) => em.query(this.sql(`SELECT state, COUNT(*) AS n FROM $T GROUP BY state`)));
+    return Object.fromEntries(rows.map((r) => [r.state, num(r.n)]));
+  }
+}

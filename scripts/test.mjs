@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// The one test command (README, .ci/run): typecheck, build (e2e tests spawn the built apps), then
+// every Jest project (unit, integration, e2e) against the local Redis and PostgreSQL.
+import { spawnSync } from 'node:child_process';
+
+const run = (cmd, args) => {
+  const r = spawnSync(cmd, args, { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+};
+const tsc = 'node_modules/typescript/bin/tsc';
+run(process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit']);
+run(process.execPath, [tsc, '-p', 'tsconfig.build.json']);
+run(process.execPath, ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', '--maxWorkers=2', ...process.argv.slice(2)]);
