@@ -1,5 +1,5 @@
 import { Audience, Scope } from '#ferry/contracts';
-import { call, createTestDatabase, devToken, TEST_REDIS_URL, type TestDatabase, uniquePrefix } from '#ferry/testing';
+import { call, createTestDatabase, type JsonResponse, devToken, TEST_REDIS_URL, type TestDatabase, uniquePrefix } from '#ferry/testing';
 import { schedulerConfigFromEnv, type SchedulerConfig, type SchedulerHandle, startScheduler } from '../../apps/scheduler/src/index.js';
 
 export const adminToken = () => devToken(Audience.scheduler, [Scope.adminRead, Scope.adminWrite], 'ferry-admin');
@@ -10,7 +10,8 @@ export interface SchedulerUnderTest {
   handle: SchedulerHandle;
   db: TestDatabase;
   config: SchedulerConfig;
-  api(method: string, path: string, body?: unknown, token?: string): ReturnType<typeof call>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  api(method: string, path: string, body?: unknown, token?: string): Promise<JsonResponse<any>>;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { TaskRunEntity } from './persistence/index.js';
 import { Db, openDataSource } from '#ferry/persistence';
 import { createRedis } from '#ferry/queue';
 import { AuthProfilesService } from './admin/auth-profiles.service.js';
@@ -44,7 +45,9 @@ export class SchedulerRuntime {
     this.redis = createRedis(config.redis.url, 'producer');
     this.workerRedis = createRedis(config.redis.url, 'worker');
     this.queue = new TaskQueue(this.redis, config.redis.prefix);
-    this.engine = new TaskEngine(db, new GroupStore(db), (e) => {
+    const groups = new GroupStore(db, clock);
+    this.engine = new TaskEngine(db, groups, (e) => {
+      groups.refreshLater(e.groups);
       this.queue.enqueueLater(e.ready);
       this.queue.removeLater(e.finished);
       this.queue.rescheduleLater(e.retryWaits);
@@ -54,7 +57,10 @@ export class SchedulerRuntime {
     this.definitions = new DefinitionsService(db, clock);
     this.runs = new RunsService(db, this.engine, this.definitions, factory, this.queue, clock);
     this.downstream = overrides.downstream ?? new HttpDownstream(config.dispatchTimeoutMs);
-    this.rounds = new TaskRounds(this.engine, this.downstream, new OutboundTokens(db, config.defaultOutboundProfile), () => config.publicUrl ?? this.callbackBase, clock);
+    this.rounds = new TaskRounds(
+      this.engine, this.downstream, new OutboundTokens(db, config.defaultOutboundProfile), () => config.publicUrl ?? this.callbackBase,
+      this.queue, (groupRunId) => readyTasksOf(db, groupRunId), config.concurrency, clock,
+    );
     this.reconciler = new Reconciler(db, this.queue, this.engine, config.reconcileIntervalMs, clock);
   }
 
@@ -90,4 +96,10 @@ export class SchedulerRuntime {
     this.redis.disconnect();
     await this.db.close();
   }
+}
+
+function readyTasksOf(db: Db, groupRunId: string): Promise<string[]> {
+  return db.run(async (em) =>
+    (await em.getRepository(TaskRunEntity).createQueryBuilder('t').select('t.id').where('t.groupRunId = :groupRunId AND t.status = :s AND t.readyAt IS NOT NULL', { groupRunId, s: 'PENDING' }).orderBy('t.seq').getMany()).map((t) => t.id),
+  );
 }

@@ -32,6 +32,11 @@ export interface Reconciliation {
   deleted: number;
   unchanged: number;
   rejected: number;
+  /**
+   * Rows removed because a snapshot no longer has them. Not part of `received` (they were never
+   * sent), so the identity received = inserted + updated + deleted + unchanged + rejected holds.
+   */
+  purged?: number;
   checksum?: string;
 }
 
@@ -42,7 +47,7 @@ export const reconciliationSchema = {
   additionalProperties: false,
   properties: {
     expected: count, received: count, inserted: count, updated: count,
-    deleted: count, unchanged: count, rejected: count,
+    deleted: count, unchanged: count, rejected: count, purged: count,
     checksum: { type: 'string', maxLength: 200 },
   },
 } as const;

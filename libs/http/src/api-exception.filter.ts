@@ -25,8 +25,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
 export function toApiError(exception: unknown): ApiError {
   if (exception instanceof ApiError) return exception;
-  const e = exception as { type?: string; status?: number; statusCode?: number; message?: string };
-  // body-parser errors reach us as plain errors with a `type`.
+  // body-parser errors carry a `type`; they reach us bare or, since Nest maps them, as the `cause` of an HttpException.
+  const cause = (exception as { cause?: { type?: unknown } })?.cause;
+  const e = (typeof cause?.type === 'string' ? cause : exception) as { type?: string; status?: number; statusCode?: number; message?: string };
   if (e?.type === 'entity.too.large') return new ApiError(ErrorCode.PAYLOAD_TOO_LARGE, 'The request body is larger than the configured limit');
   if (e?.type === 'entity.parse.failed') return new ApiError(ErrorCode.MALFORMED_JSON, 'The request body is not valid JSON');
   if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') {

@@ -7,8 +7,10 @@ export const QueueName = {
   maintenance: 'ferry.maintenance',
 } as const;
 
+/** A task's round (taskRunId) or, for groupDispatch jobs, a whole group's first dispatch (groupRunId). */
 export interface TaskRoundPayload {
   taskRunId: string;
+  groupRunId?: string;
 }
 
 export interface MaintenancePayload {
@@ -20,9 +22,11 @@ export type TriggerQueuePayload = unknown;
 
 export const JobName = {
   taskRound: 'task.round',
+  groupDispatch: 'group.dispatch',
   trigger: 'trigger',
   maintenance: 'maintenance',
 } as const;
 
 /** One BullMQ job per task run for its whole life; the id makes re-adding it a no-op. */
 export const taskJobId = (taskRunId: string): string => `task-${taskRunId}`;
+export const groupJobId = (groupRunId: string): string => `group-${groupRunId}`;

@@ -11,5 +11,7 @@ export function createRedis(url: string, role: 'worker' | 'producer'): Redis {
     enableOfflineQueue: true,
     lazyConnect: false,
     retryStrategy: (times) => Math.min(times * 200, 2000),
+    // Commands issued in the same tick share one write: many small BullMQ scripts per batch.
+    enableAutoPipelining: role === 'producer',
   });
 }

@@ -20,3 +20,5 @@ export function q(ident: string): string {
 export function num(v: unknown): number {
   return v === null || v === undefined ? 0 : Number(v);
 }
+
+export * from './copy.js';

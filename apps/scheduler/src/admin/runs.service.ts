@@ -59,6 +59,7 @@ export class RunsService {
       return em.getRepository(TaskRunEntity).createQueryBuilder('t').select('t.id').where('t.groupRunId = :id AND t.status IN (:...live)', { id, live: LIVE_STATUSES }).getMany();
     });
     await this.engine.applyBatch(live.map((t) => ({ taskId: t.id, cmd: { kind: 'cancel', actor: 'operator' } })));
+    await this.engine.groups.refresh(id); // answer (and refuse a second cancel) with the group's new status, not a stale one
     return this.getGroup(id);
   }
 
@@ -88,7 +89,7 @@ export class RunsService {
       const plan = this.factory.plan(def, input, null, this.clock());
       return { plan, ready: await this.factory.persist(em, plan) };
     });
-    this.queue.enqueueLater(ready);
+    this.queue.startLater(ready);
     return { ...groupView(plan.group), tasks: plan.tasks.length };
   }
 

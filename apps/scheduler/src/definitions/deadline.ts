@@ -24,7 +24,9 @@ function zonedToUtc(y: number, m: number, d: number, hh: number, mm: number, tz:
   // Two passes settle the offset across a DST change.
   let utc = wall - offsetMs(wall, tz);
   utc = wall - offsetMs(utc, tz);
-  return utc;
+  // A wall time inside a DST gap does not exist and the passes flip between two instants: take the
+  // later one (the time just after the gap), never an instant whose wall clock reads before the cutoff.
+  return Math.max(utc, wall - offsetMs(utc, tz));
 }
 
 function offsetMs(instant: number, tz: string): number {

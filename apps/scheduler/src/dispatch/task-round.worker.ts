@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { QueueName, type TaskRoundPayload } from '#ferry/queue';
+import { JobName, QueueName, type TaskRoundPayload } from '#ferry/queue';
 import type { TaskRounds } from './task-rounds.js';
 
 /** Runs task rounds from the queue; a live task's job is moved back to "delayed" until its next round. */
@@ -13,6 +13,7 @@ export class TaskRoundWorker {
     this.worker = new Worker<TaskRoundPayload>(
       QueueName.tasks,
       async (job: Job<TaskRoundPayload>, token?: string) => {
+        if (job.name === JobName.groupDispatch) return rounds.dispatchGroup(job.data.groupRunId!);
         const result = await rounds.run(job.data.taskRunId);
         if (result.done) return;
         await job.moveToDelayed(Date.now() + result.delayMs, token);

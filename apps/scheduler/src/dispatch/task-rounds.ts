@@ -5,6 +5,7 @@ import { isTerminal, type TaskRow } from '../tasks/task-status.js';
 import type { Answer } from '../tasks/task-state.js';
 import type { DownstreamPort } from './downstream.client.js';
 import type { OutboundTokens } from './outbound-tokens.js';
+import type { TaskQueue } from '../queue/task-queue.js';
 
 /** What the queue should do with a task's job after a round. */
 export type RoundResult = { done: true } | { done: false; delayMs: number };
@@ -19,6 +20,9 @@ export class TaskRounds {
     private readonly downstream: DownstreamPort,
     private readonly tokens: OutboundTokens,
     private readonly callbackBase: () => string,
+    private readonly queue: TaskQueue,
+    private readonly readyTasks: (groupRunId: string) => Promise<string[]>,
+    private readonly sendConcurrency: number,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -33,6 +37,25 @@ export class TaskRounds {
       task = (await this.engine.submit(task.id, { kind: 'overdue' })).task ?? task;
     }
     return this.next(task, spec);
+  }
+
+  /**
+   * An ASYNC group's first round: claims every ready task in one batch, sends the sync requests with
+   * bounded concurrency, then queues each still-live task's own round (the poll fallback) in bulk.
+   */
+  async dispatchGroup(groupRunId: string): Promise<void> {
+    const ids = await this.readyTasks(groupRunId);
+    for (let i = 0; i < ids.length; i += 500) {
+      const claims = await this.engine.applyBatch(ids.slice(i, i + 500).map((taskId) => ({ taskId, cmd: { kind: 'claim' } })));
+      const spec = claims[0]?.task ? await this.spec(claims[0].task) : undefined;
+      if (!spec) continue;
+      const after = await mapLimit(claims, this.sendConcurrency, async (c) => {
+        if (!c.task) return undefined;
+        return c.answer.type === 'send' ? this.send(c.task, c.answer, spec) : c.task;
+      });
+      const live = after.filter((t): t is TaskRow => !!t && !isTerminal(t.status));
+      await this.queue.enqueueEach(live.map((t) => ({ id: t.id, delayMs: (this.next(t, spec) as { delayMs: number }).delayMs ?? 0 })));
+    }
   }
 
   private async send(task: TaskRow, order: Extract<Answer, { type: 'send' }>, spec: GroupSpec): Promise<TaskRow> {
@@ -108,4 +131,16 @@ function toReport(view: SyncJobView, dispatchId: string) {
     reconciliation: view.reconciliation,
     error: view.error ?? (view.status === 'CANCELLED' ? { code: 'DOWNSTREAM_CANCELLED', message: 'The downstream cancelled the job' } : undefined),
   };
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  }));
+  return out;
 }

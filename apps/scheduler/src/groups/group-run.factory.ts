@@ -7,6 +7,11 @@ import type { TaskRow } from '../tasks/task-status.js';
 import type { TaskStore } from '../tasks/task-store.js';
 import type { GroupSpec } from './group-status.js';
 
+export interface StartOrder {
+  groups: string[];
+  tasks: string[];
+}
+
 export interface GroupRunPlan {
   group: GroupRunEntity;
   tasks: TaskRow[];
@@ -36,11 +41,13 @@ export class GroupRunFactory {
     return { group, tasks };
   }
 
-  /** Writes the plan; answers the ids of the tasks to queue now. */
-  async persist(em: EntityManager, plan: GroupRunPlan): Promise<string[]> {
+  /** Writes the plan; answers what to queue once it commits. */
+  async persist(em: EntityManager, plan: GroupRunPlan): Promise<StartOrder> {
     await em.insert(GroupRunEntity, plan.group as object);
     await this.tasks.insertTasks(em, plan.tasks);
-    return plan.tasks.filter((t) => t.readyAt !== null).map((t) => t.id);
+    // An ASYNC group is dispatched by one job (bounded concurrency, batched writes), not a job per task.
+    if (plan.group.runMode === 'ASYNC') return { groups: [plan.group.id], tasks: [] };
+    return { groups: [], tasks: plan.tasks.filter((t) => t.readyAt !== null).map((t) => t.id) };
   }
 }
 

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Db } from '#ferry/persistence';
-import { DefinitionEntity, GroupRunEntity } from '../persistence/index.js';
+import { DefinitionEntity, GroupRunEntity, TaskRunEntity } from '../persistence/index.js';
 import { COUNTER_BY_STATUS, type GroupCounters, type GroupSpec, groupStatusOf } from './group-status.js';
 
 export interface GroupInfo {
@@ -17,7 +17,11 @@ export class GroupStore {
   private readonly specs = new Map<string, GroupInfo>();
   private readonly enabled = new Map<string, { enabled: boolean; at: number }>();
 
-  constructor(private readonly db: Db) {}
+  private readonly dirty = new Set<string>();
+  private refreshing = false;
+  onStatusChange?: (change: { id: string; status: string }) => void;
+
+  constructor(private readonly db: Db, private readonly clock: () => number = Date.now) {}
 
   async info(em: EntityManager | undefined, ids: string[]): Promise<Map<string, GroupInfo>> {
     const missing = ids.filter((id) => !this.specs.has(id));
@@ -45,26 +49,63 @@ export class GroupStore {
     this.enabled.delete(definitionId);
   }
 
-  /** Applies counter deltas and recomputes the status; answers the groups whose status changed. */
-  async applyDeltas(em: EntityManager, deltas: Map<string, Partial<GroupCounters>>, now: number): Promise<Array<{ id: string; status: string }>> {
-    const changed: Array<{ id: string; status: string }> = [];
-    for (const id of [...deltas.keys()].sort()) {
-      const d = deltas.get(id)!;
-      const sets: Record<string, () => string> = { version: () => 'version + 1', updatedAt: () => String(now) };
-      for (const key of ['tasksSucceeded', 'tasksFailed', 'tasksCancelled', 'tasksSkipped'] as const) {
-        const n = d[key] ?? 0;
-        if (n !== 0) sets[key] = () => `${columnOf(key)} + (${n})`;
-      }
-      const repo = em.getRepository(GroupRunEntity);
-      await repo.createQueryBuilder().update(GroupRunEntity).set(sets).where('id = :id', { id }).execute();
-      const g = await repo.findOneByOrFail({ id });
-      const status = groupStatusOf(g);
-      if (status !== g.status) {
-        await repo.update({ id }, { status, finishedAt: status === 'RUNNING' ? null : now, updatedAt: now });
-        changed.push({ id, status });
+  /**
+   * Recomputes groups' counts and status from their tasks after the task moves committed, so the
+   * hot group row is never locked inside the task transactions. Dirty groups are collected and
+   * refreshed by one loop, many groups per transaction; the group row lock serialises refreshes of
+   * one group across instances, so the last one always sees the final state.
+   */
+  refreshLater(ids: string[]): void {
+    for (const id of ids) this.dirty.add(id);
+    if (!this.refreshing && this.dirty.size) {
+      this.refreshing = true;
+      setTimeout(() => void this.drainRefreshes(), 5);
+    }
+  }
+
+  private async drainRefreshes(): Promise<void> {
+    while (this.dirty.size) {
+      const ids = [...this.dirty].sort().slice(0, 200);
+      for (const id of ids) this.dirty.delete(id);
+      try {
+        for (const change of await this.refreshMany(ids)) this.onStatusChange?.(change);
+      } catch {
+        // Left for the reconciler, which refreshes every RUNNING group whose tasks are all done.
       }
     }
-    return changed;
+    this.refreshing = false;
+  }
+
+  async refresh(id: string): Promise<{ id: string; status: string } | undefined> {
+    return (await this.refreshMany([id]))[0];
+  }
+
+  async refreshMany(ids: string[]): Promise<Array<{ id: string; status: string }>> {
+    return this.db.tx(async (em) => {
+      const repo = em.getRepository(GroupRunEntity);
+      const qb = repo.createQueryBuilder('g').where('g.id IN (:...ids)', { ids }).orderBy('g.id');
+      if (this.db.type !== 'sqlite') qb.setLock('pessimistic_write');
+      const groups = await qb.getMany();
+      const rows: Array<{ g: string; status: string; n: string | number }> = await em.getRepository(TaskRunEntity).createQueryBuilder('t')
+        .select('t.groupRunId', 'g').addSelect('t.status', 'status').addSelect('COUNT(*)', 'n')
+        .where('t.groupRunId IN (:...ids)', { ids }).groupBy('t.groupRunId').addGroupBy('t.status').getRawMany();
+      const changes: Array<{ id: string; status: string }> = [];
+      const now = this.clock();
+      for (const g of groups) {
+        const counters: GroupCounters = { tasksTotal: g.tasksTotal, tasksSucceeded: 0, tasksFailed: 0, tasksCancelled: 0, tasksSkipped: 0 };
+        for (const r of rows.filter((x) => x.g === g.id)) {
+          const key = COUNTER_BY_STATUS[r.status];
+          if (key) counters[key] = Number(r.n);
+        }
+        const status = groupStatusOf(counters);
+        const same = status === g.status && (['tasksSucceeded', 'tasksFailed', 'tasksCancelled', 'tasksSkipped'] as const).every((k) => counters[k] === g[k]);
+        if (same) continue;
+        const finishedAt = status === 'RUNNING' ? null : (g.finishedAt ?? now);
+        await repo.update({ id: g.id }, { ...counters, status, finishedAt, updatedAt: now, version: g.version + 1 });
+        if (status !== g.status) changes.push({ id: g.id, status });
+      }
+      return changes;
+    });
   }
 }
 
@@ -76,8 +117,4 @@ export function addDelta(deltas: Map<string, Partial<GroupCounters>>, groupId: s
   if (fromKey) d[fromKey] = (d[fromKey] ?? 0) - 1;
   if (toKey) d[toKey] = (d[toKey] ?? 0) + 1;
   deltas.set(groupId, d);
-}
-
-function columnOf(key: string): string {
-  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }

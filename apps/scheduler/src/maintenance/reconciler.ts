@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Db } from '#ferry/persistence';
 import { taskJobId } from '#ferry/queue';
-import { TaskRunEntity } from '../persistence/index.js';
+import { GroupRunEntity, TaskRunEntity } from '../persistence/index.js';
 import type { TaskQueue } from '../queue/task-queue.js';
 import type { TaskEngine } from '../tasks/task-engine.js';
 import { LIVE_STATUSES } from '../tasks/task-status.js';
@@ -17,7 +17,7 @@ export class Reconciler {
   private running?: Promise<unknown>;
   private readonly logger = new Logger('Reconciler');
 
-  constructor(private readonly db: Db, private readonly queue: TaskQueue, private readonly engine: TaskEngine, private readonly intervalMs: number, private readonly clock = Date.now) {}
+  constructor(private readonly db: Db, private readonly queue: TaskQueue, private readonly engine: TaskEngine, private readonly intervalMs: number, private readonly clock = Date.now, private readonly graceMs = 5000) {}
 
   start(): void {
     const tick = () => {
@@ -37,10 +37,11 @@ export class Reconciler {
   async runOnce(): Promise<{ requeued: number; overdue: number }> {
     const now = this.clock();
     const live = await this.db.run((em) =>
-      em.getRepository(TaskRunEntity).createQueryBuilder('t').select(['t.id', 't.readyAt', 't.deadlineAt', 't.overdue']).where('t.status IN (:...live)', { live: LIVE_STATUSES }).getMany(),
+      em.getRepository(TaskRunEntity).createQueryBuilder('t').select(['t.id', 't.readyAt', 't.deadlineAt', 't.overdue', 't.updatedAt']).where('t.status IN (:...live)', { live: LIVE_STATUSES }).getMany(),
     );
     const missing: string[] = [];
-    const ready = live.filter((t) => t.readyAt !== null);
+    // Skip tasks that moved a moment ago: their group dispatch may still be queueing their rounds.
+    const ready = live.filter((t) => t.readyAt !== null && t.updatedAt < now - this.graceMs);
     for (let i = 0; i < ready.length; i += 500) {
       const chunk = ready.slice(i, i + 500);
       const states = await Promise.all(chunk.map((t) => this.queue.queue.getJobState(taskJobId(t.id))));
@@ -55,6 +56,12 @@ export class Reconciler {
     }
     const overdue = live.filter((t) => !t.overdue && t.deadlineAt !== null && t.deadlineAt < now).map((t) => t.id);
     if (overdue.length) await this.engine.applyBatch(overdue.map((taskId) => ({ taskId, cmd: { kind: 'overdue' } })));
+    // A crash between a task commit and its group's refresh leaves a finished group marked RUNNING.
+    const stuck = await this.db.run((em) =>
+      em.getRepository(GroupRunEntity).createQueryBuilder('g').select('g.id').where('g.status = :running', { running: 'RUNNING' })
+        .andWhere('NOT EXISTS (SELECT 1 FROM task_run t WHERE t.group_run_id = g.id AND t.status IN (:...live))', { live: LIVE_STATUSES }).getMany(),
+    );
+    for (const g of stuck) await this.engine.groups.refresh(g.id);
     return { requeued: missing.length, overdue: overdue.length };
   }
 }

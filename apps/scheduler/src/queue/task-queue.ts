@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { JobName, QueueName, type TaskRoundPayload, taskJobId } from '#ferry/queue';
+import { groupJobId, JobName, QueueName, type TaskRoundPayload, taskJobId } from '#ferry/queue';
 
 /**
  * The BullMQ side of task runs: one job per live task, rescheduled until the task is terminal.
@@ -30,6 +30,32 @@ export class TaskQueue {
         })),
       );
     }
+  }
+
+  /** One job that dispatches every ready task of a group. */
+  async enqueueGroups(groupIds: string[]): Promise<void> {
+    await this.queue.addBulk(groupIds.map((groupRunId) => ({
+      name: JobName.groupDispatch,
+      data: { taskRunId: '', groupRunId },
+      opts: { jobId: groupJobId(groupRunId), removeOnComplete: true, removeOnFail: 1000, attempts: 10, backoff: { type: 'exponential', delay: 1000 } },
+    })));
+  }
+
+  /** Per-task rounds, each with its own delay (the poll fallback after a group dispatch). */
+  async enqueueEach(items: Array<{ id: string; delayMs: number }>): Promise<void> {
+    for (let i = 0; i < items.length; i += 1000) {
+      await this.queue.addBulk(items.slice(i, i + 1000).map(({ id, delayMs }) => ({
+        name: JobName.taskRound,
+        data: { taskRunId: id },
+        opts: { jobId: taskJobId(id), delay: delayMs, removeOnComplete: true, removeOnFail: 1000, attempts: 10, backoff: { type: 'exponential', delay: 1000 } },
+      })));
+    }
+  }
+
+  /** Queues what a commit made ready, logging instead of failing: the reconciler repairs a miss. */
+  startLater(order: { groups: string[]; tasks: string[] }): void {
+    if (order.groups.length) this.enqueueGroups(order.groups).catch((err) => this.logger.warn(`enqueue failed, the reconciler will retry: ${err}`));
+    this.enqueueLater(order.tasks);
   }
 
   /** Enqueue, logging instead of failing: the caller's database work is already committed. */

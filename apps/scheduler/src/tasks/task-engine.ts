@@ -20,7 +20,8 @@ export interface Effects {
   ready: string[];
   finished: string[];
   retryWaits: Array<{ id: string; at: number }>;
-  groupsChanged: Array<{ id: string; status: string }>;
+  /** Groups whose counts moved: their status is recomputed after the commit (GroupStore.refresh). */
+  groups: string[];
 }
 
 class LostRace extends Error {}
@@ -83,9 +84,8 @@ export class TaskEngine {
     const lost = await this.store.update(em, [...work.changed.values()].map((row) => ({ row, expectedVersion: work.original.get(row.id)!.version })));
     if (lost.length) throw new LostRace(`lost the race for ${lost.length} task(s)`);
     await this.store.insertEvents(em, work.events);
-    const groupsChanged = await this.groups.applyDeltas(em, work.deltas(), now);
     for (const o of outcomes) if (o.task && work.changed.has(o.task.id)) o.task = { ...o.task, version: o.task.version + 1 };
-    return { outcomes, effects: { ready: work.ready(), finished: work.finished(), retryWaits: work.retryWaits(), groupsChanged } };
+    return { outcomes, effects: { ready: work.ready(), finished: work.finished(), retryWaits: work.retryWaits(), groups: work.groupsTouched() } };
   }
 
   /** SYNC groups: a success readies the next task; a final failure skips the rest; a retry un-skips them. */
@@ -139,10 +139,10 @@ class Work {
     if (event) this.events.push(event);
   }
 
-  deltas(): Map<string, Partial<GroupCounters>> {
+  groupsTouched(): string[] {
     const deltas = new Map<string, Partial<GroupCounters>>();
     for (const row of this.changed.values()) addDelta(deltas, row.groupRunId, this.original.get(row.id)!.status, row.status);
-    return deltas;
+    return [...deltas.keys()];
   }
 
   ready(): string[] {

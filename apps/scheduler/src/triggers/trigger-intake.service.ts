@@ -5,7 +5,7 @@ import { ApiError } from '#ferry/errors';
 import { compileSchema } from '#ferry/http';
 import { type Db, isUniqueViolation } from '#ferry/persistence';
 import { BindingEntity, DefinitionEntity, TriggerEntity } from '../persistence/index.js';
-import { GroupRunFactory } from '../groups/group-run.factory.js';
+import { GroupRunFactory, type StartOrder } from '../groups/group-run.factory.js';
 import type { TaskQueue } from '../queue/task-queue.js';
 
 export interface IntakeResult {
@@ -26,7 +26,7 @@ export class TriggerIntake {
     const msg = validate(body);
     try {
       const { answer, ready } = await this.db.tx((em) => this.create(em, msg, via));
-      this.queue.enqueueLater(ready);
+      this.queue.startLater(ready);
       return { duplicate: false, answer };
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
@@ -49,7 +49,7 @@ export class TriggerIntake {
     return id;
   }
 
-  private async create(em: EntityManager, msg: TriggerMessage, via: 'http' | 'queue'): Promise<{ answer: TriggerAnswer; ready: string[] }> {
+  private async create(em: EntityManager, msg: TriggerMessage, via: 'http' | 'queue'): Promise<{ answer: TriggerAnswer; ready: StartOrder }> {
     const now = this.clock();
     const triggerId = randomUUID();
     const definitions = await this.boundDefinitions(em, msg.source, msg.event);
@@ -65,8 +65,12 @@ export class TriggerIntake {
       status: plans.length ? 'ACCEPTED' : 'UNMATCHED', via, reason: plans.length ? null : 'No definition is bound to this source and event',
       payload: msg, answer, receivedAt: now,
     });
-    const ready: string[] = [];
-    for (const plan of plans) ready.push(...(await this.factory.persist(em, plan)));
+    const ready: StartOrder = { groups: [], tasks: [] };
+    for (const plan of plans) {
+      const order = await this.factory.persist(em, plan);
+      ready.groups.push(...order.groups);
+      ready.tasks.push(...order.tasks);
+    }
     return { answer, ready };
   }
 

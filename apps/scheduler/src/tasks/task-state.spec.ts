@@ -1,0 +1,205 @@
+import { describe, expect, it } from '@jest/globals';
+import type { RetryPolicy, TaskCallback } from '#ferry/contracts';
+import { backoffMs, type DecideContext, decide, type Decision, type TaskCommand } from './task-state.js';
+import type { TaskRow, TaskStatus } from './task-status.js';
+
+const NOW = Date.UTC(2026, 10, 24, 6, 0, 0);
+const RETRY: RetryPolicy = { maxAttempts: 3, initialDelaySeconds: 10, factor: 2, maxDelaySeconds: 60 };
+const FILE = { name: 'f.ndjson', recordCount: 10, checksum: 'sha256:abc' };
+const GOOD = { expected: 10, received: 10, inserted: 6, updated: 2, deleted: 0, unchanged: 1, rejected: 1, checksum: 'sha256:abc' };
+
+let ids = 0;
+function ctx(over: Partial<DecideContext> = {}): DecideContext {
+  return { now: NOW, newId: () => `d-new-${++ids}`, random: () => 0.5, retry: RETRY, paused: false, targetFor: () => 'http://t', ...over };
+}
+
+function row(status: TaskStatus, over: Partial<TaskRow> = {}): TaskRow {
+  const inFlight = ['DISPATCHED', 'ACCEPTED', 'RUNNING'].includes(status);
+  return {
+    id: 't1', groupRunId: 'g1', seq: 0, file: FILE, status, attempt: inFlight || status === 'RETRY_WAIT' || status === 'FAILED' ? 1 : 0,
+    maxAttempts: 3, dispatchId: status === 'PENDING' ? null : 'd1', targetUrl: status === 'PENDING' ? null : 'http://t',
+    downstreamJobId: status === 'DISPATCHED' || status === 'PENDING' ? null : 'job-1', readyAt: NOW - 1000, dispatchedAt: NOW - 500,
+    nextAt: status === 'RETRY_WAIT' ? NOW - 1 : null, reportedAt: null, progress: null, reconciliation: null, reconStatus: null,
+    reconProblems: null, lastError: null, overdue: 0, deadlineAt: null, version: 1, createdAt: NOW - 2000, updatedAt: NOW - 1000,
+    finishedAt: null, ...over,
+  };
+}
+
+const cb = (status: TaskCallback['status'], extra: Partial<TaskCallback> = {}): TaskCommand => ({ kind: 'report', actor: 'callback', body: { dispatchId: 'd1', status, ...extra } });
+const moved = (d: Decision) => d.next?.status;
+
+describe('task state machine: legal moves', () => {
+  it('claims a ready PENDING task: DISPATCHED with a fresh dispatchId, attempt + 1, a send order and an event', () => {
+    const d = decide(row('PENDING'), { kind: 'claim' }, ctx());
+    expect(moved(d)).toBe('DISPATCHED');
+    expect(d.answer).toEqual({ type: 'send', dispatchId: d.next!.dispatchId, attempt: 1, targetUrl: 'http://t' });
+    expect(d.next!.dispatchId).toMatch(/^d-new-/);
+    expect(d.event).toMatchObject({ fromStatus: 'PENDING', toStatus: 'DISPATCHED', actor: 'dispatcher', dispatchId: d.next!.dispatchId });
+  });
+
+  it('does not claim a SYNC task that is not ready yet, a paused one, or a RETRY_WAIT task before its time', () => {
+    expect(decide(row('PENDING', { readyAt: null }), { kind: 'claim' }, ctx())).toEqual({ answer: { type: 'none' } });
+    expect(decide(row('PENDING'), { kind: 'claim' }, ctx({ paused: true }))).toEqual({ answer: { type: 'none' } });
+    expect(decide(row('RETRY_WAIT', { nextAt: NOW + 1 }), { kind: 'claim' }, ctx())).toEqual({ answer: { type: 'none' } });
+    const due = decide(row('RETRY_WAIT', { nextAt: NOW }), { kind: 'claim' }, ctx());
+    expect(moved(due)).toBe('DISPATCHED');
+    expect(due.next!.dispatchId).not.toBe('d1');
+    expect(due.next!.attempt).toBe(2);
+  });
+
+  it('re-sends an unanswered dispatch under the same dispatchId without moving', () => {
+    const d = decide(row('DISPATCHED'), { kind: 'claim' }, ctx());
+    expect(d.next).toBeUndefined();
+    expect(d.answer).toEqual({ type: 'send', dispatchId: 'd1', attempt: 1, targetUrl: 'http://t' });
+    expect(decide(row('ACCEPTED'), { kind: 'claim' }, ctx()).answer.type).toBe('none');
+  });
+
+  it('walks DISPATCHED → ACCEPTED → RUNNING → SUCCEEDED, checking the reconciliation', () => {
+    let r = row('DISPATCHED');
+    r = decide(r, { kind: 'accepted', dispatchId: 'd1', jobId: 'job-9' }, ctx()).next!;
+    expect(r).toMatchObject({ status: 'ACCEPTED', downstreamJobId: 'job-9' });
+    r = decide(r, cb('RUNNING', { progress: { processed: 5, total: 10 } }), ctx()).next!;
+    expect(r).toMatchObject({ status: 'RUNNING', progress: { processed: 5, total: 10 } });
+    const done = decide(r, cb('SUCCEEDED', { reconciliation: GOOD }), ctx());
+    expect(done.next).toMatchObject({ status: 'SUCCEEDED', reconStatus: 'OK', reconProblems: null, finishedAt: NOW });
+    expect(done.event).toMatchObject({ fromStatus: 'RUNNING', toStatus: 'SUCCEEDED', actor: 'callback', reason: 'REPORTED_SUCCEEDED' });
+  });
+
+  it('may skip steps forward (DISPATCHED → SUCCEEDED) and records the poller as the actor', () => {
+    const d = decide(row('DISPATCHED'), { kind: 'report', actor: 'poller', body: { dispatchId: 'd1', status: 'SUCCEEDED', reconciliation: GOOD } }, ctx());
+    expect(d.event).toMatchObject({ toStatus: 'SUCCEEDED', actor: 'poller' });
+  });
+
+  it('keeps the job id when the callback overtook the HTTP answer', () => {
+    const d = decide(row('RUNNING', { downstreamJobId: null }), { kind: 'accepted', dispatchId: 'd1', jobId: 'job-2' }, ctx());
+    expect(d.next).toMatchObject({ status: 'RUNNING', downstreamJobId: 'job-2' });
+    expect(d.event).toBeUndefined();
+  });
+
+  it('records a SUCCEEDED report whose counts do not add up as a MISMATCH with problems', () => {
+    const d = decide(row('RUNNING'), cb('SUCCEEDED', { reconciliation: { ...GOOD, inserted: 1 } }), ctx());
+    expect(d.next).toMatchObject({ status: 'SUCCEEDED', reconStatus: 'MISMATCH' });
+    expect(d.next!.reconProblems!.join()).toMatch(/received 10/);
+    expect(d.event).toMatchObject({ reason: 'RECONCILIATION_MISMATCH', detail: { problems: d.next!.reconProblems } });
+  });
+
+  it('turns a FAILED report with attempts left into RETRY_WAIT with a backoff, and the last one into FAILED', () => {
+    const d = decide(row('RUNNING'), cb('FAILED', { error: { code: 'X', message: 'boom' } }), ctx());
+    expect(d.next).toMatchObject({ status: 'RETRY_WAIT', lastError: { code: 'X', message: 'boom' } });
+    expect(d.next!.nextAt! - NOW).toBe(7500); // attempt 1: base 10 s, half fixed + 0.5 × half
+    const last = decide(row('RUNNING', { attempt: 3 }), cb('FAILED'), ctx());
+    expect(last.next).toMatchObject({ status: 'FAILED', finishedAt: NOW, lastError: { code: 'DOWNSTREAM_FAILED' } });
+    expect(last.event!.reason).toBe('RETRIES_EXHAUSTED');
+  });
+
+  it('fails a non-retryable dispatch error at once, and honours Retry-After when longer than the backoff', () => {
+    const err = { code: 'DOWNSTREAM_HTTP_400', message: 'bad' };
+    const perm = decide(row('DISPATCHED'), { kind: 'attemptFailed', dispatchId: 'd1', error: err, retryable: false, actor: 'dispatcher' }, ctx());
+    expect(perm.next!.status).toBe('FAILED');
+    expect(perm.event!.reason).toBe('FAILED_PERMANENTLY');
+    const later = decide(row('DISPATCHED'), { kind: 'attemptFailed', dispatchId: 'd1', error: err, retryable: true, retryAfterMs: 120_000, actor: 'dispatcher' }, ctx());
+    expect(later.next).toMatchObject({ status: 'RETRY_WAIT', nextAt: NOW + 120_000 });
+  });
+
+  it('lets an operator cancel any live task, and retry a FAILED one with a fresh budget', () => {
+    for (const s of ['PENDING', 'DISPATCHED', 'ACCEPTED', 'RUNNING', 'RETRY_WAIT'] as const) {
+      const d = decide(row(s), { kind: 'cancel', actor: 'operator' }, ctx());
+      expect(d.event).toMatchObject({ fromStatus: s, toStatus: 'CANCELLED', actor: 'operator' });
+    }
+    const r = decide(row('FAILED', { attempt: 3, finishedAt: NOW - 1 }), { kind: 'retry', actor: 'operator' }, ctx());
+    expect(r.next).toMatchObject({ status: 'PENDING', readyAt: NOW, finishedAt: null, maxAttempts: 6 });
+    expect(decide(r.next!, { kind: 'claim' }, ctx()).next).toMatchObject({ status: 'DISPATCHED', attempt: 4 });
+  });
+
+  it('skips and un-skips SYNC successors, marks overdue once, readies a waiting task once', () => {
+    expect(moved(decide(row('PENDING', { readyAt: null }), { kind: 'skip' }, ctx()))).toBe('SKIPPED');
+    expect(moved(decide(row('SKIPPED'), { kind: 'unskip' }, ctx()))).toBe('PENDING');
+    const o = decide(row('RUNNING'), { kind: 'overdue' }, ctx());
+    expect(o.next).toMatchObject({ status: 'RUNNING', overdue: 1 });
+    expect(decide(o.next!, { kind: 'overdue' }, ctx()).answer.type).toBe('none');
+    const ready = decide(row('PENDING', { readyAt: null }), { kind: 'ready' }, ctx());
+    expect(ready.next!.readyAt).toBe(NOW);
+    expect(decide(ready.next!, { kind: 'ready' }, ctx()).answer.type).toBe('none');
+  });
+});
+
+describe('task state machine: illegal moves are refused', () => {
+  it('answers STALE for an older dispatch, a step backwards, or a non-final report after the end', () => {
+    const old = { kind: 'report', actor: 'callback', body: { dispatchId: 'd0', status: 'SUCCEEDED' } } as const;
+    expect(decide(row('RUNNING'), old, ctx())).toEqual({ answer: { type: 'ignored', reason: 'STALE' } });
+    expect(decide(row('RUNNING'), cb('ACCEPTED'), ctx()).answer).toEqual({ type: 'ignored', reason: 'STALE' });
+    expect(decide(row('SUCCEEDED'), cb('RUNNING'), ctx()).answer).toEqual({ type: 'ignored', reason: 'STALE' });
+    expect(decide(row('PENDING'), cb('RUNNING'), ctx()).answer).toEqual({ type: 'ignored', reason: 'STALE' });
+    expect(decide(row('RETRY_WAIT'), cb('SUCCEEDED'), ctx()).answer).toEqual({ type: 'ignored', reason: 'STALE' });
+    expect(decide(row('ACCEPTED'), { kind: 'accepted', dispatchId: 'd0', jobId: 'j' }, ctx()).answer).toEqual({ type: 'ignored', reason: 'STALE' });
+    expect(decide(row('RUNNING', { reportedAt: NOW }), cb('RUNNING', { progress: { processed: 9 }, reportedAt: new Date(NOW - 5).toISOString() }), ctx()).answer)
+      .toEqual({ type: 'ignored', reason: 'STALE' });
+  });
+
+  it('answers DUPLICATE for a repeat, and 409-conflict for a final report contradicting a terminal state', () => {
+    expect(decide(row('SUCCEEDED'), cb('SUCCEEDED'), ctx()).answer).toEqual({ type: 'ignored', reason: 'DUPLICATE' });
+    expect(decide(row('RUNNING'), cb('RUNNING'), ctx()).answer).toEqual({ type: 'ignored', reason: 'DUPLICATE' });
+    expect(decide(row('ACCEPTED'), { kind: 'accepted', dispatchId: 'd1', jobId: 'job-1' }, ctx()).answer).toEqual({ type: 'ignored', reason: 'DUPLICATE' });
+    expect(decide(row('SUCCEEDED'), cb('FAILED'), ctx()).answer.type).toBe('conflict');
+    expect(decide(row('FAILED'), cb('SUCCEEDED'), ctx()).answer.type).toBe('conflict');
+    expect(decide(row('CANCELLED'), cb('SUCCEEDED'), ctx()).answer.type).toBe('conflict');
+  });
+
+  it('refuses to cancel a finished task and to retry anything but a FAILED or CANCELLED one', () => {
+    for (const s of ['SUCCEEDED', 'FAILED', 'CANCELLED', 'SKIPPED'] as const) expect(decide(row(s), { kind: 'cancel', actor: 'operator' }, ctx()).answer.type).toBe('conflict');
+    for (const s of ['PENDING', 'DISPATCHED', 'ACCEPTED', 'RUNNING', 'RETRY_WAIT', 'SUCCEEDED', 'SKIPPED'] as const) {
+      const d = decide(row(s), { kind: 'retry', actor: 'operator' }, ctx());
+      expect(d.answer.type).toBe('conflict');
+      expect(d.next).toBeUndefined();
+    }
+    expect(decide(row('RUNNING'), { kind: 'skip' }, ctx()).next).toBeUndefined();
+    expect(decide(row('SUCCEEDED'), { kind: 'overdue' }, ctx()).next).toBeUndefined();
+  });
+
+  it('never makes a move outside the diagram, whatever the command and state', () => {
+    const allowed: Record<TaskStatus, TaskStatus[]> = {
+      PENDING: ['DISPATCHED', 'CANCELLED', 'SKIPPED'],
+      DISPATCHED: ['ACCEPTED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'RETRY_WAIT', 'CANCELLED'],
+      ACCEPTED: ['RUNNING', 'SUCCEEDED', 'FAILED', 'RETRY_WAIT', 'CANCELLED'],
+      RUNNING: ['SUCCEEDED', 'FAILED', 'RETRY_WAIT', 'CANCELLED'],
+      RETRY_WAIT: ['DISPATCHED', 'CANCELLED'],
+      SUCCEEDED: [], FAILED: ['PENDING'], CANCELLED: ['PENDING'], SKIPPED: ['PENDING'],
+    };
+    const err = { code: 'E', message: 'e' };
+    const commands: TaskCommand[] = [
+      { kind: 'claim' }, { kind: 'accepted', dispatchId: 'd1', jobId: 'j2' }, { kind: 'cancel', actor: 'operator' }, { kind: 'retry', actor: 'operator' },
+      { kind: 'overdue' }, { kind: 'skip' }, { kind: 'unskip' }, { kind: 'ready' },
+      { kind: 'attemptFailed', dispatchId: 'd1', error: err, retryable: true, actor: 'poller' },
+      ...(['ACCEPTED', 'RUNNING', 'SUCCEEDED', 'FAILED'] as const).map((s) => cb(s, { reconciliation: GOOD, progress: { processed: 3 } })),
+    ];
+    for (const status of Object.keys(allowed) as TaskStatus[]) {
+      for (const cmd of commands) {
+        const d = decide(row(status), cmd, ctx());
+        if (d.next && d.next.status !== status) expect(`${status} -${cmd.kind}-> ${allowed[status].includes(d.next.status) ? 'ok' : d.next.status}`).toBe(`${status} -${cmd.kind}-> ok`);
+        if (d.event) expect(d.next).toBeDefined();
+      }
+    }
+  });
+});
+
+describe('backoff', () => {
+  it('grows by the factor, is capped, and jitters between half and all of the delay', () => {
+    expect(backoffMs(RETRY, 1, () => 0)).toBe(5_000);
+    expect(backoffMs(RETRY, 1, () => 1)).toBe(10_000);
+    expect(backoffMs(RETRY, 2, () => 1)).toBe(20_000);
+    expect(backoffMs(RETRY, 3, () => 1)).toBe(40_000);
+    expect(backoffMs(RETRY, 4, () => 1)).toBe(60_000);
+    expect(backoffMs(RETRY, 30, () => 0)).toBe(30_000);
+    for (let attempt = 1; attempt <= 8; attempt++) {
+      const base = Math.min(60, 10 * 2 ** (attempt - 1)) * 1000;
+      const seen = Array.from({ length: 200 }, () => backoffMs(RETRY, attempt, Math.random));
+      expect(Math.min(...seen)).toBeGreaterThanOrEqual(base / 2);
+      expect(Math.max(...seen)).toBeLessThanOrEqual(base);
+      expect(new Set(seen).size).toBeGreaterThan(1);
+    }
+  });
+
+  it('is zero for a zero initial delay', () => {
+    expect(backoffMs({ ...RETRY, initialDelaySeconds: 0 }, 3, Math.random)).toBe(0);
+  });
+});
