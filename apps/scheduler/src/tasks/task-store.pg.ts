@@ -87,3 +87,32 @@ const INSERT_EVENTS_SQL = `INSERT INTO task_event (${EVENT_COLUMNS.map(([c]) => 
 export async function pgInsertEvents(em: EntityManager, rows: EventRow[]): Promise<void> {
   await em.query(INSERT_EVENTS_SQL, EVENT_COLUMNS.map(([, , get]) => rows.map(get)));
 }
+
+/**
+ * Task updates (version-checked) and their events in one statement. If any row lost its race the
+ * statement fails on purpose (22012), so PostgreSQL rolls all of it back: nothing half-written.
+ */
+const COMMIT_SQL = (nUpdates: number, base: number) => `WITH v AS (
+    SELECT * FROM unnest($1::varchar[], $2::int[], ${MUTABLE.map(([, type], i) => `$${i + 3}::${type}[]`).join(', ')})
+      AS v(id, expected, ${MUTABLE.map(([c]) => c).join(', ')})),
+  u AS (UPDATE task_run t SET ${MUTABLE.map(([c]) => `${c} = v.${c}`).join(', ')}, version = t.version + 1
+        FROM v WHERE t.id = v.id AND t.version = v.expected RETURNING t.id),
+  e AS (INSERT INTO task_event (${EVENT_COLUMNS.map(([c]) => c).join(', ')})
+        SELECT * FROM unnest(${EVENT_COLUMNS.map(([, type], i) => `$${base + i}::${type}[]`).join(', ')}) RETURNING 1)
+  SELECT CASE WHEN count(*) = ${nUpdates} THEN count(*) ELSE 1 / (count(*) - count(*)) END AS won,
+         (SELECT count(*) FROM e) AS events FROM u`;
+
+export async function pgCommit(em: EntityManager, rows: Array<{ row: TaskRow; expectedVersion: number }>, events: EventRow[]): Promise<boolean> {
+  const base = 3 + MUTABLE.length;
+  const params: unknown[][] = [
+    rows.map((r) => r.row.id), rows.map((r) => r.expectedVersion), ...MUTABLE.map(([, , get]) => rows.map((r) => get(r.row))),
+    ...EVENT_COLUMNS.map(([, , get]) => events.map(get)),
+  ];
+  try {
+    await em.query(COMMIT_SQL(rows.length, base), params);
+    return true;
+  } catch (err) {
+    if ((err as { code?: string; driverError?: { code?: string } }).driverError?.code === '22012' || (err as { code?: string }).code === '22012') return false;
+    throw err;
+  }
+}

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { TaskEventEntity, TaskRunEntity } from '../persistence/index.js';
-import { pgInsertEvents, pgInsertTasks, pgLoadTasks, pgUpdateTasks } from './task-store.pg.js';
+import { pgCommit, pgInsertEvents, pgInsertTasks, pgLoadTasks, pgUpdateTasks } from './task-store.pg.js';
 import type { TaskEventDraft, TaskRow } from './task-status.js';
 import { randomUUID } from 'node:crypto';
 
@@ -23,6 +23,21 @@ export class TaskStore {
 
   async loadWhere(em: EntityManager, where: string, params: Record<string, unknown>): Promise<TaskRow[]> {
     return (await em.getRepository(TaskRunEntity).createQueryBuilder('t').where(where, params).orderBy('t.seq', 'ASC').getMany()) as unknown as TaskRow[];
+  }
+
+  /**
+   * Writes the changed rows and their events, all or nothing: answers false (writing nothing) if any
+   * row's version is no longer the one read. Runs inside a transaction except on PostgreSQL, where it
+   * is one statement.
+   */
+  async commit(em: EntityManager, rows: Array<{ row: TaskRow; expectedVersion: number }>, events: TaskEventDraft[]): Promise<boolean> {
+    if (rows.length === 0 && events.length === 0) return true;
+    const withIds = events.map((e) => ({ id: randomUUID(), ...e, detail: e.detail ?? null }));
+    if (this.postgres) return pgCommit(em, rows, withIds);
+    const lost = await this.update(em, rows);
+    if (lost.length) return false;
+    await this.insertEvents(em, events);
+    return true;
   }
 
   /** Writes each row if its version is still the one read; answers the ids that lost a race. */

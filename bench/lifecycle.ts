@@ -1,0 +1,84 @@
+import 'reflect-metadata';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { Agent, request } from 'undici';
+import { createTestDatabase, devToken, TEST_REDIS_URL, uniquePrefix } from '#ferry/testing';
+import { schedulerConfigFromEnv, startScheduler } from '../apps/scheduler/src/index.js';
+import { rawBullmqRate } from './raw-bullmq.js';
+
+export interface LifecycleResult {
+  tasks: number;
+  seconds: number;
+  tasksPerSecond: number;
+  rawBullmqPerSecond: number;
+  ratio: number;
+  dispatchLatencyP50Ms: number;
+  dispatchLatencyP99Ms: number;
+}
+
+/**
+ * N tasks through trigger → dispatch → callback → SUCCEEDED on PostgreSQL, against a fake
+ * downstream (its own process) that calls back at once; then raw BullMQ for the same N as the ceiling.
+ */
+export async function runLifecycleBench(opts: { tasks: number; filesPerTrigger?: number }): Promise<LifecycleResult> {
+  const filesPerTrigger = opts.filesPerTrigger ?? 100;
+  const db = await createTestDatabase('postgres', 20);
+  const downstream = fork(fileURLToPath(new URL('./fake-downstream.process.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const downstreamUrl = await new Promise<string>((r) => downstream.once('message', (m) => r((m as { url: string }).url)));
+  const config = schedulerConfigFromEnv({
+    FERRY_SCHEDULER_PORT: '0', FERRY_SCHEDULER_HOST: '127.0.0.1', FERRY_REDIS_URL: TEST_REDIS_URL, FERRY_QUEUE_PREFIX: uniquePrefix('bench'),
+    FERRY_SCHEDULER_CONCURRENCY: process.env.FERRY_SCHEDULER_CONCURRENCY ?? '256', FERRY_SCHEDULER_DB_LANES: process.env.FERRY_SCHEDULER_DB_LANES ?? '2', FERRY_RATE_LIMIT_PER_SECOND: '1000000',
+  });
+  config.db = db.config;
+  config.logLevels = ['error', 'fatal'];
+  const scheduler = await startScheduler(config);
+  const agent = new Agent({ connections: 16 });
+  const post = async (path: string, body: unknown, token: string) => {
+    const res = await request(`${scheduler.url}/api/v1${path}`, { method: 'POST', dispatcher: agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const text = await res.body.text();
+    if (res.statusCode >= 300) throw new Error(`${path}: ${res.statusCode} ${text}`);
+    return JSON.parse(text);
+  };
+  const admin = devToken('ferry-scheduler', ['admin:read', 'admin:write'], 'ferry-admin', undefined, 3600);
+  const upstream = devToken('ferry-scheduler', ['triggers:write'], 'upstream-dev', undefined, 3600);
+  await post('/definitions', {
+    name: 'bench', mode: 'ASYNC', bindings: [{ source: 'bench', event: 'files.ready' }], target: { urls: [downstreamUrl] },
+    pollIntervalSeconds: 300, retry: { maxAttempts: 3, initialDelaySeconds: 1, factor: 2, maxDelaySeconds: 10 }, attemptTimeoutSeconds: 600,
+  }, admin);
+
+  const client = new pg.Client({ connectionString: db.config.url });
+  await client.connect();
+  const started = performance.now();
+  const triggers = Math.ceil(opts.tasks / filesPerTrigger);
+  let next = 0;
+  await Promise.all(Array.from({ length: 4 }, async () => {
+    while (next < triggers) {
+      const t = next++;
+      const count = Math.min(filesPerTrigger, opts.tasks - t * filesPerTrigger);
+      const files = Array.from({ length: count }, (_, i) => ({ name: `t${t}-f${i}`, dataset: 'bench', fileId: `t${t}-f${i}`, recordCount: 0 }));
+      await post('/triggers', { messageId: `bench-${t}`, source: 'bench', event: 'files.ready', files }, upstream);
+    }
+  }));
+  for (;;) {
+    const { rows } = await client.query(`SELECT count(*)::int AS n FROM task_run WHERE status = 'SUCCEEDED'`);
+    if (rows[0].n >= opts.tasks) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const { rows: lat } = await client.query(
+    `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY d) AS p99
+       FROM (SELECT (dispatched_at - created_at)::float8 AS d FROM task_run) x`,
+  );
+  await client.end();
+  await agent.close();
+  await scheduler.close();
+  downstream.kill();
+  await db.drop();
+  const raw = await rawBullmqRate(TEST_REDIS_URL, opts.tasks);
+  const rate = opts.tasks / seconds;
+  return {
+    tasks: opts.tasks, seconds, tasksPerSecond: rate, rawBullmqPerSecond: raw, ratio: rate / raw,
+    dispatchLatencyP50Ms: Number(lat[0].p50), dispatchLatencyP99Ms: Number(lat[0].p99),
+  };
+}
