@@ -7,18 +7,35 @@ export interface RetryPolicy {
   maxDelaySeconds: number;
 }
 
-export type Deadline = { afterTriggerMinutes: number } | { cutoff: string; timeZone: string };
+/** ALERT (the default) raises an OVERDUE alert and lets the run go on; FAIL also fails its live tasks. */
+export type DeadlineAction = 'ALERT' | 'FAIL';
+
+export type Deadline = ({ afterTriggerMinutes: number } | { cutoff: string; timeZone: string }) & { action?: DeadlineAction };
+
+/** Where a definition's alerts go; without it, the scheduler's configured default channels. */
+export type AlertChannel =
+  | { type: 'log' }
+  | { type: 'webhook'; url: string; format?: 'json' | 'slack' }
+  | { type: 'email'; to: string[] };
+
+export interface AlertSettings {
+  channels?: AlertChannel[];
+  /** A (run, kind) raised again within this window notifies nobody again. */
+  silenceMinutes?: number;
+}
 
 export interface DefinitionSpec {
   name: string;
   description?: string;
   bindings: Array<{ source: string; event: string }>;
   mode: RunMode;
-  target: { urls: string[]; authProfile?: string };
+  /** maxConcurrent / ratePerSecond: per target URL, shared by every scheduler instance. */
+  target: { urls: string[]; authProfile?: string; maxConcurrent?: number; ratePerSecond?: number };
   pollIntervalSeconds: number;
   retry: RetryPolicy;
   attemptTimeoutSeconds: number;
   deadline?: Deadline;
+  alerts?: AlertSettings;
   enabled: boolean;
 }
 
@@ -43,6 +60,22 @@ const binding = {
   properties: { source: { type: 'string', minLength: 1, maxLength: 200 }, event: { type: 'string', minLength: 1, maxLength: 200 } },
 } as const;
 
+const deadlineAction = { enum: ['ALERT', 'FAIL'] } as const;
+
+export const alertChannelSchema = {
+  oneOf: [
+    { type: 'object', required: ['type'], additionalProperties: false, properties: { type: { const: 'log' } } },
+    {
+      type: 'object', required: ['type', 'url'], additionalProperties: false,
+      properties: { type: { const: 'webhook' }, url: { type: 'string', format: 'uri', pattern: '^https?://', maxLength: 2000 }, format: { enum: ['json', 'slack'] } },
+    },
+    {
+      type: 'object', required: ['type', 'to'], additionalProperties: false,
+      properties: { type: { const: 'email' }, to: { type: 'array', minItems: 1, maxItems: 50, items: { type: 'string', format: 'email' } } },
+    },
+  ],
+} as const;
+
 export const definitionSpecSchema = {
   type: 'object',
   required: ['name', 'bindings', 'mode', 'target'],
@@ -59,6 +92,8 @@ export const definitionSpecSchema = {
       properties: {
         urls: { type: 'array', minItems: 1, maxItems: 50, items: { type: 'string', format: 'uri', pattern: '^https?://' } },
         authProfile: { type: 'string', minLength: 1, maxLength: 100 },
+        maxConcurrent: { type: 'integer', minimum: 1, maximum: 100000 },
+        ratePerSecond: { type: 'number', exclusiveMinimum: 0, maximum: 100000 },
       },
     },
     pollIntervalSeconds: { type: 'number', minimum: 0.05, maximum: 86400 },
@@ -75,14 +110,19 @@ export const definitionSpecSchema = {
     attemptTimeoutSeconds: { type: 'number', minimum: 0.1, maximum: 604800 },
     deadline: {
       oneOf: [
-        { type: 'object', required: ['afterTriggerMinutes'], additionalProperties: false, properties: { afterTriggerMinutes: { type: 'number', exclusiveMinimum: 0 } } },
+        { type: 'object', required: ['afterTriggerMinutes'], additionalProperties: false, properties: { afterTriggerMinutes: { type: 'number', exclusiveMinimum: 0 }, action: deadlineAction } },
         {
           type: 'object',
           required: ['cutoff', 'timeZone'],
           additionalProperties: false,
-          properties: { cutoff: { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' }, timeZone: { type: 'string', minLength: 1 } },
+          properties: { cutoff: { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' }, timeZone: { type: 'string', minLength: 1 }, action: deadlineAction },
         },
       ],
+    },
+    alerts: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { channels: { type: 'array', maxItems: 20, items: alertChannelSchema }, silenceMinutes: { type: 'number', minimum: 0, maximum: 525600 } },
     },
     enabled: { type: 'boolean' },
     version: { type: 'integer', minimum: 1 },

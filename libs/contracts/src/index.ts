@@ -5,3 +5,4 @@ export * from './definition.js';
 export * from './sync-job.js';
 export * from './provider.js';
 export * from './scopes.js';
+export * from './alert.js';

@@ -4,3 +4,4 @@ export * from './fake-scheduler.js';
 export * from './http-client.js';
 export * from './fake-downstream.js';
 export * from './tcp-proxy.js';
+export * from './child-app.js';

@@ -117,6 +117,30 @@ export class TaskEventEntity {
   @Column({ ...ms }) at: number;
 }
 
+/** One alert per (run, kind) (`dedupKey`); raising it again counts an occurrence. */
+@Entity('alert')
+export class AlertEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id: string;
+  @Column({ name: 'dedup_key', type: 'varchar', length: 120 }) dedupKey: string;
+  @Column({ type: 'varchar', length: 30 }) kind: string;
+  @Column({ type: 'varchar', length: 12 }) status: string;
+  @Column({ name: 'group_run_id', type: 'varchar', length: 36, nullable: true }) groupRunId: string | null;
+  @Column({ name: 'trigger_id', type: 'varchar', length: 36, nullable: true }) triggerId: string | null;
+  @Column({ name: 'task_run_id', type: 'varchar', length: 36, nullable: true }) taskRunId: string | null;
+  @Column({ name: 'definition_id', type: 'varchar', length: 36, nullable: true }) definitionId: string | null;
+  @Column({ name: 'definition_name', type: 'varchar', length: 100, nullable: true }) definitionName: string | null;
+  @Column({ type: 'varchar', length: 2000 }) message: string;
+  @Column({ ...json, nullable: true }) detail: unknown;
+  @Column({ type: 'integer' }) occurrences: number;
+  @Column({ name: 'first_at', ...ms }) firstAt: number;
+  @Column({ name: 'last_at', ...ms }) lastAt: number;
+  @Column({ name: 'notified_at', ...ms, nullable: true }) notifiedAt: number | null;
+  @Column({ name: 'acked_at', ...ms, nullable: true }) ackedAt: number | null;
+  @Column({ name: 'acked_by', type: 'varchar', length: 200, nullable: true }) ackedBy: string | null;
+  @Column({ name: 'resolved_at', ...ms, nullable: true }) resolvedAt: number | null;
+  @Column({ type: 'integer' }) version: number;
+}
+
 export const SCHEDULER_ENTITIES = [
-  DefinitionEntity, BindingEntity, AuthProfileEntity, TriggerEntity, GroupRunEntity, TaskRunEntity, TaskEventEntity,
+  DefinitionEntity, BindingEntity, AuthProfileEntity, TriggerEntity, GroupRunEntity, TaskRunEntity, TaskEventEntity, AlertEntity,
 ];

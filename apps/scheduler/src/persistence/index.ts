@@ -1,2 +1,5 @@
 export * from './entities.js';
-export { SCHEDULER_MIGRATIONS } from './migrations/1764000000000-initial.js';
+import { Initial1764000000000 } from './migrations/1764000000000-initial.js';
+import { Alerts1765000000000 } from './migrations/1765000000000-alerts.js';
+
+export const SCHEDULER_MIGRATIONS = [Initial1764000000000, Alerts1765000000000];

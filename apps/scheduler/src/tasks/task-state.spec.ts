@@ -50,7 +50,7 @@ describe('task state machine: legal moves', () => {
   it('re-sends an unanswered dispatch under the same dispatchId without moving', () => {
     const d = decide(row('DISPATCHED'), { kind: 'claim' }, ctx());
     expect(d.next).toBeUndefined();
-    expect(d.answer).toEqual({ type: 'send', dispatchId: 'd1', attempt: 1, targetUrl: 'http://t' });
+    expect(d.answer).toEqual({ type: 'send', dispatchId: 'd1', attempt: 1, targetUrl: 'http://t', resend: true });
     expect(decide(row('ACCEPTED'), { kind: 'claim' }, ctx()).answer.type).toBe('none');
   });
 
@@ -158,17 +158,19 @@ describe('task state machine: illegal moves are refused', () => {
 
   it('never makes a move outside the diagram, whatever the command and state', () => {
     const allowed: Record<TaskStatus, TaskStatus[]> = {
-      PENDING: ['DISPATCHED', 'CANCELLED', 'SKIPPED'],
+      // A live task past a deadline whose action is FAIL fails, wherever it is.
+      PENDING: ['DISPATCHED', 'CANCELLED', 'SKIPPED', 'FAILED'],
       DISPATCHED: ['ACCEPTED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'RETRY_WAIT', 'CANCELLED'],
       ACCEPTED: ['RUNNING', 'SUCCEEDED', 'FAILED', 'RETRY_WAIT', 'CANCELLED'],
       RUNNING: ['SUCCEEDED', 'FAILED', 'RETRY_WAIT', 'CANCELLED'],
-      RETRY_WAIT: ['DISPATCHED', 'CANCELLED'],
+      RETRY_WAIT: ['DISPATCHED', 'CANCELLED', 'FAILED'],
       SUCCEEDED: [], FAILED: ['PENDING'], CANCELLED: ['PENDING'], SKIPPED: ['PENDING'],
     };
     const err = { code: 'E', message: 'e' };
     const commands: TaskCommand[] = [
       { kind: 'claim' }, { kind: 'accepted', dispatchId: 'd1', jobId: 'j2' }, { kind: 'cancel', actor: 'operator' }, { kind: 'retry', actor: 'operator' },
-      { kind: 'overdue' }, { kind: 'skip' }, { kind: 'unskip' }, { kind: 'ready' },
+      { kind: 'overdue' }, { kind: 'overdue', fail: true }, { kind: 'skip' }, { kind: 'unskip' }, { kind: 'ready' },
+      { kind: 'blocked', dispatchId: 'd1', delayMs: 100, reason: 'CIRCUIT_OPEN' },
       { kind: 'attemptFailed', dispatchId: 'd1', error: err, retryable: true, actor: 'poller' },
       ...(['ACCEPTED', 'RUNNING', 'SUCCEEDED', 'FAILED'] as const).map((s) => cb(s, { reconciliation: GOOD, progress: { processed: 3 } })),
     ];
@@ -179,6 +181,30 @@ describe('task state machine: illegal moves are refused', () => {
         if (d.event) expect(d.next).toBeDefined();
       }
     }
+  });
+});
+
+describe('task state machine: deadlines and target protection', () => {
+  it('a deadline with action FAIL fails any live task once, keeping its dispatch for the record', () => {
+    for (const status of ['PENDING', 'DISPATCHED', 'RUNNING', 'RETRY_WAIT'] as const) {
+      const d = decide(row(status), { kind: 'overdue', fail: true }, ctx());
+      expect(d.next).toMatchObject({ status: 'FAILED', overdue: 1, finishedAt: NOW, lastError: { code: 'DEADLINE_PASSED' } });
+      expect(d.event).toMatchObject({ fromStatus: status, toStatus: 'FAILED', actor: 'system', reason: 'DEADLINE_PASSED' });
+    }
+    expect(decide(row('FAILED'), { kind: 'overdue', fail: true }, ctx()).next).toBeUndefined();
+    expect(decide(row('SUCCEEDED'), { kind: 'overdue', fail: true }, ctx()).next).toBeUndefined();
+  });
+
+  it('a blocked fresh dispatch waits in RETRY_WAIT with its attempt given back; anything else is STALE', () => {
+    const claimed = decide(row('PENDING'), { kind: 'claim' }, ctx()).next!;
+    const d = decide(claimed, { kind: 'blocked', dispatchId: claimed.dispatchId!, delayMs: 700, reason: 'CONCURRENCY_LIMIT' }, ctx());
+    expect(d.next).toMatchObject({ status: 'RETRY_WAIT', attempt: 0, nextAt: NOW + 700 });
+    expect(d.event).toMatchObject({ fromStatus: 'DISPATCHED', toStatus: 'RETRY_WAIT', reason: 'TARGET_CONCURRENCY_LIMIT' });
+    const again = decide(d.next!, { kind: 'claim' }, ctx({ now: NOW + 700 }));
+    expect(again.next).toMatchObject({ status: 'DISPATCHED', attempt: 1 });
+    const stale = { answer: { type: 'ignored', reason: 'STALE' } };
+    expect(decide(claimed, { kind: 'blocked', dispatchId: 'other', delayMs: 1, reason: 'RATE_LIMIT' }, ctx())).toEqual(stale);
+    expect(decide(row('ACCEPTED'), { kind: 'blocked', dispatchId: 'd1', delayMs: 1, reason: 'RATE_LIMIT' }, ctx())).toEqual(stale);
   });
 });
 

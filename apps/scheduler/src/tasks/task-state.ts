@@ -13,13 +13,19 @@ export type TaskCommand =
   | { kind: 'report'; actor: 'callback' | 'poller'; body: TaskCallback }
   | { kind: 'cancel'; actor: Actor }
   | { kind: 'retry'; actor: Actor }
-  | { kind: 'overdue' }
+  /** `fail`: the definition's deadline action is FAIL, so a live task past it fails instead of only being flagged. */
+  | { kind: 'overdue'; fail?: boolean }
+  /** The target's breaker, concurrency cap or rate limit refused a fresh dispatch before it was sent. */
+  | { kind: 'blocked'; dispatchId: string; delayMs: number; reason: BlockReason }
   | { kind: 'skip' }
   | { kind: 'unskip' }
   | { kind: 'ready' };
 
+export type BlockReason = 'CIRCUIT_OPEN' | 'CONCURRENCY_LIMIT' | 'RATE_LIMIT';
+
 export type Answer =
-  | { type: 'send'; dispatchId: string; attempt: number; targetUrl: string }
+  /** `resend`: the same dispatch again (its first answer was lost), not a new attempt. */
+  | { type: 'send'; dispatchId: string; attempt: number; targetUrl: string; resend?: true }
   | { type: 'none' }
   | { type: 'applied' }
   | { type: 'ignored'; reason: 'STALE' | 'DUPLICATE' }
@@ -62,8 +68,16 @@ export function decide(row: TaskRow, cmd: TaskCommand, ctx: DecideContext): Deci
       return move(row, 'CANCELLED', cmd.actor, 'CANCELLED_BY_OPERATOR', ctx, { finishedAt: ctx.now });
     case 'retry': return retry(row, cmd.actor, ctx);
     case 'overdue':
-      if (!isLive(row.status) || row.overdue) return none;
-      return move(row, row.status, 'system', 'OVERDUE', ctx, { overdue: 1 });
+      if (!isLive(row.status)) return none;
+      if (cmd.fail) {
+        const error = { code: 'DEADLINE_PASSED', message: 'The run was not finished by its deadline' };
+        return move(row, 'FAILED', 'system', 'DEADLINE_PASSED', ctx, { overdue: 1, lastError: error, finishedAt: ctx.now, nextAt: null }, row.dispatchId, { error });
+      }
+      return row.overdue ? none : move(row, row.status, 'system', 'OVERDUE', ctx, { overdue: 1 });
+    case 'blocked':
+      // Never sent, so the attempt is given back: waiting for a target costs no retry budget.
+      if (row.status !== 'DISPATCHED' || row.dispatchId !== cmd.dispatchId || row.downstreamJobId !== null) return stale;
+      return move(row, 'RETRY_WAIT', 'dispatcher', `TARGET_${cmd.reason}`, ctx, { attempt: row.attempt - 1, nextAt: ctx.now + cmd.delayMs }, row.dispatchId, { delayMs: cmd.delayMs });
     case 'skip':
       return row.status === 'PENDING' ? move(row, 'SKIPPED', 'system', 'PREDECESSOR_FAILED', ctx, { finishedAt: ctx.now }) : none;
     case 'unskip':
@@ -86,7 +100,7 @@ function claim(row: TaskRow, ctx: DecideContext): Decision {
   // A dispatch whose answer never arrived (crash, lost response): send it again under the same
   // idempotency key; the downstream answers with the job it already started.
   if (row.status === 'DISPATCHED' && row.downstreamJobId === null && row.dispatchId && row.targetUrl) {
-    return { answer: { type: 'send', dispatchId: row.dispatchId, attempt: row.attempt, targetUrl: row.targetUrl } };
+    return { answer: { type: 'send', dispatchId: row.dispatchId, attempt: row.attempt, targetUrl: row.targetUrl, resend: true } };
   }
   return none;
 }

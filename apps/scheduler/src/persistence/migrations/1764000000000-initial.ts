@@ -80,5 +80,3 @@ export class Initial1764000000000 implements MigrationInterface {
     }
   }
 }
-
-export const SCHEDULER_MIGRATIONS = [Initial1764000000000];

@@ -1,0 +1,54 @@
+import { availableParallelism, hostname } from 'node:os';
+import { EnvReader, type HttpConfig, type InboundAuthConfig, readDatabase, readHttp, readInboundAuth } from '#ferry/config';
+import { Audience } from '#ferry/contracts';
+import type { DatabaseConfig } from '#ferry/persistence';
+
+export interface ConsumerConfig {
+  http: HttpConfig;
+  db: DatabaseConfig;
+  auth: InboundAuthConfig;
+  /** The provider whose files this consumer loads (and whose datasets it reads). */
+  providerUrl: string;
+  /** How this consumer signs its tokens to the provider (data:read) and the scheduler (callbacks:write). */
+  signing: { issuer: string; secret: string; ttlSeconds: number };
+  /** Worker threads, one file each at a time. */
+  workers: number;
+  /** Records per provider page; each page is one load transaction with its checkpoint. */
+  pageSize: number;
+  progressIntervalMs: number;
+  outboxPollMs: number;
+  /** A job is owned by one instance; another may take it over once the lease has lapsed. */
+  leaseMs: number;
+  instanceId: string;
+  /** The compiled worker entry (overridable so tests can point at the built file). */
+  workerFile: string;
+  logger: boolean;
+}
+
+/** The one place the consumer reads its environment. */
+export function consumerConfigFromEnv(env: Record<string, string | undefined>): ConsumerConfig {
+  const r = new EnvReader(env);
+  const http = readHttp(r, 'FERRY_CONSUMER', 3001);
+  const config: ConsumerConfig = {
+    http,
+    db: readDatabase(r, 'FERRY_CONSUMER', './data/consumer.sqlite'),
+    auth: readInboundAuth(r, 'FERRY_CONSUMER', Audience.consumer),
+    providerUrl: r.str('FERRY_CONSUMER_PROVIDER_URL', 'http://localhost:3002').replace(/\/$/, ''),
+    signing: {
+      issuer: r.str('FERRY_CONSUMER_CLIENT_ID', 'ferry-consumer'),
+      secret: r.str('FERRY_CONSUMER_SIGNING_SECRET', r.str('FERRY_DEV_SECRET', 'ferry-dev-secret-change-me')),
+      ttlSeconds: r.int('FERRY_CONSUMER_TOKEN_TTL_SECONDS', 300, 10, 86400),
+    },
+    workers: r.int('FERRY_CONSUMER_WORKERS', availableParallelism(), 1, 256),
+    pageSize: r.int('FERRY_CONSUMER_PAGE_SIZE', 5000, 1, 10000),
+    progressIntervalMs: r.int('FERRY_CONSUMER_PROGRESS_MS', 1000, 10, 600_000),
+    outboxPollMs: r.int('FERRY_CONSUMER_OUTBOX_POLL_MS', 1000, 10, 600_000),
+    leaseMs: r.int('FERRY_CONSUMER_LEASE_MS', 30_000, 500, 3_600_000),
+    // Stable across restarts of the same instance, so a restarted consumer resumes its jobs at once.
+    instanceId: r.str('FERRY_CONSUMER_INSTANCE_ID', `${hostname()}:${http.port}`),
+    workerFile: r.str('FERRY_CONSUMER_WORKER_FILE', new URL('./workers/file-worker.js', import.meta.url).href),
+    logger: r.bool('FERRY_CONSUMER_LOG', true),
+  };
+  r.done('consumer');
+  return config;
+}

@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { consumerConfigFromEnv } from './config.js';
+import { startConsumer } from './start.js';
+
+await startConsumer(consumerConfigFromEnv(process.env));

@@ -1,0 +1,136 @@
+import { Logger } from '@nestjs/common';
+import { Piscina } from 'piscina';
+import type { Db } from '#ferry/persistence';
+import type { ConsumerConfig } from '../config.js';
+import type { DatasetCatalog } from '../datasets/catalog.js';
+import type { FileOutcome, FileTask } from '../workers/file-worker.js';
+import type { Callbacks } from './callbacks.js';
+import { type JobStore, reconcile } from './job-store.js';
+
+/**
+ * Runs jobs on this instance: claims a job (lease), learns its datasets, hands each file to a
+ * worker thread, and when all files are done commits the job's end state with its final report.
+ * Everything it knows is in the database, so a restarted consumer simply picks jobs up again.
+ */
+export class JobRunner {
+  private readonly logger = new Logger('JobRunner');
+  private readonly pool: Piscina;
+  private readonly active = new Map<string, Promise<void>>();
+  private readonly lastProgress = new Map<string, number>();
+  private timers: NodeJS.Timeout[] = [];
+  private stopping = false;
+
+  constructor(
+    private readonly config: ConsumerConfig,
+    private readonly db: Db,
+    private readonly jobs: JobStore,
+    private readonly callbacks: Callbacks,
+    private readonly catalog: DatasetCatalog,
+  ) {
+    this.pool = new Piscina({ filename: config.workerFile, maxThreads: config.workers, minThreads: 1, idleTimeout: 60_000 });
+  }
+
+  start(): void {
+    const every = (ms: number, fn: () => Promise<void>) => {
+      const t = setInterval(() => fn().catch((e) => this.logger.warn((e as Error).message)), ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(this.config.progressIntervalMs, () => this.reportProgress());
+    every(Math.max(250, this.config.leaseMs / 3), () => this.jobs.renew(this.config.instanceId, [...this.active.keys()], this.config.leaseMs));
+    every(this.config.leaseMs, () => this.resume());
+    void this.resume().catch((e) => this.logger.warn(`resume failed: ${(e as Error).message}`));
+  }
+
+  /** Runs the job here unless it is already running here or another instance holds it. */
+  run(jobId: string): void {
+    if (this.stopping || this.active.has(jobId)) return;
+    const p = (async () => {
+      if (!(await this.jobs.claim(jobId, this.config.instanceId, this.config.leaseMs))) return;
+      await this.execute(jobId);
+    })()
+      .catch((e) => this.logger.error(`job ${jobId}: ${(e as Error).stack}`))
+      .finally(() => this.active.delete(jobId));
+    this.active.set(jobId, p);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.timers.forEach(clearInterval);
+    // Workers stop mid-file; their last committed checkpoint is where the next start resumes.
+    await this.pool.destroy();
+    await Promise.allSettled(this.active.values());
+  }
+
+  private async resume(): Promise<void> {
+    for (const id of await this.jobs.resumable(this.config.instanceId)) this.run(id);
+  }
+
+  private async execute(jobId: string): Promise<void> {
+    const job = await this.db.run((em) => this.jobs.job(em, jobId));
+    if (!job) return;
+    const files = await this.db.run((em) => this.jobs.files(em, jobId));
+    await this.db.tx(async (em) => {
+      if (await this.jobs.move(em, jobId, ['ACCEPTED'], 'RUNNING')) {
+        await this.callbacks.report(em, job, 'RUNNING', { progress: { processed: 0, total: reconcile(files).expected } });
+      }
+    });
+    this.callbacks.pump.kick();
+    try {
+      for (const name of new Set(files.map((f) => f.dataset))) await this.catalog.refresh(name);
+    } catch (err) {
+      await this.db.tx((em) => this.jobs.moveFiles(em, jobId, ['PENDING', 'RUNNING'], 'FAILED', { code: 'DATASET_UNAVAILABLE', message: (err as Error).message }));
+    }
+    await Promise.all(files.map((f) => this.runFile(jobId, f.index)));
+    if (!this.stopping) await this.finish(jobId);
+  }
+
+  private async runFile(jobId: string, fileIndex: number): Promise<void> {
+    await this.db.tx((em) => this.jobs.moveFiles(em, jobId, ['PENDING'], 'RUNNING', undefined, fileIndex));
+    const task: FileTask = { db: this.config.db, jobId, fileIndex, providerUrl: this.config.providerUrl, providerToken: this.catalog.providerToken() };
+    let outcome: FileOutcome;
+    try {
+      outcome = (await this.pool.run(task)) as FileOutcome;
+    } catch (err) {
+      if (this.stopping) return;
+      outcome = { status: 'FAILED', errorCode: 'LOAD_ERROR', errorMessage: (err as Error).message };
+    }
+    if (outcome.status === 'FAILED' && outcome.errorCode) {
+      const error = { code: outcome.errorCode, message: outcome.errorMessage ?? outcome.errorCode };
+      await this.db.tx((em) => this.jobs.moveFiles(em, jobId, ['RUNNING'], 'FAILED', error, fileIndex));
+    }
+  }
+
+  /** The job's end state and final report, in one transaction; a cancelled job stays cancelled. */
+  private async finish(jobId: string): Promise<void> {
+    await this.db.tx(async (em) => {
+      const job = (await this.jobs.job(em, jobId))!;
+      const files = await this.jobs.files(em, jobId);
+      if (files.some((f) => f.status === 'PENDING' || f.status === 'RUNNING')) return;
+      const failed = files.find((f) => f.status === 'FAILED');
+      const error = failed ? { code: failed.errorCode ?? 'FAILED', message: `${failed.name}: ${failed.errorMessage ?? 'failed'}` } : undefined;
+      if (!(await this.jobs.move(em, jobId, ['RUNNING'], failed ? 'FAILED' : 'SUCCEEDED', error))) return;
+      const reconciliation = reconcile(files);
+      await this.callbacks.report(em, job, failed ? 'FAILED' : 'SUCCEEDED', {
+        progress: { processed: reconciliation.received, total: reconciliation.expected }, reconciliation, ...(error ? { error } : {}),
+      });
+    });
+    this.lastProgress.delete(jobId);
+    this.callbacks.pump.kick();
+  }
+
+  /** Throttled RUNNING reports: at most one per job per interval, and only when something moved. */
+  private async reportProgress(): Promise<void> {
+    for (const jobId of this.active.keys()) {
+      await this.db.tx(async (em) => {
+        const job = await this.jobs.job(em, jobId);
+        if (job?.status !== 'RUNNING') return;
+        const r = reconcile(await this.jobs.files(em, jobId));
+        if (this.lastProgress.get(jobId) === r.received) return;
+        this.lastProgress.set(jobId, r.received);
+        await this.callbacks.report(em, job, 'RUNNING', { progress: { processed: r.received, total: r.expected } });
+      });
+    }
+    this.callbacks.pump.kick();
+  }
+}

@@ -1,0 +1,104 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { type SyncJobAccepted, type SyncJobRequest, syncJobRequestSchema, type SyncJobView } from '#ferry/contracts';
+import { canonicalJson } from '#ferry/datasets';
+import { ApiError, type ErrorDetail } from '#ferry/errors';
+import { compileSchema } from '#ferry/http';
+import { Db, isUniqueViolation } from '#ferry/persistence';
+import { Callbacks } from './callbacks.js';
+import { JobRunner } from './job-runner.js';
+import { type JobFile, JobStore, reconcile } from './job-store.js';
+
+const parseRequest = compileSchema<SyncJobRequest>(syncJobRequestSchema);
+export const PAGE_SIZE = Symbol('PAGE_SIZE');
+
+@Injectable()
+export class SyncJobsService {
+  constructor(
+    @Inject(Db) private readonly db: Db,
+    @Inject(JobStore) private readonly jobs: JobStore,
+    @Inject(Callbacks) private readonly callbacks: Callbacks,
+    @Inject(JobRunner) private readonly runner: JobRunner,
+    @Inject(PAGE_SIZE) private readonly pageSize: number,
+  ) {}
+
+  /** Same key: the same job, whatever its state; same key with another body: 409. */
+  async accept(key: string | undefined, body: unknown): Promise<SyncJobAccepted> {
+    if (!key || key.length > 200) throw ApiError.validation([{ path: 'Idempotency-Key', problem: 'header is required (at most 200 characters)' }]);
+    const req = parseRequest(body);
+    const files = resolveFiles(req);
+    const requestHash = createHash('sha256').update(canonicalJson(req)).digest('hex');
+    const existing = await this.db.run((em) => this.jobs.byKey(em, key));
+    if (existing) return this.replay(existing, requestHash);
+    const job = { jobId: randomUUID(), idemKey: key, requestHash, taskRunId: req.taskRunId, dispatchId: req.dispatchId, callbackUrl: req.callbackUrl, status: 'ACCEPTED' as const, errorCode: null, errorMessage: null };
+    try {
+      await this.db.tx(async (em) => {
+        await this.jobs.insert(em, job, files, this.pageSize);
+        await this.callbacks.report(em, job, 'ACCEPTED', { progress: { processed: 0, total: files.reduce((a, f) => a + (f.recordCount ?? 0), 0) } });
+      });
+    } catch (err) {
+      // Two requests with one key at once: the loser answers what the winner stored.
+      if (!isUniqueViolation(err)) throw err;
+      return this.replay((await this.db.run((em) => this.jobs.byKey(em, key)))!, requestHash);
+    }
+    this.callbacks.pump.kick();
+    this.runner.run(job.jobId);
+    return { jobId: job.jobId, status: 'ACCEPTED' };
+  }
+
+  async view(jobId: string): Promise<SyncJobView> {
+    const { job, files } = await this.db.run(async (em) => ({ job: await this.jobs.job(em, jobId), files: await this.jobs.files(em, jobId) }));
+    if (!job) throw ApiError.notFound('Sync job', jobId);
+    const reconciliation = reconcile(files);
+    return {
+      jobId, status: job.status,
+      progress: { processed: reconciliation.received, total: reconciliation.expected },
+      reconciliation,
+      ...(job.errorCode ? { error: { code: job.errorCode, message: job.errorMessage ?? job.errorCode } } : {}),
+      files: files.map(fileView),
+    };
+  }
+
+  async cancel(jobId: string): Promise<SyncJobView> {
+    await this.db.tx(async (em) => {
+      const job = await this.jobs.job(em, jobId);
+      if (!job) throw ApiError.notFound('Sync job', jobId);
+      const error = { code: 'CANCELLED', message: 'The sync job was cancelled' };
+      if (!(await this.jobs.move(em, jobId, ['ACCEPTED', 'RUNNING'], 'CANCELLED', error))) {
+        throw ApiError.conflict(`Sync job ${jobId} is ${job.status} and can no longer be cancelled`);
+      }
+      await this.jobs.moveFiles(em, jobId, ['PENDING', 'RUNNING'], 'CANCELLED');
+      await this.callbacks.report(em, job, 'FAILED', { reconciliation: reconcile(await this.jobs.files(em, jobId)), error });
+    });
+    this.callbacks.pump.kick();
+    return this.view(jobId);
+  }
+
+  private replay(existing: { jobId: string; requestHash: string; status: SyncJobAccepted['status'] }, requestHash: string): SyncJobAccepted {
+    if (existing.requestHash !== requestHash) throw ApiError.conflict('This Idempotency-Key was used with a different request');
+    return { jobId: existing.jobId, status: existing.status };
+  }
+}
+
+function resolveFiles(req: SyncJobRequest) {
+  const problems: ErrorDetail[] = [];
+  if (req.files.length === 0) problems.push({ path: 'files', problem: 'must list at least one file' });
+  const files = req.files.map((f, i) => {
+    const dataset = f.dataset ?? req.dataset;
+    if (!dataset) problems.push({ path: `files[${i}].dataset`, problem: 'is required when the request has no dataset' });
+    if (!f.fileId) problems.push({ path: `files[${i}].fileId`, problem: 'is required' });
+    return { ...f, dataset: dataset ?? '', fileId: f.fileId ?? '' };
+  });
+  if (problems.length) throw ApiError.validation(problems);
+  return files;
+}
+
+function fileView(f: JobFile) {
+  return {
+    name: f.name, dataset: f.dataset, fileId: f.fileId, status: f.status,
+    ...(f.expectedCount !== null ? { recordCount: f.expectedCount } : {}),
+    ...(f.expectedChecksum ? { checksum: f.expectedChecksum } : {}),
+    reconciliation: reconcile([f]),
+    ...(f.errorCode ? { error: { code: f.errorCode, message: f.errorMessage ?? f.errorCode } } : {}),
+  };
+}

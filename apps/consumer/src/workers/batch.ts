@@ -1,0 +1,106 @@
+import type { ChecksumBuilder } from '#ferry/datasets';
+import type { Loader } from './loaders.js';
+import type { Cell, CompiledMapping } from './mapping.js';
+import type { Check } from './validator.js';
+
+export interface Counts {
+  received: number;
+  inserted: number;
+  updated: number;
+  deleted: number;
+  unchanged: number;
+  rejected: number;
+  /** Rows a snapshot removed because it no longer has them (not among `received`). */
+  purged: number;
+}
+
+export interface Rejected {
+  position: number;
+  record: unknown;
+  reasons: string[];
+}
+
+interface Op {
+  kind: 'upsert' | 'delete';
+  row: Cell[];
+  key: string;
+}
+
+export interface PreparedPage {
+  ops: Op[];
+  rejected: Rejected[];
+}
+
+/** Hashes, validates and maps one page; `firstPosition` is the 1-based position of its first record. */
+export function preparePage(
+  records: Array<Record<string, unknown>>,
+  firstPosition: number,
+  ctx: { changes: boolean; check: Check; mapping: CompiledMapping; checksum: ChecksumBuilder },
+): PreparedPage {
+  const ops: Op[] = [];
+  const rejected: Rejected[] = [];
+  const { keyIndex } = ctx.mapping;
+  records.forEach((record, i) => {
+    ctx.checksum.add(record);
+    const position = firstPosition + i;
+    if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+      rejected.push({ position, record, reasons: ['(record): is not an object'] });
+      return;
+    }
+    const isDelete = ctx.changes && record.op === 'delete';
+    // A delete carries only the key; the full schema applies to what is loaded.
+    const problems = isDelete ? null : ctx.check(record);
+    if (ctx.changes && record.op !== 'delete' && record.op !== 'upsert') {
+      rejected.push({ position, record, reasons: ['op: must be "upsert" or "delete"', ...(problems ?? [])] });
+      return;
+    }
+    if (problems) {
+      rejected.push({ position, record, reasons: problems });
+      return;
+    }
+    const mapped = isDelete ? ctx.mapping.mapKey(record) : ctx.mapping.map(record);
+    if (!mapped.ok) {
+      rejected.push({ position, record, reasons: mapped.reasons });
+      return;
+    }
+    const keyCells = isDelete ? mapped.row : keyIndex.map((k) => mapped.row[k]);
+    ops.push({ kind: isDelete ? 'delete' : 'upsert', row: mapped.row, key: JSON.stringify(keyCells) });
+  });
+  return { ops, rejected };
+}
+
+/**
+ * Applies ops in file order. Consecutive ops of one kind go to the loader together, except that a
+ * key seen twice starts a new statement (one statement may not touch a row twice, and the second
+ * occurrence must see the first one's effect to be counted right).
+ */
+export async function applyOps(loader: Loader, ops: Op[], gen: number | null, counts: Counts): Promise<void> {
+  let kind: Op['kind'] | undefined;
+  let rows: Cell[][] = [];
+  let keys = new Set<string>();
+  const flush = async () => {
+    if (rows.length === 0) return;
+    if (kind === 'upsert') {
+      const r = await loader.upsert(rows, gen);
+      counts.inserted += r.inserted;
+      counts.updated += r.updated;
+      counts.unchanged += r.unchanged;
+    } else {
+      const n = await loader.delete(rows);
+      counts.deleted += n;
+      // Deleting a row that is not there changes nothing.
+      counts.unchanged += rows.length - n;
+    }
+    rows = [];
+    keys = new Set();
+  };
+  for (const op of ops) {
+    if (op.kind !== kind || keys.has(op.key)) {
+      await flush();
+      kind = op.kind;
+    }
+    rows.push(op.row);
+    keys.add(op.key);
+  }
+  await flush();
+}

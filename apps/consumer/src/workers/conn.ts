@@ -1,0 +1,84 @@
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import type { DatabaseConfig, DatabaseType } from '#ferry/persistence';
+import { dialect } from '#ferry/sql';
+
+export type Row = Record<string, unknown>;
+
+/**
+ * The worker's own connection (TypeORM objects cannot cross threads, and the driver directly is
+ * faster on the hot path). SQL is written with `?` placeholders. One file at a time per worker, so
+ * one connection suffices and a transaction never interleaves with another on it.
+ */
+export interface Conn {
+  readonly type: DatabaseType;
+  query(sql: string, params?: unknown[]): Promise<Row[]>;
+  /** For statements whose affected-row count matters. */
+  exec(sql: string, params?: unknown[]): Promise<number>;
+  /** Raw PostgreSQL text (already `$n`), for the bulk path. */
+  pg?: pg.Client;
+  tx<T>(fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function openConn(config: DatabaseConfig): Promise<Conn> {
+  if (config.type === 'postgres') return openPg(config.url);
+  if (config.type === 'sqlite') return openSqlite(config.url);
+  throw new Error(`The consumer's workers do not support ${config.type} yet`);
+}
+
+async function openPg(url: string): Promise<Conn> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const sqlCache = new Map<string, string>();
+  const text = (sql: string) => sqlCache.get(sql) ?? (sqlCache.set(sql, dialect(sql, 'postgres')), sqlCache.get(sql)!);
+  return {
+    type: 'postgres',
+    pg: client,
+    query: async (sql, params = []) => (await client.query(text(sql), params)).rows,
+    exec: async (sql, params = []) => (await client.query(text(sql), params)).rowCount ?? 0,
+    tx: async (fn) => {
+      await client.query('BEGIN');
+      try {
+        const out = await fn();
+        await client.query('COMMIT');
+        return out;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    },
+    close: () => client.end(),
+  };
+}
+
+function openSqlite(file: string): Conn {
+  const db = new Database(file);
+  // The main thread holds another connection to this file; wait for its short writes, don't fail.
+  db.pragma('busy_timeout = 10000');
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  const stmts = new Map<string, Database.Statement>();
+  const prepare = (sql: string) => stmts.get(sql) ?? (stmts.set(sql, db.prepare(sql)), stmts.get(sql)!);
+  const toSqlite = (params: unknown[]) => params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
+  return {
+    type: 'sqlite',
+    query: async (sql, params = []) => prepare(sql).all(...toSqlite(params)) as Row[],
+    exec: async (sql, params = []) => prepare(sql).run(...toSqlite(params)).changes,
+    tx: async (fn) => {
+      // IMMEDIATE takes the write lock up front: no deadlock from upgrading a read lock later.
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const out = await fn();
+        db.exec('COMMIT');
+        return out;
+      } catch (err) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw err;
+      }
+    },
+    close: async () => {
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import { type SigningProfile, TokenCache } from '#ferry/auth';
+import { ChecksumBuilder, type DatasetSpec } from '#ferry/datasets';
+import type { DatabaseConfig } from '#ferry/persistence';
+import { applyOps, type Counts, type PreparedPage, preparePage } from './batch.js';
+import { type Conn, openConn } from './conn.js';
+import { checkpoint, type JobFileRow, loadFile, NotRunning, startFile } from './file-row.js';
+import { createLoader, type Loader } from './loaders.js';
+import { compileMapping, type CompiledMapping } from './mapping.js';
+import { PageReader, ProviderError } from './page-reader.js';
+import { type Check, compileCheck } from './validator.js';
+
+/** What the main thread sends: plain data only (no TypeORM objects cross threads). */
+export interface FileTask {
+  db: DatabaseConfig;
+  jobId: string;
+  fileIndex: number;
+  providerUrl: string;
+  providerToken: SigningProfile;
+}
+
+export interface FileOutcome {
+  status: string;
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+interface Compiled {
+  checks: { snapshot: Check; changes: Check };
+  mapping: CompiledMapping;
+  loader: Loader;
+}
+
+// Per worker thread: one connection, one token cache, datasets compiled once per version.
+let conn: Promise<Conn> | undefined;
+const tokens = new TokenCache();
+const compiled = new Map<string, Compiled>();
+
+export default async function runFile(task: FileTask): Promise<FileOutcome> {
+  conn ??= openConn(task.db);
+  const c = await conn;
+  const reader = new PageReader(task.providerUrl, () => tokens.get('provider', task.providerToken));
+  try {
+    let f = await loadFile(c, task.jobId, task.fileIndex);
+    if (f.status !== 'RUNNING') return { status: f.status };
+    const ds = await datasetFor(c, f.dataset);
+    if (f.mode === null) {
+      const m = await reader.manifest(f.dataset, f.fileId);
+      await startFile(c, f, m.mode, f.expectedCount ?? m.recordCount, f.expectedChecksum ?? m.checksum, m.mode === 'snapshot' ? Date.now() : null);
+      f = await loadFile(c, task.jobId, task.fileIndex);
+    }
+    return await load(c, reader, f, ds);
+  } catch (err) {
+    if (err instanceof NotRunning) return { status: 'CANCELLED' };
+    if (err instanceof ProviderError) return { status: 'FAILED', errorCode: err.code, errorMessage: err.message };
+    throw err;
+  }
+}
+
+async function load(c: Conn, reader: PageReader, f: JobFileRow, ds: Compiled): Promise<FileOutcome> {
+  const checksum = new ChecksumBuilder();
+  // A Node hash cannot be saved, so a resumed file re-reads (without loading) what it already has.
+  if (f.nextCursor !== null) await replay(reader, f, checksum);
+  const ctx = { changes: f.mode === 'changes', check: f.mode === 'changes' ? ds.checks.changes : ds.checks.snapshot, mapping: ds.mapping, checksum };
+  let counts: Counts = { ...f.counts };
+  let received = counts.received;
+  // Each page commits with its checkpoint, strictly in order, one transaction at a time.
+  const commit = async (page: PreparedPage, size: number, nextCursor: string | null, end: FileEnd | undefined) => {
+    const next: Counts = { ...counts, received: counts.received + size, rejected: counts.rejected + page.rejected.length };
+    await c.tx(async () => {
+      await applyOps(ds.loader, page.ops, f.snapshotGen, next);
+      for (const r of page.rejected) {
+        await c.exec('INSERT INTO con_dead_letters (job_id, file_index, position, record, reasons, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
+          f.jobId, f.fileIndex, r.position, JSON.stringify(r.record), JSON.stringify(r.reasons), Date.now(),
+        ]);
+      }
+      // A snapshot removes what it no longer has, but only once it is known to be complete and intact.
+      if (end?.status === 'SUCCEEDED' && f.mode === 'snapshot' && f.snapshotGen !== null) next.purged += await ds.loader.purge(f.snapshotGen);
+      await checkpoint(c, f, nextCursor, next, end);
+    });
+    counts = next;
+  };
+  let pending = reader.page(f.dataset, f.fileId, f.nextCursor, f.pageSize);
+  let writing: Promise<void> = Promise.resolve();
+  for (;;) {
+    const page = await pending;
+    // Fetch the next page, and validate and map this one, while the previous page commits.
+    if (page.nextCursor !== null) {
+      pending = reader.page(f.dataset, f.fileId, page.nextCursor, f.pageSize);
+      pending.catch(() => undefined);
+    }
+    const prepared = preparePage(page.records, received + 1, ctx);
+    received += page.records.length;
+    const end = page.nextCursor === null ? finalCheck(f, received, checksum.digest()) : undefined;
+    await writing;
+    writing = commit(prepared, page.records.length, page.nextCursor, end);
+    writing.catch(() => undefined);
+    if (end) {
+      await writing;
+      return end;
+    }
+  }
+}
+
+type FileEnd = { status: string; checksum: string; errorCode?: string; errorMessage?: string };
+
+function finalCheck(f: JobFileRow, received: number, checksum: string): FileEnd {
+  if (f.expectedChecksum && f.expectedChecksum !== checksum) {
+    return { status: 'FAILED', checksum, errorCode: 'CHECKSUM_MISMATCH', errorMessage: `Expected ${f.expectedChecksum}, received records hash to ${checksum}` };
+  }
+  if (f.expectedCount !== null && f.expectedCount !== received) {
+    return { status: 'FAILED', checksum, errorCode: 'COUNT_MISMATCH', errorMessage: `Expected ${f.expectedCount} records, received ${received}` };
+  }
+  return { status: 'SUCCEEDED', checksum };
+}
+
+async function replay(reader: PageReader, f: JobFileRow, checksum: ChecksumBuilder): Promise<void> {
+  let cursor: string | null = null;
+  do {
+    const page = await reader.page(f.dataset, f.fileId, cursor, f.pageSize);
+    for (const r of page.records) checksum.add(r);
+    cursor = page.nextCursor;
+  } while (cursor !== null && cursor !== f.nextCursor);
+  if (cursor !== f.nextCursor) throw new ProviderError('PROVIDER_ERROR', 'The file changed on the provider since the checkpoint');
+}
+
+async function datasetFor(c: Conn, name: string): Promise<Compiled> {
+  const [row] = await c.query('SELECT definition, schema_version FROM con_datasets WHERE name = ?', [name]);
+  if (!row) throw new ProviderError('PROVIDER_ERROR', `Dataset ${name} is not known`);
+  const key = `${name}@${row.schema_version}@${row.definition}`;
+  let hit = compiled.get(key);
+  if (!hit) {
+    const spec = JSON.parse(String(row.definition)) as DatasetSpec;
+    hit = { checks: { snapshot: compileCheck(spec, false), changes: compileCheck(spec, true) }, mapping: compileMapping(spec), loader: createLoader(c, spec) };
+    compiled.set(key, hit);
+  }
+  return hit;
+}

@@ -1,0 +1,38 @@
+import { EnvReader, type HttpConfig, type InboundAuthConfig, readDatabase, readHttp, readInboundAuth } from '#ferry/config';
+import { Audience } from '#ferry/contracts';
+import type { DatabaseConfig } from '#ferry/persistence';
+
+export interface ProviderConfig {
+  http: HttpConfig;
+  db: DatabaseConfig;
+  auth: InboundAuthConfig;
+  /** Where published files are announced (POST {schedulerUrl}/api/v1/triggers); none: not announced. */
+  schedulerUrl: string | undefined;
+  /** The `source` of the trigger messages this provider posts. */
+  source: string;
+  /** How this provider signs its own tokens (to the scheduler). */
+  signing: { issuer: string; secret: string; ttlSeconds: number };
+  outboxPollMs: number;
+  logger: boolean;
+}
+
+/** The one place the provider reads its environment. */
+export function providerConfigFromEnv(env: Record<string, string | undefined>): ProviderConfig {
+  const r = new EnvReader(env);
+  const config: ProviderConfig = {
+    http: readHttp(r, 'FERRY_PROVIDER', 3002),
+    db: readDatabase(r, 'FERRY_PROVIDER', './data/provider.sqlite'),
+    auth: readInboundAuth(r, 'FERRY_PROVIDER', Audience.provider),
+    schedulerUrl: r.optional('FERRY_PROVIDER_SCHEDULER_URL') ?? (r.bool('FERRY_PROVIDER_ANNOUNCE', true) ? 'http://localhost:3000' : undefined),
+    source: r.str('FERRY_PROVIDER_SOURCE', 'ferry-provider'),
+    signing: {
+      issuer: r.str('FERRY_PROVIDER_CLIENT_ID', 'ferry-provider'),
+      secret: r.str('FERRY_PROVIDER_SIGNING_SECRET', r.str('FERRY_DEV_SECRET', 'ferry-dev-secret-change-me')),
+      ttlSeconds: r.int('FERRY_PROVIDER_TOKEN_TTL_SECONDS', 300, 10, 86400),
+    },
+    outboxPollMs: r.int('FERRY_PROVIDER_OUTBOX_POLL_MS', 1000, 10, 600_000),
+    logger: r.bool('FERRY_PROVIDER_LOG', true),
+  };
+  r.done('provider');
+  return config;
+}
