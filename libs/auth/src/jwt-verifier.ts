@@ -31,7 +31,27 @@ export class JwtVerifier {
     }
   }
 
+  /**
+   * Callers reuse a token until it nears expiry, so the same bytes arrive thousands of times: a
+   * token verified once is remembered (bounded) and only its time window is checked again.
+   */
+  private readonly verified = new Map<string, { principal: Principal; exp: number; nbf: number }>();
+
   verify(token: string): Principal {
+    const hit = typeof token === 'string' ? this.verified.get(token) : undefined;
+    if (hit) {
+      const now = this.now() / 1000;
+      if (now <= hit.exp + this.clockSkewSeconds && now >= hit.nbf - this.clockSkewSeconds) return hit.principal;
+      this.verified.delete(token);
+    }
+    const principal = this.verifyFully(token);
+    const claims = principal.claims as { exp: number; nbf?: number };
+    if (this.verified.size >= 10_000) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, { principal, exp: claims.exp, nbf: claims.nbf ?? 0 });
+    return principal;
+  }
+
+  private verifyFully(token: string): Principal {
     if (typeof token !== 'string' || token.length === 0) throw unauthenticated('Missing bearer token');
     const { header, payload } = decodeUnverified(token);
     const alg = header.alg;

@@ -22,6 +22,8 @@ export interface Effects {
   retryWaits: Array<{ id: string; at: number }>;
   /** Groups whose counts moved: their status is recomputed after the commit (GroupStore.refresh). */
   groups: string[];
+  /** Every committed event with its task as the batch left it (alerts and target permits follow these). */
+  moved: Array<{ event: TaskEventDraft; task: TaskRow }>;
 }
 
 class LostRace extends Error {}
@@ -89,7 +91,7 @@ export class TaskEngine {
     const won = await this.store.commit(em, [...work.changed.values()].map((row) => ({ row, expectedVersion: work.original.get(row.id)!.version })), work.events);
     if (!won) throw new LostRace('another writer moved a task of this batch first');
     for (const o of outcomes) if (o.task && work.changed.has(o.task.id)) o.task = { ...o.task, version: o.task.version + 1 };
-    return { outcomes, effects: { ready: work.ready(), finished: work.finished(), retryWaits: work.retryWaits(), groups: work.groupsTouched() } };
+    return { outcomes, effects: { ready: work.ready(), finished: work.finished(), retryWaits: work.retryWaits(), groups: work.groupsTouched(), moved: work.moved() } };
   }
 
   /** SYNC groups: a success readies the next task; a final failure skips the rest; a retry un-skips them. */
@@ -161,6 +163,10 @@ class Work {
     return [...this.changed.values()]
       .filter((r) => r.status === 'RETRY_WAIT' && this.original.get(r.id)!.status !== 'RETRY_WAIT')
       .map((r) => ({ id: r.id, at: r.nextAt ?? 0 }));
+  }
+
+  moved(): Array<{ event: TaskEventDraft; task: TaskRow }> {
+    return this.events.map((event) => ({ event, task: this.rows.get(event.taskRunId)! }));
   }
 
   finished(): string[] {
