@@ -6,6 +6,7 @@ import { Agent, request } from 'undici';
 import { createTestDatabase, devToken, TEST_REDIS_URL, uniquePrefix } from '#ferry/testing';
 import { schedulerConfigFromEnv, startScheduler } from '../apps/scheduler/src/index.js';
 import { rawBullmqRate } from './raw-bullmq.js';
+import { pino } from 'pino';
 
 export interface LifecycleResult {
   tasks: number;
@@ -21,7 +22,8 @@ export interface LifecycleResult {
  * N tasks through trigger → dispatch → callback → SUCCEEDED on PostgreSQL, against a fake
  * downstream (its own process) that calls back at once; then raw BullMQ for the same N as the ceiling.
  */
-export async function runLifecycleBench(opts: { tasks: number; filesPerTrigger?: number }): Promise<LifecycleResult> {
+/** `observability`: metrics on and info-level JSON logs (a line per request and per task move) to a file; off: both off. */
+export async function runLifecycleBench(opts: { tasks: number; filesPerTrigger?: number; observability?: boolean }): Promise<LifecycleResult> {
   const filesPerTrigger = opts.filesPerTrigger ?? 100;
   const db = await createTestDatabase('postgres', 20);
   const downstream = fork(fileURLToPath(new URL('./fake-downstream.process.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -29,10 +31,12 @@ export async function runLifecycleBench(opts: { tasks: number; filesPerTrigger?:
   const config = schedulerConfigFromEnv({
     FERRY_SCHEDULER_PORT: '0', FERRY_SCHEDULER_HOST: '127.0.0.1', FERRY_REDIS_URL: TEST_REDIS_URL, FERRY_QUEUE_PREFIX: uniquePrefix('bench'),
     FERRY_SCHEDULER_CONCURRENCY: process.env.FERRY_SCHEDULER_CONCURRENCY ?? '256', FERRY_SCHEDULER_DB_LANES: process.env.FERRY_SCHEDULER_DB_LANES ?? '2', FERRY_RATE_LIMIT_PER_SECOND: '1000000',
+    FERRY_METRICS_ENABLED: String(!!opts.observability), FERRY_LOG_LEVEL: opts.observability ? 'info' : 'silent',
   });
   config.db = db.config;
-  config.logLevels = ['error', 'fatal'];
-  const scheduler = await startScheduler(config);
+  config.logLevels = opts.observability ? ['log', 'error', 'warn', 'fatal'] : ['error', 'fatal'];
+  const logDestination = opts.observability ? pino.destination({ dest: process.env.FERRY_BENCH_LOG_FILE ?? '/tmp/ferry-bench.log', sync: false, minLength: 4096 }) : undefined;
+  const scheduler = await startScheduler(config, { observability: { logDestination } });
   const agent = new Agent({ connections: 16 });
   const post = async (path: string, body: unknown, token: string) => {
     const res = await request(`${scheduler.url}/api/v1${path}`, { method: 'POST', dispatcher: agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -1,17 +1,24 @@
 import { runLifecycleBench } from './lifecycle.js';
 
 // `npm run bench` — not a test: prints measured rates. FERRY_BENCH_TASKS overrides N (default 10,000).
+// The lifecycle runs twice, with metrics and logging off and on (FERRY_BENCH_OBSERVABILITY=off|on runs one).
 const tasks = Number(process.env.FERRY_BENCH_TASKS ?? 10_000);
-const r = await runLifecycleBench({ tasks });
+const modes = process.env.FERRY_BENCH_OBSERVABILITY === 'on' ? [true] : process.env.FERRY_BENCH_OBSERVABILITY === 'off' ? [false] : [false, true];
 const f = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
-console.log('\nTask lifecycle (trigger → dispatch → callback → SUCCEEDED), PostgreSQL + Redis, fake downstream');
-console.table({
-  tasks: f(r.tasks),
-  'wall time (s)': r.seconds.toFixed(2),
-  'tasks/s': f(r.tasksPerSecond),
-  'raw BullMQ jobs/s (ceiling)': f(r.rawBullmqPerSecond),
-  'ratio to raw BullMQ': r.ratio.toFixed(2),
-  'trigger→dispatch p50 (ms)': f(r.dispatchLatencyP50Ms),
-  'trigger→dispatch p99 (ms)': f(r.dispatchLatencyP99Ms),
-});
+const rates: number[] = [];
+for (const observability of modes) {
+  const r = await runLifecycleBench({ tasks, observability });
+  rates.push(r.tasksPerSecond);
+  console.log(`\nTask lifecycle (trigger → dispatch → callback → SUCCEEDED), PostgreSQL + Redis, fake downstream; metrics + logging ${observability ? 'ON' : 'OFF'}`);
+  console.table({
+    tasks: f(r.tasks),
+    'wall time (s)': r.seconds.toFixed(2),
+    'tasks/s': f(r.tasksPerSecond),
+    'raw BullMQ jobs/s (ceiling)': f(r.rawBullmqPerSecond),
+    'ratio to raw BullMQ': r.ratio.toFixed(2),
+    'trigger→dispatch p50 (ms)': f(r.dispatchLatencyP50Ms),
+    'trigger→dispatch p99 (ms)': f(r.dispatchLatencyP99Ms),
+  });
+}
+if (rates.length === 2) console.log(`\nObservability cost: ${(((rates[0] - rates[1]) / rates[0]) * 100).toFixed(1)}% (off ${f(rates[0])} tasks/s, on ${f(rates[1])} tasks/s)`);
 process.exit(0);

@@ -16,7 +16,8 @@ import { type FileRow, renderProgress, renderReconciliation } from './demo/rende
 const DATASETS = ['customers', 'accounts', 'contacts'];
 const RECORDS = Number(process.env.FERRY_DEMO_RECORDS ?? 5000);
 const keep = process.argv.includes('--keep');
-const env = process.env;
+// Coloured one-line logs (only warnings and errors: the progress bars tell the story) unless asked otherwise.
+const env: Record<string, string | undefined> = { FERRY_LOG_FORMAT: 'pretty', ...process.env };
 
 console.log('Ferry demo — provider → scheduler → consumer on SQLite\n');
 rmSync('./data/demo', { recursive: true, force: true });

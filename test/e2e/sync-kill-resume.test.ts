@@ -11,7 +11,7 @@ import { type RunningApp, startProvider } from '../../apps/provider/src/start.js
 import { dbEnv, readTable, testConsumerEnv, testProviderConfig } from '../support/apps.js';
 import { DIST_CONSUMER_MAIN, DIST_GENERATOR, ensureBuilt } from '../support/build.js';
 
-const N = 60_000;
+const N = 50_000;
 const spec = demoDatasetSpec('customers');
 const mapping = compileMapping(spec);
 const syncToken = devToken(Audience.consumer, [Scope.syncWrite, Scope.syncRead], 'ferry-scheduler');
@@ -38,16 +38,18 @@ describe.each(TEST_DB_TYPES)('a consumer killed mid-file on %s', (dbType) => {
   beforeAll(async () => {
     await ensureBuilt();
     [providerDb, consumerDb] = [await createTestDatabase(dbType), await createTestDatabase(dbType)];
-    // The generator CLI writes the large file straight into the provider's database.
-    const gen = await promisify(execFile)(process.execPath, [DIST_GENERATOR, '--records', String(N), '--file-id', 'big'], {
-      env: { ...process.env, ...dbEnv('FERRY_PROVIDER', providerDb.config) },
-    });
-    manifest = JSON.parse(gen.stdout);
     scheduler = await startFakeScheduler();
     provider = await startProvider(testProviderConfig(providerDb.config, scheduler.url));
     // Small pages, so the kill lands mid-file; the same instance id, so the restart resumes at once.
-    env = testConsumerEnv(consumerDb.config, provider.url, { FERRY_CONSUMER_PAGE_SIZE: '500', FERRY_CONSUMER_INSTANCE_ID: `kill-${dbType}` });
-    consumer = await spawnApp(DIST_CONSUMER_MAIN, env, 'FERRY_CONSUMER_PORT');
+    env = testConsumerEnv(consumerDb.config, provider.url, { FERRY_CONSUMER_PAGE_SIZE: '1000', FERRY_CONSUMER_INSTANCE_ID: `kill-${dbType}` });
+    // Both are processes that take seconds to boot: start them together. The generator CLI writes
+    // the large file straight into the provider's database.
+    const [gen, started] = await Promise.all([
+      promisify(execFile)(process.execPath, [DIST_GENERATOR, '--records', String(N), '--file-id', 'big'], { env: { ...process.env, ...dbEnv('FERRY_PROVIDER', providerDb.config) } }),
+      spawnApp(DIST_CONSUMER_MAIN, env, 'FERRY_CONSUMER_PORT'),
+    ]);
+    manifest = JSON.parse(gen.stdout);
+    consumer = started;
   }, 60_000);
 
   afterAll(async () => {

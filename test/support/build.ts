@@ -6,6 +6,7 @@ export const ROOT = resolve(import.meta.dirname ?? '.', '../..');
 export const DIST_WORKER = resolve(ROOT, 'dist/apps/consumer/src/workers/file-worker.js');
 export const DIST_CONSUMER_MAIN = resolve(ROOT, 'dist/apps/consumer/src/main.js');
 export const DIST_GENERATOR = resolve(ROOT, 'dist/apps/provider/src/cli/generate.js');
+export const DIST_SCHEDULER_MAIN = resolve(ROOT, 'dist/apps/scheduler/src/main.js');
 
 /** What the e2e suites run as compiled JS (worker threads, child processes). */
 const OUTPUTS = [DIST_WORKER, DIST_CONSUMER_MAIN, DIST_GENERATOR];
@@ -23,13 +24,20 @@ function newestMtime(dir: string): number {
 }
 
 /** dist/ is usable when every output exists and is newer than every source it is built from. */
-function isFresh(): boolean {
-  if (!OUTPUTS.every((o) => existsSync(o))) return false;
-  const built = Math.min(...OUTPUTS.map((o) => statSync(o).mtimeMs));
-  return SOURCES.every((s) => newestMtime(resolve(ROOT, s)) <= built);
+function isFresh(outputs = OUTPUTS, sources = SOURCES): boolean {
+  if (!outputs.every((o) => existsSync(o))) return false;
+  const built = Math.min(...outputs.map((o) => statSync(o).mtimeMs));
+  return sources.every((s) => newestMtime(resolve(ROOT, s)) <= built);
 }
 
 let built: Promise<void> | undefined;
+let schedulerBuilt: Promise<void> | undefined;
+
+/** The scheduler as compiled JS, for suites that run it as child processes (kill -9, several instances). */
+export function ensureSchedulerBuilt(): Promise<void> {
+  schedulerBuilt ??= build([DIST_SCHEDULER_MAIN], ['apps/scheduler/src', 'libs']);
+  return schedulerBuilt;
+}
 
 /**
  * Worker threads and child processes run compiled JS. `npm test` builds before Jest, so usually
@@ -41,8 +49,8 @@ export function ensureBuilt(): Promise<void> {
   return built;
 }
 
-async function build(): Promise<void> {
-  if (isFresh()) return;
+async function build(outputs = OUTPUTS, sources = SOURCES): Promise<void> {
+  if (isFresh(outputs, sources)) return;
   const lock = resolve(ROOT, 'dist/.e2e-build-lock');
   mkdirSync(resolve(ROOT, 'dist'), { recursive: true });
   for (;;) {
@@ -56,11 +64,11 @@ async function build(): Promise<void> {
   }
   try {
     // Another suite may have built while we waited for the lock.
-    if (isFresh()) return;
+    if (isFresh(outputs, sources)) return;
     execFileSync(process.execPath, [resolve(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
   } catch (err) {
     // Errors elsewhere in the repo still emit; only a missing output of ours is fatal.
-    if (!OUTPUTS.every((o) => existsSync(o))) throw new Error(`build failed: ${(err as { stdout?: Buffer }).stdout?.toString()}`);
+    if (!outputs.every((o) => existsSync(o))) throw new Error(`build failed: ${(err as { stdout?: Buffer }).stdout?.toString()}`);
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }

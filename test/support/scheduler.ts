@@ -1,6 +1,6 @@
 import { Audience, Scope } from '#ferry/contracts';
 import { call, createTestDatabase, type JsonResponse, devToken, TEST_REDIS_URL, type TestDatabase, uniquePrefix } from '#ferry/testing';
-import { schedulerConfigFromEnv, type SchedulerConfig, type SchedulerHandle, startScheduler } from '../../apps/scheduler/src/index.js';
+import { type RuntimeOverrides, schedulerConfigFromEnv, type SchedulerConfig, type SchedulerHandle, startScheduler } from '../../apps/scheduler/src/index.js';
 
 export const adminToken = () => devToken(Audience.scheduler, [Scope.adminRead, Scope.adminWrite], 'ferry-admin');
 export const triggerToken = () => devToken(Audience.scheduler, [Scope.triggersWrite]);
@@ -19,7 +19,7 @@ export interface SchedulerUnderTest {
 export async function startTestScheduler(
   dbType: 'sqlite' | 'postgres',
   env: Record<string, string> = {},
-  opts: { db?: TestDatabase; keepDb?: boolean } = {},
+  opts: { db?: TestDatabase; keepDb?: boolean; overrides?: RuntimeOverrides } = {},
 ): Promise<SchedulerUnderTest> {
   const db = opts.db ?? (await createTestDatabase(dbType));
   const config = schedulerConfigFromEnv({
@@ -28,7 +28,7 @@ export async function startTestScheduler(
   });
   config.db = db.config;
   config.logLevels = ['error', 'fatal'];
-  const handle = await startScheduler(config);
+  const handle = await startScheduler(config, opts.overrides);
   return {
     handle, db, config,
     api: (method, path, body, token = adminToken()) => call(method, `${handle.url}/api/v1${path}`, { body, token }),

@@ -2,6 +2,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { EnvReader, type HttpConfig, type InboundAuthConfig, readDatabase, readHttp, readInboundAuth } from '#ferry/config';
 import { Audience } from '#ferry/contracts';
 import type { DatabaseConfig } from '#ferry/persistence';
+import { type ObservabilityConfig, readObservability } from '#ferry/observability';
 
 export interface ConsumerConfig {
   http: HttpConfig;
@@ -23,6 +24,8 @@ export interface ConsumerConfig {
   /** The compiled worker entry (overridable so tests can point at the built file). */
   workerFile: string;
   logger: boolean;
+  /** Metrics, structured logs, traces (#ferry/observability). */
+  observability: ObservabilityConfig;
 }
 
 /** The one place the consumer reads its environment. */
@@ -48,6 +51,7 @@ export function consumerConfigFromEnv(env: Record<string, string | undefined>): 
     instanceId: r.str('FERRY_CONSUMER_INSTANCE_ID', `${hostname()}:${http.port}`),
     workerFile: r.str('FERRY_CONSUMER_WORKER_FILE', new URL('./workers/file-worker.js', import.meta.url).href),
     logger: r.bool('FERRY_CONSUMER_LOG', true),
+    observability: readObservability(r, 'FERRY_CONSUMER', 'ferry-consumer'),
   };
   r.done('consumer');
   return config;

@@ -1,6 +1,7 @@
 import { EnvReader, type HttpConfig, type InboundAuthConfig, readDatabase, readHttp, readInboundAuth } from '#ferry/config';
 import { Audience } from '#ferry/contracts';
 import type { DatabaseConfig } from '#ferry/persistence';
+import { type ObservabilityConfig, readObservability } from '#ferry/observability';
 
 export interface ProviderConfig {
   http: HttpConfig;
@@ -14,6 +15,8 @@ export interface ProviderConfig {
   signing: { issuer: string; secret: string; ttlSeconds: number };
   outboxPollMs: number;
   logger: boolean;
+  /** Metrics, structured logs, traces (#ferry/observability). */
+  observability: ObservabilityConfig;
 }
 
 /** The one place the provider reads its environment. */
@@ -32,6 +35,7 @@ export function providerConfigFromEnv(env: Record<string, string | undefined>): 
     },
     outboxPollMs: r.int('FERRY_PROVIDER_OUTBOX_POLL_MS', 1000, 10, 600_000),
     logger: r.bool('FERRY_PROVIDER_LOG', true),
+    observability: readObservability(r, 'FERRY_PROVIDER', 'ferry-provider'),
   };
   r.done('provider');
   return config;

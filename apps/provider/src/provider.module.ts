@@ -8,12 +8,14 @@ import { DatasetsService } from './datasets/datasets.service.js';
 import { FilesController } from './files/files.controller.js';
 import { FilesService } from './files/files.service.js';
 import { Announcer } from './outbox/announcer.js';
+import { ProviderObservability } from './observability/provider-observability.js';
 
 /** Resources opened before Nest starts (so a bad database fails boot), closed when it stops. */
 export interface ProviderRuntime {
   config: ProviderConfig;
   db: Db;
   announcer: Announcer;
+  observability?: ProviderObservability;
 }
 
 const RUNTIME = Symbol('PROVIDER_RUNTIME');
@@ -39,6 +41,7 @@ export class ProviderModule {
         { provide: RUNTIME, useValue: rt },
         { provide: Db, useValue: rt.db },
         { provide: Announcer, useValue: rt.announcer },
+        ...(rt.observability ? [{ provide: ProviderObservability, useValue: rt.observability }] : []),
         DatasetsService,
         FilesService,
         ProviderLifecycle,

@@ -1,7 +1,9 @@
 import { type HttpConfig, type InboundAuthConfig, type RedisConfig, EnvReader, readDatabase, readHttp, readInboundAuth, readRedis } from '#ferry/config';
 import type { SigningProfile } from '#ferry/auth';
-import { Audience, Scope } from '#ferry/contracts';
+import { type AlertChannel, alertChannelSchema, Audience, Scope } from '#ferry/contracts';
+import { compileChecker } from '#ferry/http';
 import type { DatabaseConfig } from '#ferry/persistence';
+import { type ObservabilityConfig, readObservability } from '#ferry/observability';
 
 /** The scheduler's whole configuration, read once at boot; nothing else reads process.env. */
 export interface SchedulerConfig {
@@ -22,8 +24,39 @@ export interface SchedulerConfig {
   reconcileIntervalMs: number;
   /** An instance may serve the API only (e.g. behind a load balancer) and leave the queues to others. */
   runWorkers: boolean;
+  alerts: AlertsConfig;
+  /** How often the overdue sweep looks for runs past their deadline. */
+  overdueSweepMs: number;
+  targets: TargetDefaults;
   logLevels: false | Array<'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal'>;
+  /** Metrics, structured logs, traces (#ferry/observability). */
+  observability: ObservabilityConfig;
 }
+
+export interface AlertsConfig {
+  /** For definitions without `alerts.channels`, and for triggers that matched no definition. */
+  defaultChannels: AlertChannel[];
+  silenceMs: number;
+  /** e.g. smtp://user:pass@mail:587; e-mail channels need it. */
+  smtpUrl?: string;
+  emailFrom: string;
+  deliveryPollMs: number;
+  deliveryTimeoutMs: number;
+}
+
+/** Per downstream target; a definition's `target.maxConcurrent` / `target.ratePerSecond` override the first two. 0 = no limit. */
+export interface TargetDefaults {
+  maxConcurrent: number;
+  ratePerSecond: number;
+  /** Consecutive failed sync requests that open a target's breaker. */
+  breakerFailures: number;
+  /** How long an open breaker waits before letting one probe through. */
+  breakerCooldownMs: number;
+  /** How long a dispatch refused by a full concurrency cap waits before trying again. */
+  blockedRetryMs: number;
+}
+
+const checkChannel = compileChecker(alertChannelSchema);
 
 export function schedulerConfigFromEnv(envMap: Record<string, string | undefined> = process.env): SchedulerConfig {
   const env = new EnvReader(envMap);
@@ -47,8 +80,29 @@ export function schedulerConfigFromEnv(envMap: Record<string, string | undefined
     dispatchTimeoutMs: env.int('FERRY_DISPATCH_TIMEOUT_MS', 10_000, 100),
     reconcileIntervalMs: env.int('FERRY_RECONCILE_INTERVAL_MS', 30_000, 100),
     runWorkers: env.bool('FERRY_SCHEDULER_WORKERS', true),
+    alerts: {
+      defaultChannels: env.json<AlertChannel[]>('FERRY_ALERT_CHANNELS', [{ type: 'log' }]),
+      silenceMs: env.int('FERRY_ALERT_SILENCE_SECONDS', 3600, 0) * 1000,
+      smtpUrl: env.optional('FERRY_SMTP_URL'),
+      emailFrom: env.str('FERRY_ALERT_EMAIL_FROM', 'ferry-scheduler@localhost'),
+      deliveryPollMs: env.int('FERRY_ALERT_POLL_MS', 1000, 10),
+      deliveryTimeoutMs: env.int('FERRY_ALERT_TIMEOUT_MS', 10_000, 100),
+    },
+    overdueSweepMs: env.int('FERRY_OVERDUE_SWEEP_MS', 10_000, 50),
+    targets: {
+      maxConcurrent: env.int('FERRY_TARGET_MAX_CONCURRENT', 0, 0),
+      ratePerSecond: env.int('FERRY_TARGET_RATE_PER_SECOND', 0, 0),
+      breakerFailures: env.int('FERRY_BREAKER_FAILURES', 5, 1),
+      breakerCooldownMs: env.int('FERRY_BREAKER_COOLDOWN_MS', 30_000, 10),
+      blockedRetryMs: env.int('FERRY_TARGET_BLOCKED_RETRY_MS', 500, 10),
+    },
     logLevels: ['log', 'error', 'warn', 'fatal'],
+    observability: readObservability(env, 'FERRY_SCHEDULER', 'ferry-scheduler'),
   };
   env.done('scheduler');
+  const channels = config.alerts.defaultChannels;
+  const problems = Array.isArray(channels) ? channels.flatMap((c, i) => checkChannel(c).map((d) => `FERRY_ALERT_CHANNELS[${i}]: ${d.path} ${d.problem}`)) : ['FERRY_ALERT_CHANNELS must be a JSON array'];
+  if (Array.isArray(channels) && channels.some((c) => c.type === 'email') && !config.alerts.smtpUrl) problems.push('FERRY_SMTP_URL is required for an e-mail channel');
+  if (problems.length) throw new Error(`Invalid scheduler configuration:\n  - ${problems.join('\n  - ')}`);
   return config;
 }

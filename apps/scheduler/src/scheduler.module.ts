@@ -5,6 +5,8 @@ import { AuthProfilesController, RunsController } from './admin/runs.controller.
 import { DefinitionsController } from './admin/definitions.controller.js';
 import { CallbacksController } from './callbacks/callbacks.controller.js';
 import { TriggersController } from './triggers/triggers.controller.js';
+import { AlertsController } from './alerts/alerts.controller.js';
+import { TargetsController } from './dispatch/targets.controller.js';
 import type { SchedulerRuntime } from './scheduler.runtime.js';
 
 /** The scheduler's HTTP surface; the services are built (and closed) by SchedulerRuntime. */
@@ -15,7 +17,7 @@ export class SchedulerModule {
     return {
       module: SchedulerModule,
       imports: [TerminusModule],
-      controllers: [TriggersController, CallbacksController, DefinitionsController, RunsController, AuthProfilesController, HealthController],
+      controllers: [TriggersController, CallbacksController, DefinitionsController, RunsController, AuthProfilesController, AlertsController, TargetsController, HealthController],
       providers: [...commonProviders({ auth: rt.config.auth, rateLimitPerSecond: rt.config.http.rateLimitPerSecond, db: rt.db, redis: rt.redis }), ...services],
     };
   }

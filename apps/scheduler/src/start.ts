@@ -19,9 +19,11 @@ export async function startScheduler(config: SchedulerConfig, overrides: Runtime
     description: 'Triggers, callbacks and the admin API of the Ferry scheduler (see CONTRACT.md)',
     bodyLimitBytes: config.http.bodyLimitBytes,
     logger: config.logLevels,
+    hooks: runtime.observability.obs.httpHooks({ nestLogger: config.logLevels !== false }),
   });
   const url = await listen(app, config.http.port, config.http.host, 'Scheduler');
   runtime.callbackBase = url;
+  await runtime.observability.obs.start();
   runtime.startWorkers();
   let closing: Promise<void> | undefined;
   return {

@@ -1,4 +1,4 @@
-import { type DynamicModule, type INestApplication, Logger, RequestMethod, type Type } from '@nestjs/common';
+import { type DynamicModule, type INestApplication, Logger, type LoggerService, RequestMethod, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -11,6 +11,20 @@ export interface HttpAppOptions {
   description: string;
   bodyLimitBytes: number;
   logger?: false | Array<'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal'>;
+  /** Cross-cutting HTTP concerns (request logs and metrics, tracing, /metrics) from #ferry/observability. */
+  hooks?: HttpHooks;
+}
+
+type Middleware = (req: never, res: never, next: () => void) => void;
+
+export interface HttpHooks {
+  /** Before the body parser, so that 413/415 answers are logged and counted too. */
+  beforeBody: Middleware[];
+  /** After it: what must see the parsed body, or must wrap the route handlers (trace context). */
+  afterBody: Middleware[];
+  /** Plain routes outside /api/v1 and its guards (they do their own auth). */
+  routes: Array<{ path: string; handler: (req: never, res: never) => void }>;
+  logger?: LoggerService;
 }
 
 /** The HTTP surface every Ferry app shares: /api/v1, JSON only, contract errors, OpenAPI at /docs. */
@@ -25,8 +39,13 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, opts:
       { path: 'health/ready', method: RequestMethod.GET },
     ],
   });
+  const hooks = opts.hooks;
+  if (hooks?.logger) app.useLogger(hooks.logger);
+  for (const r of hooks?.routes ?? []) (app.getHttpAdapter().getInstance() as { get(path: string, h: unknown): void }).get(r.path, r.handler);
+  for (const m of hooks?.beforeBody ?? []) app.use(m);
   app.use(requireJson);
   app.useBodyParser('json', { limit: opts.bodyLimitBytes, type: ['application/json', 'application/*+json'] });
+  for (const m of hooks?.afterBody ?? []) app.use(m);
   app.useGlobalFilters(new ApiExceptionFilter());
   app.enableShutdownHooks();
   setupOpenApi(app, opts);

@@ -4,14 +4,24 @@ import { type BackoffPolicy, backoffMs, DEFAULT_BACKOFF } from './backoff.js';
 import type { OutboxRow, OutboxStore } from './store.js';
 
 export interface PumpOptions {
-  /** Bearer token for a message (by its kind), e.g. from a TokenCache. */
-  token: (row: OutboxRow) => string;
+  /** Bearer token for a message (by its kind), e.g. from a TokenCache. Not used with `deliver`. */
+  token?: (row: OutboxRow) => string;
+  /** Delivers a row some other way than an HTTP POST to `row.url` (e-mail, a log line). */
+  deliver?: (row: OutboxRow) => Promise<DeliveryOutcome>;
+  /**
+   * When several processes pump one table: each row is first claimed for this long, so that only
+   * one of them delivers it (a crashed claimer's row is taken again after the lease).
+   */
+  leaseMs?: number;
   pollMs?: number;
   backoff?: BackoffPolicy;
   timeoutMs?: number;
+  /** Extra headers for a message, e.g. the `traceparent` of the work it reports on. */
+  headers?: (row: OutboxRow) => Record<string, string> | undefined;
 }
 
-type Outcome = { ok: true } | { ok: false; dead: boolean; error: string };
+export type DeliveryOutcome = { ok: true } | { ok: false; dead: boolean; error: string };
+type Outcome = DeliveryOutcome;
 
 /**
  * Delivers outbox rows by HTTP POST until the receiver answers 2xx. Network errors, 5xx, 408 and
@@ -65,7 +75,8 @@ export class OutboxPump {
       if (rows.length === 0) return;
       let delivered = 0;
       await Promise.all(rows.map(async (row) => {
-        const outcome = await this.post(row);
+        if (this.opts.leaseMs && !(await this.store.claim(row, Date.now() + this.opts.leaseMs))) return;
+        const outcome = this.opts.deliver ? await this.opts.deliver(row).catch((err: Error): Outcome => ({ ok: false, dead: false, error: err.message })) : await this.post(row);
         if (outcome.ok) {
           delivered++;
           await this.store.delivered(row.id);
@@ -83,7 +94,7 @@ export class OutboxPump {
     try {
       const res = await request(row.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.opts.token(row)}` },
+        headers: { 'content-type': 'application/json', ...this.opts.headers?.(row), ...(this.opts.token ? { authorization: `Bearer ${this.opts.token(row)}` } : {}) },
         body: JSON.stringify(row.payload),
         headersTimeout: this.opts.timeoutMs ?? 10_000,
         bodyTimeout: this.opts.timeoutMs ?? 10_000,

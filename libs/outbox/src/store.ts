@@ -65,6 +65,21 @@ export class OutboxStore {
     return out;
   }
 
+  /**
+   * Takes a due row for `leaseUntil` if nobody else took it since it was read: the conditional update
+   * lets one process win, and the token it wrote tells the winner it is itself.
+   */
+  async claim(row: OutboxRow, leaseUntil: number): Promise<boolean> {
+    const token = `claimed ${randomUUID()}`;
+    await this.db.run((em) =>
+      em.query(this.sql(`UPDATE $T SET next_at = ?, last_error = ? WHERE id = ? AND state = 'PENDING' AND attempts = ? AND next_at = ?`), [
+        leaseUntil, token, row.id, row.attempts, row.nextAt,
+      ]),
+    );
+    const rows: Array<Record<string, unknown>> = await this.db.run((em) => em.query(this.sql(`SELECT last_error FROM $T WHERE id = ?`), [row.id]));
+    return rows.length === 1 && String(rows[0].last_error ?? rows[0].LAST_ERROR) === token;
+  }
+
   async delivered(id: string): Promise<void> {
     await this.db.run((em) => em.query(this.sql(`UPDATE $T SET state = 'DELIVERED', delivered_at = ? WHERE id = ?`), [Date.now(), id]));
   }

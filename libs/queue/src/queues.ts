@@ -11,6 +11,8 @@ export const QueueName = {
 export interface TaskRoundPayload {
   taskRunId: string;
   groupRunId?: string;
+  /** W3C trace context of whoever queued the job (the trigger), so the round continues its trace. */
+  traceparent?: string;
 }
 
 export interface MaintenancePayload {

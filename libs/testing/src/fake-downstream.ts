@@ -21,6 +21,8 @@ export interface FakeDownstreamOptions {
   dropCallbacks?: boolean;
   /** Answer the next N sync requests with this HTTP status (e.g. 503, 429). */
   failNext?: { count: number; status: number; retryAfterSeconds?: number };
+  /** Never answer the next N sync requests (the caller's timeout fires); they start nothing. */
+  hangNext?: number;
   /** Adjust the reconciliation a job reports (e.g. to make a mismatch). */
   reconcile?: (req: SyncJobRequest) => Reconciliation;
   delayMs?: number;
@@ -96,6 +98,11 @@ export class FakeDownstream {
 
   private async startJob(req: IncomingMessage, res: ServerResponse, body: SyncJobRequest, principal: Principal): Promise<void> {
     const key = req.headers['idempotency-key'] as string | undefined;
+    if (this.options.hangNext && this.options.hangNext > 0) {
+      this.options.hangNext--;
+      this.requests.push({ key, status: 0, at: Date.now() });
+      return;
+    }
     const fail = this.options.failNext;
     if (fail && fail.count > 0) {
       fail.count--;

@@ -5,3 +5,5 @@ export * from './http-client.js';
 export * from './fake-downstream.js';
 export * from './tcp-proxy.js';
 export * from './child-app.js';
+export * from './smtp-sink.js';
+export * from './webhook-receiver.js';

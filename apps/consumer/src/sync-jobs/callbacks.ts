@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { TokenCache } from '#ferry/auth';
 import { Audience, type Progress, type Reconciliation, type ReportedError, type ReportStatus, Scope } from '#ferry/contracts';
-import { OutboxPump, OutboxStore } from '#ferry/outbox';
+import { OutboxPump, OutboxStore, type PumpOptions } from '#ferry/outbox';
 import type { Db } from '#ferry/persistence';
 import type { ConsumerConfig } from '../config.js';
 import type { JobRow } from './job-store.js';
@@ -14,12 +14,12 @@ export class Callbacks {
   readonly store: OutboxStore;
   readonly pump: OutboxPump;
 
-  constructor(db: Db, config: Pick<ConsumerConfig, 'signing' | 'outboxPollMs'>) {
+  constructor(db: Db, config: Pick<ConsumerConfig, 'signing' | 'outboxPollMs'>, pumpOptions: Pick<PumpOptions, 'headers'> = {}) {
     this.store = new OutboxStore(db, 'con_outbox');
     const tokens = new TokenCache();
     const { issuer, secret, ttlSeconds } = config.signing;
     const profile = { issuer, audience: Audience.scheduler, scopes: [Scope.callbacksWrite], ttlSeconds, key: { alg: 'HS256' as const, secret } };
-    this.pump = new OutboxPump(this.store, { token: () => tokens.get('scheduler', profile), pollMs: config.outboxPollMs });
+    this.pump = new OutboxPump(this.store, { token: () => tokens.get('scheduler', profile), pollMs: config.outboxPollMs, ...pumpOptions });
   }
 
   async report(

@@ -14,7 +14,8 @@ import { type JobStore, reconcile } from './job-store.js';
  */
 export class JobRunner {
   private readonly logger = new Logger('JobRunner');
-  private readonly pool: Piscina;
+  /** Visible to the app's observability (utilisation, queue length, per-file timing). */
+  readonly pool: Piscina;
   private readonly active = new Map<string, Promise<void>>();
   private readonly lastProgress = new Map<string, number>();
   private timers: NodeJS.Timeout[] = [];
@@ -123,8 +124,10 @@ export class JobRunner {
   private async reportProgress(): Promise<void> {
     for (const jobId of this.active.keys()) {
       await this.db.tx(async (em) => {
-        const job = await this.jobs.job(em, jobId);
-        if (job?.status !== 'RUNNING') return;
+        // A conditional no-op move, not a read: it locks the job row, so a finish() committing at
+        // the same moment can't have its final report overtaken by this RUNNING one.
+        if (!(await this.jobs.move(em, jobId, ['RUNNING'], 'RUNNING'))) return;
+        const job = (await this.jobs.job(em, jobId))!;
         const r = reconcile(await this.jobs.files(em, jobId));
         if (this.lastProgress.get(jobId) === r.received) return;
         this.lastProgress.set(jobId, r.received);

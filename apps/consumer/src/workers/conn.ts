@@ -30,6 +30,10 @@ export async function openConn(config: DatabaseConfig): Promise<Conn> {
 async function openPg(url: string): Promise<Conn> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
+  // Each page commits with its own checkpoint, so a page lost to a database crash is simply
+  // loaded again on resume: exactness doesn't need a flush per page. (The job's final state is
+  // committed by the main thread, synchronously, which flushes everything before it too.)
+  await client.query('SET synchronous_commit = off');
   const sqlCache = new Map<string, string>();
   const text = (sql: string) => sqlCache.get(sql) ?? (sqlCache.set(sql, dialect(sql, 'postgres')), sqlCache.get(sql)!);
   return {

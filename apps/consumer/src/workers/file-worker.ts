@@ -8,6 +8,7 @@ import { createLoader, type Loader } from './loaders.js';
 import { compileMapping, type CompiledMapping } from './mapping.js';
 import { PageReader, ProviderError } from './page-reader.js';
 import { type Check, compileCheck } from './validator.js';
+import { setupPropagationOnly, withRemoteParent } from '#ferry/observability';
 
 /** What the main thread sends: plain data only (no TypeORM objects cross threads). */
 export interface FileTask {
@@ -16,6 +17,8 @@ export interface FileTask {
   fileIndex: number;
   providerUrl: string;
   providerToken: SigningProfile;
+  /** The main thread's span for this file: the worker's calls to the provider continue it. */
+  traceparent?: string;
 }
 
 export interface FileOutcome {
@@ -35,7 +38,12 @@ let conn: Promise<Conn> | undefined;
 const tokens = new TokenCache();
 const compiled = new Map<string, Compiled>();
 
-export default async function runFile(task: FileTask): Promise<FileOutcome> {
+export default function runInTrace(task: FileTask): Promise<FileOutcome> {
+  if (task.traceparent) setupPropagationOnly('ferry-consumer');
+  return withRemoteParent(task.traceparent, () => runFile(task));
+}
+
+async function runFile(task: FileTask): Promise<FileOutcome> {
   conn ??= openConn(task.db);
   const c = await conn;
   const reader = new PageReader(task.providerUrl, () => tokens.get('provider', task.providerToken));
@@ -82,7 +90,11 @@ async function load(c: Conn, reader: PageReader, f: JobFileRow, ds: Compiled): P
   let pending = reader.page(f.dataset, f.fileId, f.nextCursor, f.pageSize);
   let writing: Promise<void> = Promise.resolve();
   for (;;) {
-    const page = await pending;
+    // A failed fetch ends the file only after the page already committing has settled.
+    const page = await pending.catch(async (err) => {
+      await writing.catch(() => undefined);
+      throw err;
+    });
     // Fetch the next page, and validate and map this one, while the previous page commits.
     if (page.nextCursor !== null) {
       pending = reader.page(f.dataset, f.fileId, page.nextCursor, f.pageSize);

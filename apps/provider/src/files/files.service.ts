@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { FileManifest, FileMode } from '#ferry/contracts';
 import { ApiError } from '#ferry/errors';
@@ -7,6 +7,7 @@ import { Db } from '#ferry/persistence';
 import { dialect } from '#ferry/sql';
 import { DatasetsService } from '../datasets/datasets.service.js';
 import { Announcer } from '../outbox/announcer.js';
+import { ProviderObservability } from '../observability/provider-observability.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { FILE_COLUMNS, type FileRow, toFileRow, toManifest } from './file-row.js';
 import { FileWriter } from './file-writer.js';
@@ -43,6 +44,7 @@ export class FilesService {
     @Inject(Db) private readonly db: Db,
     private readonly datasets: DatasetsService,
     @Inject(Announcer) private readonly announcer: Announcer,
+    @Optional() @Inject(ProviderObservability) private readonly observability?: ProviderObservability,
   ) {}
 
   /** Stores the file and its trigger in one transaction, then lets the outbox deliver the trigger. */
@@ -79,6 +81,7 @@ export class FilesService {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw ApiError.validation([{ path: 'limit', problem: `must be an integer from 1 to ${MAX_PAGE}` }]);
     await this.file(dataset, fileId);
     const rows = await this.db.run((em) => readPage(em, this.db.type, fileId, after, limit));
+    this.observability?.pageServed(rows.length);
     const next = rows.length === limit ? JSON.stringify(encodeCursor(rows[rows.length - 1].ordinal)) : 'null';
     return `{"records":[${rows.map((r) => r.body).join(',')}],"nextCursor":${next}}`;
   }

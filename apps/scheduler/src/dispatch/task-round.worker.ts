@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { inSpan } from '#ferry/observability';
 import { JobName, QueueName, type TaskRoundPayload } from '#ferry/queue';
 import type { TaskRounds } from './task-rounds.js';
 
@@ -13,11 +14,17 @@ export class TaskRoundWorker {
     this.worker = new Worker<TaskRoundPayload>(
       QueueName.tasks,
       async (job: Job<TaskRoundPayload>, token?: string) => {
-        if (job.name === JobName.groupDispatch) return rounds.dispatchGroup(job.data.groupRunId!);
-        const result = await rounds.run(job.data.taskRunId);
-        if (result.done) return;
-        await job.moveToDelayed(Date.now() + result.delayMs, token);
-        throw new DelayedError();
+        const round = async () => {
+          if (job.name === JobName.groupDispatch) return rounds.dispatchGroup(job.data.groupRunId!);
+          const result = await rounds.run(job.data.taskRunId);
+          if (result.done) return;
+          await job.moveToDelayed(Date.now() + result.delayMs, token);
+          throw new DelayedError();
+        };
+        // A job queued inside a trace continues it; others (reconciler repairs) start none.
+        if (!job.data.traceparent) return round();
+        const attributes = { 'ferry.group_run_id': job.data.groupRunId, 'ferry.task_run_id': job.data.taskRunId || undefined, 'messaging.message.id': job.id };
+        return inSpan('ferry-scheduler', job.name, { parent: job.data.traceparent, attributes }, round);
       },
       { connection, prefix, concurrency, autorun: true, maxStalledCount: 1000 },
     );

@@ -5,6 +5,7 @@ import { isTerminal, type TaskRow } from '../tasks/task-status.js';
 import type { Answer } from '../tasks/task-state.js';
 import type { DownstreamPort } from './downstream.client.js';
 import type { OutboundTokens } from './outbound-tokens.js';
+import type { TargetGuard } from './target-guard.js';
 import type { TaskQueue } from '../queue/task-queue.js';
 
 /** What the queue should do with a task's job after a round. */
@@ -24,6 +25,7 @@ export class TaskRounds {
     private readonly readyTasks: (groupRunId: string) => Promise<string[]>,
     private readonly sendConcurrency: number,
     private readonly clock: () => number = Date.now,
+    private readonly guard?: TargetGuard,
   ) {}
 
   async run(taskId: string): Promise<RoundResult> {
@@ -34,7 +36,7 @@ export class TaskRounds {
     if (claimed.answer.type === 'send') task = await this.send(task, claimed.answer, spec);
     else if (isInFlight(task)) task = await this.poll(task, spec);
     if (task.deadlineAt !== null && this.clock() > task.deadlineAt && !task.overdue && !isTerminal(task.status)) {
-      task = (await this.engine.submit(task.id, { kind: 'overdue' })).task ?? task;
+      task = (await this.engine.submit(task.id, { kind: 'overdue', fail: spec.deadline?.action === 'FAIL' })).task ?? task;
     }
     return this.next(task, spec);
   }
@@ -59,6 +61,15 @@ export class TaskRounds {
   }
 
   private async send(task: TaskRow, order: Extract<Answer, { type: 'send' }>, spec: GroupSpec): Promise<TaskRow> {
+    // A new attempt must pass the target's breaker, cap and rate limit; if not, it waits without
+    // spending the attempt. A re-send of an unanswered dispatch is already counted and goes as is.
+    if (this.guard && !order.resend) {
+      const admission = await this.guard.admit(order.targetUrl, task.id, spec);
+      if (!admission.ok) {
+        const cmd = { kind: 'blocked', dispatchId: order.dispatchId, delayMs: admission.waitMs, reason: admission.reason } as const;
+        return (await this.engine.submit(task.id, cmd)).task ?? task;
+      }
+    }
     const body: SyncJobRequest = {
       taskRunId: task.id,
       dispatchId: order.dispatchId,
@@ -70,12 +81,19 @@ export class TaskRounds {
     };
     const token = await this.tokens.tokenFor(spec.target.authProfile);
     const res = await this.downstream.start(order.targetUrl, body, order.dispatchId, token);
+    await this.recordOutcome(order.targetUrl, res);
     const out = res.ok
       ? await this.engine.submit(task.id, { kind: 'accepted', dispatchId: order.dispatchId, jobId: res.jobId })
       : await this.engine.submit(task.id, {
           kind: 'attemptFailed', dispatchId: order.dispatchId, error: res.error, retryable: res.retryable, retryAfterMs: res.retryAfterMs, actor: 'dispatcher',
         });
     return out.task ?? task;
+  }
+
+  /** 5xx, timeouts and connection errors count against the target's breaker; a 429 says nothing about its health. */
+  private async recordOutcome(url: string, res: Awaited<ReturnType<DownstreamPort['start']>>): Promise<void> {
+    if (!this.guard || (!res.ok && res.error.code === 'DOWNSTREAM_HTTP_429')) return;
+    await this.guard.record(url, !res.ok && res.retryable ? 'failure' : 'success', res.ok ? '' : `${res.error.code}: ${res.error.message}`).catch(() => undefined);
   }
 
   private async poll(task: TaskRow, spec: GroupSpec): Promise<TaskRow> {

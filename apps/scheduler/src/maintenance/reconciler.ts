@@ -10,7 +10,7 @@ import { LIVE_STATUSES } from '../tasks/task-status.js';
  * The database is the system of record, Redis the transport: on start and periodically, every live
  * task whose job is missing (a crash, a Redis restart, FLUSHALL) gets it back. Re-adding an existing
  * job id is a no-op, so instances can run this at the same time without creating duplicates.
- * The same pass flags overdue tasks, including SYNC tasks still waiting for their turn.
+ * (Deadlines are the OverdueSweeper's, which reads only the runs that are due.)
  */
 export class Reconciler {
   private timer?: NodeJS.Timeout;
@@ -34,10 +34,10 @@ export class Reconciler {
   }
 
   /** Answers how many jobs were put back. */
-  async runOnce(): Promise<{ requeued: number; overdue: number }> {
+  async runOnce(): Promise<{ requeued: number }> {
     const now = this.clock();
     const live = await this.db.run((em) =>
-      em.getRepository(TaskRunEntity).createQueryBuilder('t').select(['t.id', 't.readyAt', 't.deadlineAt', 't.overdue', 't.updatedAt']).where('t.status IN (:...live)', { live: LIVE_STATUSES }).getMany(),
+      em.getRepository(TaskRunEntity).createQueryBuilder('t').select(['t.id', 't.readyAt', 't.updatedAt']).where('t.status IN (:...live)', { live: LIVE_STATUSES }).getMany(),
     );
     const missing: string[] = [];
     // Skip tasks that moved a moment ago: their group dispatch may still be queueing their rounds.
@@ -54,14 +54,16 @@ export class Reconciler {
       await this.queue.enqueue(missing);
       this.logger.log(`put back ${missing.length} task round(s) missing from the queue`);
     }
-    const overdue = live.filter((t) => !t.overdue && t.deadlineAt !== null && t.deadlineAt < now).map((t) => t.id);
-    if (overdue.length) await this.engine.applyBatch(overdue.map((taskId) => ({ taskId, cmd: { kind: 'overdue' } })));
     // A crash between a task commit and its group's refresh leaves a finished group marked RUNNING.
     const stuck = await this.db.run((em) =>
       em.getRepository(GroupRunEntity).createQueryBuilder('g').select('g.id').where('g.status = :running', { running: 'RUNNING' })
         .andWhere('NOT EXISTS (SELECT 1 FROM task_run t WHERE t.group_run_id = g.id AND t.status IN (:...live))', { live: LIVE_STATUSES }).getMany(),
     );
-    for (const g of stuck) await this.engine.groups.refresh(g.id);
-    return { requeued: missing.length, overdue: overdue.length };
+    // The status change is announced as if the refresh had happened in time (alerts hang on it).
+    for (const g of stuck) {
+      const change = await this.engine.groups.refresh(g.id);
+      if (change) this.engine.groups.onStatusChange?.(change);
+    }
+    return { requeued: missing.length };
   }
 }

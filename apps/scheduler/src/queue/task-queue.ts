@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { currentTraceparent } from '#ferry/observability';
 import { groupJobId, JobName, QueueName, type TaskRoundPayload, taskJobId } from '#ferry/queue';
 
 /**
@@ -10,18 +11,20 @@ import { groupJobId, JobName, QueueName, type TaskRoundPayload, taskJobId } from
 export class TaskQueue {
   readonly queue: Queue<TaskRoundPayload>;
   private readonly logger = new Logger('TaskQueue');
+  private readonly queuedHere = new Set<string>();
 
   constructor(connection: Redis, prefix: string) {
     this.queue = new Queue<TaskRoundPayload>(QueueName.tasks, { connection, prefix });
   }
 
   /** Adds a round for each task; a task that already has its job keeps it (same job id). */
-  async enqueue(taskIds: string[], delayMs = 0): Promise<void> {
+  async enqueue(taskIds: string[], delayMs = 0, traceparent?: string): Promise<void> {
+    this.remember(taskIds);
     for (let i = 0; i < taskIds.length; i += 1000) {
       await this.queue.addBulk(
         taskIds.slice(i, i + 1000).map((taskRunId) => ({
           name: JobName.taskRound,
-          data: { taskRunId },
+          data: traceparent ? { taskRunId, traceparent } : { taskRunId },
           opts: {
             jobId: taskJobId(taskRunId), delay: delayMs, removeOnComplete: true, removeOnFail: 1000,
             // Unexpected processor errors (database down, a bug) retry with backoff before the job fails.
@@ -36,17 +39,18 @@ export class TaskQueue {
   async enqueueGroups(groupIds: string[]): Promise<void> {
     await this.queue.addBulk(groupIds.map((groupRunId) => ({
       name: JobName.groupDispatch,
-      data: { taskRunId: '', groupRunId },
+      data: withTrace({ taskRunId: '', groupRunId }),
       opts: { jobId: groupJobId(groupRunId), removeOnComplete: true, removeOnFail: 1000, attempts: 10, backoff: { type: 'exponential', delay: 1000 } },
     })));
   }
 
   /** Per-task rounds, each with its own delay (the poll fallback after a group dispatch). */
   async enqueueEach(items: Array<{ id: string; delayMs: number }>): Promise<void> {
+    this.remember(items.map((i) => i.id));
     for (let i = 0; i < items.length; i += 1000) {
       await this.queue.addBulk(items.slice(i, i + 1000).map(({ id, delayMs }) => ({
         name: JobName.taskRound,
-        data: { taskRunId: id },
+        data: withTrace({ taskRunId: id }),
         opts: { jobId: taskJobId(id), delay: delayMs, removeOnComplete: true, removeOnFail: 1000, attempts: 10, backoff: { type: 'exponential', delay: 1000 } },
       })));
     }
@@ -55,7 +59,8 @@ export class TaskQueue {
   /** Queues what a commit made ready, logging instead of failing: the reconciler repairs a miss. */
   startLater(order: { groups: string[]; tasks: string[] }): void {
     if (order.groups.length) this.enqueueGroups(order.groups).catch((err) => this.logger.warn(`enqueue failed, the reconciler will retry: ${err}`));
-    this.enqueueLater(order.tasks);
+    // Here (the trigger's request), unlike enqueueLater (a batch of many traces), the trace is known.
+    if (order.tasks.length) this.enqueue(order.tasks, 0, currentTraceparent()).catch((err) => this.logger.warn(`enqueue failed, the reconciler will retry: ${err}`));
   }
 
   /** Enqueue, logging instead of failing: the caller's database work is already committed. */
@@ -63,9 +68,22 @@ export class TaskQueue {
     if (taskIds.length) this.enqueue(taskIds).catch((err) => this.logger.warn(`enqueue failed, the reconciler will retry: ${err}`));
   }
 
-  /** Drops queued rounds of finished tasks (a round that is running now ends by itself). */
+  /**
+   * Drops the queued rounds of finished tasks, for the rounds this instance queued: most tasks of a
+   * group dispatch finish before they ever get one, and a round queued elsewhere (another instance,
+   * the reconciler) simply finds its task finished and ends.
+   */
   removeLater(taskIds: string[]): void {
-    for (const id of taskIds) this.queue.remove(taskJobId(id)).catch(() => undefined);
+    for (const id of taskIds) {
+      if (!this.queuedHere.delete(id)) continue;
+      this.queue.remove(taskJobId(id)).catch(() => undefined);
+    }
+  }
+
+  private remember(ids: string[]): void {
+    for (const id of ids) this.queuedHere.add(id);
+    // Bounded: forgetting an id only means its round ends by itself later.
+    while (this.queuedHere.size > 200_000) this.queuedHere.delete(this.queuedHere.values().next().value!);
   }
 
   /** Brings a delayed round forward (or back) to `at`, e.g. when a callback starts a retry backoff. */
@@ -81,4 +99,9 @@ export class TaskQueue {
   close(): Promise<void> {
     return this.queue.close();
   }
+}
+
+function withTrace(data: TaskRoundPayload): TaskRoundPayload {
+  const traceparent = currentTraceparent();
+  return traceparent ? { ...data, traceparent } : data;
 }

@@ -20,6 +20,9 @@ const validate = compileSchema<TriggerMessage>(triggerMessageSchema);
  * its group runs and their tasks commit together, and the unique index settles concurrent copies.
  */
 export class TriggerIntake {
+  /** Called after a trigger that matched no definition was stored (operators are alerted). */
+  onUnmatched?: (triggerId: string, msg: TriggerMessage) => void;
+
   constructor(private readonly db: Db, private readonly factory: GroupRunFactory, private readonly queue: TaskQueue, private readonly clock = Date.now) {}
 
   async accept(body: unknown, via: 'http' | 'queue'): Promise<IntakeResult> {
@@ -27,6 +30,7 @@ export class TriggerIntake {
     try {
       const { answer, ready } = await this.db.tx((em) => this.create(em, msg, via));
       this.queue.startLater(ready);
+      if (answer.groupRuns.length === 0) this.onUnmatched?.(answer.triggerId, msg);
       return { duplicate: false, answer };
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;

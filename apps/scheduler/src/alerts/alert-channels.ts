@@ -1,0 +1,83 @@
+import { Logger } from '@nestjs/common';
+import { createTransport } from 'nodemailer';
+import { request } from 'undici';
+import type { AlertNotification } from '#ferry/contracts';
+import type { DeliveryOutcome, OutboxRow } from '#ferry/outbox';
+import type { AlertsConfig } from '../scheduler.config.js';
+import { headline } from './alert-view.js';
+
+/** The port for one kind of alert channel; tests may swap any of them, production wires all three. */
+export interface AlertChannelPort {
+  send(row: OutboxRow, notification: AlertNotification): Promise<DeliveryOutcome>;
+  close?(): void;
+}
+
+export class LogChannel implements AlertChannelPort {
+  private static readonly logger = new Logger('Alerts');
+
+  constructor(private readonly write: (line: string) => void = (line) => LogChannel.logger.warn(line)) {}
+
+  async send(_row: OutboxRow, n: AlertNotification): Promise<DeliveryOutcome> {
+    this.write(`${headline(n.alert)} [alert ${n.alert.id}, occurrence ${n.alert.occurrences}]`);
+    return { ok: true };
+  }
+}
+
+/** JSON POST of the notification, or a Slack-compatible `{"text": …}` body for incoming webhooks. */
+export class WebhookChannel implements AlertChannelPort {
+  constructor(private readonly timeoutMs: number, private readonly slack = false) {}
+
+  async send(row: OutboxRow, n: AlertNotification): Promise<DeliveryOutcome> {
+    const body = this.slack ? { text: headline(n.alert) } : { type: n.type, alert: n.alert };
+    try {
+      const res = await request(row.url, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+        headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs,
+      });
+      const text = await res.body.text();
+      if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true };
+      // Another 4xx would be refused the same way forever: keep it as DEAD rather than retry.
+      const retriable = res.statusCode >= 500 || res.statusCode === 408 || res.statusCode === 429;
+      return { ok: false, dead: !retriable, error: `HTTP ${res.statusCode}: ${text.slice(0, 300)}` };
+    } catch (err) {
+      return { ok: false, dead: false, error: (err as Error).message };
+    }
+  }
+}
+
+/** Plain-text mail over SMTP (nodemailer, one pooled transport). */
+export class EmailChannel implements AlertChannelPort {
+  private readonly transport;
+
+  constructor(smtpUrl: string, private readonly from: string, timeoutMs: number) {
+    this.transport = createTransport({ url: smtpUrl, pool: true, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs } as never);
+  }
+
+  async send(row: OutboxRow, n: AlertNotification): Promise<DeliveryOutcome> {
+    const to = row.url.replace(/^mailto:/, '').split(',');
+    try {
+      await this.transport.sendMail({ from: this.from, to, subject: headline(n.alert), text: `${headline(n.alert)}\n\n${JSON.stringify(n.alert, null, 2)}\n` });
+      return { ok: true };
+    } catch (err) {
+      // SMTP 5xx is a permanent refusal (bad recipient, policy); anything else may pass later.
+      const code = (err as { responseCode?: number }).responseCode ?? 0;
+      return { ok: false, dead: code >= 500 && code < 600, error: (err as Error).message };
+    }
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}
+
+export type AlertChannelPorts = Record<'alert.log' | 'alert.webhook' | 'alert.webhook.slack' | 'alert.email', AlertChannelPort | undefined>;
+
+export function defaultChannelPorts(config: AlertsConfig, overrides: Partial<AlertChannelPorts> = {}): AlertChannelPorts {
+  return {
+    'alert.log': new LogChannel(),
+    'alert.webhook': new WebhookChannel(config.deliveryTimeoutMs),
+    'alert.webhook.slack': new WebhookChannel(config.deliveryTimeoutMs, true),
+    'alert.email': config.smtpUrl ? new EmailChannel(config.smtpUrl, config.emailFrom, config.deliveryTimeoutMs) : undefined,
+    ...overrides,
+  };
+}

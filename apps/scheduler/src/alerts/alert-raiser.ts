@@ -1,0 +1,82 @@
+import { Logger } from '@nestjs/common';
+import type { TriggerMessage } from '#ferry/contracts';
+import type { Db } from '#ferry/persistence';
+import type { GroupStore } from '../groups/group-store.js';
+import { TaskRunEntity } from '../persistence/index.js';
+import type { Effects } from '../tasks/task-engine.js';
+import type { TaskRow } from '../tasks/task-status.js';
+import type { AlertDraft, AlertsService } from './alerts.service.js';
+
+/**
+ * Turns what happened into alerts, after the fact: committed task moves (prompt), group status
+ * changes (which the reconciler also replays after a crash, so nothing is missed), unmatched triggers.
+ * The state machine stays pure; raising an alert never holds up a task.
+ */
+export class AlertRaiser {
+  private readonly logger = new Logger('Alerts');
+
+  constructor(private readonly db: Db, private readonly alerts: AlertsService, private readonly groups: GroupStore) {}
+
+  onMoves(moved: Effects['moved']): void {
+    const drafts = new Map<string, { kind: AlertDraft['kind']; task: TaskRow; message: string; detail?: unknown }>();
+    const add = (kind: AlertDraft['kind'], task: TaskRow, message: string, detail?: unknown) => {
+      // One raise per (group run, kind) per batch: the first task tells the story.
+      if (!drafts.has(`${kind}:${task.groupRunId}`)) drafts.set(`${kind}:${task.groupRunId}`, { kind, task, message, detail });
+    };
+    for (const { event, task } of moved) {
+      if (event.toStatus === 'FAILED' && event.fromStatus !== 'FAILED') {
+        add('FAILED', task, `Task ${task.file.name} failed: ${task.lastError?.code ?? 'FAILED'}: ${task.lastError?.message ?? ''}`, { error: task.lastError, attempts: task.attempt });
+      }
+      if (event.reason === 'RECONCILIATION_MISMATCH') {
+        add('RECONCILIATION_MISMATCH', task, `Task ${task.file.name}: ${(task.reconProblems ?? []).join('; ')}`, { problems: task.reconProblems, reconciliation: task.reconciliation });
+      }
+      // A deadline with action FAIL fails the task at once: it is overdue all the same.
+      if (event.reason === 'OVERDUE' || event.reason === 'DEADLINE_PASSED') {
+        add('OVERDUE', task, `Not finished by its deadline ${new Date(task.deadlineAt ?? 0).toISOString()}`, { deadlineAt: task.deadlineAt });
+      }
+    }
+    if (drafts.size) void this.raiseForTasks([...drafts.values()]).catch((err) => this.logger.warn(`raising alerts failed: ${(err as Error).message}`));
+  }
+
+  onGroupStatus(change: { id: string; status: string }): void {
+    void this.groupStatus(change).catch((err) => this.logger.warn(`alerts for group run ${change.id} failed: ${(err as Error).message}`));
+  }
+
+  onUnmatched(triggerId: string, msg: TriggerMessage): void {
+    const draft: AlertDraft = {
+      kind: 'UNMATCHED_TRIGGER', triggerId, message: `No definition is bound to source "${msg.source}" and event "${msg.event}" (message ${msg.messageId})`,
+      detail: { source: msg.source, event: msg.event, messageId: msg.messageId, businessDate: msg.businessDate ?? null },
+    };
+    void this.alerts.raise(draft).catch((err) => this.logger.warn(`raising an alert for trigger ${triggerId} failed: ${(err as Error).message}`));
+  }
+
+  private async raiseForTasks(drafts: Array<{ kind: AlertDraft['kind']; task: TaskRow; message: string; detail?: unknown }>): Promise<void> {
+    const infos = await this.groups.info(undefined, [...new Set(drafts.map((d) => d.task.groupRunId))]);
+    for (const d of drafts) {
+      const spec = infos.get(d.task.groupRunId)?.spec;
+      await this.alerts.raise({
+        kind: d.kind, groupRunId: d.task.groupRunId, taskRunId: d.task.id, definitionId: spec?.definitionId, definitionName: spec?.name,
+        message: d.message, detail: d.detail, settings: spec?.alerts,
+      });
+    }
+  }
+
+  private async groupStatus({ id, status }: { id: string; status: string }): Promise<void> {
+    if (status === 'SUCCEEDED') await this.alerts.resolveRun(id);
+    const kind = status === 'FAILED' ? 'FAILED' : status === 'SUCCEEDED' ? 'RECONCILIATION_MISMATCH' : undefined;
+    if (!kind) return;
+    // The task that explains it; on success, only a mismatched one makes an alert.
+    const task = await this.db.run((em) => {
+      const qb = em.getRepository(TaskRunEntity).createQueryBuilder('t').where('t.groupRunId = :id', { id }).orderBy('t.seq').take(1);
+      return (kind === 'FAILED' ? qb.andWhere('t.status = :s', { s: 'FAILED' }) : qb.andWhere('t.reconStatus = :m', { m: 'MISMATCH' })).getOne();
+    }) as unknown as TaskRow | null;
+    if (!task) return;
+    const spec = (await this.groups.info(undefined, [id])).get(id)?.spec;
+    const message = kind === 'FAILED'
+      ? `Task ${task.file.name} failed: ${task.lastError?.code ?? 'FAILED'}: ${task.lastError?.message ?? ''}`
+      : `Task ${task.file.name}: ${(task.reconProblems ?? []).join('; ')}`;
+    await this.alerts.raise({
+      kind, groupRunId: id, taskRunId: task.id, definitionId: spec?.definitionId, definitionName: spec?.name, message, settings: spec?.alerts, onlyIfAbsent: true,
+    });
+  }
+}

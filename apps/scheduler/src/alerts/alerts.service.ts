@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { AlertChannel, AlertKind, AlertSettings, AlertView, Page } from '#ferry/contracts';
+import { ApiError } from '#ferry/errors';
+import type { OutboxStore } from '#ferry/outbox';
+import { type Db, isUniqueViolation } from '#ferry/persistence';
+import { decodeCursor, encodeCursor, parseLimit } from '../admin/paging.js';
+import { AlertEntity } from '../persistence/index.js';
+import type { AlertsConfig } from '../scheduler.config.js';
+import { alertView, channelKind, channelUrl } from './alert-view.js';
+
+/** What raises an alert: its kind, the run it is about (a group run, or a trigger), and where it goes. */
+export interface AlertDraft {
+  kind: AlertKind;
+  groupRunId?: string;
+  triggerId?: string;
+  taskRunId?: string;
+  definitionId?: string;
+  definitionName?: string;
+  message: string;
+  detail?: unknown;
+  settings?: AlertSettings;
+  /** A recovery path (e.g. a group found FAILED after a crash) only fills a gap; it does not count again. */
+  onlyIfAbsent?: boolean;
+}
+
+const STATUSES = ['OPEN', 'ACKNOWLEDGED', 'RESOLVED'];
+
+/**
+ * Alerts, one row per (run, kind). Raising one again counts an occurrence; it notifies the channels
+ * (through the outbox, in the same transaction) only when new, or reopened after the silence window.
+ */
+export class AlertsService {
+  constructor(
+    private readonly db: Db,
+    private readonly outbox: OutboxStore,
+    private readonly config: AlertsConfig,
+    private readonly clock: () => number = Date.now,
+    /** Wakes delivery after a commit that queued notifications. */
+    readonly kick: () => void = () => undefined,
+  ) {}
+
+  async raise(draft: AlertDraft): Promise<void> {
+    for (let round = 1; ; round++) {
+      try {
+        if (await this.db.tx((em) => this.raiseIn(em, draft))) this.kick();
+        return;
+      } catch (err) {
+        // Two instances inserted the same (run, kind) at once: the loser counts an occurrence instead.
+        if (!isUniqueViolation(err) || round >= 3) throw err;
+      }
+    }
+  }
+
+  /** Inside the caller's transaction (e.g. with the flag that made the run overdue); answers whether it notified. */
+  async raiseIn(em: EntityManager, draft: AlertDraft): Promise<boolean> {
+    const now = this.clock();
+    const dedupKey = `${draft.kind}:${draft.groupRunId ?? draft.triggerId}`;
+    const qb = em.getRepository(AlertEntity).createQueryBuilder('a').where('a.dedupKey = :dedupKey', { dedupKey });
+    if (this.db.type !== 'sqlite') qb.setLock('pessimistic_write');
+    const existing = await qb.getOne();
+    if (existing && draft.onlyIfAbsent) return false;
+    const silenceMs = draft.settings?.silenceMinutes !== undefined ? draft.settings.silenceMinutes * 60_000 : this.config.silenceMs;
+    let row: AlertEntity;
+    let notify: boolean;
+    if (!existing) {
+      notify = true;
+      row = Object.assign(new AlertEntity(), {
+        id: randomUUID(), dedupKey, kind: draft.kind, status: 'OPEN', groupRunId: draft.groupRunId ?? null, triggerId: draft.triggerId ?? null,
+        taskRunId: draft.taskRunId ?? null, definitionId: draft.definitionId ?? null, definitionName: draft.definitionName ?? null,
+        message: draft.message.slice(0, 2000), detail: draft.detail ?? null, occurrences: 1, firstAt: now, lastAt: now, notifiedAt: now,
+        ackedAt: null, ackedBy: null, resolvedAt: null, version: 1,
+      });
+      await em.insert(AlertEntity, row as object);
+    } else {
+      // An acknowledged alert stays quiet: the operator already knows. A resolved one that comes back is news.
+      const status = existing.status === 'ACKNOWLEDGED' ? 'ACKNOWLEDGED' : 'OPEN';
+      notify = status === 'OPEN' && (existing.notifiedAt === null || now - existing.notifiedAt >= silenceMs);
+      const changes = {
+        status, occurrences: existing.occurrences + 1, lastAt: now, resolvedAt: status === 'OPEN' ? null : existing.resolvedAt,
+        notifiedAt: notify ? now : existing.notifiedAt, version: existing.version + 1,
+      };
+      await em.update(AlertEntity, { id: existing.id }, changes);
+      row = Object.assign(existing, changes);
+    }
+    if (notify) await this.enqueue(em, row, draft.settings?.channels ?? this.config.defaultChannels);
+    return notify;
+  }
+
+  /** The run succeeded after all: its failure and overdue alerts are over. */
+  async resolveRun(groupRunId: string, kinds: AlertKind[] = ['FAILED', 'OVERDUE']): Promise<number> {
+    const res = await this.db.run((em) =>
+      em.createQueryBuilder().update(AlertEntity).set({ status: 'RESOLVED', resolvedAt: this.clock() })
+        .where('group_run_id = :groupRunId AND kind IN (:...kinds) AND status <> :resolved', { groupRunId, kinds, resolved: 'RESOLVED' }).execute(),
+    );
+    return res.affected ?? 0;
+  }
+
+  async list(q: { status?: string; cursor?: string; limit?: string }): Promise<Page<AlertView>> {
+    if (q.status !== undefined && !STATUSES.includes(q.status)) throw ApiError.validation([{ path: 'status', problem: `must be one of ${STATUSES.join(', ')}` }]);
+    const limit = parseLimit(q.limit);
+    const after = decodeCursor(q.cursor);
+    const rows = await this.db.run((em) => {
+      const qb = em.getRepository(AlertEntity).createQueryBuilder('a').orderBy('a.firstAt', 'DESC').addOrderBy('a.id', 'DESC').take(limit + 1);
+      if (q.status) qb.andWhere('a.status = :status', { status: q.status });
+      if (after) qb.andWhere('(a.firstAt < :at OR (a.firstAt = :at AND a.id < :id))', after);
+      return qb.getMany();
+    });
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return { items: items.map(alertView), nextCursor: rows.length > limit ? encodeCursor({ at: last.firstAt, id: last.id }) : null };
+  }
+
+  /** OPEN → ACKNOWLEDGED; acknowledging twice is harmless; a resolved alert needs no acknowledgement (409). */
+  async acknowledge(id: string, by: string): Promise<AlertView> {
+    return this.db.tx(async (em) => {
+      const row = await em.getRepository(AlertEntity).findOneBy({ id: id.slice(0, 36) });
+      if (!row) throw ApiError.notFound('Alert', id);
+      if (row.status === 'RESOLVED') throw ApiError.conflict(`Alert ${id} is already RESOLVED`);
+      if (row.status === 'OPEN') {
+        const res = await em.createQueryBuilder().update(AlertEntity).set({ status: 'ACKNOWLEDGED', ackedAt: this.clock(), ackedBy: by.slice(0, 200), version: row.version + 1 })
+          .where('id = :id AND version = :v', { id: row.id, v: row.version }).execute();
+        if (!res.affected) throw ApiError.conflict(`Alert ${id} changed meanwhile; read it again`);
+      }
+      return alertView((await em.getRepository(AlertEntity).findOneBy({ id: row.id }))!);
+    });
+  }
+
+  private async enqueue(em: EntityManager, row: AlertEntity, channels: AlertChannel[]): Promise<void> {
+    const alert = alertView(row);
+    for (const [i, channel] of channels.entries()) {
+      await this.outbox.add(em, { key: `${row.id}:${row.version}:${i}`, kind: channelKind(channel), url: channelUrl(channel), payload: { type: 'ferry.alert', alert, channel } });
+    }
+  }
+}
