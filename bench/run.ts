@@ -1,12 +1,15 @@
 import { runLifecycleBench } from './lifecycle.js';
+import { printSyncResult, runSyncBench } from './sync.js';
 
 // `npm run bench` — not a test: prints measured rates. FERRY_BENCH_TASKS overrides N (default 10,000).
-// The lifecycle runs twice, with metrics and logging off and on (FERRY_BENCH_OBSERVABILITY=off|on runs one).
+// The lifecycle runs twice, with metrics and logging off and on (FERRY_BENCH_OBSERVABILITY=off|on runs one);
+// then the sync benchmark (FERRY_BENCH_RECORDS, default 1,000,000). FERRY_BENCH_ONLY=lifecycle|sync runs one.
+const only = process.env.FERRY_BENCH_ONLY;
 const tasks = Number(process.env.FERRY_BENCH_TASKS ?? 10_000);
 const modes = process.env.FERRY_BENCH_OBSERVABILITY === 'on' ? [true] : process.env.FERRY_BENCH_OBSERVABILITY === 'off' ? [false] : [false, true];
 const f = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
 const rates: number[] = [];
-for (const observability of modes) {
+for (const observability of only === 'sync' ? [] : modes) {
   const r = await runLifecycleBench({ tasks, observability });
   rates.push(r.tasksPerSecond);
   console.log(`\nTask lifecycle (trigger → dispatch → callback → SUCCEEDED), PostgreSQL + Redis, fake downstream; metrics + logging ${observability ? 'ON' : 'OFF'}`);
@@ -21,4 +24,5 @@ for (const observability of modes) {
   });
 }
 if (rates.length === 2) console.log(`\nObservability cost: ${(((rates[0] - rates[1]) / rates[0]) * 100).toFixed(1)}% (off ${f(rates[0])} tasks/s, on ${f(rates[1])} tasks/s)`);
+if (only !== 'lifecycle') printSyncResult(await runSyncBench({ records: Number(process.env.FERRY_BENCH_RECORDS ?? 1_000_000) }));
 process.exit(0);

@@ -95,17 +95,20 @@ async function rawCopyRate(url: string, table: string, n: number): Promise<numbe
   }
 }
 
-// `node dist/bench/sync.js` runs it alone; FERRY_BENCH_RECORDS sets N (default 1,000,000).
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const records = Number(process.env.FERRY_BENCH_RECORDS ?? 1_000_000);
-  const pageSize = process.env.FERRY_BENCH_PAGE_SIZE ? Number(process.env.FERRY_BENCH_PAGE_SIZE) : undefined;
-  const prof = process.env.FERRY_BENCH_CPU_PROF_DIR;
-  const r = await runSyncBench({ records, pageSize, consumerNodeArgs: prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : undefined });
+export function printSyncResult(r: SyncBenchResult): void {
   const f = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
   console.log('\nSync (provider → consumer, one snapshot file), PostgreSQL');
   console.table({
     records: f(r.records), 'wall time (s)': r.seconds.toFixed(2), 'records/s end to end': f(r.recordsPerSecond),
     'raw COPY rows/s (ceiling)': f(r.rawCopyPerSecond), 'ratio to raw COPY': r.ratio.toFixed(2), 'consumer peak RSS (MiB)': f(r.consumerPeakRssMiB),
   });
+}
+
+// `node dist/bench/sync.js` runs it alone; FERRY_BENCH_RECORDS sets N (default 1,000,000).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const records = Number(process.env.FERRY_BENCH_RECORDS ?? 1_000_000);
+  const pageSize = process.env.FERRY_BENCH_PAGE_SIZE ? Number(process.env.FERRY_BENCH_PAGE_SIZE) : undefined;
+  const prof = process.env.FERRY_BENCH_CPU_PROF_DIR;
+  printSyncResult(await runSyncBench({ records, pageSize, consumerNodeArgs: prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : undefined }));
   process.exit(0);
 }

@@ -43,7 +43,7 @@ export function consumerConfigFromEnv(env: Record<string, string | undefined>): 
       ttlSeconds: r.int('FERRY_CONSUMER_TOKEN_TTL_SECONDS', 300, 10, 86400),
     },
     workers: r.int('FERRY_CONSUMER_WORKERS', availableParallelism(), 1, 256),
-    pageSize: r.int('FERRY_CONSUMER_PAGE_SIZE', 5000, 1, 10000),
+    pageSize: r.int('FERRY_CONSUMER_PAGE_SIZE', 10000, 1, 10000),
     progressIntervalMs: r.int('FERRY_CONSUMER_PROGRESS_MS', 1000, 10, 600_000),
     outboxPollMs: r.int('FERRY_CONSUMER_OUTBOX_POLL_MS', 1000, 10, 600_000),
     leaseMs: r.int('FERRY_CONSUMER_LEASE_MS', 30_000, 500, 3_600_000),
