@@ -1,18 +1,11 @@
+import type { Reconciliation } from '#ferry/contracts';
 import type { ChecksumBuilder } from '#ferry/datasets';
 import type { Loader } from './loaders.js';
 import type { Cell, CompiledMapping } from './mapping.js';
 import type { Check } from './validator.js';
 
-export interface Counts {
-  received: number;
-  inserted: number;
-  updated: number;
-  deleted: number;
-  unchanged: number;
-  rejected: number;
-  /** Rows a snapshot removed because it no longer has them (not among `received`). */
-  purged: number;
-}
+/** The reconciliation counts a file accumulates; `purged`: rows a snapshot removed (not among `received`). */
+export type Counts = Omit<Reconciliation, 'expected' | 'checksum' | 'purged'> & { purged: number };
 
 export interface Rejected {
   position: number;
