@@ -4,7 +4,7 @@ import type { DestinationStream } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ObservabilityConfig } from './config.js';
 import { metricsHandler, metricsMiddleware, requestLogMiddleware, scopeMiddleware, startMetricsServer } from './http.js';
-import { createLogger, type Logger, NestPinoLogger } from './logger.js';
+import { createLogger, hotPathLogger, type Logger, NestPinoLogger } from './logger.js';
 import { createRegistry, httpMetrics } from './metrics.js';
 import { setupTracing } from './tracing.js';
 
@@ -29,7 +29,12 @@ export class Observability {
   private metricsServer?: Server;
   metricsUrl?: string;
 
-  private constructor(readonly config: ObservabilityConfig, readonly registry: Registry, readonly logger: Logger) {}
+  /** For the per-request and per-move lines only (see hotPathLogger). */
+  readonly hotLogger: Logger;
+
+  private constructor(readonly config: ObservabilityConfig, readonly registry: Registry, readonly logger: Logger) {
+    this.hotLogger = hotPathLogger(logger);
+  }
 
   static async create(config: ObservabilityConfig, overrides: ObservabilityOverrides = {}): Promise<Observability> {
     setupTracing(config.tracing, config.service);
@@ -49,7 +54,7 @@ export class Observability {
     const { metrics, log } = this.config;
     const before = [] as HttpObservabilityHooks['beforeBody'];
     if (metrics.enabled) before.push(metricsMiddleware(httpMetrics(this.registry)) as never);
-    if (log.requests && log.level !== 'silent') before.push(requestLogMiddleware(this.logger) as never);
+    if (log.requests && log.level !== 'silent') before.push(requestLogMiddleware(this.hotLogger) as never);
     const routes = metrics.enabled && metrics.token && metrics.port === undefined ? [{ path: '/metrics', handler: metricsHandler(this.registry, metrics.token) as never }] : [];
     return { beforeBody: before, afterBody: [scopeMiddleware(this.service) as never], routes, logger: opts.nestLogger ? new NestPinoLogger(this.logger) : undefined };
   }

@@ -36,7 +36,7 @@ export class SchedulerObservability {
   onEffects(e: Effects): void {
     if (!e.moved.length) return;
     this.metrics.onMoves(e.moved);
-    const log = this.obs.logger;
+    const log = this.obs.hotLogger;
     const lines = this.obs.config.log.taskMoves && log.isLevelEnabled('info');
     for (const { event, task } of e.moved) {
       if (lines) {
