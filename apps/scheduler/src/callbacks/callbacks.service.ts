@@ -4,6 +4,7 @@ import { compileSchema } from '#ferry/http';
 import type { TaskEngine } from '../tasks/task-engine.js';
 
 const validate = compileSchema<TaskCallback>(taskCallbackSchema);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A downstream's report on a task: one state-machine command, coalesced with its neighbours in time. */
 export class CallbacksService {
@@ -11,7 +12,7 @@ export class CallbacksService {
 
   async report(taskRunId: string, body: unknown): Promise<CallbackAnswer> {
     const report = validate(body);
-    if (taskRunId.length > 36) throw ApiError.notFound('Task run', taskRunId);
+    if (!UUID.test(taskRunId)) throw ApiError.notFound('Task run', taskRunId.slice(0, 64));
     const out = await this.engine.submit(taskRunId, { kind: 'report', actor: 'callback', body: report });
     const status = out.task?.status ?? 'UNKNOWN';
     switch (out.answer.type) {
