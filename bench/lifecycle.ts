@@ -1,5 +1,7 @@
 import 'reflect-metadata';
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Agent, request } from 'undici';
@@ -37,6 +39,9 @@ export async function runLifecycleBench(opts: { tasks: number; filesPerTrigger?:
   config.logLevels = opts.observability ? ['log', 'error', 'warn', 'fatal'] : ['error', 'fatal'];
   const logDestination = opts.observability ? pino.destination({ dest: process.env.FERRY_BENCH_LOG_FILE ?? '/tmp/ferry-bench.log', sync: false, minLength: 4096 }) : undefined;
   const scheduler = await startScheduler(config, { observability: { logDestination } });
+  // FERRY_BENCH_API_PROCESS=1: a second, API-only scheduler process takes the callbacks (scale-out on one box).
+  const api = process.env.FERRY_BENCH_API_PROCESS === '1' ? await startApiProcess(db.config.url, config.redis.prefix) : undefined;
+  if (api) config.publicUrl = api.url;
   const agent = new Agent({ connections: 16 });
   const post = async (path: string, body: unknown, token: string) => {
     const res = await request(`${scheduler.url}/api/v1${path}`, { method: 'POST', dispatcher: agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -77,6 +82,7 @@ export async function runLifecycleBench(opts: { tasks: number; filesPerTrigger?:
   await client.end();
   await agent.close();
   await scheduler.close();
+  api?.child.kill();
   downstream.kill();
   await db.drop();
   const raw = await rawBullmqRate(TEST_REDIS_URL, opts.tasks);
@@ -85,4 +91,29 @@ export async function runLifecycleBench(opts: { tasks: number; filesPerTrigger?:
     tasks: opts.tasks, seconds, tasksPerSecond: rate, rawBullmqPerSecond: raw, ratio: rate / raw,
     dispatchLatencyP50Ms: Number(lat[0].p50), dispatchLatencyP99Ms: Number(lat[0].p99),
   };
+}
+
+async function startApiProcess(dbUrl: string, prefix: string): Promise<{ url: string; child: ReturnType<typeof spawn> }> {
+  const port = await new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as AddressInfo).port;
+      srv.close(() => resolve(p));
+    });
+  });
+  const main = fileURLToPath(new URL('../apps/scheduler/src/main.js', import.meta.url));
+  const child = spawn(process.execPath, [main], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env, FERRY_SCHEDULER_PORT: String(port), FERRY_SCHEDULER_HOST: '127.0.0.1', FERRY_SCHEDULER_DB_TYPE: 'postgres',
+      FERRY_SCHEDULER_DB_URL: dbUrl, FERRY_REDIS_URL: TEST_REDIS_URL, FERRY_QUEUE_PREFIX: prefix, FERRY_SCHEDULER_WORKERS: 'false',
+      FERRY_RATE_LIMIT_PER_SECOND: '1000000', FERRY_LOG_LEVEL: 'silent', FERRY_SCHEDULER_DB_LANES: '2',
+    },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    const ok = await request(`${url}/health/live`).then((r) => r.body.text().then(() => r.statusCode === 200), () => false);
+    if (ok) return { url, child };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the API-only scheduler process did not start');
 }
