@@ -1,3 +1,5 @@
+import type { SelectQueryBuilder } from 'typeorm';
+import type { Page } from '#ferry/contracts';
 import { ApiError } from '#ferry/errors';
 
 /** Opaque keyset cursors: (createdAt, id) of the last item, newest first. */
@@ -36,3 +38,21 @@ export function parseInstant(raw: string | undefined, path: string): number | un
 }
 
 export const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+/**
+ * One page of a list, newest first, by keyset on (`at`, id): `qb` carries the list's own filters;
+ * this adds the order, the cursor condition and the look-ahead row that tells whether a next page exists.
+ */
+export async function keysetPage<E extends { id: string }, V>(
+  qb: SelectQueryBuilder<E>, at: keyof E & string, q: { cursor?: string; limit?: string }, view: (e: E) => V,
+): Promise<Page<V>> {
+  const limit = parseLimit(q.limit);
+  const after = decodeCursor(q.cursor);
+  const a = qb.alias;
+  qb.orderBy(`${a}.${at}`, 'DESC').addOrderBy(`${a}.id`, 'DESC').take(limit + 1);
+  if (after) qb.andWhere(`(${a}.${at} < :cursorAt OR (${a}.${at} = :cursorAt AND ${a}.id < :cursorId))`, { cursorAt: after.at, cursorId: after.id });
+  const rows = await qb.getMany();
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items: items.map(view), nextCursor: rows.length > limit ? encodeCursor({ at: last[at] as unknown as number, id: last.id }) : null };
+}

@@ -7,7 +7,7 @@ import { GroupRunEntity, TaskEventEntity, TaskRunEntity, TriggerEntity } from '.
 import type { TaskQueue } from '../queue/task-queue.js';
 import type { TaskEngine } from '../tasks/task-engine.js';
 import { LIVE_STATUSES, type TaskRow } from '../tasks/task-status.js';
-import { decodeCursor, encodeCursor, iso, parseInstant, parseLimit } from './paging.js';
+import { iso, keysetPage, parseInstant } from './paging.js';
 import { groupView, taskView, triggerView } from './views.js';
 
 export interface GroupRunQuery { status?: string; definition?: string; from?: string; to?: string; cursor?: string; limit?: string }
@@ -24,22 +24,16 @@ export class RunsService {
   ) {}
 
   async listGroups(q: GroupRunQuery): Promise<Page<ReturnType<typeof groupView>>> {
-    const limit = parseLimit(q.limit);
-    const after = decodeCursor(q.cursor);
     const from = parseInstant(q.from, 'from');
     const to = parseInstant(q.to, 'to');
-    const rows = await this.db.run(async (em) => {
-      const qb = em.getRepository(GroupRunEntity).createQueryBuilder('g').orderBy('g.createdAt', 'DESC').addOrderBy('g.id', 'DESC').take(limit + 1);
+    return this.db.run((em) => {
+      const qb = em.getRepository(GroupRunEntity).createQueryBuilder('g');
       if (q.status) qb.andWhere('g.status = :status', { status: q.status });
       if (q.definition) qb.andWhere('(g.definitionId = :d OR g.definitionName = :d)', { d: q.definition });
       if (from !== undefined) qb.andWhere('g.createdAt >= :from', { from });
       if (to !== undefined) qb.andWhere('g.createdAt < :to', { to });
-      if (after) qb.andWhere('(g.createdAt < :at OR (g.createdAt = :at AND g.id < :id))', after);
-      return qb.getMany();
+      return keysetPage(qb, 'createdAt', q, groupView);
     });
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return { items: items.map(groupView), nextCursor: rows.length > limit ? encodeCursor({ at: last.createdAt, id: last.id }) : null };
   }
 
   async getGroup(id: string) {
@@ -94,17 +88,11 @@ export class RunsService {
   }
 
   async listTriggers(q: { status?: string; cursor?: string; limit?: string }) {
-    const limit = parseLimit(q.limit);
-    const after = decodeCursor(q.cursor);
-    const rows = await this.db.run((em) => {
-      const qb = em.getRepository(TriggerEntity).createQueryBuilder('t').orderBy('t.receivedAt', 'DESC').addOrderBy('t.id', 'DESC').take(limit + 1);
+    return this.db.run((em) => {
+      const qb = em.getRepository(TriggerEntity).createQueryBuilder('t');
       if (q.status) qb.andWhere('t.status = :status', { status: q.status });
-      if (after) qb.andWhere('(t.receivedAt < :at OR (t.receivedAt = :at AND t.id < :id))', after);
-      return qb.getMany();
+      return keysetPage(qb, 'receivedAt', q, triggerView);
     });
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return { items: items.map(triggerView), nextCursor: rows.length > limit ? encodeCursor({ at: last.receivedAt, id: last.id }) : null };
   }
 
   async stats() {

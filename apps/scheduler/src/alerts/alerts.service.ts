@@ -4,7 +4,7 @@ import type { AlertChannel, AlertKind, AlertSettings, AlertView, Page } from '#f
 import { ApiError } from '#ferry/errors';
 import type { OutboxStore } from '#ferry/outbox';
 import { type Db, isUniqueViolation } from '#ferry/persistence';
-import { decodeCursor, encodeCursor, parseLimit } from '../admin/paging.js';
+import { keysetPage } from '../admin/paging.js';
 import { AlertEntity } from '../persistence/index.js';
 import type { AlertsConfig } from '../scheduler.config.js';
 import { alertView, channelKind, channelUrl } from './alert-view.js';
@@ -98,17 +98,11 @@ export class AlertsService {
 
   async list(q: { status?: string; cursor?: string; limit?: string }): Promise<Page<AlertView>> {
     if (q.status !== undefined && !STATUSES.includes(q.status)) throw ApiError.validation([{ path: 'status', problem: `must be one of ${STATUSES.join(', ')}` }]);
-    const limit = parseLimit(q.limit);
-    const after = decodeCursor(q.cursor);
-    const rows = await this.db.run((em) => {
-      const qb = em.getRepository(AlertEntity).createQueryBuilder('a').orderBy('a.firstAt', 'DESC').addOrderBy('a.id', 'DESC').take(limit + 1);
+    return this.db.run((em) => {
+      const qb = em.getRepository(AlertEntity).createQueryBuilder('a');
       if (q.status) qb.andWhere('a.status = :status', { status: q.status });
-      if (after) qb.andWhere('(a.firstAt < :at OR (a.firstAt = :at AND a.id < :id))', after);
-      return qb.getMany();
+      return keysetPage(qb, 'firstAt', q, alertView);
     });
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return { items: items.map(alertView), nextCursor: rows.length > limit ? encodeCursor({ at: last.firstAt, id: last.id }) : null };
   }
 
   /** OPEN → ACKNOWLEDGED; acknowledging twice is harmless; a resolved alert needs no acknowledgement (409). */

@@ -4,7 +4,7 @@ import { type Definition, type DefinitionSpec, definitionSpecSchema, type Page }
 import { ApiError } from '#ferry/errors';
 import { compileSchema } from '#ferry/http';
 import { type Db, isUniqueViolation } from '#ferry/persistence';
-import { decodeCursor, encodeCursor, iso, parseLimit } from '../admin/paging.js';
+import { iso, keysetPage } from '../admin/paging.js';
 import { withDefaults } from '../groups/group-run.factory.js';
 import { AuthProfileEntity, BindingEntity, DefinitionEntity } from '../persistence/index.js';
 import { isValidTimeZone } from './deadline.js';
@@ -66,15 +66,7 @@ export class DefinitionsService {
   }
 
   async list(q: { cursor?: string; limit?: string }): Promise<Page<Definition>> {
-    const limit = parseLimit(q.limit);
-    const after = decodeCursor(q.cursor);
-    const rows = await this.db.run((em) => {
-      const qb = em.getRepository(DefinitionEntity).createQueryBuilder('d').orderBy('d.createdAt', 'DESC').addOrderBy('d.id', 'DESC').take(limit + 1);
-      if (after) qb.where('(d.createdAt < :at OR (d.createdAt = :at AND d.id < :id))', after);
-      return qb.getMany();
-    });
-    const items = rows.slice(0, limit);
-    return { items: items.map(toView), nextCursor: rows.length > limit ? encodeCursor({ at: items[limit - 1].createdAt, id: items[limit - 1].id }) : null };
+    return this.db.run((em) => keysetPage(em.getRepository(DefinitionEntity).createQueryBuilder('d'), 'createdAt', q, toView));
   }
 
   private async write<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
