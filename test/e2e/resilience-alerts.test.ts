@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Audience, Scope } from '#ferry/contracts';
 import { devToken, FakeDownstream, type FakeDownstreamOptions, SmtpSink, TEST_DB_TYPES, WebhookReceiver } from '#ferry/testing';
 import { LogChannel } from '../../apps/scheduler/src/index.js';
-import { definitionBody, eventually, startTestScheduler, type SchedulerUnderTest, triggerBody, triggerToken, waitForGroup } from '../support/scheduler.js';
+import { definitionBody, eventually, startTestScheduler, type SchedulerUnderTest, triggerBody, triggerToken, waitForGroup, fakeDownstreams } from '../support/scheduler.js';
 
 // Alerts against real receivers: an HTTP server for webhooks, an SMTP server on localhost (nodemailer
 // speaks real SMTP to it), and the log channel writing into an array. Time is the scheduler's clock,
@@ -16,7 +16,7 @@ describe.each(TEST_DB_TYPES)('alerts on %s', (dbType) => {
   let hooks: WebhookReceiver;
   let smtp: SmtpSink;
   const logLines: string[] = [];
-  const fakes: FakeDownstream[] = [];
+  const fakes = fakeDownstreams();
   let offset = 0;
   // Jumps forward by minutes: definitions here set long attempt timeouts so that only deadlines fire.
   const clock = () => Date.now() + offset;
@@ -31,14 +31,10 @@ describe.each(TEST_DB_TYPES)('alerts on %s', (dbType) => {
   });
   afterAll(async () => {
     await s?.close();
-    await Promise.all([hooks?.close(), smtp?.close(), ...fakes.map((f) => f.close())]);
+    await Promise.all([hooks?.close(), smtp?.close(), fakes.closeAll()]);
   });
 
-  const fake = async (options: FakeDownstreamOptions) => {
-    const f = await new FakeDownstream(options).start();
-    fakes.push(f);
-    return f;
-  };
+  const fake = (options: FakeDownstreamOptions) => fakes.start(options);
   async function run(name: string, f: FakeDownstream, files: number, overrides: Record<string, unknown>, businessDate?: string) {
     expect((await s.api('POST', '/definitions', definitionBody(name, [f.url], overrides))).status).toBe(201);
     const posted = await s.api('POST', '/triggers', { ...triggerBody(name, files), ...(businessDate ? { businessDate } : {}) }, triggerToken());

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { createTestDatabase, FakeDownstream, type FakeDownstreamOptions, TEST_REDIS_URL, uniquePrefix } from '#ferry/testing';
-import { definitionBody, eventually, startTestScheduler, type SchedulerUnderTest, triggerBody, triggerToken, waitForGroup } from '../support/scheduler.js';
+import { definitionBody, eventually, startTestScheduler, type SchedulerUnderTest, triggerBody, triggerToken, waitForGroup, fakeDownstreams } from '../support/scheduler.js';
 
 // A downstream that misbehaves, against the real Redis and PostgreSQL: the attempt timeline must
 // follow the backoff, the target's breaker must open and close, and the per-target cap and rate limit
@@ -10,21 +10,17 @@ type Event = { from: string | null; to: string; reason: string; dispatchId: stri
 
 describe('downstream failures, breaker and per-target limits (PostgreSQL)', () => {
   let s: SchedulerUnderTest;
-  const fakes: FakeDownstream[] = [];
+  const fakes = fakeDownstreams();
 
   beforeAll(async () => {
     s = await startTestScheduler('postgres', { FERRY_DISPATCH_TIMEOUT_MS: '300', FERRY_BREAKER_FAILURES: '3', FERRY_BREAKER_COOLDOWN_MS: '1500' });
   });
   afterAll(async () => {
     await s?.close();
-    await Promise.all(fakes.map((f) => f.close()));
+    await fakes.closeAll();
   });
 
-  const fake = async (options: FakeDownstreamOptions) => {
-    const f = await new FakeDownstream(options).start();
-    fakes.push(f);
-    return f;
-  };
+  const fake = (options: FakeDownstreamOptions) => fakes.start(options);
   async function run(target: SchedulerUnderTest, name: string, f: FakeDownstream, files: number, overrides: Record<string, unknown> = {}) {
     expect((await target.api('POST', '/definitions', definitionBody(name, [f.url], { pollIntervalSeconds: 0.2, ...overrides }))).status).toBe(201);
     const posted = await target.api('POST', '/triggers', triggerBody(name, files), triggerToken());

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { FakeDownstream, type FakeDownstreamOptions, TEST_DB_TYPES } from '#ferry/testing';
 import {
-  callbackToken, definitionBody, eventually, startTestScheduler, type SchedulerUnderTest, triggerBody, triggerToken, waitForGroup,
+  callbackToken, definitionBody, eventually, startTestScheduler, type SchedulerUnderTest, triggerBody, triggerToken, waitForGroup, fakeDownstreams,
 } from '../support/scheduler.js';
 
 type Event = { from: string | null; to: string; actor: string; reason: string; dispatchId: string | null; at: string };
@@ -11,21 +11,17 @@ const recon = (n: number, checksum: string) => ({ expected: n, received: n, inse
 
 describe.each(TEST_DB_TYPES)('scheduler SYNC groups, callbacks and recovery on %s', (dbType) => {
   let s: SchedulerUnderTest;
-  const fakes: FakeDownstream[] = [];
+  const fakes = fakeDownstreams();
 
   beforeAll(async () => {
     s = await startTestScheduler(dbType);
   });
   afterAll(async () => {
     await s?.close();
-    await Promise.all(fakes.map((f) => f.close()));
+    await fakes.closeAll();
   });
 
-  const fake = async (options: FakeDownstreamOptions) => {
-    const f = await new FakeDownstream(options).start();
-    fakes.push(f);
-    return f;
-  };
+  const fake = (options: FakeDownstreamOptions) => fakes.start(options);
   /** A definition on its own fake; answers the group run of one trigger with `files` files. */
   async function run(name: string, f: FakeDownstream, files: number, overrides: Record<string, unknown> = {}) {
     expect((await s.api('POST', '/definitions', definitionBody(name, [f.url], { pollIntervalSeconds: 0.2, ...overrides }))).status).toBe(201);

@@ -1,5 +1,5 @@
 import { Audience, Scope } from '#ferry/contracts';
-import { call, createTestDatabase, type JsonResponse, devToken, TEST_REDIS_URL, type TestDatabase, uniquePrefix } from '#ferry/testing';
+import { call, createTestDatabase, FakeDownstream, type FakeDownstreamOptions, type JsonResponse, devToken, TEST_REDIS_URL, type TestDatabase, uniquePrefix } from '#ferry/testing';
 import { type RuntimeOverrides, schedulerConfigFromEnv, type SchedulerConfig, type SchedulerHandle, startScheduler } from '../../apps/scheduler/src/index.js';
 
 export const adminToken = () => devToken(Audience.scheduler, [Scope.adminRead, Scope.adminWrite], 'ferry-admin');
@@ -72,4 +72,19 @@ export async function waitForGroup(s: SchedulerUnderTest, id: string, status: st
     const r = await s.api('GET', `/group-runs/${id}`);
     return r.body?.status === status ? r.body : undefined;
   }, timeoutMs, `group ${id} to be ${status}`);
+}
+
+/** Fake downstreams started by a suite, all closed by `closeAll` in its afterAll. */
+export function fakeDownstreams(): { start(options?: FakeDownstreamOptions): Promise<FakeDownstream>; closeAll(): Promise<void> } {
+  const started: FakeDownstream[] = [];
+  return {
+    start: async (options = {}) => {
+      const f = await new FakeDownstream(options).start();
+      started.push(f);
+      return f;
+    },
+    closeAll: async () => {
+      await Promise.all(started.map((f) => f.close()));
+    },
+  };
 }
