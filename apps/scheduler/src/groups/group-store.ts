@@ -108,13 +108,3 @@ export class GroupStore {
     });
   }
 }
-
-export function addDelta(deltas: Map<string, Partial<GroupCounters>>, groupId: string, from: string, to: string): void {
-  const fromKey = COUNTER_BY_STATUS[from];
-  const toKey = COUNTER_BY_STATUS[to];
-  if (fromKey === toKey) return;
-  const d = deltas.get(groupId) ?? {};
-  if (fromKey) d[fromKey] = (d[fromKey] ?? 0) - 1;
-  if (toKey) d[toKey] = (d[toKey] ?? 0) + 1;
-  deltas.set(groupId, d);
-}

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Db } from '#ferry/persistence';
-import { addDelta, type GroupInfo, GroupStore } from '../groups/group-store.js';
-import type { GroupCounters } from '../groups/group-status.js';
+import { type GroupInfo, GroupStore } from '../groups/group-store.js';
+import { COUNTER_BY_STATUS } from '../groups/group-status.js';
 import { MicroBatcher } from './micro-batcher.js';
 import { type Answer, type DecideContext, decide, type TaskCommand } from './task-state.js';
 import type { TaskEventDraft, TaskRow } from './task-status.js';
@@ -145,10 +145,13 @@ class Work {
     if (event) this.events.push(event);
   }
 
+  /** Groups with a task whose counted class (succeeded, failed, cancelled, skipped, live) changed. */
   groupsTouched(): string[] {
-    const deltas = new Map<string, Partial<GroupCounters>>();
-    for (const row of this.changed.values()) addDelta(deltas, row.groupRunId, this.original.get(row.id)!.status, row.status);
-    return [...deltas.keys()];
+    const touched = new Set<string>();
+    for (const row of this.changed.values()) {
+      if (COUNTER_BY_STATUS[this.original.get(row.id)!.status] !== COUNTER_BY_STATUS[row.status]) touched.add(row.groupRunId);
+    }
+    return [...touched];
   }
 
   ready(): string[] {
