@@ -3,8 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { signToken } from '#ferry/auth';
 import { Audience, Scope } from '#ferry/contracts';
 import { createTestDatabase, DEV_SECRET, devToken, FakeDownstream, type JsonResponse, TcpProxy, TEST_DB_TYPES } from '#ferry/testing';
-import {
-  adminToken, callbackToken, definitionBody, eventually, startTestScheduler, type SchedulerUnderTest, triggerBody, triggerToken, waitForGroup,
+import { callbackToken, definitionBody, eventually, startTestScheduler, type SchedulerUnderTest, triggerBody, triggerToken, waitForGroup,
 } from '../support/scheduler.js';
 
 const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });

@@ -10,12 +10,6 @@ export const epochMs: ValueTransformer = {
   from: (v: string | number | null) => (v === null || v === undefined ? v : Number(v)),
 };
 
-/** JSON kept as text; the same column reads back as an object on every database. */
-export const jsonText: ValueTransformer = {
-  to: (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v)),
-  from: (v: string | null) => (v === null || v === undefined ? null : typeof v === 'string' ? JSON.parse(v) : v),
-};
-
 /** Column types used by migrations, per database (Oracle has no TEXT). */
 export function columnTypes(db: DatabaseType): { text: string; ms: string } {
   return { text: db === 'oracle' ? 'clob' : 'text', ms: 'numeric' };

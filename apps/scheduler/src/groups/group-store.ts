@@ -45,10 +45,6 @@ export class GroupStore {
     return !enabled;
   }
 
-  forgetPause(definitionId: string): void {
-    this.enabled.delete(definitionId);
-  }
-
   /**
    * Recomputes groups' counts and status from their tasks after the task moves committed, so the
    * hot group row is never locked inside the task transactions. Dirty groups are collected and

@@ -57,19 +57,6 @@ const MUTABLE: Array<[column: string, type: string, get: (r: TaskRow) => unknown
   ['finished_at', 'numeric', (r) => r.finishedAt],
 ];
 
-const UPDATE_SQL = `UPDATE task_run t SET ${MUTABLE.map(([c]) => `${c} = v.${c}`).join(', ')}, version = t.version + 1
-  FROM unnest($1::varchar[], $2::int[], ${MUTABLE.map(([, type], i) => `$${i + 3}::${type}[]`).join(', ')})
-    AS v(id, expected, ${MUTABLE.map(([c]) => c).join(', ')})
-  WHERE t.id = v.id AND t.version = v.expected RETURNING t.id`;
-
-export async function pgUpdateTasks(em: EntityManager, rows: Array<{ row: TaskRow; expectedVersion: number }>): Promise<string[]> {
-  const params: unknown[][] = [rows.map((r) => r.row.id), rows.map((r) => r.expectedVersion), ...MUTABLE.map(([, , get]) => rows.map((r) => get(r.row)))];
-  const res = await em.query(UPDATE_SQL, params);
-  const updatedRows: Array<{ id: string }> = Array.isArray(res[0]) ? res[0] : res;
-  const won = new Set(updatedRows.map((r) => r.id));
-  return rows.filter((r) => !won.has(r.row.id)).map((r) => r.row.id);
-}
-
 const TASK_COLUMNS: Array<[string, string, (r: TaskRow) => unknown]> = [
   ['id', 'varchar', (r) => r.id], ['group_run_id', 'varchar', (r) => r.groupRunId], ['seq', 'int', (r) => r.seq],
   ['file', 'text', (r) => str(r.file)], ['version', 'int', (r) => r.version], ['created_at', 'numeric', (r) => r.createdAt],
@@ -91,13 +78,6 @@ const EVENT_COLUMNS: Array<[string, string, (e: EventRow) => unknown]> = [
   ['to_status', 'varchar', (e) => e.toStatus], ['actor', 'varchar', (e) => e.actor], ['reason', 'varchar', (e) => e.reason],
   ['dispatch_id', 'varchar', (e) => e.dispatchId], ['detail', 'text', (e) => str(e.detail)], ['at', 'numeric', (e) => e.at],
 ];
-const INSERT_EVENTS_SQL = `INSERT INTO task_event (${EVENT_COLUMNS.map(([c]) => c).join(', ')})
-  SELECT * FROM unnest(${EVENT_COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})`;
-
-export async function pgInsertEvents(em: EntityManager, rows: EventRow[]): Promise<void> {
-  await em.query(INSERT_EVENTS_SQL, EVENT_COLUMNS.map(([, , get]) => rows.map(get)));
-}
-
 /**
  * Task updates (version-checked) and their events in one statement. If any row lost its race the
  * statement fails on purpose (22012), so PostgreSQL rolls all of it back: nothing half-written.

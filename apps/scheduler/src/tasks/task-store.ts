@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { TaskEventEntity, TaskRunEntity } from '../persistence/index.js';
-import { pgCommit, pgInsertEvents, pgInsertTasks, pgLoadTasks, pgUpdateTasks } from './task-store.pg.js';
+import { pgCommit, pgInsertTasks, pgLoadTasks } from './task-store.pg.js';
 import type { TaskEventDraft, TaskRow } from './task-status.js';
 import { randomUUID } from 'node:crypto';
 
@@ -34,17 +34,7 @@ export class TaskStore {
     if (rows.length === 0 && events.length === 0) return true;
     const withIds = events.map((e) => ({ id: randomUUID(), ...e, detail: e.detail ?? null }));
     if (this.postgres) return pgCommit(em, rows, withIds);
-    const lost = await this.update(em, rows);
-    if (lost.length) return false;
-    await this.insertEvents(em, events);
-    return true;
-  }
-
-  /** Writes each row if its version is still the one read; answers the ids that lost a race. */
-  async update(em: EntityManager, rows: Array<{ row: TaskRow; expectedVersion: number }>): Promise<string[]> {
-    if (rows.length === 0) return [];
-    if (this.postgres) return pgUpdateTasks(em, rows);
-    const lost: string[] = [];
+    // Elsewhere row by row inside the caller's transaction, which a lost race rolls back.
     for (const { row, expectedVersion } of rows) {
       const { id, version: _v, createdAt: _c, groupRunId: _g, seq: _s, file: _f, ...mutable } = row;
       const res = await em
@@ -53,20 +43,14 @@ export class TaskStore {
         .set({ ...mutable, version: expectedVersion + 1 } as object)
         .where('id = :id AND version = :v', { id, v: expectedVersion })
         .execute();
-      if (!res.affected) lost.push(id);
+      if (!res.affected) return false;
     }
-    return lost;
+    for (let i = 0; i < withIds.length; i += CHUNK) await em.insert(TaskEventEntity, withIds.slice(i, i + CHUNK) as object[]);
+    return true;
   }
 
   async insertTasks(em: EntityManager, rows: TaskRow[]): Promise<void> {
     if (this.postgres) return pgInsertTasks(em, rows);
     for (let i = 0; i < rows.length; i += CHUNK) await em.insert(TaskRunEntity, rows.slice(i, i + CHUNK) as object[]);
-  }
-
-  async insertEvents(em: EntityManager, events: TaskEventDraft[]): Promise<void> {
-    if (events.length === 0) return;
-    const rows = events.map((e) => ({ id: randomUUID(), ...e, detail: e.detail ?? null }));
-    if (this.postgres) return pgInsertEvents(em, rows);
-    for (let i = 0; i < rows.length; i += CHUNK) await em.insert(TaskEventEntity, rows.slice(i, i + CHUNK) as object[]);
   }
 }

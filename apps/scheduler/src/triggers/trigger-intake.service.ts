@@ -84,8 +84,4 @@ export class TriggerIntake {
     const ids = [...new Set(bindings.map((b) => b.definitionId))];
     return em.getRepository(DefinitionEntity).createQueryBuilder('d').where('d.id IN (:...ids)', { ids }).orderBy('d.name').getMany();
   }
-
-  static notFound(id: string): ApiError {
-    return ApiError.notFound('Trigger', id);
-  }
 }
