@@ -80,7 +80,7 @@ export class SchedulerRuntime {
       raiser.onMoves(e.moved);
       this.releasePermits(e.moved);
       this.observability.onEffects(e);
-    }, config.lanes, clock);
+    }, config.lanes, clock, config.dispatchTimeoutMs + 1000);
     const factory = new GroupRunFactory(this.engine.store);
     this.intake = Object.assign(new ObservedTriggerIntake(db, factory, this.queue, clock), { metrics: observability.metrics });
     this.intake.onUnmatched = (triggerId, msg) => raiser.onUnmatched(triggerId, msg);

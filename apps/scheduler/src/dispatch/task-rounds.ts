@@ -105,8 +105,10 @@ export class TaskRounds {
       return (await this.engine.submit(task.id, { kind: 'attemptFailed', dispatchId, error, retryable: true, actor: 'poller' })).task ?? task;
     }
     if (!task.downstreamJobId) {
+      // DISPATCHED: the sender is still waiting for its answer (the claim re-sends once it surely gave up).
+      if (task.status === 'DISPATCHED') return task;
       // The callback overtook a lost HTTP answer: ask again under the same key to learn the job id.
-      return this.send(task, { type: 'send', dispatchId, attempt: task.attempt, targetUrl: task.targetUrl! }, spec);
+      return this.send(task, { type: 'send', dispatchId, attempt: task.attempt, targetUrl: task.targetUrl!, resend: true }, spec);
     }
     const token = await this.tokens.tokenFor(spec.target.authProfile);
     const res = await this.downstream.status(task.targetUrl!, task.downstreamJobId, token);

@@ -44,6 +44,8 @@ export class TaskEngine {
     private readonly onEffects: (e: Effects) => void,
     lanes: number,
     private readonly clock: () => number = Date.now,
+    /** How long a sender may wait for a dispatch's answer before another round re-sends it (DecideContext). */
+    private readonly resendAfterMs = 0,
   ) {
     this.store = new TaskStore(db.type === 'postgres');
     this.batcher = new MicroBatcher((items) => this.applyBatch(items), (s) => s.taskId, db.type === 'sqlite' ? 1 : lanes);
@@ -118,7 +120,7 @@ export class TaskEngine {
   private context(now: number, group: GroupInfo, paused: boolean): DecideContext {
     const urls = group.spec.target.urls;
     return {
-      now, paused, newId: randomUUID, random: Math.random, retry: group.spec.retry,
+      now, paused, newId: randomUUID, random: Math.random, retry: group.spec.retry, resendAfterMs: this.resendAfterMs,
       // ASYNC tasks are spread over every downstream instance; a retry moves to the next one.
       targetFor: (row) => urls[(row.seq + row.attempt) % urls.length],
     };

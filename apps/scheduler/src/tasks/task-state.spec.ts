@@ -52,6 +52,20 @@ describe('task state machine: legal moves', () => {
     expect(d.next).toBeUndefined();
     expect(d.answer).toEqual({ type: 'send', dispatchId: 'd1', attempt: 1, targetUrl: 'http://t', resend: true });
     expect(decide(row('ACCEPTED'), { kind: 'claim' }, ctx()).answer.type).toBe('none');
+    // Not while its sender may still be waiting for the answer (dispatched 500 ms ago).
+    expect(decide(row('DISPATCHED'), { kind: 'claim' }, ctx({ resendAfterMs: 501 })).answer).toEqual({ type: 'none' });
+    expect(decide(row('DISPATCHED'), { kind: 'claim' }, ctx({ resendAfterMs: 500 })).answer.type).toBe('send');
+  });
+
+  it('ignores a failed re-send once the downstream has acknowledged the dispatch', () => {
+    const err = { code: 'DOWNSTREAM_TIMEOUT', message: 'Headers Timeout Error' };
+    const failed = { kind: 'attemptFailed', dispatchId: 'd1', error: err, retryable: true, actor: 'dispatcher' } as const;
+    expect(decide(row('ACCEPTED'), failed, ctx())).toEqual({ answer: { type: 'ignored', reason: 'STALE' } });
+    // A callback overtook the HTTP answer: no job id yet, but the downstream has the job.
+    expect(decide(row('RUNNING', { downstreamJobId: null }), failed, ctx())).toEqual({ answer: { type: 'ignored', reason: 'STALE' } });
+    expect(decide(row('DISPATCHED'), failed, ctx()).next!.status).toBe('RETRY_WAIT');
+    // The poller's verdicts (attempt timeout, job lost) still end an acknowledged attempt.
+    expect(decide(row('ACCEPTED'), { ...failed, actor: 'poller' }, ctx()).next!.status).toBe('RETRY_WAIT');
   });
 
   it('walks DISPATCHED → ACCEPTED → RUNNING → SUCCEEDED, checking the reconciliation', () => {

@@ -44,6 +44,11 @@ export interface DecideContext {
   retry: RetryPolicy;
   paused: boolean;
   targetFor(row: TaskRow): string;
+  /**
+   * An unanswered dispatch is sent again only this long after it went out (the sender's HTTP timeout):
+   * before that, the instance that sent it may still be waiting for the answer. 0 when omitted.
+   */
+  resendAfterMs?: number;
 }
 
 const RANK: Partial<Record<TaskStatus | TaskCallback['status'], number>> = {
@@ -61,6 +66,9 @@ export function decide(row: TaskRow, cmd: TaskCommand, ctx: DecideContext): Deci
     case 'accepted': return accepted(row, cmd.dispatchId, cmd.jobId, ctx);
     case 'attemptFailed':
       if (cmd.dispatchId !== row.dispatchId || !isInFlight(row)) return stale;
+      // A send's failure counts only while its answer is what the task waits for. Once the downstream
+      // has acknowledged the dispatch (an earlier send, or a callback), a failed re-send changes nothing.
+      if (cmd.actor === 'dispatcher' && (row.status !== 'DISPATCHED' || row.downstreamJobId !== null)) return stale;
       return failAttempt(row, cmd.error, cmd.retryable, cmd.actor, ctx, cmd.retryAfterMs);
     case 'report': return report(row, cmd.body, cmd.actor, ctx);
     case 'cancel':
@@ -99,7 +107,8 @@ function claim(row: TaskRow, ctx: DecideContext): Decision {
   }
   // A dispatch whose answer never arrived (crash, lost response): send it again under the same
   // idempotency key; the downstream answers with the job it already started.
-  if (row.status === 'DISPATCHED' && row.downstreamJobId === null && row.dispatchId && row.targetUrl) {
+  const unanswered = ctx.now - (row.dispatchedAt ?? 0) >= (ctx.resendAfterMs ?? 0);
+  if (row.status === 'DISPATCHED' && row.downstreamJobId === null && row.dispatchId && row.targetUrl && unanswered) {
     return { answer: { type: 'send', dispatchId: row.dispatchId, attempt: row.attempt, targetUrl: row.targetUrl, resend: true } };
   }
   return none;
