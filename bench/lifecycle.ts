@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { fork, spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +60,7 @@ export async function runLifecycleBench(opts: { tasks: number; filesPerTrigger?:
 
   const client = new pg.Client({ connectionString: db.config.url });
   await client.connect();
+  const profile = await startProfile();
   const started = performance.now();
   const triggers = Math.ceil(opts.tasks / filesPerTrigger);
   let next = 0;
@@ -69,12 +72,20 @@ export async function runLifecycleBench(opts: { tasks: number; filesPerTrigger?:
       await post('/triggers', { messageId: `bench-${t}`, source: 'bench', event: 'files.ready', files }, upstream);
     }
   }));
+  let lastTrace = 0;
   for (;;) {
     const { rows } = await client.query(`SELECT count(*)::int AS n FROM task_run WHERE status = 'SUCCEEDED'`);
     if (rows[0].n >= opts.tasks) break;
+    // FERRY_BENCH_TRACE=1: the tasks by status once a second (where the pipeline backs up).
+    if (process.env.FERRY_BENCH_TRACE === '1' && performance.now() - lastTrace > 1000) {
+      lastTrace = performance.now();
+      const { rows: by } = await client.query(`SELECT status, count(*)::int AS n FROM task_run GROUP BY status ORDER BY status`);
+      console.log(`${((lastTrace - started) / 1000).toFixed(1)}s ${by.map((r) => `${r.status}=${r.n}`).join(' ')}`);
+    }
     await new Promise((r) => setTimeout(r, 25));
   }
   const seconds = (performance.now() - started) / 1000;
+  await profile?.();
   const { rows: lat } = await client.query(
     `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY d) AS p99
        FROM (SELECT (dispatched_at - created_at)::float8 AS d FROM task_run) x`,
@@ -90,6 +101,22 @@ export async function runLifecycleBench(opts: { tasks: number; filesPerTrigger?:
   return {
     tasks: opts.tasks, seconds, tasksPerSecond: rate, rawBullmqPerSecond: raw, ratio: rate / raw,
     dispatchLatencyP50Ms: Number(lat[0].p50), dispatchLatencyP99Ms: Number(lat[0].p99),
+  };
+}
+
+/** FERRY_BENCH_PROFILE=file.cpuprofile: a CPU profile of this process (the scheduler) over the measured window only. */
+async function startProfile(): Promise<(() => Promise<void>) | undefined> {
+  const file = process.env.FERRY_BENCH_PROFILE;
+  if (!file) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(file, JSON.stringify(profile));
+    session.disconnect();
+    console.log(`CPU profile of the measured window: ${file}`);
   };
 }
 

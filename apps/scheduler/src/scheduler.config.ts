@@ -21,6 +21,8 @@ export interface SchedulerConfig {
   /** Parallel database batches per instance. */
   lanes: number;
   dispatchTimeoutMs: number;
+  /** A downstream's 202 waits this long for the task's first callback, to be written in one go with it (TaskEngine.defer). */
+  acceptLingerMs: number;
   reconcileIntervalMs: number;
   /** An instance may serve the API only (e.g. behind a load balancer) and leave the queues to others. */
   runWorkers: boolean;
@@ -78,6 +80,7 @@ export function schedulerConfigFromEnv(envMap: Record<string, string | undefined
     concurrency: env.int('FERRY_SCHEDULER_CONCURRENCY', 64, 1, 1000),
     lanes: env.int('FERRY_SCHEDULER_DB_LANES', 4, 1, 64),
     dispatchTimeoutMs: env.int('FERRY_DISPATCH_TIMEOUT_MS', 10_000, 100),
+    acceptLingerMs: env.int('FERRY_ACCEPT_LINGER_MS', 500, 0, 10_000),
     reconcileIntervalMs: env.int('FERRY_RECONCILE_INTERVAL_MS', 30_000, 100),
     runWorkers: env.bool('FERRY_SCHEDULER_WORKERS', true),
     alerts: {

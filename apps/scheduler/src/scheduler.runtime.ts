@@ -80,7 +80,7 @@ export class SchedulerRuntime {
       raiser.onMoves(e.moved);
       this.releasePermits(e.moved);
       this.observability.onEffects(e);
-    }, config.lanes, clock, config.dispatchTimeoutMs + 1000);
+    }, config.lanes, clock, config.dispatchTimeoutMs + 1000, config.acceptLingerMs);
     const factory = new GroupRunFactory(this.engine.store);
     this.intake = Object.assign(new ObservedTriggerIntake(db, factory, this.queue, clock), { metrics: observability.metrics });
     this.intake.onUnmatched = (triggerId, msg) => raiser.onUnmatched(triggerId, msg);
@@ -127,6 +127,7 @@ export class SchedulerRuntime {
     await this.overdue.stop();
     await this.delivery.stop();
     await Promise.all(this.workers.map((w) => w.close()));
+    await this.engine.flush();
     await this.queue.close().catch(() => undefined);
     await this.downstream.close();
     this.workerRedis.disconnect();

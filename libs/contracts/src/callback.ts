@@ -9,6 +9,8 @@ export interface TaskCallback {
   reconciliation?: Reconciliation;
   error?: ReportedError;
   reportedAt?: string;
+  /** The downstream's job id (optional): recorded when the callback overtakes the sync request's 202. */
+  jobId?: string;
 }
 
 export const taskCallbackSchema = {
@@ -32,6 +34,7 @@ export const taskCallbackSchema = {
       properties: { code: { type: 'string', maxLength: 100 }, message: { type: 'string', maxLength: 2000 } },
     },
     reportedAt: { type: 'string', format: 'date-time' },
+    jobId: { type: 'string', minLength: 1, maxLength: 200 },
   },
 } as const;
 

@@ -71,7 +71,7 @@ export class FakeDownstream {
     const res = await request(job.body.callbackUrl, {
       method: 'POST', dispatcher: this.agent,
       headers: { authorization: `Bearer ${this.callbackToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ ...callback, dispatchId: job.body.dispatchId }),
+      body: JSON.stringify({ ...callback, dispatchId: job.body.dispatchId, jobId }),
     });
     return { status: res.statusCode, body: await res.body.json() };
   }

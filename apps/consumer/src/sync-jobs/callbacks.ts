@@ -28,7 +28,7 @@ export class Callbacks {
     status: ReportStatus,
     extra: { progress?: Progress; reconciliation?: Reconciliation; error?: ReportedError } = {},
   ): Promise<void> {
-    const payload = { dispatchId: job.dispatchId, status, ...extra, reportedAt: new Date().toISOString() };
+    const payload = { dispatchId: job.dispatchId, jobId: job.jobId, status, ...extra, reportedAt: new Date().toISOString() };
     // Only the latest progress matters; older unsent RUNNING reports are dropped.
     await this.store.add(em, { key: `job:${job.jobId}`, kind: status, url: job.callbackUrl, payload }, { coalesce: status === 'RUNNING' });
   }

@@ -82,11 +82,14 @@ export class TaskRounds {
     const token = await this.tokens.tokenFor(spec.target.authProfile);
     const res = await this.downstream.start(order.targetUrl, body, order.dispatchId, token);
     await this.recordOutcome(order.targetUrl, res);
-    const out = res.ok
-      ? await this.engine.submit(task.id, { kind: 'accepted', dispatchId: order.dispatchId, jobId: res.jobId })
-      : await this.engine.submit(task.id, {
-          kind: 'attemptFailed', dispatchId: order.dispatchId, error: res.error, retryable: res.retryable, retryAfterMs: res.retryAfterMs, actor: 'dispatcher',
-        });
+    if (res.ok) {
+      // Committed with the task's first callback when that comes soon (it usually does), else shortly.
+      this.engine.defer(task.id, { kind: 'accepted', dispatchId: order.dispatchId, jobId: res.jobId });
+      return task;
+    }
+    const out = await this.engine.submit(task.id, {
+      kind: 'attemptFailed', dispatchId: order.dispatchId, error: res.error, retryable: res.retryable, retryAfterMs: res.retryAfterMs, actor: 'dispatcher',
+    });
     return out.task ?? task;
   }
 

@@ -37,6 +37,8 @@ class LostRace extends Error {}
 export class TaskEngine {
   private readonly batcher: MicroBatcher<Submission, Outcome>;
   readonly store: TaskStore;
+  private readonly deferred = new Map<string, Submission>();
+  private lingerTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly db: Db,
@@ -46,6 +48,8 @@ export class TaskEngine {
     private readonly clock: () => number = Date.now,
     /** How long a sender may wait for a dispatch's answer before another round re-sends it (DecideContext). */
     private readonly resendAfterMs = 0,
+    /** How long a deferred command may wait for its task's next command (`defer`); 0 commits at once. */
+    private readonly lingerMs = 0,
   ) {
     this.store = new TaskStore(db.type === 'postgres');
     this.batcher = new MicroBatcher((items) => this.applyBatch(items), (s) => s.taskId, db.type === 'sqlite' ? 1 : lanes);
@@ -55,7 +59,35 @@ export class TaskEngine {
     return this.batcher.submit({ taskId, cmd });
   }
 
-  async applyBatch(items: Submission[]): Promise<Outcome[]> {
+  /**
+   * Commits a command within `lingerMs`, or together with its task's next command if that comes first,
+   * so that one row write carries both moves (each keeps its event). Only for moves whose loss in a
+   * crash is repaired by the protocol: the downstream's 202 to a sync request (a re-send under the
+   * same Idempotency-Key learns the job id again). A downstream that calls back at once thus costs
+   * one task write instead of two.
+   */
+  defer(taskId: string, cmd: TaskCommand): void {
+    if (this.lingerMs <= 0) {
+      void this.submit(taskId, cmd).catch(() => undefined);
+      return;
+    }
+    this.deferred.set(taskId, { taskId, cmd });
+    this.lingerTimer ??= setTimeout(() => void this.flush(), this.lingerMs);
+  }
+
+  /** Commits every deferred command now (the linger ended, or the scheduler is stopping). */
+  async flush(): Promise<void> {
+    clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    const items = [...this.deferred.values()];
+    this.deferred.clear();
+    await Promise.all(items.map((i) => this.batcher.submit(i).catch(() => undefined)));
+  }
+
+  async applyBatch(submitted: Submission[]): Promise<Outcome[]> {
+    // A deferred command goes first, in the same write as its task's next one.
+    const early = this.deferred.size ? submitted.filter((i) => this.deferred.has(i.taskId)).map((i) => this.takeDeferred(i.taskId)).filter((i) => !!i) : [];
+    const items = early.length ? [...early, ...submitted] : submitted;
     for (let round = 1; ; round++) {
       try {
         // PostgreSQL: no explicit transaction. The rows are read plainly and written back by one
@@ -64,11 +96,17 @@ export class TaskEngine {
           ? await this.applyIn(this.db.dataSource.manager, items)
           : await this.db.tx((em) => this.applyIn(em, items));
         this.onEffects(effects);
-        return outcomes;
+        return early.length ? outcomes.slice(early.length) : outcomes;
       } catch (err) {
         if (!(err instanceof LostRace) || round >= 8) throw err;
       }
     }
+  }
+
+  private takeDeferred(taskId: string): Submission | undefined {
+    const item = this.deferred.get(taskId);
+    this.deferred.delete(taskId);
+    return item;
   }
 
   private async applyIn(em: EntityManager, items: Submission[]): Promise<{ outcomes: Outcome[]; effects: Effects }> {

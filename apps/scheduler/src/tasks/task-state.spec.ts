@@ -57,6 +57,17 @@ describe('task state machine: legal moves', () => {
     expect(decide(row('DISPATCHED'), { kind: 'claim' }, ctx({ resendAfterMs: 500 })).answer.type).toBe('send');
   });
 
+  it('records the job id a callback names, so that a later 202 for it changes nothing', () => {
+    const done = decide(row('DISPATCHED'), cb('SUCCEEDED', { reconciliation: GOOD, jobId: 'job-7' }), ctx()).next!;
+    expect(done).toMatchObject({ status: 'SUCCEEDED', downstreamJobId: 'job-7' });
+    expect(decide(done, { kind: 'accepted', dispatchId: 'd1', jobId: 'job-7' }, ctx())).toEqual({ answer: { type: 'ignored', reason: 'DUPLICATE' } });
+    // Without it, the late 202 still fills the job id in (for operators), as a write without a move.
+    const bare = decide(row('DISPATCHED'), cb('SUCCEEDED', { reconciliation: GOOD }), ctx()).next!;
+    const late = decide(bare, { kind: 'accepted', dispatchId: 'd1', jobId: 'job-7' }, ctx());
+    expect(late).toMatchObject({ answer: { type: 'applied' }, next: { status: 'SUCCEEDED', downstreamJobId: 'job-7' } });
+    expect(late.event).toBeUndefined();
+  });
+
   it('ignores a failed re-send once the downstream has acknowledged the dispatch', () => {
     const err = { code: 'DOWNSTREAM_TIMEOUT', message: 'Headers Timeout Error' };
     const failed = { kind: 'attemptFailed', dispatchId: 'd1', error: err, retryable: true, actor: 'dispatcher' } as const;

@@ -143,7 +143,8 @@ function report(row: TaskRow, body: TaskCallback, actor: Actor, ctx: DecideConte
     if (row.reportedAt !== null && reportedAt < row.reportedAt) return stale;
     return { next: patch(row, ctx, { progress: body.progress ?? null, reportedAt }), answer: { type: 'applied' } };
   }
-  const base = { reportedAt, progress: body.progress ?? row.progress };
+  // A callback that overtook the sync request's 202 may name the job: then that answer changes nothing.
+  const base = { reportedAt, progress: body.progress ?? row.progress, downstreamJobId: row.downstreamJobId ?? body.jobId ?? null };
   switch (body.status) {
     case 'ACCEPTED':
     case 'RUNNING':
