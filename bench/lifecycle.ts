@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { fork, spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +20,8 @@ export interface LifecycleResult {
   ratio: number;
   dispatchLatencyP50Ms: number;
   dispatchLatencyP99Ms: number;
+  /** CPU milliseconds per task by process kind over the measured window (Linux /proc): steadier than tasks/s. */
+  cpuMsPerTask: Record<string, number>;
 }
 
 /**
@@ -35,7 +37,7 @@ export async function runLifecycleBench(opts: { tasks: number; filesPerTrigger?:
   const config = schedulerConfigFromEnv({
     FERRY_SCHEDULER_PORT: '0', FERRY_SCHEDULER_HOST: '127.0.0.1', FERRY_REDIS_URL: TEST_REDIS_URL, FERRY_QUEUE_PREFIX: uniquePrefix('bench'),
     FERRY_SCHEDULER_CONCURRENCY: process.env.FERRY_SCHEDULER_CONCURRENCY ?? '256', FERRY_SCHEDULER_DB_LANES: process.env.FERRY_SCHEDULER_DB_LANES ?? '2', FERRY_RATE_LIMIT_PER_SECOND: '1000000',
-    FERRY_METRICS_ENABLED: String(!!opts.observability), FERRY_LOG_LEVEL: opts.observability ? 'info' : 'silent',
+    FERRY_ACCEPT_LINGER_MS: process.env.FERRY_ACCEPT_LINGER_MS, FERRY_METRICS_ENABLED: String(!!opts.observability), FERRY_LOG_LEVEL: opts.observability ? 'info' : 'silent',
   });
   config.db = db.config;
   config.logLevels = opts.observability ? ['log', 'error', 'warn', 'fatal'] : ['error', 'fatal'];
@@ -61,6 +63,7 @@ export async function runLifecycleBench(opts: { tasks: number; filesPerTrigger?:
   const client = new pg.Client({ connectionString: db.config.url });
   await client.connect();
   const profile = await startProfile();
+  const cpuBefore = await cpuByKind(downstream.pid);
   const started = performance.now();
   const triggers = Math.ceil(opts.tasks / filesPerTrigger);
   let next = 0;
@@ -85,6 +88,8 @@ export async function runLifecycleBench(opts: { tasks: number; filesPerTrigger?:
     await new Promise((r) => setTimeout(r, 25));
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = await cpuByKind(downstream.pid);
+  const cpuMsPerTask = Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, Math.round(((v - (cpuBefore[k] ?? 0)) / opts.tasks) * 1000) / 1000]));
   await profile?.();
   const { rows: lat } = await client.query(
     `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY d) AS p99
@@ -100,8 +105,37 @@ export async function runLifecycleBench(opts: { tasks: number; filesPerTrigger?:
   const rate = opts.tasks / seconds;
   return {
     tasks: opts.tasks, seconds, tasksPerSecond: rate, rawBullmqPerSecond: raw, ratio: rate / raw,
-    dispatchLatencyP50Ms: Number(lat[0].p50), dispatchLatencyP99Ms: Number(lat[0].p99),
+    dispatchLatencyP50Ms: Number(lat[0].p50), dispatchLatencyP99Ms: Number(lat[0].p99), cpuMsPerTask,
   };
+}
+
+/**
+ * CPU milliseconds used so far by kind of process: this one (the scheduler, with the bench's own small
+ * share), the fake downstream, PostgreSQL (every backend) and Redis. From /proc; empty elsewhere.
+ */
+async function cpuByKind(downstreamPid: number | undefined): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  let pids: string[];
+  try {
+    pids = (await readdir('/proc')).filter((p) => /^\d+$/.test(p));
+  } catch {
+    return out;
+  }
+  const tickMs = 10; // USER_HZ is 100 on Linux
+  for (const pid of pids) {
+    try {
+      const [stat, cmd] = await Promise.all([readFile(`/proc/${pid}/stat`, 'utf8'), readFile(`/proc/${pid}/cmdline`, 'utf8')]);
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = (Number(fields[11]) + Number(fields[12])) * tickMs;
+      const kind = Number(pid) === process.pid ? 'scheduler' : Number(pid) === downstreamPid ? 'fake downstream'
+        : cmd.startsWith('postgres') || cmd.includes('/postgres') ? 'postgres' : cmd.startsWith('redis-server') ? 'redis'
+          : cmd.includes('apps/scheduler/src/main.js') ? 'scheduler (API process)' : undefined;
+      if (kind) out[kind] = (out[kind] ?? 0) + ms;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return out;
 }
 
 /** FERRY_BENCH_PROFILE=file.cpuprofile: a CPU profile of this process (the scheduler) over the measured window only. */

@@ -22,6 +22,8 @@ for (const observability of only === 'sync' ? [] : modes) {
     'trigger→dispatch p50 (ms)': f(r.dispatchLatencyP50Ms),
     'trigger→dispatch p99 (ms)': f(r.dispatchLatencyP99Ms),
   });
+  const cpu = Object.entries(r.cpuMsPerTask);
+  if (cpu.length) console.log(`CPU ms per task: ${cpu.map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}, total ${cpu.reduce((n, [, v]) => n + v, 0).toFixed(3)}`);
 }
 if (rates.length === 2) console.log(`\nObservability cost: ${(((rates[0] - rates[1]) / rates[0]) * 100).toFixed(1)}% (off ${f(rates[0])} tasks/s, on ${f(rates[1])} tasks/s)`);
 if (only !== 'lifecycle') printSyncResult(await runSyncBench({ records: Number(process.env.FERRY_BENCH_RECORDS ?? 1_000_000) }));

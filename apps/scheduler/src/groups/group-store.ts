@@ -79,13 +79,16 @@ export class GroupStore {
   async refreshMany(ids: string[]): Promise<Array<{ id: string; status: string }>> {
     return this.db.tx(async (em) => {
       const repo = em.getRepository(GroupRunEntity);
-      const qb = repo.createQueryBuilder('g').where('g.id IN (:...ids)', { ids }).orderBy('g.id');
+      const qb = repo.createQueryBuilder('g')
+        .select(['g.id', 'g.status', 'g.tasksTotal', 'g.tasksSucceeded', 'g.tasksFailed', 'g.tasksCancelled', 'g.tasksSkipped', 'g.finishedAt'])
+        .where('g.id IN (:...ids)', { ids }).orderBy('g.id');
       if (this.db.type !== 'sqlite') qb.setLock('pessimistic_write');
       const groups = await qb.getMany();
       const rows: Array<{ g: string; status: string; n: string | number }> = await em.getRepository(TaskRunEntity).createQueryBuilder('t')
         .select('t.groupRunId', 'g').addSelect('t.status', 'status').addSelect('COUNT(*)', 'n')
         .where('t.groupRunId IN (:...ids)', { ids }).groupBy('t.groupRunId').addGroupBy('t.status').getRawMany();
       const changes: Array<{ id: string; status: string }> = [];
+      const updates: Array<GroupCounters & { id: string; status: string; finishedAt: number | null }> = [];
       const now = this.clock();
       for (const g of groups) {
         const counters: GroupCounters = { tasksTotal: g.tasksTotal, tasksSucceeded: 0, tasksFailed: 0, tasksCancelled: 0, tasksSkipped: 0 };
@@ -97,8 +100,23 @@ export class GroupStore {
         const same = status === g.status && (['tasksSucceeded', 'tasksFailed', 'tasksCancelled', 'tasksSkipped'] as const).every((k) => counters[k] === g[k]);
         if (same) continue;
         const finishedAt = status === 'RUNNING' ? null : (g.finishedAt ?? now);
-        await repo.update({ id: g.id }, { ...counters, status, finishedAt, updatedAt: now, version: g.version + 1 });
+        updates.push({ id: g.id, ...counters, status, finishedAt });
         if (status !== g.status) changes.push({ id: g.id, status });
+      }
+      if (this.db.type === 'postgres' && updates.length > 1) {
+        // One statement for every changed group (the rows are locked above).
+        await em.query(
+          `UPDATE group_run g SET tasks_succeeded = v.s, tasks_failed = v.f, tasks_cancelled = v.c, tasks_skipped = v.k, status = v.status,
+             finished_at = v.finished_at, updated_at = $8, version = g.version + 1
+           FROM unnest($1::varchar[], $2::int[], $3::int[], $4::int[], $5::int[], $6::varchar[], $7::numeric[]) AS v(id, s, f, c, k, status, finished_at)
+           WHERE g.id = v.id`,
+          [updates.map((u) => u.id), updates.map((u) => u.tasksSucceeded), updates.map((u) => u.tasksFailed), updates.map((u) => u.tasksCancelled),
+            updates.map((u) => u.tasksSkipped), updates.map((u) => u.status), updates.map((u) => u.finishedAt), now],
+        );
+      } else {
+        for (const { id, tasksTotal: _t, ...set } of updates) {
+          await repo.createQueryBuilder().update().set({ ...set, updatedAt: now, version: () => 'version + 1' }).where('id = :id', { id }).execute();
+        }
       }
       return changes;
     });

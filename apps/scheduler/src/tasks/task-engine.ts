@@ -128,7 +128,7 @@ export class TaskEngine {
       outcomes.push({ answer: d.answer, task: d.next ?? row });
     }
     await this.cascadeSync(em, work, groups, now);
-    const won = await this.store.commit(em, [...work.changed.values()].map((row) => ({ row, expectedVersion: work.original.get(row.id)!.version })), work.events);
+    const won = await this.store.commit(em, [...work.changed.values()].map((row) => ({ row, expectedVersion: work.original.get(row.id)!.version, before: work.original.get(row.id) })), work.events);
     if (!won) throw new LostRace('another writer moved a task of this batch first');
     for (const o of outcomes) if (o.task && work.changed.has(o.task.id)) o.task = { ...o.task, version: o.task.version + 1 };
     return { outcomes, effects: { ready: work.ready(), finished: work.finished(), retryWaits: work.retryWaits(), groups: work.groupsTouched(), moved: work.moved() } };

@@ -81,25 +81,32 @@ const EVENT_COLUMNS: Array<[string, string, (e: EventRow) => unknown]> = [
 /**
  * Task updates (version-checked) and their events in one statement. If any row lost its race the
  * statement fails on purpose (22012), so PostgreSQL rolls all of it back: nothing half-written.
+ * Only the columns that some row of the batch changes are sent (a claim and a callback touch about half).
  */
-const COMMIT_SQL = (nUpdates: number, base: number) => `WITH v AS (
-    SELECT * FROM unnest($1::varchar[], $2::int[], ${MUTABLE.map(([, type], i) => `$${i + 3}::${type}[]`).join(', ')})
-      AS v(id, expected, ${MUTABLE.map(([c]) => c).join(', ')})),
-  u AS (UPDATE task_run t SET ${MUTABLE.map(([c]) => `${c} = v.${c}`).join(', ')}, version = t.version + 1
+const COMMIT_SQL = (columns: typeof MUTABLE, base: number) => `WITH v AS (
+    SELECT * FROM unnest($1::varchar[], $2::int[], ${columns.map(([, type], i) => `$${i + 3}::${type}[]`).join(', ')})
+      AS v(id, expected, ${columns.map(([c]) => c).join(', ')})),
+  u AS (UPDATE task_run t SET ${columns.map(([c]) => `${c} = v.${c}`).join(', ')}, version = t.version + 1
         FROM v WHERE t.id = v.id AND t.version = v.expected RETURNING t.id),
   e AS (INSERT INTO task_event (${EVENT_COLUMNS.map(([c]) => c).join(', ')})
         SELECT * FROM unnest(${EVENT_COLUMNS.map(([, type], i) => `$${base + i}::${type}[]`).join(', ')}) RETURNING 1)
-  SELECT CASE WHEN count(*) = ${nUpdates} THEN count(*) ELSE 1 / (count(*) - count(*)) END AS won,
+  SELECT CASE WHEN count(*) = $${base + EVENT_COLUMNS.length}::int THEN count(*) ELSE 1 / (count(*) - count(*)) END AS won,
          (SELECT count(*) FROM e) AS events FROM u`;
 
-export async function pgCommit(em: EntityManager, rows: Array<{ row: TaskRow; expectedVersion: number }>, events: EventRow[]): Promise<boolean> {
-  const base = 3 + MUTABLE.length;
-  const params: unknown[][] = [
-    rows.map((r) => r.row.id), rows.map((r) => r.expectedVersion), ...MUTABLE.map(([, , get]) => rows.map((r) => get(r.row))),
-    ...EVENT_COLUMNS.map(([, , get]) => events.map(get)),
+const sqlByColumns = new Map<string, string>();
+
+export async function pgCommit(em: EntityManager, rows: Array<{ row: TaskRow; expectedVersion: number; before?: TaskRow }>, events: EventRow[]): Promise<boolean> {
+  const columns = MUTABLE.filter(([c, , get]) => c === 'updated_at' || rows.some((r) => !r.before || get(r.row) !== get(r.before)));
+  const key = columns.map(([c]) => c).join(',');
+  const base = 3 + columns.length;
+  let sql = sqlByColumns.get(key);
+  if (!sql) sqlByColumns.set(key, (sql = COMMIT_SQL(columns, base)));
+  const params: unknown[] = [
+    rows.map((r) => r.row.id), rows.map((r) => r.expectedVersion), ...columns.map(([, , get]) => rows.map((r) => get(r.row))),
+    ...EVENT_COLUMNS.map(([, , get]) => events.map(get)), rows.length,
   ];
   try {
-    await query(em, COMMIT_SQL(rows.length, base), params);
+    await query(em, sql, params);
     return true;
   } catch (err) {
     if ((err as { code?: string; driverError?: { code?: string } }).driverError?.code === '22012' || (err as { code?: string }).code === '22012') return false;

@@ -30,7 +30,7 @@ export class TaskStore {
    * row's version is no longer the one read. Runs inside a transaction except on PostgreSQL, where it
    * is one statement.
    */
-  async commit(em: EntityManager, rows: Array<{ row: TaskRow; expectedVersion: number }>, events: TaskEventDraft[]): Promise<boolean> {
+  async commit(em: EntityManager, rows: Array<{ row: TaskRow; expectedVersion: number; before?: TaskRow }>, events: TaskEventDraft[]): Promise<boolean> {
     if (rows.length === 0 && events.length === 0) return true;
     const withIds = events.map((e) => ({ id: randomUUID(), ...e, detail: e.detail ?? null }));
     if (this.postgres) return pgCommit(em, rows, withIds);
