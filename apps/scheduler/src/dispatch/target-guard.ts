@@ -26,6 +26,8 @@ export class TargetGuard {
   /** What this instance last saw of a target's failures: a success needs no Redis call when it was 0. */
   private readonly failuresSeen = new Map<string, number>();
   private readonly limiters = new Map<number, RateLimiterRedis>();
+  /** Targets whose breaker was seen closed with no failures, until when that sighting is trusted. */
+  private readonly closedUntil = new Map<string, number>();
 
   constructor(redis: Redis, private readonly prefix: string, private readonly defaults: TargetDefaults, private readonly probeLeaseMs: number, private readonly clock: () => number = Date.now) {
     redis.defineCommand('ferryBreakerPass', { numberOfKeys: 1, lua: BREAKER_PASS });
@@ -42,9 +44,14 @@ export class TargetGuard {
       await this.redis.sadd(this.key('targets'), url);
       this.known.add(url);
     }
-    const [pass, retryAt, failures] = await this.redis.ferryBreakerPass(this.key('breaker', url), now, this.probeLeaseMs, holder);
-    if (!pass) return { ok: false, reason: 'CIRCUIT_OPEN', waitMs: jitter(Math.max(0, Number(retryAt) - now) + 10) };
-    this.failuresSeen.set(url, Number(failures));
+    if (!((this.closedUntil.get(url) ?? 0) > Date.now())) {
+      const [pass, retryAt, failures] = await this.redis.ferryBreakerPass(this.key('breaker', url), now, this.probeLeaseMs, holder);
+      if (!pass) return { ok: false, reason: 'CIRCUIT_OPEN', waitMs: jitter(Math.max(0, Number(retryAt) - now) + 10) };
+      this.failuresSeen.set(url, Number(failures));
+      // Closed without failures: the admissions of the next moment skip this round trip.
+      if (Number(failures) === 0) this.closedUntil.set(url, Date.now() + CLOSED_CACHE_MS);
+      else this.closedUntil.delete(url);
+    }
     const cap = spec.target.maxConcurrent ?? this.defaults.maxConcurrent;
     if (cap > 0) {
       const leaseUntil = now + spec.attemptTimeoutSeconds * 1000 + 60_000;
@@ -68,6 +75,7 @@ export class TargetGuard {
   async record(url: string, outcome: 'success' | 'failure', error = ''): Promise<void> {
     const key = this.key('breaker', url);
     if (outcome === 'failure') {
+      this.closedUntil.delete(url);
       this.failuresSeen.set(url, (this.failuresSeen.get(url) ?? 0) + 1);
       await this.redis.ferryBreakerFail(key, this.clock(), this.defaults.breakerFailures, this.defaults.breakerCooldownMs, error.slice(0, 300));
     } else if (this.failuresSeen.get(url) !== 0) {
@@ -115,6 +123,12 @@ export class TargetGuard {
     return `${this.prefix}:target:${parts.join(':')}`;
   }
 }
+
+/**
+ * How long a breaker seen closed (no failures) is trusted without asking Redis again: another
+ * instance's failures open it for this one at most this much later. A failure seen here ends it at once.
+ */
+const CLOSED_CACHE_MS = 200;
 
 /** Waiting tasks come back spread out, not all at the same instant. */
 function jitter(ms: number): number {

@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Redis } from 'ioredis';
+import { createRedis } from '#ferry/queue';
+import { TEST_REDIS_URL, uniquePrefix } from '#ferry/testing';
+import { TargetGuard } from '../../apps/scheduler/src/dispatch/target-guard.js';
+import type { GroupSpec } from '../../apps/scheduler/src/groups/group-status.js';
+
+// Two scheduler instances' guards on one real Redis: a breaker opened by one instance's failures
+// holds the other's dispatches too, at most a moment (200 ms) after it saw the breaker closed.
+describe('target guard shared through Redis', () => {
+  let a: Redis;
+  let b: Redis;
+  const url = 'http://downstream.test:8080';
+  const spec = { target: { urls: [url] }, attemptTimeoutSeconds: 30 } as unknown as GroupSpec;
+  const defaults = { maxConcurrent: 0, ratePerSecond: 0, breakerFailures: 3, breakerCooldownMs: 60_000, blockedRetryMs: 500 };
+
+  beforeAll(() => {
+    a = createRedis(TEST_REDIS_URL, 'producer');
+    b = createRedis(TEST_REDIS_URL, 'producer');
+  });
+  afterAll(() => {
+    a.disconnect();
+    b.disconnect();
+  });
+
+  it("opens for every instance on one instance's failures; the others learn it within 200 ms", async () => {
+    const prefix = uniquePrefix('guard');
+    const one = new TargetGuard(a, prefix, defaults, 5000);
+    const two = new TargetGuard(b, prefix, defaults, 5000);
+    expect(await two.admit(url, 'task-0', spec)).toEqual({ ok: true }); // seen closed: trusted for a moment
+    for (let i = 0; i < 3; i++) await one.record(url, 'failure', 'DOWNSTREAM_HTTP_503: down');
+    expect(await one.admit(url, 'task-1', spec)).toMatchObject({ ok: false, reason: 'CIRCUIT_OPEN' });
+    await new Promise((r) => setTimeout(r, 250));
+    expect(await two.admit(url, 'task-2', spec)).toMatchObject({ ok: false, reason: 'CIRCUIT_OPEN' });
+    expect((await two.list())[0]).toMatchObject({ url, breaker: 'OPEN', consecutiveFailures: 3 });
+  });
+
+  it('stops trusting a closed sighting at once when this instance sees a failure', async () => {
+    const prefix = uniquePrefix('guard');
+    const one = new TargetGuard(a, prefix, { ...defaults, breakerFailures: 1 }, 5000);
+    expect(await one.admit(url, 'task-0', spec)).toEqual({ ok: true });
+    await one.record(url, 'failure', 'DOWNSTREAM_TIMEOUT: slow');
+    expect(await one.admit(url, 'task-1', spec)).toMatchObject({ ok: false, reason: 'CIRCUIT_OPEN' });
+  });
+});
