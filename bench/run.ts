@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { runLifecycleBench } from './lifecycle.js';
 import { printSyncResult, runSyncBench } from './sync.js';
 
@@ -23,7 +24,14 @@ for (const observability of only === 'sync' ? [] : modes) {
     'trigger→dispatch p99 (ms)': f(r.dispatchLatencyP99Ms),
   });
   const cpu = Object.entries(r.cpuMsPerTask);
-  if (cpu.length) console.log(`CPU ms per task: ${cpu.map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}, total ${cpu.reduce((n, [, v]) => n + v, 0).toFixed(3)}`);
+  if (cpu.length) {
+    const total = cpu.reduce((n, [, v]) => n + v, 0);
+    const others = cpu.filter(([k]) => !k.startsWith('scheduler')).reduce((n, [, v]) => n + v, 0);
+    console.log(`CPU ms per task: ${cpu.map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}, total ${total.toFixed(3)}`);
+    // The whole pipeline shares this machine's cores: what the work costs bounds what any scheduler can reach here.
+    const cores = availableParallelism();
+    console.log(`On ${cores} cores: at most ${f((cores * 1000) / total)} tasks/s at this cost per task; ${f((cores * 1000) / others)} tasks/s even if the scheduler cost nothing.`);
+  }
 }
 if (rates.length === 2) console.log(`\nObservability cost: ${(((rates[0] - rates[1]) / rates[0]) * 100).toFixed(1)}% (off ${f(rates[0])} tasks/s, on ${f(rates[1])} tasks/s)`);
 if (only !== 'lifecycle') printSyncResult(await runSyncBench({ records: Number(process.env.FERRY_BENCH_RECORDS ?? 1_000_000) }));
