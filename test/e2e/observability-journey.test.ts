@@ -107,7 +107,9 @@ describe('one file from provider to consumer, observed', () => {
     expect(done).toMatchObject({ app: 'ferry-scheduler', level: 'info', from: expect.any(String), groupRunId: expect.any(String), dispatchId: expect.any(String), jobId: expect.any(String) });
     expect(done.traceId).toMatch(/^[0-9a-f]{32}$/);
     const callback = lines.find((l) => l.route === '/api/v1/callbacks/tasks/:taskRunId' && l.taskRunId === taskRunId && l.status === 200);
-    expect(callback).toMatchObject({ app: 'ferry-scheduler', method: 'POST', dispatchId: done.dispatchId, traceId: done.traceId });
+    expect(callback).toMatchObject({ app: 'ferry-scheduler', method: 'POST', dispatchId: done.dispatchId, traceId: done.traceId, level: 'info', msg: 'POST /api/v1/callbacks/tasks/:taskRunId 200' });
+    expect(callback!.reqId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(callback!.responseTime).toEqual(expect.any(Number));
     const trigger = lines.find((l) => l.route === '/api/v1/triggers');
     expect(trigger).toMatchObject({ status: 202, triggerId: expect.any(String), groupRunId: done.groupRunId, traceId: done.traceId });
     expect(lines.some((l) => l.app === 'ferry-consumer' && l.route === '/api/v1/sync-jobs' && l.taskRunId === taskRunId)).toBe(true);
