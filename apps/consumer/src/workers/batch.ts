@@ -63,6 +63,28 @@ export function preparePage(
 }
 
 /**
+ * preparePage in slices, giving the event loop back between them: the previous page's commit is
+ * waiting on PostgreSQL round trips in this same thread, and a page-long synchronous loop would hold
+ * each answer back until the whole page is prepared.
+ */
+export async function preparePageInSlices(
+  records: Array<Record<string, unknown>>,
+  firstPosition: number,
+  ctx: Parameters<typeof preparePage>[2],
+  slice = 500,
+): Promise<PreparedPage> {
+  if (records.length <= slice) return preparePage(records, firstPosition, ctx);
+  const out: PreparedPage = { ops: [], rejected: [] };
+  for (let i = 0; i < records.length; i += slice) {
+    if (i > 0) await new Promise((r) => setImmediate(r));
+    const part = preparePage(records.slice(i, i + slice), firstPosition + i, ctx);
+    for (const op of part.ops) out.ops.push(op);
+    for (const r of part.rejected) out.rejected.push(r);
+  }
+  return out;
+}
+
+/**
  * Applies ops in file order. Consecutive ops of one kind go to the loader together, except that a
  * key seen twice starts a new statement (one statement may not touch a row twice, and the second
  * occurrence must see the first one's effect to be counted right).

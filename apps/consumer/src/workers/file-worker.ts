@@ -1,7 +1,7 @@
 import { type SigningProfile, TokenCache } from '#ferry/auth';
 import { ChecksumBuilder, type DatasetSpec } from '#ferry/datasets';
 import type { DatabaseConfig } from '#ferry/persistence';
-import { applyOps, type Counts, type PreparedPage, preparePage } from './batch.js';
+import { applyOps, type Counts, type PreparedPage, preparePageInSlices } from './batch.js';
 import { type Conn, openConn } from './conn.js';
 import { checkpoint, type JobFileRow, loadFile, NotRunning, startFile } from './file-row.js';
 import { createLoader, type Loader } from './loaders.js';
@@ -100,7 +100,7 @@ async function load(c: Conn, reader: PageReader, f: JobFileRow, ds: Compiled): P
       pending = reader.page(f.dataset, f.fileId, page.nextCursor, f.pageSize);
       pending.catch(() => undefined);
     }
-    const prepared = preparePage(page.records, received + 1, ctx);
+    const prepared = await preparePageInSlices(page.records, received + 1, ctx);
     received += page.records.length;
     const end = page.nextCursor === null ? finalCheck(f, received, checksum.digest()) : undefined;
     await writing;
