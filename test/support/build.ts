@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname ?? '.', '../..');
-export const DIST_WORKER = resolve(ROOT, 'dist/apps/consumer/src/workers/file-worker.js');
+export const DIST_WORKER = resolve(ROOT, 'dist/apps/consumer/src/workers/file-worker-entry.cjs');
 export const DIST_CONSUMER_MAIN = resolve(ROOT, 'dist/apps/consumer/src/main.js');
 export const DIST_GENERATOR = resolve(ROOT, 'dist/apps/provider/src/cli/generate.js');
 export const DIST_SCHEDULER_MAIN = resolve(ROOT, 'dist/apps/scheduler/src/main.js');

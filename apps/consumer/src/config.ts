@@ -49,7 +49,7 @@ export function consumerConfigFromEnv(env: Record<string, string | undefined>): 
     leaseMs: r.int('FERRY_CONSUMER_LEASE_MS', 30_000, 500, 3_600_000),
     // Stable across restarts of the same instance, so a restarted consumer resumes its jobs at once.
     instanceId: r.str('FERRY_CONSUMER_INSTANCE_ID', `${hostname()}:${http.port}`),
-    workerFile: r.str('FERRY_CONSUMER_WORKER_FILE', new URL('./workers/file-worker.js', import.meta.url).href),
+    workerFile: r.str('FERRY_CONSUMER_WORKER_FILE', new URL('./workers/file-worker-entry.cjs', import.meta.url).href),
     logger: r.bool('FERRY_CONSUMER_LOG', true),
     observability: readObservability(r, 'FERRY_CONSUMER', 'ferry-consumer'),
   };
