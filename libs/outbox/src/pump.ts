@@ -21,6 +21,28 @@ export interface PumpOptions {
 }
 
 export type DeliveryOutcome = { ok: true } | { ok: false; dead: boolean; error: string };
+
+/**
+ * One JSON POST of a message, and what it means for delivery: 2xx delivered; 5xx, 408, 429 and
+ * network errors retried later; any other 4xx would be refused the same way forever, so it is dead.
+ */
+export async function postJson(url: string, body: unknown, opts: { headers?: Record<string, string>; timeoutMs: number }): Promise<DeliveryOutcome> {
+  try {
+    const res = await request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...opts.headers },
+      body: JSON.stringify(body),
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+    });
+    const text = await res.body.text();
+    if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true };
+    const retriable = res.statusCode >= 500 || res.statusCode === 408 || res.statusCode === 429;
+    return { ok: false, dead: !retriable, error: `HTTP ${res.statusCode}: ${text.slice(0, 500)}` };
+  } catch (err) {
+    return { ok: false, dead: false, error: (err as Error).message };
+  }
+}
 type Outcome = DeliveryOutcome;
 
 /**
@@ -90,21 +112,9 @@ export class OutboxPump {
     }
   }
 
-  private async post(row: OutboxRow): Promise<Outcome> {
-    try {
-      const res = await request(row.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...this.opts.headers?.(row), ...(this.opts.token ? { authorization: `Bearer ${this.opts.token(row)}` } : {}) },
-        body: JSON.stringify(row.payload),
-        headersTimeout: this.opts.timeoutMs ?? 10_000,
-        bodyTimeout: this.opts.timeoutMs ?? 10_000,
-      });
-      const text = await res.body.text();
-      if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true };
-      const retriable = res.statusCode >= 500 || res.statusCode === 408 || res.statusCode === 429;
-      return { ok: false, dead: !retriable, error: `HTTP ${res.statusCode}: ${text.slice(0, 500)}` };
-    } catch (err) {
-      return { ok: false, dead: false, error: (err as Error).message };
-    }
+  private post(row: OutboxRow): Promise<Outcome> {
+    const headers = { ...this.opts.headers?.(row), ...(this.opts.token ? { authorization: `Bearer ${this.opts.token(row)}` } : {}) };
+    return postJson(row.url, row.payload, { headers, timeoutMs: this.opts.timeoutMs ?? 10_000 });
   }
+
 }

@@ -1,8 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createTransport } from 'nodemailer';
-import { request } from 'undici';
 import type { AlertNotification } from '#ferry/contracts';
-import type { DeliveryOutcome, OutboxRow } from '#ferry/outbox';
+import { type DeliveryOutcome, type OutboxRow, postJson } from '#ferry/outbox';
 import type { AlertsConfig } from '../scheduler.config.js';
 import { headline } from './alert-view.js';
 
@@ -27,21 +26,8 @@ export class LogChannel implements AlertChannelPort {
 export class WebhookChannel implements AlertChannelPort {
   constructor(private readonly timeoutMs: number, private readonly slack = false) {}
 
-  async send(row: OutboxRow, n: AlertNotification): Promise<DeliveryOutcome> {
-    const body = this.slack ? { text: headline(n.alert) } : { type: n.type, alert: n.alert };
-    try {
-      const res = await request(row.url, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
-        headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs,
-      });
-      const text = await res.body.text();
-      if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true };
-      // Another 4xx would be refused the same way forever: keep it as DEAD rather than retry.
-      const retriable = res.statusCode >= 500 || res.statusCode === 408 || res.statusCode === 429;
-      return { ok: false, dead: !retriable, error: `HTTP ${res.statusCode}: ${text.slice(0, 300)}` };
-    } catch (err) {
-      return { ok: false, dead: false, error: (err as Error).message };
-    }
+  send(row: OutboxRow, n: AlertNotification): Promise<DeliveryOutcome> {
+    return postJson(row.url, this.slack ? { text: headline(n.alert) } : { type: n.type, alert: n.alert }, { timeoutMs: this.timeoutMs });
   }
 }
 
