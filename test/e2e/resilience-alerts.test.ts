@@ -185,6 +185,8 @@ describe.each(TEST_DB_TYPES)('alerts on %s', (dbType) => {
     expect(resolved).toBeDefined();
     expect((await s.api('POST', `/alerts/${resolved.id}/ack`)).status).toBe(409);
     expect((await s.api('POST', '/alerts/00000000-0000-4000-8000-000000000000/ack')).status).toBe(404);
+    // An id with anything after it is another id: 404, not the alert it starts with.
+    expect((await s.api('POST', `/alerts/${mismatch.id}junk/ack`)).status).toBe(404);
     expect((await s.api('GET', '/alerts?status=BOGUS')).status).toBe(422);
     const readOnly = devToken(Audience.scheduler, [Scope.adminRead], 'ferry-admin');
     expect((await s.api('POST', `/alerts/${orphan.id}/ack`, undefined, readOnly)).status).toBe(403);

@@ -108,7 +108,7 @@ export class AlertsService {
   /** OPEN → ACKNOWLEDGED; acknowledging twice is harmless; a resolved alert needs no acknowledgement (409). */
   async acknowledge(id: string, by: string): Promise<AlertView> {
     return this.db.tx(async (em) => {
-      const row = await em.getRepository(AlertEntity).findOneBy({ id: id.slice(0, 36) });
+      const row = id.length <= 36 ? await em.getRepository(AlertEntity).findOneBy({ id }) : null;
       if (!row) throw ApiError.notFound('Alert', id);
       if (row.status === 'RESOLVED') throw ApiError.conflict(`Alert ${id} is already RESOLVED`);
       if (row.status === 'OPEN') {

@@ -103,7 +103,7 @@ export class GroupStore {
         updates.push({ id: g.id, ...counters, status, finishedAt });
         if (status !== g.status) changes.push({ id: g.id, status });
       }
-      if (this.db.type === 'postgres' && updates.length > 1) {
+      if (this.db.type === 'postgres' && updates.length) {
         // One statement for every changed group (the rows are locked above).
         await em.query(
           `UPDATE group_run g SET tasks_succeeded = v.s, tasks_failed = v.f, tasks_cancelled = v.c, tasks_skipped = v.k, status = v.status,

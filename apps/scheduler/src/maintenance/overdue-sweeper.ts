@@ -5,6 +5,7 @@ import { GroupRunEntity, TaskRunEntity } from '../persistence/index.js';
 import type { GroupSpec } from '../groups/group-status.js';
 import type { TaskEngine } from '../tasks/task-engine.js';
 import { LIVE_STATUSES } from '../tasks/task-status.js';
+import { Periodic } from './periodic.js';
 
 /**
  * Finds runs past their deadline: RUNNING groups (index ix_group_deadline) and live tasks
@@ -13,23 +14,17 @@ import { LIVE_STATUSES } from '../tasks/task-status.js';
  * (or, with the definition's `deadline.action: FAIL`, failed) through the state machine.
  */
 export class OverdueSweeper {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
   private readonly logger = new Logger('Overdue');
+  private readonly periodic = new Periodic('overdue', () => this.runOnce(), this.logger);
 
   constructor(private readonly db: Db, private readonly engine: TaskEngine, private readonly alerts: AlertsService, private readonly intervalMs: number, private readonly clock = Date.now) {}
 
   start(): void {
-    const tick = () => {
-      this.running = this.runOnce().catch((err) => this.logger.warn(`overdue pass failed: ${(err as Error).message}`));
-    };
-    this.timer = setInterval(() => void (this.running ?? Promise.resolve()).then(tick), this.intervalMs);
-    this.timer.unref();
+    this.periodic.start(this.intervalMs);
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
   async runOnce(): Promise<{ groups: number; tasks: number }> {

@@ -5,6 +5,7 @@ import { GroupRunEntity, TaskRunEntity } from '../persistence/index.js';
 import type { TaskQueue } from '../queue/task-queue.js';
 import type { TaskEngine } from '../tasks/task-engine.js';
 import { LIVE_STATUSES } from '../tasks/task-status.js';
+import { Periodic } from './periodic.js';
 
 /**
  * The database is the system of record, Redis the transport: on start and periodically, every live
@@ -13,24 +14,17 @@ import { LIVE_STATUSES } from '../tasks/task-status.js';
  * (Deadlines are the OverdueSweeper's, which reads only the runs that are due.)
  */
 export class Reconciler {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
   private readonly logger = new Logger('Reconciler');
+  private readonly periodic = new Periodic('reconcile', () => this.runOnce(), this.logger);
 
   constructor(private readonly db: Db, private readonly queue: TaskQueue, private readonly engine: TaskEngine, private readonly intervalMs: number, private readonly clock = Date.now, private readonly graceMs = 5000) {}
 
   start(): void {
-    const tick = () => {
-      this.running = this.runOnce().catch((err) => this.logger.warn(`reconcile pass failed: ${(err as Error).message}`));
-    };
-    tick();
-    this.timer = setInterval(() => void (this.running ?? Promise.resolve()).then(tick), this.intervalMs);
-    this.timer.unref();
+    this.periodic.start(this.intervalMs, true);
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
   /** Answers how many jobs were put back. */

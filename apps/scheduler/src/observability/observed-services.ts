@@ -14,13 +14,14 @@ export class ObservedDownstream implements DownstreamPort {
   constructor(private readonly inner: DownstreamPort, private readonly metrics: SchedulerMetrics, private readonly traces: TaskTraces) {}
 
   start(targetUrl: string, body: SyncJobRequest, idempotencyKey: string, token: string): Promise<StartResult> {
-    const attributes = { 'ferry.task_run_id': body.taskRunId, 'ferry.dispatch_id': body.dispatchId, 'server.address': originOf(targetUrl) };
+    const origin = originOf(targetUrl);
+    const attributes = { 'ferry.task_run_id': body.taskRunId, 'ferry.dispatch_id': body.dispatchId, 'server.address': origin };
     return inSpan(SERVICE, 'dispatch', { kind: SpanKind.CLIENT, attributes }, async (span) => {
       this.traces.remember(body.taskRunId, currentTraceId());
       const started = process.hrtime.bigint();
       const res = await this.inner.start(targetUrl, body, idempotencyKey, token);
       const outcome = outcomeOf(res);
-      this.metrics.dispatches.labels(this.metrics.targets.of(originOf(targetUrl)), outcome).inc();
+      this.metrics.dispatches.labels(this.metrics.targets.of(origin), outcome).inc();
       this.metrics.dispatchSeconds.labels(outcome).observe(Number(process.hrtime.bigint() - started) / 1e9);
       span?.setAttribute('ferry.outcome', outcome);
       return res;
