@@ -95,6 +95,10 @@ describe.each(TEST_DB_TYPES)('consumer API on %s', (dbType) => {
     expect(bad.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['callbackUrl', 'extra', 'taskRunId']);
     const noFileId = await post({ ...job('b'), files: [{ name: 'x' }], dataset: undefined }, 'k-b');
     expect(noFileId.body.error.details.map((d: { path: string }) => d.path)).toEqual(['files[0].dataset', 'files[0].fileId']);
+    // Within the contract's schema but beyond what this consumer's tables hold: 422, not a failed insert.
+    const tooLong = await post({ ...job('b'), dataset: 'd'.repeat(150), callbackUrl: `http://cb.test/${'p'.repeat(2100)}` }, 'k-b');
+    expect(tooLong.status).toBe(422);
+    expect(tooLong.body.error.details.map((d: { path: string }) => d.path)).toEqual(['callbackUrl', 'files[0].dataset']);
     const noKey = await post(job('b'), undefined);
     expect(noKey.status).toBe(422);
     expect(noKey.body.error.details).toEqual([{ path: 'Idempotency-Key', problem: expect.any(String) }]);

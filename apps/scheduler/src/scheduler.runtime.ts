@@ -27,7 +27,7 @@ import { AlertRaiser } from './alerts/alert-raiser.js';
 import { AlertsService } from './alerts/alerts.service.js';
 import { TargetGuard } from './dispatch/target-guard.js';
 import { OverdueSweeper } from './maintenance/overdue-sweeper.js';
-import { IN_FLIGHT_STATUSES } from './tasks/task-status.js';
+import { isInFlight } from './tasks/task-status.js';
 import type { ObservabilityOverrides } from '#ferry/observability';
 import { ObservedCallbacks, ObservedTriggerIntake } from './observability/observed-services.js';
 import { SchedulerObservability } from './observability/scheduler-observability.js';
@@ -58,6 +58,7 @@ export class SchedulerRuntime {
   private readonly downstream: DownstreamPort;
   private readonly rounds: TaskRounds;
   private workers: Array<{ close(): Promise<void> }> = [];
+  private readonly raiser: AlertRaiser;
   callbackBase = '';
 
   private constructor(readonly config: SchedulerConfig, readonly db: Db, overrides: RuntimeOverrides, readonly observability: SchedulerObservability) {
@@ -69,7 +70,7 @@ export class SchedulerRuntime {
     const outbox = new OutboxStore(db, 'alert_outbox');
     this.delivery = new AlertDelivery(outbox, defaultChannelPorts(config.alerts, overrides.alertChannels), config.alerts);
     this.alerts = new AlertsService(db, outbox, config.alerts, clock, () => this.delivery.kick());
-    const raiser = new AlertRaiser(db, this.alerts, groups);
+    const raiser = (this.raiser = new AlertRaiser(db, this.alerts, groups));
     groups.onStatusChange = (change) => raiser.onGroupStatus(change);
     this.targets = new TargetGuard(this.redis, config.redis.prefix, config.targets, config.dispatchTimeoutMs + 1000, clock);
     this.engine = new TaskEngine(db, groups, (e) => {
@@ -128,6 +129,9 @@ export class SchedulerRuntime {
     await this.delivery.stop();
     await Promise.all(this.workers.map((w) => w.close()));
     await this.engine.flush();
+    // What the last commits set off (group counts, alerts) is written before the database closes.
+    await this.engine.groups.settle();
+    await this.raiser.settle();
     await this.queue.close().catch(() => undefined);
     await this.downstream.close();
     this.workerRedis.disconnect();
@@ -147,7 +151,6 @@ export class SchedulerRuntime {
   }
 }
 
-const isInFlight = (s: string | null) => s !== null && (IN_FLIGHT_STATUSES as readonly string[]).includes(s);
 
 function readyTasksOf(db: Db, groupRunId: string): Promise<string[]> {
   return db.run(async (em) =>

@@ -19,7 +19,7 @@ export class DeadLettersService {
   async list(jobId: string, cursor: string | undefined, limitText: string | undefined): Promise<Page<RejectedRecord>> {
     const limit = limitText ? Number(limitText) : 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw ApiError.validation([{ path: 'limit', problem: 'must be an integer from 1 to 1000' }]);
-    const m = cursor ? /^(\d+)\.(\d+)$/.exec(cursor) : ['', '-1', '0'];
+    const m = cursor ? /^(\d{1,9})\.(\d{1,9})$/.exec(cursor) : ['', '-1', '0'];
     if (!m) throw ApiError.validation([{ path: 'cursor', problem: 'is not a cursor this API issued' }]);
     const [fi, pos] = [Number(m[1]), Number(m[2])];
     const sql = dialect(

@@ -80,13 +80,20 @@ export class SyncJobsService {
   }
 }
 
+/** What the contract's schema leaves open but this consumer's tables hold (a 422 here, not a failed insert). */
+const LIMITS = { dataset: 100, fileId: 200, callbackUrl: 2000, recordCount: 2_147_483_647 };
+
 function resolveFiles(req: SyncJobRequest) {
   const problems: ErrorDetail[] = [];
   if (req.files.length === 0) problems.push({ path: 'files', problem: 'must list at least one file' });
+  if (req.callbackUrl.length > LIMITS.callbackUrl) problems.push({ path: 'callbackUrl', problem: `must be at most ${LIMITS.callbackUrl} characters` });
   const files = req.files.map((f, i) => {
     const dataset = f.dataset ?? req.dataset;
     if (!dataset) problems.push({ path: `files[${i}].dataset`, problem: 'is required when the request has no dataset' });
+    else if (dataset.length > LIMITS.dataset) problems.push({ path: `files[${i}].dataset`, problem: `must be at most ${LIMITS.dataset} characters` });
     if (!f.fileId) problems.push({ path: `files[${i}].fileId`, problem: 'is required' });
+    else if (f.fileId.length > LIMITS.fileId) problems.push({ path: `files[${i}].fileId`, problem: `must be at most ${LIMITS.fileId} characters` });
+    if ((f.recordCount ?? 0) > LIMITS.recordCount) problems.push({ path: `files[${i}].recordCount`, problem: `must be at most ${LIMITS.recordCount}` });
     return { ...f, dataset: dataset ?? '', fileId: f.fileId ?? '' };
   });
   if (problems.length) throw ApiError.validation(problems);

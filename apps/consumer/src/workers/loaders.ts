@@ -53,28 +53,20 @@ function pgLoader(conn: Conn, spec: DatasetSpec): Loader {
   const deleteSql = `DELETE FROM ${table} WHERE (${keys.join(', ')}) IN (SELECT * FROM unnest(${keyTypes.map((t, i) => `$${i + 1}::${t}`).join(', ')}))`;
   const columnsOf = (rows: Cell[][], width: number) => Array.from({ length: width }, (_, i) => rows.map((r) => r[i]));
   const client = conn.pg!;
-  let staged = false;
   return {
     async upsert(rows, g) {
       if (rows.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
       // Temporary: private to this connection, unlogged, and gone with it. Without the target's
       // indexes, so loading it costs little more than the COPY itself.
-      if (!staged) await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${stage} (LIKE ${table} INCLUDING DEFAULTS)`);
-      staged = true;
-      let res;
-      try {
-        await client.query(`TRUNCATE ${stage}`);
-        const copy = CopyIn.open(client, `COPY ${stage} (${names.join(', ')}) FROM STDIN`);
-        let chunk = '';
-        for (const row of rows) chunk += copyLine(row);
-        await copy.write(chunk);
-        await copy.end();
-        res = await client.query(mergeSql, [g]);
-      } catch (err) {
-        // A rolled-back transaction may have taken the staging table's creation with it.
-        staged = false;
-        throw err;
-      }
+      // Asked every batch: a rolled-back first transaction (a cancelled job) takes the table with it.
+      await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${stage} (LIKE ${table} INCLUDING DEFAULTS)`);
+      await client.query(`TRUNCATE ${stage}`);
+      const copy = CopyIn.open(client, `COPY ${stage} (${names.join(', ')}) FROM STDIN`);
+      let chunk = '';
+      for (const row of rows) chunk += copyLine(row);
+      await copy.write(chunk);
+      await copy.end();
+      const res = await client.query(mergeSql, [g]);
       const { ins, upd } = res.rows[0] as { ins: number; upd: number };
       return { inserted: ins, updated: upd, unchanged: rows.length - ins - upd };
     },

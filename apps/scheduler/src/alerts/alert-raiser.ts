@@ -14,6 +14,7 @@ import type { AlertDraft, AlertsService } from './alerts.service.js';
  */
 export class AlertRaiser {
   private readonly logger = new Logger('Alerts');
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly db: Db, private readonly alerts: AlertsService, private readonly groups: GroupStore) {}
 
@@ -35,11 +36,11 @@ export class AlertRaiser {
         add('OVERDUE', task, `Not finished by its deadline ${new Date(task.deadlineAt ?? 0).toISOString()}`, { deadlineAt: task.deadlineAt });
       }
     }
-    if (drafts.size) void this.raiseForTasks([...drafts.values()]).catch((err) => this.logger.warn(`raising alerts failed: ${(err as Error).message}`));
+    if (drafts.size) this.track(this.raiseForTasks([...drafts.values()]), 'raising alerts failed');
   }
 
   onGroupStatus(change: { id: string; status: string }): void {
-    void this.groupStatus(change).catch((err) => this.logger.warn(`alerts for group run ${change.id} failed: ${(err as Error).message}`));
+    this.track(this.groupStatus(change), `alerts for group run ${change.id} failed`);
   }
 
   onUnmatched(triggerId: string, msg: TriggerMessage): void {
@@ -47,7 +48,17 @@ export class AlertRaiser {
       kind: 'UNMATCHED_TRIGGER', triggerId, message: `No definition is bound to source "${msg.source}" and event "${msg.event}" (message ${msg.messageId})`,
       detail: { source: msg.source, event: msg.event, messageId: msg.messageId, businessDate: msg.businessDate ?? null },
     };
-    void this.alerts.raise(draft).catch((err) => this.logger.warn(`raising an alert for trigger ${triggerId} failed: ${(err as Error).message}`));
+    this.track(this.alerts.raise(draft).then(() => undefined), `raising an alert for trigger ${triggerId} failed`);
+  }
+
+  /** Waits for the alerts being raised (a stopping scheduler, before its database closes). */
+  async settle(): Promise<void> {
+    while (this.inFlight.size) await Promise.all(this.inFlight);
+  }
+
+  private track(work: Promise<void>, failure: string): void {
+    const p = work.catch((err) => this.logger.warn(`${failure}: ${(err as Error).message}`)).finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
   }
 
   private async raiseForTasks(drafts: Array<{ kind: AlertDraft['kind']; task: TaskRow; message: string; detail?: unknown }>): Promise<void> {

@@ -1,7 +1,7 @@
 import type { SyncJobRequest, SyncJobView } from '#ferry/contracts';
 import type { GroupSpec } from '../groups/group-status.js';
 import type { TaskEngine } from '../tasks/task-engine.js';
-import { isTerminal, type TaskRow } from '../tasks/task-status.js';
+import { isInFlight, isTerminal, type TaskRow } from '../tasks/task-status.js';
 import type { Answer } from '../tasks/task-state.js';
 import type { DownstreamPort } from './downstream.client.js';
 import type { OutboundTokens } from './outbound-tokens.js';
@@ -34,7 +34,7 @@ export class TaskRounds {
     const spec = await this.spec(claimed.task);
     let task = claimed.task;
     if (claimed.answer.type === 'send') task = await this.send(task, claimed.answer, spec);
-    else if (isInFlight(task)) task = await this.poll(task, spec);
+    else if (isInFlight(task.status)) task = await this.poll(task, spec);
     if (task.deadlineAt !== null && this.clock() > task.deadlineAt && !task.overdue && !isTerminal(task.status)) {
       task = (await this.engine.submit(task.id, { kind: 'overdue', fail: spec.deadline?.action === 'FAIL' })).task ?? task;
     }
@@ -138,10 +138,6 @@ export class TaskRounds {
     const info = await this.engine.groups.info(undefined, [task.groupRunId]);
     return info.get(task.groupRunId)!.spec;
   }
-}
-
-function isInFlight(t: TaskRow): boolean {
-  return t.status === 'DISPATCHED' || t.status === 'ACCEPTED' || t.status === 'RUNNING';
 }
 
 function toReport(view: SyncJobView, dispatchId: string) {

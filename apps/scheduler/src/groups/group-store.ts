@@ -18,7 +18,7 @@ export class GroupStore {
   private readonly enabled = new Map<string, { enabled: boolean; at: number }>();
 
   private readonly dirty = new Set<string>();
-  private refreshing = false;
+  private refreshing?: Promise<void>;
   onStatusChange?: (change: { id: string; status: string }) => void;
 
   constructor(private readonly db: Db, private readonly clock: () => number = Date.now) {}
@@ -54,29 +54,37 @@ export class GroupStore {
   refreshLater(ids: string[]): void {
     for (const id of ids) this.dirty.add(id);
     if (!this.refreshing && this.dirty.size) {
-      this.refreshing = true;
-      setTimeout(() => void this.drainRefreshes(), 5);
+      this.refreshing = new Promise((resolve) => setTimeout(() => void this.drainRefreshes().then(resolve), 5));
     }
+  }
+
+  /** Waits for the refreshes already asked for (a stopping scheduler, before its database closes). */
+  async settle(): Promise<void> {
+    while (this.refreshing) await this.refreshing;
   }
 
   private async drainRefreshes(): Promise<void> {
     while (this.dirty.size) {
       const ids = [...this.dirty].sort().slice(0, 200);
       for (const id of ids) this.dirty.delete(id);
-      try {
-        for (const change of await this.refreshMany(ids)) this.onStatusChange?.(change);
-      } catch {
-        // Left for the reconciler, which refreshes every RUNNING group whose tasks are all done.
-      }
+      // A failure is left for the reconciler, which refreshes every RUNNING group whose tasks are all done.
+      await this.refreshMany(ids).catch(() => undefined);
     }
-    this.refreshing = false;
+    this.refreshing = undefined;
   }
 
   async refresh(id: string): Promise<{ id: string; status: string } | undefined> {
     return (await this.refreshMany([id]))[0];
   }
 
+  /** Recounts the groups and writes what moved; every status change is announced (onStatusChange) once committed. */
   async refreshMany(ids: string[]): Promise<Array<{ id: string; status: string }>> {
+    const changes = await this.recount(ids);
+    for (const change of changes) this.onStatusChange?.(change);
+    return changes;
+  }
+
+  private async recount(ids: string[]): Promise<Array<{ id: string; status: string }>> {
     return this.db.tx(async (em) => {
       const repo = em.getRepository(GroupRunEntity);
       const qb = repo.createQueryBuilder('g')

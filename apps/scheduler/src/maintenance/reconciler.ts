@@ -53,11 +53,8 @@ export class Reconciler {
       em.getRepository(GroupRunEntity).createQueryBuilder('g').select('g.id').where('g.status = :running', { running: 'RUNNING' })
         .andWhere('NOT EXISTS (SELECT 1 FROM task_run t WHERE t.group_run_id = g.id AND t.status IN (:...live))', { live: LIVE_STATUSES }).getMany(),
     );
-    // The status change is announced as if the refresh had happened in time (alerts hang on it).
-    for (const g of stuck) {
-      const change = await this.engine.groups.refresh(g.id);
-      if (change) this.engine.groups.onStatusChange?.(change);
-    }
+    // The refresh announces the status change as if it had happened in time (alerts hang on it).
+    for (const g of stuck) await this.engine.groups.refresh(g.id);
     return { requeued: missing.length };
   }
 }

@@ -4,6 +4,9 @@ import type { Redis } from 'ioredis';
 import { currentTraceparent } from '#ferry/observability';
 import { groupJobId, JobName, QueueName, type TaskRoundPayload, taskJobId } from '#ferry/queue';
 
+/** Unexpected processor errors (database down, a bug) retry with backoff before the job fails. */
+const JOB_OPTS = { removeOnComplete: true, removeOnFail: 1000, attempts: 10, backoff: { type: 'exponential', delay: 1000 } } as const;
+
 /**
  * The BullMQ side of task runs: one job per live task, rescheduled until the task is terminal.
  * Redis is only the transport: every call here may fail, and the reconciler repairs what it missed.
@@ -25,11 +28,7 @@ export class TaskQueue {
         taskIds.slice(i, i + 1000).map((taskRunId) => ({
           name: JobName.taskRound,
           data: traceparent ? { taskRunId, traceparent } : { taskRunId },
-          opts: {
-            jobId: taskJobId(taskRunId), delay: delayMs, removeOnComplete: true, removeOnFail: 1000,
-            // Unexpected processor errors (database down, a bug) retry with backoff before the job fails.
-            attempts: 10, backoff: { type: 'exponential', delay: 1000 },
-          },
+          opts: { jobId: taskJobId(taskRunId), delay: delayMs, ...JOB_OPTS },
         })),
       );
     }
@@ -40,7 +39,7 @@ export class TaskQueue {
     await this.queue.addBulk(groupIds.map((groupRunId) => ({
       name: JobName.groupDispatch,
       data: withTrace({ taskRunId: '', groupRunId }),
-      opts: { jobId: groupJobId(groupRunId), removeOnComplete: true, removeOnFail: 1000, attempts: 10, backoff: { type: 'exponential', delay: 1000 } },
+      opts: { jobId: groupJobId(groupRunId), ...JOB_OPTS },
     })));
   }
 
@@ -51,7 +50,7 @@ export class TaskQueue {
       await this.queue.addBulk(items.slice(i, i + 1000).map(({ id, delayMs }) => ({
         name: JobName.taskRound,
         data: withTrace({ taskRunId: id }),
-        opts: { jobId: taskJobId(id), delay: delayMs, removeOnComplete: true, removeOnFail: 1000, attempts: 10, backoff: { type: 'exponential', delay: 1000 } },
+        opts: { jobId: taskJobId(id), delay: delayMs, ...JOB_OPTS },
       })));
     }
   }

@@ -1,6 +1,6 @@
 import type { ReportedError, RetryPolicy, TaskCallback } from '#ferry/contracts';
 import { reconciliationProblems } from './reconciliation.js';
-import { type Actor, isLive, type TaskEventDraft, type TaskRow, type TaskStatus } from './task-status.js';
+import { type Actor, isInFlight, isLive, type TaskEventDraft, type TaskRow, type TaskStatus } from './task-status.js';
 
 /**
  * The task run's state machine: every legal move is written here and nowhere else.
@@ -65,7 +65,7 @@ export function decide(row: TaskRow, cmd: TaskCommand, ctx: DecideContext): Deci
     case 'claim': return claim(row, ctx);
     case 'accepted': return accepted(row, cmd.dispatchId, cmd.jobId, ctx);
     case 'attemptFailed':
-      if (cmd.dispatchId !== row.dispatchId || !isInFlight(row)) return stale;
+      if (cmd.dispatchId !== row.dispatchId || !isInFlight(row.status)) return stale;
       // A send's failure counts only while its answer is what the task waits for. Once the downstream
       // has acknowledged the dispatch (an earlier send, or a callback), a failed re-send changes nothing.
       if (cmd.actor === 'dispatcher' && (row.status !== 'DISPATCHED' || row.downstreamJobId !== null)) return stale;
@@ -134,7 +134,7 @@ function report(row: TaskRow, body: TaskCallback, actor: Actor, ctx: DecideConte
     }
     return stale;
   }
-  if (!isInFlight(row)) return stale;
+  if (!isInFlight(row.status)) return stale;
   const cur = RANK[row.status] ?? 0;
   const next = RANK[body.status] ?? 0;
   if (next < cur) return stale;
@@ -186,10 +186,6 @@ function retry(row: TaskRow, actor: Actor, ctx: DecideContext): Decision {
 export function backoffMs(policy: RetryPolicy, attempt: number, random: () => number): number {
   const base = Math.min(policy.maxDelaySeconds, policy.initialDelaySeconds * policy.factor ** Math.max(0, attempt - 1)) * 1000;
   return Math.round(base / 2 + (random() * base) / 2);
-}
-
-function isInFlight(row: TaskRow): boolean {
-  return row.status === 'DISPATCHED' || row.status === 'ACCEPTED' || row.status === 'RUNNING';
 }
 
 function sameProgress(row: TaskRow, body: TaskCallback): boolean {
