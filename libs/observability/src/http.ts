@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import type { ObservabilityConfig } from './config.js';
 import type { Logger } from './logger.js';
 import type { HttpMetrics } from './metrics.js';
-import { type LogFields, runInRequestScope } from './request-scope.js';
+import type { LogFields } from './request-scope.js';
 import { tracingActive } from './tracing.js';
 
 type Handler = (req: Request, res: Response, next: NextFunction) => void;
@@ -65,8 +65,8 @@ function requestLine(req: Request, res: Response, responseTime: number): { route
 }
 
 /**
- * After the body parser: starts the server span (child of the caller's `traceparent`) and the
- * request's log scope, and runs the rest of the request inside both.
+ * After the body parser: collects the ids the body names for the request's log line, and starts the
+ * server span (child of the caller's `traceparent`), running the rest of the request inside it.
  */
 export function scopeMiddleware(service: string): Handler {
   return (req, res, next) => {
@@ -76,7 +76,7 @@ export function scopeMiddleware(service: string): Handler {
     if (body && typeof body === 'object' && !Array.isArray(body)) {
       for (const k of ID_FIELDS) if (typeof body[k] === 'string') fields[k] = (body[k] as string).slice(0, 64);
     }
-    if (!tracingActive()) return runInRequestScope(fields, next);
+    if (!tracingActive()) return next();
     const parent = propagation.extract(context.active(), req.headers);
     const span = trace.getTracer(service).startSpan(`${req.method} ${req.path}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method } }, parent);
     fields.traceId = span.spanContext().traceId;
@@ -86,7 +86,7 @@ export function scopeMiddleware(service: string): Handler {
       if (res.statusCode >= 500) span.setStatus({ code: 2 });
       span.end();
     });
-    context.with(trace.setSpan(parent, span), () => runInRequestScope(fields, next));
+    context.with(trace.setSpan(parent, span), next);
   };
 }
 

@@ -1,6 +1,6 @@
 import type { CallbackAnswer, SyncJobRequest } from '#ferry/contracts';
 import { ApiError } from '#ferry/errors';
-import { annotateRequest, currentTraceId, inSpan, originOf, SpanKind } from '#ferry/observability';
+import { currentTraceId, inSpan, originOf, SpanKind } from '#ferry/observability';
 import { CallbacksService } from '../callbacks/callbacks.service.js';
 import type { DownstreamPort, StartResult, StatusResult } from '../dispatch/downstream.client.js';
 import { type IntakeResult, TriggerIntake } from '../triggers/trigger-intake.service.js';
@@ -74,7 +74,7 @@ export class ObservedCallbacks extends CallbacksService {
   }
 }
 
-/** Trigger intake: each message counted once by source and outcome; the request's log line gets its ids. */
+/** Trigger intake: each message counted once by source and outcome. */
 export class ObservedTriggerIntake extends TriggerIntake {
   metrics?: SchedulerMetrics;
 
@@ -84,7 +84,6 @@ export class ObservedTriggerIntake extends TriggerIntake {
       const result = await super.accept(body, via);
       const outcome = result.duplicate ? 'duplicate' : result.answer.groupRuns.length ? 'accepted' : 'unmatched';
       this.metrics?.trigger(source, outcome);
-      annotateRequest({ triggerId: result.answer.triggerId, groupRunId: result.answer.groupRuns.length === 1 ? result.answer.groupRuns[0].id : undefined });
       return result;
     } catch (err) {
       // A bad queue message is counted when it is kept as REJECTED (reject()), not here as well.

@@ -12,9 +12,17 @@ const str = (v: unknown): string | null => (v === null || v === undefined ? null
  * runner per statement, which costs more than the statement itself at thousands of batches a second.
  */
 async function query(em: EntityManager, sql: string, params: unknown[]): Promise<Array<Record<string, unknown>>> {
-  const pool = em.queryRunner ? undefined : (em.connection.driver as unknown as { master?: { query(s: string, p: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }> } }).master;
-  if (pool) return (await pool.query(sql, params)).rows;
+  const pool = em.queryRunner ? undefined : (em.connection.driver as unknown as { master?: { query(q: { text: string; values: unknown[]; name: string }): Promise<{ rows: Array<Record<string, unknown>> }> } }).master;
+  if (pool) return (await pool.query({ text: sql, values: params, name: statementName(sql) })).rows;
   return em.query(sql, params);
+}
+
+const names = new Map<string, string>();
+/** Named statements are parsed and planned once per connection instead of once per batch. */
+function statementName(sql: string): string {
+  let name = names.get(sql);
+  if (!name) names.set(sql, (name = `ferry_${names.size + 1}`));
+  return name;
 }
 
 export async function pgLoadTasks(em: EntityManager, ids: string[]): Promise<TaskRow[]> {

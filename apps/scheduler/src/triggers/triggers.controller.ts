@@ -2,6 +2,7 @@ import { Body, Controller, Inject, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Scopes } from '#ferry/auth';
+import { annotateResponse } from '#ferry/observability';
 import { Scope, type TriggerAnswer, triggerMessageSchema } from '#ferry/contracts';
 import { TriggerIntake } from './trigger-intake.service.js';
 
@@ -18,6 +19,9 @@ export class TriggersController {
   async post(@Body() body: unknown, @Res({ passthrough: true }) res: Response): Promise<TriggerAnswer> {
     const result = await this.intake.accept(body, 'http');
     res.status(result.duplicate ? 200 : 202);
+    // The request's log line names what it created.
+    const groups = result.answer.groupRuns;
+    annotateResponse(res, { triggerId: result.answer.triggerId, groupRunId: groups.length === 1 ? groups[0].id : undefined });
     return result.answer;
   }
 }
