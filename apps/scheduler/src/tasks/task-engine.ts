@@ -5,7 +5,7 @@ import { type GroupInfo, GroupStore } from '../groups/group-store.js';
 import { COUNTER_BY_STATUS } from '../groups/group-status.js';
 import { MicroBatcher } from './micro-batcher.js';
 import { type Answer, type DecideContext, decide, type TaskCommand } from './task-state.js';
-import type { TaskEventDraft, TaskRow } from './task-status.js';
+import { isTerminal, type TaskEventDraft, type TaskRow } from './task-status.js';
 import { TaskStore } from './task-store.js';
 
 export interface Submission {
@@ -26,7 +26,14 @@ export interface Effects {
   moved: Array<{ event: TaskEventDraft; task: TaskRow }>;
 }
 
-class LostRace extends Error {}
+class LostRace extends Error {
+  constructor(message: string, readonly ids: Iterable<string>) {
+    super(message);
+  }
+}
+
+/** Live task rows as this process last read or wrote them: at most this many are kept. */
+const CACHE_LIMIT = 20_000;
 
 /**
  * Applies task commands in batches: loads the tasks, runs each command through the state machine,
@@ -39,6 +46,12 @@ export class TaskEngine {
   readonly store: TaskStore;
   private readonly deferred = new Map<string, Submission>();
   private lingerTimer?: NodeJS.Timeout;
+  /**
+   * The rows this process last committed or read, so that a task's next command (its callback after
+   * its claim) needs no read. Never trusted alone: a write checks the version it was decided on, and
+   * an answer that writes nothing is decided again on a fresh read (`applyIn`).
+   */
+  private readonly cache = new Map<string, TaskRow>();
 
   constructor(
     private readonly db: Db,
@@ -88,17 +101,23 @@ export class TaskEngine {
     // A deferred command goes first, in the same write as its task's next one.
     const early = this.deferred.size ? submitted.filter((i) => this.deferred.has(i.taskId)).map((i) => this.takeDeferred(i.taskId)).filter((i) => !!i) : [];
     const items = early.length ? [...early, ...submitted] : submitted;
+    // Rows read fresh this call: a lost race or an answer decided on a cached row reads them again.
+    const fresh = new Set<string>();
     for (let round = 1; ; round++) {
       try {
         // PostgreSQL: no explicit transaction. The rows are read plainly and written back by one
         // all-or-nothing statement with version checks (two round trips per batch instead of five).
         const { outcomes, effects } = this.db.type === 'postgres'
-          ? await this.applyIn(this.db.dataSource.manager, items)
-          : await this.db.tx((em) => this.applyIn(em, items));
+          ? await this.applyIn(this.db.dataSource.manager, items, fresh)
+          : await this.db.tx((em) => this.applyIn(em, items, fresh));
         this.onEffects(effects);
         return early.length ? outcomes.slice(early.length) : outcomes;
       } catch (err) {
         if (!(err instanceof LostRace) || round >= 8) throw err;
+        for (const id of err.ids) {
+          fresh.add(id);
+          this.cache.delete(id);
+        }
       }
     }
   }
@@ -109,9 +128,18 @@ export class TaskEngine {
     return item;
   }
 
-  private async applyIn(em: EntityManager, items: Submission[]): Promise<{ outcomes: Outcome[]; effects: Effects }> {
+  private async applyIn(em: EntityManager, items: Submission[], fresh: Set<string>): Promise<{ outcomes: Outcome[]; effects: Effects }> {
     const now = this.clock();
-    const loaded = await this.store.load(em, [...new Set(items.map((i) => i.taskId))]);
+    const ids = [...new Set(items.map((i) => i.taskId))];
+    const loaded = await this.store.load(em, ids.filter((id) => fresh.has(id) || !this.cache.has(id)));
+    const fromCache = new Set<string>();
+    for (const id of ids) {
+      const cached = !loaded.has(id) && !fresh.has(id) ? this.cache.get(id) : undefined;
+      if (cached) {
+        loaded.set(id, cached);
+        fromCache.add(id);
+      }
+    }
     const groups = await this.groups.info(em, [...new Set([...loaded.values()].map((r) => r.groupRunId))]);
     const work = new Work(loaded);
     const outcomes: Outcome[] = [];
@@ -127,11 +155,28 @@ export class TaskEngine {
       work.record(row, d.next, d.event);
       outcomes.push({ answer: d.answer, task: d.next ?? row });
     }
+    // An answer that writes nothing has no version check behind it: if a cached row decided it, decide again on a fresh read.
+    const unverified = [...fromCache].filter((id) => !work.changed.has(id));
+    if (unverified.length) throw new LostRace('answers decided on cached rows', unverified);
     await this.cascadeSync(em, work, groups, now);
     const won = await this.store.commit(em, [...work.changed.values()].map((row) => ({ row, expectedVersion: work.original.get(row.id)!.version, before: work.original.get(row.id) })), work.events);
-    if (!won) throw new LostRace('another writer moved a task of this batch first');
+    if (!won) throw new LostRace('another writer moved a task of this batch first', ids);
     for (const o of outcomes) if (o.task && work.changed.has(o.task.id)) o.task = { ...o.task, version: o.task.version + 1 };
+    this.remember(work, loaded);
     return { outcomes, effects: { ready: work.ready(), finished: work.finished(), retryWaits: work.retryWaits(), groups: work.groupsTouched(), moved: work.moved() } };
+  }
+
+  /** Keeps the live rows as the batch left them (terminal ones are rarely asked about again). */
+  private remember(work: Work, read: Map<string, TaskRow>): void {
+    for (const row of read.values()) if (!work.changed.has(row.id)) this.keep(row);
+    for (const row of work.changed.values()) this.keep({ ...row, version: row.version + 1 });
+  }
+
+  private keep(row: TaskRow): void {
+    this.cache.delete(row.id);
+    if (isTerminal(row.status)) return;
+    if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(row.id, row);
   }
 
   /** SYNC groups: a success readies the next task; a final failure skips the rest; a retry un-skips them. */

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Db, openDataSource } from '#ferry/persistence';
+import { createTestDatabase, TEST_DB_TYPES, type TestDatabase } from '#ferry/testing';
+import { GroupRunFactory } from '../../apps/scheduler/src/groups/group-run.factory.js';
+import { GroupStore } from '../../apps/scheduler/src/groups/group-store.js';
+import { DefinitionEntity, SCHEDULER_ENTITIES, SCHEDULER_MIGRATIONS, TaskEventEntity } from '../../apps/scheduler/src/persistence/index.js';
+import { TaskEngine } from '../../apps/scheduler/src/tasks/task-engine.js';
+
+// Two scheduler instances' task engines on one database: each keeps the rows it last wrote, and
+// must still answer from the database's truth when the other instance moved the task meanwhile.
+describe.each(TEST_DB_TYPES)('task engines of two instances on %s', (dbType) => {
+  let database: TestDatabase;
+  const dbs: Db[] = [];
+  let a: TaskEngine;
+  let b: TaskEngine;
+
+  const engine = async (): Promise<TaskEngine> => {
+    const db = new Db(await openDataSource(database.config, { entities: SCHEDULER_ENTITIES, migrations: SCHEDULER_MIGRATIONS, migrationsTableName: 'scheduler_migrations' }));
+    dbs.push(db);
+    return new TaskEngine(db, new GroupStore(db), () => undefined, 2);
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dbType);
+    a = await engine();
+    b = await engine();
+  });
+  afterAll(async () => {
+    for (const db of dbs) await db.close();
+    await database?.drop();
+  });
+
+  /** A one-file ASYNC group run, its task claimed by instance A (which now holds the row). */
+  async function claimedByA(): Promise<{ taskId: string; dispatchId: string }> {
+    const now = Date.now();
+    const definition = Object.assign(new DefinitionEntity(), {
+      id: randomUUID(), name: `d-${randomUUID()}`, enabled: 1, version: 1, createdAt: now, updatedAt: now,
+      spec: { name: 'd', mode: 'ASYNC', bindings: [{ source: 's', event: 'e' }], target: { urls: ['http://127.0.0.1:9'] } },
+    });
+    const factory = new GroupRunFactory(a.store);
+    const plan = factory.plan(definition, { files: [{ name: 'f1' }] }, null, now);
+    await dbs[0].tx(async (em) => {
+      await em.insert(DefinitionEntity, definition as object);
+      await factory.persist(em, plan);
+    });
+    const taskId = plan.tasks[0].id;
+    const [claim] = await a.applyBatch([{ taskId, cmd: { kind: 'claim' } }]);
+    expect(claim.answer.type).toBe('send');
+    return { taskId, dispatchId: (claim.answer as { dispatchId: string }).dispatchId };
+  }
+
+  const events = (taskId: string) => dbs[0].run((em) => em.getRepository(TaskEventEntity).find({ where: { taskRunId: taskId }, order: { at: 'ASC' } }));
+
+  it('a write decided on a row the other instance moved since is decided again on the fresh row', async () => {
+    const { taskId, dispatchId } = await claimedByA();
+    const running = { kind: 'report', actor: 'callback', body: { dispatchId, status: 'RUNNING', progress: { processed: 5, total: 10 } } } as const;
+    expect((await b.submit(taskId, running)).answer).toEqual({ type: 'applied' });
+    // A still holds the task as DISPATCHED, where this report would be a move; the database says it is a duplicate.
+    const again = await a.submit(taskId, running);
+    expect(again.answer).toEqual({ type: 'ignored', reason: 'DUPLICATE' });
+    expect(again.task?.status).toBe('RUNNING');
+    expect((await events(taskId)).map((e) => e.toStatus)).toEqual(['DISPATCHED', 'RUNNING']);
+  });
+
+  it('an answer that writes nothing is never given from a row the other instance moved since', async () => {
+    const { taskId, dispatchId } = await claimedByA();
+    const running = { kind: 'report', actor: 'callback', body: { dispatchId, status: 'RUNNING', progress: { processed: 5, total: 10 } } } as const;
+    expect((await a.submit(taskId, running)).answer).toEqual({ type: 'applied' });
+    expect((await b.submit(taskId, { kind: 'report', actor: 'callback', body: { dispatchId, status: 'SUCCEEDED' } })).task?.status).toBe('SUCCEEDED');
+    // On A's RUNNING row the same progress again would be a DUPLICATE; the task has in fact finished, so it is STALE.
+    const late = await a.submit(taskId, running);
+    expect(late.answer).toEqual({ type: 'ignored', reason: 'STALE' });
+    expect(late.task?.status).toBe('SUCCEEDED');
+    // And a contradicting final report is refused against the truth, not accepted against A's old row.
+    const contra = await a.submit(taskId, { kind: 'report', actor: 'callback', body: { dispatchId, status: 'FAILED', error: { code: 'X', message: 'x' } } });
+    expect(contra.answer.type).toBe('conflict');
+    expect((await events(taskId)).map((e) => e.toStatus)).toEqual(['DISPATCHED', 'RUNNING', 'SUCCEEDED']);
+  });
+});
