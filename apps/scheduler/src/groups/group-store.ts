@@ -85,6 +85,7 @@ export class GroupStore {
   }
 
   private async recount(ids: string[]): Promise<Array<{ id: string; status: string }>> {
+    if (this.db.type === 'postgres') return this.recountPg(ids);
     return this.db.tx(async (em) => {
       const repo = em.getRepository(GroupRunEntity);
       const qb = repo.createQueryBuilder('g')
@@ -95,38 +96,82 @@ export class GroupStore {
       const rows: Array<{ g: string; status: string; n: string | number }> = await em.getRepository(TaskRunEntity).createQueryBuilder('t')
         .select('t.groupRunId', 'g').addSelect('t.status', 'status').addSelect('COUNT(*)', 'n')
         .where('t.groupRunId IN (:...ids)', { ids }).groupBy('t.groupRunId').addGroupBy('t.status').getRawMany();
-      const changes: Array<{ id: string; status: string }> = [];
-      const updates: Array<GroupCounters & { id: string; status: string; finishedAt: number | null }> = [];
       const now = this.clock();
-      for (const g of groups) {
-        const counters: GroupCounters = { tasksTotal: g.tasksTotal, tasksSucceeded: 0, tasksFailed: 0, tasksCancelled: 0, tasksSkipped: 0 };
-        for (const r of rows.filter((x) => x.g === g.id)) {
-          const key = COUNTER_BY_STATUS[r.status];
-          if (key) counters[key] = Number(r.n);
-        }
-        const status = groupStatusOf(counters);
-        const same = status === g.status && (['tasksSucceeded', 'tasksFailed', 'tasksCancelled', 'tasksSkipped'] as const).every((k) => counters[k] === g[k]);
-        if (same) continue;
-        const finishedAt = status === 'RUNNING' ? null : (g.finishedAt ?? now);
-        updates.push({ id: g.id, ...counters, status, finishedAt });
-        if (status !== g.status) changes.push({ id: g.id, status });
-      }
-      if (this.db.type === 'postgres' && updates.length) {
-        // One statement for every changed group (the rows are locked above).
-        await em.query(
-          `UPDATE group_run g SET tasks_succeeded = v.s, tasks_failed = v.f, tasks_cancelled = v.c, tasks_skipped = v.k, status = v.status,
-             finished_at = v.finished_at, updated_at = $8, version = g.version + 1
-           FROM unnest($1::varchar[], $2::int[], $3::int[], $4::int[], $5::int[], $6::varchar[], $7::numeric[]) AS v(id, s, f, c, k, status, finished_at)
-           WHERE g.id = v.id`,
-          [updates.map((u) => u.id), updates.map((u) => u.tasksSucceeded), updates.map((u) => u.tasksFailed), updates.map((u) => u.tasksCancelled),
-            updates.map((u) => u.tasksSkipped), updates.map((u) => u.status), updates.map((u) => u.finishedAt), now],
-        );
-      } else {
-        for (const { id, tasksTotal: _t, ...set } of updates) {
-          await repo.createQueryBuilder().update().set({ ...set, updatedAt: now, version: () => 'version + 1' }).where('id = :id', { id }).execute();
-        }
+      const { updates, changes } = this.moved(groups, rows, now);
+      for (const { id, tasksTotal: _t, ...set } of updates) {
+        await repo.createQueryBuilder().update().set({ ...set, updatedAt: now, version: () => 'version + 1' }).where('id = :id', { id }).execute();
       }
       return changes;
     });
   }
+
+  /**
+   * PostgreSQL: the same three steps on a pool client with named statements (parsed once per
+   * connection), without the ORM: this runs after nearly every batch of callbacks.
+   */
+  private async recountPg(ids: string[]): Promise<Array<{ id: string; status: string }>> {
+    const pool = (this.db.dataSource.driver as unknown as { master: PgPool }).master;
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Locked first, counted after: the count then sees every task move committed before the lock was granted.
+      const groups = (await client.query({ name: 'ferry_group_lock', text: LOCK_GROUPS_SQL, values: [ids] })).rows.map((r) => ({
+        id: r.id as string, status: r.status as string, tasksTotal: r.tasks_total as number, tasksSucceeded: r.tasks_succeeded as number,
+        tasksFailed: r.tasks_failed as number, tasksCancelled: r.tasks_cancelled as number, tasksSkipped: r.tasks_skipped as number,
+        finishedAt: r.finished_at === null ? null : Number(r.finished_at),
+      }));
+      const rows = (await client.query({ name: 'ferry_group_counts', text: COUNT_TASKS_SQL, values: [ids] })).rows as Array<{ g: string; status: string; n: number }>;
+      const now = this.clock();
+      const { updates, changes } = this.moved(groups, rows, now);
+      if (updates.length) {
+        // One statement for every changed group (the rows are locked above).
+        await client.query({
+          name: 'ferry_group_update', text: UPDATE_GROUPS_SQL,
+          values: [updates.map((u) => u.id), updates.map((u) => u.tasksSucceeded), updates.map((u) => u.tasksFailed), updates.map((u) => u.tasksCancelled),
+            updates.map((u) => u.tasksSkipped), updates.map((u) => u.status), updates.map((u) => u.finishedAt), now],
+        });
+      }
+      await client.query('COMMIT');
+      return changes;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The groups whose counts or status differ from what their tasks say. */
+  private moved(groups: GroupCountsRow[], rows: Array<{ g: string; status: string; n: string | number }>, now: number) {
+    const changes: Array<{ id: string; status: string }> = [];
+    const updates: Array<GroupCounters & { id: string; status: string; finishedAt: number | null }> = [];
+    for (const g of groups) {
+      const counters: GroupCounters = { tasksTotal: g.tasksTotal, tasksSucceeded: 0, tasksFailed: 0, tasksCancelled: 0, tasksSkipped: 0 };
+      for (const r of rows) {
+        const key = r.g === g.id ? COUNTER_BY_STATUS[r.status] : undefined;
+        if (key) counters[key] = Number(r.n);
+      }
+      const status = groupStatusOf(counters);
+      const same = status === g.status && (['tasksSucceeded', 'tasksFailed', 'tasksCancelled', 'tasksSkipped'] as const).every((k) => counters[k] === g[k]);
+      if (same) continue;
+      const finishedAt = status === 'RUNNING' ? null : (g.finishedAt ?? now);
+      updates.push({ id: g.id, ...counters, status, finishedAt });
+      if (status !== g.status) changes.push({ id: g.id, status });
+    }
+    return { updates, changes };
+  }
 }
+
+type GroupCountsRow = GroupCounters & { id: string; status: string; finishedAt: number | null };
+
+interface PgPool {
+  connect(): Promise<{ query(q: string | { name: string; text: string; values: unknown[] }): Promise<{ rows: Array<Record<string, unknown>> }>; release(): void }>;
+}
+
+const LOCK_GROUPS_SQL = `SELECT id, status, tasks_total, tasks_succeeded, tasks_failed, tasks_cancelled, tasks_skipped, finished_at
+  FROM group_run WHERE id = ANY($1::varchar[]) ORDER BY id FOR UPDATE`;
+const COUNT_TASKS_SQL = `SELECT group_run_id AS g, status, count(*)::int AS n FROM task_run WHERE group_run_id = ANY($1::varchar[]) GROUP BY group_run_id, status`;
+const UPDATE_GROUPS_SQL = `UPDATE group_run g SET tasks_succeeded = v.s, tasks_failed = v.f, tasks_cancelled = v.c, tasks_skipped = v.k, status = v.status,
+    finished_at = v.finished_at, updated_at = $8, version = g.version + 1
+  FROM unnest($1::varchar[], $2::int[], $3::int[], $4::int[], $5::int[], $6::varchar[], $7::numeric[]) AS v(id, s, f, c, k, status, finished_at)
+  WHERE g.id = v.id`;
