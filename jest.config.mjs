@@ -7,7 +7,11 @@ const common = {
   },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }],
+    // @fastify/static (Swagger UI's assets under Fastify) require()s content-disposition 3, which is ESM:
+    // Node 20 loads that natively, Jest's CommonJS loader does not, so Jest gets it compiled to CommonJS.
+    '/node_modules/@fastify/static/node_modules/content-disposition/.+\\.js$': '<rootDir>/test/support/esm-to-cjs.cjs',
   },
+  transformIgnorePatterns: ['^(?!.*/@fastify/static/node_modules/content-disposition/).*/node_modules/'],
   testEnvironment: 'node',
   rootDir: '.',
 };

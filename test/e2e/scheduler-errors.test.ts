@@ -128,6 +128,28 @@ describe.each(TEST_DB_TYPES)('scheduler error table on %s', (dbType) => {
     expectError(await s.api('POST', `/callbacks/tasks/${UNKNOWN}`, { dispatchId: 'd', status: 'RUNNING' }, callbackToken()), 404, 'NOT_FOUND');
   });
 
+  it('serves its OpenAPI document and the Swagger UI at /docs; a body-less POST declared JSON is no body', async () => {
+    const doc = await fetch(`${s.handle.url}/docs/openapi.json`);
+    expect(doc.status).toBe(200);
+    const paths = Object.keys(((await doc.json()) as { paths: Record<string, unknown> }).paths);
+    expect(paths).toEqual(expect.arrayContaining(['/api/v1/triggers', '/api/v1/callbacks/tasks/{taskRunId}']));
+    const ui = await fetch(`${s.handle.url}/docs`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('swagger-ui');
+    const asset = await fetch(`${s.handle.url}/docs/swagger-ui-bundle.js`);
+    expect({ status: asset.status, type: asset.headers.get('content-type') }).toEqual({ status: 200, type: expect.stringContaining('javascript') });
+    await asset.arrayBuffer();
+    const res = await fetch(`${s.handle.url}/api/v1/definitions/errs/pause`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${devToken(Audience.scheduler, [Scope.adminRead, Scope.adminWrite], 'ferry-admin')}` } });
+    expect({ status: res.status, body: await res.json() }).toEqual({ status: 200, body: expect.objectContaining({ name: 'errs', enabled: false }) });
+    expect((await s.api('GET', '/definitions')).body.items.find((d: { name: string }) => d.name === 'errs')).toMatchObject({ enabled: false });
+    expect((await s.api('POST', '/definitions/errs/resume')).status).toBeLessThan(300);
+    // Addressed by name, an update lands on that definition too.
+    const { version } = (await s.api('GET', '/definitions/errs')).body;
+    const put = await s.api('PUT', '/definitions/errs', { ...definitionBody('errs', [fake.url]), description: 'by name', version });
+    expect(put.status).toBe(200);
+    expect((await s.api('GET', '/definitions/errs')).body).toMatchObject({ description: 'by name', version: version + 1, enabled: true });
+  });
+
   it('409 CONFLICT: a PUT with a stale version, a duplicate name; neither changes anything', async () => {
     const created = await s.api('POST', '/definitions', definitionBody('versioned', [fake.url], { description: 'v1' }));
     const { id, version } = created.body;

@@ -1,12 +1,11 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createHttpApp, listen } from '#ferry/http';
+import { createHttpApp, type HttpApp, listen } from '#ferry/http';
 import type { SchedulerConfig } from './scheduler.config.js';
 import { SchedulerModule } from './scheduler.module.js';
 import { type RuntimeOverrides, SchedulerRuntime } from './scheduler.runtime.js';
 
 export interface SchedulerHandle {
   url: string;
-  app: NestExpressApplication;
+  app: HttpApp;
   runtime: SchedulerRuntime;
   close(): Promise<void>;
 }

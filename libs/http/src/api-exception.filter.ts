@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ApiError, ErrorCode } from '#ferry/errors';
 import { isConnectionError } from '#ferry/persistence';
 
@@ -10,28 +10,29 @@ export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Http');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
+    const res = host.switchToHttp().getResponse<FastifyReply>();
     const err = toApiError(exception);
     if (err.status >= 500 && err.code !== ErrorCode.UNAVAILABLE) {
       const correlationId = randomUUID();
       this.logger.error(`Unhandled error ${correlationId}: ${(exception as Error)?.stack ?? String(exception)}`);
       err.details.push({ path: '', problem: `correlationId ${correlationId}` });
     }
-    if (res.headersSent) return;
-    for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
-    res.status(err.status).json(err.toBody());
+    if (res.sent || res.raw.headersSent) return;
+    for (const [k, v] of Object.entries(err.headers)) void res.header(k, v);
+    void res.status(err.status).header('content-type', 'application/json; charset=utf-8').send(err.toBody());
   }
 }
 
 export function toApiError(exception: unknown): ApiError {
   if (exception instanceof ApiError) return exception;
-  // body-parser errors carry a `type`; they reach us bare or, since Nest maps them, as the `cause` of an HttpException.
-  const cause = (exception as { cause?: { type?: unknown } })?.cause;
-  const e = (typeof cause?.type === 'string' ? cause : exception) as { type?: string; status?: number; statusCode?: number; message?: string };
-  if (e?.type === 'entity.too.large') return new ApiError(ErrorCode.PAYLOAD_TOO_LARGE, 'The request body is larger than the configured limit');
-  if (e?.type === 'entity.parse.failed') return new ApiError(ErrorCode.MALFORMED_JSON, 'The request body is not valid JSON');
-  if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') {
-    return new ApiError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, e.message ?? 'Unsupported encoding');
+  // Fastify's own errors (body reading and parsing, before any route runs) carry a FST_ code.
+  const code = (exception as { code?: unknown })?.code;
+  if (typeof code === 'string' && code.startsWith('FST_')) {
+    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ApiError(ErrorCode.PAYLOAD_TOO_LARGE, 'The request body is larger than the configured limit');
+    if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new ApiError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Content-Type must be application/json');
+    if (code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+      return new ApiError(ErrorCode.MALFORMED_JSON, 'The request body is not valid JSON');
+    }
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();

@@ -1,98 +1,122 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
-import type { NextFunction, Request, Response } from 'express';
+import { context, propagation, type Span, SpanKind, trace } from '@opentelemetry/api';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { ObservabilityConfig } from './config.js';
 import type { Logger } from './logger.js';
 import type { HttpMetrics } from './metrics.js';
-import type { LogFields } from './request-scope.js';
+import { type LogFields, logFieldsOf } from './request-scope.js';
 import { tracingActive } from './tracing.js';
-
-type Handler = (req: Request, res: Response, next: NextFunction) => void;
 
 const QUIET = /^\/(health\/|metrics)/;
 const ID_FIELDS = ['taskRunId', 'dispatchId', 'groupRunId', 'triggerId', 'jobId'] as const;
 
-interface Locals { ferry?: LogFields; ferryStart?: bigint }
+const STARTED = Symbol('ferry.started');
+const SPAN = Symbol('ferry.span');
+type Timed = FastifyRequest & { [STARTED]?: number; [SPAN]?: Span };
 
 /** Counts and times every request by its route template (bounded), never by its concrete path. */
-export function metricsMiddleware(m: HttpMetrics): Handler {
-  return (req, res, next) => {
-    const start = process.hrtime.bigint();
-    res.once('finish', () => {
-      const route = routeOf(req);
-      m.requests.labels(req.method, route, String(res.statusCode)).inc();
-      m.duration.labels(req.method, route).observe(Number(process.hrtime.bigint() - start) / 1e9);
-    });
-    next();
-  };
+export function installMetrics(app: FastifyInstance, m: HttpMetrics): void {
+  app.addHook('onRequest', (req, _reply, done) => {
+    (req as Timed)[STARTED] ??= performance.now();
+    done();
+  });
+  app.addHook('onResponse', (req, reply, done) => {
+    const route = routeOf(req);
+    m.requests.labels(req.method, route, String(reply.statusCode)).inc();
+    m.duration.labels(req.method, route).observe((performance.now() - ((req as Timed)[STARTED] ?? performance.now())) / 1000);
+    done();
+  });
 }
 
 /**
  * One JSON line per request: method, route, status, time, and the ids it concerns. No headers, no
- * bodies. Written straight to the app's pino logger when the response is sent (pino-http's per-request
- * child logger cost more than the line itself on the callback path); an aborted request gets a line too.
+ * bodies. Written straight to the app's pino logger when the response is sent; a request whose
+ * client went away first gets a line too.
  */
-export function requestLogMiddleware(logger: Logger): Handler {
-  return (req, res, next) => {
-    if (QUIET.test(req.url ?? '')) return next();
-    const start = performance.now();
-    const header = req.headers['x-request-id'];
-    const reqId = typeof header === 'string' ? header.slice(0, 100) : randomUUID();
-    const done = () => {
-      res.off('close', done);
-      const line = { reqId, ...requestLine(req, res, Math.round(performance.now() - start)) };
-      if (!res.writableFinished) return void logger.warn(line, `${req.method} ${line.route} aborted`);
-      const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
-      logger[level](line, `${req.method} ${line.route} ${res.statusCode}`);
-    };
-    res.once('finish', done);
-    res.once('close', done);
-    next();
-  };
+export function installRequestLog(app: FastifyInstance, logger: Logger): void {
+  app.addHook('onRequest', (req, _reply, done) => {
+    (req as Timed)[STARTED] ??= performance.now();
+    done();
+  });
+  app.addHook('onResponse', (req, reply, done) => {
+    if (!QUIET.test(req.url)) {
+      const line = { reqId: requestId(req), ...requestLine(req, reply) };
+      const level = reply.statusCode >= 500 ? 'error' : reply.statusCode >= 400 ? 'warn' : 'info';
+      logger[level](line, `${req.method} ${line.route} ${reply.statusCode}`);
+    }
+    done();
+  });
+  app.addHook('onRequestAbort', (req, done) => {
+    if (!QUIET.test(req.url)) {
+      const line = { reqId: requestId(req), method: req.method, route: routeOf(req), responseTime: elapsed(req) };
+      logger.warn(line, `${req.method} ${line.route} aborted`);
+    }
+    done();
+  });
 }
 
-function requestLine(req: Request, res: Response, responseTime: number): { route: string } & Record<string, unknown> {
-  const fields = (res.locals as Locals).ferry ?? {};
+function requestId(req: FastifyRequest): string {
+  const header = req.headers['x-request-id'];
+  return typeof header === 'string' ? header.slice(0, 100) : randomUUID();
+}
+
+function elapsed(req: FastifyRequest): number {
+  return Math.round(performance.now() - ((req as Timed)[STARTED] ?? performance.now()));
+}
+
+function requestLine(req: FastifyRequest, reply: FastifyReply): { route: string } & Record<string, unknown> {
   const params = (req.params ?? {}) as Record<string, string>;
   const route = routeOf(req);
   const fromParams: LogFields = { taskRunId: params.taskRunId, jobId: params.jobId };
   if (params.id && route.includes('/task-runs/')) fromParams.taskRunId = params.id;
   if (params.id && route.includes('/group-runs/')) fromParams.groupRunId = params.id;
-  return { method: req.method, route, status: res.statusCode, responseTime, ...fromParams, ...fields };
+  return { method: req.method, route, status: reply.statusCode, responseTime: elapsed(req), ...fromParams, ...logFieldsOf(reply) };
 }
 
 /**
- * After the body parser: collects the ids the body names for the request's log line, and starts the
- * server span (child of the caller's `traceparent`), running the rest of the request inside it.
+ * Once the body is parsed: collects the ids it names for the request's log line, and starts the
+ * server span (child of the caller's `traceparent`), running the handler inside it.
  */
-export function scopeMiddleware(service: string): Handler {
-  return (req, res, next) => {
-    const fields: LogFields = {};
-    (res.locals as Locals).ferry = fields;
+export function installScope(app: FastifyInstance, service: string): void {
+  app.addHook('preHandler', (req, reply, done) => {
+    const fields = logFieldsOf(reply);
     const body = req.body as Record<string, unknown> | undefined;
     if (body && typeof body === 'object' && !Array.isArray(body)) {
       for (const k of ID_FIELDS) if (typeof body[k] === 'string') fields[k] = (body[k] as string).slice(0, 64);
     }
-    if (!tracingActive()) return next();
+    if (!tracingActive()) return done();
     const parent = propagation.extract(context.active(), req.headers);
-    const span = trace.getTracer(service).startSpan(`${req.method} ${req.path}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method } }, parent);
+    const span = trace.getTracer(service).startSpan(`${req.method} ${req.url.split('?')[0]}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method } }, parent);
     fields.traceId = span.spanContext().traceId;
-    res.once('finish', () => {
+    (req as Timed)[SPAN] = span;
+    context.with(trace.setSpan(parent, span), done);
+  });
+  app.addHook('onResponse', (req, reply, done) => {
+    const span = (req as Timed)[SPAN];
+    if (span) {
       span.updateName(`${req.method} ${routeOf(req)}`);
-      span.setAttributes({ 'http.route': routeOf(req), 'http.response.status_code': res.statusCode });
-      if (res.statusCode >= 500) span.setStatus({ code: 2 });
+      span.setAttributes({ 'http.route': routeOf(req), 'http.response.status_code': reply.statusCode });
+      if (reply.statusCode >= 500) span.setStatus({ code: 2 });
       span.end();
-    });
-    context.with(trace.setSpan(parent, span), next);
-  };
+    }
+    done();
+  });
 }
 
-function routeOf(req: Request): string {
-  const path = (req.route as { path?: string } | undefined)?.path;
-  return typeof path === 'string' ? `${req.baseUrl ?? ''}${path}` : 'unmatched';
+function routeOf(req: FastifyRequest): string {
+  return req.routeOptions?.url ?? 'unmatched';
+}
+
+/** GET /metrics on the app's own port (outside /api/v1 and its guards: it checks its own token). */
+export function installMetricsRoute(app: FastifyInstance, registry: Registry, token: string | undefined): void {
+  const handle = metricsHandler(registry, token);
+  app.get('/metrics', (req, reply) => {
+    reply.hijack();
+    void handle(req.raw, reply.raw);
+  });
 }
 
 /** GET /metrics: Prometheus text, for a caller with the bearer token (when one is configured). */

@@ -3,7 +3,8 @@ import type { LoggerService } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ObservabilityConfig } from './config.js';
-import { metricsHandler, metricsMiddleware, requestLogMiddleware, scopeMiddleware, startMetricsServer } from './http.js';
+import type { FastifyInstance } from 'fastify';
+import { installMetrics, installMetricsRoute, installRequestLog, installScope, startMetricsServer } from './http.js';
 import { createLogger, hotPathLogger, type Logger, NestPinoLogger } from './logger.js';
 import { createRegistry, httpMetrics } from './metrics.js';
 import { setupTracing } from './tracing.js';
@@ -15,9 +16,7 @@ export interface ObservabilityOverrides {
 
 /** The shape libs/http's createHttpApp accepts (kept structural so neither lib imports the other). */
 export interface HttpObservabilityHooks {
-  beforeBody: Array<(req: never, res: never, next: () => void) => void>;
-  afterBody: Array<(req: never, res: never, next: () => void) => void>;
-  routes: Array<{ path: string; handler: (req: never, res: never) => void }>;
+  install(app: FastifyInstance): void;
   logger?: LoggerService;
 }
 
@@ -52,11 +51,15 @@ export class Observability {
    */
   httpHooks(opts: { nestLogger: boolean }): HttpObservabilityHooks {
     const { metrics, log } = this.config;
-    const before = [] as HttpObservabilityHooks['beforeBody'];
-    if (metrics.enabled) before.push(metricsMiddleware(httpMetrics(this.registry)) as never);
-    if (log.requests && log.level !== 'silent') before.push(requestLogMiddleware(this.hotLogger) as never);
-    const routes = metrics.enabled && metrics.token && metrics.port === undefined ? [{ path: '/metrics', handler: metricsHandler(this.registry, metrics.token) as never }] : [];
-    return { beforeBody: before, afterBody: [scopeMiddleware(this.service) as never], routes, logger: opts.nestLogger ? new NestPinoLogger(this.logger) : undefined };
+    return {
+      install: (app) => {
+        if (metrics.enabled) installMetrics(app, httpMetrics(this.registry));
+        if (log.requests && log.level !== 'silent') installRequestLog(app, this.hotLogger);
+        installScope(app, this.service);
+        if (metrics.enabled && metrics.token && metrics.port === undefined) installMetricsRoute(app, this.registry, metrics.token);
+      },
+      logger: opts.nestLogger ? new NestPinoLogger(this.logger) : undefined,
+    };
   }
 
   /** The separate /metrics listener, when configured. */

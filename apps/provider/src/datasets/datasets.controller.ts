@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Scopes } from '#ferry/auth';
 import { Scope } from '#ferry/contracts';
 import type { DatasetDefinition } from '#ferry/datasets';
@@ -15,7 +15,7 @@ export class DatasetsController {
   /** 201 when created, 200 when it existed (replaced with a new schemaVersion if it changed). */
   @Post()
   @Scopes(Scope.dataWrite)
-  async put(@Body() body: unknown, @Res({ passthrough: true }) res: Response): Promise<DatasetDefinition> {
+  async put(@Body() body: unknown, @Res({ passthrough: true }) res: FastifyReply): Promise<DatasetDefinition> {
     const { created, definition } = await this.datasets.put(body);
     res.status(created ? 201 : 200);
     return definition;

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Scopes } from '#ferry/auth';
 import { type FileManifest, Scope } from '#ferry/contracts';
 import { FilesService } from './files.service.js';
@@ -31,7 +31,7 @@ export class FilesController {
     @Param('fileId') fileId: string,
     @Query('cursor') cursor: string | undefined,
     @Query('limit') limit: string | undefined,
-    @Res() res: Response,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     const body = await this.files.page(dataset, fileId, cursor, limit);
     res.status(200).type('application/json').send(body);

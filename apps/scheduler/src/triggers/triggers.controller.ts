@@ -1,6 +1,6 @@
 import { Body, Controller, Inject, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Scopes } from '#ferry/auth';
 import { annotateResponse } from '#ferry/observability';
 import { Scope, type TriggerAnswer, triggerMessageSchema } from '#ferry/contracts';
@@ -16,7 +16,7 @@ export class TriggersController {
   @Scopes(Scope.triggersWrite)
   @ApiOperation({ summary: 'An upstream system announces files ready; 202 new, 200 duplicate (same answer)' })
   @ApiBody({ schema: triggerMessageSchema as object })
-  async post(@Body() body: unknown, @Res({ passthrough: true }) res: Response): Promise<TriggerAnswer> {
+  async post(@Body() body: unknown, @Res({ passthrough: true }) res: FastifyReply): Promise<TriggerAnswer> {
     const result = await this.intake.accept(body, 'http');
     res.status(result.duplicate ? 200 : 202);
     // The request's log line names what it created.
