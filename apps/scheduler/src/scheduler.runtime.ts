@@ -82,7 +82,7 @@ export class SchedulerRuntime {
       this.releasePermits(e.moved);
       this.observability.onEffects(e);
     }, config.lanes, clock, config.dispatchTimeoutMs + 1000, config.acceptLingerMs);
-    const factory = new GroupRunFactory(this.engine.store);
+    const factory = new GroupRunFactory(this.engine.store, groups);
     this.intake = Object.assign(new ObservedTriggerIntake(db, factory, this.queue, clock), { metrics: observability.metrics });
     this.intake.onUnmatched = (triggerId, msg) => raiser.onUnmatched(triggerId, msg);
     this.definitions = new DefinitionsService(db, clock);
@@ -106,7 +106,7 @@ export class SchedulerRuntime {
   /** The values the HTTP module injects, by class. */
   services(): Array<[abstract new (...args: never[]) => unknown, unknown]> {
     return [
-      [TriggerIntake, this.intake], [CallbacksService, new ObservedCallbacks(this.engine, this.observability.metrics, this.observability.traces)], [DefinitionsService, this.definitions],
+      [TriggerIntake, this.intake], [CallbacksService, this.observability.instrumented ? new ObservedCallbacks(this.engine, this.observability.metrics, this.observability.traces) : new CallbacksService(this.engine)], [DefinitionsService, this.definitions],
       [RunsService, this.runs], [AuthProfilesService, new AuthProfilesService(this.db)], [AlertsService, this.alerts], [TargetGuard, this.targets],
     ];
   }

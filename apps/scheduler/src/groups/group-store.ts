@@ -23,6 +23,12 @@ export class GroupStore {
 
   constructor(private readonly db: Db, private readonly clock: () => number = Date.now) {}
 
+  /** A group run just created here: its spec needs no read when its tasks are first dispatched. */
+  remember(info: GroupInfo): void {
+    if (this.specs.size > 20000) this.specs.delete(this.specs.keys().next().value!);
+    this.specs.set(info.id, info);
+  }
+
   async info(em: EntityManager | undefined, ids: string[]): Promise<Map<string, GroupInfo>> {
     const missing = ids.filter((id) => !this.specs.has(id));
     if (missing.length) {

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { capLogLevel, Observability, type ObservabilityOverrides } from '#ferry/observability';
+import { capLogLevel, Observability, type ObservabilityOverrides, tracingActive } from '#ferry/observability';
 import type { Db } from '#ferry/persistence';
 import type { DownstreamPort } from '../dispatch/downstream.client.js';
 import type { GroupStore } from '../groups/group-store.js';
@@ -32,10 +32,15 @@ export class SchedulerObservability {
     return new SchedulerObservability(await Observability.create({ ...o, log }, overrides));
   }
 
+  /** Whether anything reads per-request metrics or spans: if not, the hot path skips recording them. */
+  get instrumented(): boolean {
+    return this.obs.config.metrics.enabled || tracingActive();
+  }
+
   /** Called with every committed batch's effects: metrics, then one log line per state move. */
   onEffects(e: Effects): void {
     if (!e.moved.length) return;
-    this.metrics.onMoves(e.moved);
+    if (this.obs.config.metrics.enabled) this.metrics.onMoves(e.moved);
     const log = this.obs.hotLogger;
     const lines = this.obs.config.log.taskMoves && log.isLevelEnabled('info');
     for (const { event, task } of e.moved) {
@@ -52,7 +57,7 @@ export class SchedulerObservability {
   }
 
   downstream(inner: DownstreamPort): DownstreamPort {
-    return new ObservedDownstream(inner, this.metrics, this.traces);
+    return this.instrumented ? new ObservedDownstream(inner, this.metrics, this.traces) : inner;
   }
 
   /** Counts group runs reaching a terminal status, keeping whatever else listens (alerts). */
