@@ -27,7 +27,7 @@ import { AlertRaiser } from './alerts/alert-raiser.js';
 import { AlertsService } from './alerts/alerts.service.js';
 import { TargetGuard } from './dispatch/target-guard.js';
 import { OverdueSweeper } from './maintenance/overdue-sweeper.js';
-import { isInFlight } from './tasks/task-status.js';
+import { isInFlight, LIVE_STATUSES } from './tasks/task-status.js';
 import type { ObservabilityOverrides } from '#ferry/observability';
 import { ObservedCallbacks, ObservedTriggerIntake } from './observability/observed-services.js';
 import { SchedulerObservability } from './observability/scheduler-observability.js';
@@ -90,7 +90,7 @@ export class SchedulerRuntime {
     this.downstream = observability.downstream(overrides.downstream ?? new HttpDownstream(config.dispatchTimeoutMs));
     this.rounds = new TaskRounds(
       this.engine, this.downstream, new OutboundTokens(db, config.defaultOutboundProfile), () => config.publicUrl ?? this.callbackBase,
-      this.queue, (groupRunId) => readyTasksOf(db, groupRunId), config.concurrency, clock, this.targets,
+      this.queue, (groupRunId) => readyTasksOf(db, groupRunId), config.concurrency, clock, this.targets, (groupRunId) => liveTasksOf(db, groupRunId),
     );
     this.reconciler = new Reconciler(db, this.queue, this.engine, config.reconcileIntervalMs, clock);
     this.overdue = new OverdueSweeper(db, this.engine, this.alerts, config.overdueSweepMs, clock);
@@ -151,6 +151,12 @@ export class SchedulerRuntime {
   }
 }
 
+
+function liveTasksOf(db: Db, groupRunId: string): Promise<TaskRow[]> {
+  return db.run(async (em) =>
+    (await em.getRepository(TaskRunEntity).createQueryBuilder('t').where('t.groupRunId = :groupRunId AND t.status IN (:...live)', { groupRunId, live: LIVE_STATUSES }).getMany()) as unknown as TaskRow[],
+  );
+}
 
 function readyTasksOf(db: Db, groupRunId: string): Promise<string[]> {
   return db.run(async (em) =>

@@ -15,8 +15,7 @@ export class TaskRoundWorker {
       QueueName.tasks,
       async (job: Job<TaskRoundPayload>, token?: string) => {
         const round = async () => {
-          if (job.name === JobName.groupDispatch) return rounds.dispatchGroup(job.data.groupRunId!);
-          const result = await rounds.run(job.data.taskRunId);
+          const result = job.name === JobName.groupDispatch ? await rounds.dispatchGroup(job.data.groupRunId!) : await rounds.run(job.data.taskRunId);
           if (result.done) return;
           await job.moveToDelayed(Date.now() + result.delayMs, token);
           throw new DelayedError();

@@ -26,6 +26,8 @@ export class TaskRounds {
     private readonly sendConcurrency: number,
     private readonly clock: () => number = Date.now,
     private readonly guard?: TargetGuard,
+    /** A group's live tasks as the database has them now. */
+    private readonly liveTasks: (groupRunId: string) => Promise<TaskRow[]> = async () => [],
   ) {}
 
   async run(taskId: string): Promise<RoundResult> {
@@ -42,22 +44,41 @@ export class TaskRounds {
   }
 
   /**
-   * An ASYNC group's first round: claims every ready task in one batch, sends the sync requests with
-   * bounded concurrency, then queues each still-live task's own round (the poll fallback) in bulk.
+   * An ASYNC group's job. Its first run claims every ready task in one batch and sends the sync
+   * requests with bounded concurrency; then the job waits one poll interval (the tasks' first poll)
+   * and runs again, giving each task still live its own round, rescheduled at the interval until the
+   * task is terminal. Tasks that finish before that (most, when callbacks arrive) never need a job of
+   * their own. A run that finds nothing to send (that second run, or a rerun after a crash) arms the
+   * live tasks' rounds at once, each due one interval after its own dispatch.
    */
-  async dispatchGroup(groupRunId: string): Promise<void> {
+  async dispatchGroup(groupRunId: string): Promise<RoundResult> {
     const ids = await this.readyTasks(groupRunId);
+    const inFlight: TaskRow[] = [];
+    let spec: GroupSpec | undefined;
     for (let i = 0; i < ids.length; i += 500) {
       const claims = await this.engine.applyBatch(ids.slice(i, i + 500).map((taskId) => ({ taskId, cmd: { kind: 'claim' } })));
-      const spec = claims[0]?.task ? await this.spec(claims[0].task) : undefined;
+      spec ??= claims[0]?.task ? await this.spec(claims[0].task) : undefined;
       if (!spec) continue;
-      const after = await mapLimit(claims, this.sendConcurrency, async (c) => {
-        if (!c.task) return undefined;
-        return c.answer.type === 'send' ? this.send(c.task, c.answer, spec) : c.task;
-      });
-      const live = after.filter((t): t is TaskRow => !!t && !isTerminal(t.status));
-      await this.queue.enqueueEach(live.map((t) => ({ id: t.id, delayMs: (this.next(t, spec) as { delayMs: number }).delayMs ?? 0 })));
+      const order = spec;
+      const after = await mapLimit(claims, this.sendConcurrency, async (c) => (c.task && c.answer.type === 'send' ? this.send(c.task, c.answer, order) : undefined));
+      for (const t of after) if (t && isInFlight(t.status)) inFlight.push(t);
     }
+    if (spec && inFlight.length) return { done: false, delayMs: Math.min(...inFlight.map((t) => this.firstPollIn(t, spec!))) };
+    const live = await this.liveTasks(groupRunId);
+    if (!live.length) return { done: true };
+    const order = spec ?? (await this.spec(live[0]));
+    await this.queue.enqueueEach(live.map((t) => ({
+      id: t.id,
+      delayMs: isInFlight(t.status) ? this.firstPollIn(t, order) : t.status === 'RETRY_WAIT' ? Math.max(0, (t.nextAt ?? 0) - this.clock()) : 0,
+    })));
+    return { done: true };
+  }
+
+  /** How long until an in-flight attempt's first poll (or its timeout, if sooner), counted from its dispatch. */
+  private firstPollIn(task: TaskRow, spec: GroupSpec): number {
+    const sent = task.dispatchedAt ?? this.clock();
+    const due = Math.min(sent + spec.pollIntervalSeconds * 1000, sent + spec.attemptTimeoutSeconds * 1000 + 1);
+    return Math.max(0, due - this.clock());
   }
 
   private async send(task: TaskRow, order: Extract<Answer, { type: 'send' }>, spec: GroupSpec): Promise<TaskRow> {

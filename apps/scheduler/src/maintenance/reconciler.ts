@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Db } from '#ferry/persistence';
-import { taskJobId } from '#ferry/queue';
+import { groupJobId, taskJobId } from '#ferry/queue';
 import { GroupRunEntity, TaskRunEntity } from '../persistence/index.js';
 import type { TaskQueue } from '../queue/task-queue.js';
 import type { TaskEngine } from '../tasks/task-engine.js';
@@ -31,16 +31,23 @@ export class Reconciler {
   async runOnce(): Promise<{ requeued: number }> {
     const now = this.clock();
     const live = await this.db.run((em) =>
-      em.getRepository(TaskRunEntity).createQueryBuilder('t').select(['t.id', 't.readyAt', 't.updatedAt']).where('t.status IN (:...live)', { live: LIVE_STATUSES }).getMany(),
+      em.getRepository(TaskRunEntity).createQueryBuilder('t').select(['t.id', 't.groupRunId', 't.readyAt', 't.updatedAt']).where('t.status IN (:...live)', { live: LIVE_STATUSES }).getMany(),
     );
     const missing: string[] = [];
+    // An ASYNC group's job stands in for its tasks' rounds until it arms them (TaskRounds.dispatchGroup).
+    const groupJobs = new Map<string, Promise<boolean>>();
+    const coveredByGroup = (groupRunId: string) => {
+      let pending = groupJobs.get(groupRunId);
+      if (!pending) groupJobs.set(groupRunId, (pending = this.queue.queue.getJobState(groupJobId(groupRunId)).then((s) => s !== 'unknown' && s !== 'completed' && s !== 'failed')));
+      return pending;
+    };
     // Skip tasks that moved a moment ago: their group dispatch may still be queueing their rounds.
     const ready = live.filter((t) => t.readyAt !== null && t.updatedAt < now - this.graceMs);
     for (let i = 0; i < ready.length; i += 500) {
       const chunk = ready.slice(i, i + 500);
       const states = await Promise.all(chunk.map((t) => this.queue.queue.getJobState(taskJobId(t.id))));
       for (const [j, state] of states.entries()) {
-        if (state === 'unknown') missing.push(chunk[j].id);
+        if (state === 'unknown' && !(await coveredByGroup(chunk[j].groupRunId))) missing.push(chunk[j].id);
         else if (state === 'failed') await (await this.queue.queue.getJob(taskJobId(chunk[j].id)))?.retry();
       }
     }

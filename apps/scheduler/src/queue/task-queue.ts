@@ -8,7 +8,8 @@ import { groupJobId, JobName, QueueName, type TaskRoundPayload, taskJobId } from
 const JOB_OPTS = { removeOnComplete: true, removeOnFail: 1000, attempts: 10, backoff: { type: 'exponential', delay: 1000 } } as const;
 
 /**
- * The BullMQ side of task runs: one job per live task, rescheduled until the task is terminal.
+ * The BullMQ side of task runs: one job per live task, rescheduled until the task is terminal (an
+ * ASYNC group's job stands in for its tasks' until their first poll is due, see TaskRounds.dispatchGroup).
  * Redis is only the transport: every call here may fail, and the reconciler repairs what it missed.
  */
 export class TaskQueue {
@@ -85,12 +86,16 @@ export class TaskQueue {
     while (this.queuedHere.size > 200_000) this.queuedHere.delete(this.queuedHere.values().next().value!);
   }
 
-  /** Brings a delayed round forward (or back) to `at`, e.g. when a callback starts a retry backoff. */
+  /**
+   * Brings a delayed round forward (or back) to `at`, e.g. when a callback starts a retry backoff; a
+   * task without a round yet (its group's job has not armed it) gets one, due then.
+   */
   rescheduleLater(items: Array<{ id: string; at: number }>): void {
     for (const { id, at } of items) {
       void (async () => {
         const job = await this.queue.getJob(taskJobId(id));
-        if (job && (await job.isDelayed())) await job.changeDelay(Math.max(0, at - Date.now()));
+        if (!job) await this.enqueueEach([{ id, delayMs: Math.max(0, at - Date.now()) }]);
+        else if (await job.isDelayed()) await job.changeDelay(Math.max(0, at - Date.now()));
       })().catch(() => undefined);
     }
   }

@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { groupJobId, taskJobId } from '#ferry/queue';
+import { TEST_DB_TYPES } from '#ferry/testing';
+import { Reconciler } from '../../apps/scheduler/src/maintenance/reconciler.js';
+import { definitionBody, eventually, fakeDownstreams, startTestScheduler, type SchedulerUnderTest, triggerBody, triggerToken, waitForGroup } from '../support/scheduler.js';
+
+// An ASYNC group's job dispatches its tasks, then stands in for their rounds until their first poll
+// is due: tasks that finish before never get a BullMQ job of their own; the others get one then.
+describe.each(TEST_DB_TYPES)('an ASYNC group job and its tasks\' rounds on %s', (dbType) => {
+  let s: SchedulerUnderTest;
+  const fakes = fakeDownstreams();
+
+  beforeAll(async () => {
+    s = await startTestScheduler(dbType);
+  });
+  afterAll(async () => {
+    await s?.close();
+    await fakes.closeAll();
+  });
+
+  async function run(name: string, url: string, files: number, overrides: Record<string, unknown>) {
+    expect((await s.api('POST', '/definitions', definitionBody(name, [url], overrides))).status).toBe(201);
+    const posted = await s.api('POST', '/triggers', triggerBody(name, files), triggerToken());
+    expect(posted.status).toBe(202);
+    return posted.body.groupRuns[0].id as string;
+  }
+  const queue = () => s.handle.runtime.queue.queue;
+  const taskIds = async (gid: string): Promise<string[]> => (await s.api('GET', `/group-runs/${gid}`)).body.tasks.map((t: { id: string }) => t.id);
+
+  it('tasks that finish before their first poll never get a job of their own', async () => {
+    const f = await fakes.start({ behaviour: 'succeed' });
+    const gid = await run('quick', f.url, 3, { pollIntervalSeconds: 60 });
+    await waitForGroup(s, gid, 'SUCCEEDED');
+    for (const id of await taskIds(gid)) expect(await queue().getJob(taskJobId(id))).toBeUndefined();
+    // The group's job waits out the poll interval, then finds nothing live and ends.
+    expect(await queue().getJobState(groupJobId(gid))).toBe('delayed');
+  });
+
+  it('a retry backoff that starts before the first poll is kept: the task gets its round then, not at the poll interval', async () => {
+    const f = await fakes.start({ behaviour: 'manual' });
+    const gid = await run('early-retry', f.url, 1, { pollIntervalSeconds: 60, retry: { maxAttempts: 3, initialDelaySeconds: 0.2, factor: 2, maxDelaySeconds: 1 } });
+    await eventually(async () => f.starts.length === 1, 10_000, 'the first dispatch');
+    await f.report(f.starts[0].jobId, { status: 'FAILED', error: { code: 'BOOM', message: 'transient' } });
+    // Re-sent after the backoff, long before the 60 s poll.
+    await eventually(async () => f.starts.length === 2, 10_000, 'the retry');
+    expect(f.starts[1].body.dispatchId).not.toBe(f.starts[0].body.dispatchId);
+    await f.report(f.starts[1].jobId, { status: 'SUCCEEDED', reconciliation: { expected: 0, received: 0, inserted: 0, updated: 0, deleted: 0, unchanged: 0, rejected: 0 } });
+    await waitForGroup(s, gid, 'SUCCEEDED');
+  });
+
+  it('tasks still live when the first poll is due get their own rounds, and the reconciler counts the group job as theirs until then', async () => {
+    const f = await fakes.start({ behaviour: 'manual' });
+    const gid = await run('slow', f.url, 3, { pollIntervalSeconds: 2 });
+    await eventually(async () => f.starts.length === 3, 10_000, 'three dispatches');
+    const ids = await taskIds(gid);
+    const reconciler = new Reconciler(s.handle.runtime.db, s.handle.runtime.queue, s.handle.runtime.engine, 60_000, Date.now, 0);
+    expect(await reconciler.runOnce()).toEqual({ requeued: 0 });
+    for (const id of ids) expect(await queue().getJob(taskJobId(id))).toBeUndefined();
+    // At the poll interval the group job arms each live task's round, which polls the downstream.
+    for (const id of ids) await eventually(async () => (await queue().getJob(taskJobId(id))) !== undefined, 10_000, `the round of task ${id}`);
+    for (const start of f.starts) f.jobs.get(start.jobId)!.status = 'SUCCEEDED';
+    const g = await waitForGroup(s, gid, 'SUCCEEDED');
+    expect(g.tasks.every((t: { status: string }) => t.status === 'SUCCEEDED')).toBe(true);
+  });
+
+  it('a group job lost from Redis leaves its live tasks to the reconciler', async () => {
+    const f = await fakes.start({ behaviour: 'manual' });
+    const gid = await run('lost-group-job', f.url, 2, { pollIntervalSeconds: 60 });
+    await eventually(async () => f.starts.length === 2, 10_000, 'two dispatches');
+    await eventually(async () => (await queue().getJobState(groupJobId(gid))) === 'delayed', 10_000, 'the group job to wait');
+    await queue().remove(groupJobId(gid));
+    const reconciler = new Reconciler(s.handle.runtime.db, s.handle.runtime.queue, s.handle.runtime.engine, 60_000, Date.now, 0);
+    expect(await reconciler.runOnce()).toEqual({ requeued: 2 });
+    for (const id of await taskIds(gid)) expect(await queue().getJob(taskJobId(id))).toBeDefined();
+  });
+});
