@@ -77,7 +77,9 @@ export async function runLifecycleBench(opts: { tasks: number; filesPerTrigger?:
   }));
   let lastTrace = 0;
   for (;;) {
-    const { rows } = await client.query(`SELECT count(*)::int AS n FROM task_run WHERE status = 'SUCCEEDED'`);
+    // The groups' counters (100 rows) rather than a count over every task row, 40 times a second: the
+    // run ends once the groups show every task SUCCEEDED, which is also what an operator would see.
+    const { rows } = await client.query(`SELECT coalesce(sum(tasks_succeeded), 0)::int AS n FROM group_run`);
     if (rows[0].n >= opts.tasks) break;
     // FERRY_BENCH_TRACE=1: the tasks by status once a second (where the pipeline backs up).
     if (process.env.FERRY_BENCH_TRACE === '1' && performance.now() - lastTrace > 1000) {
