@@ -85,6 +85,7 @@ export class SchedulerRuntime {
     const factory = new GroupRunFactory(this.engine.store, groups);
     this.intake = Object.assign(new ObservedTriggerIntake(db, factory, this.queue, clock), { metrics: observability.metrics });
     this.intake.onUnmatched = (triggerId, msg) => raiser.onUnmatched(triggerId, msg);
+    this.intake.onCreated = (tasks) => this.engine.created(tasks);
     this.definitions = new DefinitionsService(db, clock);
     this.runs = new RunsService(db, this.engine, this.definitions, factory, this.queue, clock);
     this.downstream = observability.downstream(overrides.downstream ?? new HttpDownstream(config.dispatchTimeoutMs));

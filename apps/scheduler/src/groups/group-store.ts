@@ -3,6 +3,13 @@ import type { Db } from '#ferry/persistence';
 import { DefinitionEntity, GroupRunEntity, TaskRunEntity } from '../persistence/index.js';
 import { COUNTER_BY_STATUS, type GroupCounters, type GroupSpec, groupStatusOf } from './group-status.js';
 
+/**
+ * How long task moves gather before their groups are recounted: one pass then covers every group
+ * they touched (up to 200 per transaction), so a busy instance recounts each group a few times a
+ * second at most instead of after every batch. Group status and counts lag the tasks by about this much.
+ */
+const REFRESH_DELAY_MS = 50;
+
 export interface GroupInfo {
   id: string;
   runMode: 'SYNC' | 'ASYNC';
@@ -60,7 +67,7 @@ export class GroupStore {
   refreshLater(ids: string[]): void {
     for (const id of ids) this.dirty.add(id);
     if (!this.refreshing && this.dirty.size) {
-      this.refreshing = new Promise((resolve) => setTimeout(() => void this.drainRefreshes().then(resolve), 5));
+      this.refreshing = new Promise((resolve) => setTimeout(() => void this.drainRefreshes().then(resolve), REFRESH_DELAY_MS));
     }
   }
 
@@ -75,6 +82,8 @@ export class GroupStore {
       for (const id of ids) this.dirty.delete(id);
       // A failure is left for the reconciler, which refreshes every RUNNING group whose tasks are all done.
       await this.refreshMany(ids).catch(() => undefined);
+      // Moves that came meanwhile gather a while longer, unless this pass left a backlog to work off.
+      if (this.dirty.size > 0 && this.dirty.size < 200) await new Promise((r) => setTimeout(r, REFRESH_DELAY_MS));
     }
     this.refreshing = undefined;
   }

@@ -34,11 +34,13 @@ export class Reconciler {
       em.getRepository(TaskRunEntity).createQueryBuilder('t').select(['t.id', 't.groupRunId', 't.readyAt', 't.updatedAt']).where('t.status IN (:...live)', { live: LIVE_STATUSES }).getMany(),
     );
     const missing: string[] = [];
-    // An ASYNC group's job stands in for its tasks' rounds until it arms them (TaskRounds.dispatchGroup).
+    // An ASYNC group's job stands in for its tasks' rounds until it arms them (TaskRounds.dispatchGroup),
+    // while it waits for that. A running one may belong to a dead instance (its lock has yet to expire),
+    // so its tasks get their rounds now; the group job's own arming later finds them there.
     const groupJobs = new Map<string, Promise<boolean>>();
     const coveredByGroup = (groupRunId: string) => {
       let pending = groupJobs.get(groupRunId);
-      if (!pending) groupJobs.set(groupRunId, (pending = this.queue.queue.getJobState(groupJobId(groupRunId)).then((s) => s !== 'unknown' && s !== 'completed' && s !== 'failed')));
+      if (!pending) groupJobs.set(groupRunId, (pending = this.queue.queue.getJobState(groupJobId(groupRunId)).then((s) => s === 'delayed' || s === 'waiting' || s === 'prioritized')));
       return pending;
     };
     // Skip tasks that moved a moment ago: their group dispatch may still be queueing their rounds.

@@ -166,6 +166,11 @@ export class TaskEngine {
     return { outcomes, effects: { ready: work.ready(), finished: work.finished(), retryWaits: work.retryWaits(), groups: work.groupsTouched(), moved: work.moved() } };
   }
 
+  /** Task rows just created and committed here (a trigger's): their first claim needs no read. */
+  created(rows: TaskRow[]): void {
+    for (const row of rows) this.keep(row);
+  }
+
   /** Keeps the live rows as the batch left them (terminal ones are rarely asked about again). */
   private remember(work: Work, read: Map<string, TaskRow>): void {
     for (const row of read.values()) if (!work.changed.has(row.id)) this.keep(row);

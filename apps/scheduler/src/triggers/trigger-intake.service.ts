@@ -4,7 +4,8 @@ import { type TriggerAnswer, type TriggerMessage, triggerMessageSchema } from '#
 import { ApiError } from '#ferry/errors';
 import { compileSchema } from '#ferry/http';
 import { type Db, isUniqueViolation } from '#ferry/persistence';
-import { BindingEntity, DefinitionEntity, TriggerEntity } from '../persistence/index.js';
+import { DefinitionEntity, TriggerEntity } from '../persistence/index.js';
+import type { TaskRow } from '../tasks/task-status.js';
 import { GroupRunFactory, type StartOrder } from '../groups/group-run.factory.js';
 import type { TaskQueue } from '../queue/task-queue.js';
 
@@ -22,13 +23,16 @@ const validate = compileSchema<TriggerMessage>(triggerMessageSchema);
 export class TriggerIntake {
   /** Called after a trigger that matched no definition was stored (operators are alerted). */
   onUnmatched?: (triggerId: string, msg: TriggerMessage) => void;
+  /** Called with the task rows a trigger created, once they are committed. */
+  onCreated?: (tasks: TaskRow[]) => void;
 
   constructor(private readonly db: Db, private readonly factory: GroupRunFactory, private readonly queue: TaskQueue, private readonly clock = Date.now) {}
 
   async accept(body: unknown, via: 'http' | 'queue'): Promise<IntakeResult> {
     const msg = validate(body);
     try {
-      const { answer, ready } = await this.db.tx((em) => this.create(em, msg, via));
+      const { answer, ready, tasks } = await this.db.tx((em) => this.create(em, msg, via));
+      this.onCreated?.(tasks);
       this.queue.startLater(ready);
       if (answer.groupRuns.length === 0) this.onUnmatched?.(answer.triggerId, msg);
       return { duplicate: false, answer };
@@ -53,7 +57,7 @@ export class TriggerIntake {
     return id;
   }
 
-  private async create(em: EntityManager, msg: TriggerMessage, via: 'http' | 'queue'): Promise<{ answer: TriggerAnswer; ready: StartOrder }> {
+  private async create(em: EntityManager, msg: TriggerMessage, via: 'http' | 'queue'): Promise<{ answer: TriggerAnswer; ready: StartOrder; tasks: TaskRow[] }> {
     const now = this.clock();
     const triggerId = randomUUID();
     const definitions = await this.boundDefinitions(em, msg.source, msg.event);
@@ -75,13 +79,13 @@ export class TriggerIntake {
       ready.groups.push(...order.groups);
       ready.tasks.push(...order.tasks);
     }
-    return { answer, ready };
+    return { answer, ready, tasks: plans.flatMap((p) => p.tasks) };
   }
 
+  /** The definitions bound to (source, event), in one query. */
   private async boundDefinitions(em: EntityManager, source: string, event: string): Promise<DefinitionEntity[]> {
-    const bindings = await em.getRepository(BindingEntity).findBy({ source, event });
-    if (!bindings.length) return [];
-    const ids = [...new Set(bindings.map((b) => b.definitionId))];
-    return em.getRepository(DefinitionEntity).createQueryBuilder('d').where('d.id IN (:...ids)', { ids }).orderBy('d.name').getMany();
+    return em.getRepository(DefinitionEntity).createQueryBuilder('d')
+      .where(`d.id IN (SELECT b.definition_id FROM definition_binding b WHERE b.source = :source AND b.event_name = :event)`, { source, event })
+      .orderBy('d.name').getMany();
   }
 }
