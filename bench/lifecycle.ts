@@ -32,7 +32,10 @@ export interface LifecycleResult {
 export async function runLifecycleBench(opts: { tasks: number; filesPerTrigger?: number; observability?: boolean }): Promise<LifecycleResult> {
   const filesPerTrigger = opts.filesPerTrigger ?? 100;
   const db = await createTestDatabase('postgres', 20);
-  const downstream = fork(fileURLToPath(new URL('./fake-downstream.process.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // FERRY_BENCH_DOWNSTREAM_PROFILE=dir: a CPU profile of the fake downstream, written to dir when it exits.
+  const profileDir = process.env.FERRY_BENCH_DOWNSTREAM_PROFILE;
+  const execArgv = profileDir ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${profileDir}`] : process.execArgv;
+  const downstream = fork(fileURLToPath(new URL('./fake-downstream.process.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   const downstreamUrl = await new Promise<string>((r) => downstream.once('message', (m) => r((m as { url: string }).url)));
   const config = schedulerConfigFromEnv({
     FERRY_SCHEDULER_PORT: '0', FERRY_SCHEDULER_HOST: '127.0.0.1', FERRY_REDIS_URL: TEST_REDIS_URL, FERRY_QUEUE_PREFIX: uniquePrefix('bench'),
@@ -101,6 +104,10 @@ export async function runLifecycleBench(opts: { tasks: number; filesPerTrigger?:
   await agent.close();
   await scheduler.close();
   api?.child.kill();
+  // Disconnecting lets it exit by itself (and write its profile, if asked for).
+  const exited = new Promise((r) => downstream.once('exit', r));
+  downstream.disconnect();
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
   downstream.kill();
   await db.drop();
   const raw = await rawBullmqRate(TEST_REDIS_URL, opts.tasks);

@@ -3,3 +3,4 @@ export * from './data-source.js';
 export * from './db.js';
 export * from './columns.js';
 export * from './errors.js';
+export * from './ids.js';

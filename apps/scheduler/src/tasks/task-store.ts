@@ -1,8 +1,8 @@
+import { timeOrderedId } from '#ferry/persistence';
 import type { EntityManager } from 'typeorm';
 import { TaskEventEntity, TaskRunEntity } from '../persistence/index.js';
 import { pgCommit, pgInsertTasks, pgLoadTasks } from './task-store.pg.js';
 import type { TaskEventDraft, TaskRow } from './task-status.js';
-import { randomUUID } from 'node:crypto';
 
 const CHUNK = 200;
 
@@ -32,7 +32,8 @@ export class TaskStore {
    */
   async commit(em: EntityManager, rows: Array<{ row: TaskRow; expectedVersion: number; before?: TaskRow }>, events: TaskEventDraft[]): Promise<boolean> {
     if (rows.length === 0 && events.length === 0) return true;
-    const withIds = events.map((e) => ({ id: randomUUID(), ...e, detail: e.detail ?? null }));
+    // Time-ordered ids: each insert lands at the right edge of the primary key's index, not at a random page.
+    const withIds = events.map((e) => ({ id: timeOrderedId(), ...e, detail: e.detail ?? null }));
     if (this.postgres) return pgCommit(em, rows, withIds);
     // Elsewhere row by row inside the caller's transaction, which a lost race rolls back.
     for (const { row, expectedVersion } of rows) {
