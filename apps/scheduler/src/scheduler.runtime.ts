@@ -84,7 +84,8 @@ export class SchedulerRuntime {
     }, config.lanes, clock, config.dispatchTimeoutMs + 1000, config.acceptLingerMs);
     const factory = new GroupRunFactory(this.engine.store, groups);
     this.intake = Object.assign(new ObservedTriggerIntake(db, factory, this.queue, clock), { metrics: observability.metrics });
-    this.intake.onUnmatched = (triggerId, msg) => raiser.onUnmatched(triggerId, msg);
+    this.intake.unmatchedIn = (em, triggerId, msg) => raiser.unmatchedIn(em, triggerId, msg);
+    this.intake.onNotified = () => this.delivery.kick();
     this.intake.onCreated = (tasks) => this.engine.created(tasks);
     this.definitions = new DefinitionsService(db, clock);
     this.runs = new RunsService(db, this.engine, this.definitions, factory, this.queue, clock);

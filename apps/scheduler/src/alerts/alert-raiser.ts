@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import { Logger } from '@nestjs/common';
 import type { TriggerMessage } from '#ferry/contracts';
 import type { Db } from '#ferry/persistence';
@@ -43,12 +44,12 @@ export class AlertRaiser {
     this.track(this.groupStatus(change), `alerts for group run ${change.id} failed`);
   }
 
-  onUnmatched(triggerId: string, msg: TriggerMessage): void {
-    const draft: AlertDraft = {
+  /** The alert for a trigger that matched no definition, written in the trigger's own transaction. */
+  unmatchedIn(em: EntityManager, triggerId: string, msg: TriggerMessage): Promise<boolean> {
+    return this.alerts.raiseIn(em, {
       kind: 'UNMATCHED_TRIGGER', triggerId, message: `No definition is bound to source "${msg.source}" and event "${msg.event}" (message ${msg.messageId})`,
       detail: { source: msg.source, event: msg.event, messageId: msg.messageId, businessDate: msg.businessDate ?? null },
-    };
-    this.track(this.alerts.raise(draft).then(() => undefined), `raising an alert for trigger ${triggerId} failed`);
+    });
   }
 
   /** Waits for the alerts being raised (a stopping scheduler, before its database closes). */

@@ -21,8 +21,13 @@ const validate = compileSchema<TriggerMessage>(triggerMessageSchema);
  * its group runs and their tasks commit together, and the unique index settles concurrent copies.
  */
 export class TriggerIntake {
-  /** Called after a trigger that matched no definition was stored (operators are alerted). */
-  onUnmatched?: (triggerId: string, msg: TriggerMessage) => void;
+  /**
+   * Writes the alert for a trigger that matched no definition, inside the trigger's own transaction
+   * (a crash cannot keep the one without the other); answers whether a notification was queued.
+   */
+  unmatchedIn?: (em: EntityManager, triggerId: string, msg: TriggerMessage) => Promise<boolean>;
+  /** Called once such a notification is committed (its delivery can start). */
+  onNotified?: () => void;
   /** Called with the task rows a trigger created, once they are committed. */
   onCreated?: (tasks: TaskRow[]) => void;
 
@@ -31,10 +36,10 @@ export class TriggerIntake {
   async accept(body: unknown, via: 'http' | 'queue'): Promise<IntakeResult> {
     const msg = validate(body);
     try {
-      const { answer, ready, tasks } = await this.db.tx((em) => this.create(em, msg, via));
+      const { answer, ready, tasks, notified } = await this.db.tx((em) => this.create(em, msg, via));
       this.onCreated?.(tasks);
       this.queue.startLater(ready);
-      if (answer.groupRuns.length === 0) this.onUnmatched?.(answer.triggerId, msg);
+      if (notified) this.onNotified?.();
       return { duplicate: false, answer };
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
@@ -57,7 +62,7 @@ export class TriggerIntake {
     return id;
   }
 
-  private async create(em: EntityManager, msg: TriggerMessage, via: 'http' | 'queue'): Promise<{ answer: TriggerAnswer; ready: StartOrder; tasks: TaskRow[] }> {
+  private async create(em: EntityManager, msg: TriggerMessage, via: 'http' | 'queue'): Promise<{ answer: TriggerAnswer; ready: StartOrder; tasks: TaskRow[]; notified: boolean }> {
     const now = this.clock();
     const triggerId = randomUUID();
     const definitions = await this.boundDefinitions(em, msg.source, msg.event);
@@ -79,7 +84,8 @@ export class TriggerIntake {
       ready.groups.push(...order.groups);
       ready.tasks.push(...order.tasks);
     }
-    return { answer, ready, tasks: plans.flatMap((p) => p.tasks) };
+    const notified = plans.length === 0 && this.unmatchedIn ? await this.unmatchedIn(em, triggerId, msg) : false;
+    return { answer, ready, tasks: plans.flatMap((p) => p.tasks), notified };
   }
 
   /** The definitions bound to (source, event), in one query. */
