@@ -29,7 +29,7 @@ export interface LifecycleResult {
  * downstream (its own process) that calls back at once; then raw BullMQ for the same N as the ceiling.
  */
 /** `observability`: metrics on and info-level JSON logs (a line per request and per task move) to a file; off: both off. */
-export async function runLifecycleBench(opts: { tasks: number; filesPerTrigger?: number; observability?: boolean }): Promise<LifecycleResult> {
+export async function runLifecycleBench(opts: { tasks: number; filesPerTrigger?: number; observability?: boolean; instances?: number }): Promise<LifecycleResult> {
   const filesPerTrigger = opts.filesPerTrigger ?? 100;
   const db = await createTestDatabase('postgres', 20);
   // FERRY_BENCH_DOWNSTREAM_PROFILE=dir: a CPU profile of the fake downstream, written to dir when it exits.
@@ -46,9 +46,12 @@ export async function runLifecycleBench(opts: { tasks: number; filesPerTrigger?:
   config.logLevels = opts.observability ? ['log', 'error', 'warn', 'fatal'] : ['error', 'fatal'];
   const logDestination = opts.observability ? pino.destination({ dest: process.env.FERRY_BENCH_LOG_FILE ?? '/tmp/ferry-bench.log', sync: false, minLength: 4096 }) : undefined;
   const scheduler = await startScheduler(config, { observability: { logDestination } });
-  // FERRY_BENCH_API_PROCESS=1: a second, API-only scheduler process takes the callbacks (scale-out on one box).
-  const api = process.env.FERRY_BENCH_API_PROCESS === '1' ? await startApiProcess(db.config.url, config.redis.prefix) : undefined;
+  // FERRY_BENCH_API_PROCESS=1: a second, API-only scheduler process takes the callbacks.
+  // opts.instances = 2: a second full scheduler process (one per core, as deployed): the group jobs
+  // spread over both, and each takes the callbacks of the tasks it dispatched (its own callback URL).
+  const api = process.env.FERRY_BENCH_API_PROCESS === '1' ? await startApiProcess(db.config.url, config.redis.prefix, { workers: false }) : undefined;
   if (api) config.publicUrl = api.url;
+  const second = (opts.instances ?? 1) > 1 ? await startApiProcess(db.config.url, config.redis.prefix, { workers: true }) : undefined;
   const agent = new Agent({ connections: 16 });
   const post = async (path: string, body: unknown, token: string) => {
     const res = await request(`${scheduler.url}/api/v1${path}`, { method: 'POST', dispatcher: agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -104,6 +107,7 @@ export async function runLifecycleBench(opts: { tasks: number; filesPerTrigger?:
   await agent.close();
   await scheduler.close();
   api?.child.kill();
+  second?.child.kill();
   // Disconnecting lets it exit by itself (and write its profile, if asked for).
   const exited = new Promise((r) => downstream.once('exit', r));
   downstream.disconnect();
@@ -138,7 +142,7 @@ async function cpuByKind(downstreamPid: number | undefined): Promise<Record<stri
       const ms = (Number(fields[11]) + Number(fields[12])) * tickMs;
       const kind = Number(pid) === process.pid ? 'scheduler' : Number(pid) === downstreamPid ? 'fake downstream'
         : cmd.startsWith('postgres') || cmd.includes('/postgres') ? 'postgres' : cmd.startsWith('redis-server') ? 'redis'
-          : cmd.includes('apps/scheduler/src/main.js') ? 'scheduler (API process)' : undefined;
+          : cmd.includes('apps/scheduler/src/main.js') ? 'scheduler (2nd process)' : undefined;
       if (kind) out[kind] = (out[kind] ?? 0) + ms;
     } catch {
       // the process ended meanwhile
@@ -163,7 +167,7 @@ async function startProfile(): Promise<(() => Promise<void>) | undefined> {
   };
 }
 
-async function startApiProcess(dbUrl: string, prefix: string): Promise<{ url: string; child: ReturnType<typeof spawn> }> {
+async function startApiProcess(dbUrl: string, prefix: string, opts: { workers: boolean }): Promise<{ url: string; child: ReturnType<typeof spawn> }> {
   const port = await new Promise<number>((resolve) => {
     const srv = createServer().listen(0, '127.0.0.1', () => {
       const p = (srv.address() as AddressInfo).port;
@@ -171,11 +175,12 @@ async function startApiProcess(dbUrl: string, prefix: string): Promise<{ url: st
     });
   });
   const main = fileURLToPath(new URL('../apps/scheduler/src/main.js', import.meta.url));
-  const child = spawn(process.execPath, [main], {
+  const child = spawn(process.execPath, [...process.execArgv.filter((a) => a.startsWith('--max-semi-space-size')), main], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       ...process.env, FERRY_SCHEDULER_PORT: String(port), FERRY_SCHEDULER_HOST: '127.0.0.1', FERRY_SCHEDULER_DB_TYPE: 'postgres',
-      FERRY_SCHEDULER_DB_URL: dbUrl, FERRY_REDIS_URL: TEST_REDIS_URL, FERRY_QUEUE_PREFIX: prefix, FERRY_SCHEDULER_WORKERS: 'false',
+      FERRY_SCHEDULER_DB_URL: dbUrl, FERRY_REDIS_URL: TEST_REDIS_URL, FERRY_QUEUE_PREFIX: prefix, FERRY_SCHEDULER_WORKERS: String(opts.workers),
+      FERRY_SCHEDULER_CONCURRENCY: process.env.FERRY_SCHEDULER_CONCURRENCY ?? '256',
       FERRY_RATE_LIMIT_PER_SECOND: '1000000', FERRY_LOG_LEVEL: 'silent', FERRY_SCHEDULER_DB_LANES: '2',
     },
   });
