@@ -3,7 +3,7 @@ import { request } from 'undici';
 import { TokenCache } from '#ferry/auth';
 import { Audience, Scope } from '#ferry/contracts';
 import { canonicalJson, type DatasetDefinition, type DatasetSpec } from '#ferry/datasets';
-import type { Db } from '#ferry/persistence';
+import { type Db, isUniqueViolation } from '#ferry/persistence';
 import { dialect } from '#ferry/sql';
 import type { ConsumerConfig } from '../config.js';
 import { targetTable } from './target-table.js';
@@ -16,6 +16,8 @@ import { targetTable } from './target-table.js';
 export class DatasetCatalog {
   private readonly logger = new Logger('Datasets');
   private readonly tokens = new TokenCache();
+  /** Refreshes in flight by dataset: the jobs of one dataset that start together share one. */
+  private readonly inFlight = new Map<string, Promise<void>>();
 
   constructor(
     private readonly db: Db,
@@ -27,15 +29,41 @@ export class DatasetCatalog {
     return { issuer, audience: Audience.provider, scopes: [Scope.dataRead], ttlSeconds, key: { alg: 'HS256' as const, secret } };
   }
 
-  async refresh(name: string): Promise<void> {
+  /**
+   * Fetches the dataset's definition, stores it and creates its table. Concurrent calls for one
+   * dataset share one refresh; another consumer instance doing the same at the same moment makes
+   * one of the two writes (the row, or the table's catalog entry) a unique violation, which is
+   * answered by doing it again: then the row and the table are there.
+   */
+  refresh(name: string): Promise<void> {
+    let pending = this.inFlight.get(name);
+    if (!pending) {
+      pending = this.refreshOnce(name).finally(() => this.inFlight.delete(name));
+      this.inFlight.set(name, pending);
+    }
+    return pending;
+  }
+
+  private async refreshOnce(name: string): Promise<void> {
     const def = await this.fetch(name);
     const spec: DatasetSpec = { name: def.name, schema: def.schema, key: def.key, mapping: def.mapping };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.store(spec, def.schemaVersion);
+        return;
+      } catch (err) {
+        if (!(isUniqueViolation(err) || createdMeanwhile(err)) || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  private async store(spec: DatasetSpec, schemaVersion: number): Promise<void> {
     const text = canonicalJson(spec);
     await this.db.tx(async (em) => {
       const sql = (s: string) => dialect(s, this.db.type);
-      const n = await em.query(sql('SELECT name FROM con_datasets WHERE name = ?'), [name]);
-      if (n.length) await em.query(sql('UPDATE con_datasets SET definition = ?, schema_version = ?, fetched_at = ? WHERE name = ?'), [text, def.schemaVersion, Date.now(), name]);
-      else await em.query(sql('INSERT INTO con_datasets (name, definition, schema_version, fetched_at) VALUES (?, ?, ?, ?)'), [name, text, def.schemaVersion, Date.now()]);
+      const n = await em.query(sql('SELECT name FROM con_datasets WHERE name = ?'), [spec.name]);
+      if (n.length) await em.query(sql('UPDATE con_datasets SET definition = ?, schema_version = ?, fetched_at = ? WHERE name = ?'), [text, schemaVersion, Date.now(), spec.name]);
+      else await em.query(sql('INSERT INTO con_datasets (name, definition, schema_version, fetched_at) VALUES (?, ?, ?, ?)'), [spec.name, text, schemaVersion, Date.now()]);
     });
     const qr = this.db.dataSource.createQueryRunner();
     try {
@@ -64,4 +92,10 @@ export class DatasetCatalog {
     }
     throw new Error(`Dataset ${name} could not be read from the provider: ${last}`);
   }
+}
+
+/** PostgreSQL: the table (or one of its indexes) was created by another session between the existence check and the CREATE. */
+function createdMeanwhile(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string } };
+  return (e.driverError?.code ?? e.code) === '42P07';
 }

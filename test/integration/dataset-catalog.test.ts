@@ -1,0 +1,50 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { demoDatasetSpec } from '#ferry/datasets';
+import { Db, openDataSource } from '#ferry/persistence';
+import { createTestDatabase, TEST_DB_TYPES, type TestDatabase } from '#ferry/testing';
+import { DatasetCatalog } from '../../apps/consumer/src/datasets/catalog.js';
+import { ConsumerInit1767000000002 } from '../../apps/consumer/src/migrations/1767000000002-consumer-init.js';
+import { ConsumerPurged1767000000003 } from '../../apps/consumer/src/migrations/1767000000003-consumer-purged.js';
+
+// Two consumer instances on one database learn a dataset neither has seen, at the same moment:
+// both must come out with the definition stored once and its table created.
+describe.each(TEST_DB_TYPES)('dataset catalogs of two consumer instances on %s', (dbType) => {
+  let database: TestDatabase;
+  let provider: Server;
+  const dbs: Db[] = [];
+  const catalogs: DatasetCatalog[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dbType);
+    // The provider answers every dataset's definition after a short wait, so that both instances ask at once.
+    provider = createServer((req, res) => {
+      const name = decodeURIComponent((req.url ?? '').split('/datasets/')[1] ?? '');
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ ...demoDatasetSpec(name), schemaVersion: 1, createdAt: new Date().toISOString(), updatedAt: new Date().toISOString() })), 20);
+    });
+    await new Promise<void>((r) => provider.listen(0, '127.0.0.1', r));
+    const providerUrl = `http://127.0.0.1:${(provider.address() as AddressInfo).port}`;
+    for (let i = 0; i < 2; i++) {
+      const db = new Db(await openDataSource(database.config, { entities: [], migrations: [ConsumerInit1767000000002, ConsumerPurged1767000000003], migrationsTableName: 'consumer_migrations' }));
+      dbs.push(db);
+      catalogs.push(new DatasetCatalog(db, { providerUrl, signing: { issuer: 'ferry-consumer', secret: 'test-secret-test-secret-test-secret', ttlSeconds: 300 } }));
+    }
+  });
+  afterAll(async () => {
+    for (const db of dbs) await db.close();
+    provider?.closeAllConnections();
+    await new Promise((r) => provider?.close(r));
+    await database?.drop();
+  });
+
+  it('both instances refresh five new datasets at once, three jobs each: every refresh succeeds', async () => {
+    const names = Array.from({ length: 5 }, (_, i) => `race${i}`);
+    const results = await Promise.allSettled(names.flatMap((name) => catalogs.flatMap((c) => [c.refresh(name), c.refresh(name), c.refresh(name)])));
+    expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+    const rows = await dbs[0].run((em) => em.query('SELECT name FROM con_datasets ORDER BY name'));
+    expect(rows.map((r: { name: string }) => r.name)).toEqual(names);
+    for (const name of names) expect(await dbs[0].run((em) => em.query(`SELECT count(*) AS n FROM ${demoDatasetSpec(name).mapping.table}`))).toEqual([{ n: expect.anything() }]);
+  });
+});
