@@ -49,9 +49,9 @@ export async function runLifecycleBench(opts: { tasks: number; filesPerTrigger?:
   // FERRY_BENCH_API_PROCESS=1: a second, API-only scheduler process takes the callbacks.
   // opts.instances = 2: a second full scheduler process (one per core, as deployed): the group jobs
   // spread over both, and each takes the callbacks of the tasks it dispatched (its own callback URL).
-  const api = process.env.FERRY_BENCH_API_PROCESS === '1' ? await startApiProcess(db.config.url, config.redis.prefix, { workers: false }) : undefined;
+  const api = process.env.FERRY_BENCH_API_PROCESS === '1' ? await startSchedulerProcess(db.config.url, config.redis.prefix, { workers: false }) : undefined;
   if (api) config.publicUrl = api.url;
-  const second = (opts.instances ?? 1) > 1 ? await startApiProcess(db.config.url, config.redis.prefix, { workers: true }) : undefined;
+  const second = (opts.instances ?? 1) > 1 ? await startSchedulerProcess(db.config.url, config.redis.prefix, { workers: true }) : undefined;
   const agent = new Agent({ connections: 16 });
   const post = async (path: string, body: unknown, token: string) => {
     const res = await request(`${scheduler.url}/api/v1${path}`, { method: 'POST', dispatcher: agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -167,7 +167,8 @@ async function startProfile(): Promise<(() => Promise<void>) | undefined> {
   };
 }
 
-async function startApiProcess(dbUrl: string, prefix: string, opts: { workers: boolean }): Promise<{ url: string; child: ReturnType<typeof spawn> }> {
+/** A scheduler as deployed (`main.js`), on the bench's database and queue prefix: API only, or with its queue workers. */
+async function startSchedulerProcess(dbUrl: string, prefix: string, opts: { workers: boolean }): Promise<{ url: string; child: ReturnType<typeof spawn> }> {
   const port = await new Promise<number>((resolve) => {
     const srv = createServer().listen(0, '127.0.0.1', () => {
       const p = (srv.address() as AddressInfo).port;

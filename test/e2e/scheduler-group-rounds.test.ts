@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { groupJobId, taskJobId } from '#ferry/queue';
 import { TEST_DB_TYPES } from '#ferry/testing';
 import { Reconciler } from '../../apps/scheduler/src/maintenance/reconciler.js';
-import { definitionBody, eventually, fakeDownstreams, startTestScheduler, type SchedulerUnderTest, triggerBody, triggerToken, waitForGroup } from '../support/scheduler.js';
+import { defineAndTrigger, eventually, fakeDownstreams, startTestScheduler, type SchedulerUnderTest, waitForGroup } from '../support/scheduler.js';
 
 // An ASYNC group's job dispatches its tasks, then stands in for their rounds until their first poll
 // is due: tasks that finish before never get a BullMQ job of their own; the others get one then.
@@ -18,12 +18,7 @@ describe.each(TEST_DB_TYPES)('an ASYNC group job and its tasks\' rounds on %s', 
     await fakes.closeAll();
   });
 
-  async function run(name: string, url: string, files: number, overrides: Record<string, unknown>) {
-    expect((await s.api('POST', '/definitions', definitionBody(name, [url], overrides))).status).toBe(201);
-    const posted = await s.api('POST', '/triggers', triggerBody(name, files), triggerToken());
-    expect(posted.status).toBe(202);
-    return posted.body.groupRuns[0].id as string;
-  }
+  const run = (name: string, url: string, files: number, overrides: Record<string, unknown>) => defineAndTrigger(s, name, url, files, overrides);
   const queue = () => s.handle.runtime.queue.queue;
   const taskIds = async (gid: string): Promise<string[]> => (await s.api('GET', `/group-runs/${gid}`)).body.tasks.map((t: { id: string }) => t.id);
 

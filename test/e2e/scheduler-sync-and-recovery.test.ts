@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { FakeDownstream, type FakeDownstreamOptions, TEST_DB_TYPES } from '#ferry/testing';
 import {
-  callbackToken, definitionBody, eventually, startTestScheduler, type SchedulerUnderTest, triggerBody, triggerToken, waitForGroup, fakeDownstreams,
+  callbackToken, defineAndTrigger, eventually, startTestScheduler, type SchedulerUnderTest, waitForGroup, fakeDownstreams,
 } from '../support/scheduler.js';
 
 type Event = { from: string | null; to: string; actor: string; reason: string; dispatchId: string | null; at: string };
@@ -23,12 +23,8 @@ describe.each(TEST_DB_TYPES)('scheduler SYNC groups, callbacks and recovery on %
 
   const fake = (options: FakeDownstreamOptions) => fakes.start(options);
   /** A definition on its own fake; answers the group run of one trigger with `files` files. */
-  async function run(name: string, f: FakeDownstream, files: number, overrides: Record<string, unknown> = {}) {
-    expect((await s.api('POST', '/definitions', definitionBody(name, [f.url], { pollIntervalSeconds: 0.2, ...overrides }))).status).toBe(201);
-    const posted = await s.api('POST', '/triggers', triggerBody(name, files), triggerToken());
-    expect(posted.status).toBe(202);
-    return posted.body.groupRuns[0].id as string;
-  }
+  const run = (name: string, f: FakeDownstream, files: number, overrides: Record<string, unknown> = {}) =>
+    defineAndTrigger(s, name, f.url, files, { pollIntervalSeconds: 0.2, ...overrides });
   const group = async (id: string) => (await s.api('GET', `/group-runs/${id}`)).body;
   const task = async (id: string) => (await s.api('GET', `/task-runs/${id}`)).body;
   const callback = (taskId: string, body: Record<string, unknown>) => s.api('POST', `/callbacks/tasks/${taskId}`, body, callbackToken());

@@ -67,6 +67,15 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
   throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
 
+/** Defines `name` on the downstream at `url` and posts one trigger of `files` files for it: answers the group run's id. */
+export async function defineAndTrigger(s: SchedulerUnderTest, name: string, url: string, files: number, overrides: Record<string, unknown> = {}): Promise<string> {
+  const defined = await s.api('POST', '/definitions', definitionBody(name, [url], overrides));
+  if (defined.status !== 201) throw new Error(`definition ${name}: ${defined.status} ${JSON.stringify(defined.body)}`);
+  const posted = await s.api('POST', '/triggers', triggerBody(name, files), triggerToken());
+  if (posted.status !== 202) throw new Error(`trigger for ${name}: ${posted.status} ${JSON.stringify(posted.body)}`);
+  return posted.body.groupRuns[0].id as string;
+}
+
 export async function waitForGroup(s: SchedulerUnderTest, id: string, status: string, timeoutMs = 15_000) {
   return eventually(async () => {
     const r = await s.api('GET', `/group-runs/${id}`);

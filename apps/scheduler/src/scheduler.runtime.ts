@@ -82,17 +82,17 @@ export class SchedulerRuntime {
       this.releasePermits(e.moved);
       this.observability.onEffects(e);
     }, config.lanes, clock, config.dispatchTimeoutMs + 1000, config.acceptLingerMs);
-    const factory = new GroupRunFactory(this.engine.store, groups);
+    const factory = new GroupRunFactory(this.engine.store);
     this.intake = Object.assign(new ObservedTriggerIntake(db, factory, this.queue, clock), { metrics: observability.metrics });
     this.intake.unmatchedIn = (em, triggerId, msg) => raiser.unmatchedIn(em, triggerId, msg);
     this.intake.onNotified = () => this.delivery.kick();
-    this.intake.onCreated = (tasks) => this.engine.created(tasks);
+    this.intake.onCreated = (plans) => this.engine.created(plans);
     this.definitions = new DefinitionsService(db, clock);
     this.runs = new RunsService(db, this.engine, this.definitions, factory, this.queue, clock);
     this.downstream = observability.downstream(overrides.downstream ?? new HttpDownstream(config.dispatchTimeoutMs));
     this.rounds = new TaskRounds(
       this.engine, this.downstream, new OutboundTokens(db, config.defaultOutboundProfile), () => config.publicUrl ?? this.callbackBase,
-      this.queue, (groupRunId) => readyTasksOf(db, groupRunId), config.concurrency, clock, this.targets, (groupRunId) => liveTasksOf(db, groupRunId),
+      this.queue, (groupRunId) => readyTasksOf(db, groupRunId), (groupRunId) => liveTasksOf(db, groupRunId), config.concurrency, clock, this.targets,
     );
     this.reconciler = new Reconciler(db, this.queue, this.engine, config.reconcileIntervalMs, clock);
     this.overdue = new OverdueSweeper(db, this.engine, this.alerts, config.overdueSweepMs, clock);

@@ -17,16 +17,20 @@ const STARTED = Symbol('ferry.started');
 const SPAN = Symbol('ferry.span');
 type Timed = FastifyRequest & { [STARTED]?: number; [SPAN]?: Span };
 
-/** Counts and times every request by its route template (bounded), never by its concrete path. */
-export function installMetrics(app: FastifyInstance, m: HttpMetrics): void {
+/** Notes when each request began, for the metrics and the log line (install once, before them). */
+export function installTiming(app: FastifyInstance): void {
   app.addHook('onRequest', (req, _reply, done) => {
-    (req as Timed)[STARTED] ??= performance.now();
+    (req as Timed)[STARTED] = performance.now();
     done();
   });
+}
+
+/** Counts and times every request by its route template (bounded), never by its concrete path. */
+export function installMetrics(app: FastifyInstance, m: HttpMetrics): void {
   app.addHook('onResponse', (req, reply, done) => {
     const route = routeOf(req);
     m.requests.labels(req.method, route, String(reply.statusCode)).inc();
-    m.duration.labels(req.method, route).observe((performance.now() - ((req as Timed)[STARTED] ?? performance.now())) / 1000);
+    m.duration.labels(req.method, route).observe(sinceStart(req) / 1000);
     done();
   });
 }
@@ -37,10 +41,6 @@ export function installMetrics(app: FastifyInstance, m: HttpMetrics): void {
  * client went away first gets a line too.
  */
 export function installRequestLog(app: FastifyInstance, logger: Logger): void {
-  app.addHook('onRequest', (req, _reply, done) => {
-    (req as Timed)[STARTED] ??= performance.now();
-    done();
-  });
   app.addHook('onResponse', (req, reply, done) => {
     if (!QUIET.test(req.url)) {
       const line = { reqId: requestId(req), ...requestLine(req, reply) };
@@ -63,8 +63,13 @@ function requestId(req: FastifyRequest): string {
   return typeof header === 'string' ? header.slice(0, 100) : randomUUID();
 }
 
+/** Milliseconds since the request began (installTiming). */
+function sinceStart(req: FastifyRequest): number {
+  return performance.now() - ((req as Timed)[STARTED] ?? performance.now());
+}
+
 function elapsed(req: FastifyRequest): number {
-  return Math.round(performance.now() - ((req as Timed)[STARTED] ?? performance.now()));
+  return Math.round(sinceStart(req));
 }
 
 function requestLine(req: FastifyRequest, reply: FastifyReply): { route: string } & Record<string, unknown> {

@@ -4,7 +4,7 @@ import type { DestinationStream } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ObservabilityConfig } from './config.js';
 import type { FastifyInstance } from 'fastify';
-import { installMetrics, installMetricsRoute, installRequestLog, installScope, startMetricsServer } from './http.js';
+import { installMetrics, installMetricsRoute, installRequestLog, installScope, installTiming, startMetricsServer } from './http.js';
 import { createLogger, hotPathLogger, type Logger, NestPinoLogger } from './logger.js';
 import { createRegistry, httpMetrics } from './metrics.js';
 import { setupTracing } from './tracing.js';
@@ -53,8 +53,10 @@ export class Observability {
     const { metrics, log } = this.config;
     return {
       install: (app) => {
+        const logRequests = log.requests && log.level !== 'silent';
+        if (metrics.enabled || logRequests) installTiming(app);
         if (metrics.enabled) installMetrics(app, httpMetrics(this.registry));
-        if (log.requests && log.level !== 'silent') installRequestLog(app, this.hotLogger);
+        if (logRequests) installRequestLog(app, this.hotLogger);
         installScope(app, this.service);
         if (metrics.enabled && metrics.token && metrics.port === undefined) installMetricsRoute(app, this.registry, metrics.token);
       },

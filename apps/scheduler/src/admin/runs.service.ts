@@ -83,6 +83,7 @@ export class RunsService {
       const plan = this.factory.plan(def, input, null, this.clock());
       return { plan, ready: await this.factory.persist(em, plan) };
     });
+    this.engine.created([plan]);
     this.queue.startLater(ready);
     return { ...groupView(plan.group), tasks: plan.tasks.length };
   }

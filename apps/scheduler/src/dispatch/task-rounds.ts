@@ -23,11 +23,11 @@ export class TaskRounds {
     private readonly callbackBase: () => string,
     private readonly queue: TaskQueue,
     private readonly readyTasks: (groupRunId: string) => Promise<string[]>,
+    /** A group's live tasks as the database has them now. */
+    private readonly liveTasks: (groupRunId: string) => Promise<TaskRow[]>,
     private readonly sendConcurrency: number,
     private readonly clock: () => number = Date.now,
     private readonly guard?: TargetGuard,
-    /** A group's live tasks as the database has them now. */
-    private readonly liveTasks: (groupRunId: string) => Promise<TaskRow[]> = async () => [],
   ) {}
 
   async run(taskId: string): Promise<RoundResult> {
@@ -67,10 +67,11 @@ export class TaskRounds {
     const live = await this.liveTasks(groupRunId);
     if (!live.length) return { done: true };
     const order = spec ?? (await this.spec(live[0]));
-    await this.queue.enqueueEach(live.map((t) => ({
-      id: t.id,
-      delayMs: isInFlight(t.status) ? this.firstPollIn(t, order) : t.status === 'RETRY_WAIT' ? Math.max(0, (t.nextAt ?? 0) - this.clock()) : 0,
-    })));
+    const rounds = live.flatMap((t) => {
+      const next = isInFlight(t.status) ? { done: false as const, delayMs: this.firstPollIn(t, order) } : this.next(t, order);
+      return next.done ? [] : [{ id: t.id, delayMs: next.delayMs }];
+    });
+    await this.queue.enqueueEach(rounds);
     return { done: true };
   }
 

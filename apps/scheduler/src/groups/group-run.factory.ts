@@ -6,7 +6,6 @@ import { type DefinitionEntity, GroupRunEntity } from '../persistence/index.js';
 import type { TaskRow } from '../tasks/task-status.js';
 import type { TaskStore } from '../tasks/task-store.js';
 import type { GroupSpec } from './group-status.js';
-import type { GroupStore } from './group-store.js';
 
 export interface StartOrder {
   groups: string[];
@@ -23,7 +22,7 @@ export interface GroupRunPlan {
  * are time-ordered UUIDs (v7): inserts land at the right edge of the primary keys' indexes.
  */
 export class GroupRunFactory {
-  constructor(private readonly tasks: TaskStore, private readonly groups?: GroupStore) {}
+  constructor(private readonly tasks: TaskStore) {}
 
   plan(definition: DefinitionEntity, msg: Pick<TriggerMessage, 'files' | 'businessDate' | 'attributes'>, triggerId: string | null, now: number): GroupRunPlan {
     const spec: GroupSpec = { ...withDefaults(definition.spec as DefinitionSpec), definitionId: definition.id, businessDate: msg.businessDate, attributes: msg.attributes };
@@ -49,8 +48,6 @@ export class GroupRunFactory {
   async persist(em: EntityManager, plan: GroupRunPlan): Promise<StartOrder> {
     await em.insert(GroupRunEntity, plan.group as object);
     await this.tasks.insertTasks(em, plan.tasks);
-    // The spec never changes: a rolled-back plan's entry is simply never asked for.
-    this.groups?.remember({ id: plan.group.id, runMode: plan.group.runMode as 'SYNC' | 'ASYNC', spec: plan.group.spec as GroupSpec });
     // An ASYNC group is dispatched by one job (bounded concurrency, batched writes), not a job per task.
     if (plan.group.runMode === 'ASYNC') return { groups: [plan.group.id], tasks: [] };
     return { groups: [], tasks: plan.tasks.filter((t) => t.readyAt !== null).map((t) => t.id) };

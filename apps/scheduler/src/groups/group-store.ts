@@ -30,7 +30,7 @@ export class GroupStore {
 
   constructor(private readonly db: Db, private readonly clock: () => number = Date.now) {}
 
-  /** A group run just created here: its spec needs no read when its tasks are first dispatched. */
+  /** Keeps a group's spec (bounded); a group run created here needs no read when first dispatched. */
   remember(info: GroupInfo): void {
     if (this.specs.size > 20000) this.specs.delete(this.specs.keys().next().value!);
     this.specs.set(info.id, info);
@@ -40,10 +40,7 @@ export class GroupStore {
     const missing = ids.filter((id) => !this.specs.has(id));
     if (missing.length) {
       const rows = await (em ?? this.db.dataSource.manager).getRepository(GroupRunEntity).createQueryBuilder('g').select(['g.id', 'g.runMode', 'g.spec']).where('g.id IN (:...missing)', { missing }).getMany();
-      for (const r of rows) {
-        if (this.specs.size > 20000) this.specs.delete(this.specs.keys().next().value!);
-        this.specs.set(r.id, { id: r.id, runMode: r.runMode as 'SYNC' | 'ASYNC', spec: r.spec as GroupSpec });
-      }
+      for (const r of rows) this.remember({ id: r.id, runMode: r.runMode as 'SYNC' | 'ASYNC', spec: r.spec as GroupSpec });
     }
     return new Map(ids.filter((id) => this.specs.has(id)).map((id) => [id, this.specs.get(id)!]));
   }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Db } from '#ferry/persistence';
+import type { GroupRunPlan } from '../groups/group-run.factory.js';
+import type { GroupSpec } from '../groups/group-status.js';
 import { type GroupInfo, GroupStore } from '../groups/group-store.js';
 import { COUNTER_BY_STATUS } from '../groups/group-status.js';
 import { MicroBatcher } from './micro-batcher.js';
@@ -166,9 +168,12 @@ export class TaskEngine {
     return { outcomes, effects: { ready: work.ready(), finished: work.finished(), retryWaits: work.retryWaits(), groups: work.groupsTouched(), moved: work.moved() } };
   }
 
-  /** Task rows just created and committed here (a trigger's): their first claim needs no read. */
-  created(rows: TaskRow[]): void {
-    for (const row of rows) this.keep(row);
+  /** Group runs just created and committed here: their spec and their tasks' first claims need no read. */
+  created(plans: GroupRunPlan[]): void {
+    for (const { group, tasks } of plans) {
+      this.groups.remember({ id: group.id, runMode: group.runMode as 'SYNC' | 'ASYNC', spec: group.spec as GroupSpec });
+      for (const row of tasks) this.keep(row);
+    }
   }
 
   /** Keeps the live rows as the batch left them (terminal ones are rarely asked about again). */

@@ -5,8 +5,7 @@ import { ApiError } from '#ferry/errors';
 import { compileSchema } from '#ferry/http';
 import { type Db, isUniqueViolation } from '#ferry/persistence';
 import { DefinitionEntity, TriggerEntity } from '../persistence/index.js';
-import type { TaskRow } from '../tasks/task-status.js';
-import { GroupRunFactory, type StartOrder } from '../groups/group-run.factory.js';
+import { GroupRunFactory, type GroupRunPlan, type StartOrder } from '../groups/group-run.factory.js';
 import type { TaskQueue } from '../queue/task-queue.js';
 
 export interface IntakeResult {
@@ -28,16 +27,16 @@ export class TriggerIntake {
   unmatchedIn?: (em: EntityManager, triggerId: string, msg: TriggerMessage) => Promise<boolean>;
   /** Called once such a notification is committed (its delivery can start). */
   onNotified?: () => void;
-  /** Called with the task rows a trigger created, once they are committed. */
-  onCreated?: (tasks: TaskRow[]) => void;
+  /** Called with the group runs a trigger created, once they are committed. */
+  onCreated?: (plans: GroupRunPlan[]) => void;
 
   constructor(private readonly db: Db, private readonly factory: GroupRunFactory, private readonly queue: TaskQueue, private readonly clock = Date.now) {}
 
   async accept(body: unknown, via: 'http' | 'queue'): Promise<IntakeResult> {
     const msg = validate(body);
     try {
-      const { answer, ready, tasks, notified } = await this.db.tx((em) => this.create(em, msg, via));
-      this.onCreated?.(tasks);
+      const { answer, ready, plans, notified } = await this.db.tx((em) => this.create(em, msg, via));
+      this.onCreated?.(plans);
       this.queue.startLater(ready);
       if (notified) this.onNotified?.();
       return { duplicate: false, answer };
@@ -62,7 +61,7 @@ export class TriggerIntake {
     return id;
   }
 
-  private async create(em: EntityManager, msg: TriggerMessage, via: 'http' | 'queue'): Promise<{ answer: TriggerAnswer; ready: StartOrder; tasks: TaskRow[]; notified: boolean }> {
+  private async create(em: EntityManager, msg: TriggerMessage, via: 'http' | 'queue'): Promise<{ answer: TriggerAnswer; ready: StartOrder; plans: GroupRunPlan[]; notified: boolean }> {
     const now = this.clock();
     const triggerId = randomUUID();
     const definitions = await this.boundDefinitions(em, msg.source, msg.event);
@@ -85,7 +84,7 @@ export class TriggerIntake {
       ready.tasks.push(...order.tasks);
     }
     const notified = plans.length === 0 && this.unmatchedIn ? await this.unmatchedIn(em, triggerId, msg) : false;
-    return { answer, ready, tasks: plans.flatMap((p) => p.tasks), notified };
+    return { answer, ready, plans, notified };
   }
 
   /** The definitions bound to (source, event), in one query. */
