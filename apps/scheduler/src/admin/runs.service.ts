@@ -73,6 +73,9 @@ export class RunsService {
     const out = await this.engine.submit(id, { kind: 'retry', actor: 'operator' });
     if (out.answer.type === 'notFound') throw ApiError.notFound('Task run', id);
     if (out.answer.type === 'conflict') throw ApiError.conflict(out.answer.message);
+    // The group is RUNNING again once the retry is answered, not a gathering delay later: an operator
+    // (or a script) reading it next must not see the FAILED of before and act on it.
+    if (out.task) await this.engine.groups.refresh(out.task.groupRunId);
     return this.getTask(id);
   }
 
