@@ -54,7 +54,7 @@ describe.each(TEST_DB_TYPES)('provider → scheduler → consumer on %s', (dbTyp
     dbs = [providerDb, consumerDb];
     scheduler = await startFakeScheduler({ onTrigger: (t) => void dispatch(t).catch(() => undefined) });
     provider = await startProvider(testProviderConfig(providerDb.config, scheduler.url));
-    consumer = await startConsumer(testConsumerConfig(consumerDb.config, provider.url, { FERRY_CONSUMER_INSTANCE_ID: `e2e-${dbType}`, FERRY_CONSUMER_LOG: process.env.E2E_LOG ?? 'false' }));
+    consumer = await startConsumer(testConsumerConfig(consumerDb.config, provider.url, { FERRY_CONSUMER_INSTANCE_ID: `e2e-${dbType}`, FERRY_CONSUMER_DATASET_MAX_AGE_SECONDS: '3600', FERRY_CONSUMER_LOG: process.env.E2E_LOG ?? 'false' }));
     expect((await call('POST', `${provider.url}/api/v1/datasets`, { token: providerWrite, body: spec })).status).toBe(201);
   }, 60_000);
 
@@ -134,5 +134,19 @@ describe.each(TEST_DB_TYPES)('provider → scheduler → consumer on %s', (dbTyp
     const noKey = await call('POST', `${consumer.url}/api/v1/sync-jobs`, { token: syncToken, body: { taskRunId: 'x', dispatchId: 'x', callbackUrl: 'http://x/y', files: [] } });
     expect(noKey.status).toBe(422);
     expect((await call('POST', `${consumer.url}/api/v1/sync-jobs/${again.body.jobId}/cancel`, { token: syncToken })).status).toBe(409);
+  });
+
+  it("a new schemaVersion reaches the next file at once, though the consumer's copy of the dataset is still within its max age", async () => {
+    // v2 allows a `region` the v1 schema (additionalProperties: false) rejects.
+    const v2 = { ...spec, schema: { ...spec.schema, properties: { ...(spec.schema.properties as object), region: { type: 'string' } } }, mapping: { ...spec.mapping, drop: [...spec.mapping.drop!, 'region'] } };
+    const put = await call('POST', `${provider.url}/api/v1/datasets`, { token: providerWrite, body: v2 });
+    expect(put.status).toBe(200);
+    expect(put.body.schemaVersion).toBe(2);
+    const records = [1, 2].map((i) => ({ ...demoRecord(i, 2), region: 'emea', op: 'upsert' }));
+    const manifest = await publish('c2', 'changes', records);
+    expect(manifest.schemaVersion).toBe(2);
+    expect((await final('task-c2')).body).toMatchObject({ status: 'SUCCEEDED', reconciliation: { expected: 2, received: 2, updated: 2, rejected: 0 } });
+    const stored = await readTable(consumerDb.config, 'con_datasets', 'name');
+    expect(Number(stored.find((r) => r.name === 'customers')?.schema_version)).toBe(2);
   });
 });

@@ -16,6 +16,8 @@ export interface ConsumerConfig {
   workers: number;
   /** Records per provider page; each page is one load transaction with its checkpoint. */
   pageSize: number;
+  /** How long a dataset definition this instance stored serves new jobs without reading it again. */
+  datasetMaxAgeMs: number;
   progressIntervalMs: number;
   outboxPollMs: number;
   /** A job is owned by one instance; another may take it over once the lease has lapsed. */
@@ -44,6 +46,7 @@ export function consumerConfigFromEnv(env: Record<string, string | undefined>): 
     },
     workers: r.int('FERRY_CONSUMER_WORKERS', availableParallelism(), 1, 256),
     pageSize: r.int('FERRY_CONSUMER_PAGE_SIZE', 10000, 1, 10000),
+    datasetMaxAgeMs: r.int('FERRY_CONSUMER_DATASET_MAX_AGE_SECONDS', 60, 0, 86400) * 1000,
     progressIntervalMs: r.int('FERRY_CONSUMER_PROGRESS_MS', 1000, 10, 600_000),
     outboxPollMs: r.int('FERRY_CONSUMER_OUTBOX_POLL_MS', 1000, 10, 600_000),
     leaseMs: r.int('FERRY_CONSUMER_LEASE_MS', 30_000, 500, 3_600_000),

@@ -11,17 +11,22 @@ import { targetTable } from './target-table.js';
 /**
  * The consumer learns a dataset's schema, key and mapping from the provider that owns it
  * (GET /api/v1/datasets/{name}) when a job needs it, keeps a copy in con_datasets (the workers read
- * it there) and creates the target table the mapping describes.
+ * it there) and creates the target table the mapping describes. A copy this instance stored less
+ * than `datasetMaxAgeMs` ago serves the next jobs without a read; a file whose manifest names a
+ * newer schemaVersion than the copy makes the worker ask for a refresh (`refresh(name, version)`).
  */
 export class DatasetCatalog {
   private readonly logger = new Logger('Datasets');
   private readonly tokens = new TokenCache();
   /** Refreshes in flight by dataset: the jobs of one dataset that start together share one. */
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** What this instance last stored of each dataset, and when. */
+  private readonly known = new Map<string, { schemaVersion: number; at: number }>();
 
   constructor(
     private readonly db: Db,
-    private readonly config: Pick<ConsumerConfig, 'providerUrl' | 'signing'>,
+    private readonly config: Pick<ConsumerConfig, 'providerUrl' | 'signing' | 'datasetMaxAgeMs'>,
+    private readonly clock: () => number = Date.now,
   ) {}
 
   providerToken() {
@@ -35,22 +40,38 @@ export class DatasetCatalog {
    * one of the two writes (the row, or the table's catalog entry) a unique violation, which is
    * answered by doing it again: then the row and the table are there.
    */
-  refresh(name: string): Promise<void> {
+  refresh(name: string): Promise<void>;
+  /**
+   * With `minVersion` (a file's manifest is ahead of the stored copy): reads the definition again
+   * whatever its age, and fails if the provider still serves an older one.
+   */
+  refresh(name: string, minVersion: number): Promise<void>;
+  async refresh(name: string, minVersion?: number): Promise<void> {
+    if (minVersion !== undefined) {
+      await this.inFlight.get(name)?.catch(() => undefined);
+      const version = await this.refreshOnce(name);
+      if (version < minVersion) throw new Error(`Dataset ${name}: the provider serves schemaVersion ${version}, its file needs ${minVersion}`);
+      return;
+    }
+    const hit = this.known.get(name);
+    if (hit && this.clock() - hit.at < this.config.datasetMaxAgeMs) return;
     let pending = this.inFlight.get(name);
     if (!pending) {
-      pending = this.refreshOnce(name).finally(() => this.inFlight.delete(name));
+      pending = this.refreshOnce(name).then(() => undefined).finally(() => this.inFlight.delete(name));
       this.inFlight.set(name, pending);
     }
     return pending;
   }
 
-  private async refreshOnce(name: string): Promise<void> {
+  /** Reads and stores the definition; answers the schemaVersion the provider served. */
+  private async refreshOnce(name: string): Promise<number> {
     const def = await this.fetch(name);
     const spec: DatasetSpec = { name: def.name, schema: def.schema, key: def.key, mapping: def.mapping };
     for (let attempt = 1; ; attempt++) {
       try {
         await this.store(spec, def.schemaVersion);
-        return;
+        this.known.set(name, { schemaVersion: def.schemaVersion, at: this.clock() });
+        return def.schemaVersion;
       } catch (err) {
         if (!(isUniqueViolation(err) || createdMeanwhile(err)) || attempt >= 3) throw err;
       }
@@ -62,7 +83,8 @@ export class DatasetCatalog {
     await this.db.tx(async (em) => {
       const sql = (s: string) => dialect(s, this.db.type);
       const n = await em.query(sql('SELECT name FROM con_datasets WHERE name = ?'), [spec.name]);
-      if (n.length) await em.query(sql('UPDATE con_datasets SET definition = ?, schema_version = ?, fetched_at = ? WHERE name = ?'), [text, schemaVersion, Date.now(), spec.name]);
+      // Never back to an older version: another instance may have stored a newer one meanwhile.
+      if (n.length) await em.query(sql('UPDATE con_datasets SET definition = ?, schema_version = ?, fetched_at = ? WHERE name = ? AND schema_version <= ?'), [text, schemaVersion, Date.now(), spec.name, schemaVersion]);
       else await em.query(sql('INSERT INTO con_datasets (name, definition, schema_version, fetched_at) VALUES (?, ?, ?, ?)'), [spec.name, text, schemaVersion, Date.now()]);
     });
     const qr = this.db.dataSource.createQueryRunner();

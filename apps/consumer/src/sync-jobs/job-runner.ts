@@ -92,6 +92,7 @@ export class JobRunner {
     let outcome: FileOutcome;
     try {
       outcome = (await this.pool.run(task)) as FileOutcome;
+      if (outcome.status === 'STALE_DATASET') outcome = await this.afterSchemaChange(task, outcome);
     } catch (err) {
       if (this.stopping) return;
       outcome = { status: 'FAILED', errorCode: 'LOAD_ERROR', errorMessage: (err as Error).message };
@@ -100,6 +101,18 @@ export class JobRunner {
       const error = { code: outcome.errorCode, message: outcome.errorMessage ?? outcome.errorCode };
       await this.db.tx((em) => this.jobs.moveFiles(em, jobId, ['RUNNING'], 'FAILED', error, fileIndex));
     }
+  }
+
+  /** The file's manifest is ahead of the stored dataset: read the definition again and run the file once more. */
+  private async afterSchemaChange(task: FileTask, stale: FileOutcome): Promise<FileOutcome> {
+    try {
+      await this.catalog.refresh(stale.dataset!, stale.schemaVersion!);
+    } catch (err) {
+      return { status: 'FAILED', errorCode: 'DATASET_UNAVAILABLE', errorMessage: (err as Error).message };
+    }
+    const again = (await this.pool.run(task)) as FileOutcome;
+    if (again.status !== 'STALE_DATASET') return again;
+    return { status: 'FAILED', errorCode: 'DATASET_UNAVAILABLE', errorMessage: `Dataset ${stale.dataset}: the stored definition is older than schemaVersion ${again.schemaVersion}` };
   }
 
   /** The job's end state and final report, in one transaction; a cancelled job stays cancelled. */

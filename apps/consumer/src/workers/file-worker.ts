@@ -22,12 +22,16 @@ export interface FileTask {
 }
 
 export interface FileOutcome {
+  /** A file's status, or STALE_DATASET: its manifest needs a newer definition of `dataset` than the stored one (nothing was written). */
   status: string;
   errorCode?: string;
   errorMessage?: string;
+  dataset?: string;
+  schemaVersion?: number;
 }
 
 interface Compiled {
+  schemaVersion: number;
   checks: { snapshot: Check; changes: Check };
   mapping: CompiledMapping;
   loader: Loader;
@@ -53,6 +57,7 @@ async function runFile(task: FileTask): Promise<FileOutcome> {
     const ds = await datasetFor(c, f.dataset);
     if (f.mode === null) {
       const m = await reader.manifest(f.dataset, f.fileId);
+      if (m.schemaVersion > ds.schemaVersion) return { status: 'STALE_DATASET', dataset: f.dataset, schemaVersion: m.schemaVersion };
       await startFile(c, f, m.mode, f.expectedCount ?? m.recordCount, f.expectedChecksum ?? m.checksum, m.mode === 'snapshot' ? Date.now() : null);
       f = await loadFile(c, task.jobId, task.fileIndex);
     }
@@ -142,7 +147,7 @@ async function datasetFor(c: Conn, name: string): Promise<Compiled> {
   let hit = compiled.get(key);
   if (!hit) {
     const spec = JSON.parse(String(row.definition)) as DatasetSpec;
-    hit = { checks: { snapshot: compileCheck(spec, false), changes: compileCheck(spec, true) }, mapping: compileMapping(spec), loader: createLoader(c, spec) };
+    hit = { schemaVersion: Number(row.schema_version), checks: { snapshot: compileCheck(spec, false), changes: compileCheck(spec, true) }, mapping: compileMapping(spec), loader: createLoader(c, spec) };
     compiled.set(key, hit);
   }
   return hit;
