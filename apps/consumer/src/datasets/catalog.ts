@@ -37,7 +37,7 @@ export class DatasetCatalog {
   /**
    * Fetches the dataset's definition, stores it and creates its table. Concurrent calls for one
    * dataset share one refresh; another consumer instance doing the same at the same moment makes
-   * one of the two writes (the row, or the table's catalog entry) a unique violation, which is
+   * one of the two writes (the row, or the table's catalog entries) fail as a duplicate, which is
    * answered by doing it again: then the row and the table are there.
    */
   refresh(name: string): Promise<void>;
@@ -116,8 +116,12 @@ export class DatasetCatalog {
   }
 }
 
-/** PostgreSQL: the table (or one of its indexes) was created by another session between the existence check and the CREATE. */
+/**
+ * PostgreSQL: the table (or one of its indexes) was created by another session between the existence
+ * check and the CREATE: 42P07 "relation already exists", or 42710 "type already exists" (its row type).
+ */
 function createdMeanwhile(err: unknown): boolean {
   const e = err as { code?: string; driverError?: { code?: string } };
-  return (e.driverError?.code ?? e.code) === '42P07';
+  const code = e.driverError?.code ?? e.code;
+  return code === '42P07' || code === '42710';
 }
