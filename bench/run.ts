@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { httpFloor } from './http-floor.js';
 import { runLifecycleBench } from './lifecycle.js';
 import { printSyncResult, runSyncBench } from './sync.js';
 
@@ -32,6 +33,11 @@ for (const observability of only === 'sync' ? [] : modes) {
     const cores = availableParallelism();
     console.log(`On ${cores} cores: at most ${f((cores * 1000) / total)} tasks/s at this cost per task; ${f((cores * 1000) / others)} tasks/s even if the scheduler cost nothing.`);
   }
+}
+if (only !== 'sync') {
+  // Where this machine stands today: its speed moves by half or double from run to run.
+  const floor = await httpFloor();
+  console.log(`\nThis machine now: HTTP keep-alive POST, 16 in flight, ${f(floor.perSecond)} req/s (${floor.cpuUsPerRequest.toFixed(0)} µs CPU per request, both sides); ARCHITECTURE.md's quiet machine: 17,000 req/s`);
 }
 if (rates.length === 2) console.log(`\nObservability cost: ${(((rates[0] - rates[1]) / rates[0]) * 100).toFixed(1)}% (off ${f(rates[0])} tasks/s, on ${f(rates[1])} tasks/s)`);
 if (only !== 'lifecycle') printSyncResult(await runSyncBench({ records: Number(process.env.FERRY_BENCH_RECORDS ?? 1_000_000) }));
