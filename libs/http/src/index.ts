@@ -4,3 +4,4 @@ export * from './schema.js';
 export * from './rate-limit.guard.js';
 export * from './health.js';
 export * from './app-providers.js';
+export * from './http-call.js';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
+import { httpCall } from '#ferry/http';
 import { JwtVerifier, type Principal } from '#ferry/auth';
 import type { Reconciliation, SyncJobRequest, TaskCallback } from '#ferry/contracts';
 import { DEV_SECRET, devToken } from './tokens.js';
@@ -68,12 +69,12 @@ export class FakeDownstream {
     if (callback.reconciliation) job.reconciliation = callback.reconciliation;
     if (this.options.dropCallbacks) return { status: 0, body: null };
     this.callbacksSent++;
-    const res = await request(job.body.callbackUrl, {
-      method: 'POST', dispatcher: this.agent,
+    const res = await httpCall(this.agent, job.body.callbackUrl, {
+      method: 'POST',
       headers: { authorization: `Bearer ${this.callbackToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({ ...callback, dispatchId: job.body.dispatchId, jobId }),
     });
-    return { status: res.statusCode, body: await res.body.json() };
+    return { status: res.status, body: JSON.parse(res.text) };
   }
 
   startsFor(taskRunId: string): FakeStart[] {

@@ -1,4 +1,5 @@
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
+import { httpCall } from '#ferry/http';
 import type { ReportedError, SyncJobAccepted, SyncJobRequest, SyncJobView } from '#ferry/contracts';
 
 export type StartResult =
@@ -58,22 +59,19 @@ export class HttpDownstream implements DownstreamPort {
   }
 
   private async call(method: 'GET' | 'POST', url: string, token: string, body?: unknown, headers: Record<string, string> = {}) {
-    const res = await request(url, {
+    const res = await httpCall(this.agent, url, {
       method,
-      dispatcher: this.agent,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
+      timeoutMs: this.timeoutMs,
     });
-    const text = await res.body.text();
     let parsed: unknown = null;
     try {
-      parsed = text ? JSON.parse(text) : null;
+      parsed = res.text ? JSON.parse(res.text) : null;
     } catch {
-      parsed = text;
+      parsed = res.text;
     }
-    return { status: res.statusCode, headers: res.headers, body: parsed };
+    return { status: res.status, headers: res.headers, body: parsed };
   }
 }
 
