@@ -17,6 +17,27 @@ async function query(em: EntityManager, sql: string, params: unknown[]): Promise
   return em.query(sql, params);
 }
 
+const ESCAPE = /[\\"]/;
+/**
+ * A column's values as a PostgreSQL array literal, for the set-based statements' one-array-per-column
+ * parameters. pg builds the same text but runs two regular expressions per element; the values here
+ * are ids, statuses, numbers and JSON text, and only the last ever needs escaping.
+ */
+export function pgArray(values: unknown[]): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i > 0) out += ',';
+    if (v === null || v === undefined) out += 'NULL';
+    else if (typeof v === 'number') out += Number.isFinite(v) ? String(v) : 'NULL';
+    else {
+      const text = String(v);
+      out += `"${ESCAPE.test(text) ? text.replace(/[\\"]/g, '\\$&') : text}"`;
+    }
+  }
+  return `${out}}`;
+}
+
 const names = new Map<string, string>();
 /** Named statements are parsed and planned once per connection instead of once per batch. */
 function statementName(sql: string): string {
@@ -76,7 +97,7 @@ const INSERT_TASKS_SQL = `INSERT INTO task_run (${TASK_COLUMNS.map(([c]) => c).j
 export async function pgInsertTasks(em: EntityManager, rows: TaskRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += 5000) {
     const chunk = rows.slice(i, i + 5000);
-    await em.query(INSERT_TASKS_SQL, TASK_COLUMNS.map(([, , get]) => chunk.map(get)));
+    await em.query(INSERT_TASKS_SQL, TASK_COLUMNS.map(([, , get]) => pgArray(chunk.map(get))));
   }
 }
 
@@ -110,8 +131,8 @@ export async function pgCommit(em: EntityManager, rows: Array<{ row: TaskRow; ex
   let sql = sqlByColumns.get(key);
   if (!sql) sqlByColumns.set(key, (sql = COMMIT_SQL(columns, base)));
   const params: unknown[] = [
-    rows.map((r) => r.row.id), rows.map((r) => r.expectedVersion), ...columns.map(([, , get]) => rows.map((r) => get(r.row))),
-    ...EVENT_COLUMNS.map(([, , get]) => events.map(get)), rows.length,
+    pgArray(rows.map((r) => r.row.id)), pgArray(rows.map((r) => r.expectedVersion)), ...columns.map(([, , get]) => pgArray(rows.map((r) => get(r.row)))),
+    ...EVENT_COLUMNS.map(([, , get]) => pgArray(events.map(get))), rows.length,
   ];
   try {
     await query(em, sql, params);
