@@ -53,7 +53,7 @@ export class RunsService {
       return em.getRepository(TaskRunEntity).createQueryBuilder('t').select('t.id').where('t.groupRunId = :id AND t.status IN (:...live)', { id, live: LIVE_STATUSES }).getMany();
     });
     await this.engine.applyBatch(live.map((t) => ({ taskId: t.id, cmd: { kind: 'cancel', actor: 'operator' } })));
-    await this.engine.groups.refresh(id); // answer (and refuse a second cancel) with the group's new status, not a stale one
+    await this.recount(id); // answer (and refuse a second cancel) with the group's new status, not a stale one
     return this.getGroup(id);
   }
 
@@ -75,8 +75,16 @@ export class RunsService {
     if (out.answer.type === 'conflict') throw ApiError.conflict(out.answer.message);
     // The group is RUNNING again once the retry is answered, not a gathering delay later: an operator
     // (or a script) reading it next must not see the FAILED of before and act on it.
-    if (out.task) await this.engine.groups.refresh(out.task.groupRunId);
+    if (out.task) await this.recount(out.task.groupRunId);
     return this.getTask(id);
+  }
+
+  /**
+   * Recounts a group now, after an operator move. The move itself is committed: if the recount fails,
+   * the answer still stands and the group is recounted later (and by the reconciler).
+   */
+  private async recount(groupRunId: string): Promise<void> {
+    await this.engine.groups.refresh(groupRunId).catch(() => this.engine.groups.refreshLater([groupRunId]));
   }
 
   async manualRun(definitionId: string, body: unknown) {

@@ -1,0 +1,43 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Db } from '#ferry/persistence';
+import type { DefinitionsService } from '../definitions/definitions.service.js';
+import type { GroupRunFactory } from '../groups/group-run.factory.js';
+import type { TaskQueue } from '../queue/task-queue.js';
+import type { TaskEngine } from '../tasks/task-engine.js';
+import { RunsService } from './runs.service.js';
+
+const task = {
+  id: 't1', groupRunId: 'g1', seq: 0, file: { name: 'f' }, status: 'PENDING', attempt: 1, maxAttempts: 3, dispatchId: null, targetUrl: null,
+  downstreamJobId: null, readyAt: 1, dispatchedAt: null, nextAt: null, reportedAt: null, progress: null, reconciliation: null, reconStatus: null,
+  reconProblems: null, lastError: null, overdue: 0, deadlineAt: null, version: 2, createdAt: 1, updatedAt: 2, finishedAt: null,
+};
+
+/** A retry whose task move committed, on a database that then fails the group's recount. */
+function service(recount: () => Promise<unknown>) {
+  const later: string[][] = [];
+  const engine = {
+    submit: async () => ({ answer: { type: 'applied' }, task }),
+    groups: { refresh: recount, refreshLater: (ids: string[]) => later.push(ids) },
+  } as unknown as TaskEngine;
+  const em = { getRepository: () => ({ findOneBy: async () => task, find: async () => [] }) };
+  const db = { run: async (fn: (e: typeof em) => unknown) => fn(em) } as unknown as Db;
+  return { runs: new RunsService(db, engine, {} as DefinitionsService, {} as GroupRunFactory, {} as TaskQueue), later };
+}
+
+describe('RunsService.retryTask', () => {
+  it('recounts the group before answering', async () => {
+    const recounted: string[] = [];
+    const { runs, later } = service(async () => recounted.push('g1'));
+    expect(await runs.retryTask('t1')).toMatchObject({ id: 't1', status: 'PENDING' });
+    expect(recounted).toEqual(['g1']);
+    expect(later).toEqual([]);
+  });
+
+  it('still answers the committed retry when the recount fails, and leaves the recount for later', async () => {
+    const { runs, later } = service(async () => {
+      throw new Error('connection lost');
+    });
+    expect(await runs.retryTask('t1')).toMatchObject({ id: 't1', status: 'PENDING' });
+    expect(later).toEqual([['g1']]);
+  });
+});
