@@ -160,8 +160,15 @@ function liveTasksOf(db: Db, groupRunId: string): Promise<TaskRow[]> {
   );
 }
 
+/**
+ * A group's tasks that are ready to be sent, in file order. Read by the group's index alone and
+ * filtered here: with the status in the query, a planner without fresh statistics intersects it with
+ * the status index, whose PENDING entries (every waiting task of every group) grow with the backlog.
+ */
 function readyTasksOf(db: Db, groupRunId: string): Promise<string[]> {
-  return db.run(async (em) =>
-    (await em.getRepository(TaskRunEntity).createQueryBuilder('t').select('t.id').where('t.groupRunId = :groupRunId AND t.status = :s AND t.readyAt IS NOT NULL', { groupRunId, s: 'PENDING' }).orderBy('t.seq').getMany()).map((t) => t.id),
-  );
+  return db.run(async (em) => {
+    const rows: Array<{ id: string; status: string; ready: unknown }> = await em.getRepository(TaskRunEntity).createQueryBuilder('t')
+      .select('t.id', 'id').addSelect('t.status', 'status').addSelect('t.readyAt', 'ready').where('t.groupRunId = :groupRunId', { groupRunId }).orderBy('t.seq').getRawMany();
+    return rows.filter((t) => t.status === 'PENDING' && t.ready !== null).map((t) => t.id);
+  });
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Db } from '#ferry/persistence';
 import { DefinitionEntity, GroupRunEntity, TaskRunEntity } from '../persistence/index.js';
+import { planGuard } from '../persistence/plan-guard.js';
 import { COUNTER_BY_STATUS, type GroupCounters, type GroupSpec, groupStatusOf } from './group-status.js';
 
 /**
@@ -124,21 +125,22 @@ export class GroupStore {
   private async recountPg(ids: string[]): Promise<Array<{ id: string; status: string }>> {
     const pool = (this.db.dataSource.driver as unknown as { master: PgPool }).master;
     const client = await pool.connect();
+    const plans = planGuard(pool);
     try {
       await client.query('BEGIN');
       // Locked first, counted after: the count then sees every task move committed before the lock was granted.
-      const groups = (await client.query({ name: 'ferry_group_lock', text: LOCK_GROUPS_SQL, values: [ids] })).rows.map((r) => ({
+      const groups = (await client.query({ name: plans.name('ferry_group_lock'), text: LOCK_GROUPS_SQL, values: [ids] })).rows.map((r) => ({
         id: r.id as string, status: r.status as string, tasksTotal: r.tasks_total as number, tasksSucceeded: r.tasks_succeeded as number,
         tasksFailed: r.tasks_failed as number, tasksCancelled: r.tasks_cancelled as number, tasksSkipped: r.tasks_skipped as number,
         finishedAt: r.finished_at === null ? null : Number(r.finished_at),
       }));
-      const rows = (await client.query({ name: 'ferry_group_counts', text: COUNT_TASKS_SQL, values: [ids] })).rows as Array<{ g: string; status: string; n: number }>;
+      const rows = (await client.query({ name: plans.name('ferry_group_counts'), text: COUNT_TASKS_SQL, values: [ids] })).rows as Array<{ g: string; status: string; n: number }>;
       const now = this.clock();
       const { updates, changes } = this.moved(groups, rows, now);
       if (updates.length) {
         // One statement for every changed group (the rows are locked above).
         await client.query({
-          name: 'ferry_group_update', text: UPDATE_GROUPS_SQL,
+          name: plans.name('ferry_group_update'), text: UPDATE_GROUPS_SQL,
           values: [updates.map((u) => u.id), updates.map((u) => u.tasksSucceeded), updates.map((u) => u.tasksFailed), updates.map((u) => u.tasksCancelled),
             updates.map((u) => u.tasksSkipped), updates.map((u) => u.status), updates.map((u) => u.finishedAt), now],
         });
@@ -177,7 +179,8 @@ export class GroupStore {
 type GroupCountsRow = GroupCounters & { id: string; status: string; finishedAt: number | null };
 
 interface PgPool {
-  connect(): Promise<{ query(q: string | { name: string; text: string; values: unknown[] }): Promise<{ rows: Array<Record<string, unknown>> }>; release(): void }>;
+  query(q: string): Promise<{ rows: Array<Record<string, unknown>> }>;
+  connect(): Promise<{ query(q: string | { name?: string; text: string; values: unknown[] }): Promise<{ rows: Array<Record<string, unknown>> }>; release(): void }>;
 }
 
 const LOCK_GROUPS_SQL = `SELECT id, status, tasks_total, tasks_succeeded, tasks_failed, tasks_cancelled, tasks_skipped, finished_at
