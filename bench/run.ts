@@ -12,7 +12,7 @@ const modes = process.env.FERRY_BENCH_OBSERVABILITY === 'on' ? [true] : process.
 const f = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
 const rates: number[] = [];
 for (const observability of only === 'sync' ? [] : modes) {
-  const r = await runLifecycleBench({ tasks, observability, instances: Number(process.env.FERRY_BENCH_INSTANCES ?? 1) });
+  const r = await runLifecycleBench({ tasks, observability, instances: Number(process.env.FERRY_BENCH_INSTANCES ?? 1), filesPerTrigger: Number(process.env.FERRY_BENCH_FILES_PER_TRIGGER ?? 100) });
   rates.push(r.tasksPerSecond);
   console.log(`\nTask lifecycle (trigger → dispatch → callback → SUCCEEDED), PostgreSQL + Redis, fake downstream; metrics + logging ${observability ? 'ON' : 'OFF'}`);
   console.table({

@@ -48,10 +48,19 @@ export class GroupRunFactory {
   async persist(em: EntityManager, plan: GroupRunPlan): Promise<StartOrder> {
     await em.insert(GroupRunEntity, plan.group as object);
     await this.tasks.insertTasks(em, plan.tasks);
-    // An ASYNC group is dispatched by one job (bounded concurrency, batched writes), not a job per task.
-    if (plan.group.runMode === 'ASYNC') return { groups: [plan.group.id], tasks: [] };
-    return { groups: [], tasks: plan.tasks.filter((t) => t.readyAt !== null).map((t) => t.id) };
+    return startOrder([plan]);
   }
+}
+
+/** What to queue once the plans are written. */
+export function startOrder(plans: GroupRunPlan[]): StartOrder {
+  const order: StartOrder = { groups: [], tasks: [] };
+  for (const { group, tasks } of plans) {
+    // An ASYNC group is dispatched by one job (bounded concurrency, batched writes), not a job per task.
+    if (group.runMode === 'ASYNC') order.groups.push(group.id);
+    else for (const t of tasks) if (t.readyAt !== null) order.tasks.push(t.id);
+  }
+  return order;
 }
 
 export function withDefaults(spec: DefinitionSpec): DefinitionSpec {

@@ -1,4 +1,6 @@
-import type { EntityManager } from 'typeorm';
+import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { TaskRunEntity } from '../persistence/index.js';
+import { planGuard } from '../persistence/plan-guard.js';
 import type { TaskEventDraft, TaskRow } from './task-status.js';
 
 // Set-based statements for PostgreSQL: a whole batch of tasks in one round trip (ARCHITECTURE.md, "Batch the database").
@@ -11,10 +13,16 @@ const str = (v: unknown): string | null => (v === null || v === undefined ? null
  * Outside a transaction the hot path talks to the driver's pg pool directly: TypeORM builds a query
  * runner per statement, which costs more than the statement itself at thousands of batches a second.
  */
-async function query(em: EntityManager, sql: string, params: unknown[]): Promise<Array<Record<string, unknown>>> {
-  const pool = em.queryRunner ? undefined : (em.connection.driver as unknown as { master?: { query(q: { text: string; values: unknown[]; name: string }): Promise<{ rows: Array<Record<string, unknown>> }> } }).master;
-  if (pool) return (await pool.query({ text: sql, values: params, name: statementName(sql) })).rows;
+async function query(em: EntityManager, sql: string, params: unknown[], reads = true): Promise<Array<Record<string, unknown>>> {
+  const pool = em.queryRunner ? undefined : (em.connection.driver as unknown as { master?: PgPool }).master;
+  // An insert from arrays reads no table: its plan is the same whatever the statistics say.
+  if (pool) return (await pool.query({ text: sql, values: params, name: reads ? planGuard(pool).name(statementName(sql)) : statementName(sql) })).rows;
   return em.query(sql, params);
+}
+
+interface PgPool {
+  query(q: string): Promise<{ rows: Array<Record<string, unknown>> }>;
+  query(q: { text: string; values: unknown[]; name?: string }): Promise<{ rows: Array<Record<string, unknown>> }>;
 }
 
 const ESCAPE = /[\\"]/;
@@ -39,7 +47,7 @@ export function pgArray(values: unknown[]): string {
 }
 
 const names = new Map<string, string>();
-/** Named statements are parsed and planned once per connection instead of once per batch. */
+/** Named statements are parsed and planned once per connection instead of once per batch (once PlanGuard allows). */
 function statementName(sql: string): string {
   let name = names.get(sql);
   if (!name) names.set(sql, (name = `ferry_${names.size + 1}`));
@@ -86,19 +94,40 @@ const MUTABLE: Array<[column: string, type: string, get: (r: TaskRow) => unknown
   ['finished_at', 'numeric', (r) => r.finishedAt],
 ];
 
-const TASK_COLUMNS: Array<[string, string, (r: TaskRow) => unknown]> = [
-  ['id', 'varchar', (r) => r.id], ['group_run_id', 'varchar', (r) => r.groupRunId], ['seq', 'int', (r) => r.seq],
-  ['file', 'text', (r) => str(r.file)], ['version', 'int', (r) => r.version], ['created_at', 'numeric', (r) => r.createdAt],
-  ...MUTABLE,
-];
-const INSERT_TASKS_SQL = `INSERT INTO task_run (${TASK_COLUMNS.map(([c]) => c).join(', ')})
-  SELECT * FROM unnest(${TASK_COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})`;
+type ColumnMetadata = ReturnType<EntityManager['connection']['getMetadata']>['columns'][number];
+
+/** PostgreSQL's name for an entity column's type, for the array parameters of a set-based insert. */
+function pgType(column: ColumnMetadata): string {
+  const type = String(column.type);
+  const pg = ({ varchar: 'varchar', integer: 'int', numeric: 'numeric', 'simple-json': 'text', text: 'text' } as Record<string, string>)[type];
+  if (!pg) throw new Error(`No array type for column ${column.databaseName} (${type})`);
+  return pg;
+}
+
+/**
+ * Rows of one or more entities written by one statement (an INSERT per entity, each from one array
+ * per column, chained as a WITH): atomic on its own, so a trigger, its group runs and their tasks
+ * need no transaction round trips. Columns and values come from the entities' metadata, as
+ * TypeORM's own insert would write them.
+ */
+export async function pgInsertAll(em: EntityManager, parts: Array<{ entity: EntityTarget<ObjectLiteral>; rows: object[] }>): Promise<void> {
+  const inserts: string[] = [];
+  const params: string[] = [];
+  for (const { entity, rows } of parts) {
+    if (!rows.length) continue;
+    const meta = em.connection.getMetadata(entity);
+    const columns = meta.columns;
+    inserts.push(`INSERT INTO ${meta.tableName} (${columns.map((c) => c.databaseName).join(', ')})
+      SELECT * FROM unnest(${columns.map((c, i) => `$${params.length + i + 1}::${pgType(c)}[]`).join(', ')})`);
+    for (const c of columns) params.push(pgArray(rows.map((r) => em.connection.driver.preparePersistentValue(c.getEntityValue(r), c))));
+  }
+  if (inserts.length === 0) return;
+  const sql = inserts.length === 1 ? inserts[0] : `WITH ${inserts.slice(0, -1).map((q, i) => `i${i} AS (${q})`).join(', ')} ${inserts[inserts.length - 1]}`;
+  await query(em, sql, params, false);
+}
 
 export async function pgInsertTasks(em: EntityManager, rows: TaskRow[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 5000) {
-    const chunk = rows.slice(i, i + 5000);
-    await em.query(INSERT_TASKS_SQL, TASK_COLUMNS.map(([, , get]) => pgArray(chunk.map(get))));
-  }
+  for (let i = 0; i < rows.length; i += 5000) await pgInsertAll(em, [{ entity: TaskRunEntity, rows: rows.slice(i, i + 5000) }]);
 }
 
 type EventRow = TaskEventDraft & { id: string };

@@ -4,14 +4,17 @@ import { type TriggerAnswer, type TriggerMessage, triggerMessageSchema } from '#
 import { ApiError } from '#ferry/errors';
 import { compileSchema } from '#ferry/http';
 import { type Db, isUniqueViolation } from '#ferry/persistence';
-import { DefinitionEntity, TriggerEntity } from '../persistence/index.js';
-import { GroupRunFactory, type GroupRunPlan, type StartOrder } from '../groups/group-run.factory.js';
+import { DefinitionEntity, GroupRunEntity, TaskRunEntity, TriggerEntity } from '../persistence/index.js';
+import { GroupRunFactory, type GroupRunPlan, type StartOrder, startOrder } from '../groups/group-run.factory.js';
+import { pgInsertAll } from '../tasks/task-store.pg.js';
 import type { TaskQueue } from '../queue/task-queue.js';
 
 export interface IntakeResult {
   duplicate: boolean;
   answer: TriggerAnswer;
 }
+
+type Written = { answer: TriggerAnswer; ready: StartOrder; plans: GroupRunPlan[]; notified: boolean };
 
 const validate = compileSchema<TriggerMessage>(triggerMessageSchema);
 
@@ -35,7 +38,7 @@ export class TriggerIntake {
   async accept(body: unknown, via: 'http' | 'queue'): Promise<IntakeResult> {
     const msg = validate(body);
     try {
-      const { answer, ready, plans, notified } = await this.db.tx((em) => this.create(em, msg, via));
+      const { answer, ready, plans, notified } = await this.write(msg, via);
       this.onCreated?.(plans);
       this.queue.startLater(ready);
       if (notified) this.onNotified?.();
@@ -61,30 +64,57 @@ export class TriggerIntake {
     return id;
   }
 
-  private async create(em: EntityManager, msg: TriggerMessage, via: 'http' | 'queue'): Promise<{ answer: TriggerAnswer; ready: StartOrder; plans: GroupRunPlan[]; notified: boolean }> {
-    const now = this.clock();
-    const triggerId = randomUUID();
-    const definitions = await this.boundDefinitions(em, msg.source, msg.event);
-    const plans = definitions.map((d) => this.factory.plan(d, msg, triggerId, now));
-    const answer: TriggerAnswer = {
-      triggerId,
-      duplicate: false,
-      groupRuns: plans.map((p) => ({ id: p.group.id, definition: p.group.definitionName, status: p.group.status, tasks: p.tasks.length })),
-    };
+  /**
+   * Writes the trigger with its group runs and tasks, all or nothing. On PostgreSQL a matched trigger
+   * (up to 5,000 tasks) is one statement, atomic by itself: no BEGIN and COMMIT round trips. Otherwise,
+   * and for a trigger that matches nothing (its alert is written with it), one transaction.
+   */
+  private async write(msg: TriggerMessage, via: 'http' | 'queue'): Promise<Written> {
+    if (this.db.type === 'postgres') {
+      const definitions = await this.db.run((em) => this.boundDefinitions(em, msg.source, msg.event));
+      const draft = this.draft(definitions, msg, via);
+      if (draft.plans.length && draft.plans.reduce((n, p) => n + p.tasks.length, 0) <= 5000) {
+        await this.db.run((em) => pgInsertAll(em, [
+          { entity: TriggerEntity, rows: [draft.trigger] },
+          { entity: GroupRunEntity, rows: draft.plans.map((p) => p.group) },
+          { entity: TaskRunEntity, rows: draft.plans.flatMap((p) => p.tasks) },
+        ]));
+        return { answer: draft.answer, ready: startOrder(draft.plans), plans: draft.plans, notified: false };
+      }
+    }
+    return this.db.tx((em) => this.create(em, msg, via));
+  }
+
+  private async create(em: EntityManager, msg: TriggerMessage, via: 'http' | 'queue'): Promise<Written> {
+    const { trigger, plans, answer } = this.draft(await this.boundDefinitions(em, msg.source, msg.event), msg, via);
     // The trigger row goes first: a concurrent copy blocks on its unique key until this commits.
-    await em.insert(TriggerEntity, {
-      id: triggerId, source: msg.source, messageId: msg.messageId, event: msg.event, businessDate: msg.businessDate ?? null,
-      status: plans.length ? 'ACCEPTED' : 'UNMATCHED', via, reason: plans.length ? null : 'No definition is bound to this source and event',
-      payload: msg, answer, receivedAt: now,
-    });
+    await em.insert(TriggerEntity, trigger as object);
     const ready: StartOrder = { groups: [], tasks: [] };
     for (const plan of plans) {
       const order = await this.factory.persist(em, plan);
       ready.groups.push(...order.groups);
       ready.tasks.push(...order.tasks);
     }
-    const notified = plans.length === 0 && this.unmatchedIn ? await this.unmatchedIn(em, triggerId, msg) : false;
+    const notified = plans.length === 0 && this.unmatchedIn ? await this.unmatchedIn(em, trigger.id, msg) : false;
     return { answer, ready, plans, notified };
+  }
+
+  /** The rows a trigger makes: itself, and a group run (with its tasks) per bound definition. */
+  private draft(definitions: DefinitionEntity[], msg: TriggerMessage, via: 'http' | 'queue'): { trigger: TriggerEntity; plans: GroupRunPlan[]; answer: TriggerAnswer } {
+    const now = this.clock();
+    const triggerId = randomUUID();
+    const plans = definitions.map((d) => this.factory.plan(d, msg, triggerId, now));
+    const answer: TriggerAnswer = {
+      triggerId,
+      duplicate: false,
+      groupRuns: plans.map((p) => ({ id: p.group.id, definition: p.group.definitionName, status: p.group.status, tasks: p.tasks.length })),
+    };
+    const trigger: TriggerEntity = {
+      id: triggerId, source: msg.source, messageId: msg.messageId, event: msg.event, businessDate: msg.businessDate ?? null,
+      status: plans.length ? 'ACCEPTED' : 'UNMATCHED', via, reason: plans.length ? null : 'No definition is bound to this source and event',
+      payload: msg, answer, receivedAt: now,
+    };
+    return { trigger, plans, answer };
   }
 
   /** The definitions bound to (source, event), in one query. */
