@@ -16,6 +16,7 @@ import type { AlertDraft, AlertsService } from './alerts.service.js';
 export class AlertRaiser {
   private readonly logger = new Logger('Alerts');
   private readonly inFlight = new Set<Promise<void>>();
+  private changes: Array<{ id: string; status: string }> = [];
 
   constructor(private readonly db: Db, private readonly alerts: AlertsService, private readonly groups: GroupStore) {}
 
@@ -40,8 +41,18 @@ export class AlertRaiser {
     if (drafts.size) this.track(this.raiseForTasks([...drafts.values()]), 'raising alerts failed');
   }
 
+  /**
+   * Group status changes arrive one by one from each recount (many groups at once): those of one
+   * tick are handled together, a statement for all of them rather than two per group.
+   */
   onGroupStatus(change: { id: string; status: string }): void {
-    this.track(this.groupStatus(change), `alerts for group run ${change.id} failed`);
+    this.changes.push(change);
+    if (this.changes.length === 1) queueMicrotask(() => this.takeChanges());
+  }
+
+  private takeChanges(): void {
+    const changes = this.changes.splice(0);
+    if (changes.length) this.track(this.groupStatuses(changes), `alerts for ${changes.length} group run(s) failed`);
   }
 
   /** The alert for a trigger that matched no definition, written in the trigger's own transaction. */
@@ -54,6 +65,7 @@ export class AlertRaiser {
 
   /** Waits for the alerts being raised (a stopping scheduler, before its database closes). */
   async settle(): Promise<void> {
+    this.takeChanges();
     while (this.inFlight.size) await Promise.all(this.inFlight);
   }
 
@@ -73,22 +85,41 @@ export class AlertRaiser {
     }
   }
 
-  private async groupStatus({ id, status }: { id: string; status: string }): Promise<void> {
-    if (status === 'SUCCEEDED') await this.alerts.resolveRun(id);
-    const kind = status === 'FAILED' ? 'FAILED' : status === 'SUCCEEDED' ? 'RECONCILIATION_MISMATCH' : undefined;
-    if (!kind) return;
-    // The task that explains it; on success, only a mismatched one makes an alert.
-    const task = await this.db.run((em) => {
-      const qb = em.getRepository(TaskRunEntity).createQueryBuilder('t').where('t.groupRunId = :id', { id }).orderBy('t.seq').take(1);
-      return (kind === 'FAILED' ? qb.andWhere('t.status = :s', { s: 'FAILED' }) : qb.andWhere('t.reconStatus = :m', { m: 'MISMATCH' })).getOne();
-    }) as unknown as TaskRow | null;
-    if (!task) return;
-    const spec = (await this.groups.info(undefined, [id])).get(id)?.spec;
-    const message = kind === 'FAILED'
-      ? `Task ${task.file.name} failed: ${task.lastError?.code ?? 'FAILED'}: ${task.lastError?.message ?? ''}`
-      : `Task ${task.file.name}: ${(task.reconProblems ?? []).join('; ')}`;
-    await this.alerts.raise({
-      kind, groupRunId: id, taskRunId: task.id, definitionId: spec?.definitionId, definitionName: spec?.name, message, settings: spec?.alerts, onlyIfAbsent: true,
-    });
+  private async groupStatuses(changes: Array<{ id: string; status: string }>): Promise<void> {
+    await this.alerts.resolveRuns(changes.filter((c) => c.status === 'SUCCEEDED').map((c) => c.id));
+    // The task that explains each: a run's first failed task; on success, only a mismatched one makes an alert.
+    const failed = changes.filter((c) => c.status === 'FAILED').map((c) => c.id);
+    const succeeded = changes.filter((c) => c.status === 'SUCCEEDED').map((c) => c.id);
+    const explained: Array<{ kind: 'FAILED' | 'RECONCILIATION_MISMATCH'; task: TaskRow }> = [];
+    for (const id of failed) {
+      const task = await this.firstFailedTask(id);
+      if (task) explained.push({ kind: 'FAILED', task });
+    }
+    if (succeeded.length) {
+      // Mismatches are rare: one query for every run that succeeded, its first mismatched task kept.
+      const mismatched = await this.db.run((em) => em.getRepository(TaskRunEntity).createQueryBuilder('t')
+        .where('t.groupRunId IN (:...succeeded) AND t.reconStatus = :m', { succeeded, m: 'MISMATCH' }).orderBy('t.seq').getMany()) as unknown as TaskRow[];
+      for (const id of succeeded) {
+        const task = mismatched.find((t) => t.groupRunId === id);
+        if (task) explained.push({ kind: 'RECONCILIATION_MISMATCH', task });
+      }
+    }
+    if (!explained.length) return;
+    const infos = await this.groups.info(undefined, [...new Set(explained.map((e) => e.task.groupRunId))]);
+    for (const { kind, task } of explained) {
+      const spec = infos.get(task.groupRunId)?.spec;
+      const message = kind === 'FAILED'
+        ? `Task ${task.file.name} failed: ${task.lastError?.code ?? 'FAILED'}: ${task.lastError?.message ?? ''}`
+        : `Task ${task.file.name}: ${(task.reconProblems ?? []).join('; ')}`;
+      await this.alerts.raise({
+        kind, groupRunId: task.groupRunId, taskRunId: task.id, definitionId: spec?.definitionId, definitionName: spec?.name, message, settings: spec?.alerts, onlyIfAbsent: true,
+      });
+    }
+  }
+
+  private async firstFailedTask(groupRunId: string): Promise<TaskRow | undefined> {
+    const task = await this.db.run((em) => em.getRepository(TaskRunEntity).createQueryBuilder('t')
+      .where('t.groupRunId = :groupRunId AND t.status = :s', { groupRunId, s: 'FAILED' }).orderBy('t.seq').take(1).getOne());
+    return (task ?? undefined) as unknown as TaskRow | undefined;
   }
 }

@@ -87,11 +87,12 @@ export class AlertsService {
     return notify;
   }
 
-  /** The run succeeded after all: its failure and overdue alerts are over. */
-  async resolveRun(groupRunId: string, kinds: AlertKind[] = ['FAILED', 'OVERDUE']): Promise<number> {
+  /** The runs succeeded after all: their failure and overdue alerts are over (one statement for many runs). */
+  async resolveRuns(groupRunIds: string[], kinds: AlertKind[] = ['FAILED', 'OVERDUE']): Promise<number> {
+    if (!groupRunIds.length) return 0;
     const res = await this.db.run((em) =>
       em.createQueryBuilder().update(AlertEntity).set({ status: 'RESOLVED', resolvedAt: this.clock() })
-        .where('group_run_id = :groupRunId AND kind IN (:...kinds) AND status <> :resolved', { groupRunId, kinds, resolved: 'RESOLVED' }).execute(),
+        .where('group_run_id IN (:...groupRunIds) AND kind IN (:...kinds) AND status <> :resolved', { groupRunIds, kinds, resolved: 'RESOLVED' }).execute(),
     );
     return res.affected ?? 0;
   }
