@@ -77,4 +77,39 @@ describe.each(TEST_DB_TYPES)('task engines of two instances on %s', (dbType) => 
     expect(contra.answer.type).toBe('conflict');
     expect((await events(taskId)).map((e) => e.toStatus)).toEqual(['DISPATCHED', 'RUNNING', 'SUCCEEDED']);
   });
+
+  it("a group run created here is dispatched from its tasks as created, once; a task the other instance claimed first gets no second attempt", async () => {
+    const now = Date.now();
+    const definition = Object.assign(new DefinitionEntity(), {
+      id: randomUUID(), name: `d-${randomUUID()}`, enabled: 1, version: 1, createdAt: now, updatedAt: now,
+      spec: { name: 'd', mode: 'ASYNC', bindings: [{ source: 's', event: 'e' }], target: { urls: ['http://127.0.0.1:9'] } },
+    });
+    const factory = new GroupRunFactory(a.store);
+    const plan = factory.plan(definition, { files: [{ name: 'f1' }, { name: 'f2' }, { name: 'f3' }] }, null, now);
+    const sync = factory.plan({ ...definition, spec: { ...(definition.spec as object), mode: 'SYNC' } } as DefinitionEntity, { files: [{ name: 'f1' }] }, null, now);
+    await dbs[0].tx(async (em) => {
+      await em.insert(DefinitionEntity, definition as object);
+      await factory.persist(em, plan);
+      await factory.persist(em, sync);
+    });
+    a.created([plan, sync]);
+    const [first, second, third] = plan.tasks.map((t) => t.id);
+    // B's group job got there first for one task (a rerun elsewhere, say).
+    const [byB] = await b.applyBatch([{ taskId: second, cmd: { kind: 'claim' } }]);
+    expect(byB.answer).toMatchObject({ type: 'send', attempt: 1 });
+
+    const ids = a.takeCreated(plan.group.id);
+    expect(ids).toEqual([first, second, third]);
+    expect(a.takeCreated(plan.group.id)).toBeUndefined(); // a rerun of the job reads the database
+    expect(a.takeCreated(sync.group.id)).toBeUndefined(); // SYNC runs go task by task
+    const claims = await a.applyBatch(ids!.map((taskId) => ({ taskId, cmd: { kind: 'claim' } })));
+    expect(claims.map((c) => c.answer)).toEqual([
+      expect.objectContaining({ type: 'send', attempt: 1 }),
+      // Decided on the database's row, not A's cached PENDING one: B's attempt, re-sent under its own
+      // dispatch id (these engines re-send an unanswered dispatch at once), not a second attempt.
+      { ...byB.answer, resend: true },
+      expect.objectContaining({ type: 'send', attempt: 1 }),
+    ]);
+    expect((await events(second)).map((e) => e.toStatus)).toEqual(['DISPATCHED']);
+  });
 });

@@ -92,7 +92,7 @@ export class SchedulerRuntime {
     this.downstream = observability.downstream(overrides.downstream ?? new HttpDownstream(config.dispatchTimeoutMs));
     this.rounds = new TaskRounds(
       this.engine, this.downstream, new OutboundTokens(db, config.defaultOutboundProfile), () => config.publicUrl ?? this.callbackBase,
-      this.queue, (groupRunId) => readyTasksOf(db, groupRunId), (groupRunId) => liveTasksOf(db, groupRunId), config.concurrency, clock, this.targets,
+      this.queue, (groupRunId) => Promise.resolve(this.engine.takeCreated(groupRunId) ?? readyTasksOf(db, groupRunId)), (groupRunId) => liveTasksOf(db, groupRunId), config.concurrency, clock, this.targets,
     );
     this.reconciler = new Reconciler(db, this.queue, this.engine, config.reconcileIntervalMs, clock);
     this.overdue = new OverdueSweeper(db, this.engine, this.alerts, config.overdueSweepMs, clock);

@@ -54,6 +54,7 @@ export class TaskEngine {
    * an answer that writes nothing is decided again on a fresh read (`applyIn`).
    */
   private readonly cache = new Map<string, TaskRow>();
+  private readonly createdReady = new Map<string, string[]>();
 
   constructor(
     private readonly db: Db,
@@ -168,12 +169,29 @@ export class TaskEngine {
     return { outcomes, effects: { ready: work.ready(), finished: work.finished(), retryWaits: work.retryWaits(), groups: work.groupsTouched(), moved: work.moved() } };
   }
 
-  /** Group runs just created and committed here: their spec and their tasks' first claims need no read. */
+  /**
+   * Group runs just created and committed here: their spec and their tasks' first claims need no
+   * read, nor does the group job's list of ready tasks (ASYNC runs of up to 1,000 tasks, see `takeCreated`).
+   */
   created(plans: GroupRunPlan[]): void {
     for (const { group, tasks } of plans) {
       this.groups.remember({ id: group.id, runMode: group.runMode as 'SYNC' | 'ASYNC', spec: group.spec as GroupSpec });
       for (const row of tasks) this.keep(row);
+      if (group.runMode !== 'ASYNC' || tasks.length > 1000) continue;
+      if (this.createdReady.size >= 5000) this.createdReady.delete(this.createdReady.keys().next().value!);
+      this.createdReady.set(group.id, tasks.filter((t) => t.readyAt !== null).map((t) => t.id));
     }
+  }
+
+  /**
+   * The ready tasks of a group run created here, as created, once: its job's first run then claims
+   * them without a read (a claim decided on a row someone moved since is decided again on a fresh
+   * one). A rerun, or the job on another instance, finds nothing here and reads the database.
+   */
+  takeCreated(groupRunId: string): string[] | undefined {
+    const ids = this.createdReady.get(groupRunId);
+    this.createdReady.delete(groupRunId);
+    return ids;
   }
 
   /** Keeps the live rows as the batch left them (terminal ones are rarely asked about again). */
