@@ -56,7 +56,12 @@ export class TaskRounds {
     const inFlight: TaskRow[] = [];
     let spec: GroupSpec | undefined;
     for (let i = 0; i < ids.length; i += 500) {
-      const claims = await this.engine.applyBatch(ids.slice(i, i + 500).map((taskId) => ({ taskId, cmd: { kind: 'claim' } })));
+      const chunk = ids.slice(i, i + 500);
+      // A small group's claims join the engine's batches (shared with other groups' claims and the
+      // callbacks of the moment); a big one's are a batch of their own.
+      const claims = chunk.length <= 100
+        ? await Promise.all(chunk.map((taskId) => this.engine.submit(taskId, { kind: 'claim' })))
+        : await this.engine.applyBatch(chunk.map((taskId) => ({ taskId, cmd: { kind: 'claim' } })));
       spec ??= claims[0]?.task ? await this.spec(claims[0].task) : undefined;
       if (!spec) continue;
       const order = spec;
