@@ -78,6 +78,28 @@ describe.each(TEST_DB_TYPES)('task engines of two instances on %s', (dbType) => 
     expect((await events(taskId)).map((e) => e.toStatus)).toEqual(['DISPATCHED', 'RUNNING', 'SUCCEEDED']);
   });
 
+  it('a row the engine held is not lost when other batches evict it while this batch reads the rest (no 404 for a live task)', async () => {
+    const { taskId, dispatchId } = await claimedByA(); // A holds this row
+    const other = await claimedByA();
+    const third = await engine();
+    // A third engine that holds only the first task's row, and whose cache is emptied during its read of the other.
+    await third.applyBatch([{ taskId, cmd: { kind: 'report', actor: 'callback', body: { dispatchId, status: 'RUNNING' } } }]);
+    const cache = (third as unknown as { cache: Map<string, unknown> }).cache;
+    cache.delete(other.taskId);
+    expect(cache.has(taskId)).toBe(true);
+    const load = third.store.load.bind(third.store);
+    third.store.load = async (em, ids) => {
+      const rows = await load(em, ids);
+      cache.clear(); // what a burst of other batches does at the cache's limit
+      return rows;
+    };
+    const out = await third.applyBatch([
+      { taskId, cmd: { kind: 'report', actor: 'callback', body: { dispatchId, status: 'SUCCEEDED' } } },
+      { taskId: other.taskId, cmd: { kind: 'report', actor: 'callback', body: { dispatchId: other.dispatchId, status: 'RUNNING' } } },
+    ]);
+    expect(out.map((o) => [o.answer.type, o.task?.status])).toEqual([['applied', 'SUCCEEDED'], ['applied', 'RUNNING']]);
+  });
+
   it("a group run created here is dispatched from its tasks as created, once; a task the other instance claimed first gets no second attempt", async () => {
     const now = Date.now();
     const definition = Object.assign(new DefinitionEntity(), {

@@ -59,7 +59,7 @@ export class TaskRounds {
       const chunk = ids.slice(i, i + 500);
       // A small group's claims join the engine's batches (shared with other groups' claims and the
       // callbacks of the moment); a big one's are a batch of their own.
-      const claims = chunk.length <= 100
+      const claims = chunk.length <= 20
         ? await Promise.all(chunk.map((taskId) => this.engine.submit(taskId, { kind: 'claim' })))
         : await this.engine.applyBatch(chunk.map((taskId) => ({ taskId, cmd: { kind: 'claim' } })));
       spec ??= claims[0]?.task ? await this.spec(claims[0].task) : undefined;

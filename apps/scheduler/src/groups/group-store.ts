@@ -38,12 +38,19 @@ export class GroupStore {
   }
 
   async info(em: EntityManager | undefined, ids: string[]): Promise<Map<string, GroupInfo>> {
-    const missing = ids.filter((id) => !this.specs.has(id));
+    // Hits are taken before the read: a busy instance may evict them meanwhile.
+    const found = new Map<string, GroupInfo>();
+    for (const id of ids) if (this.specs.has(id)) found.set(id, this.specs.get(id)!);
+    const missing = ids.filter((id) => !found.has(id));
     if (missing.length) {
       const rows = await (em ?? this.db.dataSource.manager).getRepository(GroupRunEntity).createQueryBuilder('g').select(['g.id', 'g.runMode', 'g.spec']).where('g.id IN (:...missing)', { missing }).getMany();
-      for (const r of rows) this.remember({ id: r.id, runMode: r.runMode as 'SYNC' | 'ASYNC', spec: r.spec as GroupSpec });
+      for (const r of rows) {
+        const info: GroupInfo = { id: r.id, runMode: r.runMode as 'SYNC' | 'ASYNC', spec: r.spec as GroupSpec };
+        this.remember(info);
+        found.set(r.id, info);
+      }
     }
-    return new Map(ids.filter((id) => this.specs.has(id)).map((id) => [id, this.specs.get(id)!]));
+    return found;
   }
 
   /** Whether the definition is paused; cached for a second so hot paths don't read it per task. */

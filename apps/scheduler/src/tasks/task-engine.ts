@@ -134,14 +134,19 @@ export class TaskEngine {
   private async applyIn(em: EntityManager, items: Submission[], fresh: Set<string>): Promise<{ outcomes: Outcome[]; effects: Effects }> {
     const now = this.clock();
     const ids = [...new Set(items.map((i) => i.taskId))];
-    const loaded = await this.store.load(em, ids.filter((id) => fresh.has(id) || !this.cache.has(id)));
-    const fromCache = new Set<string>();
+    // The cached rows are taken before the read: other batches evict and replace entries meanwhile
+    // (at 20,000 live tasks and more), and a row gone by then would make its task look unknown (404).
+    const cached = new Map<string, TaskRow>();
     for (const id of ids) {
-      const cached = !loaded.has(id) && !fresh.has(id) ? this.cache.get(id) : undefined;
-      if (cached) {
-        loaded.set(id, cached);
-        fromCache.add(id);
-      }
+      const row = fresh.has(id) ? undefined : this.cache.get(id);
+      if (row) cached.set(id, row);
+    }
+    const loaded = await this.store.load(em, ids.filter((id) => !cached.has(id)));
+    const fromCache = new Set<string>();
+    for (const [id, row] of cached) {
+      if (loaded.has(id)) continue;
+      loaded.set(id, row);
+      fromCache.add(id);
     }
     const groups = await this.groups.info(em, [...new Set([...loaded.values()].map((r) => r.groupRunId))]);
     const work = new Work(loaded);
