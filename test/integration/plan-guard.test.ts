@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { TEST_PG_URL } from '#ferry/testing';
-import { PlanGuard } from '../../apps/scheduler/src/persistence/plan-guard.js';
+import { randomUUID } from 'node:crypto';
+import { Db, openDataSource } from '#ferry/persistence';
+import { createTestDatabase, type TestDatabase } from '#ferry/testing';
+import { GroupRunFactory } from '../../apps/scheduler/src/groups/group-run.factory.js';
+import { GroupStore } from '../../apps/scheduler/src/groups/group-store.js';
+import { DefinitionEntity, SCHEDULER_ENTITIES, SCHEDULER_MIGRATIONS } from '../../apps/scheduler/src/persistence/index.js';
+import { type PgPool, PlanGuard, planGuard } from '../../apps/scheduler/src/persistence/plan-guard.js';
+import { TaskEngine } from '../../apps/scheduler/src/tasks/task-engine.js';
 
 // Why the task store names its statements only once task_run's statistics say it is big, on a real
 // PostgreSQL: a generic plan made while a table is small keeps scanning it whole as it grows.
@@ -34,20 +41,77 @@ describe('PlanGuard on PostgreSQL', () => {
   });
 
   it('allows names only once the statistics say the table is big, and looks again when due', async () => {
-    let now = 0;
-    const pool = { query: (text: string) => client.query(text) };
-    const guard = new PlanGuard(pool, table, 10_000, 1000, () => now);
-    // Never analyzed (reltuples -1), however many rows it has by now.
-    expect(await guard.check()).toBe(false);
-    expect(guard.name('ferry_1')).toBeUndefined();
-    await client.query(`ANALYZE ${table}`);
-    expect(guard.name('ferry_1')).toBeUndefined(); // the last answer holds until the next look is due
-    now = 1000;
-    guard.name('ferry_1'); // due: starts a look in the background
-    await waitFor(() => guard.name('ferry_1') === 'ferry_1');
-    expect(guard.name('ferry_2')).toBe('ferry_2');
-    // A table that is not there (dropped, another schema): no names.
-    expect(await new PlanGuard(pool, 'no_such_table_here').check()).toBe(false);
+    const own = `${table}_b`;
+    await client.query(`CREATE TABLE ${own} (id varchar(36) PRIMARY KEY, version int NOT NULL) WITH (autovacuum_enabled = false)`);
+    try {
+      await client.query(`INSERT INTO ${own} SELECT unnest($1::varchar[]), 1`, [rows(0, 12_000)]);
+      let now = 0;
+      const pool = { query: (q: string | { text: string; values: unknown[] }) => client.query(q) };
+      const guard = new PlanGuard(pool, own, 10_000, 1000, () => now);
+      // Never analyzed (reltuples -1), however many rows it has by now.
+      expect(await guard.check()).toBe(false);
+      expect(guard.name('ferry_1')).toBeUndefined();
+      await client.query(`ANALYZE ${own}`);
+      expect(guard.name('ferry_1')).toBeUndefined(); // the last answer holds until the next look is due
+      now = 1000;
+      guard.name('ferry_1'); // due: starts a look in the background
+      await waitFor(() => guard.name('ferry_1') === 'ferry_1');
+      expect(guard.name('ferry_2')).toBe('ferry_2');
+      // A table that is not there (dropped, another schema): no names.
+      expect(await new PlanGuard(pool, 'no_such_table_here').check()).toBe(false);
+    } finally {
+      await client.query(`DROP TABLE IF EXISTS ${own}`);
+    }
+  });
+});
+
+// The task store and the group recount on one pooled connection: while task_run is new nothing they
+// run is prepared under a name; once its statistics say it is big, their statements are.
+describe('the scheduler statements and PlanGuard on PostgreSQL', () => {
+  let database: TestDatabase;
+  let db: Db;
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres', 1);
+    db = new Db(await openDataSource(database.config, { entities: SCHEDULER_ENTITIES, migrations: SCHEDULER_MIGRATIONS, migrationsTableName: 'scheduler_migrations' }));
+  });
+  afterAll(async () => {
+    await db?.close();
+    await database?.drop();
+  });
+
+  it('unnamed while task_run is small, named once it is big', async () => {
+    const pool = (db.dataSource.driver as unknown as { master: PgPool }).master;
+    const prepared = async () => (await pool.query('SELECT name FROM pg_prepared_statements')).rows.map((r) => String(r.name)).filter((n) => n.startsWith('ferry_')).sort();
+    const groups = new GroupStore(db);
+    const engine = new TaskEngine(db, groups, (e) => groups.refreshLater(e.groups), 1);
+    const claimAll = async () => {
+      const now = Date.now();
+      const definition = Object.assign(new DefinitionEntity(), {
+        id: randomUUID(), name: `d-${randomUUID()}`, enabled: 1, version: 1, createdAt: now, updatedAt: now,
+        spec: { name: 'd', mode: 'ASYNC', bindings: [{ source: 's', event: 'e' }], target: { urls: ['http://127.0.0.1:9'] } },
+      });
+      const factory = new GroupRunFactory(engine.store);
+      const plan = factory.plan(definition, { files: [{ name: 'f1' }, { name: 'f2' }] }, null, now);
+      await db.tx(async (em) => {
+        await em.insert(DefinitionEntity, definition as object);
+        await factory.persist(em, plan);
+      });
+      const claims = await engine.applyBatch(plan.tasks.map((t) => ({ taskId: t.id, cmd: { kind: 'claim' } })));
+      expect(claims.map((c) => c.answer.type)).toEqual(['send', 'send']);
+      await groups.refreshMany([plan.group.id]);
+    };
+    await planGuard(pool).check();
+    await claimAll();
+    expect(await prepared()).toEqual([]);
+
+    await pool.query(`INSERT INTO task_run (id, group_run_id, seq, file, status, attempt, max_attempts, overdue, version, created_at, updated_at)
+      SELECT 'old-' || g, 'old-group-' || (g / 100), g % 100, '{}', 'SUCCEEDED', 1, 1, 0, 1, 0, 0 FROM generate_series(1, 12000) g`);
+    await pool.query('ANALYZE task_run');
+    expect(await planGuard(pool).check()).toBe(true);
+    await claimAll();
+    // The task store's load and commit, and the recount's lock and count (nothing moved a count: no update).
+    expect(await prepared()).toEqual(expect.arrayContaining(['ferry_group_counts', 'ferry_group_lock']));
+    expect((await prepared()).filter((n) => /^ferry_\d+$/.test(n)).length).toBeGreaterThanOrEqual(2);
   });
 });
 

@@ -85,24 +85,28 @@ export class AlertRaiser {
     }
   }
 
+  /** Each step and each run on its own: one failure (logged) does not cost the other runs of the batch their alerts. */
   private async groupStatuses(changes: Array<{ id: string; status: string }>): Promise<void> {
-    await this.alerts.resolveRuns(changes.filter((c) => c.status === 'SUCCEEDED').map((c) => c.id));
-    // The task that explains each: a run's first failed task; on success, only a mismatched one makes an alert.
     const failed = changes.filter((c) => c.status === 'FAILED').map((c) => c.id);
     const succeeded = changes.filter((c) => c.status === 'SUCCEEDED').map((c) => c.id);
+    await this.attempt('resolving the alerts of runs that succeeded', () => this.alerts.resolveRuns(succeeded));
+    // The task that explains each: a run's first failed task; on success, only a mismatched one makes an alert.
     const explained: Array<{ kind: 'FAILED' | 'RECONCILIATION_MISMATCH'; task: TaskRow }> = [];
     for (const id of failed) {
-      const task = await this.firstFailedTask(id);
-      if (task) explained.push({ kind: 'FAILED', task });
+      await this.attempt(`reading the failed task of group run ${id}`, async () => {
+        const task = await this.db.run((em) => em.getRepository(TaskRunEntity).createQueryBuilder('t')
+          .where('t.groupRunId = :id AND t.status = :s', { id, s: 'FAILED' }).orderBy('t.seq').take(1).getOne()) as unknown as TaskRow | null;
+        if (task) explained.push({ kind: 'FAILED', task });
+      });
     }
     if (succeeded.length) {
-      // Mismatches are rare: one query for every run that succeeded, its first mismatched task kept.
-      const mismatched = await this.db.run((em) => em.getRepository(TaskRunEntity).createQueryBuilder('t')
-        .where('t.groupRunId IN (:...succeeded) AND t.reconStatus = :m', { succeeded, m: 'MISMATCH' }).orderBy('t.seq').getMany()) as unknown as TaskRow[];
-      for (const id of succeeded) {
-        const task = mismatched.find((t) => t.groupRunId === id);
-        if (task) explained.push({ kind: 'RECONCILIATION_MISMATCH', task });
-      }
+      // Mismatches are rare: one query for every run that succeeded, for its first mismatched task only.
+      await this.attempt('reading mismatched tasks', async () => {
+        const first = await this.db.run((em) => em.getRepository(TaskRunEntity).createQueryBuilder('t')
+          .where('t.groupRunId IN (:...succeeded) AND t.reconStatus = :m', { succeeded, m: 'MISMATCH' })
+          .andWhere('t.seq = (SELECT MIN(x.seq) FROM task_run x WHERE x.group_run_id = t.groupRunId AND x.recon_status = :m)').getMany()) as unknown as TaskRow[];
+        for (const task of first) explained.push({ kind: 'RECONCILIATION_MISMATCH', task });
+      });
     }
     if (!explained.length) return;
     const infos = await this.groups.info(undefined, [...new Set(explained.map((e) => e.task.groupRunId))]);
@@ -111,15 +115,17 @@ export class AlertRaiser {
       const message = kind === 'FAILED'
         ? `Task ${task.file.name} failed: ${task.lastError?.code ?? 'FAILED'}: ${task.lastError?.message ?? ''}`
         : `Task ${task.file.name}: ${(task.reconProblems ?? []).join('; ')}`;
-      await this.alerts.raise({
+      await this.attempt(`raising ${kind} for group run ${task.groupRunId}`, () => this.alerts.raise({
         kind, groupRunId: task.groupRunId, taskRunId: task.id, definitionId: spec?.definitionId, definitionName: spec?.name, message, settings: spec?.alerts, onlyIfAbsent: true,
-      });
+      }));
     }
   }
 
-  private async firstFailedTask(groupRunId: string): Promise<TaskRow | undefined> {
-    const task = await this.db.run((em) => em.getRepository(TaskRunEntity).createQueryBuilder('t')
-      .where('t.groupRunId = :groupRunId AND t.status = :s', { groupRunId, s: 'FAILED' }).orderBy('t.seq').take(1).getOne());
-    return (task ?? undefined) as unknown as TaskRow | undefined;
+  private async attempt(what: string, work: () => Promise<unknown>): Promise<void> {
+    try {
+      await work();
+    } catch (err) {
+      this.logger.warn(`${what} failed: ${(err as Error).message}`);
+    }
   }
 }

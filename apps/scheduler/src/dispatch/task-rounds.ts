@@ -1,6 +1,6 @@
 import type { SyncJobRequest, SyncJobView } from '#ferry/contracts';
 import type { GroupSpec } from '../groups/group-status.js';
-import type { TaskEngine } from '../tasks/task-engine.js';
+import type { Outcome, TaskEngine } from '../tasks/task-engine.js';
 import { isInFlight, isTerminal, type TaskRow } from '../tasks/task-status.js';
 import type { Answer } from '../tasks/task-state.js';
 import type { DownstreamPort } from './downstream.client.js';
@@ -55,19 +55,27 @@ export class TaskRounds {
     const ids = await this.readyTasks(groupRunId);
     const inFlight: TaskRow[] = [];
     let spec: GroupSpec | undefined;
+    let failure: unknown;
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);
-      // A small group's claims join the engine's batches (shared with other groups' claims and the
-      // callbacks of the moment); a big one's are a batch of their own.
-      const claims = chunk.length <= 20
-        ? await Promise.all(chunk.map((taskId) => this.engine.submit(taskId, { kind: 'claim' })))
-        : await this.engine.applyBatch(chunk.map((taskId) => ({ taskId, cmd: { kind: 'claim' } })));
+      let claims: Outcome[];
+      if (chunk.length <= 20) {
+        // A small group's claims join the engine's batches (shared with other groups' claims and the
+        // callbacks of the moment), which may commit apart: what was claimed is sent even if a batch
+        // failed, and the job fails after (its rerun claims the rest) rather than leave claims unsent.
+        const settled = await Promise.allSettled(chunk.map((taskId) => this.engine.submit(taskId, { kind: 'claim' })));
+        claims = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+        failure ??= settled.find((r) => r.status === 'rejected')?.reason;
+      } else {
+        claims = await this.engine.applyBatch(chunk.map((taskId) => ({ taskId, cmd: { kind: 'claim' } })));
+      }
       spec ??= claims[0]?.task ? await this.spec(claims[0].task) : undefined;
       if (!spec) continue;
       const order = spec;
       const after = await mapLimit(claims, this.sendConcurrency, async (c) => (c.task && c.answer.type === 'send' ? this.send(c.task, c.answer, order) : undefined));
       for (const t of after) if (t && isInFlight(t.status)) inFlight.push(t);
     }
+    if (failure) throw failure;
     if (spec && inFlight.length) return { done: false, delayMs: Math.min(...inFlight.map((t) => this.firstPollIn(t, spec!))) };
     const live = await this.liveTasks(groupRunId);
     if (!live.length) return { done: true };

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Db } from '#ferry/persistence';
 import { DefinitionEntity, GroupRunEntity, TaskRunEntity } from '../persistence/index.js';
-import { planGuard } from '../persistence/plan-guard.js';
+import { type PgPool, planGuard } from '../persistence/plan-guard.js';
 import { COUNTER_BY_STATUS, type GroupCounters, type GroupSpec, groupStatusOf } from './group-status.js';
 
 /**
@@ -185,10 +185,7 @@ export class GroupStore {
 
 type GroupCountsRow = GroupCounters & { id: string; status: string; finishedAt: number | null };
 
-interface PgPool {
-  query(q: string): Promise<{ rows: Array<Record<string, unknown>> }>;
-  connect(): Promise<{ query(q: string | { name?: string; text: string; values: unknown[] }): Promise<{ rows: Array<Record<string, unknown>> }>; release(): void }>;
-}
+
 
 const LOCK_GROUPS_SQL = `SELECT id, status, tasks_total, tasks_succeeded, tasks_failed, tasks_cancelled, tasks_skipped, finished_at
   FROM group_run WHERE id = ANY($1::varchar[]) ORDER BY id FOR UPDATE`;

@@ -1,6 +1,9 @@
-/** What the guard needs of pg's pool. */
-export interface PgQueryable {
-  query(text: string): Promise<{ rows: Array<Record<string, unknown>> }>;
+/** What the raw PostgreSQL paths use of pg's pool (TypeORM's driver keeps it as `master`). */
+export interface PgClient {
+  query(q: string | { text: string; values: unknown[]; name?: string }): Promise<{ rows: Array<Record<string, unknown>> }>;
+}
+export interface PgPool extends PgClient {
+  connect(): Promise<PgClient & { release(): void }>;
 }
 
 /**
@@ -21,7 +24,7 @@ export class PlanGuard {
   private checking = false;
 
   constructor(
-    private readonly pool: PgQueryable,
+    private readonly pool: PgClient,
     private readonly table = 'task_run',
     private readonly minRows = 10_000,
     private readonly recheckMs = 30_000,
@@ -38,7 +41,7 @@ export class PlanGuard {
   async check(): Promise<boolean> {
     this.checking = true;
     try {
-      const { rows } = await this.pool.query(`SELECT reltuples FROM pg_class WHERE oid = to_regclass('${this.table}')`);
+      const { rows } = await this.pool.query({ text: 'SELECT reltuples FROM pg_class WHERE oid = to_regclass($1)', values: [this.table] });
       // reltuples is -1 until the table is first analyzed.
       this.big = Number(rows[0]?.reltuples ?? -1) >= this.minRows;
       this.checkedAt = this.clock();
@@ -54,7 +57,7 @@ export class PlanGuard {
 const guards = new WeakMap<object, PlanGuard>();
 
 /** The guard of a pool (one per data source). */
-export function planGuard(pool: PgQueryable): PlanGuard {
+export function planGuard(pool: PgClient): PlanGuard {
   let guard = guards.get(pool);
   if (!guard) guards.set(pool, (guard = new PlanGuard(pool)));
   return guard;

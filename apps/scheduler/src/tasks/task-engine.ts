@@ -36,6 +36,7 @@ class LostRace extends Error {
 
 /** Live task rows as this process last read or wrote them: at most this many are kept. */
 const CACHE_LIMIT = 20_000;
+const CREATED_IDS_LIMIT = 20_000;
 
 /**
  * Applies task commands in batches: loads the tasks, runs each command through the state machine,
@@ -55,6 +56,7 @@ export class TaskEngine {
    */
   private readonly cache = new Map<string, TaskRow>();
   private readonly createdReady = new Map<string, string[]>();
+  private createdIds = 0;
 
   constructor(
     private readonly db: Db,
@@ -183,8 +185,15 @@ export class TaskEngine {
       this.groups.remember({ id: group.id, runMode: group.runMode as 'SYNC' | 'ASYNC', spec: group.spec as GroupSpec });
       for (const row of tasks) this.keep(row);
       if (group.runMode !== 'ASYNC' || tasks.length > 1000) continue;
-      if (this.createdReady.size >= 5000) this.createdReady.delete(this.createdReady.keys().next().value!);
-      this.createdReady.set(group.id, tasks.filter((t) => t.readyAt !== null).map((t) => t.id));
+      const ids = tasks.filter((t) => t.readyAt !== null).map((t) => t.id);
+      this.createdReady.set(group.id, ids);
+      this.createdIds += ids.length;
+      // Bounded by ids, not groups: with several instances most group jobs run elsewhere and never take theirs.
+      while (this.createdIds > CREATED_IDS_LIMIT) {
+        const [oldest, dropped] = this.createdReady.entries().next().value!;
+        this.createdReady.delete(oldest);
+        this.createdIds -= dropped.length;
+      }
     }
   }
 
@@ -195,7 +204,10 @@ export class TaskEngine {
    */
   takeCreated(groupRunId: string): string[] | undefined {
     const ids = this.createdReady.get(groupRunId);
-    this.createdReady.delete(groupRunId);
+    if (ids) {
+      this.createdReady.delete(groupRunId);
+      this.createdIds -= ids.length;
+    }
     return ids;
   }
 

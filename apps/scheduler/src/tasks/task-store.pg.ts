@@ -1,6 +1,6 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { TaskRunEntity } from '../persistence/index.js';
-import { planGuard } from '../persistence/plan-guard.js';
+import { type PgPool, planGuard } from '../persistence/plan-guard.js';
 import type { TaskEventDraft, TaskRow } from './task-status.js';
 
 // Set-based statements for PostgreSQL: a whole batch of tasks in one round trip (ARCHITECTURE.md, "Batch the database").
@@ -18,11 +18,6 @@ async function query(em: EntityManager, sql: string, params: unknown[], reads = 
   // An insert from arrays reads no table: its plan is the same whatever the statistics say.
   if (pool) return (await pool.query({ text: sql, values: params, name: reads ? planGuard(pool).name(statementName(sql)) : statementName(sql) })).rows;
   return em.query(sql, params);
-}
-
-interface PgPool {
-  query(q: string): Promise<{ rows: Array<Record<string, unknown>> }>;
-  query(q: { text: string; values: unknown[]; name?: string }): Promise<{ rows: Array<Record<string, unknown>> }>;
 }
 
 const ESCAPE = /[\\"]/;
@@ -104,30 +99,50 @@ function pgType(column: ColumnMetadata): string {
   return pg;
 }
 
-/**
- * Rows of one or more entities written by one statement (an INSERT per entity, each from one array
- * per column, chained as a WITH): atomic on its own, so a trigger, its group runs and their tasks
- * need no transaction round trips. Columns and values come from the entities' metadata, as
- * TypeORM's own insert would write them.
- */
-export async function pgInsertAll(em: EntityManager, parts: Array<{ entity: EntityTarget<ObjectLiteral>; rows: object[] }>): Promise<void> {
-  const inserts: string[] = [];
-  const params: string[] = [];
-  for (const { entity, rows } of parts) {
-    if (!rows.length) continue;
-    const meta = em.connection.getMetadata(entity);
-    const columns = meta.columns;
-    inserts.push(`INSERT INTO ${meta.tableName} (${columns.map((c) => c.databaseName).join(', ')})
-      SELECT * FROM unnest(${columns.map((c, i) => `$${params.length + i + 1}::${pgType(c)}[]`).join(', ')})`);
-    for (const c of columns) params.push(pgArray(rows.map((r) => em.connection.driver.preparePersistentValue(c.getEntityValue(r), c))));
+type Part = { entity: EntityTarget<ObjectLiteral>; rows: object[] };
+
+/** `INSERT INTO table (columns) SELECT * FROM unnest($n::type[], …)`, columns and values from the entity's metadata. */
+function insertFromArrays(em: EntityManager, { entity, rows }: Part, params: string[]): string {
+  const driver = em.connection.driver;
+  const meta = em.connection.getMetadata(entity);
+  const columns = meta.columns;
+  const sql = `INSERT INTO ${driver.escape(meta.tableName)} (${columns.map((c) => driver.escape(c.databaseName)).join(', ')})
+    SELECT * FROM unnest(${columns.map((c, i) => `$${params.length + i + 1}::${pgType(c)}[]`).join(', ')}) AS u`;
+  for (const c of columns) {
+    params.push(pgArray(rows.map((r) => {
+      const value = c.getEntityValue(r);
+      // TypeORM's insert would write a column's DEFAULT for a missing value; an array can only say NULL.
+      if (value === undefined && c.default !== undefined) throw new Error(`${meta.tableName}.${c.databaseName}: a value is required here`);
+      return driver.preparePersistentValue(value, c);
+    })));
   }
-  if (inserts.length === 0) return;
-  const sql = inserts.length === 1 ? inserts[0] : `WITH ${inserts.slice(0, -1).map((q, i) => `i${i} AS (${q})`).join(', ')} ${inserts[inserts.length - 1]}`;
-  await query(em, sql, params, false);
+  return sql;
+}
+
+/** Rows of one entity (tasks), written by one statement from one array per column. */
+export async function pgInsertRows(em: EntityManager, part: Part): Promise<void> {
+  if (!part.rows.length) return;
+  const params: string[] = [];
+  await query(em, insertFromArrays(em, part, params), params, false);
+}
+
+/**
+ * A row and the rows that belong to it, written by one statement (atomic on its own: no BEGIN and
+ * COMMIT round trips), only if the first row is new by `conflict` (its unique key): the first INSERT
+ * runs first (the others read its result), waits for a concurrent copy to commit or roll back, and
+ * when a copy exists writes nothing, nor do the others. Answers whether it wrote.
+ */
+export async function pgInsertIfNew(em: EntityManager, head: Part & { conflict: string[] }, rest: Part[]): Promise<boolean> {
+  const params: string[] = [];
+  const driver = em.connection.driver;
+  const ctes = [`h AS (${insertFromArrays(em, head, params)} ON CONFLICT (${head.conflict.map((c) => driver.escape(c)).join(', ')}) DO NOTHING RETURNING 1)`];
+  for (const part of rest) if (part.rows.length) ctes.push(`i${ctes.length} AS (${insertFromArrays(em, part, params)} WHERE EXISTS (SELECT 1 FROM h))`);
+  const rows = await query(em, `WITH ${ctes.join(', ')} SELECT count(*)::int AS n FROM h`, params, false);
+  return Number(rows[0]?.n) === 1;
 }
 
 export async function pgInsertTasks(em: EntityManager, rows: TaskRow[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 5000) await pgInsertAll(em, [{ entity: TaskRunEntity, rows: rows.slice(i, i + 5000) }]);
+  for (let i = 0; i < rows.length; i += 5000) await pgInsertRows(em, { entity: TaskRunEntity, rows: rows.slice(i, i + 5000) });
 }
 
 type EventRow = TaskEventDraft & { id: string };

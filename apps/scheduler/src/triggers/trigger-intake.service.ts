@@ -6,7 +6,7 @@ import { compileSchema } from '#ferry/http';
 import { type Db, isUniqueViolation } from '#ferry/persistence';
 import { DefinitionEntity, GroupRunEntity, TaskRunEntity, TriggerEntity } from '../persistence/index.js';
 import { GroupRunFactory, type GroupRunPlan, type StartOrder, startOrder } from '../groups/group-run.factory.js';
-import { pgInsertAll } from '../tasks/task-store.pg.js';
+import { pgInsertIfNew } from '../tasks/task-store.pg.js';
 import type { TaskQueue } from '../queue/task-queue.js';
 
 export interface IntakeResult {
@@ -38,17 +38,20 @@ export class TriggerIntake {
   async accept(body: unknown, via: 'http' | 'queue'): Promise<IntakeResult> {
     const msg = validate(body);
     try {
-      const { answer, ready, plans, notified } = await this.write(msg, via);
-      this.onCreated?.(plans);
-      this.queue.startLater(ready);
-      if (notified) this.onNotified?.();
-      return { duplicate: false, answer };
+      const written = await this.write(msg, via);
+      if (written) {
+        this.onCreated?.(written.plans);
+        this.queue.startLater(written.ready);
+        if (written.notified) this.onNotified?.();
+        return { duplicate: false, answer: written.answer };
+      }
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
-      const first = await this.db.run((em) => em.getRepository(TriggerEntity).findOneBy({ source: msg.source, messageId: msg.messageId }));
-      if (!first) throw err;
-      return { duplicate: true, answer: { ...(first.answer as TriggerAnswer), duplicate: true } };
     }
+    // A copy of this (source, messageId) came first: its answer, marked as a duplicate.
+    const first = await this.db.run((em) => em.getRepository(TriggerEntity).findOneBy({ source: msg.source, messageId: msg.messageId }));
+    if (!first) throw new Error(`Trigger ${msg.source}/${msg.messageId} conflicted with a copy that cannot be read`);
+    return { duplicate: true, answer: { ...(first.answer as TriggerAnswer), duplicate: true } };
   }
 
   /** A queue message that is not a valid trigger is kept, with its reason, for operators to see. */
@@ -65,38 +68,34 @@ export class TriggerIntake {
   }
 
   /**
-   * Writes the trigger with its group runs and tasks, all or nothing. On PostgreSQL a matched trigger
-   * (up to 5,000 tasks) is one statement, atomic by itself: no BEGIN and COMMIT round trips. Otherwise,
-   * and for a trigger that matches nothing (its alert is written with it), one transaction.
+   * Writes the trigger with its group runs and tasks, all or nothing; undefined when a copy of it
+   * (same source and messageId) is there first. On PostgreSQL a matched trigger (up to 5,000 tasks) is
+   * one statement, atomic by itself: no BEGIN and COMMIT round trips. Otherwise, and for a trigger that
+   * matches nothing (its alert is written with it), one transaction, whose unique key refuses a copy.
    */
-  private async write(msg: TriggerMessage, via: 'http' | 'queue'): Promise<Written> {
+  private async write(msg: TriggerMessage, via: 'http' | 'queue'): Promise<Written | undefined> {
+    let known: DefinitionEntity[] | undefined;
     if (this.db.type === 'postgres') {
-      const definitions = await this.db.run((em) => this.boundDefinitions(em, msg.source, msg.event));
-      const draft = this.draft(definitions, msg, via);
-      if (draft.plans.length && draft.plans.reduce((n, p) => n + p.tasks.length, 0) <= 5000) {
-        await this.db.run((em) => pgInsertAll(em, [
-          { entity: TriggerEntity, rows: [draft.trigger] },
-          { entity: GroupRunEntity, rows: draft.plans.map((p) => p.group) },
-          { entity: TaskRunEntity, rows: draft.plans.flatMap((p) => p.tasks) },
+      known = await this.db.run((em) => this.boundDefinitions(em, msg.source, msg.event));
+      const { trigger, plans, answer } = this.draft(known, msg, via);
+      if (plans.length && plans.reduce((n, p) => n + p.tasks.length, 0) <= 5000) {
+        const wrote = await this.db.run((em) => pgInsertIfNew(em, { entity: TriggerEntity, rows: [trigger], conflict: ['source', 'message_id'] }, [
+          { entity: GroupRunEntity, rows: plans.map((p) => p.group) },
+          { entity: TaskRunEntity, rows: plans.flatMap((p) => p.tasks) },
         ]));
-        return { answer: draft.answer, ready: startOrder(draft.plans), plans: draft.plans, notified: false };
+        return wrote ? { answer, ready: startOrder(plans), plans, notified: false } : undefined;
       }
     }
-    return this.db.tx((em) => this.create(em, msg, via));
+    return this.db.tx((em) => this.create(em, msg, via, known));
   }
 
-  private async create(em: EntityManager, msg: TriggerMessage, via: 'http' | 'queue'): Promise<Written> {
-    const { trigger, plans, answer } = this.draft(await this.boundDefinitions(em, msg.source, msg.event), msg, via);
+  private async create(em: EntityManager, msg: TriggerMessage, via: 'http' | 'queue', known?: DefinitionEntity[]): Promise<Written> {
+    const { trigger, plans, answer } = this.draft(known ?? (await this.boundDefinitions(em, msg.source, msg.event)), msg, via);
     // The trigger row goes first: a concurrent copy blocks on its unique key until this commits.
     await em.insert(TriggerEntity, trigger as object);
-    const ready: StartOrder = { groups: [], tasks: [] };
-    for (const plan of plans) {
-      const order = await this.factory.persist(em, plan);
-      ready.groups.push(...order.groups);
-      ready.tasks.push(...order.tasks);
-    }
+    for (const plan of plans) await this.factory.persist(em, plan);
     const notified = plans.length === 0 && this.unmatchedIn ? await this.unmatchedIn(em, trigger.id, msg) : false;
-    return { answer, ready, plans, notified };
+    return { answer, ready: startOrder(plans), plans, notified };
   }
 
   /** The rows a trigger makes: itself, and a group run (with its tasks) per bound definition. */
