@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { Logger } from '@nestjs/common';
 import type { TriggerMessage } from '#ferry/contracts';
 import type { Db } from '#ferry/persistence';
-import type { GroupStore } from '../groups/group-store.js';
+import type { GroupInfo, GroupStore } from '../groups/group-store.js';
 import { TaskRunEntity } from '../persistence/index.js';
 import type { Effects } from '../tasks/task-engine.js';
 import type { TaskRow } from '../tasks/task-status.js';
@@ -104,12 +104,14 @@ export class AlertRaiser {
       await this.attempt('reading mismatched tasks', async () => {
         const first = await this.db.run((em) => em.getRepository(TaskRunEntity).createQueryBuilder('t')
           .where('t.groupRunId IN (:...succeeded) AND t.reconStatus = :m', { succeeded, m: 'MISMATCH' })
-          .andWhere('t.seq = (SELECT MIN(x.seq) FROM task_run x WHERE x.group_run_id = t.groupRunId AND x.recon_status = :m)').getMany()) as unknown as TaskRow[];
+          // Names through TypeORM (quoted per database: Oracle's are quoted lower case).
+          .andWhere((qb) => `t.seq = ${qb.subQuery().select('MIN(x.seq)').from(TaskRunEntity, 'x').where('x.groupRunId = t.groupRunId AND x.reconStatus = :m').getQuery()}`).getMany()) as unknown as TaskRow[];
         for (const task of first) explained.push({ kind: 'RECONCILIATION_MISMATCH', task });
       });
     }
     if (!explained.length) return;
-    const infos = await this.groups.info(undefined, [...new Set(explained.map((e) => e.task.groupRunId))]);
+    let infos = new Map<string, GroupInfo>();
+    await this.attempt('reading group specs', async () => { infos = await this.groups.info(undefined, [...new Set(explained.map((e) => e.task.groupRunId))]); });
     for (const { kind, task } of explained) {
       const spec = infos.get(task.groupRunId)?.spec;
       const message = kind === 'FAILED'

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import { type EntityManager, In, Not } from 'typeorm';
 import type { AlertChannel, AlertKind, AlertSettings, AlertView, Page } from '#ferry/contracts';
 import { ApiError } from '#ferry/errors';
 import type { OutboxStore } from '#ferry/outbox';
@@ -92,7 +92,7 @@ export class AlertsService {
     if (!groupRunIds.length) return 0;
     const res = await this.db.run((em) =>
       em.createQueryBuilder().update(AlertEntity).set({ status: 'RESOLVED', resolvedAt: this.clock() })
-        .where('group_run_id IN (:...groupRunIds) AND kind IN (:...kinds) AND status <> :resolved', { groupRunIds, kinds, resolved: 'RESOLVED' }).execute(),
+        .where({ groupRunId: In(groupRunIds), kind: In(kinds), status: Not('RESOLVED') }).execute(),
     );
     return res.affected ?? 0;
   }

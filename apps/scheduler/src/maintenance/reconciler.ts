@@ -60,7 +60,7 @@ export class Reconciler {
     // A crash between a task commit and its group's refresh leaves a finished group marked RUNNING.
     const stuck = await this.db.run((em) =>
       em.getRepository(GroupRunEntity).createQueryBuilder('g').select('g.id').where('g.status = :running', { running: 'RUNNING' })
-        .andWhere('NOT EXISTS (SELECT 1 FROM task_run t WHERE t.group_run_id = g.id AND t.status IN (:...live))', { live: LIVE_STATUSES }).getMany(),
+        .andWhere((qb) => `NOT EXISTS ${qb.subQuery().select('1').from(TaskRunEntity, 't').where('t.groupRunId = g.id AND t.status IN (:...live)').getQuery()}`, { live: LIVE_STATUSES }).getMany(),
     );
     // The refresh announces the status change as if it had happened in time (alerts hang on it).
     for (const g of stuck) await this.engine.groups.refresh(g.id);

@@ -4,7 +4,7 @@ import { type TriggerAnswer, type TriggerMessage, triggerMessageSchema } from '#
 import { ApiError } from '#ferry/errors';
 import { compileSchema } from '#ferry/http';
 import { type Db, isUniqueViolation } from '#ferry/persistence';
-import { DefinitionEntity, GroupRunEntity, TaskRunEntity, TriggerEntity } from '../persistence/index.js';
+import { BindingEntity, DefinitionEntity, GroupRunEntity, TaskRunEntity, TriggerEntity } from '../persistence/index.js';
 import { GroupRunFactory, type GroupRunPlan, type StartOrder, startOrder } from '../groups/group-run.factory.js';
 import { pgInsertIfNew } from '../tasks/task-store.pg.js';
 import type { TaskQueue } from '../queue/task-queue.js';
@@ -37,6 +37,7 @@ export class TriggerIntake {
 
   async accept(body: unknown, via: 'http' | 'queue'): Promise<IntakeResult> {
     const msg = validate(body);
+    let conflict: unknown;
     try {
       const written = await this.write(msg, via);
       if (written) {
@@ -47,10 +48,11 @@ export class TriggerIntake {
       }
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
+      conflict = err;
     }
     // A copy of this (source, messageId) came first: its answer, marked as a duplicate.
     const first = await this.db.run((em) => em.getRepository(TriggerEntity).findOneBy({ source: msg.source, messageId: msg.messageId }));
-    if (!first) throw new Error(`Trigger ${msg.source}/${msg.messageId} conflicted with a copy that cannot be read`);
+    if (!first) throw conflict ?? new Error(`Trigger ${msg.source}/${msg.messageId} conflicted with a copy that cannot be read`);
     return { duplicate: true, answer: { ...(first.answer as TriggerAnswer), duplicate: true } };
   }
 
@@ -119,7 +121,7 @@ export class TriggerIntake {
   /** The definitions bound to (source, event), in one query. */
   private async boundDefinitions(em: EntityManager, source: string, event: string): Promise<DefinitionEntity[]> {
     return em.getRepository(DefinitionEntity).createQueryBuilder('d')
-      .where(`d.id IN (SELECT b.definition_id FROM definition_binding b WHERE b.source = :source AND b.event_name = :event)`, { source, event })
+      .where((qb) => `d.id IN ${qb.subQuery().select('b.definitionId').from(BindingEntity, 'b').where('b.source = :source AND b.event = :event').getQuery()}`, { source, event })
       .orderBy('d.name').getMany();
   }
 }
