@@ -114,7 +114,7 @@ export class AlertsService {
       if (row.status === 'RESOLVED') throw ApiError.conflict(`Alert ${id} is already RESOLVED`);
       if (row.status === 'OPEN') {
         const res = await em.createQueryBuilder().update(AlertEntity).set({ status: 'ACKNOWLEDGED', ackedAt: this.clock(), ackedBy: by.slice(0, 200), version: row.version + 1 })
-          .where('id = :id AND version = :v', { id: row.id, v: row.version }).execute();
+          .where({ id: row.id, version: row.version }).execute();
         if (!res.affected) throw ApiError.conflict(`Alert ${id} changed meanwhile; read it again`);
       }
       return alertView((await em.getRepository(AlertEntity).findOneBy({ id: row.id }))!);

@@ -36,7 +36,7 @@ export class DefinitionsService {
       if (row.version !== version) throw ApiError.conflict(`Definition ${id} is at version ${row.version}, not ${version}`);
       await this.checkRefs(em, spec);
       const changes = { name: spec.name, enabled: spec.enabled === false ? 0 : 1, spec: withDefaults(spec), version: version + 1, updatedAt: this.clock() };
-      const res = await em.createQueryBuilder().update(DefinitionEntity).set(changes as object).where('id = :id AND version = :version', { id: row.id, version }).execute();
+      const res = await em.createQueryBuilder().update(DefinitionEntity).set(changes as object).where({ id: row.id, version }).execute();
       if (!res.affected) throw ApiError.conflict(`Definition ${id} changed meanwhile; read it again`);
       await this.replaceBindings(em, row.id, spec);
       return toView({ ...row, ...changes });

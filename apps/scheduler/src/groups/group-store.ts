@@ -119,7 +119,7 @@ export class GroupStore {
       const now = this.clock();
       const { updates, changes } = this.moved(groups, rows, now);
       for (const { id, tasksTotal: _t, ...set } of updates) {
-        await repo.createQueryBuilder().update().set({ ...set, updatedAt: now, version: () => 'version + 1' }).where('id = :id', { id }).execute();
+        await repo.createQueryBuilder().update().set({ ...set, updatedAt: now, version: () => `${em.connection.driver.escape('version')} + 1` }).where({ id }).execute();
       }
       return changes;
     });

@@ -37,7 +37,7 @@ export class OverdueSweeper {
     for (const g of groups) {
       const spec = g.spec as GroupSpec;
       const won = await this.db.tx(async (em) => {
-        const res = await em.createQueryBuilder().update(GroupRunEntity).set({ overdue: 1, updatedAt: now }).where('id = :id AND overdue = 0', { id: g.id }).execute();
+        const res = await em.createQueryBuilder().update(GroupRunEntity).set({ overdue: 1, updatedAt: now }).where({ id: g.id, overdue: 0 }).execute();
         if (!res.affected) return false; // another instance got there first
         await this.alerts.raiseIn(em, {
           kind: 'OVERDUE', groupRunId: g.id, definitionId: g.definitionId, definitionName: g.definitionName, settings: spec.alerts,

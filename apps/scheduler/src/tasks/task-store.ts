@@ -42,7 +42,7 @@ export class TaskStore {
         .createQueryBuilder()
         .update(TaskRunEntity)
         .set({ ...mutable, version: expectedVersion + 1 } as object)
-        .where('id = :id AND version = :v', { id, v: expectedVersion })
+        .where({ id, version: expectedVersion })
         .execute();
       if (!res.affected) return false;
     }
