@@ -56,6 +56,31 @@ describe.each(TEST_DB_TYPES)('scheduler trigger intake and admin lists on %s', (
     expect(other.body.triggerId).not.toBe(first.triggerId);
   });
 
+  it('a burst of different triggers and copies at once: each new one its own run, each copy the answer of its first', async () => {
+    const bodies = [
+      ...Array.from({ length: 20 }, (_, i) => triggerBody('dedup', 1, `m-burst-${i}`)),
+      ...Array.from({ length: 10 }, () => triggerBody('dedup', 2, 'm-burst-copy-a')),
+      ...Array.from({ length: 10 }, () => triggerBody('dedup', 3, 'm-burst-copy-b')),
+      { messageId: 'm-burst-nobody', source: 'billing', event: 'nobody.listens' },
+    ];
+    const answers = await Promise.all(bodies.map((b) => s.api('POST', '/triggers', b, triggerToken())));
+    expect(answers.slice(0, 20).map((a) => [a.status, a.body.duplicate, a.body.groupRuns.length])).toEqual(Array(20).fill([202, false, 1]));
+    for (const copies of [answers.slice(20, 30), answers.slice(30, 40)]) {
+      const first = copies.filter((a) => a.status === 202);
+      expect(first).toHaveLength(1);
+      for (const a of copies.filter((x) => x.status === 200)) expect(a.body).toEqual({ ...first[0].body, duplicate: true });
+      expect(copies.filter((a) => a.status === 200)).toHaveLength(9);
+    }
+    expect(answers[40]).toMatchObject({ status: 202, body: { groupRuns: [] } });
+    const ids = new Set(answers.filter((a) => a.status === 202).flatMap((a) => a.body.groupRuns.map((g: { id: string }) => g.id)));
+    expect(ids.size).toBe(22);
+    const runs = (await groups('&definition=dedup')).filter((g) => ids.has(g.id));
+    expect(runs).toHaveLength(22);
+    const tasks = await Promise.all([...ids].map(async (id) => (await s.api('GET', `/group-runs/${id}`)).body.tasks.length));
+    expect(tasks.sort((x, y) => x - y)).toEqual([...Array(20).fill(1), 2, 3]);
+    expect((await triggers()).filter((t) => t.messageId?.startsWith('m-burst-'))).toHaveLength(23);
+  });
+
   it('keeps an unmatched trigger as UNMATCHED and lists it to operators', async () => {
     const body = { messageId: 'm-unmatched', source: 'billing', event: 'nobody.listens' };
     const posted = await s.api('POST', '/triggers', body, triggerToken());
