@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { OutboxStore } from '#ferry/outbox';
-import { Db, openDataSource } from '#ferry/persistence';
+import type { Db } from '#ferry/persistence';
 import { createTestDatabase, TEST_DB_TYPES, type TestDatabase } from '#ferry/testing';
 import { AlertRaiser } from '../../apps/scheduler/src/alerts/alert-raiser.js';
 import { AlertsService } from '../../apps/scheduler/src/alerts/alerts.service.js';
 import { GroupRunFactory } from '../../apps/scheduler/src/groups/group-run.factory.js';
 import { GroupStore } from '../../apps/scheduler/src/groups/group-store.js';
-import { AlertEntity, DefinitionEntity, SCHEDULER_ENTITIES, SCHEDULER_MIGRATIONS, TaskRunEntity } from '../../apps/scheduler/src/persistence/index.js';
+import { AlertEntity, DefinitionEntity, TaskRunEntity, openSchedulerDb } from '../../apps/scheduler/src/persistence/index.js';
 import { TaskStore } from '../../apps/scheduler/src/tasks/task-store.js';
 
 // Group status changes from one recount are handled together (a statement for many runs): each run
@@ -20,7 +20,7 @@ describe.each(TEST_DB_TYPES)('alerts for group status changes on %s', (dbType) =
 
   beforeAll(async () => {
     database = await createTestDatabase(dbType);
-    db = new Db(await openDataSource(database.config, { entities: SCHEDULER_ENTITIES, migrations: SCHEDULER_MIGRATIONS, migrationsTableName: 'scheduler_migrations' }));
+    db = await openSchedulerDb(database.config);
     alerts = new AlertsService(db, new OutboxStore(db, 'alert_outbox'), { defaultChannels: [], silenceMs: 3_600_000, emailFrom: 'f@localhost', deliveryPollMs: 1000, deliveryTimeoutMs: 1000 });
     raiser = new AlertRaiser(db, alerts, new GroupStore(db));
   });

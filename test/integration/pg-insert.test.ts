@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Db, openDataSource } from '#ferry/persistence';
+import type { Db } from '#ferry/persistence';
 import { createTestDatabase, type TestDatabase } from '#ferry/testing';
 import { GroupRunFactory } from '../../apps/scheduler/src/groups/group-run.factory.js';
-import { DefinitionEntity, GroupRunEntity, SCHEDULER_ENTITIES, SCHEDULER_MIGRATIONS, TaskRunEntity, TriggerEntity } from '../../apps/scheduler/src/persistence/index.js';
+import { DefinitionEntity, GroupRunEntity, TaskRunEntity, TriggerEntity, openSchedulerDb } from '../../apps/scheduler/src/persistence/index.js';
 import { TaskStore } from '../../apps/scheduler/src/tasks/task-store.js';
 import { pgInsertIfNew } from '../../apps/scheduler/src/tasks/task-store.pg.js';
 
@@ -14,7 +14,7 @@ describe('pgInsertIfNew on PostgreSQL', () => {
   let db: Db;
   beforeAll(async () => {
     database = await createTestDatabase('postgres', 4);
-    db = new Db(await openDataSource(database.config, { entities: SCHEDULER_ENTITIES, migrations: SCHEDULER_MIGRATIONS, migrationsTableName: 'scheduler_migrations' }));
+    db = await openSchedulerDb(database.config);
   });
   afterAll(async () => {
     await db?.close();

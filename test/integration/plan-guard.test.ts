@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { TEST_PG_URL } from '#ferry/testing';
 import { randomUUID } from 'node:crypto';
-import { Db, openDataSource } from '#ferry/persistence';
+import type { Db } from '#ferry/persistence';
 import { createTestDatabase, type TestDatabase } from '#ferry/testing';
 import { GroupRunFactory } from '../../apps/scheduler/src/groups/group-run.factory.js';
 import { GroupStore } from '../../apps/scheduler/src/groups/group-store.js';
-import { DefinitionEntity, SCHEDULER_ENTITIES, SCHEDULER_MIGRATIONS } from '../../apps/scheduler/src/persistence/index.js';
-import { type PgPool, PlanGuard, planGuard } from '../../apps/scheduler/src/persistence/plan-guard.js';
+import { DefinitionEntity, openSchedulerDb } from '../../apps/scheduler/src/persistence/index.js';
+import { PlanGuard, pgPool, planGuard } from '../../apps/scheduler/src/persistence/plan-guard.js';
 import { TaskEngine } from '../../apps/scheduler/src/tasks/task-engine.js';
 
 // Why the task store names its statements only once task_run's statistics say it is big, on a real
@@ -72,7 +72,7 @@ describe('the scheduler statements and PlanGuard on PostgreSQL', () => {
   let db: Db;
   beforeAll(async () => {
     database = await createTestDatabase('postgres', 1);
-    db = new Db(await openDataSource(database.config, { entities: SCHEDULER_ENTITIES, migrations: SCHEDULER_MIGRATIONS, migrationsTableName: 'scheduler_migrations' }));
+    db = await openSchedulerDb(database.config);
   });
   afterAll(async () => {
     await db?.close();
@@ -80,7 +80,7 @@ describe('the scheduler statements and PlanGuard on PostgreSQL', () => {
   });
 
   it('unnamed while task_run is small, named once it is big', async () => {
-    const pool = (db.dataSource.driver as unknown as { master: PgPool }).master;
+    const pool = pgPool(db.dataSource);
     const prepared = async () => (await pool.query('SELECT name FROM pg_prepared_statements')).rows.map((r) => String(r.name)).filter((n) => n.startsWith('ferry_')).sort();
     const groups = new GroupStore(db);
     const engine = new TaskEngine(db, groups, (e) => groups.refreshLater(e.groups), 1);

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Db, openDataSource } from '#ferry/persistence';
+import type { Db } from '#ferry/persistence';
 import { createTestDatabase, TEST_DB_TYPES, type TestDatabase } from '#ferry/testing';
 import { GroupRunFactory } from '../../apps/scheduler/src/groups/group-run.factory.js';
 import { GroupStore } from '../../apps/scheduler/src/groups/group-store.js';
-import { DefinitionEntity, SCHEDULER_ENTITIES, SCHEDULER_MIGRATIONS, TaskEventEntity } from '../../apps/scheduler/src/persistence/index.js';
+import { DefinitionEntity, TaskEventEntity, openSchedulerDb } from '../../apps/scheduler/src/persistence/index.js';
 import { TaskEngine } from '../../apps/scheduler/src/tasks/task-engine.js';
 
 // Two scheduler instances' task engines on one database: each keeps the rows it last wrote, and
@@ -16,7 +16,7 @@ describe.each(TEST_DB_TYPES)('task engines of two instances on %s', (dbType) => 
   let b: TaskEngine;
 
   const engine = async (): Promise<TaskEngine> => {
-    const db = new Db(await openDataSource(database.config, { entities: SCHEDULER_ENTITIES, migrations: SCHEDULER_MIGRATIONS, migrationsTableName: 'scheduler_migrations' }));
+    const db = await openSchedulerDb(database.config);
     dbs.push(db);
     return new TaskEngine(db, new GroupStore(db), () => undefined, 2);
   };

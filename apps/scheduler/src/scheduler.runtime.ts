@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { TaskRunEntity } from './persistence/index.js';
-import { Db, openDataSource } from '#ferry/persistence';
+import { openSchedulerDb, TaskRunEntity } from './persistence/index.js';
+import type { Db } from '#ferry/persistence';
 import { createRedis } from '#ferry/queue';
 import { AuthProfilesService } from './admin/auth-profiles.service.js';
 import { RunsService } from './admin/runs.service.js';
@@ -13,7 +13,6 @@ import { TaskRounds } from './dispatch/task-rounds.js';
 import { GroupRunFactory } from './groups/group-run.factory.js';
 import { GroupStore } from './groups/group-store.js';
 import { Reconciler } from './maintenance/reconciler.js';
-import { SCHEDULER_ENTITIES, SCHEDULER_MIGRATIONS } from './persistence/index.js';
 import { TaskQueue } from './queue/task-queue.js';
 import type { SchedulerConfig } from './scheduler.config.js';
 import { TaskEngine } from './tasks/task-engine.js';
@@ -101,8 +100,7 @@ export class SchedulerRuntime {
   }
 
   static async open(config: SchedulerConfig, overrides: RuntimeOverrides = {}): Promise<SchedulerRuntime> {
-    const ds = await openDataSource(config.db, { entities: SCHEDULER_ENTITIES, migrations: SCHEDULER_MIGRATIONS, migrationsTableName: 'scheduler_migrations' });
-    return new SchedulerRuntime(config, new Db(ds), overrides, await SchedulerObservability.create(config, overrides.observability));
+    return new SchedulerRuntime(config, await openSchedulerDb(config.db), overrides, await SchedulerObservability.create(config, overrides.observability));
   }
 
   /** The values the HTTP module injects, by class. */

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Db } from '#ferry/persistence';
 import { DefinitionEntity, GroupRunEntity, TaskRunEntity } from '../persistence/index.js';
-import { type PgPool, planGuard } from '../persistence/plan-guard.js';
+import { pgPool, planGuard } from '../persistence/plan-guard.js';
 import { COUNTER_BY_STATUS, type GroupCounters, type GroupSpec, groupStatusOf } from './group-status.js';
 
 /**
@@ -130,7 +130,7 @@ export class GroupStore {
    * connection), without the ORM: this runs after nearly every batch of callbacks.
    */
   private async recountPg(ids: string[]): Promise<Array<{ id: string; status: string }>> {
-    const pool = (this.db.dataSource.driver as unknown as { master: PgPool }).master;
+    const pool = pgPool(this.db.dataSource);
     const client = await pool.connect();
     const plans = planGuard(pool);
     try {
@@ -184,8 +184,6 @@ export class GroupStore {
 }
 
 type GroupCountsRow = GroupCounters & { id: string; status: string; finishedAt: number | null };
-
-
 
 const LOCK_GROUPS_SQL = `SELECT id, status, tasks_total, tasks_succeeded, tasks_failed, tasks_cancelled, tasks_skipped, finished_at
   FROM group_run WHERE id = ANY($1::varchar[]) ORDER BY id FOR UPDATE`;

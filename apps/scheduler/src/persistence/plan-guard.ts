@@ -6,6 +6,11 @@ export interface PgPool extends PgClient {
   connect(): Promise<PgClient & { release(): void }>;
 }
 
+/** The pg pool under a PostgreSQL data source. */
+export function pgPool(dataSource: { driver: unknown }): PgPool {
+  return (dataSource.driver as { master: PgPool }).master;
+}
+
 /**
  * When the hot statements may be prepared once per connection (named) on PostgreSQL.
  *

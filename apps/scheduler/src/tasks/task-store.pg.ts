@@ -1,6 +1,6 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { TaskRunEntity } from '../persistence/index.js';
-import { type PgPool, planGuard } from '../persistence/plan-guard.js';
+import { pgPool, planGuard } from '../persistence/plan-guard.js';
 import type { TaskEventDraft, TaskRow } from './task-status.js';
 
 // Set-based statements for PostgreSQL: a whole batch of tasks in one round trip (ARCHITECTURE.md, "Batch the database").
@@ -14,7 +14,7 @@ const str = (v: unknown): string | null => (v === null || v === undefined ? null
  * runner per statement, which costs more than the statement itself at thousands of batches a second.
  */
 async function query(em: EntityManager, sql: string, params: unknown[], reads = true): Promise<Array<Record<string, unknown>>> {
-  const pool = em.queryRunner ? undefined : (em.connection.driver as unknown as { master?: PgPool }).master;
+  const pool = em.queryRunner ? undefined : pgPool(em.connection);
   // An insert from arrays reads no table: its plan is the same whatever the statistics say.
   if (pool) return (await pool.query({ text: sql, values: params, name: reads ? planGuard(pool).name(statementName(sql)) : statementName(sql) })).rows;
   return em.query(sql, params);
