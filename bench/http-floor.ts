@@ -13,15 +13,26 @@ import { Agent, request } from 'undici';
 export async function httpFloor(n = 20_000): Promise<{ perSecond: number; cpuUsPerRequest: number }> {
   const server = fork(fileURLToPath(import.meta.url), ['serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((r) => server.once('message', (m) => r((m as { port: number }).port)));
-  const serverCpu = () => new Promise<number>((r) => {
-    server.once('message', (m) => r((m as { cpuUs: number }).cpuUs));
-    server.send('cpu');
-  });
+  const serverCpu = () =>
+    new Promise<number>((r) => {
+      server.once('message', (m) => r((m as { cpuUs: number }).cpuUs));
+      server.send('cpu');
+    });
   const agent = new Agent({ connections: 16 });
-  const body = JSON.stringify({ taskRunId: 'a'.repeat(36), dispatchId: 'b'.repeat(36), callbackUrl: `http://127.0.0.1:1/api/v1/callbacks/tasks/${'a'.repeat(36)}`, files: [{ name: 'f.ndjson', dataset: 'bench', fileId: 'f', recordCount: 0 }] });
+  const body = JSON.stringify({
+    taskRunId: 'a'.repeat(36),
+    dispatchId: 'b'.repeat(36),
+    callbackUrl: `http://127.0.0.1:1/api/v1/callbacks/tasks/${'a'.repeat(36)}`,
+    files: [{ name: 'f.ndjson', dataset: 'bench', fileId: 'f', recordCount: 0 }],
+  });
   const post = async (count: number) => {
     for (let i = 0; i < count; i++) {
-      const res = await request(`http://127.0.0.1:${port}/api/v1/sync-jobs`, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json', 'idempotency-key': `k${i}` }, body });
+      const res = await request(`http://127.0.0.1:${port}/api/v1/sync-jobs`, {
+        method: 'POST',
+        dispatcher: agent,
+        headers: { 'content-type': 'application/json', 'idempotency-key': `k${i}` },
+        body,
+      });
       await res.body.json();
     }
   };

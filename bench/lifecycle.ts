@@ -29,42 +29,85 @@ export interface LifecycleResult {
  * downstream (its own process) that calls back at once; then raw BullMQ for the same N as the ceiling.
  */
 /** `observability`: metrics on and info-level JSON logs (a line per request and per task move) to a file; off: both off. */
-export async function runLifecycleBench(opts: { tasks: number; filesPerTrigger?: number; observability?: boolean; instances?: number }): Promise<LifecycleResult> {
+export async function runLifecycleBench(opts: {
+  tasks: number;
+  filesPerTrigger?: number;
+  observability?: boolean;
+  instances?: number;
+}): Promise<LifecycleResult> {
   const filesPerTrigger = opts.filesPerTrigger ?? 100;
   const db = await createTestDatabase('postgres', 20);
   // FERRY_BENCH_DOWNSTREAM_PROFILE=dir: a CPU profile of the fake downstream, written to dir when it exits.
   const profileDir = process.env.FERRY_BENCH_DOWNSTREAM_PROFILE;
   const execArgv = profileDir ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${profileDir}`] : process.execArgv;
-  const downstream = fork(fileURLToPath(new URL('./fake-downstream.process.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
-  const downstreamUrl = await new Promise<string>((r) => downstream.once('message', (m) => r((m as { url: string }).url)));
+  const downstream = fork(fileURLToPath(new URL('./fake-downstream.process.js', import.meta.url)), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv,
+  });
+  const downstreamUrl = await new Promise<string>((r) =>
+    downstream.once('message', (m) => r((m as { url: string }).url)),
+  );
   const config = schedulerConfigFromEnv({
-    FERRY_SCHEDULER_PORT: '0', FERRY_SCHEDULER_HOST: '127.0.0.1', FERRY_REDIS_URL: TEST_REDIS_URL, FERRY_QUEUE_PREFIX: uniquePrefix('bench'),
-    FERRY_SCHEDULER_CONCURRENCY: process.env.FERRY_SCHEDULER_CONCURRENCY ?? '256', FERRY_SCHEDULER_DB_LANES: process.env.FERRY_SCHEDULER_DB_LANES ?? '2', FERRY_RATE_LIMIT_PER_SECOND: '1000000',
-    FERRY_ACCEPT_LINGER_MS: process.env.FERRY_ACCEPT_LINGER_MS, FERRY_METRICS_ENABLED: String(!!opts.observability), FERRY_LOG_LEVEL: opts.observability ? 'info' : 'silent',
+    FERRY_SCHEDULER_PORT: '0',
+    FERRY_SCHEDULER_HOST: '127.0.0.1',
+    FERRY_REDIS_URL: TEST_REDIS_URL,
+    FERRY_QUEUE_PREFIX: uniquePrefix('bench'),
+    FERRY_SCHEDULER_CONCURRENCY: process.env.FERRY_SCHEDULER_CONCURRENCY ?? '256',
+    FERRY_SCHEDULER_DB_LANES: process.env.FERRY_SCHEDULER_DB_LANES ?? '2',
+    FERRY_RATE_LIMIT_PER_SECOND: '1000000',
+    FERRY_ACCEPT_LINGER_MS: process.env.FERRY_ACCEPT_LINGER_MS,
+    FERRY_METRICS_ENABLED: String(!!opts.observability),
+    FERRY_LOG_LEVEL: opts.observability ? 'info' : 'silent',
   });
   config.db = db.config;
   config.logLevels = opts.observability ? ['log', 'error', 'warn', 'fatal'] : ['error', 'fatal'];
-  const logDestination = opts.observability ? pino.destination({ dest: process.env.FERRY_BENCH_LOG_FILE ?? '/tmp/ferry-bench.log', sync: false, minLength: 4096 }) : undefined;
+  const logDestination = opts.observability
+    ? pino.destination({
+        dest: process.env.FERRY_BENCH_LOG_FILE ?? '/tmp/ferry-bench.log',
+        sync: false,
+        minLength: 4096,
+      })
+    : undefined;
   const scheduler = await startScheduler(config, { observability: { logDestination } });
   // FERRY_BENCH_API_PROCESS=1: a second, API-only scheduler process takes the callbacks.
   // opts.instances = 2: a second full scheduler process (one per core, as deployed): the group jobs
   // spread over both, and each takes the callbacks of the tasks it dispatched (its own callback URL).
-  const api = process.env.FERRY_BENCH_API_PROCESS === '1' ? await startSchedulerProcess(db.config.url, config.redis.prefix, { workers: false }) : undefined;
+  const api =
+    process.env.FERRY_BENCH_API_PROCESS === '1'
+      ? await startSchedulerProcess(db.config.url, config.redis.prefix, { workers: false })
+      : undefined;
   if (api) config.publicUrl = api.url;
-  const second = (opts.instances ?? 1) > 1 ? await startSchedulerProcess(db.config.url, config.redis.prefix, { workers: true }) : undefined;
+  const second =
+    (opts.instances ?? 1) > 1
+      ? await startSchedulerProcess(db.config.url, config.redis.prefix, { workers: true })
+      : undefined;
   const agent = new Agent({ connections: 16 });
   const post = async (path: string, body: unknown, token: string) => {
-    const res = await request(`${scheduler.url}/api/v1${path}`, { method: 'POST', dispatcher: agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await request(`${scheduler.url}/api/v1${path}`, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const text = await res.body.text();
     if (res.statusCode >= 300) throw new Error(`${path}: ${res.statusCode} ${text}`);
     return JSON.parse(text);
   };
   const admin = devToken('ferry-scheduler', ['admin:read', 'admin:write'], 'ferry-admin', undefined, 3600);
   const upstream = devToken('ferry-scheduler', ['triggers:write'], 'upstream-dev', undefined, 3600);
-  await post('/definitions', {
-    name: 'bench', mode: 'ASYNC', bindings: [{ source: 'bench', event: 'files.ready' }], target: { urls: [downstreamUrl] },
-    pollIntervalSeconds: 300, retry: { maxAttempts: 3, initialDelaySeconds: 1, factor: 2, maxDelaySeconds: 10 }, attemptTimeoutSeconds: 600,
-  }, admin);
+  await post(
+    '/definitions',
+    {
+      name: 'bench',
+      mode: 'ASYNC',
+      bindings: [{ source: 'bench', event: 'files.ready' }],
+      target: { urls: [downstreamUrl] },
+      pollIntervalSeconds: 300,
+      retry: { maxAttempts: 3, initialDelaySeconds: 1, factor: 2, maxDelaySeconds: 10 },
+      attemptTimeoutSeconds: 600,
+    },
+    admin,
+  );
 
   const client = new pg.Client({ connectionString: db.config.url });
   await client.connect();
@@ -73,14 +116,21 @@ export async function runLifecycleBench(opts: { tasks: number; filesPerTrigger?:
   const started = performance.now();
   const triggers = Math.ceil(opts.tasks / filesPerTrigger);
   let next = 0;
-  await Promise.all(Array.from({ length: 4 }, async () => {
-    while (next < triggers) {
-      const t = next++;
-      const count = Math.min(filesPerTrigger, opts.tasks - t * filesPerTrigger);
-      const files = Array.from({ length: count }, (_, i) => ({ name: `t${t}-f${i}`, dataset: 'bench', fileId: `t${t}-f${i}`, recordCount: 0 }));
-      await post('/triggers', { messageId: `bench-${t}`, source: 'bench', event: 'files.ready', files }, upstream);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < triggers) {
+        const t = next++;
+        const count = Math.min(filesPerTrigger, opts.tasks - t * filesPerTrigger);
+        const files = Array.from({ length: count }, (_, i) => ({
+          name: `t${t}-f${i}`,
+          dataset: 'bench',
+          fileId: `t${t}-f${i}`,
+          recordCount: 0,
+        }));
+        await post('/triggers', { messageId: `bench-${t}`, source: 'bench', event: 'files.ready', files }, upstream);
+      }
+    }),
+  );
   let lastTrace = 0;
   for (;;) {
     // The groups' counters (100 rows) rather than a count over every task row, 40 times a second: the
@@ -90,14 +140,18 @@ export async function runLifecycleBench(opts: { tasks: number; filesPerTrigger?:
     // FERRY_BENCH_TRACE=1: the tasks by status once a second (where the pipeline backs up).
     if (process.env.FERRY_BENCH_TRACE === '1' && performance.now() - lastTrace > 1000) {
       lastTrace = performance.now();
-      const { rows: by } = await client.query(`SELECT status, count(*)::int AS n FROM task_run GROUP BY status ORDER BY status`);
+      const { rows: by } = await client.query(
+        `SELECT status, count(*)::int AS n FROM task_run GROUP BY status ORDER BY status`,
+      );
       console.log(`${((lastTrace - started) / 1000).toFixed(1)}s ${by.map((r) => `${r.status}=${r.n}`).join(' ')}`);
     }
     await new Promise((r) => setTimeout(r, 25));
   }
   const seconds = (performance.now() - started) / 1000;
   const cpuAfter = await cpuByKind(downstream.pid);
-  const cpuMsPerTask = Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, Math.round(((v - (cpuBefore[k] ?? 0)) / opts.tasks) * 1000) / 1000]));
+  const cpuMsPerTask = Object.fromEntries(
+    Object.entries(cpuAfter).map(([k, v]) => [k, Math.round(((v - (cpuBefore[k] ?? 0)) / opts.tasks) * 1000) / 1000]),
+  );
   await profile?.();
   const { rows: lat } = await client.query(
     `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY d) AS p99
@@ -117,8 +171,14 @@ export async function runLifecycleBench(opts: { tasks: number; filesPerTrigger?:
   const raw = await rawBullmqRate(TEST_REDIS_URL, opts.tasks);
   const rate = opts.tasks / seconds;
   return {
-    tasks: opts.tasks, seconds, tasksPerSecond: rate, rawBullmqPerSecond: raw, ratio: rate / raw,
-    dispatchLatencyP50Ms: Number(lat[0].p50), dispatchLatencyP99Ms: Number(lat[0].p99), cpuMsPerTask,
+    tasks: opts.tasks,
+    seconds,
+    tasksPerSecond: rate,
+    rawBullmqPerSecond: raw,
+    ratio: rate / raw,
+    dispatchLatencyP50Ms: Number(lat[0].p50),
+    dispatchLatencyP99Ms: Number(lat[0].p99),
+    cpuMsPerTask,
   };
 }
 
@@ -137,12 +197,24 @@ async function cpuByKind(downstreamPid: number | undefined): Promise<Record<stri
   const tickMs = 10; // USER_HZ is 100 on Linux
   for (const pid of pids) {
     try {
-      const [stat, cmd] = await Promise.all([readFile(`/proc/${pid}/stat`, 'utf8'), readFile(`/proc/${pid}/cmdline`, 'utf8')]);
+      const [stat, cmd] = await Promise.all([
+        readFile(`/proc/${pid}/stat`, 'utf8'),
+        readFile(`/proc/${pid}/cmdline`, 'utf8'),
+      ]);
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const ms = (Number(fields[11]) + Number(fields[12])) * tickMs;
-      const kind = Number(pid) === process.pid ? 'scheduler' : Number(pid) === downstreamPid ? 'fake downstream'
-        : cmd.startsWith('postgres') || cmd.includes('/postgres') ? 'postgres' : cmd.startsWith('redis-server') ? 'redis'
-          : cmd.includes('apps/scheduler/src/main.js') ? 'scheduler (2nd process)' : undefined;
+      const kind =
+        Number(pid) === process.pid
+          ? 'scheduler'
+          : Number(pid) === downstreamPid
+            ? 'fake downstream'
+            : cmd.startsWith('postgres') || cmd.includes('/postgres')
+              ? 'postgres'
+              : cmd.startsWith('redis-server')
+                ? 'redis'
+                : cmd.includes('apps/scheduler/src/main.js')
+                  ? 'scheduler (2nd process)'
+                  : undefined;
       if (kind) out[kind] = (out[kind] ?? 0) + ms;
     } catch {
       // the process ended meanwhile
@@ -168,7 +240,11 @@ async function startProfile(): Promise<(() => Promise<void>) | undefined> {
 }
 
 /** A scheduler as deployed (`main.js`), on the bench's database and queue prefix: API only, or with its queue workers. */
-async function startSchedulerProcess(dbUrl: string, prefix: string, opts: { workers: boolean }): Promise<{ url: string; child: ReturnType<typeof spawn> }> {
+async function startSchedulerProcess(
+  dbUrl: string,
+  prefix: string,
+  opts: { workers: boolean },
+): Promise<{ url: string; child: ReturnType<typeof spawn> }> {
   const port = await new Promise<number>((resolve) => {
     const srv = createServer().listen(0, '127.0.0.1', () => {
       const p = (srv.address() as AddressInfo).port;
@@ -176,18 +252,33 @@ async function startSchedulerProcess(dbUrl: string, prefix: string, opts: { work
     });
   });
   const main = fileURLToPath(new URL('../apps/scheduler/src/main.js', import.meta.url));
-  const child = spawn(process.execPath, [...process.execArgv.filter((a) => a.startsWith('--max-semi-space-size')), main], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env, FERRY_SCHEDULER_PORT: String(port), FERRY_SCHEDULER_HOST: '127.0.0.1', FERRY_SCHEDULER_DB_TYPE: 'postgres',
-      FERRY_SCHEDULER_DB_URL: dbUrl, FERRY_REDIS_URL: TEST_REDIS_URL, FERRY_QUEUE_PREFIX: prefix, FERRY_SCHEDULER_WORKERS: String(opts.workers),
-      FERRY_SCHEDULER_CONCURRENCY: process.env.FERRY_SCHEDULER_CONCURRENCY ?? '256',
-      FERRY_RATE_LIMIT_PER_SECOND: '1000000', FERRY_LOG_LEVEL: 'silent', FERRY_SCHEDULER_DB_LANES: '2',
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv.filter((a) => a.startsWith('--max-semi-space-size')), main],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        ...process.env,
+        FERRY_SCHEDULER_PORT: String(port),
+        FERRY_SCHEDULER_HOST: '127.0.0.1',
+        FERRY_SCHEDULER_DB_TYPE: 'postgres',
+        FERRY_SCHEDULER_DB_URL: dbUrl,
+        FERRY_REDIS_URL: TEST_REDIS_URL,
+        FERRY_QUEUE_PREFIX: prefix,
+        FERRY_SCHEDULER_WORKERS: String(opts.workers),
+        FERRY_SCHEDULER_CONCURRENCY: process.env.FERRY_SCHEDULER_CONCURRENCY ?? '256',
+        FERRY_RATE_LIMIT_PER_SECOND: '1000000',
+        FERRY_LOG_LEVEL: 'silent',
+        FERRY_SCHEDULER_DB_LANES: '2',
+      },
     },
-  });
+  );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
-    const ok = await request(`${url}/health/live`).then((r) => r.body.text().then(() => r.statusCode === 200), () => false);
+    const ok = await request(`${url}/health/live`).then(
+      (r) => r.body.text().then(() => r.statusCode === 200),
+      () => false,
+    );
     if (ok) return { url, child };
     await new Promise((r) => setTimeout(r, 100));
   }

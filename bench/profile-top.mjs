@@ -59,7 +59,10 @@ if (focus) {
     while (cur !== undefined) {
       const f = byId.get(cur).callFrame;
       if (where(f.url) === focus) seen = true;
-      else if (seen && ours(f.url)) { caller = `${f.functionName || '(anonymous)'} ${where(f.url)}:${f.lineNumber + 1}`; break; }
+      else if (seen && ours(f.url)) {
+        caller = `${f.functionName || '(anonymous)'} ${where(f.url)}:${f.lineNumber + 1}`;
+        break;
+      }
       cur = parent.get(cur);
     }
     if (!seen) continue;

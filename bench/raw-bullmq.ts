@@ -9,13 +9,24 @@ export async function rawBullmqRate(redisUrl: string, n: number, concurrency = 3
   let done = 0;
   let finish!: () => void;
   const finished = new Promise<void>((r) => (finish = r));
-  const worker = new Worker('raw', async () => undefined, { connection: new Redis(redisUrl, { maxRetriesPerRequest: null }), prefix, concurrency, autorun: false });
+  const worker = new Worker('raw', async () => undefined, {
+    connection: new Redis(redisUrl, { maxRetriesPerRequest: null }),
+    prefix,
+    concurrency,
+    autorun: false,
+  });
   worker.on('completed', () => {
     if (++done === n) finish();
   });
   const started = performance.now();
   for (let i = 0; i < n; i += 1000) {
-    await queue.addBulk(Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({ name: 'job', data: { i: i + j }, opts: { removeOnComplete: true } })));
+    await queue.addBulk(
+      Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({
+        name: 'job',
+        data: { i: i + j },
+        opts: { removeOnComplete: true },
+      })),
+    );
   }
   void worker.run();
   await finished;

@@ -8,13 +8,25 @@ import { printSyncResult, runSyncBench } from './sync.js';
 // then the sync benchmark (FERRY_BENCH_RECORDS, default 1,000,000). FERRY_BENCH_ONLY=lifecycle|sync runs one.
 const only = process.env.FERRY_BENCH_ONLY;
 const tasks = Number(process.env.FERRY_BENCH_TASKS ?? 10_000);
-const modes = process.env.FERRY_BENCH_OBSERVABILITY === 'on' ? [true] : process.env.FERRY_BENCH_OBSERVABILITY === 'off' ? [false] : [false, true];
+const modes =
+  process.env.FERRY_BENCH_OBSERVABILITY === 'on'
+    ? [true]
+    : process.env.FERRY_BENCH_OBSERVABILITY === 'off'
+      ? [false]
+      : [false, true];
 const f = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
 const rates: number[] = [];
 for (const observability of only === 'sync' ? [] : modes) {
-  const r = await runLifecycleBench({ tasks, observability, instances: Number(process.env.FERRY_BENCH_INSTANCES ?? 1), filesPerTrigger: Number(process.env.FERRY_BENCH_FILES_PER_TRIGGER ?? 100) });
+  const r = await runLifecycleBench({
+    tasks,
+    observability,
+    instances: Number(process.env.FERRY_BENCH_INSTANCES ?? 1),
+    filesPerTrigger: Number(process.env.FERRY_BENCH_FILES_PER_TRIGGER ?? 100),
+  });
   rates.push(r.tasksPerSecond);
-  console.log(`\nTask lifecycle (trigger → dispatch → callback → SUCCEEDED), PostgreSQL + Redis, fake downstream; metrics + logging ${observability ? 'ON' : 'OFF'}`);
+  console.log(
+    `\nTask lifecycle (trigger → dispatch → callback → SUCCEEDED), PostgreSQL + Redis, fake downstream; metrics + logging ${observability ? 'ON' : 'OFF'}`,
+  );
   console.table({
     tasks: f(r.tasks),
     'wall time (s)': r.seconds.toFixed(2),
@@ -28,17 +40,27 @@ for (const observability of only === 'sync' ? [] : modes) {
   if (cpu.length) {
     const total = cpu.reduce((n, [, v]) => n + v, 0);
     const others = cpu.filter(([k]) => !k.startsWith('scheduler')).reduce((n, [, v]) => n + v, 0);
-    console.log(`CPU ms per task: ${cpu.map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}, total ${total.toFixed(3)}`);
+    console.log(
+      `CPU ms per task: ${cpu.map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}, total ${total.toFixed(3)}`,
+    );
     // The whole pipeline shares this machine's cores: what the work costs bounds what any scheduler can reach here.
     const cores = availableParallelism();
-    console.log(`On ${cores} cores: at most ${f((cores * 1000) / total)} tasks/s at this cost per task; ${f((cores * 1000) / others)} tasks/s even if the scheduler cost nothing.`);
+    console.log(
+      `On ${cores} cores: at most ${f((cores * 1000) / total)} tasks/s at this cost per task; ${f((cores * 1000) / others)} tasks/s even if the scheduler cost nothing.`,
+    );
   }
 }
 if (only !== 'sync') {
   // Where this machine stands today: its speed moves by half or double from run to run.
   const floor = await httpFloor();
-  console.log(`\nThis machine now: HTTP keep-alive POST, 16 in flight, ${f(floor.perSecond)} req/s (${floor.cpuUsPerRequest.toFixed(0)} µs CPU per request, both sides); ARCHITECTURE.md's quiet machine: 17,000 req/s`);
+  console.log(
+    `\nThis machine now: HTTP keep-alive POST, 16 in flight, ${f(floor.perSecond)} req/s (${floor.cpuUsPerRequest.toFixed(0)} µs CPU per request, both sides); ARCHITECTURE.md's quiet machine: 17,000 req/s`,
+  );
 }
-if (rates.length === 2) console.log(`\nObservability cost: ${(((rates[0] - rates[1]) / rates[0]) * 100).toFixed(1)}% (off ${f(rates[0])} tasks/s, on ${f(rates[1])} tasks/s)`);
-if (only !== 'lifecycle') printSyncResult(await runSyncBench({ records: Number(process.env.FERRY_BENCH_RECORDS ?? 1_000_000) }));
+if (rates.length === 2)
+  console.log(
+    `\nObservability cost: ${(((rates[0] - rates[1]) / rates[0]) * 100).toFixed(1)}% (off ${f(rates[0])} tasks/s, on ${f(rates[1])} tasks/s)`,
+  );
+if (only !== 'lifecycle')
+  printSyncResult(await runSyncBench({ records: Number(process.env.FERRY_BENCH_RECORDS ?? 1_000_000) }));
 process.exit(0);

@@ -28,42 +28,88 @@ const CONSUMER_MAIN = fileURLToPath(new URL('../apps/consumer/src/main.js', impo
  * One snapshot file of N records, provider → consumer on PostgreSQL, timed from the sync request
  * to the SUCCEEDED callback. The consumer is a child process so its peak RSS is its own.
  */
-export async function runSyncBench(opts: { records: number; pageSize?: number; consumerNodeArgs?: string[] }): Promise<SyncBenchResult> {
+export async function runSyncBench(opts: {
+  records: number;
+  pageSize?: number;
+  consumerNodeArgs?: string[];
+}): Promise<SyncBenchResult> {
   const providerDb = await createTestDatabase('postgres');
   const consumerDb = await createTestDatabase('postgres');
   const spec = demoDatasetSpec('customers');
   const db = await openProviderDb(providerDb.config);
-  const file = await generateFile(db, undefined, { dataset: spec.name, fileId: 'bench', records: opts.records, mode: 'snapshot' });
+  const file = await generateFile(db, undefined, {
+    dataset: spec.name,
+    fileId: 'bench',
+    records: opts.records,
+    mode: 'snapshot',
+  });
   await db.close();
 
   const scheduler = await startFakeScheduler();
-  const provider = await startProvider(providerConfigFromEnv({
-    FERRY_PROVIDER_PORT: '0', FERRY_PROVIDER_HOST: '127.0.0.1', FERRY_PROVIDER_DB_TYPE: 'postgres', FERRY_PROVIDER_DB_URL: providerDb.config.url,
-    FERRY_PROVIDER_ANNOUNCE: 'false', FERRY_PROVIDER_LOG: 'false', FERRY_RATE_LIMIT_PER_SECOND: '1000000',
-  }));
-  const consumer = await spawnApp(CONSUMER_MAIN, {
-    FERRY_CONSUMER_HOST: '127.0.0.1', FERRY_CONSUMER_DB_TYPE: 'postgres', FERRY_CONSUMER_DB_URL: consumerDb.config.url,
-    FERRY_CONSUMER_PROVIDER_URL: provider.url, FERRY_CONSUMER_LOG: 'false', FERRY_RATE_LIMIT_PER_SECOND: '1000000',
-    FERRY_CONSUMER_INSTANCE_ID: 'bench', ...(opts.pageSize ? { FERRY_CONSUMER_PAGE_SIZE: String(opts.pageSize) } : {}),
-  }, 'FERRY_CONSUMER_PORT', { nodeArgs: opts.consumerNodeArgs });
+  const provider = await startProvider(
+    providerConfigFromEnv({
+      FERRY_PROVIDER_PORT: '0',
+      FERRY_PROVIDER_HOST: '127.0.0.1',
+      FERRY_PROVIDER_DB_TYPE: 'postgres',
+      FERRY_PROVIDER_DB_URL: providerDb.config.url,
+      FERRY_PROVIDER_ANNOUNCE: 'false',
+      FERRY_PROVIDER_LOG: 'false',
+      FERRY_RATE_LIMIT_PER_SECOND: '1000000',
+    }),
+  );
+  const consumer = await spawnApp(
+    CONSUMER_MAIN,
+    {
+      FERRY_CONSUMER_HOST: '127.0.0.1',
+      FERRY_CONSUMER_DB_TYPE: 'postgres',
+      FERRY_CONSUMER_DB_URL: consumerDb.config.url,
+      FERRY_CONSUMER_PROVIDER_URL: provider.url,
+      FERRY_CONSUMER_LOG: 'false',
+      FERRY_RATE_LIMIT_PER_SECOND: '1000000',
+      FERRY_CONSUMER_INSTANCE_ID: 'bench',
+      ...(opts.pageSize ? { FERRY_CONSUMER_PAGE_SIZE: String(opts.pageSize) } : {}),
+    },
+    'FERRY_CONSUMER_PORT',
+    { nodeArgs: opts.consumerNodeArgs },
+  );
   try {
     const token = devToken(Audience.consumer, [Scope.syncWrite, Scope.syncRead], 'ferry-scheduler');
     const started = performance.now();
     const res = await call('POST', `${consumer.url}/api/v1/sync-jobs`, {
-      token, headers: { 'idempotency-key': 'bench' },
-      body: { taskRunId: 'bench', dispatchId: 'd-bench', callbackUrl: scheduler.callbackUrl('bench'), dataset: spec.name, files: [{ name: file.name, fileId: file.fileId, recordCount: file.recordCount, checksum: file.checksum }] },
+      token,
+      headers: { 'idempotency-key': 'bench' },
+      body: {
+        taskRunId: 'bench',
+        dispatchId: 'd-bench',
+        callbackUrl: scheduler.callbackUrl('bench'),
+        dataset: spec.name,
+        files: [{ name: file.name, fileId: file.fileId, recordCount: file.recordCount, checksum: file.checksum }],
+      },
     });
     if (res.status !== 202) throw new Error(`sync request: ${res.status} ${JSON.stringify(res.body)}`);
-    const done = await scheduler.waitFor(() => scheduler.callbacks.find((c) => c.body.status === 'SUCCEEDED' || c.body.status === 'FAILED'), 30 * 60_000, 'the final callback');
+    const done = await scheduler.waitFor(
+      () => scheduler.callbacks.find((c) => c.body.status === 'SUCCEEDED' || c.body.status === 'FAILED'),
+      30 * 60_000,
+      'the final callback',
+    );
     const seconds = (performance.now() - started) / 1000;
     if (done.body.status !== 'SUCCEEDED') throw new Error(`sync failed: ${JSON.stringify(done.body)}`);
     const reconciliation = done.body.reconciliation!;
-    if (reconciliation.inserted !== opts.records) throw new Error(`inserted ${reconciliation.inserted}, expected ${opts.records}`);
+    if (reconciliation.inserted !== opts.records)
+      throw new Error(`inserted ${reconciliation.inserted}, expected ${opts.records}`);
     const consumerPeakRssMiB = consumer.peakRss() / 2 ** 20;
     await consumer.kill('SIGTERM');
     const rawCopyPerSecond = await rawCopyRate(consumerDb.config.url, spec.mapping.table, opts.records);
     const recordsPerSecond = opts.records / seconds;
-    return { records: opts.records, seconds, recordsPerSecond, rawCopyPerSecond, ratio: recordsPerSecond / rawCopyPerSecond, consumerPeakRssMiB, reconciliation };
+    return {
+      records: opts.records,
+      seconds,
+      recordsPerSecond,
+      rawCopyPerSecond,
+      ratio: recordsPerSecond / rawCopyPerSecond,
+      consumerPeakRssMiB,
+      reconciliation,
+    };
   } finally {
     await consumer.kill('SIGKILL');
     await provider.close();
@@ -85,7 +131,8 @@ async function rawCopyRate(url: string, table: string, n: number): Promise<numbe
     const copy = CopyIn.open(client, `COPY bench_raw (${cols}) FROM STDIN`);
     for (let i = 1; i <= n; i += 10_000) {
       let chunk = '';
-      for (let j = i; j < Math.min(n + 1, i + 10_000); j++) chunk += copyLine((mapping.map(demoRecord(j)) as { row: unknown[] }).row);
+      for (let j = i; j < Math.min(n + 1, i + 10_000); j++)
+        chunk += copyLine((mapping.map(demoRecord(j)) as { row: unknown[] }).row);
       await copy.write(chunk);
     }
     await copy.end();
@@ -99,8 +146,12 @@ export function printSyncResult(r: SyncBenchResult): void {
   const f = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
   console.log('\nSync (provider → consumer, one snapshot file), PostgreSQL');
   console.table({
-    records: f(r.records), 'wall time (s)': r.seconds.toFixed(2), 'records/s end to end': f(r.recordsPerSecond),
-    'raw COPY rows/s (ceiling)': f(r.rawCopyPerSecond), 'ratio to raw COPY': r.ratio.toFixed(2), 'consumer peak RSS (MiB)': f(r.consumerPeakRssMiB),
+    records: f(r.records),
+    'wall time (s)': r.seconds.toFixed(2),
+    'records/s end to end': f(r.recordsPerSecond),
+    'raw COPY rows/s (ceiling)': f(r.rawCopyPerSecond),
+    'ratio to raw COPY': r.ratio.toFixed(2),
+    'consumer peak RSS (MiB)': f(r.consumerPeakRssMiB),
   });
 }
 
@@ -109,6 +160,12 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const records = Number(process.env.FERRY_BENCH_RECORDS ?? 1_000_000);
   const pageSize = process.env.FERRY_BENCH_PAGE_SIZE ? Number(process.env.FERRY_BENCH_PAGE_SIZE) : undefined;
   const prof = process.env.FERRY_BENCH_CPU_PROF_DIR;
-  printSyncResult(await runSyncBench({ records, pageSize, consumerNodeArgs: prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : undefined }));
+  printSyncResult(
+    await runSyncBench({
+      records,
+      pageSize,
+      consumerNodeArgs: prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : undefined,
+    }),
+  );
   process.exit(0);
 }

@@ -24,11 +24,36 @@ rmSync('./data/demo', { recursive: true, force: true });
 const redis = await ensureRedis(env.FERRY_REDIS_URL ?? 'redis://127.0.0.1:6379');
 const quiet = { FERRY_PROVIDER_LOG: 'false', FERRY_CONSUMER_LOG: 'false' };
 const scheduler = await startScheduler({
-  ...schedulerConfigFromEnv({ ...env, FERRY_REDIS_URL: redis.url, FERRY_QUEUE_PREFIX: `{ferry-demo-${Date.now().toString(36)}}`, FERRY_SCHEDULER_DB_URL: './data/demo/scheduler.sqlite', FERRY_SCHEDULER_PORT: env.FERRY_SCHEDULER_PORT ?? '0' }),
+  ...schedulerConfigFromEnv({
+    ...env,
+    FERRY_REDIS_URL: redis.url,
+    FERRY_QUEUE_PREFIX: `{ferry-demo-${Date.now().toString(36)}}`,
+    FERRY_SCHEDULER_DB_URL: './data/demo/scheduler.sqlite',
+    FERRY_SCHEDULER_PORT: env.FERRY_SCHEDULER_PORT ?? '0',
+  }),
   logLevels: ['error', 'fatal'],
 });
-const provider = await startProvider(providerConfigFromEnv({ ...env, ...quiet, FERRY_PROVIDER_DB_URL: './data/demo/provider.sqlite', FERRY_PROVIDER_PORT: env.FERRY_PROVIDER_PORT ?? '0', FERRY_PROVIDER_SCHEDULER_URL: scheduler.url, FERRY_PROVIDER_OUTBOX_POLL_MS: '100' }));
-const consumer = await startConsumer(consumerConfigFromEnv({ ...env, ...quiet, FERRY_CONSUMER_DB_URL: './data/demo/consumer.sqlite', FERRY_CONSUMER_PORT: env.FERRY_CONSUMER_PORT ?? '0', FERRY_CONSUMER_PROVIDER_URL: provider.url, FERRY_CONSUMER_PROGRESS_MS: '200', FERRY_CONSUMER_PAGE_SIZE: '500' }));
+const provider = await startProvider(
+  providerConfigFromEnv({
+    ...env,
+    ...quiet,
+    FERRY_PROVIDER_DB_URL: './data/demo/provider.sqlite',
+    FERRY_PROVIDER_PORT: env.FERRY_PROVIDER_PORT ?? '0',
+    FERRY_PROVIDER_SCHEDULER_URL: scheduler.url,
+    FERRY_PROVIDER_OUTBOX_POLL_MS: '100',
+  }),
+);
+const consumer = await startConsumer(
+  consumerConfigFromEnv({
+    ...env,
+    ...quiet,
+    FERRY_CONSUMER_DB_URL: './data/demo/consumer.sqlite',
+    FERRY_CONSUMER_PORT: env.FERRY_CONSUMER_PORT ?? '0',
+    FERRY_CONSUMER_PROVIDER_URL: provider.url,
+    FERRY_CONSUMER_PROGRESS_MS: '200',
+    FERRY_CONSUMER_PAGE_SIZE: '500',
+  }),
+);
 console.log(`  scheduler ${scheduler.url}\n  provider  ${provider.url}\n  consumer  ${consumer.url}\n`);
 
 const admin = devToken(Audience.scheduler, [Scope.adminRead, Scope.adminWrite], 'ferry-admin', undefined, 3600);
@@ -40,17 +65,45 @@ const must = async (what: string, p: Promise<{ status: number; body: any }>): Pr
   return r.body;
 };
 
-await must('create definition', call('POST', `${scheduler.url}/api/v1/definitions`, { token: admin, body: {
-  name: 'demo-sync', description: 'Demo: every dataset the provider publishes, into the consumer', mode: 'ASYNC',
-  bindings: DATASETS.map((d) => ({ source: 'ferry-provider', event: `${d}.ready` })),
-  target: { urls: [consumer.url] }, pollIntervalSeconds: 5, retry: { maxAttempts: 3, initialDelaySeconds: 2, factor: 2, maxDelaySeconds: 30 },
-  attemptTimeoutSeconds: 600, deadline: { afterTriggerMinutes: 10 },
-} }));
+await must(
+  'create definition',
+  call('POST', `${scheduler.url}/api/v1/definitions`, {
+    token: admin,
+    body: {
+      name: 'demo-sync',
+      description: 'Demo: every dataset the provider publishes, into the consumer',
+      mode: 'ASYNC',
+      bindings: DATASETS.map((d) => ({ source: 'ferry-provider', event: `${d}.ready` })),
+      target: { urls: [consumer.url] },
+      pollIntervalSeconds: 5,
+      retry: { maxAttempts: 3, initialDelaySeconds: 2, factor: 2, maxDelaySeconds: 30 },
+      attemptTimeoutSeconds: 600,
+      deadline: { afterTriggerMinutes: 10 },
+    },
+  }),
+);
 for (const [n, dataset] of DATASETS.entries()) {
-  await must(`create dataset ${dataset}`, call('POST', `${provider.url}/api/v1/datasets`, { token: publisher, body: demoDatasetSpec(dataset) }));
+  await must(
+    `create dataset ${dataset}`,
+    call('POST', `${provider.url}/api/v1/datasets`, { token: publisher, body: demoDatasetSpec(dataset) }),
+  );
   // A few records break the dataset's schema on purpose: they are rejected, kept and counted.
-  const records = Array.from({ length: RECORDS }, (_, i) => (i % 997 === 5 ? demoInvalidRecord(i) : demoRecord(i + n * 1_000_000)));
-  await must(`publish ${dataset}`, call('POST', `${provider.url}/api/v1/datasets/${dataset}/files`, { token: publisher, body: { fileId: `${dataset}-001`, name: `${dataset}-001.ndjson`, mode: 'snapshot', businessDate: new Date().toISOString().slice(0, 10), records } }));
+  const records = Array.from({ length: RECORDS }, (_, i) =>
+    i % 997 === 5 ? demoInvalidRecord(i) : demoRecord(i + n * 1_000_000),
+  );
+  await must(
+    `publish ${dataset}`,
+    call('POST', `${provider.url}/api/v1/datasets/${dataset}/files`, {
+      token: publisher,
+      body: {
+        fileId: `${dataset}-001`,
+        name: `${dataset}-001.ndjson`,
+        mode: 'snapshot',
+        businessDate: new Date().toISOString().slice(0, 10),
+        records,
+      },
+    }),
+  );
 }
 console.log(`Published ${DATASETS.length} files of ${RECORDS} records; following the runs:\n`);
 
@@ -58,13 +111,27 @@ const started = Date.now();
 let rows: FileRow[] = [];
 let drawn = false;
 for (;;) {
-  const page = await must('list runs', call('GET', `${scheduler.url}/api/v1/group-runs?definition=demo-sync&limit=50`, { token: admin }));
-  const groups: Array<{ status: string; tasks: unknown[] }> = await Promise.all(page.items.map((g: { id: string }) => must('get run', call('GET', `${scheduler.url}/api/v1/group-runs/${g.id}`, { token: admin }))));
+  const page = await must(
+    'list runs',
+    call('GET', `${scheduler.url}/api/v1/group-runs?definition=demo-sync&limit=50`, { token: admin }),
+  );
+  const groups: Array<{ status: string; tasks: unknown[] }> = await Promise.all(
+    page.items.map((g: { id: string }) =>
+      must('get run', call('GET', `${scheduler.url}/api/v1/group-runs/${g.id}`, { token: admin })),
+    ),
+  );
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  rows = groups.flatMap((g) => g.tasks).map((t: any) => ({
-    file: t.file.name, status: t.status, processed: t.progress?.processed ?? 0, total: t.progress?.total ?? t.file.recordCount ?? 0,
-    reconciliation: t.reconciliation, reconciliationStatus: t.reconciliationStatus,
-  })).sort((a: FileRow, b: FileRow) => a.file.localeCompare(b.file));
+  rows = groups
+    .flatMap((g) => g.tasks)
+    .map((t: any) => ({
+      file: t.file.name,
+      status: t.status,
+      processed: t.progress?.processed ?? 0,
+      total: t.progress?.total ?? t.file.recordCount ?? 0,
+      reconciliation: t.reconciliation,
+      reconciliationStatus: t.reconciliationStatus,
+    }))
+    .sort((a: FileRow, b: FileRow) => a.file.localeCompare(b.file));
   if (rows.length) {
     renderProgress(rows, drawn);
     drawn = true;
@@ -75,7 +142,11 @@ for (;;) {
 }
 renderReconciliation(rows);
 const ok = rows.length === DATASETS.length && rows.every((r) => r.status === 'SUCCEEDED');
-console.log(ok ? `\nAll ${rows.length} files SUCCEEDED in ${((Date.now() - started) / 1000).toFixed(1)} s.` : '\nThe demo did not finish cleanly (see the statuses above).');
+console.log(
+  ok
+    ? `\nAll ${rows.length} files SUCCEEDED in ${((Date.now() - started) / 1000).toFixed(1)} s.`
+    : '\nThe demo did not finish cleanly (see the statuses above).',
+);
 console.log(`
 Look at:
   ${scheduler.url}/docs                      the scheduler's API (OpenAPI)

@@ -10,4 +10,9 @@ const run = (cmd, args) => {
 const tsc = 'node_modules/typescript/bin/tsc';
 run(process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit']);
 run(process.execPath, [tsc, '-p', 'tsconfig.build.json']);
-run(process.execPath, ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', '--maxWorkers=2', ...process.argv.slice(2)]);
+run(process.execPath, [
+  '--experimental-vm-modules',
+  'node_modules/jest/bin/jest.js',
+  '--maxWorkers=2',
+  ...process.argv.slice(2),
+]);

@@ -33,10 +33,19 @@ export function renderReconciliation(rows: FileRow[]): void {
     Object.fromEntries(
       rows.map((r) => {
         const c = r.reconciliation;
-        return [r.file, {
-          expected: c?.expected, received: c?.received, inserted: c?.inserted, updated: c?.updated, deleted: c?.deleted,
-          unchanged: c?.unchanged, rejected: c?.rejected, check: r.reconciliationStatus ?? '-',
-        }];
+        return [
+          r.file,
+          {
+            expected: c?.expected,
+            received: c?.received,
+            inserted: c?.inserted,
+            updated: c?.updated,
+            deleted: c?.deleted,
+            unchanged: c?.unchanged,
+            rejected: c?.rejected,
+            check: r.reconciliationStatus ?? '-',
+          },
+        ];
       }),
     ),
   );

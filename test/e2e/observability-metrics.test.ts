@@ -2,13 +2,25 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { request } from 'undici';
 import { FakeDownstream, TEST_DB_TYPES } from '#ferry/testing';
 import { sample } from '../support/metrics.js';
-import { definitionBody, eventually, startTestScheduler, type SchedulerUnderTest, triggerBody, triggerToken, waitForGroup } from '../support/scheduler.js';
+import {
+  definitionBody,
+  eventually,
+  startTestScheduler,
+  type SchedulerUnderTest,
+  triggerBody,
+  triggerToken,
+  waitForGroup,
+} from '../support/scheduler.js';
 
 const TOKEN = 'metrics-scrape-token';
 
 async function scrape(url: string, token?: string): Promise<{ status: number; text: string; type?: string }> {
   const res = await request(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-  return { status: res.statusCode, text: await res.body.text(), type: res.headers['content-type'] as string | undefined };
+  return {
+    status: res.statusCode,
+    text: await res.body.text(),
+    type: res.headers['content-type'] as string | undefined,
+  };
 }
 
 describe.each(TEST_DB_TYPES)('scheduler /metrics on %s', (dbType) => {
@@ -41,14 +53,21 @@ describe.each(TEST_DB_TYPES)('scheduler /metrics on %s', (dbType) => {
     expect(posted.status).toBe(202);
     await waitForGroup(s, posted.body.groupRuns[0].id, 'SUCCEEDED');
     expect((await s.api('POST', '/triggers', trigger, triggerToken())).status).toBe(200);
-    expect((await s.api('POST', '/triggers', { ...triggerBody('nothing-bound', 1), source: 'stray' }, triggerToken())).status).toBe(202);
+    expect(
+      (await s.api('POST', '/triggers', { ...triggerBody('nothing-bound', 1), source: 'stray' }, triggerToken()))
+        .status,
+    ).toBe(202);
     expect((await s.api('POST', '/triggers', { source: 'billing' }, triggerToken())).status).toBe(422);
 
     // The group's status change is counted right after its commit, which the API may show first.
-    const text = await eventually(async () => {
-      const t = (await scrape(`${s.handle.url}/metrics`, TOKEN)).text;
-      return sample(t, 'ferry_scheduler_group_runs_finished_total', { status: 'SUCCEEDED' }) === 1 ? t : undefined;
-    }, 5000, 'the group run to be counted');
+    const text = await eventually(
+      async () => {
+        const t = (await scrape(`${s.handle.url}/metrics`, TOKEN)).text;
+        return sample(t, 'ferry_scheduler_group_runs_finished_total', { status: 'SUCCEEDED' }) === 1 ? t : undefined;
+      },
+      5000,
+      'the group run to be counted',
+    );
     const v = (name: string, labels: Record<string, string> = {}) => sample(text, name, labels);
 
     expect(v('ferry_scheduler_triggers_total', { source: 'billing', outcome: 'accepted' })).toBe(1);
@@ -57,7 +76,9 @@ describe.each(TEST_DB_TYPES)('scheduler /metrics on %s', (dbType) => {
     expect(v('ferry_scheduler_triggers_total', { source: 'billing', outcome: 'rejected' })).toBe(1);
     expect(v('ferry_scheduler_triggers_total')).toBe(4);
 
-    expect(v('ferry_scheduler_dispatch_attempts_total', { target: new URL(fake.url).origin, outcome: 'accepted' })).toBe(5);
+    expect(
+      v('ferry_scheduler_dispatch_attempts_total', { target: new URL(fake.url).origin, outcome: 'accepted' }),
+    ).toBe(5);
     expect(v('ferry_scheduler_dispatch_attempts_total')).toBe(5);
     expect(v('ferry_scheduler_dispatch_duration_seconds_count', { outcome: 'accepted' })).toBe(5);
     expect(v('ferry_scheduler_trigger_to_dispatch_seconds_count')).toBe(5);
@@ -66,7 +87,9 @@ describe.each(TEST_DB_TYPES)('scheduler /metrics on %s', (dbType) => {
     expect(v('ferry_scheduler_callbacks_total', { outcome: 'applied' })).toBe(fake.callbacksSent);
     expect(v('ferry_scheduler_callbacks_total', { outcome: 'applied' })).toBe(5);
     expect(v('ferry_scheduler_callback_duration_seconds_count')).toBe(5);
-    expect(v('ferry_http_requests_total', { method: 'POST', route: '/api/v1/callbacks/tasks/:taskRunId', status: '200' })).toBe(5);
+    expect(
+      v('ferry_http_requests_total', { method: 'POST', route: '/api/v1/callbacks/tasks/:taskRunId', status: '200' }),
+    ).toBe(5);
     expect(v('ferry_http_requests_total', { method: 'POST', route: '/api/v1/triggers' })).toBe(4);
 
     expect(v('ferry_scheduler_task_moves_total', { from: 'PENDING', to: 'DISPATCHED' })).toBe(5);
@@ -92,11 +115,19 @@ describe.each(TEST_DB_TYPES)('scheduler /metrics on %s', (dbType) => {
     expect((await s.api('POST', '/definitions', definitionBody('metrics-live', [fake.url]))).status).toBe(201);
     const posted = await s.api('POST', '/triggers', triggerBody('metrics-live', 2), triggerToken());
     expect(posted.status).toBe(202);
-    await eventually(async () => fake.starts.length >= 7, 10_000, "two more starts");
-    const text = await eventually(async () => {
-      const t = (await scrape(`${s.handle.url}/metrics`, TOKEN)).text;
-      return (sample(t, 'ferry_scheduler_task_runs_live', { status: 'ACCEPTED' }) ?? 0) + (sample(t, 'ferry_scheduler_task_runs_live', { status: 'DISPATCHED' }) ?? 0) === 2 ? t : undefined;
-    }, 5000, 'two in-flight tasks');
+    await eventually(async () => fake.starts.length >= 7, 10_000, 'two more starts');
+    const text = await eventually(
+      async () => {
+        const t = (await scrape(`${s.handle.url}/metrics`, TOKEN)).text;
+        return (sample(t, 'ferry_scheduler_task_runs_live', { status: 'ACCEPTED' }) ?? 0) +
+          (sample(t, 'ferry_scheduler_task_runs_live', { status: 'DISPATCHED' }) ?? 0) ===
+          2
+          ? t
+          : undefined;
+      },
+      5000,
+      'two in-flight tasks',
+    );
     expect(sample(text, 'ferry_scheduler_group_runs_live')).toBe(1);
     expect(sample(text, 'ferry_scheduler_oldest_silent_task_age_seconds')).toBeGreaterThan(0);
   });

@@ -1,15 +1,39 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Audience, Scope } from '#ferry/contracts';
-import { devToken, FakeDownstream, type FakeDownstreamOptions, SmtpSink, TEST_DB_TYPES, WebhookReceiver } from '#ferry/testing';
+import {
+  devToken,
+  FakeDownstream,
+  type FakeDownstreamOptions,
+  SmtpSink,
+  TEST_DB_TYPES,
+  WebhookReceiver,
+} from '#ferry/testing';
 import { LogChannel } from '../../apps/scheduler/src/index.js';
-import { definitionBody, eventually, startTestScheduler, type SchedulerUnderTest, triggerBody, triggerToken, waitForGroup, fakeDownstreams } from '../support/scheduler.js';
+import {
+  definitionBody,
+  eventually,
+  startTestScheduler,
+  type SchedulerUnderTest,
+  triggerBody,
+  triggerToken,
+  waitForGroup,
+  fakeDownstreams,
+} from '../support/scheduler.js';
 
 // Alerts against real receivers: an HTTP server for webhooks, an SMTP server on localhost (nodemailer
 // speaks real SMTP to it), and the log channel writing into an array. Time is the scheduler's clock,
 // moved forward by the test; everything else (queues, delivery retries) runs in real time.
 const MIN = 60_000;
 jest.setTimeout(30_000);
-const recon = (n: number) => ({ expected: n, received: n, inserted: n, updated: 0, deleted: 0, unchanged: 0, rejected: 0 });
+const recon = (n: number) => ({
+  expected: n,
+  received: n,
+  inserted: n,
+  updated: 0,
+  deleted: 0,
+  unchanged: 0,
+  rejected: 0,
+});
 
 describe.each(TEST_DB_TYPES)('alerts on %s', (dbType) => {
   let s: SchedulerUnderTest;
@@ -24,10 +48,17 @@ describe.each(TEST_DB_TYPES)('alerts on %s', (dbType) => {
   beforeAll(async () => {
     hooks = await new WebhookReceiver().start();
     smtp = await new SmtpSink().start();
-    s = await startTestScheduler(dbType, {
-      FERRY_OVERDUE_SWEEP_MS: '100', FERRY_ALERT_POLL_MS: '50', FERRY_ALERT_SILENCE_SECONDS: '600', FERRY_SMTP_URL: smtp.url,
-      FERRY_ALERT_CHANNELS: JSON.stringify([{ type: 'log' }, { type: 'webhook', url: `${hooks.url}/default` }]),
-    }, { overrides: { clock, alertChannels: { 'alert.log': new LogChannel((line) => logLines.push(line)) } } });
+    s = await startTestScheduler(
+      dbType,
+      {
+        FERRY_OVERDUE_SWEEP_MS: '100',
+        FERRY_ALERT_POLL_MS: '50',
+        FERRY_ALERT_SILENCE_SECONDS: '600',
+        FERRY_SMTP_URL: smtp.url,
+        FERRY_ALERT_CHANNELS: JSON.stringify([{ type: 'log' }, { type: 'webhook', url: `${hooks.url}/default` }]),
+      },
+      { overrides: { clock, alertChannels: { 'alert.log': new LogChannel((line) => logLines.push(line)) } } },
+    );
   });
   afterAll(async () => {
     await s?.close();
@@ -35,9 +66,20 @@ describe.each(TEST_DB_TYPES)('alerts on %s', (dbType) => {
   });
 
   const fake = (options: FakeDownstreamOptions) => fakes.start(options);
-  async function run(name: string, f: FakeDownstream, files: number, overrides: Record<string, unknown>, businessDate?: string) {
+  async function run(
+    name: string,
+    f: FakeDownstream,
+    files: number,
+    overrides: Record<string, unknown>,
+    businessDate?: string,
+  ) {
     expect((await s.api('POST', '/definitions', definitionBody(name, [f.url], overrides))).status).toBe(201);
-    const posted = await s.api('POST', '/triggers', { ...triggerBody(name, files), ...(businessDate ? { businessDate } : {}) }, triggerToken());
+    const posted = await s.api(
+      'POST',
+      '/triggers',
+      { ...triggerBody(name, files), ...(businessDate ? { businessDate } : {}) },
+      triggerToken(),
+    );
     expect(posted.status).toBe(202);
     return posted.body.groupRuns[0].id as string;
   }
@@ -46,16 +88,26 @@ describe.each(TEST_DB_TYPES)('alerts on %s', (dbType) => {
     return all.filter((a) => a.groupRunId === groupRunId);
   };
   const alertOf = (groupRunId: string, kind: string) =>
-    eventually(async () => (await alertsOf(groupRunId)).find((a) => a.kind === kind), 10_000, `${kind} alert of ${groupRunId}`);
+    eventually(
+      async () => (await alertsOf(groupRunId)).find((a) => a.kind === kind),
+      10_000,
+      `${kind} alert of ${groupRunId}`,
+    );
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   it('relative deadline: one OVERDUE alert per channel (JSON and Slack webhooks, e-mail, log); the run goes on and success resolves it', async () => {
     const f = await fake({ behaviour: 'manual' });
     const channels = [
-      { type: 'log' }, { type: 'webhook', url: `${hooks.url}/late` }, { type: 'webhook', url: `${hooks.url}/late-slack`, format: 'slack' },
+      { type: 'log' },
+      { type: 'webhook', url: `${hooks.url}/late` },
+      { type: 'webhook', url: `${hooks.url}/late-slack`, format: 'slack' },
       { type: 'email', to: ['ops@example.com'] },
     ];
-    const gid = await run(`late-${dbType}`, f, 2, { deadline: { afterTriggerMinutes: 30 }, alerts: { channels }, attemptTimeoutSeconds: 7200 });
+    const gid = await run(`late-${dbType}`, f, 2, {
+      deadline: { afterTriggerMinutes: 30 },
+      alerts: { channels },
+      attemptTimeoutSeconds: 7200,
+    });
     await eventually(async () => f.starts.length === 2);
     await sleep(300);
     expect(await alertsOf(gid)).toEqual([]);
@@ -65,24 +117,40 @@ describe.each(TEST_DB_TYPES)('alerts on %s', (dbType) => {
     expect(alert).toMatchObject({ status: 'OPEN', definition: `late-${dbType}`, groupRunId: gid, triggerId: null });
     let got: Record<string, number> = {};
     await eventually(async () => {
-      got = { json: hooks.on('/late').length, slack: hooks.on('/late-slack').length, mail: smtp.mails.filter((m) => m.subject.includes(gid)).length, log: logLines.filter((l) => l.includes(gid)).length };
+      got = {
+        json: hooks.on('/late').length,
+        slack: hooks.on('/late-slack').length,
+        mail: smtp.mails.filter((m) => m.subject.includes(gid)).length,
+        log: logLines.filter((l) => l.includes(gid)).length,
+      };
       return Object.values(got).every((n) => n > 0);
     }, 10_000).catch(() => {
       throw new Error(`not every channel was reached: ${JSON.stringify(got)}`);
     });
     await sleep(800); // many sweeps, and the tasks' own OVERDUE moves, raise it again: nobody hears twice
-    expect(hooks.on('/late').map((r) => r.body)).toEqual([{ type: 'ferry.alert', alert: expect.objectContaining({ id: alert.id, kind: 'OVERDUE', groupRunId: gid }) }]);
-    expect(hooks.on('/late-slack').map((r) => r.body)).toEqual([{ text: expect.stringContaining(`OVERDUE late-${dbType}`) }]);
+    expect(hooks.on('/late').map((r) => r.body)).toEqual([
+      { type: 'ferry.alert', alert: expect.objectContaining({ id: alert.id, kind: 'OVERDUE', groupRunId: gid }) },
+    ]);
+    expect(hooks.on('/late-slack').map((r) => r.body)).toEqual([
+      { text: expect.stringContaining(`OVERDUE late-${dbType}`) },
+    ]);
     const mails = smtp.mails.filter((m) => m.subject.includes(gid));
     expect(mails).toHaveLength(1);
-    expect(mails[0]).toMatchObject({ from: 'ferry-scheduler@localhost', to: ['ops@example.com'], subject: expect.stringContaining('OVERDUE') });
+    expect(mails[0]).toMatchObject({
+      from: 'ferry-scheduler@localhost',
+      to: ['ops@example.com'],
+      subject: expect.stringContaining('OVERDUE'),
+    });
     expect(logLines.filter((l) => l.includes(gid))).toHaveLength(1);
     expect(hooks.on('/default').filter((r) => r.body.alert.groupRunId === gid)).toEqual([]); // the definition's channels replace the defaults
 
     const live = (await s.api('GET', `/group-runs/${gid}`)).body;
     expect(live).toMatchObject({ status: 'RUNNING', overdue: true });
-    await eventually(async () => (await s.api('GET', `/group-runs/${gid}`)).body.tasks.every((t: any) => t.overdue && t.status === 'ACCEPTED'));
-    for (const st of f.starts) await f.report(st.jobId, { status: 'SUCCEEDED', reconciliation: recon(st.body.files[0].recordCount!) });
+    await eventually(async () =>
+      (await s.api('GET', `/group-runs/${gid}`)).body.tasks.every((t: any) => t.overdue && t.status === 'ACCEPTED'),
+    );
+    for (const st of f.starts)
+      await f.report(st.jobId, { status: 'SUCCEEDED', reconciliation: recon(st.body.files[0].recordCount!) });
     await waitForGroup(s, gid, 'SUCCEEDED');
     const resolved = await eventually(async () => (await alertsOf(gid)).find((a) => a.status === 'RESOLVED'));
     expect(resolved).toMatchObject({ id: alert.id, kind: 'OVERDUE', resolvedAt: expect.any(String) });
@@ -93,11 +161,28 @@ describe.each(TEST_DB_TYPES)('alerts on %s', (dbType) => {
     const f = await fake({ behaviour: 'manual' });
     // A cut-off a few minutes ahead of the scheduler's clock, as a Tokyo wall time on a Tokyo business date.
     const at = new Date(clock() + 5 * MIN);
-    const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
-      .formatToParts(at).map((p) => [p.type, p.value]));
+    const parts = Object.fromEntries(
+      new Intl.DateTimeFormat('en-CA', {
+        timeZone: 'Asia/Tokyo',
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+      })
+        .formatToParts(at)
+        .map((p) => [p.type, p.value]),
+    );
     const cutoff = `${parts.hour}:${parts.minute}`;
     const name = `cutoff-${dbType}`;
-    const gid = await run(name, f, 2, { deadline: { cutoff, timeZone: 'Asia/Tokyo', action: 'FAIL' }, attemptTimeoutSeconds: 7200 }, `${parts.year}-${parts.month}-${parts.day}`);
+    const gid = await run(
+      name,
+      f,
+      2,
+      { deadline: { cutoff, timeZone: 'Asia/Tokyo', action: 'FAIL' }, attemptTimeoutSeconds: 7200 },
+      `${parts.year}-${parts.month}-${parts.day}`,
+    );
     const group = (await s.api('GET', `/group-runs/${gid}`)).body;
     expect(Date.parse(group.deadlineAt)).toBe(Math.floor(at.getTime() / MIN) * MIN);
     await eventually(async () => f.starts.length === 2);
@@ -106,14 +191,23 @@ describe.each(TEST_DB_TYPES)('alerts on %s', (dbType) => {
 
     offset += 6 * MIN;
     const failed = await waitForGroup(s, gid, 'FAILED');
-    expect(failed.tasks.map((t: any) => [t.status, t.lastError.code, t.overdue])).toEqual([['FAILED', 'DEADLINE_PASSED', true], ['FAILED', 'DEADLINE_PASSED', true]]);
+    expect(failed.tasks.map((t: any) => [t.status, t.lastError.code, t.overdue])).toEqual([
+      ['FAILED', 'DEADLINE_PASSED', true],
+      ['FAILED', 'DEADLINE_PASSED', true],
+    ]);
     const events = (await s.api('GET', `/task-runs/${failed.tasks[0].id}`)).body.events;
     expect(events.at(-1)).toMatchObject({ to: 'FAILED', actor: 'system', reason: 'DEADLINE_PASSED' });
     await alertOf(gid, 'OVERDUE');
     await alertOf(gid, 'FAILED');
     await eventually(async () => hooks.on('/default').filter((r) => r.body.alert.groupRunId === gid).length === 2);
     await sleep(600);
-    expect(hooks.on('/default').filter((r) => r.body.alert.groupRunId === gid).map((r) => r.body.alert.kind).sort()).toEqual(['FAILED', 'OVERDUE']);
+    expect(
+      hooks
+        .on('/default')
+        .filter((r) => r.body.alert.groupRunId === gid)
+        .map((r) => r.body.alert.kind)
+        .sort(),
+    ).toEqual(['FAILED', 'OVERDUE']);
     expect(logLines.filter((l) => l.includes(gid))).toHaveLength(2);
     // The downstream finishing late changes nothing.
     expect((await f.report(f.starts[0].jobId, { status: 'SUCCEEDED', reconciliation: recon(10) })).status).toBe(409);
@@ -123,7 +217,10 @@ describe.each(TEST_DB_TYPES)('alerts on %s', (dbType) => {
     const f = await fake({ behaviour: 'fail' });
     const path = `/fails-${dbType}`;
     hooks.failNext = { count: 2, status: 503 }; // delivery is retried with backoff until the receiver takes it
-    const gid = await run(`fails-${dbType}`, f, 3, { retry: { maxAttempts: 1, initialDelaySeconds: 0.05, factor: 2, maxDelaySeconds: 1 }, alerts: { channels: [{ type: 'webhook', url: `${hooks.url}${path}` }] } });
+    const gid = await run(`fails-${dbType}`, f, 3, {
+      retry: { maxAttempts: 1, initialDelaySeconds: 0.05, factor: 2, maxDelaySeconds: 1 },
+      alerts: { channels: [{ type: 'webhook', url: `${hooks.url}${path}` }] },
+    });
     const failed = await waitForGroup(s, gid, 'FAILED');
     const alert = await alertOf(gid, 'FAILED');
     expect(alert).toMatchObject({ status: 'OPEN', message: expect.stringMatching(/failed: INJECTED/) });
@@ -158,10 +255,17 @@ describe.each(TEST_DB_TYPES)('alerts on %s', (dbType) => {
     const mismatch = await alertOf(gid, 'RECONCILIATION_MISMATCH');
     expect(mismatch).toMatchObject({ status: 'OPEN', message: expect.stringContaining('received 10 but') });
 
-    const unmatched = await s.api('POST', '/triggers', { messageId: `nobody-${dbType}`, source: 'billing', event: 'nobody.listens' }, triggerToken());
+    const unmatched = await s.api(
+      'POST',
+      '/triggers',
+      { messageId: `nobody-${dbType}`, source: 'billing', event: 'nobody.listens' },
+      triggerToken(),
+    );
     expect(unmatched.body.groupRuns).toEqual([]);
     // Committed with the trigger itself: it is there as soon as the trigger is answered (no crash can keep one without the other).
-    const orphan = ((await s.api('GET', '/alerts?status=OPEN&limit=500')).body.items as any[]).find((a) => a.kind === 'UNMATCHED_TRIGGER' && a.triggerId === unmatched.body.triggerId);
+    const orphan = ((await s.api('GET', '/alerts?status=OPEN&limit=500')).body.items as any[]).find(
+      (a) => a.kind === 'UNMATCHED_TRIGGER' && a.triggerId === unmatched.body.triggerId,
+    );
     expect(orphan).toMatchObject({ groupRunId: null, message: expect.stringContaining('nobody.listens') });
 
     const seen: string[] = [];
@@ -178,10 +282,19 @@ describe.each(TEST_DB_TYPES)('alerts on %s', (dbType) => {
 
     const acked = await s.api('POST', `/alerts/${mismatch.id}/ack`);
     expect(acked.status).toBe(200);
-    expect(acked.body).toMatchObject({ id: mismatch.id, status: 'ACKNOWLEDGED', acknowledgedBy: 'ferry-admin', acknowledgedAt: expect.any(String) });
+    expect(acked.body).toMatchObject({
+      id: mismatch.id,
+      status: 'ACKNOWLEDGED',
+      acknowledgedBy: 'ferry-admin',
+      acknowledgedAt: expect.any(String),
+    });
     expect((await s.api('POST', `/alerts/${mismatch.id}/ack`)).body.status).toBe('ACKNOWLEDGED');
-    expect((await s.api('GET', '/alerts?status=OPEN&limit=500')).body.items.map((a: any) => a.id)).not.toContain(mismatch.id);
-    expect((await s.api('GET', '/alerts?status=ACKNOWLEDGED&limit=500')).body.items.map((a: any) => a.id)).toContain(mismatch.id);
+    expect((await s.api('GET', '/alerts?status=OPEN&limit=500')).body.items.map((a: any) => a.id)).not.toContain(
+      mismatch.id,
+    );
+    expect((await s.api('GET', '/alerts?status=ACKNOWLEDGED&limit=500')).body.items.map((a: any) => a.id)).toContain(
+      mismatch.id,
+    );
     const resolved = ((await s.api('GET', '/alerts?status=RESOLVED&limit=500')).body.items as any[])[0];
     expect(resolved).toBeDefined();
     expect((await s.api('POST', `/alerts/${resolved.id}/ack`)).status).toBe(409);

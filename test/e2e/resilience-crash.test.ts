@@ -9,13 +9,18 @@ import { eventually } from '../support/scheduler.js';
 jest.setTimeout(120_000);
 
 /** Every task SUCCEEDED, each with exactly one sync start, made by the dispatch the task ended with. */
-function expectEachStartedOnce(groups: Array<{ status: string; tasks: any[] }>, fake: FakeDownstream, total: number): void {
+function expectEachStartedOnce(
+  groups: Array<{ status: string; tasks: any[] }>,
+  fake: FakeDownstream,
+  total: number,
+): void {
   expect(groups.map((g) => g.status)).toEqual(groups.map(() => 'SUCCEEDED'));
   const tasks = groups.flatMap((g) => g.tasks);
   expect(tasks).toHaveLength(total);
   expect(fake.starts).toHaveLength(total);
   const byTask = new Map<string, string[]>();
-  for (const s of fake.starts) byTask.set(s.body.taskRunId, [...(byTask.get(s.body.taskRunId) ?? []), s.body.dispatchId]);
+  for (const s of fake.starts)
+    byTask.set(s.body.taskRunId, [...(byTask.get(s.body.taskRunId) ?? []), s.body.dispatchId]);
   for (const t of tasks) expect(byTask.get(t.id)).toEqual([t.dispatchId]);
   // Re-sends after a crash reuse the idempotency key; no key ever started a second job.
   expect(new Set(fake.starts.map((s) => s.key)).size).toBe(total);

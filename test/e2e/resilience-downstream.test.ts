@@ -1,6 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { createTestDatabase, FakeDownstream, type FakeDownstreamOptions, TEST_REDIS_URL, uniquePrefix } from '#ferry/testing';
-import { definitionBody, eventually, startTestScheduler, type SchedulerUnderTest, triggerBody, triggerToken, waitForGroup, fakeDownstreams } from '../support/scheduler.js';
+import {
+  createTestDatabase,
+  FakeDownstream,
+  type FakeDownstreamOptions,
+  TEST_REDIS_URL,
+  uniquePrefix,
+} from '#ferry/testing';
+import {
+  definitionBody,
+  eventually,
+  startTestScheduler,
+  type SchedulerUnderTest,
+  triggerBody,
+  triggerToken,
+  waitForGroup,
+  fakeDownstreams,
+} from '../support/scheduler.js';
 
 // A downstream that misbehaves, against the real Redis and PostgreSQL: the attempt timeline must
 // follow the backoff, the target's breaker must open and close, and the per-target cap and rate limit
@@ -13,7 +28,11 @@ describe('downstream failures, breaker and per-target limits (PostgreSQL)', () =
   const fakes = fakeDownstreams();
 
   beforeAll(async () => {
-    s = await startTestScheduler('postgres', { FERRY_DISPATCH_TIMEOUT_MS: '300', FERRY_BREAKER_FAILURES: '3', FERRY_BREAKER_COOLDOWN_MS: '1500' });
+    s = await startTestScheduler('postgres', {
+      FERRY_DISPATCH_TIMEOUT_MS: '300',
+      FERRY_BREAKER_FAILURES: '3',
+      FERRY_BREAKER_COOLDOWN_MS: '1500',
+    });
   });
   afterAll(async () => {
     await s?.close();
@@ -21,19 +40,39 @@ describe('downstream failures, breaker and per-target limits (PostgreSQL)', () =
   });
 
   const fake = (options: FakeDownstreamOptions) => fakes.start(options);
-  async function run(target: SchedulerUnderTest, name: string, f: FakeDownstream, files: number, overrides: Record<string, unknown> = {}) {
-    expect((await target.api('POST', '/definitions', definitionBody(name, [f.url], { pollIntervalSeconds: 0.2, ...overrides }))).status).toBe(201);
+  async function run(
+    target: SchedulerUnderTest,
+    name: string,
+    f: FakeDownstream,
+    files: number,
+    overrides: Record<string, unknown> = {},
+  ) {
+    expect(
+      (
+        await target.api(
+          'POST',
+          '/definitions',
+          definitionBody(name, [f.url], { pollIntervalSeconds: 0.2, ...overrides }),
+        )
+      ).status,
+    ).toBe(201);
     const posted = await target.api('POST', '/triggers', triggerBody(name, files), triggerToken());
     return posted.body.groupRuns[0].id as string;
   }
   const events = async (id: string): Promise<Event[]> => (await s.api('GET', `/task-runs/${id}`)).body.events;
-  const targetView = async (url: string) => ((await s.api('GET', '/targets')).body.items as any[]).find((t) => t.url === url);
+  const targetView = async (url: string) =>
+    ((await s.api('GET', '/targets')).body.items as any[]).find((t) => t.url === url);
 
   it('5xx, a timeout, 429 with Retry-After, then success: every wait follows the backoff, Retry-After or the breaker; one start in all', async () => {
     const f = await fake({});
     const retry = { maxAttempts: 6, initialDelaySeconds: 0.2, factor: 2, maxDelaySeconds: 5 };
     // The answers in order: 503, 502, none (the 300 ms dispatch timeout fires), 429 with Retry-After 1 s, then 202.
-    const script: Array<{ status?: number; retryAfterSeconds?: number; hang?: true }> = [{ status: 503 }, { status: 502 }, { hang: true }, { status: 429, retryAfterSeconds: 1 }];
+    const script: Array<{ status?: number; retryAfterSeconds?: number; hang?: true }> = [
+      { status: 503 },
+      { status: 502 },
+      { hang: true },
+      { status: 429, retryAfterSeconds: 1 },
+    ];
     const next = () => {
       const step = script.shift();
       if (step?.hang) f.options.hangNext = 1;
@@ -50,7 +89,12 @@ describe('downstream failures, breaker and per-target limits (PostgreSQL)', () =
     const g = await waitForGroup(s, gid, 'SUCCEEDED', 20_000);
     const ev = await events(g.tasks[0].id);
     const failures = ev.filter((e) => e.to === 'RETRY_WAIT' && e.reason === 'ATTEMPT_FAILED');
-    expect(failures.map((e) => e.detail.error.code)).toEqual(['DOWNSTREAM_HTTP_503', 'DOWNSTREAM_HTTP_502', 'DOWNSTREAM_TIMEOUT', 'DOWNSTREAM_HTTP_429']);
+    expect(failures.map((e) => e.detail.error.code)).toEqual([
+      'DOWNSTREAM_HTTP_503',
+      'DOWNSTREAM_HTTP_502',
+      'DOWNSTREAM_TIMEOUT',
+      'DOWNSTREAM_HTTP_429',
+    ]);
     // The chosen delays: equal jitter within [base/2, base], base = 0.2 s × 2^(n-1); the 429's at least its Retry-After.
     for (const [i, w] of failures.entries()) {
       const base = Math.min(5, 0.2 * 2 ** i) * 1000;
@@ -82,16 +126,33 @@ describe('downstream failures, breaker and per-target limits (PostgreSQL)', () =
     const f = await fake({ failNext: { count: 4, status: 503 } }); // 3 to open it, then the first probe fails too
     const retry = { maxAttempts: 10, initialDelaySeconds: 0.05, factor: 1, maxDelaySeconds: 0.05 };
     const gid = await run(s, 'breaker', f, 1, { retry });
-    const opened = await eventually(async () => ((await targetView(f.url))?.breaker === 'OPEN' ? targetView(f.url) : undefined), 10_000, 'the breaker to open');
-    expect(opened).toMatchObject({ consecutiveFailures: 3, timesOpened: 1, lastError: expect.stringContaining('DOWNSTREAM_HTTP_503') });
+    const opened = await eventually(
+      async () => ((await targetView(f.url))?.breaker === 'OPEN' ? targetView(f.url) : undefined),
+      10_000,
+      'the breaker to open',
+    );
+    expect(opened).toMatchObject({
+      consecutiveFailures: 3,
+      timesOpened: 1,
+      lastError: expect.stringContaining('DOWNSTREAM_HTTP_503'),
+    });
     // A second group on the same target waits too: the open breaker sends nothing.
     const gid2 = await run(s, 'breaker-2', f, 2, { retry });
     const requestsWhileOpen = f.requests.length;
     await new Promise((r) => setTimeout(r, 1000));
     expect(f.requests.length).toBe(requestsWhileOpen);
-    expect(((await s.api('GET', `/group-runs/${gid2}`)).body.tasks as any[]).map((t) => [t.status, t.attempt])).toEqual([['RETRY_WAIT', 0], ['RETRY_WAIT', 0]]);
+    expect(((await s.api('GET', `/group-runs/${gid2}`)).body.tasks as any[]).map((t) => [t.status, t.attempt])).toEqual(
+      [
+        ['RETRY_WAIT', 0],
+        ['RETRY_WAIT', 0],
+      ],
+    );
 
-    await eventually(async () => (await targetView(f.url)).timesOpened === 2, 10_000, 'the failed probe to open it again');
+    await eventually(
+      async () => (await targetView(f.url)).timesOpened === 2,
+      10_000,
+      'the failed probe to open it again',
+    );
     const [g, g2] = [await waitForGroup(s, gid, 'SUCCEEDED', 20_000), await waitForGroup(s, gid2, 'SUCCEEDED', 20_000)];
     expect(await targetView(f.url)).toMatchObject({ breaker: 'CLOSED', consecutiveFailures: 0, timesOpened: 2 });
     const ev = await events(g.tasks[0].id);
@@ -104,7 +165,12 @@ describe('downstream failures, breaker and per-target limits (PostgreSQL)', () =
   it('two instances share one concurrency cap and one rate limit per target', async () => {
     const db = await createTestDatabase('postgres');
     const prefix = uniquePrefix('cap');
-    const env = { FERRY_QUEUE_PREFIX: prefix, FERRY_REDIS_URL: TEST_REDIS_URL, FERRY_RECONCILE_INTERVAL_MS: '60000', FERRY_TARGET_BLOCKED_RETRY_MS: '50' };
+    const env = {
+      FERRY_QUEUE_PREFIX: prefix,
+      FERRY_REDIS_URL: TEST_REDIS_URL,
+      FERRY_RECONCILE_INTERVAL_MS: '60000',
+      FERRY_TARGET_BLOCKED_RETRY_MS: '50',
+    };
     const a = await startTestScheduler('postgres', env, { db, keepDb: true });
     const b = await startTestScheduler('postgres', env, { db, keepDb: true });
     try {
@@ -119,7 +185,18 @@ describe('downstream failures, breaker and per-target limits (PostgreSQL)', () =
         maxOpen = Math.max(maxOpen, open.length);
         expect(open.length).toBeLessThanOrEqual(3);
         if (open.length) {
-          await f.report(open[0][0], { status: 'SUCCEEDED', reconciliation: { expected: 0, received: 0, inserted: 0, updated: 0, deleted: 0, unchanged: 0, rejected: 0 } });
+          await f.report(open[0][0], {
+            status: 'SUCCEEDED',
+            reconciliation: {
+              expected: 0,
+              received: 0,
+              inserted: 0,
+              updated: 0,
+              deleted: 0,
+              unchanged: 0,
+              rejected: 0,
+            },
+          });
           finished++;
         }
         await new Promise((r) => setTimeout(r, 20));
@@ -135,7 +212,9 @@ describe('downstream failures, breaker and per-target limits (PostgreSQL)', () =
       // 4 per second: 10 starts need at least two more windows after the first.
       expect(at[9] - at[0]).toBeGreaterThanOrEqual(1500);
       for (let i = 0; i + 8 < at.length; i++) expect(at[i + 8] - at[i]).toBeGreaterThanOrEqual(900);
-      expect((await a.api('GET', `/task-runs/${(await a.api('GET', `/group-runs/${gid}`)).body.tasks[9].id}`)).body.attempt).toBe(1);
+      expect(
+        (await a.api('GET', `/task-runs/${(await a.api('GET', `/group-runs/${gid}`)).body.tasks[9].id}`)).body.attempt,
+      ).toBe(1);
     } finally {
       await a.close();
       await b.close();

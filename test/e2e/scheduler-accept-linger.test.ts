@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, type FakeDownstream, TEST_DB_TYPES } from '#ferry/testing';
-import { callbackToken, definitionBody, eventually, fakeDownstreams, startTestScheduler, type SchedulerUnderTest, triggerBody, triggerToken } from '../support/scheduler.js';
+import {
+  callbackToken,
+  definitionBody,
+  eventually,
+  fakeDownstreams,
+  startTestScheduler,
+  type SchedulerUnderTest,
+  triggerBody,
+  triggerToken,
+} from '../support/scheduler.js';
 
 // The downstream's 202 to a sync request is written together with the task's first callback when that
 // comes within FERRY_ACCEPT_LINGER_MS (one row write, both moves in the history), else on its own; a
@@ -10,7 +19,9 @@ describe.each(TEST_DB_TYPES)('accepted answers coalesced with callbacks on %s', 
   afterAll(() => fakes.closeAll());
 
   async function dispatchOne(s: SchedulerUnderTest, name: string, url: string) {
-    expect((await s.api('POST', '/definitions', definitionBody(name, [url], { pollIntervalSeconds: 300 }))).status).toBe(201);
+    expect(
+      (await s.api('POST', '/definitions', definitionBody(name, [url], { pollIntervalSeconds: 300 }))).status,
+    ).toBe(201);
     const posted = await s.api('POST', '/triggers', triggerBody(name, 1), triggerToken());
     return (await s.api('GET', `/group-runs/${posted.body.groupRuns[0].id}`)).body.tasks[0].id as string;
   }
@@ -37,7 +48,11 @@ describe.each(TEST_DB_TYPES)('accepted answers coalesced with callbacks on %s', 
       const task = (await s.api('GET', `/task-runs/${id}`)).body;
       expect(task).toMatchObject({ status: 'RUNNING', downstreamJobId: jobId });
       const events = task.events.map((e: { to: string; actor: string; at: string }) => [e.to, e.actor]);
-      expect(events).toEqual([['DISPATCHED', 'dispatcher'], ['ACCEPTED', 'dispatcher'], ['RUNNING', 'callback']]);
+      expect(events).toEqual([
+        ['DISPATCHED', 'dispatcher'],
+        ['ACCEPTED', 'dispatcher'],
+        ['RUNNING', 'callback'],
+      ]);
       expect(task.events[1].at).toBe(task.events[2].at);
     });
   });
@@ -47,7 +62,11 @@ describe.each(TEST_DB_TYPES)('accepted answers coalesced with callbacks on %s', 
     const f = await fakes.start({ behaviour: 'manual' });
     const short = await startTestScheduler(dbType, { FERRY_ACCEPT_LINGER_MS: '200' }, { db, keepDb: true });
     const first = await dispatchOne(short, 'linger-alone', f.url);
-    await eventually(async () => ((await short.api('GET', `/task-runs/${first}`)).body.status === 'ACCEPTED' ? true : undefined), 10_000, 'the held 202 written');
+    await eventually(
+      async () => ((await short.api('GET', `/task-runs/${first}`)).body.status === 'ACCEPTED' ? true : undefined),
+      10_000,
+      'the held 202 written',
+    );
     expect((await short.api('GET', `/task-runs/${first}`)).body.downstreamJobId).toBe(f.starts[0].jobId);
     await short.close();
 
@@ -59,7 +78,10 @@ describe.each(TEST_DB_TYPES)('accepted answers coalesced with callbacks on %s', 
     await long.close();
     const again = await startTestScheduler(dbType, { FERRY_ACCEPT_LINGER_MS: '10000' }, { db });
     try {
-      expect((await again.api('GET', `/task-runs/${second}`)).body).toMatchObject({ status: 'ACCEPTED', downstreamJobId: f.starts[1].jobId });
+      expect((await again.api('GET', `/task-runs/${second}`)).body).toMatchObject({
+        status: 'ACCEPTED',
+        downstreamJobId: f.starts[1].jobId,
+      });
     } finally {
       await again.close();
     }
@@ -74,5 +96,5 @@ async function reportWithoutJobId(f: FakeDownstream, jobId: string) {
     headers: { authorization: `Bearer ${callbackToken()}`, 'content-type': 'application/json' },
     body: JSON.stringify({ dispatchId: job.body.dispatchId, status: 'RUNNING', progress: { processed: 1, total: 10 } }),
   });
-  return { status: res.status, body: await res.json() as Record<string, unknown> };
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }

@@ -2,19 +2,48 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { signToken } from '#ferry/auth';
 import { Audience, Scope } from '#ferry/contracts';
-import { createTestDatabase, DEV_SECRET, devToken, FakeDownstream, type JsonResponse, TcpProxy, TEST_DB_TYPES } from '#ferry/testing';
-import { callbackToken, definitionBody, eventually, startTestScheduler, type SchedulerUnderTest, triggerBody, triggerToken, waitForGroup,
+import {
+  createTestDatabase,
+  DEV_SECRET,
+  devToken,
+  FakeDownstream,
+  type JsonResponse,
+  TcpProxy,
+  TEST_DB_TYPES,
+} from '#ferry/testing';
+import {
+  callbackToken,
+  definitionBody,
+  eventually,
+  startTestScheduler,
+  type SchedulerUnderTest,
+  triggerBody,
+  triggerToken,
+  waitForGroup,
 } from '../support/scheduler.js';
 
 const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const ecPrivate = ec.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
 const CLIENTS = [
-  ...['ferry-scheduler', 'ferry-consumer', 'ferry-admin', 'upstream-dev'].map((clientId) => ({ clientId, keys: [{ alg: 'HS256', secret: DEV_SECRET }] })),
-  { clientId: 'erp', keys: [{ alg: 'ES256', kid: 'ec-1', publicKey: ec.publicKey.export({ type: 'spki', format: 'pem' }) }] },
+  ...['ferry-scheduler', 'ferry-consumer', 'ferry-admin', 'upstream-dev'].map((clientId) => ({
+    clientId,
+    keys: [{ alg: 'HS256', secret: DEV_SECRET }],
+  })),
+  {
+    clientId: 'erp',
+    keys: [{ alg: 'ES256', kid: 'ec-1', publicKey: ec.publicKey.export({ type: 'spki', format: 'pem' }) }],
+  },
 ];
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-const erpToken = (kid: string) => signToken({ issuer: 'erp', audience: Audience.scheduler, scopes: [Scope.triggersWrite], ttlSeconds: 60, key: { alg: 'ES256', kid, privateKey: ecPrivate } });
+const erpToken = (kid: string) =>
+  signToken({
+    issuer: 'erp',
+    audience: Audience.scheduler,
+    scopes: [Scope.triggersWrite],
+    ttlSeconds: 60,
+    key: { alg: 'ES256', kid, privateKey: ecPrivate },
+  });
 
 /** Asserts the contract's error answer: the status and exactly {error: {code, message, details}}. */
 function expectError(res: JsonResponse, status: number, code: string) {
@@ -42,7 +71,10 @@ describe.each(TEST_DB_TYPES)('scheduler error table on %s', (dbType) => {
 
   beforeAll(async () => {
     fake = await new FakeDownstream().start();
-    s = await startTestScheduler(dbType, { FERRY_BODY_LIMIT_BYTES: '2048', FERRY_SCHEDULER_CLIENTS: JSON.stringify(CLIENTS) });
+    s = await startTestScheduler(dbType, {
+      FERRY_BODY_LIMIT_BYTES: '2048',
+      FERRY_SCHEDULER_CLIENTS: JSON.stringify(CLIENTS),
+    });
     expect((await s.api('POST', '/definitions', definitionBody('errs', [fake.url]))).status).toBe(201);
     before = await stats();
   });
@@ -65,7 +97,11 @@ describe.each(TEST_DB_TYPES)('scheduler error table on %s', (dbType) => {
   it('415 UNSUPPORTED_MEDIA_TYPE for a body that is not declared JSON', async () => {
     expectError(await post(JSON.stringify(triggerBody('errs', 1)), 'text/plain'), 415, 'UNSUPPORTED_MEDIA_TYPE');
     expectError(await post('<trigger/>', 'application/xml'), 415, 'UNSUPPORTED_MEDIA_TYPE');
-    expectError(await post(JSON.stringify(triggerBody('errs', 1)), 'application/json; charset=latin1'), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expectError(
+      await post(JSON.stringify(triggerBody('errs', 1)), 'application/json; charset=latin1'),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
   });
 
   it('422 VALIDATION_FAILED says where: files[0].name, files[1].recordCount, unknown fields, definition fields', async () => {
@@ -73,14 +109,20 @@ describe.each(TEST_DB_TYPES)('scheduler error table on %s', (dbType) => {
     delete (body.files[0] as { name?: string }).name;
     (body.files[1] as { recordCount: number }).recordCount = -1;
     const err = expectError(await post(JSON.stringify(body)), 422, 'VALIDATION_FAILED');
-    expect(err.details).toEqual(expect.arrayContaining([
-      { path: 'files[0].name', problem: 'is required' },
-      { path: 'files[1].recordCount', problem: expect.any(String) },
-      { path: 'surprise', problem: 'is not allowed' },
-    ]));
+    expect(err.details).toEqual(
+      expect.arrayContaining([
+        { path: 'files[0].name', problem: 'is required' },
+        { path: 'files[1].recordCount', problem: expect.any(String) },
+        { path: 'surprise', problem: 'is not allowed' },
+      ]),
+    );
     const missing = expectError(await post(JSON.stringify({ source: 'billing' })), 422, 'VALIDATION_FAILED');
     expect(missing.details.map((d) => d.path).sort()).toEqual(['event', 'messageId']);
-    const def = expectError(await s.api('POST', '/definitions', { ...definitionBody('Bad Name', [fake.url]), mode: 'SOMETIMES' }), 422, 'VALIDATION_FAILED');
+    const def = expectError(
+      await s.api('POST', '/definitions', { ...definitionBody('Bad Name', [fake.url]), mode: 'SOMETIMES' }),
+      422,
+      'VALIDATION_FAILED',
+    );
     expect(def.details.map((d) => d.path)).toEqual(expect.arrayContaining(['name', 'mode']));
   });
 
@@ -88,14 +130,27 @@ describe.each(TEST_DB_TYPES)('scheduler error table on %s', (dbType) => {
     const body = JSON.stringify(triggerBody('errs', 1, 'm-auth'));
     const url = `${s.handle.url}/api/v1/triggers`;
     expectError(await raw(url, body, { 'content-type': 'application/json' }), 401, 'UNAUTHENTICATED');
-    expectError(await raw(url, body, { 'content-type': 'application/json', authorization: 'Basic dXNlcjpwdw==' }), 401, 'UNAUTHENTICATED');
+    expectError(
+      await raw(url, body, { 'content-type': 'application/json', authorization: 'Basic dXNlcjpwdw==' }),
+      401,
+      'UNAUTHENTICATED',
+    );
     const now = Math.floor(Date.now() / 1000);
     const none = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ iss: 'upstream-dev', aud: Audience.scheduler, scope: Scope.triggersWrite, iat: now, exp: now + 60 })}.`;
     const cases: Record<string, string> = {
       'bad signature': devToken(Audience.scheduler, [Scope.triggersWrite], 'upstream-dev', 'not-the-secret'),
       'alg none': none,
       'unknown kid': erpToken('ec-2'),
-      expired: signToken({ issuer: 'upstream-dev', audience: Audience.scheduler, scopes: [Scope.triggersWrite], ttlSeconds: 60, key: { alg: 'HS256', secret: DEV_SECRET } }, Date.now() - 5 * 60_000),
+      expired: signToken(
+        {
+          issuer: 'upstream-dev',
+          audience: Audience.scheduler,
+          scopes: [Scope.triggersWrite],
+          ttlSeconds: 60,
+          key: { alg: 'HS256', secret: DEV_SECRET },
+        },
+        Date.now() - 5 * 60_000,
+      ),
       'wrong aud': devToken(Audience.consumer, [Scope.triggersWrite]),
       'wrong iss': devToken(Audience.scheduler, [Scope.triggersWrite], 'stranger'),
     };
@@ -107,25 +162,45 @@ describe.each(TEST_DB_TYPES)('scheduler error table on %s', (dbType) => {
     }
     expect(seen).toEqual(Object.fromEntries(Object.keys(cases).map((k) => [k, 401])));
     // The same ES256 client with its known kid gets in: the refusal above was the kid.
-    expect((await post(JSON.stringify(triggerBody('errs', 1, 'm-erp')), 'application/json', erpToken('ec-1'))).status).toBe(202);
+    expect(
+      (await post(JSON.stringify(triggerBody('errs', 1, 'm-erp')), 'application/json', erpToken('ec-1'))).status,
+    ).toBe(202);
   });
 
   it('403 FORBIDDEN for a valid token without the scope', async () => {
-    expectError(await post(JSON.stringify(triggerBody('errs', 1, 'm-403')), 'application/json', callbackToken()), 403, 'FORBIDDEN');
+    expectError(
+      await post(JSON.stringify(triggerBody('errs', 1, 'm-403')), 'application/json', callbackToken()),
+      403,
+      'FORBIDDEN',
+    );
     expectError(await s.api('GET', '/group-runs', undefined, triggerToken()), 403, 'FORBIDDEN');
     const readOnly = devToken(Audience.scheduler, [Scope.adminRead], 'ferry-admin');
     expect((await s.api('GET', '/definitions', undefined, readOnly)).status).toBe(200);
-    expectError(await s.api('POST', '/definitions', definitionBody('forbidden', [fake.url]), readOnly), 403, 'FORBIDDEN');
+    expectError(
+      await s.api('POST', '/definitions', definitionBody('forbidden', [fake.url]), readOnly),
+      403,
+      'FORBIDDEN',
+    );
     expectError(await s.api('GET', '/definitions/forbidden'), 404, 'NOT_FOUND');
   });
 
   it('404 NOT_FOUND for unknown ids (and routes)', async () => {
     for (const [method, path] of [
-      ['GET', `/group-runs/${UNKNOWN}`], ['GET', `/task-runs/${UNKNOWN}`], ['GET', `/definitions/${UNKNOWN}`], ['GET', '/definitions/not-an-id'],
-      ['POST', `/group-runs/${UNKNOWN}/cancel`], ['POST', `/task-runs/${UNKNOWN}/retry`], ['POST', `/definitions/${UNKNOWN}/pause`],
+      ['GET', `/group-runs/${UNKNOWN}`],
+      ['GET', `/task-runs/${UNKNOWN}`],
+      ['GET', `/definitions/${UNKNOWN}`],
+      ['GET', '/definitions/not-an-id'],
+      ['POST', `/group-runs/${UNKNOWN}/cancel`],
+      ['POST', `/task-runs/${UNKNOWN}/retry`],
+      ['POST', `/definitions/${UNKNOWN}/pause`],
       ['GET', '/no-such-thing'],
-    ] as const) expectError(await s.api(method, path), 404, 'NOT_FOUND');
-    expectError(await s.api('POST', `/callbacks/tasks/${UNKNOWN}`, { dispatchId: 'd', status: 'RUNNING' }, callbackToken()), 404, 'NOT_FOUND');
+    ] as const)
+      expectError(await s.api(method, path), 404, 'NOT_FOUND');
+    expectError(
+      await s.api('POST', `/callbacks/tasks/${UNKNOWN}`, { dispatchId: 'd', status: 'RUNNING' }, callbackToken()),
+      404,
+      'NOT_FOUND',
+    );
   });
 
   it('serves its OpenAPI document and the Swagger UI at /docs; a body-less POST declared JSON is no body', async () => {
@@ -137,31 +212,60 @@ describe.each(TEST_DB_TYPES)('scheduler error table on %s', (dbType) => {
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger-ui');
     const asset = await fetch(`${s.handle.url}/docs/swagger-ui-bundle.js`);
-    expect({ status: asset.status, type: asset.headers.get('content-type') }).toEqual({ status: 200, type: expect.stringContaining('javascript') });
+    expect({ status: asset.status, type: asset.headers.get('content-type') }).toEqual({
+      status: 200,
+      type: expect.stringContaining('javascript'),
+    });
     await asset.arrayBuffer();
-    const res = await fetch(`${s.handle.url}/api/v1/definitions/errs/pause`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${devToken(Audience.scheduler, [Scope.adminRead, Scope.adminWrite], 'ferry-admin')}` } });
-    expect({ status: res.status, body: await res.json() }).toEqual({ status: 200, body: expect.objectContaining({ name: 'errs', enabled: false }) });
-    expect((await s.api('GET', '/definitions')).body.items.find((d: { name: string }) => d.name === 'errs')).toMatchObject({ enabled: false });
+    const res = await fetch(`${s.handle.url}/api/v1/definitions/errs/pause`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${devToken(Audience.scheduler, [Scope.adminRead, Scope.adminWrite], 'ferry-admin')}`,
+      },
+    });
+    expect({ status: res.status, body: await res.json() }).toEqual({
+      status: 200,
+      body: expect.objectContaining({ name: 'errs', enabled: false }),
+    });
+    expect(
+      (await s.api('GET', '/definitions')).body.items.find((d: { name: string }) => d.name === 'errs'),
+    ).toMatchObject({ enabled: false });
     expect((await s.api('POST', '/definitions/errs/resume')).status).toBeLessThan(300);
     // Addressed by name, an update lands on that definition too.
     const { version } = (await s.api('GET', '/definitions/errs')).body;
-    const put = await s.api('PUT', '/definitions/errs', { ...definitionBody('errs', [fake.url]), description: 'by name', version });
+    const put = await s.api('PUT', '/definitions/errs', {
+      ...definitionBody('errs', [fake.url]),
+      description: 'by name',
+      version,
+    });
     expect(put.status).toBe(200);
-    expect((await s.api('GET', '/definitions/errs')).body).toMatchObject({ description: 'by name', version: version + 1, enabled: true });
+    expect((await s.api('GET', '/definitions/errs')).body).toMatchObject({
+      description: 'by name',
+      version: version + 1,
+      enabled: true,
+    });
   });
 
   it('409 CONFLICT: a PUT with a stale version, a duplicate name; neither changes anything', async () => {
     const created = await s.api('POST', '/definitions', definitionBody('versioned', [fake.url], { description: 'v1' }));
     const { id, version } = created.body;
-    const put = (v: number, description: string) => s.api('PUT', `/definitions/${id}`, { ...definitionBody('versioned', [fake.url]), description, version: v });
+    const put = (v: number, description: string) =>
+      s.api('PUT', `/definitions/${id}`, { ...definitionBody('versioned', [fake.url]), description, version: v });
     const updated = await put(version, 'v2');
     expect(updated.status).toBe(200);
     expect(updated.body.version).toBe(version + 1);
     expectError(await put(version, 'stale write'), 409, 'CONFLICT');
-    expectError(await s.api('POST', '/definitions', definitionBody('versioned', [fake.url], { description: 'copy' })), 409, 'CONFLICT');
+    expectError(
+      await s.api('POST', '/definitions', definitionBody('versioned', [fake.url], { description: 'copy' })),
+      409,
+      'CONFLICT',
+    );
     const now = await s.api('GET', `/definitions/${id}`);
     expect(now.body).toMatchObject({ version: version + 1, description: 'v2' });
-    expect((await s.api('GET', '/definitions?limit=500')).body.items.filter((d: { name: string }) => d.name === 'versioned')).toHaveLength(1);
+    expect(
+      (await s.api('GET', '/definitions?limit=500')).body.items.filter((d: { name: string }) => d.name === 'versioned'),
+    ).toHaveLength(1);
   });
 
   it('429 RATE_LIMITED with Retry-After, per client', async () => {
@@ -176,7 +280,16 @@ describe.each(TEST_DB_TYPES)('scheduler error table on %s', (dbType) => {
         expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       }
       // Another client has its own budget.
-      expect((await limited.api('GET', '/stats', undefined, devToken(Audience.scheduler, [Scope.adminRead], 'ferry-consumer'))).status).toBe(200);
+      expect(
+        (
+          await limited.api(
+            'GET',
+            '/stats',
+            undefined,
+            devToken(Audience.scheduler, [Scope.adminRead], 'ferry-consumer'),
+          )
+        ).status,
+      ).toBe(200);
       await new Promise((r) => setTimeout(r, Number(refused[0].headers.get('retry-after')) * 1000 + 50));
       expect((await limited.api('GET', '/stats')).status).toBe(200);
     } finally {
@@ -190,7 +303,9 @@ describe.each(TEST_DB_TYPES)('scheduler error table on %s', (dbType) => {
     expect(after.triggers).toEqual({ ...before.triggers, ACCEPTED: (before.triggers.ACCEPTED ?? 0) + 1 });
     const total = (counts: Record<string, number>) => Object.values(counts).reduce((x, y) => x + y, 0);
     expect(total(after.groupRuns)).toBe(total(before.groupRuns) + 1);
-    const listed = (await s.api('GET', '/triggers?limit=500')).body.items.map((t: { messageId: string }) => t.messageId);
+    const listed = (await s.api('GET', '/triggers?limit=500')).body.items.map(
+      (t: { messageId: string }) => t.messageId,
+    );
     expect(listed).toEqual(['m-erp']);
     expect((await s.api('GET', '/group-runs?definition=errs')).body.items).toHaveLength(1);
     const ok = await s.api('POST', '/triggers', triggerBody('errs', 2, 'm-invalid'), triggerToken());
@@ -208,7 +323,11 @@ describe('503 UNAVAILABLE when the database is down (PostgreSQL behind a proxy)'
     fake = await new FakeDownstream().start();
     const db = await createTestDatabase('postgres');
     proxy = await new TcpProxy('127.0.0.1', Number(new URL(db.config.url).port || 5432)).start();
-    s = await startTestScheduler('postgres', {}, { db: { config: { ...db.config, url: proxy.via(db.config.url) }, drop: db.drop } });
+    s = await startTestScheduler(
+      'postgres',
+      {},
+      { db: { config: { ...db.config, url: proxy.via(db.config.url) }, drop: db.drop } },
+    );
     expect((await s.api('POST', '/definitions', definitionBody('down', [fake.url]))).status).toBe(201);
   });
   afterAll(async () => {
@@ -228,10 +347,14 @@ describe('503 UNAVAILABLE when the database is down (PostgreSQL behind a proxy)'
     expectError(await s.api('GET', '/group-runs'), 503, 'UNAVAILABLE');
 
     await proxy.restore();
-    const listed = await eventually(async () => {
-      const r = await s.api('GET', '/triggers?limit=500');
-      return r.status === 200 ? r.body.items : undefined;
-    }, 15_000, 'the database to be back');
+    const listed = await eventually(
+      async () => {
+        const r = await s.api('GET', '/triggers?limit=500');
+        return r.status === 200 ? r.body.items : undefined;
+      },
+      15_000,
+      'the database to be back',
+    );
     expect(listed.map((t: { messageId: string }) => t.messageId)).not.toContain('m-while-down');
     expect((await s.api('GET', '/group-runs?definition=down')).body.items).toHaveLength(0);
     const again = await s.api('POST', '/triggers', body, triggerToken());

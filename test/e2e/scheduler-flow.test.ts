@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { FakeDownstream, TEST_DB_TYPES } from '#ferry/testing';
-import { definitionBody, startTestScheduler, type SchedulerUnderTest, triggerBody, triggerToken, waitForGroup } from '../support/scheduler.js';
+import {
+  definitionBody,
+  startTestScheduler,
+  type SchedulerUnderTest,
+  triggerBody,
+  triggerToken,
+  waitForGroup,
+} from '../support/scheduler.js';
 
 describe.each(TEST_DB_TYPES)('scheduler flow on %s', (dbType) => {
   let s: SchedulerUnderTest;
@@ -32,7 +39,10 @@ describe.each(TEST_DB_TYPES)('scheduler flow on %s', (dbType) => {
     const task = await s.api('GET', `/task-runs/${group.tasks[0].id}`);
     const moves = task.body.events.map((e: { to: string }) => e.to);
     // The callback may overtake the HTTP answer to the dispatch, so ACCEPTED is optional.
-    expect([['DISPATCHED', 'SUCCEEDED'], ['DISPATCHED', 'ACCEPTED', 'SUCCEEDED']]).toContainEqual(moves);
+    expect([
+      ['DISPATCHED', 'SUCCEEDED'],
+      ['DISPATCHED', 'ACCEPTED', 'SUCCEEDED'],
+    ]).toContainEqual(moves);
     expect(task.body.reconciliationStatus).toBe('OK');
   });
 });

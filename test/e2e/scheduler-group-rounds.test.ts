@@ -2,11 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { groupJobId, taskJobId } from '#ferry/queue';
 import { TEST_DB_TYPES } from '#ferry/testing';
 import { Reconciler } from '../../apps/scheduler/src/maintenance/reconciler.js';
-import { defineAndTrigger, eventually, fakeDownstreams, startTestScheduler, type SchedulerUnderTest, waitForGroup } from '../support/scheduler.js';
+import {
+  defineAndTrigger,
+  eventually,
+  fakeDownstreams,
+  startTestScheduler,
+  type SchedulerUnderTest,
+  waitForGroup,
+} from '../support/scheduler.js';
 
 // An ASYNC group's job dispatches its tasks, then stands in for their rounds until their first poll
 // is due: tasks that finish before never get a BullMQ job of their own; the others get one then.
-describe.each(TEST_DB_TYPES)('an ASYNC group job and its tasks\' rounds on %s', (dbType) => {
+describe.each(TEST_DB_TYPES)("an ASYNC group job and its tasks' rounds on %s", (dbType) => {
   let s: SchedulerUnderTest;
   const fakes = fakeDownstreams();
 
@@ -18,9 +25,11 @@ describe.each(TEST_DB_TYPES)('an ASYNC group job and its tasks\' rounds on %s', 
     await fakes.closeAll();
   });
 
-  const run = (name: string, url: string, files: number, overrides: Record<string, unknown>) => defineAndTrigger(s, name, url, files, overrides);
+  const run = (name: string, url: string, files: number, overrides: Record<string, unknown>) =>
+    defineAndTrigger(s, name, url, files, overrides);
   const queue = () => s.handle.runtime.queue.queue;
-  const taskIds = async (gid: string): Promise<string[]> => (await s.api('GET', `/group-runs/${gid}`)).body.tasks.map((t: { id: string }) => t.id);
+  const taskIds = async (gid: string): Promise<string[]> =>
+    (await s.api('GET', `/group-runs/${gid}`)).body.tasks.map((t: { id: string }) => t.id);
 
   it('tasks that finish before their first poll never get a job of their own', async () => {
     const f = await fakes.start({ behaviour: 'succeed' });
@@ -33,13 +42,19 @@ describe.each(TEST_DB_TYPES)('an ASYNC group job and its tasks\' rounds on %s', 
 
   it('a retry backoff that starts before the first poll is kept: the task gets its round then, not at the poll interval', async () => {
     const f = await fakes.start({ behaviour: 'manual' });
-    const gid = await run('early-retry', f.url, 1, { pollIntervalSeconds: 60, retry: { maxAttempts: 3, initialDelaySeconds: 0.2, factor: 2, maxDelaySeconds: 1 } });
+    const gid = await run('early-retry', f.url, 1, {
+      pollIntervalSeconds: 60,
+      retry: { maxAttempts: 3, initialDelaySeconds: 0.2, factor: 2, maxDelaySeconds: 1 },
+    });
     await eventually(async () => f.starts.length === 1, 10_000, 'the first dispatch');
     await f.report(f.starts[0].jobId, { status: 'FAILED', error: { code: 'BOOM', message: 'transient' } });
     // Re-sent after the backoff, long before the 60 s poll.
     await eventually(async () => f.starts.length === 2, 10_000, 'the retry');
     expect(f.starts[1].body.dispatchId).not.toBe(f.starts[0].body.dispatchId);
-    await f.report(f.starts[1].jobId, { status: 'SUCCEEDED', reconciliation: { expected: 0, received: 0, inserted: 0, updated: 0, deleted: 0, unchanged: 0, rejected: 0 } });
+    await f.report(f.starts[1].jobId, {
+      status: 'SUCCEEDED',
+      reconciliation: { expected: 0, received: 0, inserted: 0, updated: 0, deleted: 0, unchanged: 0, rejected: 0 },
+    });
     await waitForGroup(s, gid, 'SUCCEEDED');
   });
 
@@ -48,11 +63,23 @@ describe.each(TEST_DB_TYPES)('an ASYNC group job and its tasks\' rounds on %s', 
     const gid = await run('slow', f.url, 3, { pollIntervalSeconds: 2 });
     await eventually(async () => f.starts.length === 3, 10_000, 'three dispatches');
     const ids = await taskIds(gid);
-    const reconciler = new Reconciler(s.handle.runtime.db, s.handle.runtime.queue, s.handle.runtime.engine, 60_000, Date.now, 0);
+    const reconciler = new Reconciler(
+      s.handle.runtime.db,
+      s.handle.runtime.queue,
+      s.handle.runtime.engine,
+      60_000,
+      Date.now,
+      0,
+    );
     expect(await reconciler.runOnce()).toEqual({ requeued: 0 });
     for (const id of ids) expect(await queue().getJob(taskJobId(id))).toBeUndefined();
     // At the poll interval the group job arms each live task's round, which polls the downstream.
-    for (const id of ids) await eventually(async () => (await queue().getJob(taskJobId(id))) !== undefined, 10_000, `the round of task ${id}`);
+    for (const id of ids)
+      await eventually(
+        async () => (await queue().getJob(taskJobId(id))) !== undefined,
+        10_000,
+        `the round of task ${id}`,
+      );
     for (const start of f.starts) f.jobs.get(start.jobId)!.status = 'SUCCEEDED';
     const g = await waitForGroup(s, gid, 'SUCCEEDED');
     expect(g.tasks.every((t: { status: string }) => t.status === 'SUCCEEDED')).toBe(true);
@@ -62,9 +89,20 @@ describe.each(TEST_DB_TYPES)('an ASYNC group job and its tasks\' rounds on %s', 
     const f = await fakes.start({ behaviour: 'manual' });
     const gid = await run('lost-group-job', f.url, 2, { pollIntervalSeconds: 60 });
     await eventually(async () => f.starts.length === 2, 10_000, 'two dispatches');
-    await eventually(async () => (await queue().getJobState(groupJobId(gid))) === 'delayed', 10_000, 'the group job to wait');
+    await eventually(
+      async () => (await queue().getJobState(groupJobId(gid))) === 'delayed',
+      10_000,
+      'the group job to wait',
+    );
     await queue().remove(groupJobId(gid));
-    const reconciler = new Reconciler(s.handle.runtime.db, s.handle.runtime.queue, s.handle.runtime.engine, 60_000, Date.now, 0);
+    const reconciler = new Reconciler(
+      s.handle.runtime.db,
+      s.handle.runtime.queue,
+      s.handle.runtime.engine,
+      60_000,
+      Date.now,
+      0,
+    );
     expect(await reconciler.runOnce()).toEqual({ requeued: 2 });
     for (const id of await taskIds(gid)) expect(await queue().getJob(taskJobId(id))).toBeDefined();
   });

@@ -7,7 +7,12 @@ import { AlertRaiser } from '../../apps/scheduler/src/alerts/alert-raiser.js';
 import { AlertsService } from '../../apps/scheduler/src/alerts/alerts.service.js';
 import { GroupRunFactory } from '../../apps/scheduler/src/groups/group-run.factory.js';
 import { GroupStore } from '../../apps/scheduler/src/groups/group-store.js';
-import { AlertEntity, DefinitionEntity, TaskRunEntity, openSchedulerDb } from '../../apps/scheduler/src/persistence/index.js';
+import {
+  AlertEntity,
+  DefinitionEntity,
+  TaskRunEntity,
+  openSchedulerDb,
+} from '../../apps/scheduler/src/persistence/index.js';
 import { TaskStore } from '../../apps/scheduler/src/tasks/task-store.js';
 
 // Group status changes from one recount are handled together (a statement for many runs): each run
@@ -21,7 +26,13 @@ describe.each(TEST_DB_TYPES)('alerts for group status changes on %s', (dbType) =
   beforeAll(async () => {
     database = await createTestDatabase(dbType);
     db = await openSchedulerDb(database.config);
-    alerts = new AlertsService(db, new OutboxStore(db, 'alert_outbox'), { defaultChannels: [], silenceMs: 3_600_000, emailFrom: 'f@localhost', deliveryPollMs: 1000, deliveryTimeoutMs: 1000 });
+    alerts = new AlertsService(db, new OutboxStore(db, 'alert_outbox'), {
+      defaultChannels: [],
+      silenceMs: 3_600_000,
+      emailFrom: 'f@localhost',
+      deliveryPollMs: 1000,
+      deliveryTimeoutMs: 1000,
+    });
     raiser = new AlertRaiser(db, alerts, new GroupStore(db));
   });
   afterAll(async () => {
@@ -30,14 +41,37 @@ describe.each(TEST_DB_TYPES)('alerts for group status changes on %s', (dbType) =
   });
 
   /** A group run whose tasks (one per entry) ended as given (status, reconciliation status). */
-  async function groupRun(ends: Array<[status: string, recon: string | null]>): Promise<{ id: string; taskIds: string[] }> {
+  async function groupRun(
+    ends: Array<[status: string, recon: string | null]>,
+  ): Promise<{ id: string; taskIds: string[] }> {
     const now = Date.now();
     const definition = Object.assign(new DefinitionEntity(), {
-      id: randomUUID(), name: `d-${randomUUID()}`, enabled: 1, version: 1, createdAt: now, updatedAt: now,
-      spec: { name: 'd', mode: 'ASYNC', bindings: [{ source: 's', event: 'e' }], target: { urls: ['http://127.0.0.1:9'] } },
+      id: randomUUID(),
+      name: `d-${randomUUID()}`,
+      enabled: 1,
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+      spec: {
+        name: 'd',
+        mode: 'ASYNC',
+        bindings: [{ source: 's', event: 'e' }],
+        target: { urls: ['http://127.0.0.1:9'] },
+      },
     });
-    const plan = new GroupRunFactory(new TaskStore(dbType === 'postgres')).plan(definition, { files: ends.map((_, i) => ({ name: `f${i}` })) }, null, now);
-    plan.tasks.forEach((t, i) => Object.assign(t, { status: ends[i][0], reconStatus: ends[i][1], reconProblems: ends[i][1] === 'MISMATCH' ? ['received 10 but expected 9'] : null }));
+    const plan = new GroupRunFactory(new TaskStore(dbType === 'postgres')).plan(
+      definition,
+      { files: ends.map((_, i) => ({ name: `f${i}` })) },
+      null,
+      now,
+    );
+    plan.tasks.forEach((t, i) =>
+      Object.assign(t, {
+        status: ends[i][0],
+        reconStatus: ends[i][1],
+        reconProblems: ends[i][1] === 'MISMATCH' ? ['received 10 but expected 9'] : null,
+      }),
+    );
     await db.tx(async (em) => {
       await em.insert(DefinitionEntity, definition as object);
       await new GroupRunFactory(new TaskStore(dbType === 'postgres')).persist(em, plan);
@@ -45,27 +79,54 @@ describe.each(TEST_DB_TYPES)('alerts for group status changes on %s', (dbType) =
     return { id: plan.group.id, taskIds: plan.tasks.map((t) => t.id) };
   }
 
-  const alertsOf = (groupRunId: string) => db.run((em) => em.getRepository(AlertEntity).find({ where: { groupRunId }, order: { kind: 'ASC' } }));
+  const alertsOf = (groupRunId: string) =>
+    db.run((em) => em.getRepository(AlertEntity).find({ where: { groupRunId }, order: { kind: 'ASC' } }));
 
   it('one batch: the mismatched run gets its alert (its first mismatched task), the clean one none, the failed one its first failed task, and earlier alerts of succeeded runs resolve', async () => {
-    const clean = await groupRun([['SUCCEEDED', 'OK'], ['SUCCEEDED', 'OK']]);
-    const mismatched = await groupRun([['SUCCEEDED', 'OK'], ['SUCCEEDED', 'MISMATCH'], ['SUCCEEDED', 'MISMATCH']]);
-    const failed = await groupRun([['SUCCEEDED', 'OK'], ['FAILED', null], ['FAILED', null]]);
-    const recovered = await groupRun([['SUCCEEDED', 'OK'], ['SUCCEEDED', 'OK']]);
+    const clean = await groupRun([
+      ['SUCCEEDED', 'OK'],
+      ['SUCCEEDED', 'OK'],
+    ]);
+    const mismatched = await groupRun([
+      ['SUCCEEDED', 'OK'],
+      ['SUCCEEDED', 'MISMATCH'],
+      ['SUCCEEDED', 'MISMATCH'],
+    ]);
+    const failed = await groupRun([
+      ['SUCCEEDED', 'OK'],
+      ['FAILED', null],
+      ['FAILED', null],
+    ]);
+    const recovered = await groupRun([
+      ['SUCCEEDED', 'OK'],
+      ['SUCCEEDED', 'OK'],
+    ]);
     await alerts.raise({ kind: 'FAILED', groupRunId: recovered.id, message: 'failed before its retry' });
     await alerts.raise({ kind: 'OVERDUE', groupRunId: clean.id, message: 'late' });
 
     // As GroupStore announces them after one recount: synchronously, one after another.
-    for (const [g, status] of [[clean, 'SUCCEEDED'], [mismatched, 'SUCCEEDED'], [failed, 'FAILED'], [recovered, 'SUCCEEDED']] as const) raiser.onGroupStatus({ id: g.id, status });
+    for (const [g, status] of [
+      [clean, 'SUCCEEDED'],
+      [mismatched, 'SUCCEEDED'],
+      [failed, 'FAILED'],
+      [recovered, 'SUCCEEDED'],
+    ] as const)
+      raiser.onGroupStatus({ id: g.id, status });
     await new Promise((r) => setTimeout(r, 0));
     expect((raiser as unknown as { changes: unknown[] }).changes).toEqual([]); // taken together, at the end of that tick
     await raiser.settle();
 
     expect((await alertsOf(clean.id)).map((a) => [a.kind, a.status])).toEqual([['OVERDUE', 'RESOLVED']]);
-    expect((await alertsOf(mismatched.id)).map((a) => [a.kind, a.status, a.taskRunId, a.message])).toEqual([['RECONCILIATION_MISMATCH', 'OPEN', mismatched.taskIds[1], 'Task f1: received 10 but expected 9']]);
-    expect((await alertsOf(failed.id)).map((a) => [a.kind, a.status, a.taskRunId])).toEqual([['FAILED', 'OPEN', failed.taskIds[1]]]);
+    expect((await alertsOf(mismatched.id)).map((a) => [a.kind, a.status, a.taskRunId, a.message])).toEqual([
+      ['RECONCILIATION_MISMATCH', 'OPEN', mismatched.taskIds[1], 'Task f1: received 10 but expected 9'],
+    ]);
+    expect((await alertsOf(failed.id)).map((a) => [a.kind, a.status, a.taskRunId])).toEqual([
+      ['FAILED', 'OPEN', failed.taskIds[1]],
+    ]);
     expect((await alertsOf(recovered.id)).map((a) => [a.kind, a.status])).toEqual([['FAILED', 'RESOLVED']]);
     // The tasks are as written: raising alerts reads, never moves them.
-    expect(await db.run((em) => em.getRepository(TaskRunEntity).countBy({ groupRunId: failed.id, status: 'FAILED' }))).toBe(2);
+    expect(
+      await db.run((em) => em.getRepository(TaskRunEntity).countBy({ groupRunId: failed.id, status: 'FAILED' })),
+    ).toBe(2);
   });
 });

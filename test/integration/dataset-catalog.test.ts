@@ -27,15 +27,39 @@ describe.each(TEST_DB_TYPES)('dataset catalogs of two consumer instances on %s',
       const name = decodeURIComponent((req.url ?? '').split('/datasets/')[1] ?? '');
       reads.set(name, (reads.get(name) ?? 0) + 1);
       const schemaVersion = versions.get(name) ?? 1;
-      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ ...demoDatasetSpec(name), schemaVersion, createdAt: new Date().toISOString(), updatedAt: new Date().toISOString() })), 20);
+      setTimeout(
+        () =>
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(
+              JSON.stringify({
+                ...demoDatasetSpec(name),
+                schemaVersion,
+                createdAt: new Date().toISOString(),
+                updatedAt: new Date().toISOString(),
+              }),
+            ),
+        20,
+      );
     });
     await new Promise<void>((r) => provider.listen(0, '127.0.0.1', r));
     providerUrl = `http://127.0.0.1:${(provider.address() as AddressInfo).port}`;
     for (let i = 0; i < 2; i++) {
-      const db = new Db(await openDataSource(database.config, { entities: [], migrations: [ConsumerInit1767000000002, ConsumerPurged1767000000003], migrationsTableName: 'consumer_migrations' }));
+      const db = new Db(
+        await openDataSource(database.config, {
+          entities: [],
+          migrations: [ConsumerInit1767000000002, ConsumerPurged1767000000003],
+          migrationsTableName: 'consumer_migrations',
+        }),
+      );
       dbs.push(db);
-      catalogs.push(new DatasetCatalog(db, { providerUrl, signing: { issuer: 'ferry-consumer', secret: 'test-secret-test-secret-test-secret', ttlSeconds: 300 }, datasetMaxAgeMs: 0 }));
+      catalogs.push(
+        new DatasetCatalog(db, {
+          providerUrl,
+          signing: { issuer: 'ferry-consumer', secret: 'test-secret-test-secret-test-secret', ttlSeconds: 300 },
+          datasetMaxAgeMs: 0,
+        }),
+      );
     }
   });
   afterAll(async () => {
@@ -47,17 +71,33 @@ describe.each(TEST_DB_TYPES)('dataset catalogs of two consumer instances on %s',
 
   it('both instances refresh five new datasets at once, three jobs each: every refresh succeeds', async () => {
     const names = Array.from({ length: 5 }, (_, i) => `race${i}`);
-    const results = await Promise.allSettled(names.flatMap((name) => catalogs.flatMap((c) => [c.refresh(name), c.refresh(name), c.refresh(name)])));
-    expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+    const results = await Promise.allSettled(
+      names.flatMap((name) => catalogs.flatMap((c) => [c.refresh(name), c.refresh(name), c.refresh(name)])),
+    );
+    expect(
+      results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)),
+    ).toEqual([]);
     const rows = await dbs[0].run((em) => em.query('SELECT name FROM con_datasets ORDER BY name'));
     expect(rows.map((r: { name: string }) => r.name)).toEqual(names);
-    for (const name of names) expect(await dbs[0].run((em) => em.query(`SELECT count(*) AS n FROM ${demoDatasetSpec(name).mapping.table}`))).toEqual([{ n: expect.anything() }]);
+    for (const name of names)
+      expect(
+        await dbs[0].run((em) => em.query(`SELECT count(*) AS n FROM ${demoDatasetSpec(name).mapping.table}`)),
+      ).toEqual([{ n: expect.anything() }]);
   });
 
   it('a stored definition serves jobs within its max age without a read; a file needing a newer version reads it at once', async () => {
     let now = 1_000_000;
-    const catalog = new DatasetCatalog(dbs[0], { providerUrl, signing: { issuer: 'ferry-consumer', secret: 'test-secret-test-secret-test-secret', ttlSeconds: 300 }, datasetMaxAgeMs: 60_000 }, () => now);
-    const stored = async () => (await dbs[0].run((em) => em.query("SELECT schema_version FROM con_datasets WHERE name = 'aged'")))[0];
+    const catalog = new DatasetCatalog(
+      dbs[0],
+      {
+        providerUrl,
+        signing: { issuer: 'ferry-consumer', secret: 'test-secret-test-secret-test-secret', ttlSeconds: 300 },
+        datasetMaxAgeMs: 60_000,
+      },
+      () => now,
+    );
+    const stored = async () =>
+      (await dbs[0].run((em) => em.query("SELECT schema_version FROM con_datasets WHERE name = 'aged'")))[0];
     await catalog.refresh('aged');
     await catalog.refresh('aged');
     now += 59_000;

@@ -13,13 +13,31 @@ describe('pgArray on PostgreSQL', () => {
   afterAll(async () => client?.end());
 
   it('text: quotes, backslashes, braces, commas, NULL as a word, empty, unicode, JSON, and real NULLs', async () => {
-    const values = ['plain', 'with "quotes"', 'back\\slash', '\\"both\\"', '{braces}', 'a,b', 'NULL', '', ' spaced ', 'ünïcødé ✓', JSON.stringify({ message: 'a "quoted" \\ path', n: 1 }), null, undefined, 'line\nbreak'];
+    const values = [
+      'plain',
+      'with "quotes"',
+      'back\\slash',
+      '\\"both\\"',
+      '{braces}',
+      'a,b',
+      'NULL',
+      '',
+      ' spaced ',
+      'ünïcødé ✓',
+      JSON.stringify({ message: 'a "quoted" \\ path', n: 1 }),
+      null,
+      undefined,
+      'line\nbreak',
+    ];
     const { rows } = await client.query('SELECT $1::text[] AS a', [pgArray(values)]);
     expect(rows[0].a).toEqual(values.map((v) => v ?? null));
   });
 
   it('numbers: integers, millisecond timestamps, fractions; a non-finite number is NULL', async () => {
-    const { rows } = await client.query('SELECT $1::numeric[]::text[] AS a, $2::int[] AS b', [pgArray([1767000000123, 0, -5, 2.5, Number.NaN]), pgArray([1, 2, null])]);
+    const { rows } = await client.query('SELECT $1::numeric[]::text[] AS a, $2::int[] AS b', [
+      pgArray([1767000000123, 0, -5, 2.5, Number.NaN]),
+      pgArray([1, 2, null]),
+    ]);
     expect(rows[0].a).toEqual(['1767000000123', '0', '-5', '2.5', null]);
     expect(rows[0].b).toEqual([1, 2, null]);
   });

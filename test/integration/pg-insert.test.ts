@@ -3,7 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Db } from '#ferry/persistence';
 import { createTestDatabase, type TestDatabase } from '#ferry/testing';
 import { GroupRunFactory } from '../../apps/scheduler/src/groups/group-run.factory.js';
-import { DefinitionEntity, GroupRunEntity, TaskRunEntity, TriggerEntity, openSchedulerDb } from '../../apps/scheduler/src/persistence/index.js';
+import {
+  DefinitionEntity,
+  GroupRunEntity,
+  TaskRunEntity,
+  TriggerEntity,
+  openSchedulerDb,
+} from '../../apps/scheduler/src/persistence/index.js';
 import { TaskStore } from '../../apps/scheduler/src/tasks/task-store.js';
 import { pgInsertIfNew } from '../../apps/scheduler/src/tasks/task-store.pg.js';
 
@@ -22,25 +28,73 @@ describe('pgInsertIfNew on PostgreSQL', () => {
   });
 
   const definition = Object.assign(new DefinitionEntity(), {
-    id: randomUUID(), name: 'd', enabled: 1, version: 1, createdAt: 1, updatedAt: 1,
-    spec: { name: 'd', mode: 'ASYNC', bindings: [{ source: 's', event: 'e' }], target: { urls: ['http://127.0.0.1:9'] } },
+    id: randomUUID(),
+    name: 'd',
+    enabled: 1,
+    version: 1,
+    createdAt: 1,
+    updatedAt: 1,
+    spec: {
+      name: 'd',
+      mode: 'ASYNC',
+      bindings: [{ source: 's', event: 'e' }],
+      target: { urls: ['http://127.0.0.1:9'] },
+    },
   });
   /** The rows one copy of trigger (source s, messageId) makes: each copy has its own ids. */
   const copy = (messageId: string) => {
     const triggerId = randomUUID();
-    const plan = new GroupRunFactory(new TaskStore(true)).plan(definition, { files: [{ name: 'f1', recordCount: 3 }, { name: 'f2' }] }, triggerId, Date.now());
-    const trigger = { id: triggerId, source: 's', messageId, event: 'e', businessDate: null, status: 'ACCEPTED', via: 'http', reason: null, payload: { messageId, note: 'a "quoted" \\ text' }, answer: { triggerId }, receivedAt: Date.now() };
-    return { trigger, plan, write: () => db.run((em) => pgInsertIfNew(em, { entity: TriggerEntity, rows: [trigger], conflict: ['source', 'message_id'] }, [{ entity: GroupRunEntity, rows: [plan.group] }, { entity: TaskRunEntity, rows: plan.tasks }])) };
+    const plan = new GroupRunFactory(new TaskStore(true)).plan(
+      definition,
+      { files: [{ name: 'f1', recordCount: 3 }, { name: 'f2' }] },
+      triggerId,
+      Date.now(),
+    );
+    const trigger = {
+      id: triggerId,
+      source: 's',
+      messageId,
+      event: 'e',
+      businessDate: null,
+      status: 'ACCEPTED',
+      via: 'http',
+      reason: null,
+      payload: { messageId, note: 'a "quoted" \\ text' },
+      answer: { triggerId },
+      receivedAt: Date.now(),
+    };
+    return {
+      trigger,
+      plan,
+      write: () =>
+        db.run((em) =>
+          pgInsertIfNew(em, { entity: TriggerEntity, rows: [trigger], conflict: ['source', 'message_id'] }, [
+            { entity: GroupRunEntity, rows: [plan.group] },
+            { entity: TaskRunEntity, rows: plan.tasks },
+          ]),
+        ),
+    };
   };
-  const count = (entity: typeof TriggerEntity | typeof GroupRunEntity | typeof TaskRunEntity) => db.run((em) => em.getRepository(entity).count());
+  const count = (entity: typeof TriggerEntity | typeof GroupRunEntity | typeof TaskRunEntity) =>
+    db.run((em) => em.getRepository(entity).count());
 
   it('writes the rows as TypeORM reads them back; a later copy writes nothing', async () => {
     const first = copy('m1');
     expect(await first.write()).toBe(true);
     const trigger = await db.run((em) => em.getRepository(TriggerEntity).findOneByOrFail({ id: first.trigger.id }));
-    expect(trigger).toMatchObject({ source: 's', messageId: 'm1', payload: first.trigger.payload, answer: first.trigger.answer, receivedAt: first.trigger.receivedAt });
-    const tasks = await db.run((em) => em.getRepository(TaskRunEntity).find({ where: { groupRunId: first.plan.group.id }, order: { seq: 'ASC' } }));
-    expect(tasks.map((t) => [t.id, t.file, t.status, t.readyAt])).toEqual(first.plan.tasks.map((t) => [t.id, t.file, 'PENDING', t.readyAt]));
+    expect(trigger).toMatchObject({
+      source: 's',
+      messageId: 'm1',
+      payload: first.trigger.payload,
+      answer: first.trigger.answer,
+      receivedAt: first.trigger.receivedAt,
+    });
+    const tasks = await db.run((em) =>
+      em.getRepository(TaskRunEntity).find({ where: { groupRunId: first.plan.group.id }, order: { seq: 'ASC' } }),
+    );
+    expect(tasks.map((t) => [t.id, t.file, t.status, t.readyAt])).toEqual(
+      first.plan.tasks.map((t) => [t.id, t.file, 'PENDING', t.readyAt]),
+    );
 
     const before = await Promise.all([count(TriggerEntity), count(GroupRunEntity), count(TaskRunEntity)]);
     const again = copy('m1');

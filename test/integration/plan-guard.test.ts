@@ -17,13 +17,16 @@ describe('PlanGuard on PostgreSQL', () => {
   const table = `plan_guard_${process.pid}_${Date.now()}`;
   const rows = (from: number, n: number) => Array.from({ length: n }, (_, i) => `t${from + i}`);
   const update = `UPDATE ${table} t SET version = t.version + 1 FROM unnest($1::varchar[], $2::int[]) AS v(id, expected) WHERE t.id = v.id AND t.version = v.expected`;
-  const plan = async (sql: string): Promise<string> => (await client.query(sql)).rows.map((r) => r['QUERY PLAN']).join('\n');
+  const plan = async (sql: string): Promise<string> =>
+    (await client.query(sql)).rows.map((r) => r['QUERY PLAN']).join('\n');
 
   beforeAll(async () => {
     client = new pg.Client({ connectionString: TEST_PG_URL });
     await client.connect();
     // No autovacuum: an ANALYZE in the middle would replace the plan this test looks at.
-    await client.query(`CREATE TABLE ${table} (id varchar(36) PRIMARY KEY, version int NOT NULL) WITH (autovacuum_enabled = false)`);
+    await client.query(
+      `CREATE TABLE ${table} (id varchar(36) PRIMARY KEY, version int NOT NULL) WITH (autovacuum_enabled = false)`,
+    );
   });
   afterAll(async () => {
     await client?.query(`DROP TABLE IF EXISTS ${table}`);
@@ -36,13 +39,19 @@ describe('PlanGuard on PostgreSQL', () => {
     for (let i = 0; i < 6; i++) await client.query(`EXECUTE small_plan('{t1,t2}', '{1,1}')`); // the sixth run uses the generic plan
     await client.query(`INSERT INTO ${table} SELECT unnest($1::varchar[]), 1`, [rows(20, 20_000)]);
     expect(await plan(`EXPLAIN EXECUTE small_plan('{t1,t2}', '{1,1}')`)).toMatch(/Seq Scan on plan_guard/);
-    expect(await plan(`EXPLAIN ${update.replace('$1::varchar[]', `'{t1,t2}'::varchar[]`).replace('$2::int[]', `'{1,1}'::int[]`)}`)).toMatch(/Index Scan using/);
+    expect(
+      await plan(
+        `EXPLAIN ${update.replace('$1::varchar[]', `'{t1,t2}'::varchar[]`).replace('$2::int[]', `'{1,1}'::int[]`)}`,
+      ),
+    ).toMatch(/Index Scan using/);
     await client.query('DEALLOCATE small_plan');
   });
 
   it('allows names only once the statistics say the table is big, and looks again when due', async () => {
     const own = `${table}_b`;
-    await client.query(`CREATE TABLE ${own} (id varchar(36) PRIMARY KEY, version int NOT NULL) WITH (autovacuum_enabled = false)`);
+    await client.query(
+      `CREATE TABLE ${own} (id varchar(36) PRIMARY KEY, version int NOT NULL) WITH (autovacuum_enabled = false)`,
+    );
     try {
       await client.query(`INSERT INTO ${own} SELECT unnest($1::varchar[]), 1`, [rows(0, 12_000)]);
       let now = 0;
@@ -81,14 +90,28 @@ describe('the scheduler statements and PlanGuard on PostgreSQL', () => {
 
   it('unnamed while task_run is small, named once it is big', async () => {
     const pool = pgPool(db.dataSource);
-    const prepared = async () => (await pool.query('SELECT name FROM pg_prepared_statements')).rows.map((r) => String(r.name)).filter((n) => n.startsWith('ferry_')).sort();
+    const prepared = async () =>
+      (await pool.query('SELECT name FROM pg_prepared_statements')).rows
+        .map((r) => String(r.name))
+        .filter((n) => n.startsWith('ferry_'))
+        .sort();
     const groups = new GroupStore(db);
     const engine = new TaskEngine(db, groups, (e) => groups.refreshLater(e.groups), 1);
     const claimAll = async () => {
       const now = Date.now();
       const definition = Object.assign(new DefinitionEntity(), {
-        id: randomUUID(), name: `d-${randomUUID()}`, enabled: 1, version: 1, createdAt: now, updatedAt: now,
-        spec: { name: 'd', mode: 'ASYNC', bindings: [{ source: 's', event: 'e' }], target: { urls: ['http://127.0.0.1:9'] } },
+        id: randomUUID(),
+        name: `d-${randomUUID()}`,
+        enabled: 1,
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
+        spec: {
+          name: 'd',
+          mode: 'ASYNC',
+          bindings: [{ source: 's', event: 'e' }],
+          target: { urls: ['http://127.0.0.1:9'] },
+        },
       });
       const factory = new GroupRunFactory(engine.store);
       const plan = factory.plan(definition, { files: [{ name: 'f1' }, { name: 'f2' }] }, null, now);

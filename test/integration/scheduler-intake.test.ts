@@ -3,9 +3,25 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { JobName } from '#ferry/queue';
 import { FakeDownstream, TEST_DB_TYPES, TEST_REDIS_URL } from '#ferry/testing';
-import { definitionBody, eventually, startTestScheduler, type SchedulerUnderTest, triggerBody, triggerToken, waitForGroup } from '../support/scheduler.js';
+import {
+  definitionBody,
+  eventually,
+  startTestScheduler,
+  type SchedulerUnderTest,
+  triggerBody,
+  triggerToken,
+  waitForGroup,
+} from '../support/scheduler.js';
 
-type Trigger = { id: string; messageId: string | null; source: string | null; status: string; reason: string | null; via: string; payload: unknown };
+type Trigger = {
+  id: string;
+  messageId: string | null;
+  source: string | null;
+  status: string;
+  reason: string | null;
+  via: string;
+  payload: unknown;
+};
 type Group = { id: string; definition: string; definitionId: string; status: string; createdAt: string };
 
 describe.each(TEST_DB_TYPES)('scheduler trigger intake and admin lists on %s', (dbType) => {
@@ -21,7 +37,12 @@ describe.each(TEST_DB_TYPES)('scheduler trigger intake and admin lists on %s', (
     s = await startTestScheduler(dbType);
     redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
     queue = new Queue(s.config.triggerQueue, { connection: redis, prefix: s.config.redis.prefix });
-    for (const [name, fake] of [['dedup', done], ['queued', done], ['page-a', held], ['page-b', done]] as const) {
+    for (const [name, fake] of [
+      ['dedup', done],
+      ['queued', done],
+      ['page-a', held],
+      ['page-b', done],
+    ] as const) {
       expect((await s.api('POST', '/definitions', definitionBody(name, [fake.url]))).status).toBe(201);
     }
   });
@@ -33,13 +54,17 @@ describe.each(TEST_DB_TYPES)('scheduler trigger intake and admin lists on %s', (
     await held?.close();
   });
 
-  const triggers = async (query = ''): Promise<Trigger[]> => (await s.api('GET', `/triggers?limit=500${query}`)).body.items;
-  const groups = async (query = ''): Promise<Group[]> => (await s.api('GET', `/group-runs?limit=500${query}`)).body.items;
+  const triggers = async (query = ''): Promise<Trigger[]> =>
+    (await s.api('GET', `/triggers?limit=500${query}`)).body.items;
+  const groups = async (query = ''): Promise<Group[]> =>
+    (await s.api('GET', `/group-runs?limit=500${query}`)).body.items;
   const stats = async () => (await s.api('GET', '/stats')).body;
 
   it('50 identical posts at once → one group run: one 202 and 49 × 200 duplicates with the same answer', async () => {
     const body = triggerBody('dedup', 2, 'm-dedup');
-    const answers = await Promise.all(Array.from({ length: 50 }, () => s.api('POST', '/triggers', body, triggerToken())));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => s.api('POST', '/triggers', body, triggerToken())),
+    );
     const created = answers.filter((a) => a.status === 202);
     expect(created).toHaveLength(1);
     expect(answers.filter((a) => a.status === 200)).toHaveLength(49);
@@ -64,19 +89,26 @@ describe.each(TEST_DB_TYPES)('scheduler trigger intake and admin lists on %s', (
       { messageId: 'm-burst-nobody', source: 'billing', event: 'nobody.listens' },
     ];
     const answers = await Promise.all(bodies.map((b) => s.api('POST', '/triggers', b, triggerToken())));
-    expect(answers.slice(0, 20).map((a) => [a.status, a.body.duplicate, a.body.groupRuns.length])).toEqual(Array(20).fill([202, false, 1]));
+    expect(answers.slice(0, 20).map((a) => [a.status, a.body.duplicate, a.body.groupRuns.length])).toEqual(
+      Array(20).fill([202, false, 1]),
+    );
     for (const copies of [answers.slice(20, 30), answers.slice(30, 40)]) {
       const first = copies.filter((a) => a.status === 202);
       expect(first).toHaveLength(1);
-      for (const a of copies.filter((x) => x.status === 200)) expect(a.body).toEqual({ ...first[0].body, duplicate: true });
+      for (const a of copies.filter((x) => x.status === 200))
+        expect(a.body).toEqual({ ...first[0].body, duplicate: true });
       expect(copies.filter((a) => a.status === 200)).toHaveLength(9);
     }
     expect(answers[40]).toMatchObject({ status: 202, body: { groupRuns: [] } });
-    const ids = new Set(answers.filter((a) => a.status === 202).flatMap((a) => a.body.groupRuns.map((g: { id: string }) => g.id)));
+    const ids = new Set(
+      answers.filter((a) => a.status === 202).flatMap((a) => a.body.groupRuns.map((g: { id: string }) => g.id)),
+    );
     expect(ids.size).toBe(22);
     const runs = (await groups('&definition=dedup')).filter((g) => ids.has(g.id));
     expect(runs).toHaveLength(22);
-    const tasks = await Promise.all([...ids].map(async (id) => (await s.api('GET', `/group-runs/${id}`)).body.tasks.length));
+    const tasks = await Promise.all(
+      [...ids].map(async (id) => (await s.api('GET', `/group-runs/${id}`)).body.tasks.length),
+    );
     expect(tasks.sort((x, y) => x - y)).toEqual([...Array(20).fill(1), 2, 3]);
     expect((await triggers()).filter((t) => t.messageId?.startsWith('m-burst-'))).toHaveLength(23);
   });
@@ -87,7 +119,12 @@ describe.each(TEST_DB_TYPES)('scheduler trigger intake and admin lists on %s', (
     expect(posted.status).toBe(202);
     expect(posted.body).toEqual({ triggerId: expect.any(String), duplicate: false, groupRuns: [] });
     const unmatched = await triggers('&status=UNMATCHED');
-    expect(unmatched.find((t) => t.messageId === 'm-unmatched')).toMatchObject({ id: posted.body.triggerId, status: 'UNMATCHED', via: 'http', reason: expect.any(String) });
+    expect(unmatched.find((t) => t.messageId === 'm-unmatched')).toMatchObject({
+      id: posted.body.triggerId,
+      status: 'UNMATCHED',
+      via: 'http',
+      reason: expect.any(String),
+    });
     expect(unmatched.every((t) => t.status === 'UNMATCHED')).toBe(true);
     expect((await triggers('&status=ACCEPTED')).map((t) => t.messageId)).not.toContain('m-unmatched');
     const again = await s.api('POST', '/triggers', body, triggerToken());
@@ -98,15 +135,26 @@ describe.each(TEST_DB_TYPES)('scheduler trigger intake and admin lists on %s', (
   it('takes trigger messages from the BullMQ queue the same way, and keeps malformed ones as REJECTED', async () => {
     const body = triggerBody('queued', 3, 'm-queued');
     const job = await queue.add(JobName.trigger, body);
-    const result = await eventually(async () => (await queue.getJob(job.id!))?.returnvalue, 15_000, 'the queued trigger');
+    const result = await eventually(
+      async () => (await queue.getJob(job.id!))?.returnvalue,
+      15_000,
+      'the queued trigger',
+    );
     expect(result).toMatchObject({ duplicate: false, triggerId: expect.any(String) });
-    expect((await triggers()).find((t) => t.messageId === 'm-queued')).toMatchObject({ id: result.triggerId, status: 'ACCEPTED', via: 'queue' });
+    expect((await triggers()).find((t) => t.messageId === 'm-queued')).toMatchObject({
+      id: result.triggerId,
+      status: 'ACCEPTED',
+      via: 'queue',
+    });
     const [run] = await groups('&definition=queued');
     expect((await waitForGroup(s, run.id, 'SUCCEEDED')).counts.total).toBe(3);
 
     // The same message again, by queue and by HTTP: the first answer, nothing new.
     const dup = await queue.add(JobName.trigger, body);
-    expect(await eventually(async () => (await queue.getJob(dup.id!))?.returnvalue)).toEqual({ triggerId: result.triggerId, duplicate: true });
+    expect(await eventually(async () => (await queue.getJob(dup.id!))?.returnvalue)).toEqual({
+      triggerId: result.triggerId,
+      duplicate: true,
+    });
     const http = await s.api('POST', '/triggers', body, triggerToken());
     expect(http.status).toBe(200);
     expect(http.body).toMatchObject({ triggerId: result.triggerId, duplicate: true, groupRuns: [{ id: run.id }] });
@@ -123,7 +171,10 @@ describe.each(TEST_DB_TYPES)('scheduler trigger intake and admin lists on %s', (
     expect(kept).toMatchObject({ status: 'REJECTED', via: 'queue', payload: malformed });
     expect(kept.reason).toMatch(/messageId is required/);
     expect(kept.reason).toMatch(/files\[0\]\.name is required/);
-    expect(rejected.find((t) => t.id !== rejectedId)).toMatchObject({ payload: 'not a trigger at all', reason: expect.stringMatching(/schema/) });
+    expect(rejected.find((t) => t.id !== rejectedId)).toMatchObject({
+      payload: 'not a trigger at all',
+      reason: expect.stringMatching(/schema/),
+    });
     expect(await groups('&definition=queued')).toHaveLength(1);
   });
 
@@ -141,7 +192,9 @@ describe.each(TEST_DB_TYPES)('scheduler trigger intake and admin lists on %s', (
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const page: { items: Group[]; nextCursor: string | null } = (await s.api('GET', `/group-runs?limit=2${cursor ? `&cursor=${cursor}` : ''}`)).body;
+      const page: { items: Group[]; nextCursor: string | null } = (
+        await s.api('GET', `/group-runs?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+      ).body;
       expect(page.items.length).toBeLessThanOrEqual(2);
       walked.push(...page.items);
       cursor = page.nextCursor;
@@ -158,7 +211,9 @@ describe.each(TEST_DB_TYPES)('scheduler trigger intake and admin lists on %s', (
     expect(byName.map((g) => g.id).sort()).toEqual([made[0], made[2], made[4]].sort());
     expect((await groups(`&definition=${defA.id}`)).map((g) => g.id)).toEqual(byName.map((g) => g.id));
     expect((await groups('&definition=page-a&status=RUNNING')).map((g) => g.id)).toEqual(byName.map((g) => g.id));
-    expect((await groups('&definition=page-b&status=SUCCEEDED')).map((g) => g.id).sort()).toEqual([made[1], made[3]].sort());
+    expect((await groups('&definition=page-b&status=SUCCEEDED')).map((g) => g.id).sort()).toEqual(
+      [made[1], made[3]].sort(),
+    );
     expect(await groups('&definition=page-b&status=RUNNING')).toEqual([]);
     expect((await groups('&status=SUCCEEDED')).every((g) => g.status === 'SUCCEEDED')).toBe(true);
     expect(await groups('&definition=no-such-definition')).toEqual([]);

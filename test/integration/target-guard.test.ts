@@ -12,7 +12,13 @@ describe('target guard shared through Redis', () => {
   let b: Redis;
   const url = 'http://downstream.test:8080';
   const spec = { target: { urls: [url] }, attemptTimeoutSeconds: 30 } as unknown as GroupSpec;
-  const defaults = { maxConcurrent: 0, ratePerSecond: 0, breakerFailures: 3, breakerCooldownMs: 60_000, blockedRetryMs: 500 };
+  const defaults = {
+    maxConcurrent: 0,
+    ratePerSecond: 0,
+    breakerFailures: 3,
+    breakerCooldownMs: 60_000,
+    blockedRetryMs: 500,
+  };
 
   beforeAll(() => {
     a = createRedis(TEST_REDIS_URL, 'producer');

@@ -35,8 +35,18 @@ describe.each(TEST_DB_TYPES)('task engines of two instances on %s', (dbType) => 
   async function claimedByA(): Promise<{ taskId: string; dispatchId: string }> {
     const now = Date.now();
     const definition = Object.assign(new DefinitionEntity(), {
-      id: randomUUID(), name: `d-${randomUUID()}`, enabled: 1, version: 1, createdAt: now, updatedAt: now,
-      spec: { name: 'd', mode: 'ASYNC', bindings: [{ source: 's', event: 'e' }], target: { urls: ['http://127.0.0.1:9'] } },
+      id: randomUUID(),
+      name: `d-${randomUUID()}`,
+      enabled: 1,
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+      spec: {
+        name: 'd',
+        mode: 'ASYNC',
+        bindings: [{ source: 's', event: 'e' }],
+        target: { urls: ['http://127.0.0.1:9'] },
+      },
     });
     const factory = new GroupRunFactory(a.store);
     const plan = factory.plan(definition, { files: [{ name: 'f1' }] }, null, now);
@@ -50,11 +60,16 @@ describe.each(TEST_DB_TYPES)('task engines of two instances on %s', (dbType) => 
     return { taskId, dispatchId: (claim.answer as { dispatchId: string }).dispatchId };
   }
 
-  const events = (taskId: string) => dbs[0].run((em) => em.getRepository(TaskEventEntity).find({ where: { taskRunId: taskId }, order: { at: 'ASC' } }));
+  const events = (taskId: string) =>
+    dbs[0].run((em) => em.getRepository(TaskEventEntity).find({ where: { taskRunId: taskId }, order: { at: 'ASC' } }));
 
   it('a write decided on a row the other instance moved since is decided again on the fresh row', async () => {
     const { taskId, dispatchId } = await claimedByA();
-    const running = { kind: 'report', actor: 'callback', body: { dispatchId, status: 'RUNNING', progress: { processed: 5, total: 10 } } } as const;
+    const running = {
+      kind: 'report',
+      actor: 'callback',
+      body: { dispatchId, status: 'RUNNING', progress: { processed: 5, total: 10 } },
+    } as const;
     expect((await b.submit(taskId, running)).answer).toEqual({ type: 'applied' });
     // A still holds the task as DISPATCHED, where this report would be a move; the database says it is a duplicate.
     const again = await a.submit(taskId, running);
@@ -65,15 +80,26 @@ describe.each(TEST_DB_TYPES)('task engines of two instances on %s', (dbType) => 
 
   it('an answer that writes nothing is never given from a row the other instance moved since', async () => {
     const { taskId, dispatchId } = await claimedByA();
-    const running = { kind: 'report', actor: 'callback', body: { dispatchId, status: 'RUNNING', progress: { processed: 5, total: 10 } } } as const;
+    const running = {
+      kind: 'report',
+      actor: 'callback',
+      body: { dispatchId, status: 'RUNNING', progress: { processed: 5, total: 10 } },
+    } as const;
     expect((await a.submit(taskId, running)).answer).toEqual({ type: 'applied' });
-    expect((await b.submit(taskId, { kind: 'report', actor: 'callback', body: { dispatchId, status: 'SUCCEEDED' } })).task?.status).toBe('SUCCEEDED');
+    expect(
+      (await b.submit(taskId, { kind: 'report', actor: 'callback', body: { dispatchId, status: 'SUCCEEDED' } })).task
+        ?.status,
+    ).toBe('SUCCEEDED');
     // On A's RUNNING row the same progress again would be a DUPLICATE; the task has in fact finished, so it is STALE.
     const late = await a.submit(taskId, running);
     expect(late.answer).toEqual({ type: 'ignored', reason: 'STALE' });
     expect(late.task?.status).toBe('SUCCEEDED');
     // And a contradicting final report is refused against the truth, not accepted against A's old row.
-    const contra = await a.submit(taskId, { kind: 'report', actor: 'callback', body: { dispatchId, status: 'FAILED', error: { code: 'X', message: 'x' } } });
+    const contra = await a.submit(taskId, {
+      kind: 'report',
+      actor: 'callback',
+      body: { dispatchId, status: 'FAILED', error: { code: 'X', message: 'x' } },
+    });
     expect(contra.answer.type).toBe('conflict');
     expect((await events(taskId)).map((e) => e.toStatus)).toEqual(['DISPATCHED', 'RUNNING', 'SUCCEEDED']);
   });
@@ -83,7 +109,9 @@ describe.each(TEST_DB_TYPES)('task engines of two instances on %s', (dbType) => 
     const other = await claimedByA();
     const third = await engine();
     // A third engine that holds only the first task's row, and whose cache is emptied during its read of the other.
-    await third.applyBatch([{ taskId, cmd: { kind: 'report', actor: 'callback', body: { dispatchId, status: 'RUNNING' } } }]);
+    await third.applyBatch([
+      { taskId, cmd: { kind: 'report', actor: 'callback', body: { dispatchId, status: 'RUNNING' } } },
+    ]);
     const cache = (third as unknown as { cache: Map<string, unknown> }).cache;
     cache.delete(other.taskId);
     expect(cache.has(taskId)).toBe(true);
@@ -95,20 +123,41 @@ describe.each(TEST_DB_TYPES)('task engines of two instances on %s', (dbType) => 
     };
     const out = await third.applyBatch([
       { taskId, cmd: { kind: 'report', actor: 'callback', body: { dispatchId, status: 'SUCCEEDED' } } },
-      { taskId: other.taskId, cmd: { kind: 'report', actor: 'callback', body: { dispatchId: other.dispatchId, status: 'RUNNING' } } },
+      {
+        taskId: other.taskId,
+        cmd: { kind: 'report', actor: 'callback', body: { dispatchId: other.dispatchId, status: 'RUNNING' } },
+      },
     ]);
-    expect(out.map((o) => [o.answer.type, o.task?.status])).toEqual([['applied', 'SUCCEEDED'], ['applied', 'RUNNING']]);
+    expect(out.map((o) => [o.answer.type, o.task?.status])).toEqual([
+      ['applied', 'SUCCEEDED'],
+      ['applied', 'RUNNING'],
+    ]);
   });
 
-  it("a group run created here is dispatched from its tasks as created, once; a task the other instance claimed first gets no second attempt", async () => {
+  it('a group run created here is dispatched from its tasks as created, once; a task the other instance claimed first gets no second attempt', async () => {
     const now = Date.now();
     const definition = Object.assign(new DefinitionEntity(), {
-      id: randomUUID(), name: `d-${randomUUID()}`, enabled: 1, version: 1, createdAt: now, updatedAt: now,
-      spec: { name: 'd', mode: 'ASYNC', bindings: [{ source: 's', event: 'e' }], target: { urls: ['http://127.0.0.1:9'] } },
+      id: randomUUID(),
+      name: `d-${randomUUID()}`,
+      enabled: 1,
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+      spec: {
+        name: 'd',
+        mode: 'ASYNC',
+        bindings: [{ source: 's', event: 'e' }],
+        target: { urls: ['http://127.0.0.1:9'] },
+      },
     });
     const factory = new GroupRunFactory(a.store);
     const plan = factory.plan(definition, { files: [{ name: 'f1' }, { name: 'f2' }, { name: 'f3' }] }, null, now);
-    const sync = factory.plan({ ...definition, spec: { ...(definition.spec as object), mode: 'SYNC' } } as DefinitionEntity, { files: [{ name: 'f1' }] }, null, now);
+    const sync = factory.plan(
+      { ...definition, spec: { ...(definition.spec as object), mode: 'SYNC' } } as DefinitionEntity,
+      { files: [{ name: 'f1' }] },
+      null,
+      now,
+    );
     await dbs[0].tx(async (em) => {
       await em.insert(DefinitionEntity, definition as object);
       await factory.persist(em, plan);

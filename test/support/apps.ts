@@ -16,11 +16,24 @@ export function dbEnv(prefix: 'FERRY_PROVIDER' | 'FERRY_CONSUMER', db: DatabaseC
   };
 }
 
-export function testProviderConfig(db: DatabaseConfig, schedulerUrl: string, extra: Record<string, string> = {}): ProviderConfig {
-  return providerConfigFromEnv({ ...dbEnv('FERRY_PROVIDER', db), FERRY_PROVIDER_SCHEDULER_URL: schedulerUrl, FERRY_PROVIDER_OUTBOX_POLL_MS: '50', ...extra });
+export function testProviderConfig(
+  db: DatabaseConfig,
+  schedulerUrl: string,
+  extra: Record<string, string> = {},
+): ProviderConfig {
+  return providerConfigFromEnv({
+    ...dbEnv('FERRY_PROVIDER', db),
+    FERRY_PROVIDER_SCHEDULER_URL: schedulerUrl,
+    FERRY_PROVIDER_OUTBOX_POLL_MS: '50',
+    ...extra,
+  });
 }
 
-export function testConsumerEnv(db: DatabaseConfig, providerUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+export function testConsumerEnv(
+  db: DatabaseConfig,
+  providerUrl: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     ...dbEnv('FERRY_CONSUMER', db),
     FERRY_CONSUMER_PROVIDER_URL: providerUrl,
@@ -33,12 +46,20 @@ export function testConsumerEnv(db: DatabaseConfig, providerUrl: string, extra: 
   };
 }
 
-export function testConsumerConfig(db: DatabaseConfig, providerUrl: string, extra: Record<string, string> = {}): ConsumerConfig {
+export function testConsumerConfig(
+  db: DatabaseConfig,
+  providerUrl: string,
+  extra: Record<string, string> = {},
+): ConsumerConfig {
   return consumerConfigFromEnv(testConsumerEnv(db, providerUrl, extra));
 }
 
 /** Reads a whole target table straight from the consumer's database, ordered by `orderBy`. */
-export async function readTable(db: DatabaseConfig, table: string, orderBy: string): Promise<Array<Record<string, unknown>>> {
+export async function readTable(
+  db: DatabaseConfig,
+  table: string,
+  orderBy: string,
+): Promise<Array<Record<string, unknown>>> {
   const sql = `SELECT * FROM "${table}" ORDER BY "${orderBy}"`;
   if (db.type === 'sqlite') {
     const conn = new Database(db.url, { readonly: true });

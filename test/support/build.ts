@@ -58,17 +58,22 @@ async function build(outputs = OUTPUTS, sources = SOURCES): Promise<void> {
       mkdirSync(lock);
       break;
     } catch {
-      if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0) > 120_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0) > 120_000)
+        rmSync(lock, { recursive: true, force: true });
       await new Promise((r) => setTimeout(r, 200));
     }
   }
   try {
     // Another suite may have built while we waited for the lock.
     if (isFresh(outputs, sources)) return;
-    execFileSync(process.execPath, [resolve(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
+    execFileSync(process.execPath, [resolve(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+      cwd: ROOT,
+      stdio: 'pipe',
+    });
   } catch (err) {
     // Errors elsewhere in the repo still emit; only a missing output of ours is fatal.
-    if (!outputs.every((o) => existsSync(o))) throw new Error(`build failed: ${(err as { stdout?: Buffer }).stdout?.toString()}`);
+    if (!outputs.every((o) => existsSync(o)))
+      throw new Error(`build failed: ${(err as { stdout?: Buffer }).stdout?.toString()}`);
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }

@@ -3,7 +3,10 @@ const ts = require('typescript');
 
 module.exports = {
   process(source, fileName) {
-    const out = ts.transpileModule(source, { fileName, compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, allowJs: true } });
+    const out = ts.transpileModule(source, {
+      fileName,
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, allowJs: true },
+    });
     return { code: out.outputText };
   },
 };

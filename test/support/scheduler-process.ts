@@ -1,5 +1,13 @@
 import { Redis } from 'ioredis';
-import { call, type ChildApp, createTestDatabase, spawnApp, TEST_REDIS_URL, type TestDatabase, uniquePrefix } from '#ferry/testing';
+import {
+  call,
+  type ChildApp,
+  createTestDatabase,
+  spawnApp,
+  TEST_REDIS_URL,
+  type TestDatabase,
+  uniquePrefix,
+} from '#ferry/testing';
 import { DIST_SCHEDULER_MAIN, ensureSchedulerBuilt } from './build.js';
 import { adminToken, definitionBody, eventually, triggerBody, triggerToken } from './scheduler.js';
 
@@ -15,21 +23,42 @@ export class SchedulerCluster {
   }
 
   async spawn(): Promise<ChildApp> {
-    const child = await spawnApp(DIST_SCHEDULER_MAIN, {
-      FERRY_SCHEDULER_DB_TYPE: 'postgres', FERRY_SCHEDULER_DB_URL: this.db.config.url, FERRY_SCHEDULER_HOST: '127.0.0.1',
-      FERRY_REDIS_URL: TEST_REDIS_URL, FERRY_QUEUE_PREFIX: this.prefix, FERRY_RECONCILE_INTERVAL_MS: '1000', FERRY_OVERDUE_SWEEP_MS: '1000',
-    }, 'FERRY_SCHEDULER_PORT', { timeoutMs: 30_000 });
+    const child = await spawnApp(
+      DIST_SCHEDULER_MAIN,
+      {
+        FERRY_SCHEDULER_DB_TYPE: 'postgres',
+        FERRY_SCHEDULER_DB_URL: this.db.config.url,
+        FERRY_SCHEDULER_HOST: '127.0.0.1',
+        FERRY_REDIS_URL: TEST_REDIS_URL,
+        FERRY_QUEUE_PREFIX: this.prefix,
+        FERRY_RECONCILE_INTERVAL_MS: '1000',
+        FERRY_OVERDUE_SWEEP_MS: '1000',
+      },
+      'FERRY_SCHEDULER_PORT',
+      { timeoutMs: 30_000 },
+    );
     this.children.push(child);
     return child;
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  api(child: ChildApp, method: string, path: string, body?: unknown, token = adminToken()): Promise<{ status: number; body: any }> {
+  api(
+    child: ChildApp,
+    method: string,
+    path: string,
+    body?: unknown,
+    token = adminToken(),
+  ): Promise<{ status: number; body: any }> {
     return call(method, `${child.url}/api/v1${path}`, { body, token });
   }
 
   async define(child: ChildApp, name: string, url: string, overrides: Record<string, unknown> = {}): Promise<void> {
-    const res = await this.api(child, 'POST', '/definitions', definitionBody(name, [url], { pollIntervalSeconds: 0.5, attemptTimeoutSeconds: 120, ...overrides }));
+    const res = await this.api(
+      child,
+      'POST',
+      '/definitions',
+      definitionBody(name, [url], { pollIntervalSeconds: 0.5, attemptTimeoutSeconds: 120, ...overrides }),
+    );
     if (res.status !== 201) throw new Error(`definition: ${res.status} ${JSON.stringify(res.body)}`);
   }
 
@@ -40,11 +69,21 @@ export class SchedulerCluster {
   }
 
   /** Every task of these groups, once all are terminal. */
-  async waitForGroups(child: ChildApp, ids: string[], timeoutMs: number): Promise<Array<{ id: string; status: string; tasks: any[] }>> {
-    return eventually(async () => {
-      const groups = await Promise.all(ids.map(async (id) => (await this.api(child, 'GET', `/group-runs/${id}`)).body));
-      return groups.every((g) => g?.status && g.status !== 'RUNNING') ? groups : undefined;
-    }, timeoutMs, `groups ${ids.length} to finish`);
+  async waitForGroups(
+    child: ChildApp,
+    ids: string[],
+    timeoutMs: number,
+  ): Promise<Array<{ id: string; status: string; tasks: any[] }>> {
+    return eventually(
+      async () => {
+        const groups = await Promise.all(
+          ids.map(async (id) => (await this.api(child, 'GET', `/group-runs/${id}`)).body),
+        );
+        return groups.every((g) => g?.status && g.status !== 'RUNNING') ? groups : undefined;
+      },
+      timeoutMs,
+      `groups ${ids.length} to finish`,
+    );
   }
 
   /**

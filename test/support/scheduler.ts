@@ -1,6 +1,22 @@
 import { Audience, Scope } from '#ferry/contracts';
-import { call, createTestDatabase, FakeDownstream, type FakeDownstreamOptions, type JsonResponse, devToken, TEST_REDIS_URL, type TestDatabase, uniquePrefix } from '#ferry/testing';
-import { type RuntimeOverrides, schedulerConfigFromEnv, type SchedulerConfig, type SchedulerHandle, startScheduler } from '../../apps/scheduler/src/index.js';
+import {
+  call,
+  createTestDatabase,
+  FakeDownstream,
+  type FakeDownstreamOptions,
+  type JsonResponse,
+  devToken,
+  TEST_REDIS_URL,
+  type TestDatabase,
+  uniquePrefix,
+} from '#ferry/testing';
+import {
+  type RuntimeOverrides,
+  schedulerConfigFromEnv,
+  type SchedulerConfig,
+  type SchedulerHandle,
+  startScheduler,
+} from '../../apps/scheduler/src/index.js';
 
 export const adminToken = () => devToken(Audience.scheduler, [Scope.adminRead, Scope.adminWrite], 'ferry-admin');
 export const triggerToken = () => devToken(Audience.scheduler, [Scope.triggersWrite]);
@@ -23,14 +39,20 @@ export async function startTestScheduler(
 ): Promise<SchedulerUnderTest> {
   const db = opts.db ?? (await createTestDatabase(dbType));
   const config = schedulerConfigFromEnv({
-    FERRY_SCHEDULER_PORT: '0', FERRY_SCHEDULER_HOST: '127.0.0.1', FERRY_REDIS_URL: TEST_REDIS_URL,
-    FERRY_QUEUE_PREFIX: uniquePrefix('sch'), FERRY_RECONCILE_INTERVAL_MS: '60000', ...env,
+    FERRY_SCHEDULER_PORT: '0',
+    FERRY_SCHEDULER_HOST: '127.0.0.1',
+    FERRY_REDIS_URL: TEST_REDIS_URL,
+    FERRY_QUEUE_PREFIX: uniquePrefix('sch'),
+    FERRY_RECONCILE_INTERVAL_MS: '60000',
+    ...env,
   });
   config.db = db.config;
   config.logLevels = ['error', 'fatal'];
   const handle = await startScheduler(config, opts.overrides);
   return {
-    handle, db, config,
+    handle,
+    db,
+    config,
     api: (method, path, body, token = adminToken()) => call(method, `${handle.url}/api/v1${path}`, { body, token }),
     close: async () => {
       await handle.close();
@@ -41,21 +63,39 @@ export async function startTestScheduler(
 
 export function definitionBody(name: string, urls: string[], overrides: Record<string, unknown> = {}) {
   return {
-    name, mode: 'ASYNC', bindings: [{ source: 'billing', event: `${name}.ready` }], target: { urls },
-    pollIntervalSeconds: 0.3, retry: { maxAttempts: 3, initialDelaySeconds: 0.1, factor: 2, maxDelaySeconds: 1 }, attemptTimeoutSeconds: 30,
+    name,
+    mode: 'ASYNC',
+    bindings: [{ source: 'billing', event: `${name}.ready` }],
+    target: { urls },
+    pollIntervalSeconds: 0.3,
+    retry: { maxAttempts: 3, initialDelaySeconds: 0.1, factor: 2, maxDelaySeconds: 1 },
+    attemptTimeoutSeconds: 30,
     ...overrides,
   };
 }
 
 export function triggerBody(definition: string, files: number, messageId = `m-${Math.random().toString(36).slice(2)}`) {
   return {
-    messageId, source: 'billing', event: `${definition}.ready`, businessDate: '2026-11-24',
-    files: Array.from({ length: files }, (_, i) => ({ name: `f-${i}.ndjson`, dataset: 'invoices', fileId: `f-${i}`, recordCount: 10 + i, checksum: `sha256:${i}` })),
+    messageId,
+    source: 'billing',
+    event: `${definition}.ready`,
+    businessDate: '2026-11-24',
+    files: Array.from({ length: files }, (_, i) => ({
+      name: `f-${i}.ndjson`,
+      dataset: 'invoices',
+      fileId: `f-${i}`,
+      recordCount: 10 + i,
+      checksum: `sha256:${i}`,
+    })),
   };
 }
 
 /** Polls until `check` returns a value, or fails with the last value seen. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < until) {
@@ -68,7 +108,13 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
 }
 
 /** Defines `name` on the downstream at `url` and posts one trigger of `files` files for it: answers the group run's id. */
-export async function defineAndTrigger(s: SchedulerUnderTest, name: string, url: string, files: number, overrides: Record<string, unknown> = {}): Promise<string> {
+export async function defineAndTrigger(
+  s: SchedulerUnderTest,
+  name: string,
+  url: string,
+  files: number,
+  overrides: Record<string, unknown> = {},
+): Promise<string> {
   const defined = await s.api('POST', '/definitions', definitionBody(name, [url], overrides));
   if (defined.status !== 201) throw new Error(`definition ${name}: ${defined.status} ${JSON.stringify(defined.body)}`);
   const posted = await s.api('POST', '/triggers', triggerBody(name, files), triggerToken());
@@ -77,14 +123,21 @@ export async function defineAndTrigger(s: SchedulerUnderTest, name: string, url:
 }
 
 export async function waitForGroup(s: SchedulerUnderTest, id: string, status: string, timeoutMs = 15_000) {
-  return eventually(async () => {
-    const r = await s.api('GET', `/group-runs/${id}`);
-    return r.body?.status === status ? r.body : undefined;
-  }, timeoutMs, `group ${id} to be ${status}`);
+  return eventually(
+    async () => {
+      const r = await s.api('GET', `/group-runs/${id}`);
+      return r.body?.status === status ? r.body : undefined;
+    },
+    timeoutMs,
+    `group ${id} to be ${status}`,
+  );
 }
 
 /** Fake downstreams started by a suite, all closed by `closeAll` in its afterAll. */
-export function fakeDownstreams(): { start(options?: FakeDownstreamOptions): Promise<FakeDownstream>; closeAll(): Promise<void> } {
+export function fakeDownstreams(): {
+  start(options?: FakeDownstreamOptions): Promise<FakeDownstream>;
+  closeAll(): Promise<void>;
+} {
   const started: FakeDownstream[] = [];
   return {
     start: async (options = {}) => {

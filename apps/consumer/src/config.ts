@@ -1,5 +1,12 @@
 import { availableParallelism, hostname } from 'node:os';
-import { EnvReader, type HttpConfig, type InboundAuthConfig, readDatabase, readHttp, readInboundAuth } from '#ferry/config';
+import {
+  EnvReader,
+  type HttpConfig,
+  type InboundAuthConfig,
+  readDatabase,
+  readHttp,
+  readInboundAuth,
+} from '#ferry/config';
 import { Audience } from '#ferry/contracts';
 import type { DatabaseConfig } from '#ferry/persistence';
 import { type ObservabilityConfig, readObservability } from '#ferry/observability';

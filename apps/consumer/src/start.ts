@@ -17,25 +17,41 @@ export interface RunningApp {
 }
 
 /** Starts the consumer in this process (main.ts, tests and the demo all use it). */
-export async function startConsumer(config: ConsumerConfig, overrides: ObservabilityOverrides = {}): Promise<RunningApp> {
+export async function startConsumer(
+  config: ConsumerConfig,
+  overrides: ObservabilityOverrides = {},
+): Promise<RunningApp> {
   const observability = await ConsumerObservability.create(config, overrides);
-  const ds = await openDataSource(config.db, { entities: [], migrations: [ConsumerInit1767000000002, ConsumerPurged1767000000003], migrationsTableName: 'consumer_migrations' });
+  const ds = await openDataSource(config.db, {
+    entities: [],
+    migrations: [ConsumerInit1767000000002, ConsumerPurged1767000000003],
+    migrationsTableName: 'consumer_migrations',
+  });
   const db = new Db(ds);
   const jobs = new JobStore(db);
   const callbacks = new ObservedCallbacks(db, config, observability);
   const runner = new JobRunner(config, db, jobs, callbacks, new DatasetCatalog(db, config));
   observability.watchPool(runner.pool);
-  const app = await createHttpApp(ConsumerModule.forRoot({ config, db, jobs, callbacks, runner }) as unknown as Type<unknown>, {
-    title: 'Ferry consumer',
-    description: 'The reference downstream: sync jobs loaded on worker threads (CONTRACT.md, Consumer)',
-    bodyLimitBytes: config.http.bodyLimitBytes,
-    logger: config.logger ? undefined : false,
-    hooks: observability.obs.httpHooks({ nestLogger: config.logger }),
-  });
+  const app = await createHttpApp(
+    ConsumerModule.forRoot({ config, db, jobs, callbacks, runner }) as unknown as Type<unknown>,
+    {
+      title: 'Ferry consumer',
+      description: 'The reference downstream: sync jobs loaded on worker threads (CONTRACT.md, Consumer)',
+      bodyLimitBytes: config.http.bodyLimitBytes,
+      logger: config.logger ? undefined : false,
+      hooks: observability.obs.httpHooks({ nestLogger: config.logger }),
+    },
+  );
   const url = await listen(app, config.http.port, config.http.host, 'Consumer');
   await observability.obs.start();
   callbacks.pump.start();
   // Unfinished jobs (this instance's, or ones whose owner's lease lapsed) resume from their checkpoints.
   runner.start();
-  return { url, close: async () => { await app.close(); await observability.close(); } };
+  return {
+    url,
+    close: async () => {
+      await app.close();
+      await observability.close();
+    },
+  };
 }

@@ -1,4 +1,11 @@
-import { EnvReader, type HttpConfig, type InboundAuthConfig, readDatabase, readHttp, readInboundAuth } from '#ferry/config';
+import {
+  EnvReader,
+  type HttpConfig,
+  type InboundAuthConfig,
+  readDatabase,
+  readHttp,
+  readInboundAuth,
+} from '#ferry/config';
 import { Audience } from '#ferry/contracts';
 import type { DatabaseConfig } from '#ferry/persistence';
 import { type ObservabilityConfig, readObservability } from '#ferry/observability';
@@ -26,7 +33,9 @@ export function providerConfigFromEnv(env: Record<string, string | undefined>): 
     http: readHttp(r, 'FERRY_PROVIDER', 3002),
     db: readDatabase(r, 'FERRY_PROVIDER', './data/provider.sqlite'),
     auth: readInboundAuth(r, 'FERRY_PROVIDER', Audience.provider),
-    schedulerUrl: r.optional('FERRY_PROVIDER_SCHEDULER_URL') ?? (r.bool('FERRY_PROVIDER_ANNOUNCE', true) ? 'http://localhost:3000' : undefined),
+    schedulerUrl:
+      r.optional('FERRY_PROVIDER_SCHEDULER_URL') ??
+      (r.bool('FERRY_PROVIDER_ANNOUNCE', true) ? 'http://localhost:3000' : undefined),
     source: r.str('FERRY_PROVIDER_SOURCE', 'ferry-provider'),
     signing: {
       issuer: r.str('FERRY_PROVIDER_CLIENT_ID', 'ferry-provider'),

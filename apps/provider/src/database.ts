@@ -3,6 +3,10 @@ import { ProviderInit1767000000001 } from './migrations/1767000000001-provider-i
 
 /** Opens the provider's own database, migrated. */
 export async function openProviderDb(config: DatabaseConfig): Promise<Db> {
-  const ds = await openDataSource(config, { entities: [], migrations: [ProviderInit1767000000001], migrationsTableName: 'provider_migrations' });
+  const ds = await openDataSource(config, {
+    entities: [],
+    migrations: [ProviderInit1767000000001],
+    migrationsTableName: 'provider_migrations',
+  });
   return new Db(ds);
 }

@@ -13,7 +13,10 @@ export interface RunningApp {
 }
 
 /** Starts the provider in this process (main.ts, tests and the demo all use it). */
-export async function startProvider(config: ProviderConfig, overrides: ObservabilityOverrides = {}): Promise<RunningApp> {
+export async function startProvider(
+  config: ProviderConfig,
+  overrides: ObservabilityOverrides = {},
+): Promise<RunningApp> {
   const observability = await ProviderObservability.create(config, overrides);
   const db = await openProviderDb(config.db);
   const announcer = new Announcer(db, config);
@@ -28,5 +31,11 @@ export async function startProvider(config: ProviderConfig, overrides: Observabi
   const url = await listen(app, config.http.port, config.http.host, 'Provider');
   await observability.obs.start();
   announcer.pump.start();
-  return { url, close: async () => { await app.close(); await observability.close(); } };
+  return {
+    url,
+    close: async () => {
+      await app.close();
+      await observability.close();
+    },
+  };
 }

@@ -6,6 +6,9 @@ const handle = await startScheduler(schedulerConfigFromEnv());
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     // Finish or release the current rounds before exiting, so a deploy strands nothing.
-    handle.close().then(() => process.exit(0), () => process.exit(1));
+    handle.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   });
 }

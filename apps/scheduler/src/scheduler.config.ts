@@ -1,4 +1,13 @@
-import { type HttpConfig, type InboundAuthConfig, type RedisConfig, EnvReader, readDatabase, readHttp, readInboundAuth, readRedis } from '#ferry/config';
+import {
+  type HttpConfig,
+  type InboundAuthConfig,
+  type RedisConfig,
+  EnvReader,
+  readDatabase,
+  readHttp,
+  readInboundAuth,
+  readRedis,
+} from '#ferry/config';
 import type { SigningProfile } from '#ferry/auth';
 import { type AlertChannel, alertChannelSchema, Audience, Scope } from '#ferry/contracts';
 import { compileChecker } from '#ferry/http';
@@ -104,8 +113,11 @@ export function schedulerConfigFromEnv(envMap: Record<string, string | undefined
   };
   env.done('scheduler');
   const channels = config.alerts.defaultChannels;
-  const problems = Array.isArray(channels) ? channels.flatMap((c, i) => checkChannel(c).map((d) => `FERRY_ALERT_CHANNELS[${i}]: ${d.path} ${d.problem}`)) : ['FERRY_ALERT_CHANNELS must be a JSON array'];
-  if (Array.isArray(channels) && channels.some((c) => c.type === 'email') && !config.alerts.smtpUrl) problems.push('FERRY_SMTP_URL is required for an e-mail channel');
+  const problems = Array.isArray(channels)
+    ? channels.flatMap((c, i) => checkChannel(c).map((d) => `FERRY_ALERT_CHANNELS[${i}]: ${d.path} ${d.problem}`))
+    : ['FERRY_ALERT_CHANNELS must be a JSON array'];
+  if (Array.isArray(channels) && channels.some((c) => c.type === 'email') && !config.alerts.smtpUrl)
+    problems.push('FERRY_SMTP_URL is required for an e-mail channel');
   if (problems.length) throw new Error(`Invalid scheduler configuration:\n  - ${problems.join('\n  - ')}`);
   return config;
 }

@@ -17,8 +17,25 @@ export class SchedulerModule {
     return {
       module: SchedulerModule,
       imports: [TerminusModule],
-      controllers: [TriggersController, CallbacksController, DefinitionsController, RunsController, AuthProfilesController, AlertsController, TargetsController, HealthController],
-      providers: [...commonProviders({ auth: rt.config.auth, rateLimitPerSecond: rt.config.http.rateLimitPerSecond, db: rt.db, redis: rt.redis }), ...services],
+      controllers: [
+        TriggersController,
+        CallbacksController,
+        DefinitionsController,
+        RunsController,
+        AuthProfilesController,
+        AlertsController,
+        TargetsController,
+        HealthController,
+      ],
+      providers: [
+        ...commonProviders({
+          auth: rt.config.auth,
+          rateLimitPerSecond: rt.config.http.rateLimitPerSecond,
+          db: rt.db,
+          redis: rt.redis,
+        }),
+        ...services,
+      ],
     };
   }
 }

@@ -60,29 +60,54 @@ export class SchedulerRuntime {
   private readonly raiser: AlertRaiser;
   callbackBase = '';
 
-  private constructor(readonly config: SchedulerConfig, readonly db: Db, overrides: RuntimeOverrides, readonly observability: SchedulerObservability) {
+  private constructor(
+    readonly config: SchedulerConfig,
+    readonly db: Db,
+    overrides: RuntimeOverrides,
+    readonly observability: SchedulerObservability,
+  ) {
     const clock = overrides.clock ?? Date.now;
     this.redis = createRedis(config.redis.url, 'producer');
     this.workerRedis = createRedis(config.redis.url, 'worker');
     this.queue = new TaskQueue(this.redis, config.redis.prefix);
     const groups = new GroupStore(db, clock);
     const outbox = new OutboxStore(db, 'alert_outbox');
-    this.delivery = new AlertDelivery(outbox, defaultChannelPorts(config.alerts, overrides.alertChannels), config.alerts);
+    this.delivery = new AlertDelivery(
+      outbox,
+      defaultChannelPorts(config.alerts, overrides.alertChannels),
+      config.alerts,
+    );
     this.alerts = new AlertsService(db, outbox, config.alerts, clock, () => this.delivery.kick());
     const raiser = (this.raiser = new AlertRaiser(db, this.alerts, groups));
     groups.onStatusChange = (change) => raiser.onGroupStatus(change);
-    this.targets = new TargetGuard(this.redis, config.redis.prefix, config.targets, config.dispatchTimeoutMs + 1000, clock);
-    this.engine = new TaskEngine(db, groups, (e) => {
-      groups.refreshLater(e.groups);
-      this.queue.enqueueLater(e.ready);
-      this.queue.removeLater(e.finished);
-      this.queue.rescheduleLater(e.retryWaits);
-      raiser.onMoves(e.moved);
-      this.releasePermits(e.moved);
-      this.observability.onEffects(e);
-    }, config.lanes, clock, config.dispatchTimeoutMs + 1000, config.acceptLingerMs);
+    this.targets = new TargetGuard(
+      this.redis,
+      config.redis.prefix,
+      config.targets,
+      config.dispatchTimeoutMs + 1000,
+      clock,
+    );
+    this.engine = new TaskEngine(
+      db,
+      groups,
+      (e) => {
+        groups.refreshLater(e.groups);
+        this.queue.enqueueLater(e.ready);
+        this.queue.removeLater(e.finished);
+        this.queue.rescheduleLater(e.retryWaits);
+        raiser.onMoves(e.moved);
+        this.releasePermits(e.moved);
+        this.observability.onEffects(e);
+      },
+      config.lanes,
+      clock,
+      config.dispatchTimeoutMs + 1000,
+      config.acceptLingerMs,
+    );
     const factory = new GroupRunFactory(this.engine.store);
-    this.intake = Object.assign(new ObservedTriggerIntake(db, factory, this.queue, clock), { metrics: observability.metrics });
+    this.intake = Object.assign(new ObservedTriggerIntake(db, factory, this.queue, clock), {
+      metrics: observability.metrics,
+    });
     this.intake.unmatchedIn = (em, triggerId, msg) => raiser.unmatchedIn(em, triggerId, msg);
     this.intake.onNotified = () => this.delivery.kick();
     this.intake.onCreated = (plans) => this.engine.created(plans);
@@ -90,8 +115,16 @@ export class SchedulerRuntime {
     this.runs = new RunsService(db, this.engine, this.definitions, factory, this.queue, clock);
     this.downstream = observability.downstream(overrides.downstream ?? new HttpDownstream(config.dispatchTimeoutMs));
     this.rounds = new TaskRounds(
-      this.engine, this.downstream, new OutboundTokens(db, config.defaultOutboundProfile), () => config.publicUrl ?? this.callbackBase,
-      this.queue, (groupRunId) => Promise.resolve(this.engine.takeCreated(groupRunId) ?? readyTasksOf(db, groupRunId)), (groupRunId) => liveTasksOf(db, groupRunId), config.concurrency, clock, this.targets,
+      this.engine,
+      this.downstream,
+      new OutboundTokens(db, config.defaultOutboundProfile),
+      () => config.publicUrl ?? this.callbackBase,
+      this.queue,
+      (groupRunId) => Promise.resolve(this.engine.takeCreated(groupRunId) ?? readyTasksOf(db, groupRunId)),
+      (groupRunId) => liveTasksOf(db, groupRunId),
+      config.concurrency,
+      clock,
+      this.targets,
     );
     this.reconciler = new Reconciler(db, this.queue, this.engine, config.reconcileIntervalMs, clock);
     this.overdue = new OverdueSweeper(db, this.engine, this.alerts, config.overdueSweepMs, clock);
@@ -100,14 +133,29 @@ export class SchedulerRuntime {
   }
 
   static async open(config: SchedulerConfig, overrides: RuntimeOverrides = {}): Promise<SchedulerRuntime> {
-    return new SchedulerRuntime(config, await openSchedulerDb(config.db), overrides, await SchedulerObservability.create(config, overrides.observability));
+    return new SchedulerRuntime(
+      config,
+      await openSchedulerDb(config.db),
+      overrides,
+      await SchedulerObservability.create(config, overrides.observability),
+    );
   }
 
   /** The values the HTTP module injects, by class. */
   services(): Array<[abstract new (...args: never[]) => unknown, unknown]> {
     return [
-      [TriggerIntake, this.intake], [CallbacksService, this.observability.instrumented ? new ObservedCallbacks(this.engine, this.observability.metrics, this.observability.traces) : new CallbacksService(this.engine)], [DefinitionsService, this.definitions],
-      [RunsService, this.runs], [AuthProfilesService, new AuthProfilesService(this.db)], [AlertsService, this.alerts], [TargetGuard, this.targets],
+      [TriggerIntake, this.intake],
+      [
+        CallbacksService,
+        this.observability.instrumented
+          ? new ObservedCallbacks(this.engine, this.observability.metrics, this.observability.traces)
+          : new CallbacksService(this.engine),
+      ],
+      [DefinitionsService, this.definitions],
+      [RunsService, this.runs],
+      [AuthProfilesService, new AuthProfilesService(this.db)],
+      [AlertsService, this.alerts],
+      [TargetGuard, this.targets],
     ];
   }
 
@@ -141,20 +189,32 @@ export class SchedulerRuntime {
   }
 
   /** An attempt that left DISPATCHED … RUNNING gives its target's concurrency permit back. */
-  private releasePermits(moved: Array<{ event: { fromStatus: string | null; toStatus: string }; task: TaskRow }>): void {
-    const done = moved.filter(({ event, task }) => task.targetUrl && isInFlight(event.fromStatus) && !isInFlight(event.toStatus)).map(({ task }) => task);
+  private releasePermits(
+    moved: Array<{ event: { fromStatus: string | null; toStatus: string }; task: TaskRow }>,
+  ): void {
+    const done = moved
+      .filter(({ event, task }) => task.targetUrl && isInFlight(event.fromStatus) && !isInFlight(event.toStatus))
+      .map(({ task }) => task);
     if (!done.length) return;
     void (async () => {
       const infos = await this.engine.groups.info(undefined, [...new Set(done.map((t) => t.groupRunId))]);
-      await this.targets.release(done.filter((t) => this.targets.capped(infos.get(t.groupRunId)?.spec)).map((t) => ({ url: t.targetUrl!, holder: t.id })));
+      await this.targets.release(
+        done
+          .filter((t) => this.targets.capped(infos.get(t.groupRunId)?.spec))
+          .map((t) => ({ url: t.targetUrl!, holder: t.id })),
+      );
     })().catch(() => undefined); // a permit not given back expires with its lease
   }
 }
 
-
 function liveTasksOf(db: Db, groupRunId: string): Promise<TaskRow[]> {
-  return db.run(async (em) =>
-    (await em.getRepository(TaskRunEntity).createQueryBuilder('t').where('t.groupRunId = :groupRunId AND t.status IN (:...live)', { groupRunId, live: LIVE_STATUSES }).getMany()) as unknown as TaskRow[],
+  return db.run(
+    async (em) =>
+      (await em
+        .getRepository(TaskRunEntity)
+        .createQueryBuilder('t')
+        .where('t.groupRunId = :groupRunId AND t.status IN (:...live)', { groupRunId, live: LIVE_STATUSES })
+        .getMany()) as unknown as TaskRow[],
   );
 }
 
@@ -165,8 +225,15 @@ function liveTasksOf(db: Db, groupRunId: string): Promise<TaskRow[]> {
  */
 function readyTasksOf(db: Db, groupRunId: string): Promise<string[]> {
   return db.run(async (em) => {
-    const rows: Array<{ id: string; status: string; ready: unknown }> = await em.getRepository(TaskRunEntity).createQueryBuilder('t')
-      .select('t.id', 'id').addSelect('t.status', 'status').addSelect('t.readyAt', 'ready').where('t.groupRunId = :groupRunId', { groupRunId }).orderBy('t.seq').getRawMany();
+    const rows: Array<{ id: string; status: string; ready: unknown }> = await em
+      .getRepository(TaskRunEntity)
+      .createQueryBuilder('t')
+      .select('t.id', 'id')
+      .addSelect('t.status', 'status')
+      .addSelect('t.readyAt', 'ready')
+      .where('t.groupRunId = :groupRunId', { groupRunId })
+      .orderBy('t.seq')
+      .getRawMany();
     return rows.filter((t) => t.status === 'PENDING' && t.ready !== null).map((t) => t.id);
   });
 }

@@ -11,7 +11,10 @@ export interface SchedulerHandle {
 }
 
 /** Starts one scheduler instance (HTTP API + queue workers + reconciler); used by main.ts, tests, the demo and the bench. */
-export async function startScheduler(config: SchedulerConfig, overrides: RuntimeOverrides = {}): Promise<SchedulerHandle> {
+export async function startScheduler(
+  config: SchedulerConfig,
+  overrides: RuntimeOverrides = {},
+): Promise<SchedulerHandle> {
   const runtime = await SchedulerRuntime.open(config, overrides);
   const app = await createHttpApp(SchedulerModule.forRoot(runtime), {
     title: 'Ferry scheduler',
@@ -26,10 +29,13 @@ export async function startScheduler(config: SchedulerConfig, overrides: Runtime
   runtime.startWorkers();
   let closing: Promise<void> | undefined;
   return {
-    url, app, runtime,
-    close: () => (closing ??= (async () => {
-      await runtime.close();
-      await app.close();
-    })()),
+    url,
+    app,
+    runtime,
+    close: () =>
+      (closing ??= (async () => {
+        await runtime.close();
+        await app.close();
+      })()),
   };
 }

@@ -72,7 +72,11 @@ describe('BearerAuthGuard', () => {
 
   it('refuses a missing or non-Bearer Authorization header with 401', () => {
     const handler = TriggersController.prototype.post;
-    expectError(() => guard.canActivate(context(TriggersController, handler).ctx), ErrorCode.UNAUTHENTICATED, /Missing/);
+    expectError(
+      () => guard.canActivate(context(TriggersController, handler).ctx),
+      ErrorCode.UNAUTHENTICATED,
+      /Missing/,
+    );
     for (const header of ['Basic dXNlcjpwdw==', 'Bearer', 'Bearer a b', 'token']) {
       expectError(() => guard.canActivate(context(TriggersController, handler, header).ctx), ErrorCode.UNAUTHENTICATED);
     }
@@ -84,7 +88,11 @@ describe('BearerAuthGuard', () => {
   });
 
   it('accepts a case-insensitive scheme', () => {
-    const { ctx } = context(TriggersController, TriggersController.prototype.post, bearer('triggers:write').replace('Bearer', 'bearer'));
+    const { ctx } = context(
+      TriggersController,
+      TriggersController.prototype.post,
+      bearer('triggers:write').replace('Bearer', 'bearer'),
+    );
     expect(guard.canActivate(ctx)).toBe(true);
   });
 

@@ -15,15 +15,24 @@ const options: VerifierOptions = {
 };
 const verifier = new JwtVerifier(options);
 
-const token = (issuer: string, key: { alg: 'HS256'; secret: string }, at = NOW, ttlSeconds = 300, audience = AUD): string =>
-  signToken({ issuer, audience, scopes: ['triggers:write'], ttlSeconds, key }, at);
+const token = (
+  issuer: string,
+  key: { alg: 'HS256'; secret: string },
+  at = NOW,
+  ttlSeconds = 300,
+  audience = AUD,
+): string => signToken({ issuer, audience, scopes: ['triggers:write'], ttlSeconds, key }, at);
 const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
 function rawHs256(header: object, payload: object, secret: string): string {
   const input = `${b64(header)}.${b64(payload)}`;
   return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 }
 const claims = (extra: object = {}): object => ({
-  iss: 'billing', aud: AUD, iat: NOW / 1000, exp: NOW / 1000 + 300, ...extra,
+  iss: 'billing',
+  aud: AUD,
+  iat: NOW / 1000,
+  exp: NOW / 1000 + 300,
+  ...extra,
 });
 
 function expectUnauthenticated(fn: () => unknown, message: RegExp): void {
@@ -66,7 +75,15 @@ describe('JwtVerifier claims', () => {
   });
 
   it('refuses malformed tokens', () => {
-    for (const bad of ['', 'abc', 'a.b', 'a.b.c.d', '!!.??.x', `${b64('str')}.${b64(claims())}.x`, 'e30.bm90IGpzb24.x']) {
+    for (const bad of [
+      '',
+      'abc',
+      'a.b',
+      'a.b.c.d',
+      '!!.??.x',
+      `${b64('str')}.${b64(claims())}.x`,
+      'e30.bm90IGpzb24.x',
+    ]) {
       expectUnauthenticated(() => verifier.verify(bad), /Malformed|Missing/);
     }
   });

@@ -9,9 +9,10 @@ import type { SigningKey, VerifierOptions } from './types.js';
 const NOW = Date.UTC(2026, 10, 24, 6, 0, 0);
 const AUD = 'ferry-scheduler';
 function pemPair(type: 'rsa' | 'ec'): { publicKey: string; privateKey: string } {
-  const pair = type === 'rsa'
-    ? generateKeyPairSync('rsa', { modulusLength: 2048 })
-    : generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const pair =
+    type === 'rsa'
+      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+      : generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   return {
     publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }) as string,
     privateKey: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
@@ -25,8 +26,20 @@ const options: VerifierOptions = {
   audience: AUD,
   now: () => NOW,
   clients: [
-    { clientId: 'billing', keys: [{ alg: 'HS256', secret: 'billing-old' }, { alg: 'HS256', secret: 'billing-new' }] },
-    { clientId: 'named', keys: [{ alg: 'HS256', kid: 'k1', secret: 'named-1' }, { alg: 'HS256', kid: 'k2', secret: 'named-2' }] },
+    {
+      clientId: 'billing',
+      keys: [
+        { alg: 'HS256', secret: 'billing-old' },
+        { alg: 'HS256', secret: 'billing-new' },
+      ],
+    },
+    {
+      clientId: 'named',
+      keys: [
+        { alg: 'HS256', kid: 'k1', secret: 'named-1' },
+        { alg: 'HS256', kid: 'k2', secret: 'named-2' },
+      ],
+    },
     {
       clientId: 'crm',
       keys: [
@@ -48,7 +61,11 @@ function rawHs256(header: object, payload: object, secret: string): string {
   return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 }
 const claims = (extra: object = {}): object => ({
-  iss: 'billing', aud: AUD, iat: NOW / 1000, exp: NOW / 1000 + 300, ...extra,
+  iss: 'billing',
+  aud: AUD,
+  iat: NOW / 1000,
+  exp: NOW / 1000 + 300,
+  ...extra,
 });
 
 function expectUnauthenticated(fn: () => unknown, message?: RegExp): void {
@@ -96,8 +113,12 @@ describe('JwtVerifier', () => {
   });
 
   it('picks RS256 and ES256 keys by kid', () => {
-    expect(verifier.verify(token('crm', { alg: 'RS256', kid: 'rsa-2026', privateKey: rsaNew.privateKey })).clientId).toBe('crm');
-    expect(verifier.verify(token('erp', { alg: 'ES256', kid: 'ec-1', privateKey: ec.privateKey })).clientId).toBe('erp');
+    expect(
+      verifier.verify(token('crm', { alg: 'RS256', kid: 'rsa-2026', privateKey: rsaNew.privateKey })).clientId,
+    ).toBe('crm');
+    expect(verifier.verify(token('erp', { alg: 'ES256', kid: 'ec-1', privateKey: ec.privateKey })).clientId).toBe(
+      'erp',
+    );
   });
 
   it('refuses an unknown or missing kid for public keys', () => {
@@ -113,7 +134,9 @@ describe('JwtVerifier', () => {
   });
 
   it('accepts old and new keys during rotation', () => {
-    expect(verifier.verify(token('crm', { alg: 'RS256', kid: 'rsa-2025', privateKey: rsaOld.privateKey })).clientId).toBe('crm');
+    expect(
+      verifier.verify(token('crm', { alg: 'RS256', kid: 'rsa-2025', privateKey: rsaOld.privateKey })).clientId,
+    ).toBe('crm');
     expect(verifier.verify(token('billing', { alg: 'HS256', secret: 'billing-old' })).clientId).toBe('billing');
     expect(verifier.verify(token('billing', { alg: 'HS256', secret: 'billing-new' })).clientId).toBe('billing');
     expect(verifier.verify(token('named', { alg: 'HS256', secret: 'named-2' })).clientId).toBe('named');
@@ -133,7 +156,7 @@ describe('JwtVerifier', () => {
     expectUnauthenticated(() => verifier.verify(tampered), /signature/);
   });
 
-  it('refuses a token signed with another client\'s secret', () => {
+  it("refuses a token signed with another client's secret", () => {
     const t = rawHs256({ alg: 'HS256' }, claims({ iss: 'named' }), 'billing-old');
     expectUnauthenticated(() => verifier.verify(t), /signature/);
   });

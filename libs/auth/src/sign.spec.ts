@@ -21,8 +21,12 @@ describe('signToken', () => {
     expect(decoded?.header).toEqual({ alg: 'HS256', typ: 'JWT' });
     const payload = decoded?.payload as jwt.JwtPayload;
     expect(payload).toMatchObject({
-      iss: 'ferry-scheduler', sub: 'ferry-scheduler', aud: 'ferry-consumer', scope: 'sync:write sync:read',
-      iat: NOW / 1000, exp: NOW / 1000 + 300,
+      iss: 'ferry-scheduler',
+      sub: 'ferry-scheduler',
+      aud: 'ferry-consumer',
+      scope: 'sync:write sync:read',
+      iat: NOW / 1000,
+      exp: NOW / 1000 + 300,
     });
     expect(payload.jti).toMatch(/^[0-9a-f-]{36}$/);
     expect((jwt.decode(signToken(profile, NOW)) as jwt.JwtPayload).jti).not.toBe(payload.jti);
@@ -43,10 +47,15 @@ describe('signToken', () => {
     const verifier = new JwtVerifier({
       audience: 'ferry-consumer',
       now: () => NOW,
-      clients: [{
-        clientId: 'ferry-scheduler',
-        keys: [{ alg: 'RS256', kid: 'r', publicKey: pub(rsa.publicKey) }, { alg: 'ES256', kid: 'e', publicKey: pub(ec.publicKey) }],
-      }],
+      clients: [
+        {
+          clientId: 'ferry-scheduler',
+          keys: [
+            { alg: 'RS256', kid: 'r', publicKey: pub(rsa.publicKey) },
+            { alg: 'ES256', kid: 'e', publicKey: pub(ec.publicKey) },
+          ],
+        },
+      ],
     });
     for (const key of [
       { alg: 'RS256', kid: 'r', privateKey: priv(rsa.privateKey) },

@@ -29,8 +29,7 @@ export interface Principal {
 }
 
 export type SigningKey =
-  | { alg: 'HS256'; secret: string; kid?: string }
-  | { alg: 'RS256' | 'ES256'; privateKey: string; kid: string };
+  { alg: 'HS256'; secret: string; kid?: string } | { alg: 'RS256' | 'ES256'; privateKey: string; kid: string };
 
 export interface SigningProfile {
   issuer: string;

@@ -54,9 +54,13 @@ export function readRedis(env: EnvReader): RedisConfig {
  */
 export function readInboundAuth(env: EnvReader, prefix: string, audience: string): InboundAuthConfig {
   const devSecret = env.str('FERRY_DEV_SECRET', 'ferry-dev-secret-change-me');
-  const defaults: ClientConfig[] = ['ferry-scheduler', 'ferry-consumer', 'ferry-provider', 'ferry-admin', 'upstream-dev'].map(
-    (clientId) => ({ clientId, keys: [{ alg: 'HS256' as const, secret: devSecret }] }),
-  );
+  const defaults: ClientConfig[] = [
+    'ferry-scheduler',
+    'ferry-consumer',
+    'ferry-provider',
+    'ferry-admin',
+    'upstream-dev',
+  ].map((clientId) => ({ clientId, keys: [{ alg: 'HS256' as const, secret: devSecret }] }));
   return {
     audience: env.str(`${prefix}_AUDIENCE`, audience),
     clients: env.json<ClientConfig[]>(`${prefix}_CLIENTS`, defaults),

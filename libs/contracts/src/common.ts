@@ -46,8 +46,14 @@ export const reconciliationSchema = {
   required: ['expected', 'received', 'inserted', 'updated', 'deleted', 'unchanged', 'rejected'],
   additionalProperties: false,
   properties: {
-    expected: count, received: count, inserted: count, updated: count,
-    deleted: count, unchanged: count, rejected: count, purged: count,
+    expected: count,
+    received: count,
+    inserted: count,
+    updated: count,
+    deleted: count,
+    unchanged: count,
+    rejected: count,
+    purged: count,
     checksum: { type: 'string', maxLength: 200 },
   },
 } as const;

@@ -10,13 +10,13 @@ export interface RetryPolicy {
 /** ALERT (the default) raises an OVERDUE alert and lets the run go on; FAIL also fails its live tasks. */
 export type DeadlineAction = 'ALERT' | 'FAIL';
 
-export type Deadline = ({ afterTriggerMinutes: number } | { cutoff: string; timeZone: string }) & { action?: DeadlineAction };
+export type Deadline = ({ afterTriggerMinutes: number } | { cutoff: string; timeZone: string }) & {
+  action?: DeadlineAction;
+};
 
 /** Where a definition's alerts go; without it, the scheduler's configured default channels. */
 export type AlertChannel =
-  | { type: 'log' }
-  | { type: 'webhook'; url: string; format?: 'json' | 'slack' }
-  | { type: 'email'; to: string[] };
+  { type: 'log' } | { type: 'webhook'; url: string; format?: 'json' | 'slack' } | { type: 'email'; to: string[] };
 
 export interface AlertSettings {
   channels?: AlertChannel[];
@@ -57,7 +57,10 @@ const binding = {
   type: 'object',
   required: ['source', 'event'],
   additionalProperties: false,
-  properties: { source: { type: 'string', minLength: 1, maxLength: 200 }, event: { type: 'string', minLength: 1, maxLength: 200 } },
+  properties: {
+    source: { type: 'string', minLength: 1, maxLength: 200 },
+    event: { type: 'string', minLength: 1, maxLength: 200 },
+  },
 } as const;
 
 const deadlineAction = { enum: ['ALERT', 'FAIL'] } as const;
@@ -66,12 +69,23 @@ export const alertChannelSchema = {
   oneOf: [
     { type: 'object', required: ['type'], additionalProperties: false, properties: { type: { const: 'log' } } },
     {
-      type: 'object', required: ['type', 'url'], additionalProperties: false,
-      properties: { type: { const: 'webhook' }, url: { type: 'string', format: 'uri', pattern: '^https?://', maxLength: 2000 }, format: { enum: ['json', 'slack'] } },
+      type: 'object',
+      required: ['type', 'url'],
+      additionalProperties: false,
+      properties: {
+        type: { const: 'webhook' },
+        url: { type: 'string', format: 'uri', pattern: '^https?://', maxLength: 2000 },
+        format: { enum: ['json', 'slack'] },
+      },
     },
     {
-      type: 'object', required: ['type', 'to'], additionalProperties: false,
-      properties: { type: { const: 'email' }, to: { type: 'array', minItems: 1, maxItems: 50, items: { type: 'string', format: 'email' } } },
+      type: 'object',
+      required: ['type', 'to'],
+      additionalProperties: false,
+      properties: {
+        type: { const: 'email' },
+        to: { type: 'array', minItems: 1, maxItems: 50, items: { type: 'string', format: 'email' } },
+      },
     },
   ],
 } as const;
@@ -90,7 +104,12 @@ export const definitionSpecSchema = {
       required: ['urls'],
       additionalProperties: false,
       properties: {
-        urls: { type: 'array', minItems: 1, maxItems: 50, items: { type: 'string', format: 'uri', pattern: '^https?://' } },
+        urls: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 50,
+          items: { type: 'string', format: 'uri', pattern: '^https?://' },
+        },
         authProfile: { type: 'string', minLength: 1, maxLength: 100 },
         maxConcurrent: { type: 'integer', minimum: 1, maximum: 100000 },
         ratePerSecond: { type: 'number', exclusiveMinimum: 0, maximum: 100000 },
@@ -110,19 +129,31 @@ export const definitionSpecSchema = {
     attemptTimeoutSeconds: { type: 'number', minimum: 0.1, maximum: 604800 },
     deadline: {
       oneOf: [
-        { type: 'object', required: ['afterTriggerMinutes'], additionalProperties: false, properties: { afterTriggerMinutes: { type: 'number', exclusiveMinimum: 0 }, action: deadlineAction } },
+        {
+          type: 'object',
+          required: ['afterTriggerMinutes'],
+          additionalProperties: false,
+          properties: { afterTriggerMinutes: { type: 'number', exclusiveMinimum: 0 }, action: deadlineAction },
+        },
         {
           type: 'object',
           required: ['cutoff', 'timeZone'],
           additionalProperties: false,
-          properties: { cutoff: { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' }, timeZone: { type: 'string', minLength: 1 }, action: deadlineAction },
+          properties: {
+            cutoff: { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' },
+            timeZone: { type: 'string', minLength: 1 },
+            action: deadlineAction,
+          },
         },
       ],
     },
     alerts: {
       type: 'object',
       additionalProperties: false,
-      properties: { channels: { type: 'array', maxItems: 20, items: alertChannelSchema }, silenceMinutes: { type: 'number', minimum: 0, maximum: 525600 } },
+      properties: {
+        channels: { type: 'array', maxItems: 20, items: alertChannelSchema },
+        silenceMinutes: { type: 'number', minimum: 0, maximum: 525600 },
+      },
     },
     enabled: { type: 'boolean' },
     version: { type: 'integer', minimum: 1 },

@@ -49,7 +49,13 @@ export const datasetSpecSchema = {
   properties: {
     name: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,99}$' },
     schema: { type: 'object' },
-    key: { type: 'array', minItems: 1, maxItems: 8, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 100 } },
+    key: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 8,
+      uniqueItems: true,
+      items: { type: 'string', minLength: 1, maxLength: 100 },
+    },
     mapping: {
       type: 'object',
       required: ['table', 'columns'],
@@ -85,7 +91,8 @@ export function checkDatasetSpec(spec: DatasetSpec): ErrorDetail[] {
   const cols = spec.mapping.columns;
   const names = new Set<string>();
   cols.forEach((c, i) => {
-    if (names.has(c.name) || c.name.startsWith('_ferry')) problems.push({ path: `mapping.columns[${i}].name`, problem: 'is duplicated or reserved' });
+    if (names.has(c.name) || c.name.startsWith('_ferry'))
+      problems.push({ path: `mapping.columns[${i}].name`, problem: 'is duplicated or reserved' });
     names.add(c.name);
     if (c.constant !== undefined && (c.from !== undefined || c.default !== undefined)) {
       problems.push({ path: `mapping.columns[${i}]`, problem: 'a constant takes neither from nor default' });
@@ -94,12 +101,15 @@ export function checkDatasetSpec(spec: DatasetSpec): ErrorDetail[] {
   spec.key.forEach((k, i) => {
     const col = cols.find((c) => (c.from ?? c.name) === k && c.constant === undefined);
     if (!col) problems.push({ path: `key[${i}]`, problem: 'is not mapped to a column' });
-    else if (col.type === 'number') problems.push({ path: `key[${i}]`, problem: 'a key column may not be a floating-point number' });
+    else if (col.type === 'number')
+      problems.push({ path: `key[${i}]`, problem: 'a key column may not be a floating-point number' });
   });
   (spec.mapping.drop ?? []).forEach((d, i) => {
-    if (cols.some((c) => (c.from ?? c.name) === d && c.constant === undefined)) problems.push({ path: `mapping.drop[${i}]`, problem: 'is also mapped' });
+    if (cols.some((c) => (c.from ?? c.name) === d && c.constant === undefined))
+      problems.push({ path: `mapping.drop[${i}]`, problem: 'is also mapped' });
   });
-  if (/^(con|prv|sch)_/.test(spec.mapping.table)) problems.push({ path: 'mapping.table', problem: 'uses a prefix reserved for Ferry tables' });
+  if (/^(con|prv|sch)_/.test(spec.mapping.table))
+    problems.push({ path: 'mapping.table', problem: 'uses a prefix reserved for Ferry tables' });
   return problems;
 }
 

@@ -28,16 +28,23 @@ export function toApiError(exception: unknown): ApiError {
   // Fastify's own errors (body reading and parsing, before any route runs) carry a FST_ code.
   const code = (exception as { code?: unknown })?.code;
   if (typeof code === 'string' && code.startsWith('FST_')) {
-    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ApiError(ErrorCode.PAYLOAD_TOO_LARGE, 'The request body is larger than the configured limit');
-    if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new ApiError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Content-Type must be application/json');
-    if (code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return new ApiError(ErrorCode.PAYLOAD_TOO_LARGE, 'The request body is larger than the configured limit');
+    if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+      return new ApiError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Content-Type must be application/json');
+    if (
+      code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH' ||
+      code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+      code === 'FST_ERR_CTP_INVALID_JSON_BODY'
+    ) {
       return new ApiError(ErrorCode.MALFORMED_JSON, 'The request body is not valid JSON');
     }
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     if (status === 404) return new ApiError(ErrorCode.NOT_FOUND, 'No such route');
-    if (status === 413) return new ApiError(ErrorCode.PAYLOAD_TOO_LARGE, 'The request body is larger than the configured limit');
+    if (status === 413)
+      return new ApiError(ErrorCode.PAYLOAD_TOO_LARGE, 'The request body is larger than the configured limit');
     if (status === 400) return new ApiError(ErrorCode.VALIDATION_FAILED, exception.message);
     if (status === 401) return new ApiError(ErrorCode.UNAUTHENTICATED, exception.message);
     if (status === 403) return new ApiError(ErrorCode.FORBIDDEN, exception.message);
@@ -50,5 +57,7 @@ export function toApiError(exception: unknown): ApiError {
 
 function isRedisDown(e: unknown): boolean {
   const m = (e as Error)?.message ?? '';
-  return /Connection is closed|Stream isn't writeable|MaxRetriesPerRequestError|Reached the max retries per request/i.test(m);
+  return /Connection is closed|Stream isn't writeable|MaxRetriesPerRequestError|Reached the max retries per request/i.test(
+    m,
+  );
 }

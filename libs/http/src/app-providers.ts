@@ -8,12 +8,25 @@ import { HEALTH_DB, HEALTH_REDIS } from './health.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 
 /** What every app registers: token verification, scopes, rate limit, health dependencies. */
-export function commonProviders(opts: { auth: InboundAuthConfig; rateLimitPerSecond: number; db: Db; redis?: Redis }): Provider[] {
-  const verifier = new JwtVerifier({ audience: opts.auth.audience, clients: opts.auth.clients, clockSkewSeconds: opts.auth.clockSkewSeconds });
+export function commonProviders(opts: {
+  auth: InboundAuthConfig;
+  rateLimitPerSecond: number;
+  db: Db;
+  redis?: Redis;
+}): Provider[] {
+  const verifier = new JwtVerifier({
+    audience: opts.auth.audience,
+    clients: opts.auth.clients,
+    clockSkewSeconds: opts.auth.clockSkewSeconds,
+  });
   return [
     { provide: JWT_VERIFIER, useValue: verifier },
     // Guards run in this order: authenticate first, so the rate limit can key on the client id.
-    { provide: APP_GUARD, useFactory: (reflector: Reflector) => new BearerAuthGuard(verifier, reflector), inject: [Reflector] },
+    {
+      provide: APP_GUARD,
+      useFactory: (reflector: Reflector) => new BearerAuthGuard(verifier, reflector),
+      inject: [Reflector],
+    },
     { provide: APP_GUARD, useFactory: () => new RateLimitGuard(opts.rateLimitPerSecond) },
     { provide: HEALTH_DB, useValue: opts.db },
     ...(opts.redis ? [{ provide: HEALTH_REDIS, useValue: opts.redis }] : []),

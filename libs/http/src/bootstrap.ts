@@ -1,4 +1,11 @@
-import { type DynamicModule, type INestApplication, Logger, type LoggerService, RequestMethod, type Type } from '@nestjs/common';
+import {
+  type DynamicModule,
+  type INestApplication,
+  Logger,
+  type LoggerService,
+  RequestMethod,
+  type Type,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -29,10 +36,14 @@ export type HttpApp = NestFastifyApplication;
  * Fastify ~40 µs, which on the callback path is a large part of a task's whole cost.
  */
 export async function createHttpApp(module: Type<unknown> | DynamicModule, opts: HttpAppOptions): Promise<HttpApp> {
-  const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter({ bodyLimit: opts.bodyLimitBytes }), {
-    bodyParser: false,
-    logger: opts.logger ?? ['log', 'error', 'warn', 'fatal'],
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    module,
+    new FastifyAdapter({ bodyLimit: opts.bodyLimitBytes }),
+    {
+      bodyParser: false,
+      logger: opts.logger ?? ['log', 'error', 'warn', 'fatal'],
+    },
+  );
   app.setGlobalPrefix('api/v1', {
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },
@@ -58,7 +69,9 @@ function setupOpenApi(app: INestApplication, opts: HttpAppOptions): void {
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), { jsonDocumentUrl: 'docs/openapi.json' });
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), {
+    jsonDocumentUrl: 'docs/openapi.json',
+  });
 }
 
 const JSON_TYPE = /^application\/(json|[a-z0-9.+-]+\+json)$/;
@@ -81,10 +94,18 @@ function requireJson(req: FastifyRequest, reply: FastifyReply, done: () => void)
   const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
   if (!hasBody || !['POST', 'PUT', 'PATCH'].includes(req.method)) return done();
   const [type, ...params] = (req.headers['content-type'] ?? '').split(';').map((p) => p.trim().toLowerCase());
-  const charset = params.find((p) => p.startsWith('charset='))?.slice(8).replace(/"/g, '');
+  const charset = params
+    .find((p) => p.startsWith('charset='))
+    ?.slice(8)
+    .replace(/"/g, '');
   let err: ApiError | undefined;
-  if (!JSON_TYPE.test(type)) err = new ApiError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, `Content-Type must be application/json, got "${type || 'none'}"`);
-  else if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') err = new ApiError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, `Unsupported charset "${charset}": JSON bodies are UTF-8`);
+  if (!JSON_TYPE.test(type))
+    err = new ApiError(
+      ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+      `Content-Type must be application/json, got "${type || 'none'}"`,
+    );
+  else if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')
+    err = new ApiError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, `Unsupported charset "${charset}": JSON bodies are UTF-8`);
   if (!err) return done();
   void reply.status(err.status).header('content-type', 'application/json; charset=utf-8').send(err.toBody());
 }

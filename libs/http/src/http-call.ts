@@ -43,7 +43,11 @@ export function httpCall(dispatcher: Dispatcher, url: string, options: HttpCallO
         return true;
       },
       onComplete: () => {
-        resolve({ status, headers: util.parseHeaders(rawHeaders) as HttpAnswer['headers'], text: Buffer.concat(chunks).toString('utf8') });
+        resolve({
+          status,
+          headers: util.parseHeaders(rawHeaders) as HttpAnswer['headers'],
+          text: Buffer.concat(chunks).toString('utf8'),
+        });
       },
     };
     dispatcher.dispatch(

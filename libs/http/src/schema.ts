@@ -25,7 +25,12 @@ function toDetails(errors: ErrorObject[]): ErrorDetail[] {
     let path = jsonPointerToPath(e.instancePath);
     if (e.keyword === 'required') path = joinPath(path, String(e.params.missingProperty));
     if (e.keyword === 'additionalProperties') path = joinPath(path, String(e.params.additionalProperty));
-    const problem = e.keyword === 'additionalProperties' ? 'is not allowed' : e.keyword === 'required' ? 'is required' : (e.message ?? 'is invalid');
+    const problem =
+      e.keyword === 'additionalProperties'
+        ? 'is not allowed'
+        : e.keyword === 'required'
+          ? 'is required'
+          : (e.message ?? 'is invalid');
     return { path: path || '(body)', problem };
   });
 }
@@ -34,7 +39,10 @@ function jsonPointerToPath(pointer: string): string {
   return pointer
     .split('/')
     .slice(1)
-    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : joinPath(acc, seg.replace(/~1/g, '/').replace(/~0/g, '~'))), '');
+    .reduce(
+      (acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : joinPath(acc, seg.replace(/~1/g, '/').replace(/~0/g, '~'))),
+      '',
+    );
 }
 
 function joinPath(base: string, key: string): string {

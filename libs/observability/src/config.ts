@@ -45,11 +45,18 @@ export function readObservability(env: EnvReader, prefix: string, service: strin
     metrics: {
       enabled: env.bool('FERRY_METRICS_ENABLED', true),
       token: env.optional('FERRY_METRICS_TOKEN'),
-      port: env.optional(`${prefix}_METRICS_PORT`) === undefined ? undefined : env.int(`${prefix}_METRICS_PORT`, 0, 0, 65535),
+      port:
+        env.optional(`${prefix}_METRICS_PORT`) === undefined
+          ? undefined
+          : env.int(`${prefix}_METRICS_PORT`, 0, 0, 65535),
       host: env.str('FERRY_METRICS_HOST', '0.0.0.0'),
     },
     log: {
-      level: env.oneOf('FERRY_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+      level: env.oneOf(
+        'FERRY_LOG_LEVEL',
+        ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+        'info',
+      ),
       format: env.oneOf('FERRY_LOG_FORMAT', ['json', 'pretty'] as const, 'json'),
       requests: env.bool('FERRY_LOG_REQUESTS', true),
       taskMoves: env.bool('FERRY_LOG_TASK_MOVES', true),
@@ -69,10 +76,22 @@ type NestLevel = 'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal';
  * The apps' older verbosity switch (Nest log levels, or a plain on/off) still quietens them:
  * tests, the bench and the demo turn it down, and their JSON lines follow.
  */
-export function capLogLevel(level: LogConfig['level'], nest: false | true | undefined | NestLevel[]): LogConfig['level'] {
+export function capLogLevel(
+  level: LogConfig['level'],
+  nest: false | true | undefined | NestLevel[],
+): LogConfig['level'] {
   const order = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
   let cap: LogConfig['level'] = 'trace';
   if (nest === false) cap = 'silent';
-  else if (Array.isArray(nest)) cap = nest.includes('log') ? 'trace' : nest.includes('warn') ? 'warn' : nest.includes('error') ? 'error' : nest.includes('fatal') ? 'fatal' : 'silent';
+  else if (Array.isArray(nest))
+    cap = nest.includes('log')
+      ? 'trace'
+      : nest.includes('warn')
+        ? 'warn'
+        : nest.includes('error')
+          ? 'error'
+          : nest.includes('fatal')
+            ? 'fatal'
+            : 'silent';
   return order.indexOf(cap) > order.indexOf(level) ? cap : level;
 }

@@ -78,7 +78,14 @@ function requestLine(req: FastifyRequest, reply: FastifyReply): { route: string 
   const fromParams: LogFields = { taskRunId: params.taskRunId, jobId: params.jobId };
   if (params.id && route.includes('/task-runs/')) fromParams.taskRunId = params.id;
   if (params.id && route.includes('/group-runs/')) fromParams.groupRunId = params.id;
-  return { method: req.method, route, status: reply.statusCode, responseTime: elapsed(req), ...fromParams, ...logFieldsOf(reply) };
+  return {
+    method: req.method,
+    route,
+    status: reply.statusCode,
+    responseTime: elapsed(req),
+    ...fromParams,
+    ...logFieldsOf(reply),
+  };
 }
 
 /**
@@ -94,7 +101,13 @@ export function installScope(app: FastifyInstance, service: string): void {
     }
     if (!tracingActive()) return done();
     const parent = propagation.extract(context.active(), req.headers);
-    const span = trace.getTracer(service).startSpan(`${req.method} ${req.url.split('?')[0]}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method } }, parent);
+    const span = trace
+      .getTracer(service)
+      .startSpan(
+        `${req.method} ${req.url.split('?')[0]}`,
+        { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method } },
+        parent,
+      );
     fields.traceId = span.spanContext().traceId;
     (req as Timed)[SPAN] = span;
     context.with(trace.setSpan(parent, span), done);
@@ -131,7 +144,11 @@ export function metricsHandler(registry: Registry, token: string | undefined) {
     const given = Buffer.from(String(req.headers.authorization ?? ''));
     if (expected && (given.length !== expected.length || !timingSafeEqual(given, expected))) {
       res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' });
-      res.end(JSON.stringify({ error: { code: 'UNAUTHENTICATED', message: 'The metrics endpoint needs its bearer token', details: [] } }));
+      res.end(
+        JSON.stringify({
+          error: { code: 'UNAUTHENTICATED', message: 'The metrics endpoint needs its bearer token', details: [] },
+        }),
+      );
       return;
     }
     try {
@@ -146,7 +163,10 @@ export function metricsHandler(registry: Registry, token: string | undefined) {
 }
 
 /** /metrics on a port of its own (for a scrape network that the public one cannot reach). */
-export async function startMetricsServer(registry: Registry, config: ObservabilityConfig['metrics']): Promise<{ url: string; server: Server }> {
+export async function startMetricsServer(
+  registry: Registry,
+  config: ObservabilityConfig['metrics'],
+): Promise<{ url: string; server: Server }> {
   const handle = metricsHandler(registry, config.token);
   const server = createServer((req, res) => {
     if (req.method === 'GET' && (req.url ?? '').split('?')[0] === '/metrics') return void handle(req, res);

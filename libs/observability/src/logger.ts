@@ -6,16 +6,34 @@ import { currentTraceId } from './tracing.js';
 export type { Logger } from 'pino';
 
 const CENSOR = '[REDACTED]';
-const SECRET_KEYS = ['authorization', 'cookie', 'token', 'accessToken', 'password', 'passphrase', 'secret', 'privateKey', 'apiKey', 'clientSecret'];
+const SECRET_KEYS = [
+  'authorization',
+  'cookie',
+  'token',
+  'accessToken',
+  'password',
+  'passphrase',
+  'secret',
+  'privateKey',
+  'apiKey',
+  'clientSecret',
+];
 
 /**
  * Paths pino removes before a line is written. Our own serializers never log headers or bodies;
  * this list is the second line of defence for objects passed to a log call by mistake.
  */
 export const REDACT_PATHS = [
-  'req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'res.headers["set-cookie"]',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
   ...SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`]),
-  'key.secret', '*.key.secret', '*.*.key.secret', '*.keys[*].secret', '*.keys[*].privateKey',
+  'key.secret',
+  '*.key.secret',
+  '*.*.key.secret',
+  '*.keys[*].secret',
+  '*.keys[*].privateKey',
 ];
 
 /**
@@ -23,7 +41,15 @@ export const REDACT_PATHS = [
  * and statuses, so deep wildcard redaction there only costs time (10x per line, measured): its
  * logger redacts the obvious top-level names and the request's credentials headers only.
  */
-export const HOT_REDACT_PATHS = ['req.headers.authorization', 'req.headers.cookie', 'authorization', 'token', 'secret', 'password', 'privateKey'];
+export const HOT_REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'authorization',
+  'token',
+  'secret',
+  'password',
+  'privateKey',
+];
 
 export function hotPathLogger(logger: Logger): Logger {
   return logger.child({}, { redact: { paths: HOT_REDACT_PATHS, censor: CENSOR } });
@@ -42,7 +68,11 @@ export function scrub(text: string): string {
  * One pino logger per app. JSON lines go through an asynchronous SonicBoom so that a busy hot path
  * never waits on a slow stdout; `pretty` (the demo, a developer's terminal) is coloured text.
  */
-export async function createLogger(service: string, config: LogConfig, destination?: DestinationStream): Promise<Logger> {
+export async function createLogger(
+  service: string,
+  config: LogConfig,
+  destination?: DestinationStream,
+): Promise<Logger> {
   const options: LoggerOptions = {
     level: config.level,
     base: { app: service },
@@ -59,7 +89,10 @@ export async function createLogger(service: string, config: LogConfig, destinati
   if (config.format === 'pretty') {
     // A dev dependency, loaded only when asked for; production images print JSON.
     const { default: pretty } = await import('pino-pretty');
-    return pino(options, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true }));
+    return pino(
+      options,
+      pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true }),
+    );
   }
   return pino(options, pino.destination({ dest: 1, sync: false, minLength: 4096 }));
 }
@@ -68,23 +101,38 @@ export async function createLogger(service: string, config: LogConfig, destinati
 export class NestPinoLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
-  log(message: unknown, ...rest: unknown[]): void { this.write('info', message, rest); }
-  warn(message: unknown, ...rest: unknown[]): void { this.write('warn', message, rest); }
-  debug(message: unknown, ...rest: unknown[]): void { this.write('debug', message, rest); }
-  verbose(message: unknown, ...rest: unknown[]): void { this.write('trace', message, rest); }
-  fatal(message: unknown, ...rest: unknown[]): void { this.write('fatal', message, rest); }
+  log(message: unknown, ...rest: unknown[]): void {
+    this.write('info', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.write('warn', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.write('debug', message, rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.write('trace', message, rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.write('fatal', message, rest);
+  }
   error(message: unknown, ...rest: unknown[]): void {
     // Nest passes (message, stack?, context?).
     const context = rest.length && typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
     const stack = typeof rest[0] === 'string' ? scrub(rest[0]) : undefined;
-    if (message instanceof Error) this.logger.error({ context, err: { type: message.name, message: scrub(message.message), stack: scrub(message.stack ?? '') } }, scrub(message.message));
+    if (message instanceof Error)
+      this.logger.error(
+        { context, err: { type: message.name, message: scrub(message.message), stack: scrub(message.stack ?? '') } },
+        scrub(message.message),
+      );
     else this.logger.error({ context, ...(stack ? { stack } : {}) }, scrub(String(message)));
   }
 
   private write(level: 'info' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, rest: unknown[]): void {
     if (!this.logger.isLevelEnabled(level)) return;
     const context = rest.length && typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
-    if (message !== null && typeof message === 'object' && !(message instanceof Error)) this.logger[level]({ context, ...(message as object) });
+    if (message !== null && typeof message === 'object' && !(message instanceof Error))
+      this.logger[level]({ context, ...(message as object) });
     else this.logger[level]({ context }, scrub(message instanceof Error ? message.message : String(message)));
   }
 }

@@ -51,7 +51,18 @@ export interface HttpMetrics {
 
 export function httpMetrics(registry: Registry): HttpMetrics {
   return {
-    requests: new Counter({ name: 'ferry_http_requests_total', help: 'HTTP requests answered, by route template and status', labelNames: ['method', 'route', 'status'], registers: [registry] }),
-    duration: new Histogram({ name: 'ferry_http_request_duration_seconds', help: 'HTTP request handling time, by route template', labelNames: ['method', 'route'], buckets: LATENCY_BUCKETS, registers: [registry] }),
+    requests: new Counter({
+      name: 'ferry_http_requests_total',
+      help: 'HTTP requests answered, by route template and status',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
+    }),
+    duration: new Histogram({
+      name: 'ferry_http_request_duration_seconds',
+      help: 'HTTP request handling time, by route template',
+      labelNames: ['method', 'route'],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
   };
 }

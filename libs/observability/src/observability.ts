@@ -4,7 +4,14 @@ import type { DestinationStream } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ObservabilityConfig } from './config.js';
 import type { FastifyInstance } from 'fastify';
-import { installMetrics, installMetricsRoute, installRequestLog, installScope, installTiming, startMetricsServer } from './http.js';
+import {
+  installMetrics,
+  installMetricsRoute,
+  installRequestLog,
+  installScope,
+  installTiming,
+  startMetricsServer,
+} from './http.js';
 import { createLogger, hotPathLogger, type Logger, NestPinoLogger } from './logger.js';
 import { createRegistry, httpMetrics } from './metrics.js';
 import { setupTracing } from './tracing.js';
@@ -31,7 +38,11 @@ export class Observability {
   /** For the per-request and per-move lines only (see hotPathLogger). */
   readonly hotLogger: Logger;
 
-  private constructor(readonly config: ObservabilityConfig, readonly registry: Registry, readonly logger: Logger) {
+  private constructor(
+    readonly config: ObservabilityConfig,
+    readonly registry: Registry,
+    readonly logger: Logger,
+  ) {
     this.hotLogger = hotPathLogger(logger);
   }
 
@@ -58,7 +69,8 @@ export class Observability {
         if (metrics.enabled) installMetrics(app, httpMetrics(this.registry));
         if (logRequests) installRequestLog(app, this.hotLogger);
         installScope(app, this.service);
-        if (metrics.enabled && metrics.token && metrics.port === undefined) installMetricsRoute(app, this.registry, metrics.token);
+        if (metrics.enabled && metrics.token && metrics.port === undefined)
+          installMetricsRoute(app, this.registry, metrics.token);
       },
       logger: opts.nestLogger ? new NestPinoLogger(this.logger) : undefined,
     };

@@ -3,7 +3,13 @@ import { context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
-  BatchSpanProcessor, ConsoleSpanExporter, ParentBasedSampler, SimpleSpanProcessor, type SpanExporter, type SpanProcessor, TraceIdRatioBasedSampler,
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  ParentBasedSampler,
+  SimpleSpanProcessor,
+  type SpanExporter,
+  type SpanProcessor,
+  TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { TracingConfig } from './config.js';
@@ -27,7 +33,12 @@ export function setupTracing(config: TracingConfig, service: string): void {
     active ||= config.enabled;
     return;
   }
-  const exporter: SpanExporter | undefined = config.exporter === 'otlp' ? new OTLPTraceExporter({ url: config.otlpUrl }) : config.exporter === 'console' ? new ConsoleSpanExporter() : undefined;
+  const exporter: SpanExporter | undefined =
+    config.exporter === 'otlp'
+      ? new OTLPTraceExporter({ url: config.otlpUrl })
+      : config.exporter === 'console'
+        ? new ConsoleSpanExporter()
+        : undefined;
   install(service, exporter ? [new BatchSpanProcessor(exporter)] : [], config.sampleRatio);
 }
 
@@ -91,7 +102,9 @@ export function injectIntoUndici(): void {
 export function currentTraceId(): string | undefined {
   if (!active) return undefined;
   const ctx = trace.getSpan(context.active())?.spanContext();
-  return ctx && ctx.traceFlags !== undefined && ctx.traceId !== '00000000000000000000000000000000' ? ctx.traceId : undefined;
+  return ctx && ctx.traceFlags !== undefined && ctx.traceId !== '00000000000000000000000000000000'
+    ? ctx.traceId
+    : undefined;
 }
 
 /** The active span as a W3C `traceparent`, to carry in a queue job or a worker task. */
@@ -107,25 +120,31 @@ export function currentTraceparent(): string | undefined {
  * one, of the active span. With tracing off it just runs `fn`.
  */
 export async function inSpan<T>(
-  service: string, name: string, opts: { parent?: string; kind?: SpanKind; attributes?: Record<string, string | number | boolean | undefined> },
+  service: string,
+  name: string,
+  opts: { parent?: string; kind?: SpanKind; attributes?: Record<string, string | number | boolean | undefined> },
   fn: (span?: Span) => Promise<T>,
 ): Promise<T> {
   if (!active) return fn();
   const parentCtx = opts.parent ? propagation.extract(ROOT_CONTEXT, { traceparent: opts.parent }) : context.active();
-  const attributes = Object.fromEntries(Object.entries(opts.attributes ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string | number | boolean>;
-  return trace.getTracer(service).startActiveSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL, attributes }, parentCtx, async (span) => {
-    try {
-      return await fn(span);
-    } catch (err) {
-      // BullMQ's DelayedError only means "run me again later".
-      if ((err as Error)?.name === 'DelayedError') throw err;
-      span.recordException(err as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message });
-      throw err;
-    } finally {
-      span.end();
-    }
-  });
+  const attributes = Object.fromEntries(
+    Object.entries(opts.attributes ?? {}).filter(([, v]) => v !== undefined),
+  ) as Record<string, string | number | boolean>;
+  return trace
+    .getTracer(service)
+    .startActiveSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL, attributes }, parentCtx, async (span) => {
+      try {
+        return await fn(span);
+      } catch (err) {
+        // BullMQ's DelayedError only means "run me again later".
+        if ((err as Error)?.name === 'DelayedError') throw err;
+        span.recordException(err as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message });
+        throw err;
+      } finally {
+        span.end();
+      }
+    });
 }
 
 /** Runs `fn` with `traceparent` as the active (remote) parent, without a span of its own: for a worker thread. */

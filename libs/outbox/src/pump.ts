@@ -26,7 +26,11 @@ export type DeliveryOutcome = { ok: true } | { ok: false; dead: boolean; error: 
  * One JSON POST of a message, and what it means for delivery: 2xx delivered; 5xx, 408, 429 and
  * network errors retried later; any other 4xx would be refused the same way forever, so it is dead.
  */
-export async function postJson(url: string, body: unknown, opts: { headers?: Record<string, string>; timeoutMs: number }): Promise<DeliveryOutcome> {
+export async function postJson(
+  url: string,
+  body: unknown,
+  opts: { headers?: Record<string, string>; timeoutMs: number },
+): Promise<DeliveryOutcome> {
   try {
     const res = await request(url, {
       method: 'POST',
@@ -96,25 +100,39 @@ export class OutboxPump {
       const rows = await this.store.due(Date.now());
       if (rows.length === 0) return;
       let delivered = 0;
-      await Promise.all(rows.map(async (row) => {
-        if (this.opts.leaseMs && !(await this.store.claim(row, Date.now() + this.opts.leaseMs))) return;
-        const outcome = this.opts.deliver ? await this.opts.deliver(row).catch((err: Error): Outcome => ({ ok: false, dead: false, error: err.message })) : await this.post(row);
-        if (outcome.ok) {
-          delivered++;
-          await this.store.delivered(row.id);
-        } else {
-          const attempts = row.attempts + 1;
-          await this.store.failed(row.id, attempts, Date.now() + backoffMs(attempts, this.opts.backoff ?? DEFAULT_BACKOFF), outcome.error, outcome.dead);
-        }
-      }));
+      await Promise.all(
+        rows.map(async (row) => {
+          if (this.opts.leaseMs && !(await this.store.claim(row, Date.now() + this.opts.leaseMs))) return;
+          const outcome = this.opts.deliver
+            ? await this.opts
+                .deliver(row)
+                .catch((err: Error): Outcome => ({ ok: false, dead: false, error: err.message }))
+            : await this.post(row);
+          if (outcome.ok) {
+            delivered++;
+            await this.store.delivered(row.id);
+          } else {
+            const attempts = row.attempts + 1;
+            await this.store.failed(
+              row.id,
+              attempts,
+              Date.now() + backoffMs(attempts, this.opts.backoff ?? DEFAULT_BACKOFF),
+              outcome.error,
+              outcome.dead,
+            );
+          }
+        }),
+      );
       // Only loop while progress is made: the next message of a key may be ready now.
       if (delivered === 0) return;
     }
   }
 
   private post(row: OutboxRow): Promise<Outcome> {
-    const headers = { ...this.opts.headers?.(row), ...(this.opts.token ? { authorization: `Bearer ${this.opts.token(row)}` } : {}) };
+    const headers = {
+      ...this.opts.headers?.(row),
+      ...(this.opts.token ? { authorization: `Bearer ${this.opts.token(row)}` } : {}),
+    };
     return postJson(row.url, row.payload, { headers, timeoutMs: this.opts.timeoutMs ?? 10_000 });
   }
-
 }

@@ -39,10 +39,15 @@ export class OutboxStore {
   async add(em: EntityManager, msg: OutboxMessage, opts: { coalesce?: boolean } = {}): Promise<void> {
     const now = Date.now();
     if (opts.coalesce) {
-      await em.query(this.sql(`DELETE FROM $T WHERE msg_key = ? AND kind = ? AND state = 'PENDING' AND attempts = 0`), [msg.key, msg.kind]);
+      await em.query(this.sql(`DELETE FROM $T WHERE msg_key = ? AND kind = ? AND state = 'PENDING' AND attempts = 0`), [
+        msg.key,
+        msg.kind,
+      ]);
     }
     await em.query(
-      this.sql(`INSERT INTO $T (id, seq, msg_key, kind, url, payload, attempts, next_at, state, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, 'PENDING', ?)`),
+      this.sql(
+        `INSERT INTO $T (id, seq, msg_key, kind, url, payload, attempts, next_at, state, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, 'PENDING', ?)`,
+      ),
       [randomUUID(), nextSeq(), msg.key, msg.kind, msg.url, JSON.stringify(msg.payload), now, now],
     );
   }
@@ -50,7 +55,11 @@ export class OutboxStore {
   /** The first pending message of each key, if it is due. */
   async due(now: number, limit = 500): Promise<OutboxRow[]> {
     const rows: Array<Record<string, unknown>> = await this.db.run((em) =>
-      em.query(this.sql(`SELECT id, msg_key, kind, url, payload, attempts, next_at FROM $T WHERE state = 'PENDING' ORDER BY seq`)),
+      em.query(
+        this.sql(
+          `SELECT id, msg_key, kind, url, payload, attempts, next_at FROM $T WHERE state = 'PENDING' ORDER BY seq`,
+        ),
+      ),
     );
     const seen = new Set<string>();
     const out: OutboxRow[] = [];
@@ -59,7 +68,15 @@ export class OutboxStore {
       if (seen.has(key)) continue;
       seen.add(key);
       if (num(r.next_at) > now) continue;
-      out.push({ id: String(r.id), key, kind: String(r.kind), url: String(r.url), payload: JSON.parse(String(r.payload)), attempts: num(r.attempts), nextAt: num(r.next_at) });
+      out.push({
+        id: String(r.id),
+        key,
+        kind: String(r.kind),
+        url: String(r.url),
+        payload: JSON.parse(String(r.payload)),
+        attempts: num(r.attempts),
+        nextAt: num(r.next_at),
+      });
       if (out.length >= limit) break;
     }
     return out;
@@ -72,28 +89,41 @@ export class OutboxStore {
   async claim(row: OutboxRow, leaseUntil: number): Promise<boolean> {
     const token = `claimed ${randomUUID()}`;
     await this.db.run((em) =>
-      em.query(this.sql(`UPDATE $T SET next_at = ?, last_error = ? WHERE id = ? AND state = 'PENDING' AND attempts = ? AND next_at = ?`), [
-        leaseUntil, token, row.id, row.attempts, row.nextAt,
-      ]),
+      em.query(
+        this.sql(
+          `UPDATE $T SET next_at = ?, last_error = ? WHERE id = ? AND state = 'PENDING' AND attempts = ? AND next_at = ?`,
+        ),
+        [leaseUntil, token, row.id, row.attempts, row.nextAt],
+      ),
     );
-    const rows: Array<Record<string, unknown>> = await this.db.run((em) => em.query(this.sql(`SELECT last_error FROM $T WHERE id = ?`), [row.id]));
+    const rows: Array<Record<string, unknown>> = await this.db.run((em) =>
+      em.query(this.sql(`SELECT last_error FROM $T WHERE id = ?`), [row.id]),
+    );
     return rows.length === 1 && String(rows[0].last_error ?? rows[0].LAST_ERROR) === token;
   }
 
   async delivered(id: string): Promise<void> {
-    await this.db.run((em) => em.query(this.sql(`UPDATE $T SET state = 'DELIVERED', delivered_at = ? WHERE id = ?`), [Date.now(), id]));
+    await this.db.run((em) =>
+      em.query(this.sql(`UPDATE $T SET state = 'DELIVERED', delivered_at = ? WHERE id = ?`), [Date.now(), id]),
+    );
   }
 
   async failed(id: string, attempts: number, nextAt: number, error: string, dead: boolean): Promise<void> {
     await this.db.run((em) =>
       em.query(this.sql(`UPDATE $T SET attempts = ?, next_at = ?, last_error = ?, state = ? WHERE id = ?`), [
-        attempts, nextAt, error.slice(0, 1000), dead ? 'DEAD' : 'PENDING', id,
+        attempts,
+        nextAt,
+        error.slice(0, 1000),
+        dead ? 'DEAD' : 'PENDING',
+        id,
       ]),
     );
   }
 
   async counts(): Promise<Record<string, number>> {
-    const rows: Array<{ state: string; n: unknown }> = await this.db.run((em) => em.query(this.sql(`SELECT state, COUNT(*) AS n FROM $T GROUP BY state`)));
+    const rows: Array<{ state: string; n: unknown }> = await this.db.run((em) =>
+      em.query(this.sql(`SELECT state, COUNT(*) AS n FROM $T GROUP BY state`)),
+    );
     return Object.fromEntries(rows.map((r) => [r.state, num(r.n)]));
   }
 }

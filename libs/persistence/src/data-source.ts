@@ -40,7 +40,13 @@ export function dataSourceOptions(config: DatabaseConfig, parts: DataSourceParts
       return { ...common, type: 'postgres', url: config.url, extra: { max: config.poolSize } };
     case 'oracle':
       // oracledb Thin mode: no Instant Client needed.
-      return { ...common, type: 'oracle', connectString: oracleConnectString(config.url), ...oracleCredentials(config.url), extra: { poolMax: config.poolSize } } as DataSourceOptions;
+      return {
+        ...common,
+        type: 'oracle',
+        connectString: oracleConnectString(config.url),
+        ...oracleCredentials(config.url),
+        extra: { poolMax: config.poolSize },
+      } as DataSourceOptions;
   }
 }
 

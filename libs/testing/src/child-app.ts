@@ -26,7 +26,12 @@ export interface ChildApp {
  * Runs a built app (`node <main.js>`) as a child process with the given env, and waits until its
  * /health/live answers. `portEnv` names the variable the app reads its port from.
  */
-export async function spawnApp(main: string, env: Record<string, string>, portEnv: string, opts: { nodeArgs?: string[]; timeoutMs?: number } = {}): Promise<ChildApp> {
+export async function spawnApp(
+  main: string,
+  env: Record<string, string>,
+  portEnv: string,
+  opts: { nodeArgs?: string[]; timeoutMs?: number } = {},
+): Promise<ChildApp> {
   const port = await freePort();
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), main], {
     env: { ...process.env, ...env, [portEnv]: String(port) },
@@ -41,7 +46,10 @@ export async function spawnApp(main: string, env: Record<string, string>, portEn
   const until = Date.now() + (opts.timeoutMs ?? 20_000);
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${main} exited at start:\n${output}`);
-    const up = await fetch(`${url}/health/live`).then((r) => r.ok, () => false);
+    const up = await fetch(`${url}/health/live`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) break;
     if (Date.now() > until) {
       child.kill('SIGKILL');
@@ -50,7 +58,9 @@ export async function spawnApp(main: string, env: Record<string, string>, portEn
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
-    url, pid: child.pid!, process: child,
+    url,
+    pid: child.pid!,
+    process: child,
     output: () => output,
     peakRss: () => {
       try {

@@ -37,9 +37,15 @@ export interface FakeDownstreamOptions {
 export class FakeDownstream {
   readonly starts: FakeStart[] = [];
   readonly requests: Array<{ key: string | undefined; status: number; at: number }> = [];
-  readonly jobs = new Map<string, { key: string; body: SyncJobRequest; status: string; reconciliation?: Reconciliation }>();
+  readonly jobs = new Map<
+    string,
+    { key: string; body: SyncJobRequest; status: string; reconciliation?: Reconciliation }
+  >();
   private readonly byKey = new Map<string, string>();
-  private readonly verifier = new JwtVerifier({ audience: 'ferry-consumer', clients: [{ clientId: 'ferry-scheduler', keys: [{ alg: 'HS256', secret: DEV_SECRET }] }] });
+  private readonly verifier = new JwtVerifier({
+    audience: 'ferry-consumer',
+    clients: [{ clientId: 'ferry-scheduler', keys: [{ alg: 'HS256', secret: DEV_SECRET }] }],
+  });
   private readonly agent = new Agent({ connections: 64 });
   private readonly callbackToken = devToken('ferry-scheduler', ['callbacks:write'], 'ferry-consumer', DEV_SECRET, 3600);
   private server?: Server;
@@ -86,18 +92,29 @@ export class FakeDownstream {
       const principal = this.verifier.verify((req.headers.authorization ?? '').replace(/^Bearer /i, ''));
       const url = new URL(req.url ?? '/', 'http://x');
       const body = await readJson(req);
-      if (req.method === 'POST' && url.pathname === '/api/v1/sync-jobs') return this.startJob(req, res, body as SyncJobRequest, principal);
+      if (req.method === 'POST' && url.pathname === '/api/v1/sync-jobs')
+        return this.startJob(req, res, body as SyncJobRequest, principal);
       const m = /^\/api\/v1\/sync-jobs\/([^/]+)(\/cancel)?$/.exec(url.pathname);
       const job = m && this.jobs.get(m[1]);
       if (!job) return send(res, 404, { error: { code: 'NOT_FOUND', message: 'no such job', details: [] } });
       if (m[2]) job.status = 'CANCELLED';
-      return send(res, 200, { jobId: m[1], status: job.status, reconciliation: job.reconciliation, files: job.body.files });
+      return send(res, 200, {
+        jobId: m[1],
+        status: job.status,
+        reconciliation: job.reconciliation,
+        files: job.body.files,
+      });
     } catch {
       send(res, 401, { error: { code: 'UNAUTHENTICATED', message: 'bad token', details: [] } });
     }
   }
 
-  private async startJob(req: IncomingMessage, res: ServerResponse, body: SyncJobRequest, principal: Principal): Promise<void> {
+  private async startJob(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: SyncJobRequest,
+    principal: Principal,
+  ): Promise<void> {
     const key = req.headers['idempotency-key'] as string | undefined;
     if (this.options.hangNext && this.options.hangNext > 0) {
       this.options.hangNext--;
@@ -112,7 +129,10 @@ export class FakeDownstream {
       return send(res, fail.status, { error: { code: 'UNAVAILABLE', message: 'injected failure', details: [] } });
     }
     this.requests.push({ key, status: 202, at: Date.now() });
-    if (!key) return send(res, 422, { error: { code: 'VALIDATION_FAILED', message: 'Idempotency-Key is required', details: [] } });
+    if (!key)
+      return send(res, 422, {
+        error: { code: 'VALIDATION_FAILED', message: 'Idempotency-Key is required', details: [] },
+      });
     const known = this.byKey.get(key);
     if (known) return send(res, 202, { jobId: known, status: this.jobs.get(known)!.status });
     const jobId = randomUUID();
@@ -120,18 +140,31 @@ export class FakeDownstream {
     this.jobs.set(jobId, { key, body, status: 'ACCEPTED' });
     this.starts.push({ key, jobId, body, principal, at: Date.now() });
     send(res, 202, { jobId, status: 'ACCEPTED' });
-    if (this.options.behaviour !== 'manual') setTimeout(() => void this.finish(jobId).catch(() => undefined), this.options.delayMs ?? 0);
+    if (this.options.behaviour !== 'manual')
+      setTimeout(() => void this.finish(jobId).catch(() => undefined), this.options.delayMs ?? 0);
   }
 
   private async finish(jobId: string): Promise<void> {
     const job = this.jobs.get(jobId)!;
     if (this.options.behaviour === 'fail') {
-      await this.report(jobId, { status: 'FAILED', error: { code: 'INJECTED', message: 'the fake downstream failed this job' } });
+      await this.report(jobId, {
+        status: 'FAILED',
+        error: { code: 'INJECTED', message: 'the fake downstream failed this job' },
+      });
       return;
     }
     const file = job.body.files[0] ?? { name: '?' };
     const n = file.recordCount ?? 0;
-    const reconciliation = this.options.reconcile?.(job.body) ?? { expected: n, received: n, inserted: n, updated: 0, deleted: 0, unchanged: 0, rejected: 0, checksum: file.checksum };
+    const reconciliation = this.options.reconcile?.(job.body) ?? {
+      expected: n,
+      received: n,
+      inserted: n,
+      updated: 0,
+      deleted: 0,
+      unchanged: 0,
+      rejected: 0,
+      checksum: file.checksum,
+    };
     await this.report(jobId, { status: 'SUCCEEDED', reconciliation });
   }
 }

@@ -26,8 +26,13 @@ export interface FakeScheduler {
   close(): Promise<void>;
 }
 
-export async function startFakeScheduler(opts: { onTrigger?: (t: TriggerMessage) => void } = {}): Promise<FakeScheduler> {
-  const clients = ['ferry-provider', 'ferry-consumer', 'upstream-dev'].map((clientId) => ({ clientId, keys: [{ alg: 'HS256' as const, secret: DEV_SECRET }] }));
+export async function startFakeScheduler(
+  opts: { onTrigger?: (t: TriggerMessage) => void } = {},
+): Promise<FakeScheduler> {
+  const clients = ['ferry-provider', 'ferry-consumer', 'upstream-dev'].map((clientId) => ({
+    clientId,
+    keys: [{ alg: 'HS256' as const, secret: DEV_SECRET }],
+  }));
   const verifier = new JwtVerifier({ audience: Audience.scheduler, clients });
   let down = false;
   const state = { triggers: [] as TriggerMessage[], callbacks: [] as ReceivedCallback[], refused: 0 };
@@ -43,10 +48,12 @@ export async function startFakeScheduler(opts: { onTrigger?: (t: TriggerMessage)
       const path = req.url ?? '';
       const callback = /^\/api\/v1\/callbacks\/tasks\/([^/?]+)$/.exec(path);
       const needed = path === '/api/v1/triggers' ? Scope.triggersWrite : callback ? Scope.callbacksWrite : undefined;
-      if (req.method !== 'POST' || !needed) return reply(404, { error: { code: 'NOT_FOUND', message: path, details: [] } });
+      if (req.method !== 'POST' || !needed)
+        return reply(404, { error: { code: 'NOT_FOUND', message: path, details: [] } });
       try {
         const principal = verifier.verify(String(req.headers.authorization ?? '').replace(/^Bearer /, ''));
-        if (!principal.scopes.includes(needed)) return (state.refused++, reply(403, { error: { code: 'FORBIDDEN', message: needed, details: [] } }));
+        if (!principal.scopes.includes(needed))
+          return (state.refused++, reply(403, { error: { code: 'FORBIDDEN', message: needed, details: [] } }));
       } catch {
         return (state.refused++, reply(401, { error: { code: 'UNAUTHENTICATED', message: 'bad token', details: [] } }));
       }
@@ -68,10 +75,18 @@ export async function startFakeScheduler(opts: { onTrigger?: (t: TriggerMessage)
 
   return {
     url,
-    get triggers() { return state.triggers; },
-    get callbacks() { return state.callbacks; },
-    get refused() { return state.refused; },
-    setDown: (d) => { down = d; },
+    get triggers() {
+      return state.triggers;
+    },
+    get callbacks() {
+      return state.callbacks;
+    },
+    get refused() {
+      return state.refused;
+    },
+    setDown: (d) => {
+      down = d;
+    },
     callbackUrl: (id) => `${url}/api/v1/callbacks/tasks/${encodeURIComponent(id)}`,
     waitFor: async (probe, timeoutMs = 20_000, what = 'condition') => {
       const until = Date.now() + timeoutMs;
@@ -82,6 +97,10 @@ export async function startFakeScheduler(opts: { onTrigger?: (t: TriggerMessage)
         await new Promise((r) => setTimeout(r, 25));
       }
     },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

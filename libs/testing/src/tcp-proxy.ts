@@ -12,7 +12,10 @@ export class TcpProxy {
   /** Connections accepted so far (to show that the app really goes through the proxy). */
   accepted = 0;
 
-  constructor(private readonly targetHost: string, private readonly targetPort: number) {}
+  constructor(
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+  ) {}
 
   get isCut(): boolean {
     return this.server === undefined;
@@ -63,7 +66,10 @@ export class TcpProxy {
   private forward(client: Socket): void {
     this.accepted++;
     const upstream = createConnection(this.targetPort, this.targetHost);
-    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
       this.sockets.add(a);
       a.on('error', () => b.destroy());
       a.on('close', () => {

@@ -18,7 +18,11 @@ export class WebhookReceiver {
           res.writeHead(this.failNext.status).end();
           return;
         }
-        this.received.push({ path: req.url ?? '/', body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null'), at: Date.now() });
+        this.received.push({
+          path: req.url ?? '/',
+          body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null'),
+          at: Date.now(),
+        });
         res.writeHead(204).end();
       });
     });

@@ -31,7 +31,13 @@ export class DatasetCatalog {
 
   providerToken() {
     const { issuer, secret, ttlSeconds } = this.config.signing;
-    return { issuer, audience: Audience.provider, scopes: [Scope.dataRead], ttlSeconds, key: { alg: 'HS256' as const, secret } };
+    return {
+      issuer,
+      audience: Audience.provider,
+      scopes: [Scope.dataRead],
+      ttlSeconds,
+      key: { alg: 'HS256' as const, secret },
+    };
   }
 
   /**
@@ -50,14 +56,17 @@ export class DatasetCatalog {
     if (minVersion !== undefined) {
       await this.inFlight.get(name)?.catch(() => undefined);
       const version = await this.refreshOnce(name);
-      if (version < minVersion) throw new Error(`Dataset ${name}: the provider serves schemaVersion ${version}, its file needs ${minVersion}`);
+      if (version < minVersion)
+        throw new Error(`Dataset ${name}: the provider serves schemaVersion ${version}, its file needs ${minVersion}`);
       return;
     }
     const hit = this.known.get(name);
     if (hit && this.clock() - hit.at < this.config.datasetMaxAgeMs) return;
     let pending = this.inFlight.get(name);
     if (!pending) {
-      pending = this.refreshOnce(name).then(() => undefined).finally(() => this.inFlight.delete(name));
+      pending = this.refreshOnce(name)
+        .then(() => undefined)
+        .finally(() => this.inFlight.delete(name));
       this.inFlight.set(name, pending);
     }
     return pending;
@@ -84,8 +93,18 @@ export class DatasetCatalog {
       const sql = (s: string) => dialect(s, this.db.type);
       const n = await em.query(sql('SELECT name FROM con_datasets WHERE name = ?'), [spec.name]);
       // Never back to an older version: another instance may have stored a newer one meanwhile.
-      if (n.length) await em.query(sql('UPDATE con_datasets SET definition = ?, schema_version = ?, fetched_at = ? WHERE name = ? AND schema_version <= ?'), [text, schemaVersion, Date.now(), spec.name, schemaVersion]);
-      else await em.query(sql('INSERT INTO con_datasets (name, definition, schema_version, fetched_at) VALUES (?, ?, ?, ?)'), [spec.name, text, schemaVersion, Date.now()]);
+      if (n.length)
+        await em.query(
+          sql(
+            'UPDATE con_datasets SET definition = ?, schema_version = ?, fetched_at = ? WHERE name = ? AND schema_version <= ?',
+          ),
+          [text, schemaVersion, Date.now(), spec.name, schemaVersion],
+        );
+      else
+        await em.query(
+          sql('INSERT INTO con_datasets (name, definition, schema_version, fetched_at) VALUES (?, ?, ?, ?)'),
+          [spec.name, text, schemaVersion, Date.now()],
+        );
     });
     const qr = this.db.dataSource.createQueryRunner();
     try {

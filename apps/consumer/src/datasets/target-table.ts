@@ -18,7 +18,10 @@ export function targetTable(spec: DatasetSpec, db: DatabaseType): Table {
     isPrimary: keys.has(c.name),
     isNullable: !keys.has(c.name),
   }));
-  columns.push({ name: GEN_COLUMN, type: 'bigint', isNullable: true }, { name: CHANGED_COLUMN, type: 'smallint', isNullable: true });
+  columns.push(
+    { name: GEN_COLUMN, type: 'bigint', isNullable: true },
+    { name: CHANGED_COLUMN, type: 'smallint', isNullable: true },
+  );
   return new Table({ name: spec.mapping.table, columns });
 }
 
@@ -38,5 +41,11 @@ function sqlType(type: ColumnType, isKey: boolean, db: DatabaseType): { type: st
 
 /** PostgreSQL array types for unnest(), by column type. */
 export function pgArrayType(type: ColumnType, isKey: boolean): string {
-  return { string: isKey ? 'varchar[]' : 'text[]', integer: 'bigint[]', timestamp: 'bigint[]', number: 'float8[]', boolean: 'boolean[]' }[type];
+  return {
+    string: isKey ? 'varchar[]' : 'text[]',
+    integer: 'bigint[]',
+    timestamp: 'bigint[]',
+    number: 'float8[]',
+    boolean: 'boolean[]',
+  }[type];
 }

@@ -2,7 +2,15 @@ import type { EntityManager } from 'typeorm';
 import type { Piscina } from 'piscina';
 import type { Progress, Reconciliation, ReportedError, ReportStatus } from '#ferry/contracts';
 import {
-  capLogLevel, Counter, currentTraceparent, DURATION_BUCKETS, Gauge, Histogram, inSpan, Observability, type ObservabilityOverrides,
+  capLogLevel,
+  Counter,
+  currentTraceparent,
+  DURATION_BUCKETS,
+  Gauge,
+  Histogram,
+  inSpan,
+  Observability,
+  type ObservabilityOverrides,
 } from '#ferry/observability';
 import type { Db } from '#ferry/persistence';
 import type { ConsumerConfig } from '../config.js';
@@ -24,15 +32,41 @@ export class ConsumerObservability {
 
   private constructor(readonly obs: Observability) {
     const registers = [obs.registry];
-    this.records = new Counter({ name: 'ferry_consumer_records_total', help: 'Records of finished sync jobs, by outcome', labelNames: ['outcome'], registers });
-    this.jobs = new Counter({ name: 'ferry_consumer_sync_jobs_finished_total', help: 'Sync jobs finished, by reported status', labelNames: ['status'], registers });
-    this.files = new Counter({ name: 'ferry_consumer_files_total', help: 'Files loaded by a worker thread, by outcome', labelNames: ['status'], registers });
-    this.fileSeconds = new Histogram({ name: 'ferry_consumer_file_duration_seconds', help: 'Time a worker thread spent on one file', labelNames: ['status'], buckets: DURATION_BUCKETS, registers });
+    this.records = new Counter({
+      name: 'ferry_consumer_records_total',
+      help: 'Records of finished sync jobs, by outcome',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.jobs = new Counter({
+      name: 'ferry_consumer_sync_jobs_finished_total',
+      help: 'Sync jobs finished, by reported status',
+      labelNames: ['status'],
+      registers,
+    });
+    this.files = new Counter({
+      name: 'ferry_consumer_files_total',
+      help: 'Files loaded by a worker thread, by outcome',
+      labelNames: ['status'],
+      registers,
+    });
+    this.fileSeconds = new Histogram({
+      name: 'ferry_consumer_file_duration_seconds',
+      help: 'Time a worker thread spent on one file',
+      labelNames: ['status'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
   }
 
   static async create(config: ConsumerConfig, overrides: ObservabilityOverrides = {}): Promise<ConsumerObservability> {
     const o = config.observability;
-    return new ConsumerObservability(await Observability.create({ ...o, log: { ...o.log, level: capLogLevel(o.log.level, config.logger) } }, overrides));
+    return new ConsumerObservability(
+      await Observability.create(
+        { ...o, log: { ...o.log, level: capLogLevel(o.log.level, config.logger) } },
+        overrides,
+      ),
+    );
   }
 
   /**
@@ -41,24 +75,50 @@ export class ConsumerObservability {
    */
   watchPool(pool: Piscina): void {
     const registers = [this.obs.registry];
-    new Gauge({ name: 'ferry_consumer_worker_pool_utilization_ratio', help: 'Share of the worker threads\' capacity in use (piscina utilization)', registers, collect() { this.set(pool.utilization); } });
-    new Gauge({ name: 'ferry_consumer_worker_pool_queue_length', help: 'Files waiting for a free worker thread', registers, collect() { this.set(pool.queueSize); } });
-    new Gauge({ name: 'ferry_consumer_worker_threads', help: 'Worker threads alive', registers, collect() { this.set(pool.threads.length); } });
+    new Gauge({
+      name: 'ferry_consumer_worker_pool_utilization_ratio',
+      help: "Share of the worker threads' capacity in use (piscina utilization)",
+      registers,
+      collect() {
+        this.set(pool.utilization);
+      },
+    });
+    new Gauge({
+      name: 'ferry_consumer_worker_pool_queue_length',
+      help: 'Files waiting for a free worker thread',
+      registers,
+      collect() {
+        this.set(pool.queueSize);
+      },
+    });
+    new Gauge({
+      name: 'ferry_consumer_worker_threads',
+      help: 'Worker threads alive',
+      registers,
+      collect() {
+        this.set(pool.threads.length);
+      },
+    });
     const run = pool.run.bind(pool);
     pool.run = ((task: FileTask, options?: Parameters<Piscina['run']>[1]) =>
-      inSpan(SERVICE, 'file', { attributes: { 'ferry.job_id': task.jobId, 'ferry.file_index': task.fileIndex } }, async () => {
-        const started = process.hrtime.bigint();
-        let status = 'ERROR';
-        try {
-          const traceparent = currentTraceparent();
-          const out = (await run(traceparent ? { ...task, traceparent } : task, options)) as FileOutcome;
-          status = out.status;
-          return out;
-        } finally {
-          this.files.labels(status).inc();
-          this.fileSeconds.labels(status).observe(Number(process.hrtime.bigint() - started) / 1e9);
-        }
-      })) as Piscina['run'];
+      inSpan(
+        SERVICE,
+        'file',
+        { attributes: { 'ferry.job_id': task.jobId, 'ferry.file_index': task.fileIndex } },
+        async () => {
+          const started = process.hrtime.bigint();
+          let status = 'ERROR';
+          try {
+            const traceparent = currentTraceparent();
+            const out = (await run(traceparent ? { ...task, traceparent } : task, options)) as FileOutcome;
+            status = out.status;
+            return out;
+          } finally {
+            this.files.labels(status).inc();
+            this.fileSeconds.labels(status).observe(Number(process.hrtime.bigint() - started) / 1e9);
+          }
+        },
+      )) as Piscina['run'];
   }
 
   /** Outbox delivery headers: the callback continues the trace of the job it reports on. */
@@ -85,12 +145,18 @@ export class ConsumerObservability {
 
 /** The consumer's callbacks, counted as they are written (final reports carry the record counts). */
 export class ObservedCallbacks extends Callbacks {
-  constructor(db: Db, config: ConsumerConfig, private readonly observer: ConsumerObservability) {
+  constructor(
+    db: Db,
+    config: ConsumerConfig,
+    private readonly observer: ConsumerObservability,
+  ) {
     super(db, config, { headers: (row) => observer.pumpHeaders(row) });
   }
 
   override async report(
-    em: EntityManager, job: Pick<JobRow, 'jobId' | 'dispatchId' | 'callbackUrl'>, status: ReportStatus,
+    em: EntityManager,
+    job: Pick<JobRow, 'jobId' | 'dispatchId' | 'callbackUrl'>,
+    status: ReportStatus,
     extra: { progress?: Progress; reconciliation?: Reconciliation; error?: ReportedError } = {},
   ): Promise<void> {
     await super.report(em, job, status, extra);

@@ -18,7 +18,8 @@ export class DeadLettersService {
 
   async list(jobId: string, cursor: string | undefined, limitText: string | undefined): Promise<Page<RejectedRecord>> {
     const limit = limitText ? Number(limitText) : 100;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw ApiError.validation([{ path: 'limit', problem: 'must be an integer from 1 to 1000' }]);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw ApiError.validation([{ path: 'limit', problem: 'must be an integer from 1 to 1000' }]);
     const m = cursor ? /^(\d{1,9})\.(\d{1,9})$/.exec(cursor) : ['', '-1', '0'];
     if (!m) throw ApiError.validation([{ path: 'cursor', problem: 'is not a cursor this API issued' }]);
     const [fi, pos] = [Number(m[1]), Number(m[2])];
@@ -29,10 +30,16 @@ export class DeadLettersService {
     );
     const { rows, exists } = await this.db.run(async (em) => ({
       rows: (await em.query(sql, [jobId, fi, fi, pos, limit])) as Array<Record<string, unknown>>,
-      exists: (await em.query(dialect('SELECT job_id FROM con_jobs WHERE job_id = ?', this.db.type), [jobId])).length > 0,
+      exists:
+        (await em.query(dialect('SELECT job_id FROM con_jobs WHERE job_id = ?', this.db.type), [jobId])).length > 0,
     }));
     if (!exists) throw ApiError.notFound('Sync job', jobId);
-    const items = rows.map((r) => ({ fileIndex: num(r.file_index), position: num(r.position), record: JSON.parse(String(r.record)), reasons: JSON.parse(String(r.reasons)) }));
+    const items = rows.map((r) => ({
+      fileIndex: num(r.file_index),
+      position: num(r.position),
+      record: JSON.parse(String(r.record)),
+      reasons: JSON.parse(String(r.reasons)),
+    }));
     const last = items[items.length - 1];
     return { items, nextCursor: items.length === limit ? `${last.fileIndex}.${last.position}` : null };
   }

@@ -28,7 +28,12 @@ export class JobRunner {
     private readonly callbacks: Callbacks,
     private readonly catalog: DatasetCatalog,
   ) {
-    this.pool = new Piscina({ filename: config.workerFile, maxThreads: config.workers, minThreads: 1, idleTimeout: 60_000 });
+    this.pool = new Piscina({
+      filename: config.workerFile,
+      maxThreads: config.workers,
+      minThreads: 1,
+      idleTimeout: 60_000,
+    });
   }
 
   start(): void {
@@ -38,7 +43,9 @@ export class JobRunner {
       this.timers.push(t);
     };
     every(this.config.progressIntervalMs, () => this.reportProgress());
-    every(Math.max(250, this.config.leaseMs / 3), () => this.jobs.renew(this.config.instanceId, [...this.active.keys()], this.config.leaseMs));
+    every(Math.max(250, this.config.leaseMs / 3), () =>
+      this.jobs.renew(this.config.instanceId, [...this.active.keys()], this.config.leaseMs),
+    );
     every(this.config.leaseMs, () => this.resume());
     void this.resume().catch((e) => this.logger.warn(`resume failed: ${(e as Error).message}`));
   }
@@ -73,14 +80,21 @@ export class JobRunner {
     const files = await this.db.run((em) => this.jobs.files(em, jobId));
     await this.db.tx(async (em) => {
       if (await this.jobs.move(em, jobId, ['ACCEPTED'], 'RUNNING')) {
-        await this.callbacks.report(em, job, 'RUNNING', { progress: { processed: 0, total: reconcile(files).expected } });
+        await this.callbacks.report(em, job, 'RUNNING', {
+          progress: { processed: 0, total: reconcile(files).expected },
+        });
       }
     });
     this.callbacks.pump.kick();
     try {
       for (const name of new Set(files.map((f) => f.dataset))) await this.catalog.refresh(name);
     } catch (err) {
-      await this.db.tx((em) => this.jobs.moveFiles(em, jobId, ['PENDING', 'RUNNING'], 'FAILED', { code: 'DATASET_UNAVAILABLE', message: (err as Error).message }));
+      await this.db.tx((em) =>
+        this.jobs.moveFiles(em, jobId, ['PENDING', 'RUNNING'], 'FAILED', {
+          code: 'DATASET_UNAVAILABLE',
+          message: (err as Error).message,
+        }),
+      );
     }
     await Promise.all(files.map((f) => this.runFile(jobId, f.index)));
     if (!this.stopping) await this.finish(jobId);
@@ -88,7 +102,13 @@ export class JobRunner {
 
   private async runFile(jobId: string, fileIndex: number): Promise<void> {
     await this.db.tx((em) => this.jobs.moveFiles(em, jobId, ['PENDING'], 'RUNNING', undefined, fileIndex));
-    const task: FileTask = { db: this.config.db, jobId, fileIndex, providerUrl: this.config.providerUrl, providerToken: this.catalog.providerToken() };
+    const task: FileTask = {
+      db: this.config.db,
+      jobId,
+      fileIndex,
+      providerUrl: this.config.providerUrl,
+      providerToken: this.catalog.providerToken(),
+    };
     let outcome: FileOutcome;
     try {
       outcome = (await this.pool.run(task)) as FileOutcome;
@@ -112,7 +132,11 @@ export class JobRunner {
     }
     const again = (await this.pool.run(task)) as FileOutcome;
     if (again.status !== 'STALE_DATASET') return again;
-    return { status: 'FAILED', errorCode: 'DATASET_UNAVAILABLE', errorMessage: `Dataset ${stale.dataset}: the stored definition is older than schemaVersion ${again.schemaVersion}` };
+    return {
+      status: 'FAILED',
+      errorCode: 'DATASET_UNAVAILABLE',
+      errorMessage: `Dataset ${stale.dataset}: the stored definition is older than schemaVersion ${again.schemaVersion}`,
+    };
   }
 
   /** The job's end state and final report, in one transaction; a cancelled job stays cancelled. */
@@ -122,11 +146,15 @@ export class JobRunner {
       const files = await this.jobs.files(em, jobId);
       if (files.some((f) => f.status === 'PENDING' || f.status === 'RUNNING')) return;
       const failed = files.find((f) => f.status === 'FAILED');
-      const error = failed ? { code: failed.errorCode ?? 'FAILED', message: `${failed.name}: ${failed.errorMessage ?? 'failed'}` } : undefined;
+      const error = failed
+        ? { code: failed.errorCode ?? 'FAILED', message: `${failed.name}: ${failed.errorMessage ?? 'failed'}` }
+        : undefined;
       if (!(await this.jobs.move(em, jobId, ['RUNNING'], failed ? 'FAILED' : 'SUCCEEDED', error))) return;
       const reconciliation = reconcile(files);
       await this.callbacks.report(em, job, failed ? 'FAILED' : 'SUCCEEDED', {
-        progress: { processed: reconciliation.received, total: reconciliation.expected }, reconciliation, ...(error ? { error } : {}),
+        progress: { processed: reconciliation.received, total: reconciliation.expected },
+        reconciliation,
+        ...(error ? { error } : {}),
       });
     });
     this.lastProgress.delete(jobId);

@@ -23,7 +23,15 @@ export interface JobFile {
   expectedChecksum: string | null;
   status: string;
   checksum: string | null;
-  counts: { received: number; inserted: number; updated: number; deleted: number; unchanged: number; rejected: number; purged: number };
+  counts: {
+    received: number;
+    inserted: number;
+    updated: number;
+    deleted: number;
+    unchanged: number;
+    rejected: number;
+    purged: number;
+  };
   errorCode: string | null;
   errorMessage: string | null;
 }
@@ -31,17 +39,36 @@ export interface JobFile {
 export type Exec = Pick<EntityManager, 'query'>;
 
 const toJob = (r: Record<string, unknown>): JobRow => ({
-  jobId: String(r.job_id), requestHash: String(r.request_hash), taskRunId: String(r.task_run_id), dispatchId: String(r.dispatch_id),
-  callbackUrl: String(r.callback_url), status: r.status as SyncJobStatus,
-  errorCode: (r.error_code as string) ?? null, errorMessage: (r.error_message as string) ?? null,
+  jobId: String(r.job_id),
+  requestHash: String(r.request_hash),
+  taskRunId: String(r.task_run_id),
+  dispatchId: String(r.dispatch_id),
+  callbackUrl: String(r.callback_url),
+  status: r.status as SyncJobStatus,
+  errorCode: (r.error_code as string) ?? null,
+  errorMessage: (r.error_message as string) ?? null,
 });
 
 const toFile = (r: Record<string, unknown>): JobFile => ({
-  index: num(r.file_index), name: String(r.file_name), dataset: String(r.dataset), fileId: String(r.file_id),
-  expectedCount: r.expected_count === null ? null : num(r.expected_count), expectedChecksum: (r.expected_checksum as string) ?? null,
-  status: String(r.status), checksum: (r.checksum as string) ?? null,
-  counts: { received: num(r.n_received), inserted: num(r.n_inserted), updated: num(r.n_updated), deleted: num(r.n_deleted), unchanged: num(r.n_unchanged), rejected: num(r.n_rejected), purged: num(r.n_purged) },
-  errorCode: (r.error_code as string) ?? null, errorMessage: (r.error_message as string) ?? null,
+  index: num(r.file_index),
+  name: String(r.file_name),
+  dataset: String(r.dataset),
+  fileId: String(r.file_id),
+  expectedCount: r.expected_count === null ? null : num(r.expected_count),
+  expectedChecksum: (r.expected_checksum as string) ?? null,
+  status: String(r.status),
+  checksum: (r.checksum as string) ?? null,
+  counts: {
+    received: num(r.n_received),
+    inserted: num(r.n_inserted),
+    updated: num(r.n_updated),
+    deleted: num(r.n_deleted),
+    unchanged: num(r.n_unchanged),
+    rejected: num(r.n_rejected),
+    purged: num(r.n_purged),
+  },
+  errorCode: (r.error_code as string) ?? null,
+  errorMessage: (r.error_message as string) ?? null,
 });
 
 /** SQL for the consumer's job tables (main thread; the worker has its own, in workers/file-row.ts). */
@@ -63,60 +90,111 @@ export class JobStore {
   }
 
   async files(em: Exec, jobId: string): Promise<JobFile[]> {
-    return (await em.query(this.sql('SELECT * FROM con_job_files WHERE job_id = ? ORDER BY file_index'), [jobId])).map(toFile);
+    return (await em.query(this.sql('SELECT * FROM con_job_files WHERE job_id = ? ORDER BY file_index'), [jobId])).map(
+      toFile,
+    );
   }
 
-  async insert(em: Exec, job: JobRow & { idemKey: string }, files: Array<FileRef & { dataset: string; fileId: string }>, pageSize: number): Promise<void> {
+  async insert(
+    em: Exec,
+    job: JobRow & { idemKey: string },
+    files: Array<FileRef & { dataset: string; fileId: string }>,
+    pageSize: number,
+  ): Promise<void> {
     const now = Date.now();
     await em.query(
-      this.sql('INSERT INTO con_jobs (job_id, idem_key, request_hash, task_run_id, dispatch_id, callback_url, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      this.sql(
+        'INSERT INTO con_jobs (job_id, idem_key, request_hash, task_run_id, dispatch_id, callback_url, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
       [job.jobId, job.idemKey, job.requestHash, job.taskRunId, job.dispatchId, job.callbackUrl, job.status, now, now],
     );
     for (const [i, f] of files.entries()) {
       await em.query(
-        this.sql(`INSERT INTO con_job_files (job_id, file_index, file_name, dataset, file_id, expected_count, expected_checksum, status, page_size, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?)`),
+        this.sql(
+          `INSERT INTO con_job_files (job_id, file_index, file_name, dataset, file_id, expected_count, expected_checksum, status, page_size, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?)`,
+        ),
         [job.jobId, i, f.name, f.dataset, f.fileId, f.recordCount ?? null, f.checksum ?? null, pageSize, now],
       );
     }
   }
 
   /** A conditional move: only from one of `from`; answers whether it happened. */
-  async move(em: Exec, jobId: string, from: SyncJobStatus[], to: SyncJobStatus, error?: { code: string; message: string }): Promise<boolean> {
+  async move(
+    em: Exec,
+    jobId: string,
+    from: SyncJobStatus[],
+    to: SyncJobStatus,
+    error?: { code: string; message: string },
+  ): Promise<boolean> {
     const res = await em.query(
-      this.sql(`UPDATE con_jobs SET status = ?, error_code = ?, error_message = ?, updated_at = ? WHERE job_id = ? AND status IN (${from.map(() => '?').join(', ')}) RETURNING job_id`),
+      this.sql(
+        `UPDATE con_jobs SET status = ?, error_code = ?, error_message = ?, updated_at = ? WHERE job_id = ? AND status IN (${from.map(() => '?').join(', ')}) RETURNING job_id`,
+      ),
       [to, error?.code ?? null, error?.message?.slice(0, 2000) ?? null, Date.now(), jobId, ...from],
     );
     return this.affected(res) > 0;
   }
 
-  async moveFiles(em: Exec, jobId: string, from: string[], to: string, error?: { code: string; message: string }, fileIndex?: number): Promise<void> {
+  async moveFiles(
+    em: Exec,
+    jobId: string,
+    from: string[],
+    to: string,
+    error?: { code: string; message: string },
+    fileIndex?: number,
+  ): Promise<void> {
     await em.query(
-      this.sql(`UPDATE con_job_files SET status = ?, error_code = COALESCE(?, error_code), error_message = COALESCE(?, error_message), updated_at = ? WHERE job_id = ? AND status IN (${from.map(() => '?').join(', ')})${fileIndex === undefined ? '' : ' AND file_index = ?'}`),
-      [to, error?.code ?? null, error?.message?.slice(0, 2000) ?? null, Date.now(), jobId, ...from, ...(fileIndex === undefined ? [] : [fileIndex])],
+      this.sql(
+        `UPDATE con_job_files SET status = ?, error_code = COALESCE(?, error_code), error_message = COALESCE(?, error_message), updated_at = ? WHERE job_id = ? AND status IN (${from.map(() => '?').join(', ')})${fileIndex === undefined ? '' : ' AND file_index = ?'}`,
+      ),
+      [
+        to,
+        error?.code ?? null,
+        error?.message?.slice(0, 2000) ?? null,
+        Date.now(),
+        jobId,
+        ...from,
+        ...(fileIndex === undefined ? [] : [fileIndex]),
+      ],
     );
   }
 
   /** Takes (or keeps) a live job for this instance unless another holds a current lease. */
   async claim(jobId: string, owner: string, leaseMs: number): Promise<boolean> {
     const now = Date.now();
-    const res = await this.db.run((em) => em.query(
-      this.sql(`UPDATE con_jobs SET owner = ?, lease_until = ? WHERE job_id = ? AND status IN ('ACCEPTED', 'RUNNING') AND (owner IS NULL OR owner = ? OR lease_until < ?) RETURNING job_id`),
-      [owner, now + leaseMs, jobId, owner, now],
-    ));
+    const res = await this.db.run((em) =>
+      em.query(
+        this.sql(
+          `UPDATE con_jobs SET owner = ?, lease_until = ? WHERE job_id = ? AND status IN ('ACCEPTED', 'RUNNING') AND (owner IS NULL OR owner = ? OR lease_until < ?) RETURNING job_id`,
+        ),
+        [owner, now + leaseMs, jobId, owner, now],
+      ),
+    );
     return this.affected(res) > 0;
   }
 
   async renew(owner: string, jobIds: string[], leaseMs: number): Promise<void> {
     if (jobIds.length === 0) return;
-    await this.db.run((em) => em.query(this.sql(`UPDATE con_jobs SET lease_until = ? WHERE owner = ? AND job_id IN (${jobIds.map(() => '?').join(', ')})`), [Date.now() + leaseMs, owner, ...jobIds]));
+    await this.db.run((em) =>
+      em.query(
+        this.sql(
+          `UPDATE con_jobs SET lease_until = ? WHERE owner = ? AND job_id IN (${jobIds.map(() => '?').join(', ')})`,
+        ),
+        [Date.now() + leaseMs, owner, ...jobIds],
+      ),
+    );
   }
 
   /** Live jobs this instance may run: its own, unowned ones, and ones whose owner's lease lapsed. */
   async resumable(owner: string): Promise<string[]> {
-    const rows = await this.db.run((em) => em.query(
-      this.sql(`SELECT job_id FROM con_jobs WHERE status IN ('ACCEPTED', 'RUNNING') AND (owner IS NULL OR owner = ? OR lease_until < ?) ORDER BY created_at`),
-      [owner, Date.now()],
-    ));
+    const rows = await this.db.run((em) =>
+      em.query(
+        this.sql(
+          `SELECT job_id FROM con_jobs WHERE status IN ('ACCEPTED', 'RUNNING') AND (owner IS NULL OR owner = ? OR lease_until < ?) ORDER BY created_at`,
+        ),
+        [owner, Date.now()],
+      ),
+    );
     return rows.map((r: Record<string, unknown>) => String(r.job_id));
   }
 
@@ -125,7 +203,6 @@ export class JobStore {
     if (!Array.isArray(res)) return 0;
     return Array.isArray(res[0]) ? res[0].length : res.length;
   }
-
 }
 
 export function reconcile(files: JobFile[]): Reconciliation {
@@ -133,8 +210,12 @@ export function reconcile(files: JobFile[]): Reconciliation {
   const purged = sum((f) => f.counts.purged);
   return {
     expected: sum((f) => f.expectedCount ?? 0),
-    received: sum((f) => f.counts.received), inserted: sum((f) => f.counts.inserted), updated: sum((f) => f.counts.updated),
-    deleted: sum((f) => f.counts.deleted), unchanged: sum((f) => f.counts.unchanged), rejected: sum((f) => f.counts.rejected),
+    received: sum((f) => f.counts.received),
+    inserted: sum((f) => f.counts.inserted),
+    updated: sum((f) => f.counts.updated),
+    deleted: sum((f) => f.counts.deleted),
+    unchanged: sum((f) => f.counts.unchanged),
+    rejected: sum((f) => f.counts.rejected),
     // Only reported when a snapshot removed something, so reports of changes files look as before.
     ...(purged > 0 ? { purged } : {}),
     // The contract has one checksum per report; a job of several files has no single one to give.

@@ -37,7 +37,11 @@ export class SyncJobsController {
 
   @Get(':jobId/rejected')
   @Scopes(Scope.syncRead)
-  rejected(@Param('jobId') jobId: string, @Query('cursor') cursor?: string, @Query('limit') limit?: string): Promise<Page<RejectedRecord>> {
+  rejected(
+    @Param('jobId') jobId: string,
+    @Query('cursor') cursor?: string,
+    @Query('limit') limit?: string,
+  ): Promise<Page<RejectedRecord>> {
     return this.deadLetters.list(jobId, cursor, limit);
   }
 }

@@ -24,17 +24,30 @@ export class SyncJobsService {
 
   /** Same key: the same job, whatever its state; same key with another body: 409. */
   async accept(key: string | undefined, body: unknown): Promise<SyncJobAccepted> {
-    if (!key || key.length > 200) throw ApiError.validation([{ path: 'Idempotency-Key', problem: 'header is required (at most 200 characters)' }]);
+    if (!key || key.length > 200)
+      throw ApiError.validation([{ path: 'Idempotency-Key', problem: 'header is required (at most 200 characters)' }]);
     const req = parseRequest(body);
     const files = resolveFiles(req);
     const requestHash = createHash('sha256').update(canonicalJson(req)).digest('hex');
     const existing = await this.db.run((em) => this.jobs.byKey(em, key));
     if (existing) return this.replay(existing, requestHash);
-    const job = { jobId: randomUUID(), idemKey: key, requestHash, taskRunId: req.taskRunId, dispatchId: req.dispatchId, callbackUrl: req.callbackUrl, status: 'ACCEPTED' as const, errorCode: null, errorMessage: null };
+    const job = {
+      jobId: randomUUID(),
+      idemKey: key,
+      requestHash,
+      taskRunId: req.taskRunId,
+      dispatchId: req.dispatchId,
+      callbackUrl: req.callbackUrl,
+      status: 'ACCEPTED' as const,
+      errorCode: null,
+      errorMessage: null,
+    };
     try {
       await this.db.tx(async (em) => {
         await this.jobs.insert(em, job, files, this.pageSize);
-        await this.callbacks.report(em, job, 'ACCEPTED', { progress: { processed: 0, total: files.reduce((a, f) => a + (f.recordCount ?? 0), 0) } });
+        await this.callbacks.report(em, job, 'ACCEPTED', {
+          progress: { processed: 0, total: files.reduce((a, f) => a + (f.recordCount ?? 0), 0) },
+        });
       });
     } catch (err) {
       // Two requests with one key at once: the loser answers what the winner stored.
@@ -47,11 +60,15 @@ export class SyncJobsService {
   }
 
   async view(jobId: string): Promise<SyncJobView> {
-    const { job, files } = await this.db.run(async (em) => ({ job: await this.jobs.job(em, jobId), files: await this.jobs.files(em, jobId) }));
+    const { job, files } = await this.db.run(async (em) => ({
+      job: await this.jobs.job(em, jobId),
+      files: await this.jobs.files(em, jobId),
+    }));
     if (!job) throw ApiError.notFound('Sync job', jobId);
     const reconciliation = reconcile(files);
     return {
-      jobId, status: job.status,
+      jobId,
+      status: job.status,
       progress: { processed: reconciliation.received, total: reconciliation.expected },
       reconciliation,
       ...(job.errorCode ? { error: { code: job.errorCode, message: job.errorMessage ?? job.errorCode } } : {}),
@@ -68,14 +85,21 @@ export class SyncJobsService {
         throw ApiError.conflict(`Sync job ${jobId} is ${job.status} and can no longer be cancelled`);
       }
       await this.jobs.moveFiles(em, jobId, ['PENDING', 'RUNNING'], 'CANCELLED');
-      await this.callbacks.report(em, job, 'FAILED', { reconciliation: reconcile(await this.jobs.files(em, jobId)), error });
+      await this.callbacks.report(em, job, 'FAILED', {
+        reconciliation: reconcile(await this.jobs.files(em, jobId)),
+        error,
+      });
     });
     this.callbacks.pump.kick();
     return this.view(jobId);
   }
 
-  private replay(existing: { jobId: string; requestHash: string; status: SyncJobAccepted['status'] }, requestHash: string): SyncJobAccepted {
-    if (existing.requestHash !== requestHash) throw ApiError.conflict('This Idempotency-Key was used with a different request');
+  private replay(
+    existing: { jobId: string; requestHash: string; status: SyncJobAccepted['status'] },
+    requestHash: string,
+  ): SyncJobAccepted {
+    if (existing.requestHash !== requestHash)
+      throw ApiError.conflict('This Idempotency-Key was used with a different request');
     return { jobId: existing.jobId, status: existing.status };
   }
 }
@@ -86,14 +110,19 @@ const LIMITS = { dataset: 100, fileId: 200, callbackUrl: 2000, recordCount: 2_14
 function resolveFiles(req: SyncJobRequest) {
   const problems: ErrorDetail[] = [];
   if (req.files.length === 0) problems.push({ path: 'files', problem: 'must list at least one file' });
-  if (req.callbackUrl.length > LIMITS.callbackUrl) problems.push({ path: 'callbackUrl', problem: `must be at most ${LIMITS.callbackUrl} characters` });
+  if (req.callbackUrl.length > LIMITS.callbackUrl)
+    problems.push({ path: 'callbackUrl', problem: `must be at most ${LIMITS.callbackUrl} characters` });
   const files = req.files.map((f, i) => {
     const dataset = f.dataset ?? req.dataset;
-    if (!dataset) problems.push({ path: `files[${i}].dataset`, problem: 'is required when the request has no dataset' });
-    else if (dataset.length > LIMITS.dataset) problems.push({ path: `files[${i}].dataset`, problem: `must be at most ${LIMITS.dataset} characters` });
+    if (!dataset)
+      problems.push({ path: `files[${i}].dataset`, problem: 'is required when the request has no dataset' });
+    else if (dataset.length > LIMITS.dataset)
+      problems.push({ path: `files[${i}].dataset`, problem: `must be at most ${LIMITS.dataset} characters` });
     if (!f.fileId) problems.push({ path: `files[${i}].fileId`, problem: 'is required' });
-    else if (f.fileId.length > LIMITS.fileId) problems.push({ path: `files[${i}].fileId`, problem: `must be at most ${LIMITS.fileId} characters` });
-    if ((f.recordCount ?? 0) > LIMITS.recordCount) problems.push({ path: `files[${i}].recordCount`, problem: `must be at most ${LIMITS.recordCount}` });
+    else if (f.fileId.length > LIMITS.fileId)
+      problems.push({ path: `files[${i}].fileId`, problem: `must be at most ${LIMITS.fileId} characters` });
+    if ((f.recordCount ?? 0) > LIMITS.recordCount)
+      problems.push({ path: `files[${i}].recordCount`, problem: `must be at most ${LIMITS.recordCount}` });
     return { ...f, dataset: dataset ?? '', fileId: f.fileId ?? '' };
   });
   if (problems.length) throw ApiError.validation(problems);
@@ -102,7 +131,10 @@ function resolveFiles(req: SyncJobRequest) {
 
 function fileView(f: JobFile) {
   return {
-    name: f.name, dataset: f.dataset, fileId: f.fileId, status: f.status,
+    name: f.name,
+    dataset: f.dataset,
+    fileId: f.fileId,
+    status: f.status,
     ...(f.expectedCount !== null ? { recordCount: f.expectedCount } : {}),
     ...(f.expectedChecksum ? { checksum: f.expectedChecksum } : {}),
     reconciliation: reconcile([f]),

@@ -6,9 +6,17 @@ import { compileCheck } from './validator.js';
 
 describe('preparePageInSlices', () => {
   const spec = demoDatasetSpec();
-  const ctx = () => ({ changes: false, check: compileCheck(spec, false), mapping: compileMapping(spec), checksum: new ChecksumBuilder() });
+  const ctx = () => ({
+    changes: false,
+    check: compileCheck(spec, false),
+    mapping: compileMapping(spec),
+    checksum: new ChecksumBuilder(),
+  });
   // 1,234 records, every 97th invalid: slices of 500 cut through both ops and rejections.
-  const records = Array.from({ length: 1234 }, (_, i) => (i % 97 === 5 ? { ...demoRecord(i), balance: 'not a number' } : demoRecord(i)) as Record<string, unknown>);
+  const records = Array.from(
+    { length: 1234 },
+    (_, i) => (i % 97 === 5 ? { ...demoRecord(i), balance: 'not a number' } : demoRecord(i)) as Record<string, unknown>,
+  );
 
   it('prepares a page in slices exactly as in one go: same ops, same rejected positions, same checksum', async () => {
     const whole = ctx();

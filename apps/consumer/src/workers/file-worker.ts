@@ -57,8 +57,16 @@ async function runFile(task: FileTask): Promise<FileOutcome> {
     const ds = await datasetFor(c, f.dataset);
     if (f.mode === null) {
       const m = await reader.manifest(f.dataset, f.fileId);
-      if (m.schemaVersion > ds.schemaVersion) return { status: 'STALE_DATASET', dataset: f.dataset, schemaVersion: m.schemaVersion };
-      await startFile(c, f, m.mode, f.expectedCount ?? m.recordCount, f.expectedChecksum ?? m.checksum, m.mode === 'snapshot' ? Date.now() : null);
+      if (m.schemaVersion > ds.schemaVersion)
+        return { status: 'STALE_DATASET', dataset: f.dataset, schemaVersion: m.schemaVersion };
+      await startFile(
+        c,
+        f,
+        m.mode,
+        f.expectedCount ?? m.recordCount,
+        f.expectedChecksum ?? m.checksum,
+        m.mode === 'snapshot' ? Date.now() : null,
+      );
       f = await loadFile(c, task.jobId, task.fileIndex);
     }
     return await load(c, reader, f, ds);
@@ -73,21 +81,32 @@ async function load(c: Conn, reader: PageReader, f: JobFileRow, ds: Compiled): P
   const checksum = new ChecksumBuilder();
   // A Node hash cannot be saved, so a resumed file re-reads (without loading) what it already has.
   if (f.nextCursor !== null) await replay(reader, f, checksum);
-  const ctx = { changes: f.mode === 'changes', check: f.mode === 'changes' ? ds.checks.changes : ds.checks.snapshot, mapping: ds.mapping, checksum };
+  const ctx = {
+    changes: f.mode === 'changes',
+    check: f.mode === 'changes' ? ds.checks.changes : ds.checks.snapshot,
+    mapping: ds.mapping,
+    checksum,
+  };
   let counts: Counts = { ...f.counts };
   let received = counts.received;
   // Each page commits with its checkpoint, strictly in order, one transaction at a time.
   const commit = async (page: PreparedPage, size: number, nextCursor: string | null, end: FileEnd | undefined) => {
-    const next: Counts = { ...counts, received: counts.received + size, rejected: counts.rejected + page.rejected.length };
+    const next: Counts = {
+      ...counts,
+      received: counts.received + size,
+      rejected: counts.rejected + page.rejected.length,
+    };
     await c.tx(async () => {
       await applyOps(ds.loader, page.ops, f.snapshotGen, next);
       for (const r of page.rejected) {
-        await c.exec('INSERT INTO con_dead_letters (job_id, file_index, position, record, reasons, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
-          f.jobId, f.fileIndex, r.position, JSON.stringify(r.record), JSON.stringify(r.reasons), Date.now(),
-        ]);
+        await c.exec(
+          'INSERT INTO con_dead_letters (job_id, file_index, position, record, reasons, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+          [f.jobId, f.fileIndex, r.position, JSON.stringify(r.record), JSON.stringify(r.reasons), Date.now()],
+        );
       }
       // A snapshot removes what it no longer has, but only once it is known to be complete and intact.
-      if (end?.status === 'SUCCEEDED' && f.mode === 'snapshot' && f.snapshotGen !== null) next.purged += await ds.loader.purge(f.snapshotGen);
+      if (end?.status === 'SUCCEEDED' && f.mode === 'snapshot' && f.snapshotGen !== null)
+        next.purged += await ds.loader.purge(f.snapshotGen);
       await checkpoint(c, f, nextCursor, next, end);
     });
     counts = next;
@@ -122,10 +141,20 @@ type FileEnd = { status: string; checksum: string; errorCode?: string; errorMess
 
 function finalCheck(f: JobFileRow, received: number, checksum: string): FileEnd {
   if (f.expectedChecksum && f.expectedChecksum !== checksum) {
-    return { status: 'FAILED', checksum, errorCode: 'CHECKSUM_MISMATCH', errorMessage: `Expected ${f.expectedChecksum}, received records hash to ${checksum}` };
+    return {
+      status: 'FAILED',
+      checksum,
+      errorCode: 'CHECKSUM_MISMATCH',
+      errorMessage: `Expected ${f.expectedChecksum}, received records hash to ${checksum}`,
+    };
   }
   if (f.expectedCount !== null && f.expectedCount !== received) {
-    return { status: 'FAILED', checksum, errorCode: 'COUNT_MISMATCH', errorMessage: `Expected ${f.expectedCount} records, received ${received}` };
+    return {
+      status: 'FAILED',
+      checksum,
+      errorCode: 'COUNT_MISMATCH',
+      errorMessage: `Expected ${f.expectedCount} records, received ${received}`,
+    };
   }
   return { status: 'SUCCEEDED', checksum };
 }
@@ -137,7 +166,8 @@ async function replay(reader: PageReader, f: JobFileRow, checksum: ChecksumBuild
     for (const r of page.records) checksum.add(r);
     cursor = page.nextCursor;
   } while (cursor !== null && cursor !== f.nextCursor);
-  if (cursor !== f.nextCursor) throw new ProviderError('PROVIDER_ERROR', 'The file changed on the provider since the checkpoint');
+  if (cursor !== f.nextCursor)
+    throw new ProviderError('PROVIDER_ERROR', 'The file changed on the provider since the checkpoint');
 }
 
 async function datasetFor(c: Conn, name: string): Promise<Compiled> {
@@ -147,7 +177,12 @@ async function datasetFor(c: Conn, name: string): Promise<Compiled> {
   let hit = compiled.get(key);
   if (!hit) {
     const spec = JSON.parse(String(row.definition)) as DatasetSpec;
-    hit = { schemaVersion: Number(row.schema_version), checks: { snapshot: compileCheck(spec, false), changes: compileCheck(spec, true) }, mapping: compileMapping(spec), loader: createLoader(c, spec) };
+    hit = {
+      schemaVersion: Number(row.schema_version),
+      checks: { snapshot: compileCheck(spec, false), changes: compileCheck(spec, true) },
+      mapping: compileMapping(spec),
+      loader: createLoader(c, spec),
+    };
     compiled.set(key, hit);
   }
   return hit;

@@ -45,7 +45,10 @@ function pgLoader(conn: Conn, spec: DatasetSpec): Loader {
   const mergeSql =
     `WITH m AS (INSERT INTO ${table} AS t (${names.join(', ')}, ${gen}, ${chg}) ` +
     `SELECT ${names.join(', ')}, $1::bigint, 0 FROM ${stage} ` +
-    `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${data.map((c) => `${c} = excluded.${c}`).concat(`${gen} = COALESCE(excluded.${gen}, t.${gen})`, `${chg} = CASE WHEN ${distinct} THEN 1 ELSE 0 END`).join(', ')} ` +
+    `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${data
+      .map((c) => `${c} = excluded.${c}`)
+      .concat(`${gen} = COALESCE(excluded.${gen}, t.${gen})`, `${chg} = CASE WHEN ${distinct} THEN 1 ELSE 0 END`)
+      .join(', ')} ` +
     `WHERE ${distinct} OR (excluded.${gen} IS NOT NULL AND t.${gen} IS DISTINCT FROM excluded.${gen}) ` +
     `RETURNING (xmax = 0) AS ins, ${chg} AS chg) ` +
     `SELECT count(*) FILTER (WHERE ins)::int AS ins, count(*) FILTER (WHERE NOT ins AND chg = 1)::int AS upd FROM m`;

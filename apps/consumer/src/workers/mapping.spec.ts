@@ -6,11 +6,20 @@ describe('compileMapping', () => {
   const mapping = compileMapping(demoDatasetSpec());
 
   it('renames, casts, defaults, sets constants and drops unmapped fields', () => {
-    const record: Record<string, unknown> = { ...demoRecord(10), tier: undefined, balance: "1234" };
+    const record: Record<string, unknown> = { ...demoRecord(10), tier: undefined, balance: '1234' };
     const result = mapping.map(record);
     expect(result).toEqual({
       ok: true,
-      row: ['c-10', 'Customer 10', 'customer10@example.com', 1234, record.active, 'standard', Date.parse(String(record.updatedAt)), 'ferry-demo'],
+      row: [
+        'c-10',
+        'Customer 10',
+        'customer10@example.com',
+        1234,
+        record.active,
+        'standard',
+        Date.parse(String(record.updatedAt)),
+        'ferry-demo',
+      ],
     });
     expect(mapping.columns.map((c) => c.name)).not.toContain('note');
     expect(mapping.keyIndex).toEqual([0]);
@@ -36,9 +45,16 @@ describe('compileMapping', () => {
 
 describe('cast', () => {
   it.each([
-    ['42', 'integer', 42], [4.5, 'integer', undefined], ['9007199254740993', 'integer', undefined],
-    [1, 'boolean', true], ['false', 'boolean', false], ['yes', 'boolean', undefined],
-    [12, 'string', '12'], [{}, 'string', undefined], ['1.5', 'number', 1.5], ['', 'number', undefined],
+    ['42', 'integer', 42],
+    [4.5, 'integer', undefined],
+    ['9007199254740993', 'integer', undefined],
+    [1, 'boolean', true],
+    ['false', 'boolean', false],
+    ['yes', 'boolean', undefined],
+    [12, 'string', '12'],
+    [{}, 'string', undefined],
+    ['1.5', 'number', 1.5],
+    ['', 'number', undefined],
     ['2026-01-01T00:00:00.000Z', 'timestamp', 1767225600000],
   ] as const)('%p as %s → %p', (value, type, expected) => {
     expect(cast(value, type)).toBe(expected);

@@ -31,7 +31,8 @@ export function compileMapping(spec: DatasetSpec): CompiledMapping {
         continue;
       }
       const cell = cast(v, c.type);
-      if (cell === undefined) (reasons ??= []).push(`${c.from ?? c.name}: cannot cast ${JSON.stringify(v)} to ${c.type}`);
+      if (cell === undefined)
+        (reasons ??= []).push(`${c.from ?? c.name}: cannot cast ${JSON.stringify(v)} to ${c.type}`);
       else row[i] = cell;
     }
     return reasons ? { ok: false, reasons } : { ok: true, row };

@@ -27,18 +27,24 @@ export class PageReader {
 
   page(dataset: string, fileId: string, cursor: string | null, limit: number): Promise<RecordsPage> {
     const qs = `limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-    return this.get(`/api/v1/datasets/${encodeURIComponent(dataset)}/files/${encodeURIComponent(fileId)}/records?${qs}`);
+    return this.get(
+      `/api/v1/datasets/${encodeURIComponent(dataset)}/files/${encodeURIComponent(fileId)}/records?${qs}`,
+    );
   }
 
   private async get<T>(path: string): Promise<T> {
     let last = '';
     for (let attempt = 1; attempt <= this.attempts; attempt++) {
       try {
-        const res = await request(this.base + path, { dispatcher: agent, headers: { authorization: `Bearer ${this.token()}` } });
+        const res = await request(this.base + path, {
+          dispatcher: agent,
+          headers: { authorization: `Bearer ${this.token()}` },
+        });
         const text = await res.body.text();
         if (res.statusCode === 200) return JSON.parse(text) as T;
         last = `HTTP ${res.statusCode} from the provider: ${text.slice(0, 300)}`;
-        if (res.statusCode < 500 && res.statusCode !== 429 && res.statusCode !== 408) throw new ProviderError('PROVIDER_ERROR', last);
+        if (res.statusCode < 500 && res.statusCode !== 429 && res.statusCode !== 408)
+          throw new ProviderError('PROVIDER_ERROR', last);
       } catch (err) {
         if (err instanceof ProviderError) throw err;
         last = `The provider did not answer: ${(err as Error).message}`;

@@ -13,15 +13,23 @@ export type Check = (record: Record<string, unknown>) => string[] | null;
  */
 export function compileCheck(spec: DatasetSpec, withOp: boolean): Check {
   const schema = withOp
-    ? { ...spec.schema, properties: { ...((spec.schema.properties as object) ?? {}), op: { enum: ['upsert', 'delete'] } } }
+    ? {
+        ...spec.schema,
+        properties: { ...((spec.schema.properties as object) ?? {}), op: { enum: ['upsert', 'delete'] } },
+      }
     : spec.schema;
   const validate: ValidateFunction = ajv.compile(schema);
   return (record) => {
     if (validate(record)) return null;
     return (validate.errors ?? []).slice(0, 10).map((e) => {
       const where = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
-      const field = e.keyword === 'required' ? String(e.params.missingProperty) : e.keyword === 'additionalProperties' ? String(e.params.additionalProperty) : where;
-      return `${field || '(record)'}: ${e.keyword === 'additionalProperties' ? 'is not allowed' : e.message ?? 'is invalid'}`;
+      const field =
+        e.keyword === 'required'
+          ? String(e.params.missingProperty)
+          : e.keyword === 'additionalProperties'
+            ? String(e.params.additionalProperty)
+            : where;
+      return `${field || '(record)'}: ${e.keyword === 'additionalProperties' ? 'is not allowed' : (e.message ?? 'is invalid')}`;
     });
   };
 }

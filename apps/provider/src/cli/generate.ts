@@ -31,7 +31,8 @@ function fail(message: string): never {
 function int(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;
   const n = Number(raw.replaceAll('_', ''));
-  if (!Number.isInteger(n) || n < min || n > max) fail(`--${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    fail(`--${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   return n;
 }
 
@@ -39,10 +40,17 @@ const { values: a } = (() => {
   try {
     return parseArgs({
       options: {
-        records: { type: 'string' }, dataset: { type: 'string', default: 'customers' }, 'file-id': { type: 'string' },
-        mode: { type: 'string', default: 'snapshot' }, start: { type: 'string' }, version: { type: 'string' },
-        'delete-every': { type: 'string' }, batch: { type: 'string' }, 'business-date': { type: 'string' },
-        publish: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
+        records: { type: 'string' },
+        dataset: { type: 'string', default: 'customers' },
+        'file-id': { type: 'string' },
+        mode: { type: 'string', default: 'snapshot' },
+        start: { type: 'string' },
+        version: { type: 'string' },
+        'delete-every': { type: 'string' },
+        batch: { type: 'string' },
+        'business-date': { type: 'string' },
+        publish: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
       },
       strict: true,
     });
@@ -56,7 +64,8 @@ if (a.help) {
 }
 if (a.records === undefined) fail('--records is required');
 if (a.mode !== 'snapshot' && a.mode !== 'changes') fail(`--mode must be snapshot or changes, got "${a.mode}"`);
-if (a['business-date'] !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(a['business-date'])) fail('--business-date must be YYYY-MM-DD');
+if (a['business-date'] !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(a['business-date']))
+  fail('--business-date must be YYYY-MM-DD');
 const records = int('records', a.records, 0, 1, 10_000_000);
 
 Logger.overrideLogger(['error', 'warn']);
@@ -67,9 +76,15 @@ const started = performance.now();
 let peakRss = 0;
 const sample = () => (peakRss = Math.max(peakRss, process.memoryUsage.rss()));
 const file = await generateFile(db, announcer, {
-  dataset: a.dataset!, fileId: a['file-id'] ?? `gen-${Date.now().toString(36)}`, records, mode: a.mode,
-  start: int('start', a.start, 1, 0, 1e12), version: int('version', a.version, 0, 0, 1e9), deleteEvery: int('delete-every', a['delete-every'], 0, 0, 1e9),
-  batch: a.batch === undefined ? undefined : int('batch', a.batch, 0, 1, 100_000), businessDate: a['business-date'],
+  dataset: a.dataset!,
+  fileId: a['file-id'] ?? `gen-${Date.now().toString(36)}`,
+  records,
+  mode: a.mode,
+  start: int('start', a.start, 1, 0, 1e12),
+  version: int('version', a.version, 0, 0, 1e9),
+  deleteEvery: int('delete-every', a['delete-every'], 0, 0, 1e9),
+  batch: a.batch === undefined ? undefined : int('batch', a.batch, 0, 1, 100_000),
+  businessDate: a['business-date'],
   onProgress: sample,
 });
 const seconds = (performance.now() - started) / 1000;
@@ -86,8 +101,16 @@ if (announcer) {
 await db.close();
 sample();
 const peakMiB = Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 2 ** 20;
-process.stdout.write(JSON.stringify({
-  fileId: file.fileId, dataset: file.dataset, mode: file.mode, recordCount: file.recordCount, checksum: file.checksum,
-  seconds: Number(seconds.toFixed(2)), recordsPerSecond: Math.round(records / seconds), peakRssMiB: Math.round(peakMiB),
-  published: a.publish ? (delivered ? 'delivered' : 'queued in the outbox') : 'no',
-}) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    fileId: file.fileId,
+    dataset: file.dataset,
+    mode: file.mode,
+    recordCount: file.recordCount,
+    checksum: file.checksum,
+    seconds: Number(seconds.toFixed(2)),
+    recordsPerSecond: Math.round(records / seconds),
+    peakRssMiB: Math.round(peakMiB),
+    published: a.publish ? (delivered ? 'delivered' : 'queued in the outbox') : 'no',
+  }) + '\n',
+);

@@ -1,5 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { canonicalJson, checkDatasetSpec, type DatasetDefinition, type DatasetSpec, datasetSpecSchema } from '#ferry/datasets';
+import {
+  canonicalJson,
+  checkDatasetSpec,
+  type DatasetDefinition,
+  type DatasetSpec,
+  datasetSpecSchema,
+} from '#ferry/datasets';
 import { ApiError } from '#ferry/errors';
 import { compileSchema } from '#ferry/http';
 import { Db } from '#ferry/persistence';
@@ -18,15 +24,30 @@ export class DatasetsService {
     const problems = checkDatasetSpec(spec);
     if (problems.length) throw ApiError.validation(problems, 'The dataset definition is inconsistent');
     return this.db.tx(async (em) => {
-      const rows: Array<Record<string, unknown>> = await em.query(dialect('SELECT definition, schema_version FROM prv_datasets WHERE name = ?', this.db.type), [spec.name]);
+      const rows: Array<Record<string, unknown>> = await em.query(
+        dialect('SELECT definition, schema_version FROM prv_datasets WHERE name = ?', this.db.type),
+        [spec.name],
+      );
       const now = Date.now();
       const text = canonicalJson(spec);
       if (rows.length === 0) {
-        await em.query(dialect('INSERT INTO prv_datasets (name, definition, schema_version, created_at, updated_at) VALUES (?, ?, 1, ?, ?)', this.db.type), [spec.name, text, now, now]);
+        await em.query(
+          dialect(
+            'INSERT INTO prv_datasets (name, definition, schema_version, created_at, updated_at) VALUES (?, ?, 1, ?, ?)',
+            this.db.type,
+          ),
+          [spec.name, text, now, now],
+        );
         return { created: true, definition: await this.getIn(em, spec.name) };
       }
       if (String(rows[0].definition) !== text) {
-        await em.query(dialect('UPDATE prv_datasets SET definition = ?, schema_version = ?, updated_at = ? WHERE name = ?', this.db.type), [text, num(rows[0].schema_version) + 1, now, spec.name]);
+        await em.query(
+          dialect(
+            'UPDATE prv_datasets SET definition = ?, schema_version = ?, updated_at = ? WHERE name = ?',
+            this.db.type,
+          ),
+          [text, num(rows[0].schema_version) + 1, now, spec.name],
+        );
       }
       return { created: false, definition: await this.getIn(em, spec.name) };
     });
@@ -36,8 +57,17 @@ export class DatasetsService {
     return this.db.run((em) => this.getIn(em, name));
   }
 
-  private async getIn(em: { query: (sql: string, p: unknown[]) => Promise<unknown> }, name: string): Promise<DatasetDefinition> {
-    const rows = (await em.query(dialect('SELECT definition, schema_version, created_at, updated_at FROM prv_datasets WHERE name = ?', this.db.type), [name])) as Array<Record<string, unknown>>;
+  private async getIn(
+    em: { query: (sql: string, p: unknown[]) => Promise<unknown> },
+    name: string,
+  ): Promise<DatasetDefinition> {
+    const rows = (await em.query(
+      dialect(
+        'SELECT definition, schema_version, created_at, updated_at FROM prv_datasets WHERE name = ?',
+        this.db.type,
+      ),
+      [name],
+    )) as Array<Record<string, unknown>>;
     if (rows.length === 0) throw ApiError.notFound('Dataset', name);
     const r = rows[0];
     return {

@@ -9,7 +9,12 @@ describe('cursor', () => {
   });
 
   it('refuses cursors it did not issue with a 422', () => {
-    for (const bad of ['zzz', Buffer.from('o:-1').toString('base64url'), Buffer.from('x:1').toString('base64url'), 'a b']) {
+    for (const bad of [
+      'zzz',
+      Buffer.from('o:-1').toString('base64url'),
+      Buffer.from('x:1').toString('base64url'),
+      'a b',
+    ]) {
       expect(() => decodeCursor(bad)).toThrow(expect.objectContaining({ status: 422 }));
     }
   });

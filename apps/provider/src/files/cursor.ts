@@ -12,6 +12,7 @@ export function encodeCursor(lastOrdinal: number): string {
 export function decodeCursor(cursor: string | undefined): number {
   if (cursor === undefined || cursor === '') return 0;
   const m = /^o:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!m || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw ApiError.validation([{ path: 'cursor', problem: 'is not a cursor this API issued' }]);
+  if (!m || !/^[A-Za-z0-9_-]+$/.test(cursor))
+    throw ApiError.validation([{ path: 'cursor', problem: 'is not a cursor this API issued' }]);
   return Number(m[1]);
 }

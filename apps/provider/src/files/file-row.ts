@@ -14,7 +14,8 @@ export interface FileRow {
   createdAt: number;
 }
 
-export const FILE_COLUMNS = 'file_id, dataset, file_name, file_mode, record_count, checksum, schema_version, business_date, state, created_at';
+export const FILE_COLUMNS =
+  'file_id, dataset, file_name, file_mode, record_count, checksum, schema_version, business_date, state, created_at';
 
 export function toFileRow(r: Record<string, unknown>): FileRow {
   return {

@@ -65,8 +65,14 @@ export class FileWriter {
   /** Marks the file READY with its count and checksum; answers the row as now stored. */
   async seal(em: EntityManager): Promise<FileRow> {
     const checksum = this.checksum.digest();
-    await em.query(dialect(`UPDATE prv_files SET state = 'READY', record_count = ?, checksum = ? WHERE file_id = ?`, this.db), [this.count, checksum, this.file.fileId]);
-    const rows: Array<Record<string, unknown>> = await em.query(dialect(`SELECT ${FILE_COLUMNS} FROM prv_files WHERE file_id = ?`, this.db), [this.file.fileId]);
+    await em.query(
+      dialect(`UPDATE prv_files SET state = 'READY', record_count = ?, checksum = ? WHERE file_id = ?`, this.db),
+      [this.count, checksum, this.file.fileId],
+    );
+    const rows: Array<Record<string, unknown>> = await em.query(
+      dialect(`SELECT ${FILE_COLUMNS} FROM prv_files WHERE file_id = ?`, this.db),
+      [this.file.fileId],
+    );
     return toFileRow(rows[0]);
   }
 }

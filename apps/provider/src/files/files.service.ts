@@ -52,13 +52,20 @@ export class FilesService {
     const input = parsePublish(body);
     if (input.mode === 'changes') {
       const bad = input.records.findIndex((r) => r.op !== 'upsert' && r.op !== 'delete');
-      if (bad >= 0) throw ApiError.validation([{ path: `records[${bad}].op`, problem: 'must be "upsert" or "delete" in a changes file' }]);
+      if (bad >= 0)
+        throw ApiError.validation([
+          { path: `records[${bad}].op`, problem: 'must be "upsert" or "delete" in a changes file' },
+        ]);
     }
     const def = await this.datasets.get(dataset);
     const fileId = input.fileId ?? `f-${randomUUID()}`;
     const file = await this.db.tx(async (em) => {
       const writer = await FileWriter.create(em, this.db.type, {
-        fileId, dataset, mode: input.mode, schemaVersion: def.schemaVersion, businessDate: input.businessDate,
+        fileId,
+        dataset,
+        mode: input.mode,
+        schemaVersion: def.schemaVersion,
+        businessDate: input.businessDate,
         name: input.name ?? `${dataset}-${fileId}.ndjson`,
       });
       await writer.append(em, input.records);
@@ -75,10 +82,16 @@ export class FilesService {
   }
 
   /** The page as JSON text: stored bodies are canonical JSON already, so they are not re-serialised. */
-  async page(dataset: string, fileId: string, cursor: string | undefined, limitText: string | undefined): Promise<string> {
+  async page(
+    dataset: string,
+    fileId: string,
+    cursor: string | undefined,
+    limitText: string | undefined,
+  ): Promise<string> {
     const after = decodeCursor(cursor);
     const limit = limitText === undefined || limitText === '' ? 1000 : Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw ApiError.validation([{ path: 'limit', problem: `must be an integer from 1 to ${MAX_PAGE}` }]);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE)
+      throw ApiError.validation([{ path: 'limit', problem: `must be an integer from 1 to ${MAX_PAGE}` }]);
     await this.file(dataset, fileId);
     const rows = await this.db.run((em) => readPage(em, this.db.type, fileId, after, limit));
     this.observability?.pageServed(rows.length);
@@ -88,7 +101,13 @@ export class FilesService {
 
   private async file(dataset: string, fileId: string): Promise<FileRow> {
     const rows: Array<Record<string, unknown>> = await this.db.run((em) =>
-      em.query(dialect(`SELECT ${FILE_COLUMNS} FROM prv_files WHERE file_id = ? AND dataset = ? AND state = 'READY'`, this.db.type), [fileId, dataset]),
+      em.query(
+        dialect(
+          `SELECT ${FILE_COLUMNS} FROM prv_files WHERE file_id = ? AND dataset = ? AND state = 'READY'`,
+          this.db.type,
+        ),
+        [fileId, dataset],
+      ),
     );
     if (rows.length === 0) throw ApiError.notFound('File', `${dataset}/${fileId}`);
     return toFileRow(rows[0]);

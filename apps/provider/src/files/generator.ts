@@ -27,7 +27,10 @@ export interface GenerateOptions {
 }
 
 /** The generated record with ordinal position `n` (0-based) of the file. */
-export function generatedRecord(o: Pick<GenerateOptions, 'mode' | 'start' | 'version' | 'deleteEvery'>, n: number): Record<string, unknown> {
+export function generatedRecord(
+  o: Pick<GenerateOptions, 'mode' | 'start' | 'version' | 'deleteEvery'>,
+  n: number,
+): Record<string, unknown> {
   const i = (o.start ?? 1) + n;
   if (o.mode === 'snapshot') return demoRecord(i, o.version ?? 0);
   if (o.deleteEvery && i % o.deleteEvery === 0) return { id: `c-${i}`, op: 'delete' };
@@ -46,10 +49,16 @@ export async function generateFile(db: Db, announcer: Announcer | undefined, o: 
     if (!(err instanceof ApiError) || err.status !== 404) throw err;
     return (await datasets.put(demoDatasetSpec(o.dataset))).definition;
   });
-  const writer = await db.tx((em) => FileWriter.create(em, db.type, {
-    fileId: o.fileId, dataset: o.dataset, mode: o.mode, schemaVersion: def.schemaVersion, businessDate: o.businessDate,
-    name: `${o.dataset}-${o.fileId}.ndjson`,
-  }));
+  const writer = await db.tx((em) =>
+    FileWriter.create(em, db.type, {
+      fileId: o.fileId,
+      dataset: o.dataset,
+      mode: o.mode,
+      schemaVersion: def.schemaVersion,
+      businessDate: o.businessDate,
+      name: `${o.dataset}-${o.fileId}.ndjson`,
+    }),
+  );
   const batch = o.batch ?? (db.type === 'postgres' ? 10_000 : 2_000);
   const batches = async function* () {
     for (let n = 0; n < o.records; n += batch) {
@@ -73,7 +82,12 @@ export async function generateFile(db: Db, announcer: Announcer | undefined, o: 
 }
 
 /** One COPY for the whole file on a connection of its own; backpressure keeps memory flat. */
-async function copyAll(db: Db, writer: FileWriter, batches: AsyncIterable<unknown[]>, onProgress?: (n: number) => void): Promise<void> {
+async function copyAll(
+  db: Db,
+  writer: FileWriter,
+  batches: AsyncIterable<unknown[]>,
+  onProgress?: (n: number) => void,
+): Promise<void> {
   const qr = db.dataSource.createQueryRunner();
   try {
     const client = (await qr.connect()) as pg.PoolClient;

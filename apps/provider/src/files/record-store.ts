@@ -9,11 +9,20 @@ const CHUNK = 300;
  * Appends canonical record bodies with ordinals from `firstOrdinal`. PostgreSQL gets one statement
  * per call (arrays through unnest: one parameter per column, whatever the row count).
  */
-export async function insertRecords(em: EntityManager, db: DatabaseType, fileId: string, firstOrdinal: number, bodies: string[]): Promise<void> {
+export async function insertRecords(
+  em: EntityManager,
+  db: DatabaseType,
+  fileId: string,
+  firstOrdinal: number,
+  bodies: string[],
+): Promise<void> {
   if (bodies.length === 0) return;
   if (db === 'postgres') {
     const ordinals = bodies.map((_, i) => firstOrdinal + i);
-    await em.query('INSERT INTO prv_records (file_id, ordinal, body) SELECT $1, o, b FROM unnest($2::int[], $3::text[]) AS u(o, b)', [fileId, ordinals, bodies]);
+    await em.query(
+      'INSERT INTO prv_records (file_id, ordinal, body) SELECT $1, o, b FROM unnest($2::int[], $3::text[]) AS u(o, b)',
+      [fileId, ordinals, bodies],
+    );
     return;
   }
   for (let start = 0; start < bodies.length; start += CHUNK) {
@@ -21,9 +30,10 @@ export async function insertRecords(em: EntityManager, db: DatabaseType, fileId:
     const params: unknown[] = [];
     part.forEach((b, i) => params.push(fileId, firstOrdinal + start + i, b));
     const values = part.map(() => '(?, ?, ?)').join(', ');
-    const sql = db === 'oracle'
-      ? `INSERT ALL ${part.map(() => 'INTO prv_records (file_id, ordinal, body) VALUES (?, ?, ?)').join(' ')} SELECT 1 FROM DUAL`
-      : `INSERT INTO prv_records (file_id, ordinal, body) VALUES ${values}`;
+    const sql =
+      db === 'oracle'
+        ? `INSERT ALL ${part.map(() => 'INTO prv_records (file_id, ordinal, body) VALUES (?, ?, ?)').join(' ')} SELECT 1 FROM DUAL`
+        : `INSERT INTO prv_records (file_id, ordinal, body) VALUES ${values}`;
     await em.query(dialect(sql, db), params);
   }
 }
@@ -33,9 +43,23 @@ export async function insertRecords(em: EntityManager, db: DatabaseType, fileId:
  * so the page is also bounded above: without statistics (a file loaded moments ago) the planner
  * may otherwise read and sort every row after the cursor, which makes a whole file cost O(N²).
  */
-export async function readPage(em: EntityManager, db: DatabaseType, fileId: string, after: number, limit: number): Promise<Array<{ ordinal: number; body: string }>> {
+export async function readPage(
+  em: EntityManager,
+  db: DatabaseType,
+  fileId: string,
+  after: number,
+  limit: number,
+): Promise<Array<{ ordinal: number; body: string }>> {
   const where = 'WHERE file_id = ? AND ordinal > ? AND ordinal <= ? ORDER BY ordinal';
-  const sql = db === 'oracle' ? `SELECT ordinal, body FROM prv_records ${where} FETCH FIRST ? ROWS ONLY` : `SELECT ordinal, body FROM prv_records ${where} LIMIT ?`;
-  const rows: Array<{ ordinal: unknown; body: string }> = await em.query(dialect(sql, db), [fileId, after, after + limit, limit]);
+  const sql =
+    db === 'oracle'
+      ? `SELECT ordinal, body FROM prv_records ${where} FETCH FIRST ? ROWS ONLY`
+      : `SELECT ordinal, body FROM prv_records ${where} LIMIT ?`;
+  const rows: Array<{ ordinal: unknown; body: string }> = await em.query(dialect(sql, db), [
+    fileId,
+    after,
+    after + limit,
+    limit,
+  ]);
   return rows.map((r) => ({ ordinal: Number(r.ordinal), body: r.body }));
 }

@@ -10,13 +10,27 @@ export class ProviderObservability {
   private constructor(readonly obs: Observability) {
     const registers = [obs.registry];
     this.pages = new Counter({ name: 'ferry_provider_pages_served_total', help: 'Record pages served', registers });
-    this.records = new Counter({ name: 'ferry_provider_records_served_total', help: 'Records served in pages', registers });
-    this.pageSize = new Histogram({ name: 'ferry_provider_page_records', help: 'Records per page served', buckets: [0, 10, 100, 500, 1000, 2500, 5000, 10000], registers });
+    this.records = new Counter({
+      name: 'ferry_provider_records_served_total',
+      help: 'Records served in pages',
+      registers,
+    });
+    this.pageSize = new Histogram({
+      name: 'ferry_provider_page_records',
+      help: 'Records per page served',
+      buckets: [0, 10, 100, 500, 1000, 2500, 5000, 10000],
+      registers,
+    });
   }
 
   static async create(config: ProviderConfig, overrides: ObservabilityOverrides = {}): Promise<ProviderObservability> {
     const o = config.observability;
-    return new ProviderObservability(await Observability.create({ ...o, log: { ...o.log, level: capLogLevel(o.log.level, config.logger) } }, overrides));
+    return new ProviderObservability(
+      await Observability.create(
+        { ...o, log: { ...o.log, level: capLogLevel(o.log.level, config.logger) } },
+        overrides,
+      ),
+    );
   }
 
   pageServed(records: number): void {

@@ -23,15 +23,29 @@ export class Announcer {
     this.store = new OutboxStore(db, 'prv_outbox');
     const tokens = new TokenCache();
     const { issuer, secret, ttlSeconds } = config.signing;
-    const profile = { issuer, audience: Audience.scheduler, scopes: [Scope.triggersWrite], ttlSeconds, key: { alg: 'HS256' as const, secret } };
-    this.pump = new OutboxPump(this.store, { token: () => tokens.get('scheduler', profile), pollMs: config.outboxPollMs });
+    const profile = {
+      issuer,
+      audience: Audience.scheduler,
+      scopes: [Scope.triggersWrite],
+      ttlSeconds,
+      key: { alg: 'HS256' as const, secret },
+    };
+    this.pump = new OutboxPump(this.store, {
+      token: () => tokens.get('scheduler', profile),
+      pollMs: config.outboxPollMs,
+    });
   }
 
   /** Adds the trigger in the caller's transaction; call `pump.kick()` after it commits. */
   async announce(em: EntityManager, file: FileRow): Promise<boolean> {
     if (!this.config.schedulerUrl) return false;
     const url = `${this.config.schedulerUrl.replace(/\/$/, '')}/api/v1/triggers`;
-    await this.store.add(em, { key: `file:${file.fileId}`, kind: TRIGGER_KIND, url, payload: triggerFor(file, this.config.source) });
+    await this.store.add(em, {
+      key: `file:${file.fileId}`,
+      kind: TRIGGER_KIND,
+      url,
+      payload: triggerFor(file, this.config.source),
+    });
     return true;
   }
 }

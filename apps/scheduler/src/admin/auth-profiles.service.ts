@@ -9,25 +9,41 @@ const validate = compileSchema<AuthProfileSpec>(authProfileSchema);
 
 /** Signing profiles for downstream targets; the secret is write-only and never answered. */
 export class AuthProfilesService {
-  constructor(private readonly db: Db, private readonly clock = Date.now) {}
+  constructor(
+    private readonly db: Db,
+    private readonly clock = Date.now,
+  ) {}
 
   async upsert(body: unknown, name?: string) {
     const { secret, ...spec } = validate(body);
-    if (name !== undefined && spec.name !== name) throw ApiError.validation([{ path: 'name', problem: `must match the URL (${name})` }]);
+    if (name !== undefined && spec.name !== name)
+      throw ApiError.validation([{ path: 'name', problem: `must match the URL (${name})` }]);
     const now = this.clock();
     return this.db.tx(async (em) => {
       const repo = em.getRepository(AuthProfileEntity);
       const existing = await repo.findOneBy({ name: spec.name });
       if (name === undefined && existing) throw ApiError.conflict(`Auth profile ${spec.name} already exists`);
       if (name !== undefined && !existing) throw ApiError.notFound('Auth profile', name);
-      const row = { name: spec.name, spec: { ...spec, ttlSeconds: spec.ttlSeconds ?? 300 }, secret: secret!, version: (existing?.version ?? 0) + 1, createdAt: existing?.createdAt ?? now, updatedAt: now };
+      const row = {
+        name: spec.name,
+        spec: { ...spec, ttlSeconds: spec.ttlSeconds ?? 300 },
+        secret: secret!,
+        version: (existing?.version ?? 0) + 1,
+        createdAt: existing?.createdAt ?? now,
+        updatedAt: now,
+      };
       await repo.save(row);
       return view(row as AuthProfileEntity);
     });
   }
 
   async list() {
-    return { items: (await this.db.run((em) => em.getRepository(AuthProfileEntity).find({ order: { name: 'ASC' } }))).map(view), nextCursor: null };
+    return {
+      items: (await this.db.run((em) => em.getRepository(AuthProfileEntity).find({ order: { name: 'ASC' } }))).map(
+        view,
+      ),
+      nextCursor: null,
+    };
   }
 
   async get(name: string) {
@@ -38,5 +54,11 @@ export class AuthProfilesService {
 }
 
 function view(row: AuthProfileEntity) {
-  return { ...(row.spec as object), version: row.version, hasSecret: true, createdAt: iso(row.createdAt), updatedAt: iso(row.updatedAt) };
+  return {
+    ...(row.spec as object),
+    version: row.version,
+    hasSecret: true,
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+  };
 }

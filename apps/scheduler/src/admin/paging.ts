@@ -26,7 +26,8 @@ export function decodeCursor(raw: string | undefined): Cursor | undefined {
 export function parseLimit(raw: string | undefined, fallback = 50, max = 500): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw ApiError.validation([{ path: 'limit', problem: `must be an integer from 1 to ${max}` }]);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw ApiError.validation([{ path: 'limit', problem: `must be an integer from 1 to ${max}` }]);
   return n;
 }
 
@@ -37,22 +38,35 @@ export function parseInstant(raw: string | undefined, path: string): number | un
   return t;
 }
 
-export const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+export const iso = (ms: number | null | undefined): string | null =>
+  ms === null || ms === undefined ? null : new Date(ms).toISOString();
 
 /**
  * One page of a list, newest first, by keyset on (`at`, id): `qb` carries the list's own filters;
  * this adds the order, the cursor condition and the look-ahead row that tells whether a next page exists.
  */
 export async function keysetPage<E extends { id: string }, V>(
-  qb: SelectQueryBuilder<E>, at: keyof E & string, q: { cursor?: string; limit?: string }, view: (e: E) => V,
+  qb: SelectQueryBuilder<E>,
+  at: keyof E & string,
+  q: { cursor?: string; limit?: string },
+  view: (e: E) => V,
 ): Promise<Page<V>> {
   const limit = parseLimit(q.limit);
   const after = decodeCursor(q.cursor);
   const a = qb.alias;
-  qb.orderBy(`${a}.${at}`, 'DESC').addOrderBy(`${a}.id`, 'DESC').take(limit + 1);
-  if (after) qb.andWhere(`(${a}.${at} < :cursorAt OR (${a}.${at} = :cursorAt AND ${a}.id < :cursorId))`, { cursorAt: after.at, cursorId: after.id });
+  qb.orderBy(`${a}.${at}`, 'DESC')
+    .addOrderBy(`${a}.id`, 'DESC')
+    .take(limit + 1);
+  if (after)
+    qb.andWhere(`(${a}.${at} < :cursorAt OR (${a}.${at} = :cursorAt AND ${a}.id < :cursorId))`, {
+      cursorAt: after.at,
+      cursorId: after.id,
+    });
   const rows = await qb.getMany();
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
-  return { items: items.map(view), nextCursor: rows.length > limit ? encodeCursor({ at: last[at] as unknown as number, id: last.id }) : null };
+  return {
+    items: items.map(view),
+    nextCursor: rows.length > limit ? encodeCursor({ at: last[at] as unknown as number, id: last.id }) : null,
+  };
 }

@@ -7,9 +7,31 @@ import type { TaskEngine } from '../tasks/task-engine.js';
 import { RunsService } from './runs.service.js';
 
 const task = {
-  id: 't1', groupRunId: 'g1', seq: 0, file: { name: 'f' }, status: 'PENDING', attempt: 1, maxAttempts: 3, dispatchId: null, targetUrl: null,
-  downstreamJobId: null, readyAt: 1, dispatchedAt: null, nextAt: null, reportedAt: null, progress: null, reconciliation: null, reconStatus: null,
-  reconProblems: null, lastError: null, overdue: 0, deadlineAt: null, version: 2, createdAt: 1, updatedAt: 2, finishedAt: null,
+  id: 't1',
+  groupRunId: 'g1',
+  seq: 0,
+  file: { name: 'f' },
+  status: 'PENDING',
+  attempt: 1,
+  maxAttempts: 3,
+  dispatchId: null,
+  targetUrl: null,
+  downstreamJobId: null,
+  readyAt: 1,
+  dispatchedAt: null,
+  nextAt: null,
+  reportedAt: null,
+  progress: null,
+  reconciliation: null,
+  reconStatus: null,
+  reconProblems: null,
+  lastError: null,
+  overdue: 0,
+  deadlineAt: null,
+  version: 2,
+  createdAt: 1,
+  updatedAt: 2,
+  finishedAt: null,
 };
 
 /** A retry whose task move committed, on a database that then fails the group's recount. */

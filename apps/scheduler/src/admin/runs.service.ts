@@ -10,7 +10,14 @@ import { LIVE_STATUSES, type TaskRow } from '../tasks/task-status.js';
 import { iso, keysetPage, parseInstant } from './paging.js';
 import { groupView, taskView, triggerView } from './views.js';
 
-export interface GroupRunQuery { status?: string; definition?: string; from?: string; to?: string; cursor?: string; limit?: string }
+export interface GroupRunQuery {
+  status?: string;
+  definition?: string;
+  from?: string;
+  to?: string;
+  cursor?: string;
+  limit?: string;
+}
 
 /** Operators' view of runs, and the operator moves (cancel, retry, manual run). */
 export class RunsService {
@@ -40,7 +47,9 @@ export class RunsService {
     return this.db.run(async (em) => {
       const g = await em.getRepository(GroupRunEntity).findOneBy({ id });
       if (!g) throw ApiError.notFound('Group run', id);
-      const tasks = await em.getRepository(TaskRunEntity).find({ where: { groupRunId: id }, order: { seq: 'ASC' }, take: 1000 });
+      const tasks = await em
+        .getRepository(TaskRunEntity)
+        .find({ where: { groupRunId: id }, order: { seq: 'ASC' }, take: 1000 });
       return { ...groupView(g), tasks: (tasks as unknown as TaskRow[]).map(taskView) };
     });
   }
@@ -50,7 +59,12 @@ export class RunsService {
       const g = await em.getRepository(GroupRunEntity).findOneBy({ id });
       if (!g) throw ApiError.notFound('Group run', id);
       if (g.status !== 'RUNNING') throw ApiError.conflict(`Group run ${id} is ${g.status} and cannot be cancelled`);
-      return em.getRepository(TaskRunEntity).createQueryBuilder('t').select('t.id').where('t.groupRunId = :id AND t.status IN (:...live)', { id, live: LIVE_STATUSES }).getMany();
+      return em
+        .getRepository(TaskRunEntity)
+        .createQueryBuilder('t')
+        .select('t.id')
+        .where('t.groupRunId = :id AND t.status IN (:...live)', { id, live: LIVE_STATUSES })
+        .getMany();
     });
     await this.engine.applyBatch(live.map((t) => ({ taskId: t.id, cmd: { kind: 'cancel', actor: 'operator' } })));
     await this.recount(id); // answer (and refuse a second cancel) with the group's new status, not a stale one
@@ -64,7 +78,15 @@ export class RunsService {
       const events = await em.getRepository(TaskEventEntity).find({ where: { taskRunId: id }, order: { at: 'ASC' } });
       return {
         ...taskView(t as unknown as TaskRow),
-        events: events.map((e) => ({ from: e.fromStatus, to: e.toStatus, actor: e.actor, reason: e.reason, dispatchId: e.dispatchId, detail: e.detail, at: iso(e.at) })),
+        events: events.map((e) => ({
+          from: e.fromStatus,
+          to: e.toStatus,
+          actor: e.actor,
+          reason: e.reason,
+          dispatchId: e.dispatchId,
+          detail: e.detail,
+          at: iso(e.at),
+        })),
       };
     });
   }
@@ -110,12 +132,24 @@ export class RunsService {
   async stats() {
     return this.db.run(async (em) => {
       const count = async (entity: typeof GroupRunEntity | typeof TaskRunEntity | typeof TriggerEntity) => {
-        const rows: Array<{ status: string; n: string | number }> = await em.getRepository(entity).createQueryBuilder('x').select('x.status', 'status').addSelect('COUNT(*)', 'n').groupBy('x.status').getRawMany();
+        const rows: Array<{ status: string; n: string | number }> = await em
+          .getRepository(entity)
+          .createQueryBuilder('x')
+          .select('x.status', 'status')
+          .addSelect('COUNT(*)', 'n')
+          .groupBy('x.status')
+          .getRawMany();
         return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
       };
       const mismatches = await em.getRepository(TaskRunEntity).countBy({ reconStatus: 'MISMATCH' });
       const overdue = await em.getRepository(GroupRunEntity).countBy({ overdue: 1, status: 'RUNNING' });
-      return { groupRuns: await count(GroupRunEntity), taskRuns: await count(TaskRunEntity), triggers: await count(TriggerEntity), reconciliationMismatches: mismatches, overdueGroupRuns: overdue };
+      return {
+        groupRuns: await count(GroupRunEntity),
+        taskRuns: await count(TaskRunEntity),
+        triggers: await count(TriggerEntity),
+        reconciliationMismatches: mismatches,
+        overdueGroupRuns: overdue,
+      };
     });
   }
 }

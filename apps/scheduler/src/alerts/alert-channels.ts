@@ -24,10 +24,15 @@ export class LogChannel implements AlertChannelPort {
 
 /** JSON POST of the notification, or a Slack-compatible `{"text": …}` body for incoming webhooks. */
 export class WebhookChannel implements AlertChannelPort {
-  constructor(private readonly timeoutMs: number, private readonly slack = false) {}
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly slack = false,
+  ) {}
 
   send(row: OutboxRow, n: AlertNotification): Promise<DeliveryOutcome> {
-    return postJson(row.url, this.slack ? { text: headline(n.alert) } : { type: n.type, alert: n.alert }, { timeoutMs: this.timeoutMs });
+    return postJson(row.url, this.slack ? { text: headline(n.alert) } : { type: n.type, alert: n.alert }, {
+      timeoutMs: this.timeoutMs,
+    });
   }
 }
 
@@ -35,14 +40,29 @@ export class WebhookChannel implements AlertChannelPort {
 export class EmailChannel implements AlertChannelPort {
   private readonly transport;
 
-  constructor(smtpUrl: string, private readonly from: string, timeoutMs: number) {
-    this.transport = createTransport({ url: smtpUrl, pool: true, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs } as never);
+  constructor(
+    smtpUrl: string,
+    private readonly from: string,
+    timeoutMs: number,
+  ) {
+    this.transport = createTransport({
+      url: smtpUrl,
+      pool: true,
+      connectionTimeout: timeoutMs,
+      greetingTimeout: timeoutMs,
+      socketTimeout: timeoutMs,
+    } as never);
   }
 
   async send(row: OutboxRow, n: AlertNotification): Promise<DeliveryOutcome> {
     const to = row.url.replace(/^mailto:/, '').split(',');
     try {
-      await this.transport.sendMail({ from: this.from, to, subject: headline(n.alert), text: `${headline(n.alert)}\n\n${JSON.stringify(n.alert, null, 2)}\n` });
+      await this.transport.sendMail({
+        from: this.from,
+        to,
+        subject: headline(n.alert),
+        text: `${headline(n.alert)}\n\n${JSON.stringify(n.alert, null, 2)}\n`,
+      });
       return { ok: true };
     } catch (err) {
       // SMTP 5xx is a permanent refusal (bad recipient, policy); anything else may pass later.
@@ -56,14 +76,22 @@ export class EmailChannel implements AlertChannelPort {
   }
 }
 
-export type AlertChannelPorts = Record<'alert.log' | 'alert.webhook' | 'alert.webhook.slack' | 'alert.email', AlertChannelPort | undefined>;
+export type AlertChannelPorts = Record<
+  'alert.log' | 'alert.webhook' | 'alert.webhook.slack' | 'alert.email',
+  AlertChannelPort | undefined
+>;
 
-export function defaultChannelPorts(config: AlertsConfig, overrides: Partial<AlertChannelPorts> = {}): AlertChannelPorts {
+export function defaultChannelPorts(
+  config: AlertsConfig,
+  overrides: Partial<AlertChannelPorts> = {},
+): AlertChannelPorts {
   return {
     'alert.log': new LogChannel(),
     'alert.webhook': new WebhookChannel(config.deliveryTimeoutMs),
     'alert.webhook.slack': new WebhookChannel(config.deliveryTimeoutMs, true),
-    'alert.email': config.smtpUrl ? new EmailChannel(config.smtpUrl, config.emailFrom, config.deliveryTimeoutMs) : undefined,
+    'alert.email': config.smtpUrl
+      ? new EmailChannel(config.smtpUrl, config.emailFrom, config.deliveryTimeoutMs)
+      : undefined,
     ...overrides,
   };
 }

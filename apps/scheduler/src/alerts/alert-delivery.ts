@@ -10,7 +10,11 @@ import type { AlertChannelPorts } from './alert-channels.js';
 export class AlertDelivery {
   private readonly pump: OutboxPump;
 
-  constructor(store: OutboxStore, private readonly ports: AlertChannelPorts, config: AlertsConfig) {
+  constructor(
+    store: OutboxStore,
+    private readonly ports: AlertChannelPorts,
+    config: AlertsConfig,
+  ) {
     this.pump = new OutboxPump(store, {
       deliver: (row) => this.deliver(row),
       pollMs: config.deliveryPollMs,
@@ -35,7 +39,12 @@ export class AlertDelivery {
 
   private async deliver(row: OutboxRow) {
     const port = this.ports[row.kind as keyof AlertChannelPorts];
-    if (!port) return { ok: false as const, dead: true, error: `no ${row.kind} channel is configured (FERRY_SMTP_URL for e-mail)` };
+    if (!port)
+      return {
+        ok: false as const,
+        dead: true,
+        error: `no ${row.kind} channel is configured (FERRY_SMTP_URL for e-mail)`,
+      };
     return port.send(row, row.payload as AlertNotification);
   }
 }

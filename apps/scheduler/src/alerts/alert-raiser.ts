@@ -18,24 +18,39 @@ export class AlertRaiser {
   private readonly inFlight = new Set<Promise<void>>();
   private changes: Array<{ id: string; status: string }> = [];
 
-  constructor(private readonly db: Db, private readonly alerts: AlertsService, private readonly groups: GroupStore) {}
+  constructor(
+    private readonly db: Db,
+    private readonly alerts: AlertsService,
+    private readonly groups: GroupStore,
+  ) {}
 
   onMoves(moved: Effects['moved']): void {
     const drafts = new Map<string, { kind: AlertDraft['kind']; task: TaskRow; message: string; detail?: unknown }>();
     const add = (kind: AlertDraft['kind'], task: TaskRow, message: string, detail?: unknown) => {
       // One raise per (group run, kind) per batch: the first task tells the story.
-      if (!drafts.has(`${kind}:${task.groupRunId}`)) drafts.set(`${kind}:${task.groupRunId}`, { kind, task, message, detail });
+      if (!drafts.has(`${kind}:${task.groupRunId}`))
+        drafts.set(`${kind}:${task.groupRunId}`, { kind, task, message, detail });
     };
     for (const { event, task } of moved) {
       if (event.toStatus === 'FAILED' && event.fromStatus !== 'FAILED') {
-        add('FAILED', task, `Task ${task.file.name} failed: ${task.lastError?.code ?? 'FAILED'}: ${task.lastError?.message ?? ''}`, { error: task.lastError, attempts: task.attempt });
+        add(
+          'FAILED',
+          task,
+          `Task ${task.file.name} failed: ${task.lastError?.code ?? 'FAILED'}: ${task.lastError?.message ?? ''}`,
+          { error: task.lastError, attempts: task.attempt },
+        );
       }
       if (event.reason === 'RECONCILIATION_MISMATCH') {
-        add('RECONCILIATION_MISMATCH', task, `Task ${task.file.name}: ${(task.reconProblems ?? []).join('; ')}`, { problems: task.reconProblems, reconciliation: task.reconciliation });
+        add('RECONCILIATION_MISMATCH', task, `Task ${task.file.name}: ${(task.reconProblems ?? []).join('; ')}`, {
+          problems: task.reconProblems,
+          reconciliation: task.reconciliation,
+        });
       }
       // A deadline with action FAIL fails the task at once: it is overdue all the same.
       if (event.reason === 'OVERDUE' || event.reason === 'DEADLINE_PASSED') {
-        add('OVERDUE', task, `Not finished by its deadline ${new Date(task.deadlineAt ?? 0).toISOString()}`, { deadlineAt: task.deadlineAt });
+        add('OVERDUE', task, `Not finished by its deadline ${new Date(task.deadlineAt ?? 0).toISOString()}`, {
+          deadlineAt: task.deadlineAt,
+        });
       }
     }
     if (drafts.size) this.track(this.raiseForTasks([...drafts.values()]), 'raising alerts failed');
@@ -58,8 +73,15 @@ export class AlertRaiser {
   /** The alert for a trigger that matched no definition, written in the trigger's own transaction. */
   unmatchedIn(em: EntityManager, triggerId: string, msg: TriggerMessage): Promise<boolean> {
     return this.alerts.raiseIn(em, {
-      kind: 'UNMATCHED_TRIGGER', triggerId, message: `No definition is bound to source "${msg.source}" and event "${msg.event}" (message ${msg.messageId})`,
-      detail: { source: msg.source, event: msg.event, messageId: msg.messageId, businessDate: msg.businessDate ?? null },
+      kind: 'UNMATCHED_TRIGGER',
+      triggerId,
+      message: `No definition is bound to source "${msg.source}" and event "${msg.event}" (message ${msg.messageId})`,
+      detail: {
+        source: msg.source,
+        event: msg.event,
+        messageId: msg.messageId,
+        businessDate: msg.businessDate ?? null,
+      },
     });
   }
 
@@ -70,17 +92,27 @@ export class AlertRaiser {
   }
 
   private track(work: Promise<void>, failure: string): void {
-    const p = work.catch((err) => this.logger.warn(`${failure}: ${(err as Error).message}`)).finally(() => this.inFlight.delete(p));
+    const p = work
+      .catch((err) => this.logger.warn(`${failure}: ${(err as Error).message}`))
+      .finally(() => this.inFlight.delete(p));
     this.inFlight.add(p);
   }
 
-  private async raiseForTasks(drafts: Array<{ kind: AlertDraft['kind']; task: TaskRow; message: string; detail?: unknown }>): Promise<void> {
+  private async raiseForTasks(
+    drafts: Array<{ kind: AlertDraft['kind']; task: TaskRow; message: string; detail?: unknown }>,
+  ): Promise<void> {
     const infos = await this.groups.info(undefined, [...new Set(drafts.map((d) => d.task.groupRunId))]);
     for (const d of drafts) {
       const spec = infos.get(d.task.groupRunId)?.spec;
       await this.alerts.raise({
-        kind: d.kind, groupRunId: d.task.groupRunId, taskRunId: d.task.id, definitionId: spec?.definitionId, definitionName: spec?.name,
-        message: d.message, detail: d.detail, settings: spec?.alerts,
+        kind: d.kind,
+        groupRunId: d.task.groupRunId,
+        taskRunId: d.task.id,
+        definitionId: spec?.definitionId,
+        definitionName: spec?.name,
+        message: d.message,
+        detail: d.detail,
+        settings: spec?.alerts,
       });
     }
   }
@@ -94,32 +126,59 @@ export class AlertRaiser {
     const explained: Array<{ kind: 'FAILED' | 'RECONCILIATION_MISMATCH'; task: TaskRow }> = [];
     for (const id of failed) {
       await this.attempt(`reading the failed task of group run ${id}`, async () => {
-        const task = await this.db.run((em) => em.getRepository(TaskRunEntity).createQueryBuilder('t')
-          .where('t.groupRunId = :id AND t.status = :s', { id, s: 'FAILED' }).orderBy('t.seq').take(1).getOne()) as unknown as TaskRow | null;
+        const task = (await this.db.run((em) =>
+          em
+            .getRepository(TaskRunEntity)
+            .createQueryBuilder('t')
+            .where('t.groupRunId = :id AND t.status = :s', { id, s: 'FAILED' })
+            .orderBy('t.seq')
+            .take(1)
+            .getOne(),
+        )) as unknown as TaskRow | null;
         if (task) explained.push({ kind: 'FAILED', task });
       });
     }
     if (succeeded.length) {
       // Mismatches are rare: one query for every run that succeeded, for its first mismatched task only.
       await this.attempt('reading mismatched tasks', async () => {
-        const first = await this.db.run((em) => em.getRepository(TaskRunEntity).createQueryBuilder('t')
-          .where('t.groupRunId IN (:...succeeded) AND t.reconStatus = :m', { succeeded, m: 'MISMATCH' })
-          // Names through TypeORM (quoted per database: Oracle's are quoted lower case).
-          .andWhere((qb) => `t.seq = ${qb.subQuery().select('MIN(x.seq)').from(TaskRunEntity, 'x').where('x.groupRunId = t.groupRunId AND x.reconStatus = :m').getQuery()}`).getMany()) as unknown as TaskRow[];
+        const first = (await this.db.run((em) =>
+          em
+            .getRepository(TaskRunEntity)
+            .createQueryBuilder('t')
+            .where('t.groupRunId IN (:...succeeded) AND t.reconStatus = :m', { succeeded, m: 'MISMATCH' })
+            // Names through TypeORM (quoted per database: Oracle's are quoted lower case).
+            .andWhere(
+              (qb) =>
+                `t.seq = ${qb.subQuery().select('MIN(x.seq)').from(TaskRunEntity, 'x').where('x.groupRunId = t.groupRunId AND x.reconStatus = :m').getQuery()}`,
+            )
+            .getMany(),
+        )) as unknown as TaskRow[];
         for (const task of first) explained.push({ kind: 'RECONCILIATION_MISMATCH', task });
       });
     }
     if (!explained.length) return;
     let infos = new Map<string, GroupInfo>();
-    await this.attempt('reading group specs', async () => { infos = await this.groups.info(undefined, [...new Set(explained.map((e) => e.task.groupRunId))]); });
+    await this.attempt('reading group specs', async () => {
+      infos = await this.groups.info(undefined, [...new Set(explained.map((e) => e.task.groupRunId))]);
+    });
     for (const { kind, task } of explained) {
       const spec = infos.get(task.groupRunId)?.spec;
-      const message = kind === 'FAILED'
-        ? `Task ${task.file.name} failed: ${task.lastError?.code ?? 'FAILED'}: ${task.lastError?.message ?? ''}`
-        : `Task ${task.file.name}: ${(task.reconProblems ?? []).join('; ')}`;
-      await this.attempt(`raising ${kind} for group run ${task.groupRunId}`, () => this.alerts.raise({
-        kind, groupRunId: task.groupRunId, taskRunId: task.id, definitionId: spec?.definitionId, definitionName: spec?.name, message, settings: spec?.alerts, onlyIfAbsent: true,
-      }));
+      const message =
+        kind === 'FAILED'
+          ? `Task ${task.file.name} failed: ${task.lastError?.code ?? 'FAILED'}: ${task.lastError?.message ?? ''}`
+          : `Task ${task.file.name}: ${(task.reconProblems ?? []).join('; ')}`;
+      await this.attempt(`raising ${kind} for group run ${task.groupRunId}`, () =>
+        this.alerts.raise({
+          kind,
+          groupRunId: task.groupRunId,
+          taskRunId: task.id,
+          definitionId: spec?.definitionId,
+          definitionName: spec?.name,
+          message,
+          settings: spec?.alerts,
+          onlyIfAbsent: true,
+        }),
+      );
     }
   }
 

@@ -4,10 +4,23 @@ import type { AlertEntity } from '../persistence/index.js';
 
 export function alertView(a: AlertEntity): AlertView {
   return {
-    id: a.id, kind: a.kind as AlertKind, status: a.status as AlertStatus, groupRunId: a.groupRunId, triggerId: a.triggerId, taskRunId: a.taskRunId,
-    definitionId: a.definitionId, definition: a.definitionName, message: a.message, detail: a.detail ?? null, occurrences: a.occurrences,
-    firstRaisedAt: iso(a.firstAt)!, lastRaisedAt: iso(a.lastAt)!, notifiedAt: iso(a.notifiedAt), acknowledgedAt: iso(a.ackedAt),
-    acknowledgedBy: a.ackedBy, resolvedAt: iso(a.resolvedAt),
+    id: a.id,
+    kind: a.kind as AlertKind,
+    status: a.status as AlertStatus,
+    groupRunId: a.groupRunId,
+    triggerId: a.triggerId,
+    taskRunId: a.taskRunId,
+    definitionId: a.definitionId,
+    definition: a.definitionName,
+    message: a.message,
+    detail: a.detail ?? null,
+    occurrences: a.occurrences,
+    firstRaisedAt: iso(a.firstAt)!,
+    lastRaisedAt: iso(a.lastAt)!,
+    notifiedAt: iso(a.notifiedAt),
+    acknowledgedAt: iso(a.ackedAt),
+    acknowledgedBy: a.ackedBy,
+    resolvedAt: iso(a.resolvedAt),
   };
 }
 

@@ -10,9 +10,16 @@ import { AlertsService } from './alerts.service.js';
 export class AlertsController {
   constructor(@Inject(AlertsService) private readonly alerts: AlertsService) {}
 
-  @Get() @Scopes(Scope.adminRead)
-  list(@Query() q: { status?: string; cursor?: string; limit?: string }) { return this.alerts.list(q); }
+  @Get()
+  @Scopes(Scope.adminRead)
+  list(@Query() q: { status?: string; cursor?: string; limit?: string }) {
+    return this.alerts.list(q);
+  }
 
-  @Post(':id/ack') @HttpCode(200) @Scopes(Scope.adminWrite)
-  ack(@Param('id') id: string, @Req() req: AuthenticatedRequest) { return this.alerts.acknowledge(id, req.principal?.clientId ?? 'unknown'); }
+  @Post(':id/ack')
+  @HttpCode(200)
+  @Scopes(Scope.adminWrite)
+  ack(@Param('id') id: string, @Req() req: AuthenticatedRequest) {
+    return this.alerts.acknowledge(id, req.principal?.clientId ?? 'unknown');
+  }
 }

@@ -60,16 +60,32 @@ export class AlertsService {
     if (this.db.type !== 'sqlite') qb.setLock('pessimistic_write');
     const existing = await qb.getOne();
     if (existing && draft.onlyIfAbsent) return false;
-    const silenceMs = draft.settings?.silenceMinutes !== undefined ? draft.settings.silenceMinutes * 60_000 : this.config.silenceMs;
+    const silenceMs =
+      draft.settings?.silenceMinutes !== undefined ? draft.settings.silenceMinutes * 60_000 : this.config.silenceMs;
     let row: AlertEntity;
     let notify: boolean;
     if (!existing) {
       notify = true;
       row = Object.assign(new AlertEntity(), {
-        id: randomUUID(), dedupKey, kind: draft.kind, status: 'OPEN', groupRunId: draft.groupRunId ?? null, triggerId: draft.triggerId ?? null,
-        taskRunId: draft.taskRunId ?? null, definitionId: draft.definitionId ?? null, definitionName: draft.definitionName ?? null,
-        message: draft.message.slice(0, 2000), detail: draft.detail ?? null, occurrences: 1, firstAt: now, lastAt: now, notifiedAt: now,
-        ackedAt: null, ackedBy: null, resolvedAt: null, version: 1,
+        id: randomUUID(),
+        dedupKey,
+        kind: draft.kind,
+        status: 'OPEN',
+        groupRunId: draft.groupRunId ?? null,
+        triggerId: draft.triggerId ?? null,
+        taskRunId: draft.taskRunId ?? null,
+        definitionId: draft.definitionId ?? null,
+        definitionName: draft.definitionName ?? null,
+        message: draft.message.slice(0, 2000),
+        detail: draft.detail ?? null,
+        occurrences: 1,
+        firstAt: now,
+        lastAt: now,
+        notifiedAt: now,
+        ackedAt: null,
+        ackedBy: null,
+        resolvedAt: null,
+        version: 1,
       });
       await em.insert(AlertEntity, row as object);
     } else {
@@ -77,8 +93,12 @@ export class AlertsService {
       const status = existing.status === 'ACKNOWLEDGED' ? 'ACKNOWLEDGED' : 'OPEN';
       notify = status === 'OPEN' && (existing.notifiedAt === null || now - existing.notifiedAt >= silenceMs);
       const changes = {
-        status, occurrences: existing.occurrences + 1, lastAt: now, resolvedAt: status === 'OPEN' ? null : existing.resolvedAt,
-        notifiedAt: notify ? now : existing.notifiedAt, version: existing.version + 1,
+        status,
+        occurrences: existing.occurrences + 1,
+        lastAt: now,
+        resolvedAt: status === 'OPEN' ? null : existing.resolvedAt,
+        notifiedAt: notify ? now : existing.notifiedAt,
+        version: existing.version + 1,
       };
       await em.update(AlertEntity, { id: existing.id }, changes);
       row = Object.assign(existing, changes);
@@ -91,14 +111,19 @@ export class AlertsService {
   async resolveRuns(groupRunIds: string[], kinds: AlertKind[] = ['FAILED', 'OVERDUE']): Promise<number> {
     if (!groupRunIds.length) return 0;
     const res = await this.db.run((em) =>
-      em.createQueryBuilder().update(AlertEntity).set({ status: 'RESOLVED', resolvedAt: this.clock() })
-        .where({ groupRunId: In(groupRunIds), kind: In(kinds), status: Not('RESOLVED') }).execute(),
+      em
+        .createQueryBuilder()
+        .update(AlertEntity)
+        .set({ status: 'RESOLVED', resolvedAt: this.clock() })
+        .where({ groupRunId: In(groupRunIds), kind: In(kinds), status: Not('RESOLVED') })
+        .execute(),
     );
     return res.affected ?? 0;
   }
 
   async list(q: { status?: string; cursor?: string; limit?: string }): Promise<Page<AlertView>> {
-    if (q.status !== undefined && !STATUSES.includes(q.status)) throw ApiError.validation([{ path: 'status', problem: `must be one of ${STATUSES.join(', ')}` }]);
+    if (q.status !== undefined && !STATUSES.includes(q.status))
+      throw ApiError.validation([{ path: 'status', problem: `must be one of ${STATUSES.join(', ')}` }]);
     return this.db.run((em) => {
       const qb = em.getRepository(AlertEntity).createQueryBuilder('a');
       if (q.status) qb.andWhere('a.status = :status', { status: q.status });
@@ -113,8 +138,12 @@ export class AlertsService {
       if (!row) throw ApiError.notFound('Alert', id);
       if (row.status === 'RESOLVED') throw ApiError.conflict(`Alert ${id} is already RESOLVED`);
       if (row.status === 'OPEN') {
-        const res = await em.createQueryBuilder().update(AlertEntity).set({ status: 'ACKNOWLEDGED', ackedAt: this.clock(), ackedBy: by.slice(0, 200), version: row.version + 1 })
-          .where({ id: row.id, version: row.version }).execute();
+        const res = await em
+          .createQueryBuilder()
+          .update(AlertEntity)
+          .set({ status: 'ACKNOWLEDGED', ackedAt: this.clock(), ackedBy: by.slice(0, 200), version: row.version + 1 })
+          .where({ id: row.id, version: row.version })
+          .execute();
         if (!res.affected) throw ApiError.conflict(`Alert ${id} changed meanwhile; read it again`);
       }
       return alertView((await em.getRepository(AlertEntity).findOneBy({ id: row.id }))!);
@@ -124,7 +153,12 @@ export class AlertsService {
   private async enqueue(em: EntityManager, row: AlertEntity, channels: AlertChannel[]): Promise<void> {
     const alert = alertView(row);
     for (const [i, channel] of channels.entries()) {
-      await this.outbox.add(em, { key: `${row.id}:${row.version}:${i}`, kind: channelKind(channel), url: channelUrl(channel), payload: { type: 'ferry.alert', alert, channel } });
+      await this.outbox.add(em, {
+        key: `${row.id}:${row.version}:${i}`,
+        kind: channelKind(channel),
+        url: channelUrl(channel),
+        payload: { type: 'ferry.alert', alert, channel },
+      });
     }
   }
 }

@@ -16,10 +16,14 @@ export class CallbacksService {
     const out = await this.engine.submit(taskRunId, { kind: 'report', actor: 'callback', body: report });
     const status = out.task?.status ?? 'UNKNOWN';
     switch (out.answer.type) {
-      case 'notFound': throw ApiError.notFound('Task run', taskRunId);
-      case 'conflict': throw ApiError.conflict(out.answer.message);
-      case 'ignored': return { applied: false, reason: out.answer.reason, status };
-      default: return { applied: true, status };
+      case 'notFound':
+        throw ApiError.notFound('Task run', taskRunId);
+      case 'conflict':
+        throw ApiError.conflict(out.answer.message);
+      case 'ignored':
+        return { applied: false, reason: out.answer.reason, status };
+      default:
+        return { applied: true, status };
     }
   }
 }

@@ -15,14 +15,22 @@ describe('deadlineAt', () => {
   });
 
   it('puts a cutoff on the business date in its time zone', () => {
-    expect(iso(deadlineAt({ cutoff: '06:00', timeZone: 'Asia/Tokyo' }, received, '2026-11-24'))).toBe('2026-11-23T21:00:00.000Z');
-    expect(iso(deadlineAt({ cutoff: '23:59', timeZone: 'UTC' }, received, '2026-11-24'))).toBe('2026-11-24T23:59:00.000Z');
-    expect(iso(deadlineAt({ cutoff: '00:00', timeZone: 'Asia/Kolkata' }, received, '2026-11-24'))).toBe('2026-11-23T18:30:00.000Z');
+    expect(iso(deadlineAt({ cutoff: '06:00', timeZone: 'Asia/Tokyo' }, received, '2026-11-24'))).toBe(
+      '2026-11-23T21:00:00.000Z',
+    );
+    expect(iso(deadlineAt({ cutoff: '23:59', timeZone: 'UTC' }, received, '2026-11-24'))).toBe(
+      '2026-11-24T23:59:00.000Z',
+    );
+    expect(iso(deadlineAt({ cutoff: '00:00', timeZone: 'Asia/Kolkata' }, received, '2026-11-24'))).toBe(
+      '2026-11-23T18:30:00.000Z',
+    );
   });
 
   it('without a business date, uses the date the trigger arrived on in that time zone', () => {
     const lateUtc = Date.parse('2026-11-24T20:00:00.000Z'); // already 25 Nov in Tokyo
-    expect(iso(deadlineAt({ cutoff: '06:00', timeZone: 'Asia/Tokyo' }, lateUtc, undefined))).toBe('2026-11-24T21:00:00.000Z');
+    expect(iso(deadlineAt({ cutoff: '06:00', timeZone: 'Asia/Tokyo' }, lateUtc, undefined))).toBe(
+      '2026-11-24T21:00:00.000Z',
+    );
   });
 
   it('follows daylight saving time: the offset of the business date, not of today', () => {
@@ -40,10 +48,16 @@ describe('deadlineAt', () => {
 
   it('a cutoff in the hour that DST skips falls just after the gap; one in the repeated hour, on its first pass', () => {
     // 02:30 does not exist in New York on 2026-03-08: the wall clock jumps from 01:59 EST to 03:00 EDT.
-    expect(iso(deadlineAt({ cutoff: '02:30', timeZone: 'America/New_York' }, received, '2026-03-08'))).toBe('2026-03-08T07:30:00.000Z');
-    expect(iso(deadlineAt({ cutoff: '02:30', timeZone: 'Australia/Sydney' }, received, '2026-10-04'))).toBe('2026-10-03T16:30:00.000Z');
+    expect(iso(deadlineAt({ cutoff: '02:30', timeZone: 'America/New_York' }, received, '2026-03-08'))).toBe(
+      '2026-03-08T07:30:00.000Z',
+    );
+    expect(iso(deadlineAt({ cutoff: '02:30', timeZone: 'Australia/Sydney' }, received, '2026-10-04'))).toBe(
+      '2026-10-03T16:30:00.000Z',
+    );
     // 01:30 happens twice in New York on 2026-11-01 (EDT, then EST): the first one.
-    expect(iso(deadlineAt({ cutoff: '01:30', timeZone: 'America/New_York' }, received, '2026-11-01'))).toBe('2026-11-01T05:30:00.000Z');
+    expect(iso(deadlineAt({ cutoff: '01:30', timeZone: 'America/New_York' }, received, '2026-11-01'))).toBe(
+      '2026-11-01T05:30:00.000Z',
+    );
   });
 });
 

@@ -1,7 +1,11 @@
 import type { Deadline } from '#ferry/contracts';
 
 /** When a run is due: minutes after the trigger, or a time of day in a time zone on the business date. */
-export function deadlineAt(deadline: Deadline | undefined, receivedAt: number, businessDate: string | undefined): number | null {
+export function deadlineAt(
+  deadline: Deadline | undefined,
+  receivedAt: number,
+  businessDate: string | undefined,
+): number | null {
   if (!deadline) return null;
   if ('afterTriggerMinutes' in deadline) return receivedAt + Math.round(deadline.afterTriggerMinutes * 60_000);
   const date = businessDate ?? localDate(receivedAt, deadline.timeZone);
@@ -31,7 +35,16 @@ function zonedToUtc(y: number, m: number, d: number, hh: number, mm: number, tz:
 
 function offsetMs(instant: number, tz: string): number {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+    new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    })
       .formatToParts(new Date(instant))
       .map((p) => [p.type, p.value]),
   );
@@ -40,5 +53,7 @@ function offsetMs(instant: number, tz: string): number {
 }
 
 function localDate(instant: number, tz: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(instant));
+  return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+    new Date(instant),
+  );
 }

@@ -14,12 +14,23 @@ const validate = compileSchema<SpecWithVersion>(definitionSpecSchema);
 
 /** Trigger definitions: stored in the database, edited through the admin API with optimistic versions. */
 export class DefinitionsService {
-  constructor(private readonly db: Db, private readonly clock = Date.now) {}
+  constructor(
+    private readonly db: Db,
+    private readonly clock = Date.now,
+  ) {}
 
   async create(body: unknown): Promise<Definition> {
     const { version: _ignored, ...spec } = validate(body);
     const now = this.clock();
-    const row = Object.assign(new DefinitionEntity(), { id: randomUUID(), name: spec.name, enabled: spec.enabled === false ? 0 : 1, version: 1, spec: withDefaults(spec), createdAt: now, updatedAt: now });
+    const row = Object.assign(new DefinitionEntity(), {
+      id: randomUUID(),
+      name: spec.name,
+      enabled: spec.enabled === false ? 0 : 1,
+      version: 1,
+      spec: withDefaults(spec),
+      createdAt: now,
+      updatedAt: now,
+    });
     await this.write(async (em) => {
       await this.checkRefs(em, spec);
       await em.insert(DefinitionEntity, row as object);
@@ -30,13 +41,26 @@ export class DefinitionsService {
 
   async update(id: string, body: unknown): Promise<Definition> {
     const { version, ...spec } = validate(body);
-    if (version === undefined) throw ApiError.validation([{ path: 'version', problem: 'is required to update a definition' }]);
+    if (version === undefined)
+      throw ApiError.validation([{ path: 'version', problem: 'is required to update a definition' }]);
     return this.write(async (em) => {
       const row = await this.find(em, id);
-      if (row.version !== version) throw ApiError.conflict(`Definition ${id} is at version ${row.version}, not ${version}`);
+      if (row.version !== version)
+        throw ApiError.conflict(`Definition ${id} is at version ${row.version}, not ${version}`);
       await this.checkRefs(em, spec);
-      const changes = { name: spec.name, enabled: spec.enabled === false ? 0 : 1, spec: withDefaults(spec), version: version + 1, updatedAt: this.clock() };
-      const res = await em.createQueryBuilder().update(DefinitionEntity).set(changes as object).where({ id: row.id, version }).execute();
+      const changes = {
+        name: spec.name,
+        enabled: spec.enabled === false ? 0 : 1,
+        spec: withDefaults(spec),
+        version: version + 1,
+        updatedAt: this.clock(),
+      };
+      const res = await em
+        .createQueryBuilder()
+        .update(DefinitionEntity)
+        .set(changes as object)
+        .where({ id: row.id, version })
+        .execute();
       if (!res.affected) throw ApiError.conflict(`Definition ${id} changed meanwhile; read it again`);
       await this.replaceBindings(em, row.id, spec);
       return toView({ ...row, ...changes });
@@ -66,7 +90,9 @@ export class DefinitionsService {
   }
 
   async list(q: { cursor?: string; limit?: string }): Promise<Page<Definition>> {
-    return this.db.run((em) => keysetPage(em.getRepository(DefinitionEntity).createQueryBuilder('d'), 'createdAt', q, toView));
+    return this.db.run((em) =>
+      keysetPage(em.getRepository(DefinitionEntity).createQueryBuilder('d'), 'createdAt', q, toView),
+    );
   }
 
   private async write<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
@@ -80,8 +106,12 @@ export class DefinitionsService {
 
   private async checkRefs(em: EntityManager, spec: DefinitionSpec): Promise<void> {
     const problems = [];
-    if (spec.deadline && 'timeZone' in spec.deadline && !isValidTimeZone(spec.deadline.timeZone)) problems.push({ path: 'deadline.timeZone', problem: 'is not a known IANA time zone' });
-    if (spec.target.authProfile && !(await em.getRepository(AuthProfileEntity).findOneBy({ name: spec.target.authProfile }))) {
+    if (spec.deadline && 'timeZone' in spec.deadline && !isValidTimeZone(spec.deadline.timeZone))
+      problems.push({ path: 'deadline.timeZone', problem: 'is not a known IANA time zone' });
+    if (
+      spec.target.authProfile &&
+      !(await em.getRepository(AuthProfileEntity).findOneBy({ name: spec.target.authProfile }))
+    ) {
       problems.push({ path: 'target.authProfile', problem: `names no stored auth profile` });
     }
     if (problems.length) throw ApiError.validation(problems);
@@ -90,10 +120,20 @@ export class DefinitionsService {
   private async replaceBindings(em: EntityManager, definitionId: string, spec: DefinitionSpec): Promise<void> {
     await em.delete(BindingEntity, { definitionId });
     const unique = [...new Map(spec.bindings.map((b) => [`${b.source}\u0000${b.event}`, b])).values()];
-    await em.insert(BindingEntity, unique.map((b) => ({ id: randomUUID(), definitionId, source: b.source, event: b.event })));
+    await em.insert(
+      BindingEntity,
+      unique.map((b) => ({ id: randomUUID(), definitionId, source: b.source, event: b.event })),
+    );
   }
 }
 
 export function toView(row: DefinitionEntity): Definition {
-  return { ...(row.spec as DefinitionSpec), enabled: row.enabled === 1, id: row.id, version: row.version, createdAt: iso(row.createdAt)!, updatedAt: iso(row.updatedAt)! };
+  return {
+    ...(row.spec as DefinitionSpec),
+    enabled: row.enabled === 1,
+    id: row.id,
+    version: row.version,
+    createdAt: iso(row.createdAt)!,
+    updatedAt: iso(row.updatedAt)!,
+  };
 }

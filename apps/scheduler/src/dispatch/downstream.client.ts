@@ -20,20 +20,31 @@ export interface DownstreamPort {
 export class HttpDownstream implements DownstreamPort {
   private readonly agent: Agent;
 
-  constructor(private readonly timeoutMs: number, connectionsPerOrigin = 64) {
+  constructor(
+    private readonly timeoutMs: number,
+    connectionsPerOrigin = 64,
+  ) {
     this.agent = new Agent({ connections: connectionsPerOrigin, keepAliveTimeout: 30_000 });
   }
 
   async start(targetUrl: string, body: SyncJobRequest, idempotencyKey: string, token: string): Promise<StartResult> {
     try {
-      const res = await this.call('POST', `${trim(targetUrl)}/api/v1/sync-jobs`, token, body, { 'idempotency-key': idempotencyKey });
+      const res = await this.call('POST', `${trim(targetUrl)}/api/v1/sync-jobs`, token, body, {
+        'idempotency-key': idempotencyKey,
+      });
       if (res.status >= 200 && res.status < 300) {
         const answer = res.body as SyncJobAccepted;
-        if (typeof answer?.jobId !== 'string') return { ok: false, retryable: true, error: { code: 'DOWNSTREAM_BAD_ANSWER', message: 'The downstream answered without a jobId' } };
+        if (typeof answer?.jobId !== 'string')
+          return {
+            ok: false,
+            retryable: true,
+            error: { code: 'DOWNSTREAM_BAD_ANSWER', message: 'The downstream answered without a jobId' },
+          };
         return { ok: true, jobId: answer.jobId, status: answer.status };
       }
       const error = { code: `DOWNSTREAM_HTTP_${res.status}`, message: describe(res.body, res.status) };
-      if (res.status === 429) return { ok: false, retryable: true, retryAfterMs: retryAfterMs(res.headers['retry-after']), error };
+      if (res.status === 429)
+        return { ok: false, retryable: true, retryAfterMs: retryAfterMs(res.headers['retry-after']), error };
       return { ok: false, retryable: res.status >= 500 || res.status === 408, error };
     } catch (err) {
       return { ok: false, retryable: true, error: networkError(err) };
@@ -44,21 +55,33 @@ export class HttpDownstream implements DownstreamPort {
     try {
       const res = await this.call('GET', `${trim(targetUrl)}/api/v1/sync-jobs/${encodeURIComponent(jobId)}`, token);
       if (res.status === 200) return { ok: true, view: res.body as SyncJobView };
-      return { ok: false, notFound: res.status === 404, error: { code: `DOWNSTREAM_HTTP_${res.status}`, message: describe(res.body, res.status) } };
+      return {
+        ok: false,
+        notFound: res.status === 404,
+        error: { code: `DOWNSTREAM_HTTP_${res.status}`, message: describe(res.body, res.status) },
+      };
     } catch (err) {
       return { ok: false, notFound: false, error: networkError(err) };
     }
   }
 
   async cancel(targetUrl: string, jobId: string, token: string): Promise<void> {
-    await this.call('POST', `${trim(targetUrl)}/api/v1/sync-jobs/${encodeURIComponent(jobId)}/cancel`, token).catch(() => undefined);
+    await this.call('POST', `${trim(targetUrl)}/api/v1/sync-jobs/${encodeURIComponent(jobId)}/cancel`, token).catch(
+      () => undefined,
+    );
   }
 
   close(): Promise<void> {
     return this.agent.close();
   }
 
-  private async call(method: 'GET' | 'POST', url: string, token: string, body?: unknown, headers: Record<string, string> = {}) {
+  private async call(
+    method: 'GET' | 'POST',
+    url: string,
+    token: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) {
     const res = await httpCall(this.agent, url, {
       method,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },

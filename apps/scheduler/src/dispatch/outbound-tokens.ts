@@ -11,7 +11,10 @@ export class OutboundTokens {
   private readonly cache = new TokenCache(60);
   private readonly profiles = new Map<string, { profile: SigningProfile; at: number }>();
 
-  constructor(private readonly db: Db, private readonly fallback: SigningProfile) {}
+  constructor(
+    private readonly db: Db,
+    private readonly fallback: SigningProfile,
+  ) {}
 
   async tokenFor(profileName: string | undefined): Promise<string> {
     const profile = profileName ? await this.profile(profileName) : this.fallback;
@@ -24,10 +27,17 @@ export class OutboundTokens {
     const row = await this.db.run((em) => em.getRepository(AuthProfileEntity).findOneBy({ name }));
     if (!row) throw new Error(`auth profile "${name}" does not exist`);
     const spec = row.spec as AuthProfileSpec;
-    const key: SigningKey = spec.alg === 'HS256'
-      ? { alg: 'HS256', secret: row.secret, kid: spec.kid }
-      : { alg: spec.alg, privateKey: row.secret, kid: spec.kid ?? name };
-    const profile: SigningProfile = { issuer: spec.issuer, audience: spec.audience, scopes: spec.scopes, ttlSeconds: spec.ttlSeconds ?? 300, key };
+    const key: SigningKey =
+      spec.alg === 'HS256'
+        ? { alg: 'HS256', secret: row.secret, kid: spec.kid }
+        : { alg: spec.alg, privateKey: row.secret, kid: spec.kid ?? name };
+    const profile: SigningProfile = {
+      issuer: spec.issuer,
+      audience: spec.audience,
+      scopes: spec.scopes,
+      ttlSeconds: spec.ttlSeconds ?? 300,
+      key,
+    };
     this.profiles.set(name, { profile, at: Date.now() });
     return profile;
   }

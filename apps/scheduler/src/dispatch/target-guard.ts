@@ -29,7 +29,13 @@ export class TargetGuard {
   /** Targets whose breaker was seen closed with no failures, until when that sighting is trusted. */
   private readonly closedUntil = new Map<string, number>();
 
-  constructor(redis: Redis, private readonly prefix: string, private readonly defaults: TargetDefaults, private readonly probeLeaseMs: number, private readonly clock: () => number = Date.now) {
+  constructor(
+    redis: Redis,
+    private readonly prefix: string,
+    private readonly defaults: TargetDefaults,
+    private readonly probeLeaseMs: number,
+    private readonly clock: () => number = Date.now,
+  ) {
     redis.defineCommand('ferryBreakerPass', { numberOfKeys: 1, lua: BREAKER_PASS });
     redis.defineCommand('ferryBreakerFail', { numberOfKeys: 1, lua: BREAKER_FAIL });
     redis.defineCommand('ferryBreakerSucceed', { numberOfKeys: 1, lua: BREAKER_SUCCEED });
@@ -45,7 +51,12 @@ export class TargetGuard {
       this.known.add(url);
     }
     if (!((this.closedUntil.get(url) ?? 0) > Date.now())) {
-      const [pass, retryAt, failures] = await this.redis.ferryBreakerPass(this.key('breaker', url), now, this.probeLeaseMs, holder);
+      const [pass, retryAt, failures] = await this.redis.ferryBreakerPass(
+        this.key('breaker', url),
+        now,
+        this.probeLeaseMs,
+        holder,
+      );
       if (!pass) return { ok: false, reason: 'CIRCUIT_OPEN', waitMs: jitter(Math.max(0, Number(retryAt) - now) + 10) };
       this.failuresSeen.set(url, Number(failures));
       // Closed without failures: the admissions of the next moment skip this round trip.
@@ -77,7 +88,13 @@ export class TargetGuard {
     if (outcome === 'failure') {
       this.closedUntil.delete(url);
       this.failuresSeen.set(url, (this.failuresSeen.get(url) ?? 0) + 1);
-      await this.redis.ferryBreakerFail(key, this.clock(), this.defaults.breakerFailures, this.defaults.breakerCooldownMs, error.slice(0, 300));
+      await this.redis.ferryBreakerFail(
+        key,
+        this.clock(),
+        this.defaults.breakerFailures,
+        this.defaults.breakerCooldownMs,
+        error.slice(0, 300),
+      );
     } else if (this.failuresSeen.get(url) !== 0) {
       this.failuresSeen.set(url, 0);
       await this.redis.ferryBreakerSucceed(key, this.clock());
@@ -86,7 +103,8 @@ export class TargetGuard {
 
   /** The attempt is over (or never went out): its permit goes back. */
   async release(items: Array<{ url: string; holder: string }>): Promise<void> {
-    if (items.length) await Promise.all(items.map(({ url, holder }) => this.redis.zrem(this.key('permits', url), holder)));
+    if (items.length)
+      await Promise.all(items.map(({ url, holder }) => this.redis.zrem(this.key('permits', url), holder)));
   }
 
   /** Whether a group's tasks hold permits at all (so finished tasks of uncapped targets cost no Redis call). */
@@ -97,15 +115,26 @@ export class TargetGuard {
   async list(): Promise<TargetView[]> {
     const urls = (await this.redis.smembers(this.key('targets'))).sort();
     const now = this.clock();
-    return Promise.all(urls.map(async (url): Promise<TargetView> => {
-      const [h, inFlight] = await Promise.all([this.redis.hgetall(this.key('breaker', url)), this.redis.zcount(this.key('permits', url), now, '+inf')]);
-      const at = (v: string | undefined) => (v && Number(v) > 0 ? new Date(Number(v)).toISOString() : null);
-      const breaker = (h.state ?? 'CLOSED') as TargetView['breaker'];
-      return {
-        url, breaker, consecutiveFailures: Number(h.failures ?? 0), retryAt: breaker === 'CLOSED' ? null : at(h.retryAt), openedAt: at(h.openedAt),
-        timesOpened: Number(h.timesOpened ?? 0), lastError: h.lastError || null, inFlight,
-      };
-    }));
+    return Promise.all(
+      urls.map(async (url): Promise<TargetView> => {
+        const [h, inFlight] = await Promise.all([
+          this.redis.hgetall(this.key('breaker', url)),
+          this.redis.zcount(this.key('permits', url), now, '+inf'),
+        ]);
+        const at = (v: string | undefined) => (v && Number(v) > 0 ? new Date(Number(v)).toISOString() : null);
+        const breaker = (h.state ?? 'CLOSED') as TargetView['breaker'];
+        return {
+          url,
+          breaker,
+          consecutiveFailures: Number(h.failures ?? 0),
+          retryAt: breaker === 'CLOSED' ? null : at(h.retryAt),
+          openedAt: at(h.openedAt),
+          timesOpened: Number(h.timesOpened ?? 0),
+          lastError: h.lastError || null,
+          inFlight,
+        };
+      }),
+    );
   }
 
   private limiter(rate: number): RateLimiterRedis {
@@ -113,7 +142,12 @@ export class TargetGuard {
     if (!limiter) {
       // Whole points per window: 0.5/s becomes 1 per 2 s.
       const duration = rate >= 1 ? 1 : Math.ceil(1 / rate);
-      limiter = new RateLimiterRedis({ storeClient: this.redis, keyPrefix: this.key(`rate${rate}`), points: Math.max(1, Math.floor(rate * duration)), duration });
+      limiter = new RateLimiterRedis({
+        storeClient: this.redis,
+        keyPrefix: this.key(`rate${rate}`),
+        points: Math.max(1, Math.floor(rate * duration)),
+        duration,
+      });
       this.limiters.set(rate, limiter);
     }
     return limiter;

@@ -11,6 +11,9 @@ export class TargetsController {
   constructor(@Inject(TargetGuard) private readonly guard: TargetGuard) {}
 
   /** Every downstream target this scheduler cluster has dispatched to: breaker state and dispatches in flight. */
-  @Get() @Scopes(Scope.adminRead)
-  async list() { return { items: await this.guard.list(), nextCursor: null }; }
+  @Get()
+  @Scopes(Scope.adminRead)
+  async list() {
+    return { items: await this.guard.list(), nextCursor: null };
+  }
 }

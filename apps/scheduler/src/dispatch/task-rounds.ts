@@ -38,7 +38,8 @@ export class TaskRounds {
     if (claimed.answer.type === 'send') task = await this.send(task, claimed.answer, spec);
     else if (isInFlight(task.status)) task = await this.poll(task, spec);
     if (task.deadlineAt !== null && this.clock() > task.deadlineAt && !task.overdue && !isTerminal(task.status)) {
-      task = (await this.engine.submit(task.id, { kind: 'overdue', fail: spec.deadline?.action === 'FAIL' })).task ?? task;
+      task =
+        (await this.engine.submit(task.id, { kind: 'overdue', fail: spec.deadline?.action === 'FAIL' })).task ?? task;
     }
     return this.next(task, spec);
   }
@@ -72,16 +73,21 @@ export class TaskRounds {
       spec ??= claims[0]?.task ? await this.spec(claims[0].task) : undefined;
       if (!spec) continue;
       const order = spec;
-      const after = await mapLimit(claims, this.sendConcurrency, async (c) => (c.task && c.answer.type === 'send' ? this.send(c.task, c.answer, order) : undefined));
+      const after = await mapLimit(claims, this.sendConcurrency, async (c) =>
+        c.task && c.answer.type === 'send' ? this.send(c.task, c.answer, order) : undefined,
+      );
       for (const t of after) if (t && isInFlight(t.status)) inFlight.push(t);
     }
     if (failure) throw failure;
-    if (spec && inFlight.length) return { done: false, delayMs: Math.min(...inFlight.map((t) => this.firstPollIn(t, spec!))) };
+    if (spec && inFlight.length)
+      return { done: false, delayMs: Math.min(...inFlight.map((t) => this.firstPollIn(t, spec!))) };
     const live = await this.liveTasks(groupRunId);
     if (!live.length) return { done: true };
     const order = spec ?? (await this.spec(live[0]));
     const rounds = live.flatMap((t) => {
-      const next = isInFlight(t.status) ? { done: false as const, delayMs: this.firstPollIn(t, order) } : this.next(t, order);
+      const next = isInFlight(t.status)
+        ? { done: false as const, delayMs: this.firstPollIn(t, order) }
+        : this.next(t, order);
       return next.done ? [] : [{ id: t.id, delayMs: next.delayMs }];
     });
     await this.queue.enqueueEach(rounds);
@@ -101,7 +107,12 @@ export class TaskRounds {
     if (this.guard && !order.resend) {
       const admission = await this.guard.admit(order.targetUrl, task.id, spec);
       if (!admission.ok) {
-        const cmd = { kind: 'blocked', dispatchId: order.dispatchId, delayMs: admission.waitMs, reason: admission.reason } as const;
+        const cmd = {
+          kind: 'blocked',
+          dispatchId: order.dispatchId,
+          delayMs: admission.waitMs,
+          reason: admission.reason,
+        } as const;
         return (await this.engine.submit(task.id, cmd)).task ?? task;
       }
     }
@@ -123,7 +134,12 @@ export class TaskRounds {
       return task;
     }
     const out = await this.engine.submit(task.id, {
-      kind: 'attemptFailed', dispatchId: order.dispatchId, error: res.error, retryable: res.retryable, retryAfterMs: res.retryAfterMs, actor: 'dispatcher',
+      kind: 'attemptFailed',
+      dispatchId: order.dispatchId,
+      error: res.error,
+      retryable: res.retryable,
+      retryAfterMs: res.retryAfterMs,
+      actor: 'dispatcher',
     });
     return out.task ?? task;
   }
@@ -131,7 +147,13 @@ export class TaskRounds {
   /** 5xx, timeouts and connection errors count against the target's breaker; a 429 says nothing about its health. */
   private async recordOutcome(url: string, res: Awaited<ReturnType<DownstreamPort['start']>>): Promise<void> {
     if (!this.guard || (!res.ok && res.error.code === 'DOWNSTREAM_HTTP_429')) return;
-    await this.guard.record(url, !res.ok && res.retryable ? 'failure' : 'success', res.ok ? '' : `${res.error.code}: ${res.error.message}`).catch(() => undefined);
+    await this.guard
+      .record(
+        url,
+        !res.ok && res.retryable ? 'failure' : 'success',
+        res.ok ? '' : `${res.error.code}: ${res.error.message}`,
+      )
+      .catch(() => undefined);
   }
 
   private async poll(task: TaskRow, spec: GroupSpec): Promise<TaskRow> {
@@ -140,20 +162,47 @@ export class TaskRounds {
       const token = await this.tokens.tokenFor(spec.target.authProfile);
       if (task.downstreamJobId) await this.downstream.cancel(task.targetUrl!, task.downstreamJobId, token);
       const error = { code: 'ATTEMPT_TIMEOUT', message: `No result within ${spec.attemptTimeoutSeconds}s` };
-      return (await this.engine.submit(task.id, { kind: 'attemptFailed', dispatchId, error, retryable: true, actor: 'poller' })).task ?? task;
+      return (
+        (
+          await this.engine.submit(task.id, {
+            kind: 'attemptFailed',
+            dispatchId,
+            error,
+            retryable: true,
+            actor: 'poller',
+          })
+        ).task ?? task
+      );
     }
     if (!task.downstreamJobId) {
       // DISPATCHED: the sender is still waiting for its answer (the claim re-sends once it surely gave up).
       if (task.status === 'DISPATCHED') return task;
       // The callback overtook a lost HTTP answer: ask again under the same key to learn the job id.
-      return this.send(task, { type: 'send', dispatchId, attempt: task.attempt, targetUrl: task.targetUrl!, resend: true }, spec);
+      return this.send(
+        task,
+        { type: 'send', dispatchId, attempt: task.attempt, targetUrl: task.targetUrl!, resend: true },
+        spec,
+      );
     }
     const token = await this.tokens.tokenFor(spec.target.authProfile);
     const res = await this.downstream.status(task.targetUrl!, task.downstreamJobId, token);
     if (!res.ok) {
       if (!res.notFound) return task; // unreachable for now: the attempt timeout bounds the wait
-      const error = { code: 'DOWNSTREAM_JOB_LOST', message: `The downstream no longer knows job ${task.downstreamJobId}` };
-      return (await this.engine.submit(task.id, { kind: 'attemptFailed', dispatchId, error, retryable: true, actor: 'poller' })).task ?? task;
+      const error = {
+        code: 'DOWNSTREAM_JOB_LOST',
+        message: `The downstream no longer knows job ${task.downstreamJobId}`,
+      };
+      return (
+        (
+          await this.engine.submit(task.id, {
+            kind: 'attemptFailed',
+            dispatchId,
+            error,
+            retryable: true,
+            actor: 'poller',
+          })
+        ).task ?? task
+      );
     }
     const body = toReport(res.view, dispatchId);
     if (!body) return task;
@@ -163,7 +212,8 @@ export class TaskRounds {
   private next(task: TaskRow, spec: GroupSpec): RoundResult {
     if (isTerminal(task.status)) return { done: true };
     const now = this.clock();
-    if (task.status === 'PENDING') return task.readyAt === null ? { done: true } : { done: false, delayMs: spec.pollIntervalSeconds * 1000 };
+    if (task.status === 'PENDING')
+      return task.readyAt === null ? { done: true } : { done: false, delayMs: spec.pollIntervalSeconds * 1000 };
     if (task.status === 'RETRY_WAIT') return { done: false, delayMs: Math.max(0, (task.nextAt ?? now) - now) };
     const timeoutAt = (task.dispatchedAt ?? now) + spec.attemptTimeoutSeconds * 1000;
     return { done: false, delayMs: Math.max(0, Math.min(spec.pollIntervalSeconds * 1000, timeoutAt - now + 1)) };
@@ -183,18 +233,24 @@ function toReport(view: SyncJobView, dispatchId: string) {
     status: status as 'ACCEPTED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED',
     progress: view.progress,
     reconciliation: view.reconciliation,
-    error: view.error ?? (view.status === 'CANCELLED' ? { code: 'DOWNSTREAM_CANCELLED', message: 'The downstream cancelled the job' } : undefined),
+    error:
+      view.error ??
+      (view.status === 'CANCELLED'
+        ? { code: 'DOWNSTREAM_CANCELLED', message: 'The downstream cancelled the job' }
+        : undefined),
   };
 }
 
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]);
+      }
+    }),
+  );
   return out;
 }

@@ -24,22 +24,68 @@ export interface GroupRunPlan {
 export class GroupRunFactory {
   constructor(private readonly tasks: TaskStore) {}
 
-  plan(definition: DefinitionEntity, msg: Pick<TriggerMessage, 'files' | 'businessDate' | 'attributes'>, triggerId: string | null, now: number): GroupRunPlan {
-    const spec: GroupSpec = { ...withDefaults(definition.spec as DefinitionSpec), definitionId: definition.id, businessDate: msg.businessDate, attributes: msg.attributes };
+  plan(
+    definition: DefinitionEntity,
+    msg: Pick<TriggerMessage, 'files' | 'businessDate' | 'attributes'>,
+    triggerId: string | null,
+    now: number,
+  ): GroupRunPlan {
+    const spec: GroupSpec = {
+      ...withDefaults(definition.spec as DefinitionSpec),
+      definitionId: definition.id,
+      businessDate: msg.businessDate,
+      attributes: msg.attributes,
+    };
     const files: FileRef[] = msg.files?.length ? msg.files : [{ name: definition.name }];
     const deadline = deadlineAt(spec.deadline, now, msg.businessDate);
     const group = Object.assign(new GroupRunEntity(), {
-      id: timeOrderedId(), triggerId, definitionId: definition.id, definitionName: definition.name, runMode: spec.mode, status: 'RUNNING',
-      businessDate: msg.businessDate ?? null, spec, tasksTotal: files.length, tasksSucceeded: 0, tasksFailed: 0, tasksCancelled: 0,
-      tasksSkipped: 0, deadlineAt: deadline, overdue: 0, version: 1, createdAt: now, updatedAt: now, finishedAt: null,
+      id: timeOrderedId(),
+      triggerId,
+      definitionId: definition.id,
+      definitionName: definition.name,
+      runMode: spec.mode,
+      status: 'RUNNING',
+      businessDate: msg.businessDate ?? null,
+      spec,
+      tasksTotal: files.length,
+      tasksSucceeded: 0,
+      tasksFailed: 0,
+      tasksCancelled: 0,
+      tasksSkipped: 0,
+      deadlineAt: deadline,
+      overdue: 0,
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+      finishedAt: null,
     });
     const tasks = files.map((file, seq): TaskRow => ({
-      id: timeOrderedId(), groupRunId: group.id, seq, file, status: 'PENDING', attempt: 0, maxAttempts: spec.retry.maxAttempts,
-      dispatchId: null, targetUrl: null, downstreamJobId: null,
+      id: timeOrderedId(),
+      groupRunId: group.id,
+      seq,
+      file,
+      status: 'PENDING',
+      attempt: 0,
+      maxAttempts: spec.retry.maxAttempts,
+      dispatchId: null,
+      targetUrl: null,
+      downstreamJobId: null,
       // ASYNC: every task is ready at once; SYNC: only the first, the next when its predecessor succeeds.
       readyAt: spec.mode === 'ASYNC' || seq === 0 ? now : null,
-      dispatchedAt: null, nextAt: null, reportedAt: null, progress: null, reconciliation: null, reconStatus: null, reconProblems: null,
-      lastError: null, overdue: 0, deadlineAt: deadline, version: 1, createdAt: now, updatedAt: now, finishedAt: null,
+      dispatchedAt: null,
+      nextAt: null,
+      reportedAt: null,
+      progress: null,
+      reconciliation: null,
+      reconStatus: null,
+      reconProblems: null,
+      lastError: null,
+      overdue: 0,
+      deadlineAt: deadline,
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+      finishedAt: null,
     }));
     return { group, tasks };
   }

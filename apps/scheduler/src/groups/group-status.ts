@@ -2,7 +2,11 @@ import type { DefinitionSpec } from '#ferry/contracts';
 import type { GroupStatus } from '../tasks/task-status.js';
 
 /** The definition as snapshotted into a group run, with what the trigger said about the run. */
-export type GroupSpec = DefinitionSpec & { definitionId: string; businessDate?: string; attributes?: Record<string, unknown> };
+export type GroupSpec = DefinitionSpec & {
+  definitionId: string;
+  businessDate?: string;
+  attributes?: Record<string, unknown>;
+};
 
 export interface GroupCounters {
   tasksTotal: number;

@@ -29,7 +29,10 @@ export class GroupStore {
   private refreshing?: Promise<void>;
   onStatusChange?: (change: { id: string; status: string }) => void;
 
-  constructor(private readonly db: Db, private readonly clock: () => number = Date.now) {}
+  constructor(
+    private readonly db: Db,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   /** Keeps a group's spec (bounded); a group run created here needs no read when first dispatched. */
   remember(info: GroupInfo): void {
@@ -43,7 +46,12 @@ export class GroupStore {
     for (const id of ids) if (this.specs.has(id)) found.set(id, this.specs.get(id)!);
     const missing = ids.filter((id) => !found.has(id));
     if (missing.length) {
-      const rows = await (em ?? this.db.dataSource.manager).getRepository(GroupRunEntity).createQueryBuilder('g').select(['g.id', 'g.runMode', 'g.spec']).where('g.id IN (:...missing)', { missing }).getMany();
+      const rows = await (em ?? this.db.dataSource.manager)
+        .getRepository(GroupRunEntity)
+        .createQueryBuilder('g')
+        .select(['g.id', 'g.runMode', 'g.spec'])
+        .where('g.id IN (:...missing)', { missing })
+        .getMany();
       for (const r of rows) {
         const info: GroupInfo = { id: r.id, runMode: r.runMode as 'SYNC' | 'ASYNC', spec: r.spec as GroupSpec };
         this.remember(info);
@@ -57,7 +65,9 @@ export class GroupStore {
   async isPaused(em: EntityManager, definitionId: string, now: number): Promise<boolean> {
     const hit = this.enabled.get(definitionId);
     if (hit && now - hit.at < 1000) return !hit.enabled;
-    const row = await em.getRepository(DefinitionEntity).findOne({ where: { id: definitionId }, select: { id: true, enabled: true } });
+    const row = await em
+      .getRepository(DefinitionEntity)
+      .findOne({ where: { id: definitionId }, select: { id: true, enabled: true } });
     const enabled = row ? row.enabled === 1 : true;
     this.enabled.set(definitionId, { enabled, at: now });
     return !enabled;
@@ -72,7 +82,9 @@ export class GroupStore {
   refreshLater(ids: string[]): void {
     for (const id of ids) this.dirty.add(id);
     if (!this.refreshing && this.dirty.size) {
-      this.refreshing = new Promise((resolve) => setTimeout(() => void this.drainRefreshes().then(resolve), REFRESH_DELAY_MS));
+      this.refreshing = new Promise((resolve) =>
+        setTimeout(() => void this.drainRefreshes().then(resolve), REFRESH_DELAY_MS),
+      );
     }
   }
 
@@ -108,18 +120,41 @@ export class GroupStore {
     if (this.db.type === 'postgres') return this.recountPg(ids);
     return this.db.tx(async (em) => {
       const repo = em.getRepository(GroupRunEntity);
-      const qb = repo.createQueryBuilder('g')
-        .select(['g.id', 'g.status', 'g.tasksTotal', 'g.tasksSucceeded', 'g.tasksFailed', 'g.tasksCancelled', 'g.tasksSkipped', 'g.finishedAt'])
-        .where('g.id IN (:...ids)', { ids }).orderBy('g.id');
+      const qb = repo
+        .createQueryBuilder('g')
+        .select([
+          'g.id',
+          'g.status',
+          'g.tasksTotal',
+          'g.tasksSucceeded',
+          'g.tasksFailed',
+          'g.tasksCancelled',
+          'g.tasksSkipped',
+          'g.finishedAt',
+        ])
+        .where('g.id IN (:...ids)', { ids })
+        .orderBy('g.id');
       if (this.db.type !== 'sqlite') qb.setLock('pessimistic_write');
       const groups = await qb.getMany();
-      const rows: Array<{ g: string; status: string; n: string | number }> = await em.getRepository(TaskRunEntity).createQueryBuilder('t')
-        .select('t.groupRunId', 'g').addSelect('t.status', 'status').addSelect('COUNT(*)', 'n')
-        .where('t.groupRunId IN (:...ids)', { ids }).groupBy('t.groupRunId').addGroupBy('t.status').getRawMany();
+      const rows: Array<{ g: string; status: string; n: string | number }> = await em
+        .getRepository(TaskRunEntity)
+        .createQueryBuilder('t')
+        .select('t.groupRunId', 'g')
+        .addSelect('t.status', 'status')
+        .addSelect('COUNT(*)', 'n')
+        .where('t.groupRunId IN (:...ids)', { ids })
+        .groupBy('t.groupRunId')
+        .addGroupBy('t.status')
+        .getRawMany();
       const now = this.clock();
       const { updates, changes } = this.moved(groups, rows, now);
       for (const { id, tasksTotal: _t, ...set } of updates) {
-        await repo.createQueryBuilder().update().set({ ...set, updatedAt: now, version: () => `${em.connection.driver.escape('version')} + 1` }).where({ id }).execute();
+        await repo
+          .createQueryBuilder()
+          .update()
+          .set({ ...set, updatedAt: now, version: () => `${em.connection.driver.escape('version')} + 1` })
+          .where({ id })
+          .execute();
       }
       return changes;
     });
@@ -136,20 +171,38 @@ export class GroupStore {
     try {
       await client.query('BEGIN');
       // Locked first, counted after: the count then sees every task move committed before the lock was granted.
-      const groups = (await client.query({ name: plans.name('ferry_group_lock'), text: LOCK_GROUPS_SQL, values: [ids] })).rows.map((r) => ({
-        id: r.id as string, status: r.status as string, tasksTotal: r.tasks_total as number, tasksSucceeded: r.tasks_succeeded as number,
-        tasksFailed: r.tasks_failed as number, tasksCancelled: r.tasks_cancelled as number, tasksSkipped: r.tasks_skipped as number,
+      const groups = (
+        await client.query({ name: plans.name('ferry_group_lock'), text: LOCK_GROUPS_SQL, values: [ids] })
+      ).rows.map((r) => ({
+        id: r.id as string,
+        status: r.status as string,
+        tasksTotal: r.tasks_total as number,
+        tasksSucceeded: r.tasks_succeeded as number,
+        tasksFailed: r.tasks_failed as number,
+        tasksCancelled: r.tasks_cancelled as number,
+        tasksSkipped: r.tasks_skipped as number,
         finishedAt: r.finished_at === null ? null : Number(r.finished_at),
       }));
-      const rows = (await client.query({ name: plans.name('ferry_group_counts'), text: COUNT_TASKS_SQL, values: [ids] })).rows as Array<{ g: string; status: string; n: number }>;
+      const rows = (
+        await client.query({ name: plans.name('ferry_group_counts'), text: COUNT_TASKS_SQL, values: [ids] })
+      ).rows as Array<{ g: string; status: string; n: number }>;
       const now = this.clock();
       const { updates, changes } = this.moved(groups, rows, now);
       if (updates.length) {
         // One statement for every changed group (the rows are locked above).
         await client.query({
-          name: plans.name('ferry_group_update'), text: UPDATE_GROUPS_SQL,
-          values: [updates.map((u) => u.id), updates.map((u) => u.tasksSucceeded), updates.map((u) => u.tasksFailed), updates.map((u) => u.tasksCancelled),
-            updates.map((u) => u.tasksSkipped), updates.map((u) => u.status), updates.map((u) => u.finishedAt), now],
+          name: plans.name('ferry_group_update'),
+          text: UPDATE_GROUPS_SQL,
+          values: [
+            updates.map((u) => u.id),
+            updates.map((u) => u.tasksSucceeded),
+            updates.map((u) => u.tasksFailed),
+            updates.map((u) => u.tasksCancelled),
+            updates.map((u) => u.tasksSkipped),
+            updates.map((u) => u.status),
+            updates.map((u) => u.finishedAt),
+            now,
+          ],
         });
       }
       await client.query('COMMIT');
@@ -167,13 +220,23 @@ export class GroupStore {
     const changes: Array<{ id: string; status: string }> = [];
     const updates: Array<GroupCounters & { id: string; status: string; finishedAt: number | null }> = [];
     for (const g of groups) {
-      const counters: GroupCounters = { tasksTotal: g.tasksTotal, tasksSucceeded: 0, tasksFailed: 0, tasksCancelled: 0, tasksSkipped: 0 };
+      const counters: GroupCounters = {
+        tasksTotal: g.tasksTotal,
+        tasksSucceeded: 0,
+        tasksFailed: 0,
+        tasksCancelled: 0,
+        tasksSkipped: 0,
+      };
       for (const r of rows) {
         const key = r.g === g.id ? COUNTER_BY_STATUS[r.status] : undefined;
         if (key) counters[key] = Number(r.n);
       }
       const status = groupStatusOf(counters);
-      const same = status === g.status && (['tasksSucceeded', 'tasksFailed', 'tasksCancelled', 'tasksSkipped'] as const).every((k) => counters[k] === g[k]);
+      const same =
+        status === g.status &&
+        (['tasksSucceeded', 'tasksFailed', 'tasksCancelled', 'tasksSkipped'] as const).every(
+          (k) => counters[k] === g[k],
+        );
       if (same) continue;
       const finishedAt = status === 'RUNNING' ? null : (g.finishedAt ?? now);
       updates.push({ id: g.id, ...counters, status, finishedAt });

@@ -7,12 +7,16 @@ describe('Periodic', () => {
     let active = 0;
     let most = 0;
     let passes = 0;
-    const p = new Periodic('test', async () => {
-      passes++;
-      most = Math.max(most, ++active);
-      await new Promise((r) => setTimeout(r, 60)); // six intervals long
-      active--;
-    }, new Logger('test'));
+    const p = new Periodic(
+      'test',
+      async () => {
+        passes++;
+        most = Math.max(most, ++active);
+        await new Promise((r) => setTimeout(r, 60)); // six intervals long
+        active--;
+      },
+      new Logger('test'),
+    );
     p.start(10, true);
     await new Promise((r) => setTimeout(r, 200));
     await p.stop();
@@ -25,9 +29,13 @@ describe('Periodic', () => {
     let passes = 0;
     const warnings: string[] = [];
     const logger = { warn: (m: string) => warnings.push(m) } as unknown as Logger;
-    const p = new Periodic('flaky', async () => {
-      if (++passes === 1) throw new Error('database down');
-    }, logger);
+    const p = new Periodic(
+      'flaky',
+      async () => {
+        if (++passes === 1) throw new Error('database down');
+      },
+      logger,
+    );
     p.start(10, true);
     await new Promise((r) => setTimeout(r, 60));
     await p.stop();

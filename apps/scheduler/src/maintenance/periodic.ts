@@ -8,7 +8,11 @@ export class Periodic {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
 
-  constructor(private readonly name: string, private readonly pass: () => Promise<unknown>, private readonly logger: Logger) {}
+  constructor(
+    private readonly name: string,
+    private readonly pass: () => Promise<unknown>,
+    private readonly logger: Logger,
+  ) {}
 
   start(intervalMs: number, now = false): void {
     if (now) this.tick();
@@ -24,7 +28,12 @@ export class Periodic {
   private tick(): void {
     if (this.running) return;
     this.running = this.pass()
-      .then(() => undefined, (err) => this.logger.warn(`${this.name} pass failed: ${(err as Error).message}`))
-      .finally(() => { this.running = undefined; });
+      .then(
+        () => undefined,
+        (err) => this.logger.warn(`${this.name} pass failed: ${(err as Error).message}`),
+      )
+      .finally(() => {
+        this.running = undefined;
+      });
   }
 }

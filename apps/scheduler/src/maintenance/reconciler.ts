@@ -17,7 +17,14 @@ export class Reconciler {
   private readonly logger = new Logger('Reconciler');
   private readonly periodic = new Periodic('reconcile', () => this.runOnce(), this.logger);
 
-  constructor(private readonly db: Db, private readonly queue: TaskQueue, private readonly engine: TaskEngine, private readonly intervalMs: number, private readonly clock = Date.now, private readonly graceMs = 5000) {}
+  constructor(
+    private readonly db: Db,
+    private readonly queue: TaskQueue,
+    private readonly engine: TaskEngine,
+    private readonly intervalMs: number,
+    private readonly clock = Date.now,
+    private readonly graceMs = 5000,
+  ) {}
 
   start(): void {
     this.periodic.start(this.intervalMs, true);
@@ -31,7 +38,12 @@ export class Reconciler {
   async runOnce(): Promise<{ requeued: number }> {
     const now = this.clock();
     const live = await this.db.run((em) =>
-      em.getRepository(TaskRunEntity).createQueryBuilder('t').select(['t.id', 't.groupRunId', 't.readyAt', 't.updatedAt']).where('t.status IN (:...live)', { live: LIVE_STATUSES }).getMany(),
+      em
+        .getRepository(TaskRunEntity)
+        .createQueryBuilder('t')
+        .select(['t.id', 't.groupRunId', 't.readyAt', 't.updatedAt'])
+        .where('t.status IN (:...live)', { live: LIVE_STATUSES })
+        .getMany(),
     );
     const missing: string[] = [];
     // An ASYNC group's job stands in for its tasks' rounds until it arms them (TaskRounds.dispatchGroup),
@@ -40,7 +52,13 @@ export class Reconciler {
     const groupJobs = new Map<string, Promise<boolean>>();
     const coveredByGroup = (groupRunId: string) => {
       let pending = groupJobs.get(groupRunId);
-      if (!pending) groupJobs.set(groupRunId, (pending = this.queue.queue.getJobState(groupJobId(groupRunId)).then((s) => s === 'delayed' || s === 'waiting' || s === 'prioritized')));
+      if (!pending)
+        groupJobs.set(
+          groupRunId,
+          (pending = this.queue.queue
+            .getJobState(groupJobId(groupRunId))
+            .then((s) => s === 'delayed' || s === 'waiting' || s === 'prioritized')),
+        );
       return pending;
     };
     // Skip tasks that moved a moment ago: their group dispatch may still be queueing their rounds.
@@ -59,8 +77,17 @@ export class Reconciler {
     }
     // A crash between a task commit and its group's refresh leaves a finished group marked RUNNING.
     const stuck = await this.db.run((em) =>
-      em.getRepository(GroupRunEntity).createQueryBuilder('g').select('g.id').where('g.status = :running', { running: 'RUNNING' })
-        .andWhere((qb) => `NOT EXISTS ${qb.subQuery().select('1').from(TaskRunEntity, 't').where('t.groupRunId = g.id AND t.status IN (:...live)').getQuery()}`, { live: LIVE_STATUSES }).getMany(),
+      em
+        .getRepository(GroupRunEntity)
+        .createQueryBuilder('g')
+        .select('g.id')
+        .where('g.status = :running', { running: 'RUNNING' })
+        .andWhere(
+          (qb) =>
+            `NOT EXISTS ${qb.subQuery().select('1').from(TaskRunEntity, 't').where('t.groupRunId = g.id AND t.status IN (:...live)').getQuery()}`,
+          { live: LIVE_STATUSES },
+        )
+        .getMany(),
     );
     // The refresh announces the status change as if it had happened in time (alerts hang on it).
     for (const g of stuck) await this.engine.groups.refresh(g.id);

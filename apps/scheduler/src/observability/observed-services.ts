@@ -11,11 +11,19 @@ const SERVICE = 'ferry-scheduler';
 
 /** Every sync request: counted by target and outcome, timed, and sent inside a client span. */
 export class ObservedDownstream implements DownstreamPort {
-  constructor(private readonly inner: DownstreamPort, private readonly metrics: SchedulerMetrics, private readonly traces: TaskTraces) {}
+  constructor(
+    private readonly inner: DownstreamPort,
+    private readonly metrics: SchedulerMetrics,
+    private readonly traces: TaskTraces,
+  ) {}
 
   start(targetUrl: string, body: SyncJobRequest, idempotencyKey: string, token: string): Promise<StartResult> {
     const origin = originOf(targetUrl);
-    const attributes = { 'ferry.task_run_id': body.taskRunId, 'ferry.dispatch_id': body.dispatchId, 'server.address': origin };
+    const attributes = {
+      'ferry.task_run_id': body.taskRunId,
+      'ferry.dispatch_id': body.dispatchId,
+      'server.address': origin,
+    };
     return inSpan(SERVICE, 'dispatch', { kind: SpanKind.CLIENT, attributes }, async (span) => {
       this.traces.remember(body.taskRunId, currentTraceId());
       const started = process.hrtime.bigint();
@@ -29,7 +37,9 @@ export class ObservedDownstream implements DownstreamPort {
   }
 
   status(targetUrl: string, jobId: string, token: string): Promise<StatusResult> {
-    return inSpan(SERVICE, 'poll', { kind: SpanKind.CLIENT, attributes: { 'ferry.job_id': jobId } }, () => this.inner.status(targetUrl, jobId, token));
+    return inSpan(SERVICE, 'poll', { kind: SpanKind.CLIENT, attributes: { 'ferry.job_id': jobId } }, () =>
+      this.inner.status(targetUrl, jobId, token),
+    );
   }
 
   cancel(targetUrl: string, jobId: string, token: string): Promise<void> {
@@ -52,7 +62,11 @@ function outcomeOf(res: StartResult): DispatchOutcome {
 
 /** Callbacks: counted by outcome and timed (their commit is batched with their neighbours'). */
 export class ObservedCallbacks extends CallbacksService {
-  constructor(engine: ConstructorParameters<typeof CallbacksService>[0], private readonly metrics: SchedulerMetrics, private readonly traces: TaskTraces) {
+  constructor(
+    engine: ConstructorParameters<typeof CallbacksService>[0],
+    private readonly metrics: SchedulerMetrics,
+    private readonly traces: TaskTraces,
+  ) {
     super(engine);
   }
 
@@ -79,7 +93,8 @@ export class ObservedTriggerIntake extends TriggerIntake {
   metrics?: SchedulerMetrics;
 
   override async accept(body: unknown, via: 'http' | 'queue'): Promise<IntakeResult> {
-    const source = typeof (body as { source?: unknown })?.source === 'string' ? (body as { source: string }).source : undefined;
+    const source =
+      typeof (body as { source?: unknown })?.source === 'string' ? (body as { source: string }).source : undefined;
     try {
       const result = await super.accept(body, via);
       const outcome = result.duplicate ? 'duplicate' : result.answer.groupRuns.length ? 'accepted' : 'unmatched';

@@ -1,4 +1,11 @@
-import { BoundedLabel, Counter, DURATION_BUCKETS, Histogram, LATENCY_BUCKETS, type Registry } from '#ferry/observability';
+import {
+  BoundedLabel,
+  Counter,
+  DURATION_BUCKETS,
+  Histogram,
+  LATENCY_BUCKETS,
+  type Registry,
+} from '#ferry/observability';
 import type { Effects } from '../tasks/task-engine.js';
 import { isTerminal } from '../tasks/task-status.js';
 
@@ -27,17 +34,74 @@ export class SchedulerMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.triggers = new Counter({ name: 'ferry_scheduler_triggers_total', help: 'Trigger messages received, by source and outcome', labelNames: ['source', 'outcome'], registers });
-    this.taskMoves = new Counter({ name: 'ferry_scheduler_task_moves_total', help: 'Committed task run state moves, by from and to status', labelNames: ['from', 'to'], registers });
-    this.tasksFinished = new Counter({ name: 'ferry_scheduler_task_runs_finished_total', help: 'Task runs that reached a terminal status', labelNames: ['status'], registers });
-    this.groupsFinished = new Counter({ name: 'ferry_scheduler_group_runs_finished_total', help: 'Group runs that reached a terminal status (counted by the instance that saw the change)', labelNames: ['status'], registers });
-    this.dispatches = new Counter({ name: 'ferry_scheduler_dispatch_attempts_total', help: 'Sync requests sent to downstreams, by target origin and outcome', labelNames: ['target', 'outcome'], registers });
-    this.dispatchSeconds = new Histogram({ name: 'ferry_scheduler_dispatch_duration_seconds', help: 'Round trip of a sync request to the downstream', labelNames: ['outcome'], buckets: LATENCY_BUCKETS, registers });
-    this.triggerToDispatch = new Histogram({ name: 'ferry_scheduler_trigger_to_dispatch_seconds', help: 'From the trigger (task creation) to its first dispatch', buckets: LATENCY_BUCKETS, registers });
-    this.callbacks = new Counter({ name: 'ferry_scheduler_callbacks_total', help: 'Downstream callbacks handled, by outcome', labelNames: ['outcome'], registers });
-    this.callbackSeconds = new Histogram({ name: 'ferry_scheduler_callback_duration_seconds', help: 'Handling time of a downstream callback (validation, batched commit)', labelNames: ['outcome'], buckets: LATENCY_BUCKETS, registers });
-    this.reconMismatches = new Counter({ name: 'ferry_scheduler_reconciliation_mismatches_total', help: 'SUCCEEDED reports whose reconciliation counts did not add up', registers });
-    this.taskDuration = new Histogram({ name: 'ferry_scheduler_task_run_duration_seconds', help: 'From task creation to its terminal status', labelNames: ['status'], buckets: DURATION_BUCKETS, registers });
+    this.triggers = new Counter({
+      name: 'ferry_scheduler_triggers_total',
+      help: 'Trigger messages received, by source and outcome',
+      labelNames: ['source', 'outcome'],
+      registers,
+    });
+    this.taskMoves = new Counter({
+      name: 'ferry_scheduler_task_moves_total',
+      help: 'Committed task run state moves, by from and to status',
+      labelNames: ['from', 'to'],
+      registers,
+    });
+    this.tasksFinished = new Counter({
+      name: 'ferry_scheduler_task_runs_finished_total',
+      help: 'Task runs that reached a terminal status',
+      labelNames: ['status'],
+      registers,
+    });
+    this.groupsFinished = new Counter({
+      name: 'ferry_scheduler_group_runs_finished_total',
+      help: 'Group runs that reached a terminal status (counted by the instance that saw the change)',
+      labelNames: ['status'],
+      registers,
+    });
+    this.dispatches = new Counter({
+      name: 'ferry_scheduler_dispatch_attempts_total',
+      help: 'Sync requests sent to downstreams, by target origin and outcome',
+      labelNames: ['target', 'outcome'],
+      registers,
+    });
+    this.dispatchSeconds = new Histogram({
+      name: 'ferry_scheduler_dispatch_duration_seconds',
+      help: 'Round trip of a sync request to the downstream',
+      labelNames: ['outcome'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.triggerToDispatch = new Histogram({
+      name: 'ferry_scheduler_trigger_to_dispatch_seconds',
+      help: 'From the trigger (task creation) to its first dispatch',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.callbacks = new Counter({
+      name: 'ferry_scheduler_callbacks_total',
+      help: 'Downstream callbacks handled, by outcome',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.callbackSeconds = new Histogram({
+      name: 'ferry_scheduler_callback_duration_seconds',
+      help: 'Handling time of a downstream callback (validation, batched commit)',
+      labelNames: ['outcome'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.reconMismatches = new Counter({
+      name: 'ferry_scheduler_reconciliation_mismatches_total',
+      help: 'SUCCEEDED reports whose reconciliation counts did not add up',
+      registers,
+    });
+    this.taskDuration = new Histogram({
+      name: 'ferry_scheduler_task_run_duration_seconds',
+      help: 'From task creation to its terminal status',
+      labelNames: ['status'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
   }
 
   trigger(source: string | undefined, outcome: TriggerOutcome): void {

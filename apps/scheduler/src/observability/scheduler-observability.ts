@@ -26,7 +26,10 @@ export class SchedulerObservability {
     this.metrics = new SchedulerMetrics(obs.registry);
   }
 
-  static async create(config: SchedulerConfig, overrides: ObservabilityOverrides = {}): Promise<SchedulerObservability> {
+  static async create(
+    config: SchedulerConfig,
+    overrides: ObservabilityOverrides = {},
+  ): Promise<SchedulerObservability> {
     const o = config.observability;
     const log = { ...o.log, level: capLogLevel(o.log.level, config.logLevels) };
     return new SchedulerObservability(await Observability.create({ ...o, log }, overrides));
@@ -45,12 +48,23 @@ export class SchedulerObservability {
     const lines = this.obs.config.log.taskMoves && log.isLevelEnabled('info');
     for (const { event, task } of e.moved) {
       if (lines) {
-        log.info({
-          event: 'task.move', taskRunId: task.id, groupRunId: task.groupRunId, dispatchId: event.dispatchId ?? undefined, jobId: task.downstreamJobId ?? undefined,
-          from: event.fromStatus, to: event.toStatus, actor: event.actor, reason: event.reason, attempt: task.attempt,
-          // The batch mixes tasks of many traces: each line names its own, not the batch's.
-          traceId: this.traces.of(task.id),
-        }, `task ${event.fromStatus ?? 'NONE'} → ${event.toStatus}`);
+        log.info(
+          {
+            event: 'task.move',
+            taskRunId: task.id,
+            groupRunId: task.groupRunId,
+            dispatchId: event.dispatchId ?? undefined,
+            jobId: task.downstreamJobId ?? undefined,
+            from: event.fromStatus,
+            to: event.toStatus,
+            actor: event.actor,
+            reason: event.reason,
+            attempt: task.attempt,
+            // The batch mixes tasks of many traces: each line names its own, not the batch's.
+            traceId: this.traces.of(task.id),
+          },
+          `task ${event.fromStatus ?? 'NONE'} → ${event.toStatus}`,
+        );
       }
       if (isTerminal(event.toStatus)) this.traces.forget(task.id);
     }

@@ -142,5 +142,12 @@ export class AlertEntity {
 }
 
 export const SCHEDULER_ENTITIES = [
-  DefinitionEntity, BindingEntity, AuthProfileEntity, TriggerEntity, GroupRunEntity, TaskRunEntity, TaskEventEntity, AlertEntity,
+  DefinitionEntity,
+  BindingEntity,
+  AuthProfileEntity,
+  TriggerEntity,
+  GroupRunEntity,
+  TaskRunEntity,
+  TaskEventEntity,
+  AlertEntity,
 ];

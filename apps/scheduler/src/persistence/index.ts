@@ -8,5 +8,11 @@ export const SCHEDULER_MIGRATIONS = [Initial1764000000000, Alerts1765000000000];
 
 /** The scheduler's database, migrated (the runtime's and the tests'). */
 export async function openSchedulerDb(config: DatabaseConfig): Promise<Db> {
-  return new Db(await openDataSource(config, { entities: SCHEDULER_ENTITIES, migrations: SCHEDULER_MIGRATIONS, migrationsTableName: 'scheduler_migrations' }));
+  return new Db(
+    await openDataSource(config, {
+      entities: SCHEDULER_ENTITIES,
+      migrations: SCHEDULER_MIGRATIONS,
+      migrationsTableName: 'scheduler_migrations',
+    }),
+  );
 }

@@ -1,6 +1,8 @@
 /** What the raw PostgreSQL paths use of pg's pool (TypeORM's driver keeps it as `master`). */
 export interface PgClient {
-  query(q: string | { text: string; values: unknown[]; name?: string }): Promise<{ rows: Array<Record<string, unknown>> }>;
+  query(
+    q: string | { text: string; values: unknown[]; name?: string },
+  ): Promise<{ rows: Array<Record<string, unknown>> }>;
 }
 export interface PgPool extends PgClient {
   connect(): Promise<PgClient & { release(): void }>;
@@ -46,7 +48,10 @@ export class PlanGuard {
   async check(): Promise<boolean> {
     this.checking = true;
     try {
-      const { rows } = await this.pool.query({ text: 'SELECT reltuples FROM pg_class WHERE oid = to_regclass($1)', values: [this.table] });
+      const { rows } = await this.pool.query({
+        text: 'SELECT reltuples FROM pg_class WHERE oid = to_regclass($1)',
+        values: [this.table],
+      });
       // reltuples is -1 until the table is first analyzed.
       this.big = Number(rows[0]?.reltuples ?? -1) >= this.minRows;
       this.checkedAt = this.clock();

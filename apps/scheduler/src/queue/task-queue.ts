@@ -5,7 +5,12 @@ import { currentTraceparent } from '#ferry/observability';
 import { groupJobId, JobName, QueueName, type TaskRoundPayload, taskJobId } from '#ferry/queue';
 
 /** Unexpected processor errors (database down, a bug) retry with backoff before the job fails. */
-const JOB_OPTS = { removeOnComplete: true, removeOnFail: 1000, attempts: 10, backoff: { type: 'exponential', delay: 1000 } } as const;
+const JOB_OPTS = {
+  removeOnComplete: true,
+  removeOnFail: 1000,
+  attempts: 10,
+  backoff: { type: 'exponential', delay: 1000 },
+} as const;
 
 /**
  * The BullMQ side of task runs: one job per live task, rescheduled until the task is terminal (an
@@ -37,35 +42,46 @@ export class TaskQueue {
 
   /** One job that dispatches every ready task of a group. */
   async enqueueGroups(groupIds: string[]): Promise<void> {
-    await this.queue.addBulk(groupIds.map((groupRunId) => ({
-      name: JobName.groupDispatch,
-      data: withTrace({ taskRunId: '', groupRunId }),
-      opts: { jobId: groupJobId(groupRunId), ...JOB_OPTS },
-    })));
+    await this.queue.addBulk(
+      groupIds.map((groupRunId) => ({
+        name: JobName.groupDispatch,
+        data: withTrace({ taskRunId: '', groupRunId }),
+        opts: { jobId: groupJobId(groupRunId), ...JOB_OPTS },
+      })),
+    );
   }
 
   /** Per-task rounds, each with its own delay (the poll fallback after a group dispatch). */
   async enqueueEach(items: Array<{ id: string; delayMs: number }>): Promise<void> {
     this.remember(items.map((i) => i.id));
     for (let i = 0; i < items.length; i += 1000) {
-      await this.queue.addBulk(items.slice(i, i + 1000).map(({ id, delayMs }) => ({
-        name: JobName.taskRound,
-        data: withTrace({ taskRunId: id }),
-        opts: { jobId: taskJobId(id), delay: delayMs, ...JOB_OPTS },
-      })));
+      await this.queue.addBulk(
+        items.slice(i, i + 1000).map(({ id, delayMs }) => ({
+          name: JobName.taskRound,
+          data: withTrace({ taskRunId: id }),
+          opts: { jobId: taskJobId(id), delay: delayMs, ...JOB_OPTS },
+        })),
+      );
     }
   }
 
   /** Queues what a commit made ready, logging instead of failing: the reconciler repairs a miss. */
   startLater(order: { groups: string[]; tasks: string[] }): void {
-    if (order.groups.length) this.enqueueGroups(order.groups).catch((err) => this.logger.warn(`enqueue failed, the reconciler will retry: ${err}`));
+    if (order.groups.length)
+      this.enqueueGroups(order.groups).catch((err) =>
+        this.logger.warn(`enqueue failed, the reconciler will retry: ${err}`),
+      );
     // Here (the trigger's request), unlike enqueueLater (a batch of many traces), the trace is known.
-    if (order.tasks.length) this.enqueue(order.tasks, 0, currentTraceparent()).catch((err) => this.logger.warn(`enqueue failed, the reconciler will retry: ${err}`));
+    if (order.tasks.length)
+      this.enqueue(order.tasks, 0, currentTraceparent()).catch((err) =>
+        this.logger.warn(`enqueue failed, the reconciler will retry: ${err}`),
+      );
   }
 
   /** Enqueue, logging instead of failing: the caller's database work is already committed. */
   enqueueLater(taskIds: string[]): void {
-    if (taskIds.length) this.enqueue(taskIds).catch((err) => this.logger.warn(`enqueue failed, the reconciler will retry: ${err}`));
+    if (taskIds.length)
+      this.enqueue(taskIds).catch((err) => this.logger.warn(`enqueue failed, the reconciler will retry: ${err}`));
   }
 
   /**

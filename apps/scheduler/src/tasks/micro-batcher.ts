@@ -4,7 +4,10 @@
  * batches of one process never race for the same task, while different lanes overlap.
  */
 export class MicroBatcher<I, O> {
-  private readonly lanes: Array<{ queue: Array<{ item: I; resolve(o: O): void; reject(e: unknown): void }>; busy: boolean }>;
+  private readonly lanes: Array<{
+    queue: Array<{ item: I; resolve(o: O): void; reject(e: unknown): void }>;
+    busy: boolean;
+  }>;
 
   constructor(
     private readonly flush: (items: I[]) => Promise<O[]>,

@@ -29,7 +29,10 @@ export interface Effects {
 }
 
 class LostRace extends Error {
-  constructor(message: string, readonly ids: Iterable<string>) {
+  constructor(
+    message: string,
+    readonly ids: Iterable<string>,
+  ) {
     super(message);
   }
 }
@@ -70,7 +73,11 @@ export class TaskEngine {
     private readonly lingerMs = 0,
   ) {
     this.store = new TaskStore(db.type === 'postgres');
-    this.batcher = new MicroBatcher((items) => this.applyBatch(items), (s) => s.taskId, db.type === 'sqlite' ? 1 : lanes);
+    this.batcher = new MicroBatcher(
+      (items) => this.applyBatch(items),
+      (s) => s.taskId,
+      db.type === 'sqlite' ? 1 : lanes,
+    );
   }
 
   submit(taskId: string, cmd: TaskCommand): Promise<Outcome> {
@@ -104,7 +111,12 @@ export class TaskEngine {
 
   async applyBatch(submitted: Submission[]): Promise<Outcome[]> {
     // A deferred command goes first, in the same write as its task's next one.
-    const early = this.deferred.size ? submitted.filter((i) => this.deferred.has(i.taskId)).map((i) => this.takeDeferred(i.taskId)).filter((i) => !!i) : [];
+    const early = this.deferred.size
+      ? submitted
+          .filter((i) => this.deferred.has(i.taskId))
+          .map((i) => this.takeDeferred(i.taskId))
+          .filter((i) => !!i)
+      : [];
     const items = early.length ? [...early, ...submitted] : submitted;
     // Rows read fresh this call: a lost race or an answer decided on a cached row reads them again.
     const fresh = new Set<string>();
@@ -112,9 +124,10 @@ export class TaskEngine {
       try {
         // PostgreSQL: no explicit transaction. The rows are read plainly and written back by one
         // all-or-nothing statement with version checks (two round trips per batch instead of five).
-        const { outcomes, effects } = this.db.type === 'postgres'
-          ? await this.applyIn(this.db.dataSource.manager, items, fresh)
-          : await this.db.tx((em) => this.applyIn(em, items, fresh));
+        const { outcomes, effects } =
+          this.db.type === 'postgres'
+            ? await this.applyIn(this.db.dataSource.manager, items, fresh)
+            : await this.db.tx((em) => this.applyIn(em, items, fresh));
         this.onEffects(effects);
         return early.length ? outcomes.slice(early.length) : outcomes;
       } catch (err) {
@@ -133,7 +146,11 @@ export class TaskEngine {
     return item;
   }
 
-  private async applyIn(em: EntityManager, items: Submission[], fresh: Set<string>): Promise<{ outcomes: Outcome[]; effects: Effects }> {
+  private async applyIn(
+    em: EntityManager,
+    items: Submission[],
+    fresh: Set<string>,
+  ): Promise<{ outcomes: Outcome[]; effects: Effects }> {
     const now = this.clock();
     const ids = [...new Set(items.map((i) => i.taskId))];
     // The cached rows are taken before the read: other batches evict and replace entries meanwhile
@@ -143,7 +160,10 @@ export class TaskEngine {
       const row = fresh.has(id) ? undefined : this.cache.get(id);
       if (row) cached.set(id, row);
     }
-    const loaded = await this.store.load(em, ids.filter((id) => !cached.has(id)));
+    const loaded = await this.store.load(
+      em,
+      ids.filter((id) => !cached.has(id)),
+    );
     const fromCache = new Set<string>();
     for (const [id, row] of cached) {
       if (loaded.has(id)) continue;
@@ -169,11 +189,29 @@ export class TaskEngine {
     const unverified = [...fromCache].filter((id) => !work.changed.has(id));
     if (unverified.length) throw new LostRace('answers decided on cached rows', unverified);
     await this.cascadeSync(em, work, groups, now);
-    const won = await this.store.commit(em, [...work.changed.values()].map((row) => ({ row, expectedVersion: work.original.get(row.id)!.version, before: work.original.get(row.id) })), work.events);
+    const won = await this.store.commit(
+      em,
+      [...work.changed.values()].map((row) => ({
+        row,
+        expectedVersion: work.original.get(row.id)!.version,
+        before: work.original.get(row.id),
+      })),
+      work.events,
+    );
     if (!won) throw new LostRace('another writer moved a task of this batch first', ids);
-    for (const o of outcomes) if (o.task && work.changed.has(o.task.id)) o.task = { ...o.task, version: o.task.version + 1 };
+    for (const o of outcomes)
+      if (o.task && work.changed.has(o.task.id)) o.task = { ...o.task, version: o.task.version + 1 };
     this.remember(work, loaded);
-    return { outcomes, effects: { ready: work.ready(), finished: work.finished(), retryWaits: work.retryWaits(), groups: work.groupsTouched(), moved: work.moved() } };
+    return {
+      outcomes,
+      effects: {
+        ready: work.ready(),
+        finished: work.finished(),
+        retryWaits: work.retryWaits(),
+        groups: work.groupsTouched(),
+        moved: work.moved(),
+      },
+    };
   }
 
   /**
@@ -232,9 +270,12 @@ export class TaskEngine {
       if (group.runMode !== 'SYNC' || before.status === row.status) continue;
       let cmd: TaskCommand | undefined;
       let where = 't.groupRunId = :g AND t.seq > :s';
-      if (row.status === 'SUCCEEDED') { cmd = { kind: 'ready' }; where = 't.groupRunId = :g AND t.seq = :s + 1'; }
-      else if (row.status === 'FAILED' || row.status === 'CANCELLED') cmd = { kind: 'skip' };
-      else if (row.status === 'PENDING' && (before.status === 'FAILED' || before.status === 'CANCELLED')) cmd = { kind: 'unskip' };
+      if (row.status === 'SUCCEEDED') {
+        cmd = { kind: 'ready' };
+        where = 't.groupRunId = :g AND t.seq = :s + 1';
+      } else if (row.status === 'FAILED' || row.status === 'CANCELLED') cmd = { kind: 'skip' };
+      else if (row.status === 'PENDING' && (before.status === 'FAILED' || before.status === 'CANCELLED'))
+        cmd = { kind: 'unskip' };
       if (!cmd) continue;
       for (const other of await this.store.loadWhere(em, where, { g: row.groupRunId, s: row.seq })) {
         const current = work.rows.get(other.id) ?? other;
@@ -248,7 +289,12 @@ export class TaskEngine {
   private context(now: number, group: GroupInfo, paused: boolean): DecideContext {
     const urls = group.spec.target.urls;
     return {
-      now, paused, newId: randomUUID, random: Math.random, retry: group.spec.retry, resendAfterMs: this.resendAfterMs,
+      now,
+      paused,
+      newId: randomUUID,
+      random: Math.random,
+      retry: group.spec.retry,
+      resendAfterMs: this.resendAfterMs,
       // ASYNC tasks are spread over every downstream instance; a retry moves to the next one.
       targetFor: (row) => urls[(row.seq + row.attempt) % urls.length],
     };
@@ -279,7 +325,8 @@ class Work {
   groupsTouched(): string[] {
     const touched = new Set<string>();
     for (const row of this.changed.values()) {
-      if (COUNTER_BY_STATUS[this.original.get(row.id)!.status] !== COUNTER_BY_STATUS[row.status]) touched.add(row.groupRunId);
+      if (COUNTER_BY_STATUS[this.original.get(row.id)!.status] !== COUNTER_BY_STATUS[row.status])
+        touched.add(row.groupRunId);
     }
     return [...touched];
   }
@@ -303,6 +350,8 @@ class Work {
   }
 
   finished(): string[] {
-    return [...this.changed.values()].filter((r) => !['PENDING', 'DISPATCHED', 'ACCEPTED', 'RUNNING', 'RETRY_WAIT'].includes(r.status)).map((r) => r.id);
+    return [...this.changed.values()]
+      .filter((r) => !['PENDING', 'DISPATCHED', 'ACCEPTED', 'RUNNING', 'RETRY_WAIT'].includes(r.status))
+      .map((r) => r.id);
   }
 }

@@ -6,26 +6,67 @@ import type { TaskRow, TaskStatus } from './task-status.js';
 const NOW = Date.UTC(2026, 10, 24, 6, 0, 0);
 const RETRY: RetryPolicy = { maxAttempts: 3, initialDelaySeconds: 10, factor: 2, maxDelaySeconds: 60 };
 const FILE = { name: 'f.ndjson', recordCount: 10, checksum: 'sha256:abc' };
-const GOOD = { expected: 10, received: 10, inserted: 6, updated: 2, deleted: 0, unchanged: 1, rejected: 1, checksum: 'sha256:abc' };
+const GOOD = {
+  expected: 10,
+  received: 10,
+  inserted: 6,
+  updated: 2,
+  deleted: 0,
+  unchanged: 1,
+  rejected: 1,
+  checksum: 'sha256:abc',
+};
 
 let ids = 0;
 function ctx(over: Partial<DecideContext> = {}): DecideContext {
-  return { now: NOW, newId: () => `d-new-${++ids}`, random: () => 0.5, retry: RETRY, paused: false, targetFor: () => 'http://t', ...over };
+  return {
+    now: NOW,
+    newId: () => `d-new-${++ids}`,
+    random: () => 0.5,
+    retry: RETRY,
+    paused: false,
+    targetFor: () => 'http://t',
+    ...over,
+  };
 }
 
 function row(status: TaskStatus, over: Partial<TaskRow> = {}): TaskRow {
   const inFlight = ['DISPATCHED', 'ACCEPTED', 'RUNNING'].includes(status);
   return {
-    id: 't1', groupRunId: 'g1', seq: 0, file: FILE, status, attempt: inFlight || status === 'RETRY_WAIT' || status === 'FAILED' ? 1 : 0,
-    maxAttempts: 3, dispatchId: status === 'PENDING' ? null : 'd1', targetUrl: status === 'PENDING' ? null : 'http://t',
-    downstreamJobId: status === 'DISPATCHED' || status === 'PENDING' ? null : 'job-1', readyAt: NOW - 1000, dispatchedAt: NOW - 500,
-    nextAt: status === 'RETRY_WAIT' ? NOW - 1 : null, reportedAt: null, progress: null, reconciliation: null, reconStatus: null,
-    reconProblems: null, lastError: null, overdue: 0, deadlineAt: null, version: 1, createdAt: NOW - 2000, updatedAt: NOW - 1000,
-    finishedAt: null, ...over,
+    id: 't1',
+    groupRunId: 'g1',
+    seq: 0,
+    file: FILE,
+    status,
+    attempt: inFlight || status === 'RETRY_WAIT' || status === 'FAILED' ? 1 : 0,
+    maxAttempts: 3,
+    dispatchId: status === 'PENDING' ? null : 'd1',
+    targetUrl: status === 'PENDING' ? null : 'http://t',
+    downstreamJobId: status === 'DISPATCHED' || status === 'PENDING' ? null : 'job-1',
+    readyAt: NOW - 1000,
+    dispatchedAt: NOW - 500,
+    nextAt: status === 'RETRY_WAIT' ? NOW - 1 : null,
+    reportedAt: null,
+    progress: null,
+    reconciliation: null,
+    reconStatus: null,
+    reconProblems: null,
+    lastError: null,
+    overdue: 0,
+    deadlineAt: null,
+    version: 1,
+    createdAt: NOW - 2000,
+    updatedAt: NOW - 1000,
+    finishedAt: null,
+    ...over,
   };
 }
 
-const cb = (status: TaskCallback['status'], extra: Partial<TaskCallback> = {}): TaskCommand => ({ kind: 'report', actor: 'callback', body: { dispatchId: 'd1', status, ...extra } });
+const cb = (status: TaskCallback['status'], extra: Partial<TaskCallback> = {}): TaskCommand => ({
+  kind: 'report',
+  actor: 'callback',
+  body: { dispatchId: 'd1', status, ...extra },
+});
 const moved = (d: Decision) => d.next?.status;
 
 describe('task state machine: legal moves', () => {
@@ -34,13 +75,20 @@ describe('task state machine: legal moves', () => {
     expect(moved(d)).toBe('DISPATCHED');
     expect(d.answer).toEqual({ type: 'send', dispatchId: d.next!.dispatchId, attempt: 1, targetUrl: 'http://t' });
     expect(d.next!.dispatchId).toMatch(/^d-new-/);
-    expect(d.event).toMatchObject({ fromStatus: 'PENDING', toStatus: 'DISPATCHED', actor: 'dispatcher', dispatchId: d.next!.dispatchId });
+    expect(d.event).toMatchObject({
+      fromStatus: 'PENDING',
+      toStatus: 'DISPATCHED',
+      actor: 'dispatcher',
+      dispatchId: d.next!.dispatchId,
+    });
   });
 
   it('does not claim a SYNC task that is not ready yet, a paused one, or a RETRY_WAIT task before its time', () => {
     expect(decide(row('PENDING', { readyAt: null }), { kind: 'claim' }, ctx())).toEqual({ answer: { type: 'none' } });
     expect(decide(row('PENDING'), { kind: 'claim' }, ctx({ paused: true }))).toEqual({ answer: { type: 'none' } });
-    expect(decide(row('RETRY_WAIT', { nextAt: NOW + 1 }), { kind: 'claim' }, ctx())).toEqual({ answer: { type: 'none' } });
+    expect(decide(row('RETRY_WAIT', { nextAt: NOW + 1 }), { kind: 'claim' }, ctx())).toEqual({
+      answer: { type: 'none' },
+    });
     const due = decide(row('RETRY_WAIT', { nextAt: NOW }), { kind: 'claim' }, ctx());
     expect(moved(due)).toBe('DISPATCHED');
     expect(due.next!.dispatchId).not.toBe('d1');
@@ -60,20 +108,33 @@ describe('task state machine: legal moves', () => {
   it('records the job id a callback names, so that a later 202 for it changes nothing', () => {
     const done = decide(row('DISPATCHED'), cb('SUCCEEDED', { reconciliation: GOOD, jobId: 'job-7' }), ctx()).next!;
     expect(done).toMatchObject({ status: 'SUCCEEDED', downstreamJobId: 'job-7' });
-    expect(decide(done, { kind: 'accepted', dispatchId: 'd1', jobId: 'job-7' }, ctx())).toEqual({ answer: { type: 'ignored', reason: 'DUPLICATE' } });
+    expect(decide(done, { kind: 'accepted', dispatchId: 'd1', jobId: 'job-7' }, ctx())).toEqual({
+      answer: { type: 'ignored', reason: 'DUPLICATE' },
+    });
     // Without it, the late 202 still fills the job id in (for operators), as a write without a move.
     const bare = decide(row('DISPATCHED'), cb('SUCCEEDED', { reconciliation: GOOD }), ctx()).next!;
     const late = decide(bare, { kind: 'accepted', dispatchId: 'd1', jobId: 'job-7' }, ctx());
-    expect(late).toMatchObject({ answer: { type: 'applied' }, next: { status: 'SUCCEEDED', downstreamJobId: 'job-7' } });
+    expect(late).toMatchObject({
+      answer: { type: 'applied' },
+      next: { status: 'SUCCEEDED', downstreamJobId: 'job-7' },
+    });
     expect(late.event).toBeUndefined();
   });
 
   it('ignores a failed re-send once the downstream has acknowledged the dispatch', () => {
     const err = { code: 'DOWNSTREAM_TIMEOUT', message: 'Headers Timeout Error' };
-    const failed = { kind: 'attemptFailed', dispatchId: 'd1', error: err, retryable: true, actor: 'dispatcher' } as const;
+    const failed = {
+      kind: 'attemptFailed',
+      dispatchId: 'd1',
+      error: err,
+      retryable: true,
+      actor: 'dispatcher',
+    } as const;
     expect(decide(row('ACCEPTED'), failed, ctx())).toEqual({ answer: { type: 'ignored', reason: 'STALE' } });
     // A callback overtook the HTTP answer: no job id yet, but the downstream has the job.
-    expect(decide(row('RUNNING', { downstreamJobId: null }), failed, ctx())).toEqual({ answer: { type: 'ignored', reason: 'STALE' } });
+    expect(decide(row('RUNNING', { downstreamJobId: null }), failed, ctx())).toEqual({
+      answer: { type: 'ignored', reason: 'STALE' },
+    });
     expect(decide(row('DISPATCHED'), failed, ctx()).next!.status).toBe('RETRY_WAIT');
     // The poller's verdicts (attempt timeout, job lost) still end an acknowledged attempt.
     expect(decide(row('ACCEPTED'), { ...failed, actor: 'poller' }, ctx()).next!.status).toBe('RETRY_WAIT');
@@ -87,16 +148,29 @@ describe('task state machine: legal moves', () => {
     expect(r).toMatchObject({ status: 'RUNNING', progress: { processed: 5, total: 10 } });
     const done = decide(r, cb('SUCCEEDED', { reconciliation: GOOD }), ctx());
     expect(done.next).toMatchObject({ status: 'SUCCEEDED', reconStatus: 'OK', reconProblems: null, finishedAt: NOW });
-    expect(done.event).toMatchObject({ fromStatus: 'RUNNING', toStatus: 'SUCCEEDED', actor: 'callback', reason: 'REPORTED_SUCCEEDED' });
+    expect(done.event).toMatchObject({
+      fromStatus: 'RUNNING',
+      toStatus: 'SUCCEEDED',
+      actor: 'callback',
+      reason: 'REPORTED_SUCCEEDED',
+    });
   });
 
   it('may skip steps forward (DISPATCHED → SUCCEEDED) and records the poller as the actor', () => {
-    const d = decide(row('DISPATCHED'), { kind: 'report', actor: 'poller', body: { dispatchId: 'd1', status: 'SUCCEEDED', reconciliation: GOOD } }, ctx());
+    const d = decide(
+      row('DISPATCHED'),
+      { kind: 'report', actor: 'poller', body: { dispatchId: 'd1', status: 'SUCCEEDED', reconciliation: GOOD } },
+      ctx(),
+    );
     expect(d.event).toMatchObject({ toStatus: 'SUCCEEDED', actor: 'poller' });
   });
 
   it('keeps the job id when the callback overtook the HTTP answer', () => {
-    const d = decide(row('RUNNING', { downstreamJobId: null }), { kind: 'accepted', dispatchId: 'd1', jobId: 'job-2' }, ctx());
+    const d = decide(
+      row('RUNNING', { downstreamJobId: null }),
+      { kind: 'accepted', dispatchId: 'd1', jobId: 'job-2' },
+      ctx(),
+    );
     expect(d.next).toMatchObject({ status: 'RUNNING', downstreamJobId: 'job-2' });
     expect(d.event).toBeUndefined();
   });
@@ -119,10 +193,25 @@ describe('task state machine: legal moves', () => {
 
   it('fails a non-retryable dispatch error at once, and honours Retry-After when longer than the backoff', () => {
     const err = { code: 'DOWNSTREAM_HTTP_400', message: 'bad' };
-    const perm = decide(row('DISPATCHED'), { kind: 'attemptFailed', dispatchId: 'd1', error: err, retryable: false, actor: 'dispatcher' }, ctx());
+    const perm = decide(
+      row('DISPATCHED'),
+      { kind: 'attemptFailed', dispatchId: 'd1', error: err, retryable: false, actor: 'dispatcher' },
+      ctx(),
+    );
     expect(perm.next!.status).toBe('FAILED');
     expect(perm.event!.reason).toBe('FAILED_PERMANENTLY');
-    const later = decide(row('DISPATCHED'), { kind: 'attemptFailed', dispatchId: 'd1', error: err, retryable: true, retryAfterMs: 120_000, actor: 'dispatcher' }, ctx());
+    const later = decide(
+      row('DISPATCHED'),
+      {
+        kind: 'attemptFailed',
+        dispatchId: 'd1',
+        error: err,
+        retryable: true,
+        retryAfterMs: 120_000,
+        actor: 'dispatcher',
+      },
+      ctx(),
+    );
     expect(later.next).toMatchObject({ status: 'RETRY_WAIT', nextAt: NOW + 120_000 });
   });
 
@@ -156,22 +245,34 @@ describe('task state machine: illegal moves are refused', () => {
     expect(decide(row('SUCCEEDED'), cb('RUNNING'), ctx()).answer).toEqual({ type: 'ignored', reason: 'STALE' });
     expect(decide(row('PENDING'), cb('RUNNING'), ctx()).answer).toEqual({ type: 'ignored', reason: 'STALE' });
     expect(decide(row('RETRY_WAIT'), cb('SUCCEEDED'), ctx()).answer).toEqual({ type: 'ignored', reason: 'STALE' });
-    expect(decide(row('ACCEPTED'), { kind: 'accepted', dispatchId: 'd0', jobId: 'j' }, ctx()).answer).toEqual({ type: 'ignored', reason: 'STALE' });
-    expect(decide(row('RUNNING', { reportedAt: NOW }), cb('RUNNING', { progress: { processed: 9 }, reportedAt: new Date(NOW - 5).toISOString() }), ctx()).answer)
-      .toEqual({ type: 'ignored', reason: 'STALE' });
+    expect(decide(row('ACCEPTED'), { kind: 'accepted', dispatchId: 'd0', jobId: 'j' }, ctx()).answer).toEqual({
+      type: 'ignored',
+      reason: 'STALE',
+    });
+    expect(
+      decide(
+        row('RUNNING', { reportedAt: NOW }),
+        cb('RUNNING', { progress: { processed: 9 }, reportedAt: new Date(NOW - 5).toISOString() }),
+        ctx(),
+      ).answer,
+    ).toEqual({ type: 'ignored', reason: 'STALE' });
   });
 
   it('answers DUPLICATE for a repeat, and 409-conflict for a final report contradicting a terminal state', () => {
     expect(decide(row('SUCCEEDED'), cb('SUCCEEDED'), ctx()).answer).toEqual({ type: 'ignored', reason: 'DUPLICATE' });
     expect(decide(row('RUNNING'), cb('RUNNING'), ctx()).answer).toEqual({ type: 'ignored', reason: 'DUPLICATE' });
-    expect(decide(row('ACCEPTED'), { kind: 'accepted', dispatchId: 'd1', jobId: 'job-1' }, ctx()).answer).toEqual({ type: 'ignored', reason: 'DUPLICATE' });
+    expect(decide(row('ACCEPTED'), { kind: 'accepted', dispatchId: 'd1', jobId: 'job-1' }, ctx()).answer).toEqual({
+      type: 'ignored',
+      reason: 'DUPLICATE',
+    });
     expect(decide(row('SUCCEEDED'), cb('FAILED'), ctx()).answer.type).toBe('conflict');
     expect(decide(row('FAILED'), cb('SUCCEEDED'), ctx()).answer.type).toBe('conflict');
     expect(decide(row('CANCELLED'), cb('SUCCEEDED'), ctx()).answer.type).toBe('conflict');
   });
 
   it('refuses to cancel a finished task and to retry anything but a FAILED or CANCELLED one', () => {
-    for (const s of ['SUCCEEDED', 'FAILED', 'CANCELLED', 'SKIPPED'] as const) expect(decide(row(s), { kind: 'cancel', actor: 'operator' }, ctx()).answer.type).toBe('conflict');
+    for (const s of ['SUCCEEDED', 'FAILED', 'CANCELLED', 'SKIPPED'] as const)
+      expect(decide(row(s), { kind: 'cancel', actor: 'operator' }, ctx()).answer.type).toBe('conflict');
     for (const s of ['PENDING', 'DISPATCHED', 'ACCEPTED', 'RUNNING', 'RETRY_WAIT', 'SUCCEEDED', 'SKIPPED'] as const) {
       const d = decide(row(s), { kind: 'retry', actor: 'operator' }, ctx());
       expect(d.answer.type).toBe('conflict');
@@ -189,20 +290,35 @@ describe('task state machine: illegal moves are refused', () => {
       ACCEPTED: ['RUNNING', 'SUCCEEDED', 'FAILED', 'RETRY_WAIT', 'CANCELLED'],
       RUNNING: ['SUCCEEDED', 'FAILED', 'RETRY_WAIT', 'CANCELLED'],
       RETRY_WAIT: ['DISPATCHED', 'CANCELLED', 'FAILED'],
-      SUCCEEDED: [], FAILED: ['PENDING'], CANCELLED: ['PENDING'], SKIPPED: ['PENDING'],
+      SUCCEEDED: [],
+      FAILED: ['PENDING'],
+      CANCELLED: ['PENDING'],
+      SKIPPED: ['PENDING'],
     };
     const err = { code: 'E', message: 'e' };
     const commands: TaskCommand[] = [
-      { kind: 'claim' }, { kind: 'accepted', dispatchId: 'd1', jobId: 'j2' }, { kind: 'cancel', actor: 'operator' }, { kind: 'retry', actor: 'operator' },
-      { kind: 'overdue' }, { kind: 'overdue', fail: true }, { kind: 'skip' }, { kind: 'unskip' }, { kind: 'ready' },
+      { kind: 'claim' },
+      { kind: 'accepted', dispatchId: 'd1', jobId: 'j2' },
+      { kind: 'cancel', actor: 'operator' },
+      { kind: 'retry', actor: 'operator' },
+      { kind: 'overdue' },
+      { kind: 'overdue', fail: true },
+      { kind: 'skip' },
+      { kind: 'unskip' },
+      { kind: 'ready' },
       { kind: 'blocked', dispatchId: 'd1', delayMs: 100, reason: 'CIRCUIT_OPEN' },
       { kind: 'attemptFailed', dispatchId: 'd1', error: err, retryable: true, actor: 'poller' },
-      ...(['ACCEPTED', 'RUNNING', 'SUCCEEDED', 'FAILED'] as const).map((s) => cb(s, { reconciliation: GOOD, progress: { processed: 3 } })),
+      ...(['ACCEPTED', 'RUNNING', 'SUCCEEDED', 'FAILED'] as const).map((s) =>
+        cb(s, { reconciliation: GOOD, progress: { processed: 3 } }),
+      ),
     ];
     for (const status of Object.keys(allowed) as TaskStatus[]) {
       for (const cmd of commands) {
         const d = decide(row(status), cmd, ctx());
-        if (d.next && d.next.status !== status) expect(`${status} -${cmd.kind}-> ${allowed[status].includes(d.next.status) ? 'ok' : d.next.status}`).toBe(`${status} -${cmd.kind}-> ok`);
+        if (d.next && d.next.status !== status)
+          expect(`${status} -${cmd.kind}-> ${allowed[status].includes(d.next.status) ? 'ok' : d.next.status}`).toBe(
+            `${status} -${cmd.kind}-> ok`,
+          );
         if (d.event) expect(d.next).toBeDefined();
       }
     }
@@ -213,8 +329,18 @@ describe('task state machine: deadlines and target protection', () => {
   it('a deadline with action FAIL fails any live task once, keeping its dispatch for the record', () => {
     for (const status of ['PENDING', 'DISPATCHED', 'RUNNING', 'RETRY_WAIT'] as const) {
       const d = decide(row(status), { kind: 'overdue', fail: true }, ctx());
-      expect(d.next).toMatchObject({ status: 'FAILED', overdue: 1, finishedAt: NOW, lastError: { code: 'DEADLINE_PASSED' } });
-      expect(d.event).toMatchObject({ fromStatus: status, toStatus: 'FAILED', actor: 'system', reason: 'DEADLINE_PASSED' });
+      expect(d.next).toMatchObject({
+        status: 'FAILED',
+        overdue: 1,
+        finishedAt: NOW,
+        lastError: { code: 'DEADLINE_PASSED' },
+      });
+      expect(d.event).toMatchObject({
+        fromStatus: status,
+        toStatus: 'FAILED',
+        actor: 'system',
+        reason: 'DEADLINE_PASSED',
+      });
     }
     expect(decide(row('FAILED'), { kind: 'overdue', fail: true }, ctx()).next).toBeUndefined();
     expect(decide(row('SUCCEEDED'), { kind: 'overdue', fail: true }, ctx()).next).toBeUndefined();
@@ -222,14 +348,26 @@ describe('task state machine: deadlines and target protection', () => {
 
   it('a blocked fresh dispatch waits in RETRY_WAIT with its attempt given back; anything else is STALE', () => {
     const claimed = decide(row('PENDING'), { kind: 'claim' }, ctx()).next!;
-    const d = decide(claimed, { kind: 'blocked', dispatchId: claimed.dispatchId!, delayMs: 700, reason: 'CONCURRENCY_LIMIT' }, ctx());
+    const d = decide(
+      claimed,
+      { kind: 'blocked', dispatchId: claimed.dispatchId!, delayMs: 700, reason: 'CONCURRENCY_LIMIT' },
+      ctx(),
+    );
     expect(d.next).toMatchObject({ status: 'RETRY_WAIT', attempt: 0, nextAt: NOW + 700 });
-    expect(d.event).toMatchObject({ fromStatus: 'DISPATCHED', toStatus: 'RETRY_WAIT', reason: 'TARGET_CONCURRENCY_LIMIT' });
+    expect(d.event).toMatchObject({
+      fromStatus: 'DISPATCHED',
+      toStatus: 'RETRY_WAIT',
+      reason: 'TARGET_CONCURRENCY_LIMIT',
+    });
     const again = decide(d.next!, { kind: 'claim' }, ctx({ now: NOW + 700 }));
     expect(again.next).toMatchObject({ status: 'DISPATCHED', attempt: 1 });
     const stale = { answer: { type: 'ignored', reason: 'STALE' } };
-    expect(decide(claimed, { kind: 'blocked', dispatchId: 'other', delayMs: 1, reason: 'RATE_LIMIT' }, ctx())).toEqual(stale);
-    expect(decide(row('ACCEPTED'), { kind: 'blocked', dispatchId: 'd1', delayMs: 1, reason: 'RATE_LIMIT' }, ctx())).toEqual(stale);
+    expect(decide(claimed, { kind: 'blocked', dispatchId: 'other', delayMs: 1, reason: 'RATE_LIMIT' }, ctx())).toEqual(
+      stale,
+    );
+    expect(
+      decide(row('ACCEPTED'), { kind: 'blocked', dispatchId: 'd1', delayMs: 1, reason: 'RATE_LIMIT' }, ctx()),
+    ).toEqual(stale);
   });
 });
 

@@ -9,7 +9,14 @@ import { type Actor, isInFlight, isLive, type TaskEventDraft, type TaskRow, type
 export type TaskCommand =
   | { kind: 'claim' }
   | { kind: 'accepted'; dispatchId: string; jobId: string }
-  | { kind: 'attemptFailed'; dispatchId: string; error: ReportedError; retryable: boolean; retryAfterMs?: number; actor: Actor }
+  | {
+      kind: 'attemptFailed';
+      dispatchId: string;
+      error: ReportedError;
+      retryable: boolean;
+      retryAfterMs?: number;
+      actor: Actor;
+    }
   | { kind: 'report'; actor: 'callback' | 'poller'; body: TaskCallback }
   | { kind: 'cancel'; actor: Actor }
   | { kind: 'retry'; actor: Actor }
@@ -52,7 +59,11 @@ export interface DecideContext {
 }
 
 const RANK: Partial<Record<TaskStatus | TaskCallback['status'], number>> = {
-  DISPATCHED: 0, ACCEPTED: 1, RUNNING: 2, SUCCEEDED: 3, FAILED: 3,
+  DISPATCHED: 0,
+  ACCEPTED: 1,
+  RUNNING: 2,
+  SUCCEEDED: 3,
+  FAILED: 3,
 };
 
 const none: Decision = { answer: { type: 'none' } };
@@ -62,54 +73,106 @@ const conflict = (message: string): Decision => ({ answer: { type: 'conflict', m
 
 export function decide(row: TaskRow, cmd: TaskCommand, ctx: DecideContext): Decision {
   switch (cmd.kind) {
-    case 'claim': return claim(row, ctx);
-    case 'accepted': return accepted(row, cmd.dispatchId, cmd.jobId, ctx);
+    case 'claim':
+      return claim(row, ctx);
+    case 'accepted':
+      return accepted(row, cmd.dispatchId, cmd.jobId, ctx);
     case 'attemptFailed':
       if (cmd.dispatchId !== row.dispatchId || !isInFlight(row.status)) return stale;
       // A send's failure counts only while its answer is what the task waits for. Once the downstream
       // has acknowledged the dispatch (an earlier send, or a callback), a failed re-send changes nothing.
       if (cmd.actor === 'dispatcher' && (row.status !== 'DISPATCHED' || row.downstreamJobId !== null)) return stale;
       return failAttempt(row, cmd.error, cmd.retryable, cmd.actor, ctx, cmd.retryAfterMs);
-    case 'report': return report(row, cmd.body, cmd.actor, ctx);
+    case 'report':
+      return report(row, cmd.body, cmd.actor, ctx);
     case 'cancel':
       if (!isLive(row.status)) return conflict(`Task run ${row.id} is ${row.status} and cannot be cancelled`);
       return move(row, 'CANCELLED', cmd.actor, 'CANCELLED_BY_OPERATOR', ctx, { finishedAt: ctx.now });
-    case 'retry': return retry(row, cmd.actor, ctx);
+    case 'retry':
+      return retry(row, cmd.actor, ctx);
     case 'overdue':
       if (!isLive(row.status)) return none;
       if (cmd.fail) {
         const error = { code: 'DEADLINE_PASSED', message: 'The run was not finished by its deadline' };
-        return move(row, 'FAILED', 'system', 'DEADLINE_PASSED', ctx, { overdue: 1, lastError: error, finishedAt: ctx.now, nextAt: null }, row.dispatchId, { error });
+        return move(
+          row,
+          'FAILED',
+          'system',
+          'DEADLINE_PASSED',
+          ctx,
+          { overdue: 1, lastError: error, finishedAt: ctx.now, nextAt: null },
+          row.dispatchId,
+          { error },
+        );
       }
       return row.overdue ? none : move(row, row.status, 'system', 'OVERDUE', ctx, { overdue: 1 });
     case 'blocked':
       // Never sent, so the attempt is given back: waiting for a target costs no retry budget.
-      if (row.status !== 'DISPATCHED' || row.dispatchId !== cmd.dispatchId || row.downstreamJobId !== null) return stale;
-      return move(row, 'RETRY_WAIT', 'dispatcher', `TARGET_${cmd.reason}`, ctx, { attempt: row.attempt - 1, nextAt: ctx.now + cmd.delayMs }, row.dispatchId, { delayMs: cmd.delayMs });
+      if (row.status !== 'DISPATCHED' || row.dispatchId !== cmd.dispatchId || row.downstreamJobId !== null)
+        return stale;
+      return move(
+        row,
+        'RETRY_WAIT',
+        'dispatcher',
+        `TARGET_${cmd.reason}`,
+        ctx,
+        { attempt: row.attempt - 1, nextAt: ctx.now + cmd.delayMs },
+        row.dispatchId,
+        { delayMs: cmd.delayMs },
+      );
     case 'skip':
-      return row.status === 'PENDING' ? move(row, 'SKIPPED', 'system', 'PREDECESSOR_FAILED', ctx, { finishedAt: ctx.now }) : none;
+      return row.status === 'PENDING'
+        ? move(row, 'SKIPPED', 'system', 'PREDECESSOR_FAILED', ctx, { finishedAt: ctx.now })
+        : none;
     case 'unskip':
-      return row.status === 'SKIPPED' ? move(row, 'PENDING', 'operator', 'PREDECESSOR_RETRIED', ctx, { finishedAt: null, readyAt: null }) : none;
+      return row.status === 'SKIPPED'
+        ? move(row, 'PENDING', 'operator', 'PREDECESSOR_RETRIED', ctx, { finishedAt: null, readyAt: null })
+        : none;
     case 'ready':
-      return row.status === 'PENDING' && row.readyAt === null ? { next: patch(row, ctx, { readyAt: ctx.now }), answer: { type: 'applied' } } : none;
+      return row.status === 'PENDING' && row.readyAt === null
+        ? { next: patch(row, ctx, { readyAt: ctx.now }), answer: { type: 'applied' } }
+        : none;
   }
 }
 
 function claim(row: TaskRow, ctx: DecideContext): Decision {
-  const due = (row.status === 'PENDING' && row.readyAt !== null) || (row.status === 'RETRY_WAIT' && (row.nextAt ?? 0) <= ctx.now);
+  const due =
+    (row.status === 'PENDING' && row.readyAt !== null) || (row.status === 'RETRY_WAIT' && (row.nextAt ?? 0) <= ctx.now);
   if (due && !ctx.paused) {
     const dispatchId = ctx.newId();
     const targetUrl = ctx.targetFor(row);
-    const d = move(row, 'DISPATCHED', 'dispatcher', 'DISPATCH', ctx, {
-      attempt: row.attempt + 1, dispatchId, targetUrl, dispatchedAt: ctx.now, downstreamJobId: null, nextAt: null, progress: null,
-    }, dispatchId);
+    const d = move(
+      row,
+      'DISPATCHED',
+      'dispatcher',
+      'DISPATCH',
+      ctx,
+      {
+        attempt: row.attempt + 1,
+        dispatchId,
+        targetUrl,
+        dispatchedAt: ctx.now,
+        downstreamJobId: null,
+        nextAt: null,
+        progress: null,
+      },
+      dispatchId,
+    );
     return { ...d, answer: { type: 'send', dispatchId, attempt: row.attempt + 1, targetUrl } };
   }
   // A dispatch whose answer never arrived (crash, lost response): send it again under the same
   // idempotency key; the downstream answers with the job it already started.
   const unanswered = ctx.now - (row.dispatchedAt ?? 0) >= (ctx.resendAfterMs ?? 0);
   if (row.status === 'DISPATCHED' && row.downstreamJobId === null && row.dispatchId && row.targetUrl && unanswered) {
-    return { answer: { type: 'send', dispatchId: row.dispatchId, attempt: row.attempt, targetUrl: row.targetUrl, resend: true } };
+    return {
+      answer: {
+        type: 'send',
+        dispatchId: row.dispatchId,
+        attempt: row.attempt,
+        targetUrl: row.targetUrl,
+        resend: true,
+      },
+    };
   }
   return none;
 }
@@ -120,7 +183,8 @@ function accepted(row: TaskRow, dispatchId: string, jobId: string, ctx: DecideCo
     return move(row, 'ACCEPTED', 'dispatcher', 'DOWNSTREAM_ACCEPTED', ctx, { downstreamJobId: jobId }, dispatchId);
   }
   // The callback overtook the HTTP answer: keep the job id for polling, the state is already ahead.
-  if (row.downstreamJobId === null) return { next: patch(row, ctx, { downstreamJobId: jobId }), answer: { type: 'applied' } };
+  if (row.downstreamJobId === null)
+    return { next: patch(row, ctx, { downstreamJobId: jobId }), answer: { type: 'applied' } };
   return duplicate;
 }
 
@@ -144,32 +208,76 @@ function report(row: TaskRow, body: TaskCallback, actor: Actor, ctx: DecideConte
     return { next: patch(row, ctx, { progress: body.progress ?? null, reportedAt }), answer: { type: 'applied' } };
   }
   // A callback that overtook the sync request's 202 may name the job: then that answer changes nothing.
-  const base = { reportedAt, progress: body.progress ?? row.progress, downstreamJobId: row.downstreamJobId ?? body.jobId ?? null };
+  const base = {
+    reportedAt,
+    progress: body.progress ?? row.progress,
+    downstreamJobId: row.downstreamJobId ?? body.jobId ?? null,
+  };
   switch (body.status) {
     case 'ACCEPTED':
     case 'RUNNING':
       return move(row, body.status, actor, `REPORTED_${body.status}`, ctx, base, row.dispatchId);
     case 'SUCCEEDED': {
       const problems = reconciliationProblems(row.file, body.reconciliation);
-      return move(row, 'SUCCEEDED', actor, problems.length ? 'RECONCILIATION_MISMATCH' : 'REPORTED_SUCCEEDED', ctx, {
-        ...base, finishedAt: ctx.now, reconciliation: body.reconciliation ?? null,
-        reconStatus: problems.length ? 'MISMATCH' : 'OK', reconProblems: problems.length ? problems : null,
-      }, row.dispatchId, problems.length ? { problems } : undefined);
+      return move(
+        row,
+        'SUCCEEDED',
+        actor,
+        problems.length ? 'RECONCILIATION_MISMATCH' : 'REPORTED_SUCCEEDED',
+        ctx,
+        {
+          ...base,
+          finishedAt: ctx.now,
+          reconciliation: body.reconciliation ?? null,
+          reconStatus: problems.length ? 'MISMATCH' : 'OK',
+          reconProblems: problems.length ? problems : null,
+        },
+        row.dispatchId,
+        problems.length ? { problems } : undefined,
+      );
     }
     case 'FAILED':
       return failAttempt(
         patch(row, ctx, { ...base, reconciliation: body.reconciliation ?? row.reconciliation }),
-        body.error ?? { code: 'DOWNSTREAM_FAILED', message: 'The downstream reported a failure' }, true, actor, ctx,
+        body.error ?? { code: 'DOWNSTREAM_FAILED', message: 'The downstream reported a failure' },
+        true,
+        actor,
+        ctx,
       );
   }
 }
 
-function failAttempt(row: TaskRow, error: ReportedError, retryable: boolean, actor: Actor, ctx: DecideContext, retryAfterMs?: number): Decision {
+function failAttempt(
+  row: TaskRow,
+  error: ReportedError,
+  retryable: boolean,
+  actor: Actor,
+  ctx: DecideContext,
+  retryAfterMs?: number,
+): Decision {
   if (retryable && row.attempt < row.maxAttempts) {
     const delay = Math.max(backoffMs(ctx.retry, row.attempt, ctx.random), retryAfterMs ?? 0);
-    return move(row, 'RETRY_WAIT', actor, `ATTEMPT_FAILED`, ctx, { lastError: error, nextAt: ctx.now + delay }, row.dispatchId, { error, delayMs: delay });
+    return move(
+      row,
+      'RETRY_WAIT',
+      actor,
+      `ATTEMPT_FAILED`,
+      ctx,
+      { lastError: error, nextAt: ctx.now + delay },
+      row.dispatchId,
+      { error, delayMs: delay },
+    );
   }
-  return move(row, 'FAILED', actor, retryable ? 'RETRIES_EXHAUSTED' : 'FAILED_PERMANENTLY', ctx, { lastError: error, finishedAt: ctx.now }, row.dispatchId, { error });
+  return move(
+    row,
+    'FAILED',
+    actor,
+    retryable ? 'RETRIES_EXHAUSTED' : 'FAILED_PERMANENTLY',
+    ctx,
+    { lastError: error, finishedAt: ctx.now },
+    row.dispatchId,
+    { error },
+  );
 }
 
 function retry(row: TaskRow, actor: Actor, ctx: DecideContext): Decision {
@@ -178,18 +286,27 @@ function retry(row: TaskRow, actor: Actor, ctx: DecideContext): Decision {
     return conflict(`Task run ${row.id} is ${row.status}; only FAILED or CANCELLED task runs can be retried`);
   }
   return move(row, 'PENDING', actor, 'RETRIED_BY_OPERATOR', ctx, {
-    readyAt: ctx.now, finishedAt: null, nextAt: null, maxAttempts: row.attempt + ctx.retry.maxAttempts, reconStatus: null, reconProblems: null,
+    readyAt: ctx.now,
+    finishedAt: null,
+    nextAt: null,
+    maxAttempts: row.attempt + ctx.retry.maxAttempts,
+    reconStatus: null,
+    reconProblems: null,
   });
 }
 
 /** Exponential backoff with "equal jitter": half fixed, half random, so retries of a burst spread out. */
 export function backoffMs(policy: RetryPolicy, attempt: number, random: () => number): number {
-  const base = Math.min(policy.maxDelaySeconds, policy.initialDelaySeconds * policy.factor ** Math.max(0, attempt - 1)) * 1000;
+  const base =
+    Math.min(policy.maxDelaySeconds, policy.initialDelaySeconds * policy.factor ** Math.max(0, attempt - 1)) * 1000;
   return Math.round(base / 2 + (random() * base) / 2);
 }
 
 function sameProgress(row: TaskRow, body: TaskCallback): boolean {
-  return (row.progress?.processed ?? null) === (body.progress?.processed ?? null) && (row.progress?.total ?? null) === (body.progress?.total ?? null);
+  return (
+    (row.progress?.processed ?? null) === (body.progress?.processed ?? null) &&
+    (row.progress?.total ?? null) === (body.progress?.total ?? null)
+  );
 }
 
 function patch(row: TaskRow, ctx: DecideContext, changes: Partial<TaskRow>): TaskRow {
@@ -197,8 +314,14 @@ function patch(row: TaskRow, ctx: DecideContext, changes: Partial<TaskRow>): Tas
 }
 
 function move(
-  row: TaskRow, to: TaskStatus, actor: Actor, reason: string, ctx: DecideContext, changes: Partial<TaskRow> = {},
-  dispatchId: string | null = row.dispatchId, detail?: unknown,
+  row: TaskRow,
+  to: TaskStatus,
+  actor: Actor,
+  reason: string,
+  ctx: DecideContext,
+  changes: Partial<TaskRow> = {},
+  dispatchId: string | null = row.dispatchId,
+  detail?: unknown,
 ): Decision {
   return {
     next: patch(row, ctx, { ...changes, status: to }),

@@ -20,7 +20,8 @@ export const IN_FLIGHT_STATUSES: readonly TaskStatus[] = ['DISPATCHED', 'ACCEPTE
 
 export const isTerminal = (s: string): boolean => (TERMINAL_STATUSES as readonly string[]).includes(s);
 export const isLive = (s: string): boolean => (LIVE_STATUSES as readonly string[]).includes(s);
-export const isInFlight = (s: string | null): boolean => s !== null && (IN_FLIGHT_STATUSES as readonly string[]).includes(s);
+export const isInFlight = (s: string | null): boolean =>
+  s !== null && (IN_FLIGHT_STATUSES as readonly string[]).includes(s);
 
 export type Actor = 'dispatcher' | 'callback' | 'poller' | 'operator' | 'system';
 

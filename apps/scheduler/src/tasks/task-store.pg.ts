@@ -13,10 +13,22 @@ const str = (v: unknown): string | null => (v === null || v === undefined ? null
  * Outside a transaction the hot path talks to the driver's pg pool directly: TypeORM builds a query
  * runner per statement, which costs more than the statement itself at thousands of batches a second.
  */
-async function query(em: EntityManager, sql: string, params: unknown[], reads = true): Promise<Array<Record<string, unknown>>> {
+async function query(
+  em: EntityManager,
+  sql: string,
+  params: unknown[],
+  reads = true,
+): Promise<Array<Record<string, unknown>>> {
   const pool = em.queryRunner ? undefined : pgPool(em.connection);
   // An insert from arrays reads no table: its plan is the same whatever the statistics say.
-  if (pool) return (await pool.query({ text: sql, values: params, name: reads ? planGuard(pool).name(statementName(sql)) : statementName(sql) })).rows;
+  if (pool)
+    return (
+      await pool.query({
+        text: sql,
+        values: params,
+        name: reads ? planGuard(pool).name(statementName(sql)) : statementName(sql),
+      })
+    ).rows;
   return em.query(sql, params);
 }
 
@@ -56,14 +68,31 @@ export async function pgLoadTasks(em: EntityManager, ids: string[]): Promise<Tas
 
 export function fromPg(r: Record<string, unknown>): TaskRow {
   return {
-    id: r.id as string, groupRunId: r.group_run_id as string, seq: r.seq as number, file: json(r.file) as TaskRow['file'],
-    status: r.status as TaskRow['status'], attempt: r.attempt as number, maxAttempts: r.max_attempts as number,
-    dispatchId: r.dispatch_id as string | null, targetUrl: r.target_url as string | null, downstreamJobId: r.downstream_job as string | null,
-    readyAt: num(r.ready_at), dispatchedAt: num(r.dispatched_at), nextAt: num(r.next_at), reportedAt: num(r.reported_at),
-    progress: json(r.progress) as TaskRow['progress'], reconciliation: json(r.reconciliation) as TaskRow['reconciliation'],
-    reconStatus: r.recon_status as TaskRow['reconStatus'], reconProblems: json(r.recon_problems) as string[] | null,
-    lastError: json(r.last_error) as TaskRow['lastError'], overdue: r.overdue as number, deadlineAt: num(r.deadline_at),
-    version: r.version as number, createdAt: num(r.created_at)!, updatedAt: num(r.updated_at)!, finishedAt: num(r.finished_at),
+    id: r.id as string,
+    groupRunId: r.group_run_id as string,
+    seq: r.seq as number,
+    file: json(r.file) as TaskRow['file'],
+    status: r.status as TaskRow['status'],
+    attempt: r.attempt as number,
+    maxAttempts: r.max_attempts as number,
+    dispatchId: r.dispatch_id as string | null,
+    targetUrl: r.target_url as string | null,
+    downstreamJobId: r.downstream_job as string | null,
+    readyAt: num(r.ready_at),
+    dispatchedAt: num(r.dispatched_at),
+    nextAt: num(r.next_at),
+    reportedAt: num(r.reported_at),
+    progress: json(r.progress) as TaskRow['progress'],
+    reconciliation: json(r.reconciliation) as TaskRow['reconciliation'],
+    reconStatus: r.recon_status as TaskRow['reconStatus'],
+    reconProblems: json(r.recon_problems) as string[] | null,
+    lastError: json(r.last_error) as TaskRow['lastError'],
+    overdue: r.overdue as number,
+    deadlineAt: num(r.deadline_at),
+    version: r.version as number,
+    createdAt: num(r.created_at)!,
+    updatedAt: num(r.updated_at)!,
+    finishedAt: num(r.finished_at),
   };
 }
 
@@ -94,7 +123,12 @@ type ColumnMetadata = ReturnType<EntityManager['connection']['getMetadata']>['co
 /** PostgreSQL's name for an entity column's type, for the array parameters of a set-based insert. */
 function pgType(column: ColumnMetadata): string {
   const type = String(column.type);
-  const pg = ({ varchar: 'varchar', integer: 'int', numeric: 'numeric', 'simple-json': 'text', text: 'text' } as Record<string, string>)[type];
+  const pg = (
+    { varchar: 'varchar', integer: 'int', numeric: 'numeric', 'simple-json': 'text', text: 'text' } as Record<
+      string,
+      string
+    >
+  )[type];
   if (!pg) throw new Error(`No array type for column ${column.databaseName} (${type})`);
   return pg;
 }
@@ -109,12 +143,17 @@ function insertFromArrays(em: EntityManager, { entity, rows }: Part, params: str
   const sql = `INSERT INTO ${driver.escape(meta.tableName)} (${columns.map((c) => driver.escape(c.databaseName)).join(', ')})
     SELECT * FROM unnest(${columns.map((c, i) => `$${params.length + i + 1}::${pgType(c)}[]`).join(', ')}) AS u`;
   for (const c of columns) {
-    params.push(pgArray(rows.map((r) => {
-      const value = c.getEntityValue(r);
-      // TypeORM's insert would write a column's DEFAULT for a missing value; an array can only say NULL.
-      if (value === undefined && c.default !== undefined) throw new Error(`${meta.tableName}.${c.databaseName}: a value is required here`);
-      return driver.preparePersistentValue(value, c);
-    })));
+    params.push(
+      pgArray(
+        rows.map((r) => {
+          const value = c.getEntityValue(r);
+          // TypeORM's insert would write a column's DEFAULT for a missing value; an array can only say NULL.
+          if (value === undefined && c.default !== undefined)
+            throw new Error(`${meta.tableName}.${c.databaseName}: a value is required here`);
+          return driver.preparePersistentValue(value, c);
+        }),
+      ),
+    );
   }
   return sql;
 }
@@ -132,24 +171,39 @@ export async function pgInsertRows(em: EntityManager, part: Part): Promise<void>
  * runs first (the others read its result), waits for a concurrent copy to commit or roll back, and
  * when a copy exists writes nothing, nor do the others. Answers whether it wrote.
  */
-export async function pgInsertIfNew(em: EntityManager, head: Part & { conflict: string[] }, rest: Part[]): Promise<boolean> {
+export async function pgInsertIfNew(
+  em: EntityManager,
+  head: Part & { conflict: string[] },
+  rest: Part[],
+): Promise<boolean> {
   const params: string[] = [];
   const driver = em.connection.driver;
-  const ctes = [`h AS (${insertFromArrays(em, head, params)} ON CONFLICT (${head.conflict.map((c) => driver.escape(c)).join(', ')}) DO NOTHING RETURNING 1)`];
-  for (const part of rest) if (part.rows.length) ctes.push(`i${ctes.length} AS (${insertFromArrays(em, part, params)} WHERE EXISTS (SELECT 1 FROM h))`);
+  const ctes = [
+    `h AS (${insertFromArrays(em, head, params)} ON CONFLICT (${head.conflict.map((c) => driver.escape(c)).join(', ')}) DO NOTHING RETURNING 1)`,
+  ];
+  for (const part of rest)
+    if (part.rows.length)
+      ctes.push(`i${ctes.length} AS (${insertFromArrays(em, part, params)} WHERE EXISTS (SELECT 1 FROM h))`);
   const rows = await query(em, `WITH ${ctes.join(', ')} SELECT count(*)::int AS n FROM h`, params, false);
   return Number(rows[0]?.n) === 1;
 }
 
 export async function pgInsertTasks(em: EntityManager, rows: TaskRow[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 5000) await pgInsertRows(em, { entity: TaskRunEntity, rows: rows.slice(i, i + 5000) });
+  for (let i = 0; i < rows.length; i += 5000)
+    await pgInsertRows(em, { entity: TaskRunEntity, rows: rows.slice(i, i + 5000) });
 }
 
 type EventRow = TaskEventDraft & { id: string };
 const EVENT_COLUMNS: Array<[string, string, (e: EventRow) => unknown]> = [
-  ['id', 'varchar', (e) => e.id], ['task_run_id', 'varchar', (e) => e.taskRunId], ['from_status', 'varchar', (e) => e.fromStatus],
-  ['to_status', 'varchar', (e) => e.toStatus], ['actor', 'varchar', (e) => e.actor], ['reason', 'varchar', (e) => e.reason],
-  ['dispatch_id', 'varchar', (e) => e.dispatchId], ['detail', 'text', (e) => str(e.detail)], ['at', 'numeric', (e) => e.at],
+  ['id', 'varchar', (e) => e.id],
+  ['task_run_id', 'varchar', (e) => e.taskRunId],
+  ['from_status', 'varchar', (e) => e.fromStatus],
+  ['to_status', 'varchar', (e) => e.toStatus],
+  ['actor', 'varchar', (e) => e.actor],
+  ['reason', 'varchar', (e) => e.reason],
+  ['dispatch_id', 'varchar', (e) => e.dispatchId],
+  ['detail', 'text', (e) => str(e.detail)],
+  ['at', 'numeric', (e) => e.at],
 ];
 /**
  * Task updates (version-checked) and their events in one statement. If any row lost its race the
@@ -168,21 +222,34 @@ const COMMIT_SQL = (columns: typeof MUTABLE, base: number) => `WITH v AS (
 
 const sqlByColumns = new Map<string, string>();
 
-export async function pgCommit(em: EntityManager, rows: Array<{ row: TaskRow; expectedVersion: number; before?: TaskRow }>, events: EventRow[]): Promise<boolean> {
-  const columns = MUTABLE.filter(([c, , get]) => c === 'updated_at' || rows.some((r) => !r.before || get(r.row) !== get(r.before)));
+export async function pgCommit(
+  em: EntityManager,
+  rows: Array<{ row: TaskRow; expectedVersion: number; before?: TaskRow }>,
+  events: EventRow[],
+): Promise<boolean> {
+  const columns = MUTABLE.filter(
+    ([c, , get]) => c === 'updated_at' || rows.some((r) => !r.before || get(r.row) !== get(r.before)),
+  );
   const key = columns.map(([c]) => c).join(',');
   const base = 3 + columns.length;
   let sql = sqlByColumns.get(key);
   if (!sql) sqlByColumns.set(key, (sql = COMMIT_SQL(columns, base)));
   const params: unknown[] = [
-    pgArray(rows.map((r) => r.row.id)), pgArray(rows.map((r) => r.expectedVersion)), ...columns.map(([, , get]) => pgArray(rows.map((r) => get(r.row)))),
-    ...EVENT_COLUMNS.map(([, , get]) => pgArray(events.map(get))), rows.length,
+    pgArray(rows.map((r) => r.row.id)),
+    pgArray(rows.map((r) => r.expectedVersion)),
+    ...columns.map(([, , get]) => pgArray(rows.map((r) => get(r.row)))),
+    ...EVENT_COLUMNS.map(([, , get]) => pgArray(events.map(get))),
+    rows.length,
   ];
   try {
     await query(em, sql, params);
     return true;
   } catch (err) {
-    if ((err as { code?: string; driverError?: { code?: string } }).driverError?.code === '22012' || (err as { code?: string }).code === '22012') return false;
+    if (
+      (err as { code?: string; driverError?: { code?: string } }).driverError?.code === '22012' ||
+      (err as { code?: string }).code === '22012'
+    )
+      return false;
     throw err;
   }
 }

@@ -17,12 +17,21 @@ export class TaskStore {
     if (ids.length === 0) return new Map();
     const rows = this.postgres
       ? await pgLoadTasks(em, ids)
-      : ((await em.getRepository(TaskRunEntity).createQueryBuilder('t').where('t.id IN (:...ids)', { ids }).getMany()) as unknown as TaskRow[]);
+      : ((await em
+          .getRepository(TaskRunEntity)
+          .createQueryBuilder('t')
+          .where('t.id IN (:...ids)', { ids })
+          .getMany()) as unknown as TaskRow[]);
     return new Map(rows.map((r) => [r.id, r]));
   }
 
   async loadWhere(em: EntityManager, where: string, params: Record<string, unknown>): Promise<TaskRow[]> {
-    return (await em.getRepository(TaskRunEntity).createQueryBuilder('t').where(where, params).orderBy('t.seq', 'ASC').getMany()) as unknown as TaskRow[];
+    return (await em
+      .getRepository(TaskRunEntity)
+      .createQueryBuilder('t')
+      .where(where, params)
+      .orderBy('t.seq', 'ASC')
+      .getMany()) as unknown as TaskRow[];
   }
 
   /**
@@ -30,7 +39,11 @@ export class TaskStore {
    * row's version is no longer the one read. Runs inside a transaction except on PostgreSQL, where it
    * is one statement.
    */
-  async commit(em: EntityManager, rows: Array<{ row: TaskRow; expectedVersion: number; before?: TaskRow }>, events: TaskEventDraft[]): Promise<boolean> {
+  async commit(
+    em: EntityManager,
+    rows: Array<{ row: TaskRow; expectedVersion: number; before?: TaskRow }>,
+    events: TaskEventDraft[],
+  ): Promise<boolean> {
     if (rows.length === 0 && events.length === 0) return true;
     // Time-ordered ids: each insert lands at the right edge of the primary key's index, not at a random page.
     const withIds = events.map((e) => ({ id: timeOrderedId(), ...e, detail: e.detail ?? null }));
@@ -46,7 +59,8 @@ export class TaskStore {
         .execute();
       if (!res.affected) return false;
     }
-    for (let i = 0; i < withIds.length; i += CHUNK) await em.insert(TaskEventEntity, withIds.slice(i, i + CHUNK) as object[]);
+    for (let i = 0; i < withIds.length; i += CHUNK)
+      await em.insert(TaskEventEntity, withIds.slice(i, i + CHUNK) as object[]);
     return true;
   }
 

@@ -33,7 +33,12 @@ export class TriggerIntake {
   /** Called with the group runs a trigger created, once they are committed. */
   onCreated?: (plans: GroupRunPlan[]) => void;
 
-  constructor(private readonly db: Db, private readonly factory: GroupRunFactory, private readonly queue: TaskQueue, private readonly clock = Date.now) {}
+  constructor(
+    private readonly db: Db,
+    private readonly factory: GroupRunFactory,
+    private readonly queue: TaskQueue,
+    private readonly clock = Date.now,
+  ) {}
 
   async accept(body: unknown, via: 'http' | 'queue'): Promise<IntakeResult> {
     const msg = validate(body);
@@ -51,8 +56,11 @@ export class TriggerIntake {
       conflict = err;
     }
     // A copy of this (source, messageId) came first: its answer, marked as a duplicate.
-    const first = await this.db.run((em) => em.getRepository(TriggerEntity).findOneBy({ source: msg.source, messageId: msg.messageId }));
-    if (!first) throw conflict ?? new Error(`Trigger ${msg.source}/${msg.messageId} conflicted with a copy that cannot be read`);
+    const first = await this.db.run((em) =>
+      em.getRepository(TriggerEntity).findOneBy({ source: msg.source, messageId: msg.messageId }),
+    );
+    if (!first)
+      throw conflict ?? new Error(`Trigger ${msg.source}/${msg.messageId} conflicted with a copy that cannot be read`);
     return { duplicate: true, answer: { ...(first.answer as TriggerAnswer), duplicate: true } };
   }
 
@@ -62,8 +70,17 @@ export class TriggerIntake {
     const details = reason instanceof ApiError ? reason.details.map((d) => `${d.path} ${d.problem}`).join('; ') : '';
     await this.db.tx((em) =>
       em.insert(TriggerEntity, <object>{
-        id, source: null, messageId: null, event: null, businessDate: null, status: 'REJECTED', via: 'queue',
-        reason: `${reason.message}${details ? `: ${details}` : ''}`.slice(0, 2000), payload: body ?? null, answer: null, receivedAt: this.clock(),
+        id,
+        source: null,
+        messageId: null,
+        event: null,
+        businessDate: null,
+        status: 'REJECTED',
+        via: 'queue',
+        reason: `${reason.message}${details ? `: ${details}` : ''}`.slice(0, 2000),
+        payload: body ?? null,
+        answer: null,
+        receivedAt: this.clock(),
       }),
     );
     return id;
@@ -81,18 +98,29 @@ export class TriggerIntake {
       known = await this.db.run((em) => this.boundDefinitions(em, msg.source, msg.event));
       const { trigger, plans, answer } = this.draft(known, msg, via);
       if (plans.length && plans.reduce((n, p) => n + p.tasks.length, 0) <= 5000) {
-        const wrote = await this.db.run((em) => pgInsertIfNew(em, { entity: TriggerEntity, rows: [trigger], conflict: ['source', 'message_id'] }, [
-          { entity: GroupRunEntity, rows: plans.map((p) => p.group) },
-          { entity: TaskRunEntity, rows: plans.flatMap((p) => p.tasks) },
-        ]));
+        const wrote = await this.db.run((em) =>
+          pgInsertIfNew(em, { entity: TriggerEntity, rows: [trigger], conflict: ['source', 'message_id'] }, [
+            { entity: GroupRunEntity, rows: plans.map((p) => p.group) },
+            { entity: TaskRunEntity, rows: plans.flatMap((p) => p.tasks) },
+          ]),
+        );
         return wrote ? { answer, ready: startOrder(plans), plans, notified: false } : undefined;
       }
     }
     return this.db.tx((em) => this.create(em, msg, via, known));
   }
 
-  private async create(em: EntityManager, msg: TriggerMessage, via: 'http' | 'queue', known?: DefinitionEntity[]): Promise<Written> {
-    const { trigger, plans, answer } = this.draft(known ?? (await this.boundDefinitions(em, msg.source, msg.event)), msg, via);
+  private async create(
+    em: EntityManager,
+    msg: TriggerMessage,
+    via: 'http' | 'queue',
+    known?: DefinitionEntity[],
+  ): Promise<Written> {
+    const { trigger, plans, answer } = this.draft(
+      known ?? (await this.boundDefinitions(em, msg.source, msg.event)),
+      msg,
+      via,
+    );
     // The trigger row goes first: a concurrent copy blocks on its unique key until this commits.
     await em.insert(TriggerEntity, trigger as object);
     for (const plan of plans) await this.factory.persist(em, plan);
@@ -101,27 +129,51 @@ export class TriggerIntake {
   }
 
   /** The rows a trigger makes: itself, and a group run (with its tasks) per bound definition. */
-  private draft(definitions: DefinitionEntity[], msg: TriggerMessage, via: 'http' | 'queue'): { trigger: TriggerEntity; plans: GroupRunPlan[]; answer: TriggerAnswer } {
+  private draft(
+    definitions: DefinitionEntity[],
+    msg: TriggerMessage,
+    via: 'http' | 'queue',
+  ): { trigger: TriggerEntity; plans: GroupRunPlan[]; answer: TriggerAnswer } {
     const now = this.clock();
     const triggerId = randomUUID();
     const plans = definitions.map((d) => this.factory.plan(d, msg, triggerId, now));
     const answer: TriggerAnswer = {
       triggerId,
       duplicate: false,
-      groupRuns: plans.map((p) => ({ id: p.group.id, definition: p.group.definitionName, status: p.group.status, tasks: p.tasks.length })),
+      groupRuns: plans.map((p) => ({
+        id: p.group.id,
+        definition: p.group.definitionName,
+        status: p.group.status,
+        tasks: p.tasks.length,
+      })),
     };
     const trigger: TriggerEntity = {
-      id: triggerId, source: msg.source, messageId: msg.messageId, event: msg.event, businessDate: msg.businessDate ?? null,
-      status: plans.length ? 'ACCEPTED' : 'UNMATCHED', via, reason: plans.length ? null : 'No definition is bound to this source and event',
-      payload: msg, answer, receivedAt: now,
+      id: triggerId,
+      source: msg.source,
+      messageId: msg.messageId,
+      event: msg.event,
+      businessDate: msg.businessDate ?? null,
+      status: plans.length ? 'ACCEPTED' : 'UNMATCHED',
+      via,
+      reason: plans.length ? null : 'No definition is bound to this source and event',
+      payload: msg,
+      answer,
+      receivedAt: now,
     };
     return { trigger, plans, answer };
   }
 
   /** The definitions bound to (source, event), in one query. */
   private async boundDefinitions(em: EntityManager, source: string, event: string): Promise<DefinitionEntity[]> {
-    return em.getRepository(DefinitionEntity).createQueryBuilder('d')
-      .where((qb) => `d.id IN ${qb.subQuery().select('b.definitionId').from(BindingEntity, 'b').where('b.source = :source AND b.event = :event').getQuery()}`, { source, event })
-      .orderBy('d.name').getMany();
+    return em
+      .getRepository(DefinitionEntity)
+      .createQueryBuilder('d')
+      .where(
+        (qb) =>
+          `d.id IN ${qb.subQuery().select('b.definitionId').from(BindingEntity, 'b').where('b.source = :source AND b.event = :event').getQuery()}`,
+        { source, event },
+      )
+      .orderBy('d.name')
+      .getMany();
   }
 }

@@ -21,7 +21,10 @@ export class TriggersController {
     res.status(result.duplicate ? 200 : 202);
     // The request's log line names what it created.
     const groups = result.answer.groupRuns;
-    annotateResponse(res, { triggerId: result.answer.triggerId, groupRunId: groups.length === 1 ? groups[0].id : undefined });
+    annotateResponse(res, {
+      triggerId: result.answer.triggerId,
+      groupRunId: groups.length === 1 ? groups[0].id : undefined,
+    });
     return result.answer;
   }
 }
