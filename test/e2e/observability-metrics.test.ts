@@ -144,7 +144,7 @@ describe('scheduler /metrics on a port of its own', () => {
   });
 
   it('serves /metrics there only', async () => {
-    const url = s.handle.runtime.observability.obs.metricsUrl!;
+    const url = s.handle.observability.obs.metricsUrl!;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     expect((await scrape(url)).status).toBe(200);
     expect((await scrape(`${s.handle.url}/metrics`, 'anything')).status).toBe(404);

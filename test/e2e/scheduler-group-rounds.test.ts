@@ -2,6 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { groupJobId, taskJobId } from '#ferry/queue';
 import { TEST_DB_TYPES } from '#ferry/testing';
 import { Reconciler } from '../../apps/scheduler/src/maintenance/reconciler.js';
+import { Db } from '#ferry/persistence';
+import { GroupRecounter } from '../../apps/scheduler/src/groups/group-recounter.js';
+import { DEFAULT_TUNING } from '../../apps/scheduler/src/index.js';
+import { TaskQueue } from '../../apps/scheduler/src/queue/task-queue.js';
 import {
   defineAndTrigger,
   eventually,
@@ -27,7 +31,14 @@ describe.each(TEST_DB_TYPES)("an ASYNC group job and its tasks' rounds on %s", (
 
   const run = (name: string, url: string, files: number, overrides: Record<string, unknown>) =>
     defineAndTrigger(s, name, url, files, overrides);
-  const queue = () => s.handle.runtime.queue.queue;
+  const queue = () => s.handle.app.get(TaskQueue).queue;
+  /** The reconciler of the instance under test, with no grace for tasks that moved a moment ago. */
+  const reconciler = () =>
+    new Reconciler(s.handle.app.get(Db), s.handle.app.get(TaskQueue), s.handle.app.get(GroupRecounter), {
+      reconcileIntervalMs: 60_000,
+      runWorkers: true,
+      tuning: { ...DEFAULT_TUNING, reconcileGraceMs: 0 },
+    });
   const taskIds = async (gid: string): Promise<string[]> =>
     (await s.api('GET', `/group-runs/${gid}`)).body.tasks.map((t: { id: string }) => t.id);
 
@@ -63,15 +74,7 @@ describe.each(TEST_DB_TYPES)("an ASYNC group job and its tasks' rounds on %s", (
     const gid = await run('slow', f.url, 3, { pollIntervalSeconds: 2 });
     await eventually(async () => f.starts.length === 3, 10_000, 'three dispatches');
     const ids = await taskIds(gid);
-    const reconciler = new Reconciler(
-      s.handle.runtime.db,
-      s.handle.runtime.queue,
-      s.handle.runtime.engine,
-      60_000,
-      Date.now,
-      0,
-    );
-    expect(await reconciler.runOnce()).toEqual({ requeued: 0 });
+    expect(await reconciler().runOnce()).toEqual({ requeued: 0 });
     for (const id of ids) expect(await queue().getJob(taskJobId(id))).toBeUndefined();
     // At the poll interval the group job arms each live task's round, which polls the downstream.
     for (const id of ids)
@@ -95,15 +98,7 @@ describe.each(TEST_DB_TYPES)("an ASYNC group job and its tasks' rounds on %s", (
       'the group job to wait',
     );
     await queue().remove(groupJobId(gid));
-    const reconciler = new Reconciler(
-      s.handle.runtime.db,
-      s.handle.runtime.queue,
-      s.handle.runtime.engine,
-      60_000,
-      Date.now,
-      0,
-    );
-    expect(await reconciler.runOnce()).toEqual({ requeued: 2 });
+    expect(await reconciler().runOnce()).toEqual({ requeued: 2 });
     for (const id of await taskIds(gid)) expect(await queue().getJob(taskJobId(id))).toBeDefined();
   });
 });

@@ -5,15 +5,13 @@ import type { Db } from '#ferry/persistence';
 import { createTestDatabase, TEST_DB_TYPES, type TestDatabase } from '#ferry/testing';
 import { AlertRaiser } from '../../apps/scheduler/src/alerts/alert-raiser.js';
 import { AlertsService } from '../../apps/scheduler/src/alerts/alerts.service.js';
-import { GroupRunFactory } from '../../apps/scheduler/src/groups/group-run.factory.js';
-import { GroupStore } from '../../apps/scheduler/src/groups/group-store.js';
 import {
   AlertEntity,
   DefinitionEntity,
   TaskRunEntity,
   openSchedulerDb,
 } from '../../apps/scheduler/src/persistence/index.js';
-import { TaskStore } from '../../apps/scheduler/src/tasks/task-store.js';
+import { schedulerParts } from '../support/scheduler-parts.js';
 
 // Group status changes from one recount are handled together (a statement for many runs): each run
 // still gets exactly its own alerts, whichever runs share the batch.
@@ -27,13 +25,15 @@ describe.each(TEST_DB_TYPES)('alerts for group status changes on %s', (dbType) =
     database = await createTestDatabase(dbType);
     db = await openSchedulerDb(database.config);
     alerts = new AlertsService(db, new OutboxStore(db, 'alert_outbox'), {
-      defaultChannels: [],
-      silenceMs: 3_600_000,
-      emailFrom: 'f@localhost',
-      deliveryPollMs: 1000,
-      deliveryTimeoutMs: 1000,
+      alerts: {
+        defaultChannels: [],
+        silenceMs: 3_600_000,
+        emailFrom: 'f@localhost',
+        deliveryPollMs: 1000,
+        deliveryTimeoutMs: 1000,
+      },
     });
-    raiser = new AlertRaiser(db, alerts, new GroupStore(db));
+    raiser = new AlertRaiser(db, alerts, schedulerParts(db).groups);
   });
   afterAll(async () => {
     await db?.close();
@@ -59,7 +59,7 @@ describe.each(TEST_DB_TYPES)('alerts for group status changes on %s', (dbType) =
         target: { urls: ['http://127.0.0.1:9'] },
       },
     });
-    const plan = new GroupRunFactory(new TaskStore(dbType === 'postgres')).plan(
+    const plan = schedulerParts(db).factory.plan(
       definition,
       { files: ends.map((_, i) => ({ name: `f${i}` })) },
       null,
@@ -74,7 +74,7 @@ describe.each(TEST_DB_TYPES)('alerts for group status changes on %s', (dbType) =
     );
     await db.tx(async (em) => {
       await em.insert(DefinitionEntity, definition as object);
-      await new GroupRunFactory(new TaskStore(dbType === 'postgres')).persist(em, plan);
+      await schedulerParts(db).factory.persist(em, plan);
     });
     return { id: plan.group.id, taskIds: plan.tasks.map((t) => t.id) };
   }
@@ -104,7 +104,7 @@ describe.each(TEST_DB_TYPES)('alerts for group status changes on %s', (dbType) =
     await alerts.raise({ kind: 'FAILED', groupRunId: recovered.id, message: 'failed before its retry' });
     await alerts.raise({ kind: 'OVERDUE', groupRunId: clean.id, message: 'late' });
 
-    // As GroupStore announces them after one recount: synchronously, one after another.
+    // As GroupRecounter announces them after one recount: synchronously, one after another.
     for (const [g, status] of [
       [clean, 'SUCCEEDED'],
       [mismatched, 'SUCCEEDED'],

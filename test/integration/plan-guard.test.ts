@@ -4,11 +4,9 @@ import { TEST_PG_URL } from '#ferry/testing';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '#ferry/persistence';
 import { createTestDatabase, type TestDatabase } from '#ferry/testing';
-import { GroupRunFactory } from '../../apps/scheduler/src/groups/group-run.factory.js';
-import { GroupStore } from '../../apps/scheduler/src/groups/group-store.js';
 import { DefinitionEntity, openSchedulerDb } from '../../apps/scheduler/src/persistence/index.js';
-import { PlanGuard, pgPool, planGuard } from '../../apps/scheduler/src/persistence/plan-guard.js';
-import { TaskEngine } from '../../apps/scheduler/src/tasks/task-engine.js';
+import { PlanGuard, pgPool, planGuard } from '../../apps/scheduler/src/storage/pg/plan-guard.js';
+import { schedulerParts } from '../support/scheduler-parts.js';
 
 // Why the task store names its statements only once task_run's statistics say it is big, on a real
 // PostgreSQL: a generic plan made while a table is small keeps scanning it whole as it grows.
@@ -95,8 +93,7 @@ describe('the scheduler statements and PlanGuard on PostgreSQL', () => {
         .map((r) => String(r.name))
         .filter((n) => n.startsWith('ferry_'))
         .sort();
-    const groups = new GroupStore(db);
-    const engine = new TaskEngine(db, groups, (e) => groups.refreshLater(e.groups), 1);
+    const { engine, recounter, factory } = schedulerParts(db, { lanes: 1 });
     const claimAll = async () => {
       const now = Date.now();
       const definition = Object.assign(new DefinitionEntity(), {
@@ -113,7 +110,6 @@ describe('the scheduler statements and PlanGuard on PostgreSQL', () => {
           target: { urls: ['http://127.0.0.1:9'] },
         },
       });
-      const factory = new GroupRunFactory(engine.store);
       const plan = factory.plan(definition, { files: [{ name: 'f1' }, { name: 'f2' }] }, null, now);
       await db.tx(async (em) => {
         await em.insert(DefinitionEntity, definition as object);
@@ -121,7 +117,7 @@ describe('the scheduler statements and PlanGuard on PostgreSQL', () => {
       });
       const claims = await engine.applyBatch(plan.tasks.map((t) => ({ taskId: t.id, cmd: { kind: 'claim' } })));
       expect(claims.map((c) => c.answer.type)).toEqual(['send', 'send']);
-      await groups.refreshMany([plan.group.id]);
+      await recounter.refreshMany([plan.group.id]);
     };
     await planGuard(pool).check();
     await claimAll();

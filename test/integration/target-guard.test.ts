@@ -4,6 +4,8 @@ import { createRedis } from '#ferry/queue';
 import { TEST_REDIS_URL, uniquePrefix } from '#ferry/testing';
 import { TargetGuard } from '../../apps/scheduler/src/dispatch/target-guard.js';
 import type { GroupSpec } from '../../apps/scheduler/src/groups/group-status.js';
+import { DEFAULT_TUNING } from '../../apps/scheduler/src/index.js';
+import type { TargetDefaults } from '../../apps/scheduler/src/scheduler.config.js';
 
 // Two scheduler instances' guards on one real Redis: a breaker opened by one instance's failures
 // holds the other's dispatches too, at most a moment (200 ms) after it saw the breaker closed.
@@ -31,8 +33,8 @@ describe('target guard shared through Redis', () => {
 
   it("opens for every instance on one instance's failures; the others learn it within 200 ms", async () => {
     const prefix = uniquePrefix('guard');
-    const one = new TargetGuard(a, prefix, defaults, 5000);
-    const two = new TargetGuard(b, prefix, defaults, 5000);
+    const one = new TargetGuard(a, guardConfig(prefix, defaults));
+    const two = new TargetGuard(b, guardConfig(prefix, defaults));
     expect(await two.admit(url, 'task-0', spec)).toEqual({ ok: true }); // seen closed: trusted for a moment
     for (let i = 0; i < 3; i++) await one.record(url, 'failure', 'DOWNSTREAM_HTTP_503: down');
     expect(await one.admit(url, 'task-1', spec)).toMatchObject({ ok: false, reason: 'CIRCUIT_OPEN' });
@@ -43,9 +45,19 @@ describe('target guard shared through Redis', () => {
 
   it('stops trusting a closed sighting at once when this instance sees a failure', async () => {
     const prefix = uniquePrefix('guard');
-    const one = new TargetGuard(a, prefix, { ...defaults, breakerFailures: 1 }, 5000);
+    const one = new TargetGuard(a, guardConfig(prefix, { ...defaults, breakerFailures: 1 }));
     expect(await one.admit(url, 'task-0', spec)).toEqual({ ok: true });
     await one.record(url, 'failure', 'DOWNSTREAM_TIMEOUT: slow');
     expect(await one.admit(url, 'task-1', spec)).toMatchObject({ ok: false, reason: 'CIRCUIT_OPEN' });
   });
 });
+
+/** A scheduler's configuration as the guard reads it: a probe's lease of 5 s, a closed breaker trusted for 200 ms. */
+function guardConfig(prefix: string, targets: TargetDefaults) {
+  return {
+    redis: { url: '', prefix },
+    targets,
+    dispatchTimeoutMs: 4000,
+    tuning: { ...DEFAULT_TUNING, breakerTrustMs: 200 },
+  };
+}

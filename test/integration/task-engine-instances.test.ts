@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Db } from '#ferry/persistence';
 import { createTestDatabase, TEST_DB_TYPES, type TestDatabase } from '#ferry/testing';
-import { GroupRunFactory } from '../../apps/scheduler/src/groups/group-run.factory.js';
-import { GroupStore } from '../../apps/scheduler/src/groups/group-store.js';
 import { DefinitionEntity, TaskEventEntity, openSchedulerDb } from '../../apps/scheduler/src/persistence/index.js';
-import { TaskEngine } from '../../apps/scheduler/src/tasks/task-engine.js';
+import type { TaskEngine } from '../../apps/scheduler/src/tasks/task-engine.js';
+import { schedulerParts } from '../support/scheduler-parts.js';
 
 // Two scheduler instances' task engines on one database: each keeps the rows it last wrote, and
 // must still answer from the database's truth when the other instance moved the task meanwhile.
@@ -18,7 +17,7 @@ describe.each(TEST_DB_TYPES)('task engines of two instances on %s', (dbType) => 
   const engine = async (): Promise<TaskEngine> => {
     const db = await openSchedulerDb(database.config);
     dbs.push(db);
-    return new TaskEngine(db, new GroupStore(db), () => undefined, 2);
+    return schedulerParts(db).engine;
   };
 
   beforeAll(async () => {
@@ -48,7 +47,7 @@ describe.each(TEST_DB_TYPES)('task engines of two instances on %s', (dbType) => 
         target: { urls: ['http://127.0.0.1:9'] },
       },
     });
-    const factory = new GroupRunFactory(a.store);
+    const factory = schedulerParts(dbs[0]).factory;
     const plan = factory.plan(definition, { files: [{ name: 'f1' }] }, null, now);
     await dbs[0].tx(async (em) => {
       await em.insert(DefinitionEntity, definition as object);
@@ -150,7 +149,7 @@ describe.each(TEST_DB_TYPES)('task engines of two instances on %s', (dbType) => 
         target: { urls: ['http://127.0.0.1:9'] },
       },
     });
-    const factory = new GroupRunFactory(a.store);
+    const factory = schedulerParts(dbs[0]).factory;
     const plan = factory.plan(definition, { files: [{ name: 'f1' }, { name: 'f2' }, { name: 'f3' }] }, null, now);
     const sync = factory.plan(
       { ...definition, spec: { ...(definition.spec as object), mode: 'SYNC' } } as DefinitionEntity,

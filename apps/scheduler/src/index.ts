@@ -1,5 +1,6 @@
 export { startScheduler, type SchedulerHandle } from './start.js';
 export { schedulerConfigFromEnv, type SchedulerConfig } from './scheduler.config.js';
 export type { DownstreamPort } from './dispatch/downstream.client.js';
-export type { RuntimeOverrides } from './scheduler.runtime.js';
+export type { RuntimeOverrides } from './core/tokens.js';
 export { LogChannel } from './alerts/alert-channels.js';
+export { DEFAULT_TUNING, type Tuning } from './tuning.js';

@@ -13,6 +13,7 @@ import { type AlertChannel, alertChannelSchema, Audience, Scope } from '#ferry/c
 import { compileChecker } from '#ferry/http';
 import type { DatabaseConfig } from '#ferry/persistence';
 import { type ObservabilityConfig, readObservability } from '#ferry/observability';
+import { DEFAULT_TUNING, type Tuning } from './tuning.js';
 
 /** The scheduler's whole configuration, read once at boot; nothing else reads process.env. */
 export interface SchedulerConfig {
@@ -42,6 +43,8 @@ export interface SchedulerConfig {
   logLevels: false | Array<'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal'>;
   /** Metrics, structured logs, traces (#ferry/observability). */
   observability: ObservabilityConfig;
+  /** The speed work's numbers, each with its reason (tuning.ts); not read from the environment. */
+  tuning: Tuning;
 }
 
 export interface AlertsConfig {
@@ -110,6 +113,7 @@ export function schedulerConfigFromEnv(envMap: Record<string, string | undefined
     },
     logLevels: ['log', 'error', 'warn', 'fatal'],
     observability: readObservability(env, 'FERRY_SCHEDULER', 'ferry-scheduler'),
+    tuning: { ...DEFAULT_TUNING },
   };
   env.done('scheduler');
   const channels = config.alerts.defaultChannels;

@@ -1,40 +1,64 @@
-import { type DynamicModule, Module, type Provider } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { commonProviders, HealthController } from '#ferry/http';
-import { AuthProfilesController, RunsController } from './admin/runs.controller.js';
-import { DefinitionsController } from './admin/definitions.controller.js';
-import { CallbacksController } from './callbacks/callbacks.controller.js';
-import { TriggersController } from './triggers/triggers.controller.js';
-import { AlertsController } from './alerts/alerts.controller.js';
-import { TargetsController } from './dispatch/targets.controller.js';
-import type { SchedulerRuntime } from './scheduler.runtime.js';
+import { Db } from '#ferry/persistence';
+import { AdminModule } from './admin/admin.module.js';
+import { AlertsModule } from './alerts/alerts.module.js';
+import { CallbacksModule } from './callbacks/callbacks.module.js';
+import { CoreModule } from './core/core.module.js';
+import { REDIS, type RuntimeOverrides } from './core/tokens.js';
+import { DefinitionsModule } from './definitions/definitions.module.js';
+import { DispatchModule } from './dispatch/dispatch.module.js';
+import { GroupsModule } from './groups/groups.module.js';
+import { ListenersModule } from './listeners.module.js';
+import { MaintenanceModule } from './maintenance/maintenance.module.js';
+import { ObservabilityModule } from './observability/observability.module.js';
+import type { SchedulerObservability } from './observability/scheduler-observability.js';
+import { QueueModule } from './queue/queue.module.js';
+import type { SchedulerConfig } from './scheduler.config.js';
+import { SchedulerLifecycle } from './scheduler-lifecycle.js';
+import { StorageModule } from './storage/storage.module.js';
+import { TasksModule } from './tasks/tasks.module.js';
+import { TriggersModule } from './triggers/triggers.module.js';
+import { WorkersModule } from './workers.module.js';
 
-/** The scheduler's HTTP surface; the services are built (and closed) by SchedulerRuntime. */
+/** One scheduler instance: the HTTP API, the queue processors and the background work, one module per feature. */
 @Module({})
 export class SchedulerModule {
-  static forRoot(rt: SchedulerRuntime): DynamicModule {
-    const services: Provider[] = rt.services().map(([token, value]) => ({ provide: token, useValue: value }));
+  static forRoot(
+    config: SchedulerConfig,
+    overrides: RuntimeOverrides,
+    observability: SchedulerObservability,
+  ): DynamicModule {
     return {
       module: SchedulerModule,
-      imports: [TerminusModule],
-      controllers: [
-        TriggersController,
-        CallbacksController,
-        DefinitionsController,
-        RunsController,
-        AuthProfilesController,
-        AlertsController,
-        TargetsController,
-        HealthController,
+      imports: [
+        CoreModule.forRoot(config, overrides),
+        StorageModule,
+        QueueModule.forRoot(config),
+        ObservabilityModule.forRoot(observability),
+        ListenersModule,
+        TerminusModule,
+        DefinitionsModule,
+        GroupsModule,
+        TasksModule,
+        AlertsModule,
+        DispatchModule,
+        TriggersModule,
+        CallbacksModule,
+        AdminModule,
+        MaintenanceModule,
+        WorkersModule.forRoot(config),
       ],
+      controllers: [HealthController],
       providers: [
         ...commonProviders({
-          auth: rt.config.auth,
-          rateLimitPerSecond: rt.config.http.rateLimitPerSecond,
-          db: rt.db,
-          redis: rt.redis,
+          auth: config.auth,
+          rateLimitPerSecond: config.http.rateLimitPerSecond,
+          db: Db,
+          redis: REDIS,
         }),
-        ...services,
+        SchedulerLifecycle,
       ],
     };
   }

@@ -1,41 +1,35 @@
 import { createHttpApp, type HttpApp, listen } from '#ferry/http';
+import { CallbackBase } from './core/callback-base.js';
+import type { RuntimeOverrides } from './core/tokens.js';
+import { SchedulerObservability } from './observability/scheduler-observability.js';
 import type { SchedulerConfig } from './scheduler.config.js';
 import { SchedulerModule } from './scheduler.module.js';
-import { type RuntimeOverrides, SchedulerRuntime } from './scheduler.runtime.js';
 
 export interface SchedulerHandle {
   url: string;
+  /** The Nest application: `app.get(Class)` reaches any part of the instance (tests, the bench). */
   app: HttpApp;
-  runtime: SchedulerRuntime;
+  observability: SchedulerObservability;
   close(): Promise<void>;
 }
 
-/** Starts one scheduler instance (HTTP API + queue workers + reconciler); used by main.ts, tests, the demo and the bench. */
+/** Starts one scheduler instance (HTTP API + queue processors + background work); used by main.ts, tests, the demo and the bench. */
 export async function startScheduler(
   config: SchedulerConfig,
   overrides: RuntimeOverrides = {},
 ): Promise<SchedulerHandle> {
-  const runtime = await SchedulerRuntime.open(config, overrides);
-  const app = await createHttpApp(SchedulerModule.forRoot(runtime), {
+  const observability = await SchedulerObservability.create(config, overrides.observability);
+  const app = await createHttpApp(SchedulerModule.forRoot(config, overrides, observability), {
     title: 'Ferry scheduler',
     description: 'Triggers, callbacks and the admin API of the Ferry scheduler (see CONTRACT.md)',
     bodyLimitBytes: config.http.bodyLimitBytes,
     logger: config.logLevels,
-    hooks: runtime.observability.obs.httpHooks({ nestLogger: config.logLevels !== false }),
+    hooks: observability.obs.httpHooks({ nestLogger: config.logLevels !== false }),
   });
   const url = await listen(app, config.http.port, config.http.host, 'Scheduler');
-  runtime.callbackBase = url;
-  await runtime.observability.obs.start();
-  runtime.startWorkers();
+  // The processors send callback URLs: they start now that the address is known.
+  app.get(CallbackBase).listeningOn(url);
+  await observability.obs.start();
   let closing: Promise<void> | undefined;
-  return {
-    url,
-    app,
-    runtime,
-    close: () =>
-      (closing ??= (async () => {
-        await runtime.close();
-        await app.close();
-      })()),
-  };
+  return { url, app, observability, close: () => (closing ??= app.close()) };
 }

@@ -1,4 +1,4 @@
-import type { Provider } from '@nestjs/common';
+import type { InjectionToken, Provider } from '@nestjs/common';
 import { APP_GUARD, Reflector } from '@nestjs/core';
 import type { Redis } from 'ioredis';
 import { BearerAuthGuard, JWT_VERIFIER, JwtVerifier } from '#ferry/auth';
@@ -11,8 +11,9 @@ import { RateLimitGuard } from './rate-limit.guard.js';
 export function commonProviders(opts: {
   auth: InboundAuthConfig;
   rateLimitPerSecond: number;
-  db: Db;
-  redis?: Redis;
+  /** The database and Redis the readiness check pings: instances, or the tokens the app provides them under. */
+  db: Db | InjectionToken;
+  redis?: Redis | InjectionToken;
 }): Provider[] {
   const verifier = new JwtVerifier({
     audience: opts.auth.audience,
@@ -28,7 +29,14 @@ export function commonProviders(opts: {
       inject: [Reflector],
     },
     { provide: APP_GUARD, useFactory: () => new RateLimitGuard(opts.rateLimitPerSecond) },
-    { provide: HEALTH_DB, useValue: opts.db },
-    ...(opts.redis ? [{ provide: HEALTH_REDIS, useValue: opts.redis }] : []),
+    dependency(HEALTH_DB, opts.db),
+    ...(opts.redis ? [dependency(HEALTH_REDIS, opts.redis)] : []),
   ];
+}
+
+const isToken = (v: unknown): v is InjectionToken =>
+  typeof v === 'function' || typeof v === 'symbol' || typeof v === 'string';
+
+function dependency(provide: symbol, value: object | InjectionToken): Provider {
+  return isToken(value) ? { provide, useExisting: value } : { provide, useValue: value };
 }

@@ -1,17 +1,20 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { type AuthProfileSpec, authProfileSchema } from '#ferry/contracts';
 import { ApiError } from '#ferry/errors';
 import { compileSchema } from '#ferry/http';
-import type { Db } from '#ferry/persistence';
+import { Db } from '#ferry/persistence';
+import { CLOCK, type Clock } from '../core/tokens.js';
 import { AuthProfileEntity } from '../persistence/index.js';
 import { iso } from './paging.js';
 
 const validate = compileSchema<AuthProfileSpec>(authProfileSchema);
 
 /** Signing profiles for downstream targets; the secret is write-only and never answered. */
+@Injectable()
 export class AuthProfilesService {
   constructor(
-    private readonly db: Db,
-    private readonly clock = Date.now,
+    @Inject(Db) private readonly db: Db,
+    @Inject(CLOCK) private readonly clock: Clock = Date.now,
   ) {}
 
   async upsert(body: unknown, name?: string) {

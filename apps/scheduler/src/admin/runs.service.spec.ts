@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Db } from '#ferry/persistence';
 import type { DefinitionsService } from '../definitions/definitions.service.js';
+import type { GroupRecounter } from '../groups/group-recounter.js';
 import type { GroupRunFactory } from '../groups/group-run.factory.js';
 import type { TaskQueue } from '../queue/task-queue.js';
 import type { TaskEngine } from '../tasks/task-engine.js';
@@ -37,13 +38,12 @@ const task = {
 /** A retry whose task move committed, on a database that then fails the group's recount. */
 function service(recount: () => Promise<unknown>) {
   const later: string[][] = [];
-  const engine = {
-    submit: async () => ({ answer: { type: 'applied' }, task }),
-    groups: { refresh: recount, refreshLater: (ids: string[]) => later.push(ids) },
-  } as unknown as TaskEngine;
+  const engine = { submit: async () => ({ answer: { type: 'applied' }, task }) } as unknown as TaskEngine;
+  const recounter = { refresh: recount, refreshLater: (ids: string[]) => later.push(ids) } as unknown as GroupRecounter;
   const em = { getRepository: () => ({ findOneBy: async () => task, find: async () => [] }) };
   const db = { run: async (fn: (e: typeof em) => unknown) => fn(em) } as unknown as Db;
-  return { runs: new RunsService(db, engine, {} as DefinitionsService, {} as GroupRunFactory, {} as TaskQueue), later };
+  const runs = new RunsService(db, engine, recounter, {} as DefinitionsService, {} as GroupRunFactory, {} as TaskQueue);
+  return { runs, later };
 }
 
 describe('RunsService.retryTask', () => {

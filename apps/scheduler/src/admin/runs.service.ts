@@ -1,11 +1,14 @@
+import { Inject, Injectable } from '@nestjs/common';
 import type { Page } from '#ferry/contracts';
 import { ApiError } from '#ferry/errors';
-import type { Db } from '#ferry/persistence';
-import type { DefinitionsService } from '../definitions/definitions.service.js';
-import type { GroupRunFactory } from '../groups/group-run.factory.js';
+import { Db } from '#ferry/persistence';
+import { CLOCK, type Clock } from '../core/tokens.js';
+import { DefinitionsService } from '../definitions/definitions.service.js';
+import { GroupRecounter } from '../groups/group-recounter.js';
+import { GroupRunFactory } from '../groups/group-run.factory.js';
 import { GroupRunEntity, TaskEventEntity, TaskRunEntity, TriggerEntity } from '../persistence/index.js';
-import type { TaskQueue } from '../queue/task-queue.js';
-import type { TaskEngine } from '../tasks/task-engine.js';
+import { TaskQueue } from '../queue/task-queue.js';
+import { TaskEngine } from '../tasks/task-engine.js';
 import { LIVE_STATUSES, type TaskRow } from '../tasks/task-status.js';
 import { iso, keysetPage, parseInstant } from './paging.js';
 import { groupView, taskView, triggerView } from './views.js';
@@ -20,14 +23,16 @@ export interface GroupRunQuery {
 }
 
 /** Operators' view of runs, and the operator moves (cancel, retry, manual run). */
+@Injectable()
 export class RunsService {
   constructor(
-    private readonly db: Db,
-    private readonly engine: TaskEngine,
-    private readonly definitions: DefinitionsService,
-    private readonly factory: GroupRunFactory,
-    private readonly queue: TaskQueue,
-    private readonly clock = Date.now,
+    @Inject(Db) private readonly db: Db,
+    @Inject(TaskEngine) private readonly engine: TaskEngine,
+    @Inject(GroupRecounter) private readonly recounter: GroupRecounter,
+    @Inject(DefinitionsService) private readonly definitions: DefinitionsService,
+    @Inject(GroupRunFactory) private readonly factory: GroupRunFactory,
+    @Inject(TaskQueue) private readonly queue: TaskQueue,
+    @Inject(CLOCK) private readonly clock: Clock = Date.now,
   ) {}
 
   async listGroups(q: GroupRunQuery): Promise<Page<ReturnType<typeof groupView>>> {
@@ -106,7 +111,7 @@ export class RunsService {
    * the answer still stands and the group is recounted later (and by the reconciler).
    */
   private async recount(groupRunId: string): Promise<void> {
-    await this.engine.groups.refresh(groupRunId).catch(() => this.engine.groups.refreshLater([groupRunId]));
+    await this.recounter.refresh(groupRunId).catch(() => this.recounter.refreshLater([groupRunId]));
   }
 
   async manualRun(definitionId: string, body: unknown) {

@@ -76,6 +76,9 @@ export class EmailChannel implements AlertChannelPort {
   }
 }
 
+/** The alert channels, by outbox kind (tests swap some through the overrides). */
+export const ALERT_CHANNEL_PORTS = Symbol('ALERT_CHANNEL_PORTS');
+
 export type AlertChannelPorts = Record<
   'alert.log' | 'alert.webhook' | 'alert.webhook.slack' | 'alert.email',
   AlertChannelPort | undefined

@@ -1,30 +1,43 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { AlertNotification } from '#ferry/contracts';
-import { OutboxPump, type OutboxRow, type OutboxStore } from '#ferry/outbox';
-import type { AlertsConfig } from '../scheduler.config.js';
-import type { AlertChannelPorts } from './alert-channels.js';
+import { OutboxPump, type OutboxRow, OutboxStore } from '#ferry/outbox';
+import { SCHEDULER_CONFIG } from '../core/tokens.js';
+import type { SchedulerConfig } from '../scheduler.config.js';
+import { ALERT_CHANNEL_PORTS, type AlertChannelPorts } from './alert-channels.js';
+
+/** Retries of a notification that could not be delivered: from half a second up to five minutes apart. */
+const RETRY_BACKOFF = { initialMs: 500, factor: 2, maxMs: 5 * 60_000 };
 
 /**
  * Delivers alert notifications from the outbox with retries and backoff (the shared OutboxPump),
  * each row through its channel. Rows are claimed first, so several instances never send one twice.
  */
-export class AlertDelivery {
+@Injectable()
+export class AlertDelivery implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly pump: OutboxPump;
+  private readonly runWorkers: boolean;
 
   constructor(
-    store: OutboxStore,
-    private readonly ports: AlertChannelPorts,
-    config: AlertsConfig,
+    @Inject(OutboxStore) store: OutboxStore,
+    @Inject(ALERT_CHANNEL_PORTS) private readonly ports: AlertChannelPorts,
+    @Inject(SCHEDULER_CONFIG) config: Pick<SchedulerConfig, 'alerts' | 'runWorkers'>,
   ) {
+    this.runWorkers = config.runWorkers;
     this.pump = new OutboxPump(store, {
       deliver: (row) => this.deliver(row),
-      pollMs: config.deliveryPollMs,
-      leaseMs: config.deliveryTimeoutMs * 3,
-      backoff: { initialMs: 500, factor: 2, maxMs: 5 * 60_000 },
+      pollMs: config.alerts.deliveryPollMs,
+      leaseMs: config.alerts.deliveryTimeoutMs * 3,
+      backoff: RETRY_BACKOFF,
     });
   }
 
-  start(): void {
-    this.pump.start();
+  /** Delivers on instances that take work (not on API-only ones). */
+  onApplicationBootstrap(): void {
+    if (this.runWorkers) this.pump.start();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.stop();
   }
 
   /** Deliver now: an alert was just raised. */

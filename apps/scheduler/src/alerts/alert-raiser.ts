@@ -1,28 +1,35 @@
 import type { EntityManager } from 'typeorm';
-import { Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { TriggerMessage } from '#ferry/contracts';
-import type { Db } from '#ferry/persistence';
-import type { GroupInfo, GroupStore } from '../groups/group-store.js';
+import { Db } from '#ferry/persistence';
+import type { GroupStatusChange, GroupStatusListener } from '../groups/group-listeners.js';
+import { GroupSpecs } from '../groups/group-specs.js';
+import type { GroupInfo } from '../groups/group-store.js';
 import { TaskRunEntity } from '../persistence/index.js';
-import type { Effects } from '../tasks/task-engine.js';
+import type { Effects, TaskLifecycleListener } from '../tasks/task-listeners.js';
 import type { TaskRow } from '../tasks/task-status.js';
-import type { AlertDraft, AlertsService } from './alerts.service.js';
+import { type AlertDraft, AlertsService } from './alerts.service.js';
 
 /**
  * Turns what happened into alerts, after the fact: committed task moves (prompt), group status
  * changes (which the reconciler also replays after a crash, so nothing is missed), unmatched triggers.
  * The state machine stays pure; raising an alert never holds up a task.
  */
-export class AlertRaiser {
+@Injectable()
+export class AlertRaiser implements TaskLifecycleListener, GroupStatusListener {
   private readonly logger = new Logger('Alerts');
   private readonly inFlight = new Set<Promise<void>>();
   private changes: Array<{ id: string; status: string }> = [];
 
   constructor(
-    private readonly db: Db,
-    private readonly alerts: AlertsService,
-    private readonly groups: GroupStore,
+    @Inject(Db) private readonly db: Db,
+    @Inject(AlertsService) private readonly alerts: AlertsService,
+    @Inject(GroupSpecs) private readonly groups: Pick<GroupSpecs, 'info'>,
   ) {}
+
+  afterCommit(e: Effects): void {
+    this.onMoves(e.moved);
+  }
 
   onMoves(moved: Effects['moved']): void {
     const drafts = new Map<string, { kind: AlertDraft['kind']; task: TaskRow; message: string; detail?: unknown }>();
@@ -60,7 +67,7 @@ export class AlertRaiser {
    * Group status changes arrive one by one from each recount (many groups at once): those of one
    * tick are handled together, a statement for all of them rather than two per group.
    */
-  onGroupStatus(change: { id: string; status: string }): void {
+  onGroupStatus(change: GroupStatusChange): void {
     this.changes.push(change);
     if (this.changes.length === 1) queueMicrotask(() => this.takeChanges());
   }

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { type EntityManager, In, Not } from 'typeorm';
 import type { AlertChannel, AlertKind, AlertSettings, AlertView, Page } from '#ferry/contracts';
 import { ApiError } from '#ferry/errors';
-import type { OutboxStore } from '#ferry/outbox';
-import { type Db, isUniqueViolation } from '#ferry/persistence';
+import { OutboxStore } from '#ferry/outbox';
+import { Db, isUniqueViolation } from '#ferry/persistence';
+import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
 import { keysetPage } from '../admin/paging.js';
 import { AlertEntity } from '../persistence/index.js';
-import type { AlertsConfig } from '../scheduler.config.js';
+import type { AlertsConfig, SchedulerConfig } from '../scheduler.config.js';
+import { AlertDelivery } from './alert-delivery.js';
 import { alertView, channelKind, channelUrl } from './alert-view.js';
 
 /** What raises an alert: its kind, the run it is about (a group run, or a trigger), and where it goes. */
@@ -30,15 +33,25 @@ const STATUSES = ['OPEN', 'ACKNOWLEDGED', 'RESOLVED'];
  * Alerts, one row per (run, kind). Raising one again counts an occurrence; it notifies the channels
  * (through the outbox, in the same transaction) only when new, or reopened after the silence window.
  */
+@Injectable()
 export class AlertsService {
+  private readonly config: AlertsConfig;
+
   constructor(
-    private readonly db: Db,
-    private readonly outbox: OutboxStore,
-    private readonly config: AlertsConfig,
-    private readonly clock: () => number = Date.now,
-    /** Wakes delivery after a commit that queued notifications. */
-    readonly kick: () => void = () => undefined,
-  ) {}
+    @Inject(Db) private readonly db: Db,
+    @Inject(OutboxStore) private readonly outbox: OutboxStore,
+    @Inject(SCHEDULER_CONFIG) config: Pick<SchedulerConfig, 'alerts'>,
+    @Inject(CLOCK) private readonly clock: Clock = Date.now,
+    /** Woken after a commit that queued notifications (absent: they wait for its next poll). */
+    @Optional() @Inject(AlertDelivery) private readonly delivery?: Pick<AlertDelivery, 'kick'>,
+  ) {
+    this.config = config.alerts;
+  }
+
+  /** Starts delivering what was just queued. */
+  kick(): void {
+    this.delivery?.kick();
+  }
 
   async raise(draft: AlertDraft): Promise<void> {
     for (let round = 1; ; round++) {

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { type Definition, type DefinitionSpec, definitionSpecSchema, type Page } from '#ferry/contracts';
 import { ApiError } from '#ferry/errors';
 import { compileSchema } from '#ferry/http';
-import { type Db, isUniqueViolation } from '#ferry/persistence';
+import { Db, isUniqueViolation } from '#ferry/persistence';
+import { CLOCK, type Clock } from '../core/tokens.js';
 import { iso, keysetPage } from '../admin/paging.js';
 import { withDefaults } from '../groups/group-run.factory.js';
 import { AuthProfileEntity, BindingEntity, DefinitionEntity } from '../persistence/index.js';
@@ -13,10 +15,11 @@ type SpecWithVersion = DefinitionSpec & { version?: number };
 const validate = compileSchema<SpecWithVersion>(definitionSpecSchema);
 
 /** Trigger definitions: stored in the database, edited through the admin API with optimistic versions. */
+@Injectable()
 export class DefinitionsService {
   constructor(
-    private readonly db: Db,
-    private readonly clock = Date.now,
+    @Inject(Db) private readonly db: Db,
+    @Inject(CLOCK) private readonly clock: Clock = Date.now,
   ) {}
 
   async create(body: unknown): Promise<Definition> {

@@ -9,6 +9,8 @@ export type StartResult =
 export type StatusResult = { ok: true; view: SyncJobView } | { ok: false; notFound: boolean; error: ReportedError };
 
 /** The port to a downstream speaking the contract's consumer section. Tests swap it for a fake. */
+export const DOWNSTREAM = Symbol('DOWNSTREAM');
+
 export interface DownstreamPort {
   start(targetUrl: string, body: SyncJobRequest, idempotencyKey: string, token: string): Promise<StartResult>;
   status(targetUrl: string, jobId: string, token: string): Promise<StatusResult>;

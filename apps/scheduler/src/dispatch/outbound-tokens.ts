@@ -1,20 +1,30 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { type SigningKey, type SigningProfile, TokenCache } from '#ferry/auth';
 import type { AuthProfileSpec } from '#ferry/contracts';
-import type { Db } from '#ferry/persistence';
+import { Db } from '#ferry/persistence';
+import { SCHEDULER_CONFIG } from '../core/tokens.js';
 import { AuthProfileEntity } from '../persistence/index.js';
+import type { SchedulerConfig } from '../scheduler.config.js';
+
+/** A stored auth profile is read again after this long (an operator's edit takes effect within it). */
+const PROFILE_TTL_MS = 10_000;
 
 /**
  * Tokens for calls to downstreams, signed per target's auth profile and reused until near expiry,
  * so a burst of dispatches signs once rather than per request.
  */
+@Injectable()
 export class OutboundTokens {
   private readonly cache = new TokenCache(60);
   private readonly profiles = new Map<string, { profile: SigningProfile; at: number }>();
+  private readonly fallback: SigningProfile;
 
   constructor(
-    private readonly db: Db,
-    private readonly fallback: SigningProfile,
-  ) {}
+    @Inject(Db) private readonly db: Db,
+    @Inject(SCHEDULER_CONFIG) config: Pick<SchedulerConfig, 'defaultOutboundProfile'>,
+  ) {
+    this.fallback = config.defaultOutboundProfile;
+  }
 
   async tokenFor(profileName: string | undefined): Promise<string> {
     const profile = profileName ? await this.profile(profileName) : this.fallback;
@@ -23,7 +33,7 @@ export class OutboundTokens {
 
   private async profile(name: string): Promise<SigningProfile> {
     const hit = this.profiles.get(name);
-    if (hit && Date.now() - hit.at < 10_000) return hit.profile;
+    if (hit && Date.now() - hit.at < PROFILE_TTL_MS) return hit.profile;
     const row = await this.db.run((em) => em.getRepository(AuthProfileEntity).findOneBy({ name }));
     if (!row) throw new Error(`auth profile "${name}" does not exist`);
     const spec = row.spec as AuthProfileSpec;

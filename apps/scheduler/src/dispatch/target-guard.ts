@@ -1,8 +1,10 @@
+import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { TargetView } from '#ferry/contracts';
 import type { GroupSpec } from '../groups/group-status.js';
-import type { TargetDefaults } from '../scheduler.config.js';
+import { CLOCK, type Clock, REDIS, SCHEDULER_CONFIG } from '../core/tokens.js';
+import type { SchedulerConfig, TargetDefaults } from '../scheduler.config.js';
 import type { BlockReason } from '../tasks/task-state.js';
 import { BREAKER_FAIL, BREAKER_PASS, BREAKER_SUCCEED, PERMIT_ACQUIRE } from './target-scripts.js';
 
@@ -20,8 +22,14 @@ type Scripted = Redis & {
  * breaker (opens after N consecutive failed sync requests, lets one probe through after a cool-down,
  * closes on success), a cap on dispatches in flight (DISPATCHED … RUNNING) and a rate limit on new ones.
  */
+@Injectable()
 export class TargetGuard {
   private readonly redis: Scripted;
+  private readonly prefix: string;
+  private readonly defaults: TargetDefaults;
+  /** A probe's lease outlives its dispatch's longest wait for an answer. */
+  private readonly probeLeaseMs: number;
+  private readonly trustClosedMs: number;
   private readonly known = new Set<string>();
   /** What this instance last saw of a target's failures: a success needs no Redis call when it was 0. */
   private readonly failuresSeen = new Map<string, number>();
@@ -30,12 +38,14 @@ export class TargetGuard {
   private readonly closedUntil = new Map<string, number>();
 
   constructor(
-    redis: Redis,
-    private readonly prefix: string,
-    private readonly defaults: TargetDefaults,
-    private readonly probeLeaseMs: number,
-    private readonly clock: () => number = Date.now,
+    @Inject(REDIS) redis: Redis,
+    @Inject(SCHEDULER_CONFIG) config: Pick<SchedulerConfig, 'redis' | 'targets' | 'dispatchTimeoutMs' | 'tuning'>,
+    @Inject(CLOCK) private readonly clock: Clock = Date.now,
   ) {
+    this.prefix = config.redis.prefix;
+    this.defaults = config.targets;
+    this.probeLeaseMs = config.dispatchTimeoutMs + 1000;
+    this.trustClosedMs = config.tuning.breakerTrustMs;
     redis.defineCommand('ferryBreakerPass', { numberOfKeys: 1, lua: BREAKER_PASS });
     redis.defineCommand('ferryBreakerFail', { numberOfKeys: 1, lua: BREAKER_FAIL });
     redis.defineCommand('ferryBreakerSucceed', { numberOfKeys: 1, lua: BREAKER_SUCCEED });
@@ -60,7 +70,7 @@ export class TargetGuard {
       if (!pass) return { ok: false, reason: 'CIRCUIT_OPEN', waitMs: jitter(Math.max(0, Number(retryAt) - now) + 10) };
       this.failuresSeen.set(url, Number(failures));
       // Closed without failures: the admissions of the next moment skip this round trip.
-      if (Number(failures) === 0) this.closedUntil.set(url, Date.now() + CLOSED_CACHE_MS);
+      if (Number(failures) === 0) this.closedUntil.set(url, Date.now() + this.trustClosedMs);
       else this.closedUntil.delete(url);
     }
     const cap = spec.target.maxConcurrent ?? this.defaults.maxConcurrent;
@@ -157,12 +167,6 @@ export class TargetGuard {
     return `${this.prefix}:target:${parts.join(':')}`;
   }
 }
-
-/**
- * How long a breaker seen closed (no failures) is trusted without asking Redis again: another
- * instance's failures open it for this one at most this much later. A failure seen here ends it at once.
- */
-const CLOSED_CACHE_MS = 200;
 
 /** Waiting tasks come back spread out, not all at the same instant. */
 function jitter(ms: number): number {

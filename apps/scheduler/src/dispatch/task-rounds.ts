@@ -1,12 +1,17 @@
+import { Inject, Injectable } from '@nestjs/common';
 import type { SyncJobRequest, SyncJobView } from '#ferry/contracts';
+import { CallbackBase } from '../core/callback-base.js';
+import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
+import { GroupSpecs } from '../groups/group-specs.js';
 import type { GroupSpec } from '../groups/group-status.js';
-import type { Outcome, TaskEngine } from '../tasks/task-engine.js';
+import { TaskQueue } from '../queue/task-queue.js';
+import type { SchedulerConfig } from '../scheduler.config.js';
+import { type Outcome, TaskEngine } from '../tasks/task-engine.js';
 import { isInFlight, isTerminal, type TaskRow } from '../tasks/task-status.js';
 import type { Answer } from '../tasks/task-state.js';
-import type { DownstreamPort } from './downstream.client.js';
-import type { OutboundTokens } from './outbound-tokens.js';
-import type { TargetGuard } from './target-guard.js';
-import type { TaskQueue } from '../queue/task-queue.js';
+import { DOWNSTREAM, type DownstreamPort } from './downstream.client.js';
+import { OutboundTokens } from './outbound-tokens.js';
+import { TargetGuard } from './target-guard.js';
 
 /** What the queue should do with a task's job after a round. */
 export type RoundResult = { done: true } | { done: false; delayMs: number };
@@ -15,20 +20,25 @@ export type RoundResult = { done: true } | { done: false; delayMs: number };
  * One round of a task's life: the first sends the sync request, later ones poll the downstream
  * as the fallback for lost callbacks, time out a silent attempt, or wait out a retry backoff.
  */
+@Injectable()
 export class TaskRounds {
+  private readonly sendConcurrency: number;
+  private readonly tuning: SchedulerConfig['tuning'];
+
   constructor(
-    private readonly engine: TaskEngine,
-    private readonly downstream: DownstreamPort,
-    private readonly tokens: OutboundTokens,
-    private readonly callbackBase: () => string,
-    private readonly queue: TaskQueue,
-    private readonly readyTasks: (groupRunId: string) => Promise<string[]>,
-    /** A group's live tasks as the database has them now. */
-    private readonly liveTasks: (groupRunId: string) => Promise<TaskRow[]>,
-    private readonly sendConcurrency: number,
-    private readonly clock: () => number = Date.now,
-    private readonly guard?: TargetGuard,
-  ) {}
+    @Inject(TaskEngine) private readonly engine: TaskEngine,
+    @Inject(GroupSpecs) private readonly groups: Pick<GroupSpecs, 'spec'>,
+    @Inject(DOWNSTREAM) private readonly downstream: DownstreamPort,
+    @Inject(OutboundTokens) private readonly tokens: Pick<OutboundTokens, 'tokenFor'>,
+    @Inject(CallbackBase) private readonly callbackBase: Pick<CallbackBase, 'get'>,
+    @Inject(TaskQueue) private readonly queue: Pick<TaskQueue, 'enqueueEach'>,
+    @Inject(SCHEDULER_CONFIG) config: Pick<SchedulerConfig, 'concurrency' | 'tuning'>,
+    @Inject(CLOCK) private readonly clock: Clock = Date.now,
+    @Inject(TargetGuard) private readonly guard?: TargetGuard,
+  ) {
+    this.sendConcurrency = config.concurrency;
+    this.tuning = config.tuning;
+  }
 
   async run(taskId: string): Promise<RoundResult> {
     const claimed = await this.engine.submit(taskId, { kind: 'claim' });
@@ -53,14 +63,15 @@ export class TaskRounds {
    * live tasks' rounds at once, each due one interval after its own dispatch.
    */
   async dispatchGroup(groupRunId: string): Promise<RoundResult> {
-    const ids = await this.readyTasks(groupRunId);
+    const ids = await this.engine.readyTasks(groupRunId);
     const inFlight: TaskRow[] = [];
     let spec: GroupSpec | undefined;
     let failure: unknown;
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
+    const step = this.tuning.groupClaimChunk;
+    for (let i = 0; i < ids.length; i += step) {
+      const chunk = ids.slice(i, i + step);
       let claims: Outcome[];
-      if (chunk.length <= 20) {
+      if (chunk.length <= this.tuning.sharedClaimsMax) {
         // A small group's claims join the engine's batches (shared with other groups' claims and the
         // callbacks of the moment), which may commit apart: what was claimed is sent even if a batch
         // failed, and the job fails after (its rerun claims the rest) rather than leave claims unsent.
@@ -81,7 +92,7 @@ export class TaskRounds {
     if (failure) throw failure;
     if (spec && inFlight.length)
       return { done: false, delayMs: Math.min(...inFlight.map((t) => this.firstPollIn(t, spec!))) };
-    const live = await this.liveTasks(groupRunId);
+    const live = await this.engine.liveTasks(groupRunId);
     if (!live.length) return { done: true };
     const order = spec ?? (await this.spec(live[0]));
     const rounds = live.flatMap((t) => {
@@ -119,7 +130,7 @@ export class TaskRounds {
     const body: SyncJobRequest = {
       taskRunId: task.id,
       dispatchId: order.dispatchId,
-      callbackUrl: `${this.callbackBase()}/api/v1/callbacks/tasks/${task.id}`,
+      callbackUrl: `${this.callbackBase.get()}/api/v1/callbacks/tasks/${task.id}`,
       dataset: task.file.dataset,
       files: [task.file],
       businessDate: spec.businessDate,
@@ -220,8 +231,7 @@ export class TaskRounds {
   }
 
   private async spec(task: TaskRow): Promise<GroupSpec> {
-    const info = await this.engine.groups.info(undefined, [task.groupRunId]);
-    return info.get(task.groupRunId)!.spec;
+    return (await this.groups.spec(task.groupRunId))!;
   }
 }
 

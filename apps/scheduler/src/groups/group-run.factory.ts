@@ -1,10 +1,11 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { timeOrderedId } from '#ferry/persistence';
 import type { EntityManager } from 'typeorm';
 import { DEFINITION_DEFAULTS, type DefinitionSpec, type FileRef, type TriggerMessage } from '#ferry/contracts';
 import { deadlineAt } from '../definitions/deadline.js';
 import { type DefinitionEntity, GroupRunEntity } from '../persistence/index.js';
 import type { TaskRow } from '../tasks/task-status.js';
-import type { TaskStore } from '../tasks/task-store.js';
+import { TASK_STORE, type TaskStore } from '../tasks/task-store.js';
 import type { GroupSpec } from './group-status.js';
 
 export interface StartOrder {
@@ -21,8 +22,9 @@ export interface GroupRunPlan {
  * Builds a group run and its task runs (one per file, or one for a trigger without files). Their ids
  * are time-ordered UUIDs (v7): inserts land at the right edge of the primary keys' indexes.
  */
+@Injectable()
 export class GroupRunFactory {
-  constructor(private readonly tasks: TaskStore) {}
+  constructor(@Inject(TASK_STORE) private readonly tasks: Pick<TaskStore, 'insertTasks'>) {}
 
   plan(
     definition: DefinitionEntity,

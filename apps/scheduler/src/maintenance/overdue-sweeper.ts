@@ -1,9 +1,12 @@
-import { Logger } from '@nestjs/common';
-import type { Db } from '#ferry/persistence';
-import type { AlertsService } from '../alerts/alerts.service.js';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Db } from '#ferry/persistence';
+import { AlertsService } from '../alerts/alerts.service.js';
+import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
+import { GroupSpecs } from '../groups/group-specs.js';
+import type { SchedulerConfig } from '../scheduler.config.js';
 import { GroupRunEntity, TaskRunEntity } from '../persistence/index.js';
 import type { GroupSpec } from '../groups/group-status.js';
-import type { TaskEngine } from '../tasks/task-engine.js';
+import { TaskEngine } from '../tasks/task-engine.js';
 import { LIVE_STATUSES } from '../tasks/task-status.js';
 import { Periodic } from './periodic.js';
 
@@ -13,23 +16,26 @@ import { Periodic } from './periodic.js';
  * the history. A group is flagged and its OVERDUE alert raised in one transaction; tasks are flagged
  * (or, with the definition's `deadline.action: FAIL`, failed) through the state machine.
  */
-export class OverdueSweeper {
+@Injectable()
+export class OverdueSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Overdue');
   private readonly periodic = new Periodic('overdue', () => this.runOnce(), this.logger);
 
   constructor(
-    private readonly db: Db,
-    private readonly engine: TaskEngine,
-    private readonly alerts: AlertsService,
-    private readonly intervalMs: number,
-    private readonly clock = Date.now,
+    @Inject(Db) private readonly db: Db,
+    @Inject(TaskEngine) private readonly engine: Pick<TaskEngine, 'applyBatch'>,
+    @Inject(GroupSpecs) private readonly groups: Pick<GroupSpecs, 'info'>,
+    @Inject(AlertsService) private readonly alerts: AlertsService,
+    @Inject(SCHEDULER_CONFIG) private readonly config: Pick<SchedulerConfig, 'overdueSweepMs' | 'runWorkers'>,
+    @Inject(CLOCK) private readonly clock: Clock = Date.now,
   ) {}
 
-  start(): void {
-    this.periodic.start(this.intervalMs);
+  /** Runs on instances that take work (not on API-only ones). */
+  onApplicationBootstrap(): void {
+    if (this.config.runWorkers) this.periodic.start(this.config.overdueSweepMs);
   }
 
-  stop(): Promise<void> {
+  onModuleDestroy(): Promise<void> {
     return this.periodic.stop();
   }
 
@@ -79,7 +85,7 @@ export class OverdueSweeper {
         .take(5000)
         .getMany(),
     );
-    const infos = await this.engine.groups.info(undefined, [...new Set(tasks.map((t) => t.groupRunId))]);
+    const infos = await this.groups.info(undefined, [...new Set(tasks.map((t) => t.groupRunId))]);
     for (let i = 0; i < tasks.length; i += 500) {
       await this.engine.applyBatch(
         tasks.slice(i, i + 500).map((t) => ({

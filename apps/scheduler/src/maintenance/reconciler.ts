@@ -1,9 +1,11 @@
-import { Logger } from '@nestjs/common';
-import type { Db } from '#ferry/persistence';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Db } from '#ferry/persistence';
 import { groupJobId, taskJobId } from '#ferry/queue';
 import { GroupRunEntity, TaskRunEntity } from '../persistence/index.js';
-import type { TaskQueue } from '../queue/task-queue.js';
-import type { TaskEngine } from '../tasks/task-engine.js';
+import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
+import { GroupRecounter } from '../groups/group-recounter.js';
+import { TaskQueue } from '../queue/task-queue.js';
+import type { SchedulerConfig } from '../scheduler.config.js';
 import { LIVE_STATUSES } from '../tasks/task-status.js';
 import { Periodic } from './periodic.js';
 
@@ -13,24 +15,29 @@ import { Periodic } from './periodic.js';
  * job id is a no-op, so instances can run this at the same time without creating duplicates.
  * (Deadlines are the OverdueSweeper's, which reads only the runs that are due.)
  */
-export class Reconciler {
+@Injectable()
+export class Reconciler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Reconciler');
   private readonly periodic = new Periodic('reconcile', () => this.runOnce(), this.logger);
+  private readonly graceMs: number;
 
   constructor(
-    private readonly db: Db,
-    private readonly queue: TaskQueue,
-    private readonly engine: TaskEngine,
-    private readonly intervalMs: number,
-    private readonly clock = Date.now,
-    private readonly graceMs = 5000,
-  ) {}
-
-  start(): void {
-    this.periodic.start(this.intervalMs, true);
+    @Inject(Db) private readonly db: Db,
+    @Inject(TaskQueue) private readonly queue: Pick<TaskQueue, 'queue' | 'enqueue'>,
+    @Inject(GroupRecounter) private readonly recounter: Pick<GroupRecounter, 'refresh'>,
+    @Inject(SCHEDULER_CONFIG)
+    private readonly config: Pick<SchedulerConfig, 'reconcileIntervalMs' | 'runWorkers' | 'tuning'>,
+    @Inject(CLOCK) private readonly clock: Clock = Date.now,
+  ) {
+    this.graceMs = config.tuning.reconcileGraceMs;
   }
 
-  stop(): Promise<void> {
+  /** At once, then periodically, on instances that take work (not on API-only ones). */
+  onApplicationBootstrap(): void {
+    if (this.config.runWorkers) this.periodic.start(this.config.reconcileIntervalMs, true);
+  }
+
+  onModuleDestroy(): Promise<void> {
     return this.periodic.stop();
   }
 
@@ -90,7 +97,7 @@ export class Reconciler {
         .getMany(),
     );
     // The refresh announces the status change as if it had happened in time (alerts hang on it).
-    for (const g of stuck) await this.engine.groups.refresh(g.id);
+    for (const g of stuck) await this.recounter.refresh(g.id);
     return { requeued: missing.length };
   }
 }

@@ -1,14 +1,21 @@
 import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { Db } from '#ferry/persistence';
+import { Db } from '#ferry/persistence';
+import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
 import type { GroupRunPlan } from '../groups/group-run.factory.js';
 import type { GroupSpec } from '../groups/group-status.js';
-import { type GroupInfo, GroupStore } from '../groups/group-store.js';
+import type { GroupInfo } from '../groups/group-store.js';
+import { GroupSpecs } from '../groups/group-specs.js';
 import { COUNTER_BY_STATUS } from '../groups/group-status.js';
+import type { SchedulerConfig } from '../scheduler.config.js';
 import { MicroBatcher } from './micro-batcher.js';
 import { type Answer, type DecideContext, decide, type TaskCommand } from './task-state.js';
+import { type Effects, TASK_LIFECYCLE_LISTENERS, type TaskLifecycleListener } from './task-listeners.js';
 import { isTerminal, type TaskEventDraft, type TaskRow } from './task-status.js';
-import { TaskStore } from './task-store.js';
+import { TASK_STORE, TaskStore } from './task-store.js';
+
+export type { Effects } from './task-listeners.js';
 
 export interface Submission {
   taskId: string;
@@ -16,17 +23,6 @@ export interface Submission {
 }
 
 export type Outcome = { answer: Answer | { type: 'notFound' }; task?: TaskRow };
-
-/** What the caller must do after a batch committed: queue newly ready tasks, drop finished ones. */
-export interface Effects {
-  ready: string[];
-  finished: string[];
-  retryWaits: Array<{ id: string; at: number }>;
-  /** Groups whose counts moved: their status is recomputed after the commit (GroupStore.refresh). */
-  groups: string[];
-  /** Every committed event with its task as the batch left it (alerts and target permits follow these). */
-  moved: Array<{ event: TaskEventDraft; task: TaskRow }>;
-}
 
 class LostRace extends Error {
   constructor(
@@ -37,19 +33,15 @@ class LostRace extends Error {
   }
 }
 
-/** Live task rows as this process last read or wrote them: at most this many are kept. */
-const CACHE_LIMIT = 20_000;
-const CREATED_IDS_LIMIT = 20_000;
-
 /**
  * Applies task commands in batches: loads the tasks, runs each command through the state machine,
  * and writes every changed row with a version check together with its events, all or nothing (and,
  * for SYNC groups, readies the next task or skips the rest). A lost race reruns the batch; group
  * counts follow after the commit (GroupStore.refreshLater).
  */
+@Injectable()
 export class TaskEngine {
   private readonly batcher: MicroBatcher<Submission, Outcome>;
-  readonly store: TaskStore;
   private readonly deferred = new Map<string, Submission>();
   private lingerTimer?: NodeJS.Timeout;
   /**
@@ -61,22 +53,29 @@ export class TaskEngine {
   private readonly createdReady = new Map<string, string[]>();
   private createdIds = 0;
 
+  private readonly resendAfterMs: number;
+  private readonly lingerMs: number;
+  private readonly tuning: SchedulerConfig['tuning'];
+
   constructor(
-    private readonly db: Db,
-    readonly groups: GroupStore,
-    private readonly onEffects: (e: Effects) => void,
-    lanes: number,
-    private readonly clock: () => number = Date.now,
-    /** How long a sender may wait for a dispatch's answer before another round re-sends it (DecideContext). */
-    private readonly resendAfterMs = 0,
-    /** How long a deferred command may wait for its task's next command (`defer`); 0 commits at once. */
-    private readonly lingerMs = 0,
+    @Inject(Db) private readonly db: Db,
+    @Inject(TASK_STORE) readonly store: TaskStore,
+    @Inject(GroupSpecs) readonly groups: GroupSpecs,
+    @Inject(TASK_LIFECYCLE_LISTENERS) private readonly listeners: TaskLifecycleListener[],
+    @Inject(SCHEDULER_CONFIG)
+    config: Pick<SchedulerConfig, 'lanes' | 'dispatchTimeoutMs' | 'acceptLingerMs' | 'tuning'>,
+    @Inject(CLOCK) private readonly clock: Clock = Date.now,
   ) {
-    this.store = new TaskStore(db.type === 'postgres');
+    this.tuning = config.tuning;
+    // How long a sender may wait for a dispatch's answer before another round re-sends it (DecideContext).
+    this.resendAfterMs = config.dispatchTimeoutMs + 1000;
+    // How long a deferred command may wait for its task's next command (`defer`); 0 commits at once.
+    this.lingerMs = config.acceptLingerMs;
     this.batcher = new MicroBatcher(
       (items) => this.applyBatch(items),
       (s) => s.taskId,
-      db.type === 'sqlite' ? 1 : lanes,
+      db.type === 'sqlite' ? 1 : config.lanes,
+      config.tuning.engineBatchMax,
     );
   }
 
@@ -128,10 +127,10 @@ export class TaskEngine {
           this.db.type === 'postgres'
             ? await this.applyIn(this.db.dataSource.manager, items, fresh)
             : await this.db.tx((em) => this.applyIn(em, items, fresh));
-        this.onEffects(effects);
+        for (const l of this.listeners) l.afterCommit(effects);
         return early.length ? outcomes.slice(early.length) : outcomes;
       } catch (err) {
-        if (!(err instanceof LostRace) || round >= 8) throw err;
+        if (!(err instanceof LostRace) || round >= this.tuning.lostRaceRounds) throw err;
         for (const id of err.ids) {
           fresh.add(id);
           this.cache.delete(id);
@@ -222,12 +221,12 @@ export class TaskEngine {
     for (const { group, tasks } of plans) {
       this.groups.remember({ id: group.id, runMode: group.runMode as 'SYNC' | 'ASYNC', spec: group.spec as GroupSpec });
       for (const row of tasks) this.keep(row);
-      if (group.runMode !== 'ASYNC' || tasks.length > 1000) continue;
+      if (group.runMode !== 'ASYNC' || tasks.length > this.tuning.createdReadyMaxTasks) continue;
       const ids = tasks.filter((t) => t.readyAt !== null).map((t) => t.id);
       this.createdReady.set(group.id, ids);
       this.createdIds += ids.length;
       // Bounded by ids, not groups: with several instances most group jobs run elsewhere and never take theirs.
-      while (this.createdIds > CREATED_IDS_LIMIT) {
+      while (this.createdIds > this.tuning.createdReadyIds) {
         const [oldest, dropped] = this.createdReady.entries().next().value!;
         this.createdReady.delete(oldest);
         this.createdIds -= dropped.length;
@@ -249,6 +248,16 @@ export class TaskEngine {
     return ids;
   }
 
+  /** A group's ready tasks: as created here (once), else as the database has them. */
+  async readyTasks(groupRunId: string): Promise<string[]> {
+    return this.takeCreated(groupRunId) ?? this.db.run((em) => this.store.readyIds(em, groupRunId));
+  }
+
+  /** A group's live tasks as the database has them now. */
+  liveTasks(groupRunId: string): Promise<TaskRow[]> {
+    return this.db.run((em) => this.store.live(em, groupRunId));
+  }
+
   /** Keeps the live rows as the batch left them (terminal ones are rarely asked about again). */
   private remember(work: Work, read: Map<string, TaskRow>): void {
     for (const row of read.values()) if (!work.changed.has(row.id)) this.keep(row);
@@ -258,7 +267,7 @@ export class TaskEngine {
   private keep(row: TaskRow): void {
     this.cache.delete(row.id);
     if (isTerminal(row.status)) return;
-    if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
+    if (this.cache.size >= this.tuning.taskCacheRows) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(row.id, row);
   }
 

@@ -1,6 +1,6 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { TaskRunEntity } from '../persistence/index.js';
-import { pgPool, planGuard } from '../persistence/plan-guard.js';
+import { pgPool, planGuard } from '../storage/pg/plan-guard.js';
 import type { TaskEventDraft, TaskRow } from './task-status.js';
 
 // Set-based statements for PostgreSQL: a whole batch of tasks in one round trip (ARCHITECTURE.md, "Batch the database").

@@ -2,9 +2,12 @@ import { timeOrderedId } from '#ferry/persistence';
 import type { EntityManager } from 'typeorm';
 import { TaskEventEntity, TaskRunEntity } from '../persistence/index.js';
 import { pgCommit, pgInsertTasks, pgLoadTasks } from './task-store.pg.js';
-import type { TaskEventDraft, TaskRow } from './task-status.js';
+import { LIVE_STATUSES, type TaskEventDraft, type TaskRow } from './task-status.js';
 
 const CHUNK = 200;
+
+/** The task store (port); the storage module picks the adapter for the database. */
+export const TASK_STORE = Symbol('TASK_STORE');
 
 /**
  * Reads and writes task rows. PostgreSQL gets set-based statements (one round trip for a whole
@@ -67,5 +70,32 @@ export class TaskStore {
   async insertTasks(em: EntityManager, rows: TaskRow[]): Promise<void> {
     if (this.postgres) return pgInsertTasks(em, rows);
     for (let i = 0; i < rows.length; i += CHUNK) await em.insert(TaskRunEntity, rows.slice(i, i + CHUNK) as object[]);
+  }
+
+  /** A group's live tasks as the database has them now. */
+  async live(em: EntityManager, groupRunId: string): Promise<TaskRow[]> {
+    return (await em
+      .getRepository(TaskRunEntity)
+      .createQueryBuilder('t')
+      .where('t.groupRunId = :groupRunId AND t.status IN (:...live)', { groupRunId, live: LIVE_STATUSES })
+      .getMany()) as unknown as TaskRow[];
+  }
+
+  /**
+   * A group's tasks that are ready to be sent, in file order. Read by the group's index alone and
+   * filtered here: with the status in the query, a planner without fresh statistics intersects it with
+   * the status index, whose PENDING entries (every waiting task of every group) grow with the backlog.
+   */
+  async readyIds(em: EntityManager, groupRunId: string): Promise<string[]> {
+    const rows: Array<{ id: string; status: string; ready: unknown }> = await em
+      .getRepository(TaskRunEntity)
+      .createQueryBuilder('t')
+      .select('t.id', 'id')
+      .addSelect('t.status', 'status')
+      .addSelect('t.readyAt', 'ready')
+      .where('t.groupRunId = :groupRunId', { groupRunId })
+      .orderBy('t.seq')
+      .getRawMany();
+    return rows.filter((t) => t.status === 'PENDING' && t.ready !== null).map((t) => t.id);
   }
 }

@@ -1,13 +1,19 @@
 import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { type TriggerAnswer, type TriggerMessage, triggerMessageSchema } from '#ferry/contracts';
 import { ApiError } from '#ferry/errors';
 import { compileSchema } from '#ferry/http';
-import { type Db, isUniqueViolation } from '#ferry/persistence';
-import { BindingEntity, DefinitionEntity, GroupRunEntity, TaskRunEntity, TriggerEntity } from '../persistence/index.js';
+import { Db, isUniqueViolation } from '#ferry/persistence';
+import { AlertRaiser } from '../alerts/alert-raiser.js';
+import { AlertsService } from '../alerts/alerts.service.js';
+import { CLOCK, type Clock } from '../core/tokens.js';
+import { BindingEntity, DefinitionEntity, TriggerEntity } from '../persistence/index.js';
 import { GroupRunFactory, type GroupRunPlan, type StartOrder, startOrder } from '../groups/group-run.factory.js';
-import { pgInsertIfNew } from '../tasks/task-store.pg.js';
-import type { TaskQueue } from '../queue/task-queue.js';
+import { TRIGGER_OBSERVER, type TriggerObserver } from '../observability/observers.js';
+import { TaskQueue } from '../queue/task-queue.js';
+import { TaskEngine } from '../tasks/task-engine.js';
+import { TRIGGER_WRITER, type TriggerWriter } from './trigger-writer.js';
 
 export interface IntakeResult {
   duplicate: boolean;
@@ -22,33 +28,50 @@ const validate = compileSchema<TriggerMessage>(triggerMessageSchema);
  * Turns a trigger message into group runs, exactly once per (source, messageId): the trigger row,
  * its group runs and their tasks commit together, and the unique index settles concurrent copies.
  */
+@Injectable()
 export class TriggerIntake {
-  /**
-   * Writes the alert for a trigger that matched no definition, inside the trigger's own transaction
-   * (a crash cannot keep the one without the other); answers whether a notification was queued.
-   */
-  unmatchedIn?: (em: EntityManager, triggerId: string, msg: TriggerMessage) => Promise<boolean>;
-  /** Called once such a notification is committed (its delivery can start). */
-  onNotified?: () => void;
-  /** Called with the group runs a trigger created, once they are committed. */
-  onCreated?: (plans: GroupRunPlan[]) => void;
-
   constructor(
-    private readonly db: Db,
-    private readonly factory: GroupRunFactory,
-    private readonly queue: TaskQueue,
-    private readonly clock = Date.now,
+    @Inject(Db) private readonly db: Db,
+    @Inject(GroupRunFactory) private readonly factory: GroupRunFactory,
+    @Inject(TRIGGER_WRITER) private readonly writer: TriggerWriter,
+    @Inject(TaskQueue) private readonly queue: Pick<TaskQueue, 'startLater'>,
+    /** Keeps what a trigger created, once committed: its tasks' first claims then need no read. */
+    @Inject(TaskEngine) private readonly engine: Pick<TaskEngine, 'created'>,
+    /** The alert for a trigger that matched nothing is written in the trigger's own transaction. */
+    @Inject(AlertRaiser) private readonly raiser: Pick<AlertRaiser, 'unmatchedIn'>,
+    @Inject(AlertsService) private readonly alerts: Pick<AlertsService, 'kick'>,
+    @Inject(TRIGGER_OBSERVER) private readonly observer: TriggerObserver,
+    @Inject(CLOCK) private readonly clock: Clock = Date.now,
   ) {}
 
+  /** A trigger message from HTTP or the queue: each is counted once, by source and outcome. */
   async accept(body: unknown, via: 'http' | 'queue'): Promise<IntakeResult> {
+    const source =
+      typeof (body as { source?: unknown })?.source === 'string' ? (body as { source: string }).source : undefined;
+    try {
+      const result = await this.acceptValid(body, via);
+      this.observer.triggerSettled(
+        source,
+        result.duplicate ? 'duplicate' : result.answer.groupRuns.length ? 'accepted' : 'unmatched',
+      );
+      return result;
+    } catch (err) {
+      // A bad queue message is counted when it is kept as REJECTED (reject()), not here as well.
+      if (via === 'http' && err instanceof ApiError && err.status === 422)
+        this.observer.triggerSettled(source, 'rejected');
+      throw err;
+    }
+  }
+
+  private async acceptValid(body: unknown, via: 'http' | 'queue'): Promise<IntakeResult> {
     const msg = validate(body);
     let conflict: unknown;
     try {
       const written = await this.write(msg, via);
       if (written) {
-        this.onCreated?.(written.plans);
+        this.engine.created(written.plans);
         this.queue.startLater(written.ready);
-        if (written.notified) this.onNotified?.();
+        if (written.notified) this.alerts.kick();
         return { duplicate: false, answer: written.answer };
       }
     } catch (err) {
@@ -83,49 +106,29 @@ export class TriggerIntake {
         receivedAt: this.clock(),
       }),
     );
+    const source = (body as { source?: unknown })?.source;
+    this.observer.triggerSettled(typeof source === 'string' ? source : undefined, 'rejected');
     return id;
   }
 
   /**
    * Writes the trigger with its group runs and tasks, all or nothing; undefined when a copy of it
-   * (same source and messageId) is there first. On PostgreSQL a matched trigger (up to 5,000 tasks) is
-   * one statement, atomic by itself: no BEGIN and COMMIT round trips. Otherwise, and for a trigger that
-   * matches nothing (its alert is written with it), one transaction, whose unique key refuses a copy.
+   * (same source and messageId) is there first. A matched trigger is one atomic statement where the
+   * storage adapter has one (PostgreSQL, up to a size); otherwise, and for a trigger that matches
+   * nothing (its alert is written with it), one transaction, whose unique key refuses a copy.
    */
   private async write(msg: TriggerMessage, via: 'http' | 'queue'): Promise<Written | undefined> {
-    let known: DefinitionEntity[] | undefined;
-    if (this.db.type === 'postgres') {
-      known = await this.db.run((em) => this.boundDefinitions(em, msg.source, msg.event));
-      const { trigger, plans, answer } = this.draft(known, msg, via);
-      if (plans.length && plans.reduce((n, p) => n + p.tasks.length, 0) <= 5000) {
-        const wrote = await this.db.run((em) =>
-          pgInsertIfNew(em, { entity: TriggerEntity, rows: [trigger], conflict: ['source', 'message_id'] }, [
-            { entity: GroupRunEntity, rows: plans.map((p) => p.group) },
-            { entity: TaskRunEntity, rows: plans.flatMap((p) => p.tasks) },
-          ]),
-        );
-        return wrote ? { answer, ready: startOrder(plans), plans, notified: false } : undefined;
-      }
-    }
-    return this.db.tx((em) => this.create(em, msg, via, known));
-  }
-
-  private async create(
-    em: EntityManager,
-    msg: TriggerMessage,
-    via: 'http' | 'queue',
-    known?: DefinitionEntity[],
-  ): Promise<Written> {
-    const { trigger, plans, answer } = this.draft(
-      known ?? (await this.boundDefinitions(em, msg.source, msg.event)),
-      msg,
-      via,
-    );
-    // The trigger row goes first: a concurrent copy blocks on its unique key until this commits.
-    await em.insert(TriggerEntity, trigger as object);
-    for (const plan of plans) await this.factory.persist(em, plan);
-    const notified = plans.length === 0 && this.unmatchedIn ? await this.unmatchedIn(em, trigger.id, msg) : false;
-    return { answer, ready: startOrder(plans), plans, notified };
+    const definitions = await this.db.run((em) => this.boundDefinitions(em, msg.source, msg.event));
+    const { trigger, plans, answer } = this.draft(definitions, msg, via);
+    const wrote = plans.length ? await this.writer.insertAtOnce(trigger, plans) : undefined;
+    if (wrote !== undefined) return wrote ? { answer, ready: startOrder(plans), plans, notified: false } : undefined;
+    return this.db.tx(async (em) => {
+      // The trigger row goes first: a concurrent copy blocks on its unique key until this commits.
+      await em.insert(TriggerEntity, trigger as object);
+      for (const plan of plans) await this.factory.persist(em, plan);
+      const notified = plans.length === 0 ? await this.raiser.unmatchedIn(em, trigger.id, msg) : false;
+      return { answer, ready: startOrder(plans), plans, notified };
+    });
   }
 
   /** The rows a trigger makes: itself, and a group run (with its tasks) per bound definition. */

@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import { OutboxStore } from '#ferry/outbox';
+import { Db } from '#ferry/persistence';
+import { SCHEDULER_CONFIG, SCHEDULER_OVERRIDES, type RuntimeOverrides } from '../core/tokens.js';
+import { GroupsModule } from '../groups/groups.module.js';
+import type { SchedulerConfig } from '../scheduler.config.js';
+import { ALERT_CHANNEL_PORTS, defaultChannelPorts } from './alert-channels.js';
+import { AlertDelivery } from './alert-delivery.js';
+import { AlertRaiser } from './alert-raiser.js';
+import { AlertsController } from './alerts.controller.js';
+import { AlertsService } from './alerts.service.js';
+
+/** Alerts: raised from what happened, kept one per (run, kind), delivered through an outbox. */
+@Module({
+  imports: [GroupsModule],
+  controllers: [AlertsController],
+  providers: [
+    { provide: OutboxStore, useFactory: (db: Db) => new OutboxStore(db, 'alert_outbox'), inject: [Db] },
+    {
+      provide: ALERT_CHANNEL_PORTS,
+      useFactory: (config: SchedulerConfig, overrides: RuntimeOverrides) =>
+        defaultChannelPorts(config.alerts, overrides.alertChannels),
+      inject: [SCHEDULER_CONFIG, SCHEDULER_OVERRIDES],
+    },
+    AlertDelivery,
+    AlertsService,
+    AlertRaiser,
+  ],
+  exports: [AlertsService, AlertRaiser, AlertDelivery],
+})
+export class AlertsModule {}

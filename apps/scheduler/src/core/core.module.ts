@@ -1,0 +1,43 @@
+import { type DynamicModule, Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { Db } from '#ferry/persistence';
+import { createRedis } from '#ferry/queue';
+import { openSchedulerDb } from '../persistence/index.js';
+import { CallbackBase } from './callback-base.js';
+import type { SchedulerConfig } from '../scheduler.config.js';
+import { CLOCK, REDIS, type RuntimeOverrides, SCHEDULER_CONFIG, SCHEDULER_OVERRIDES } from './tokens.js';
+
+/** Closes the database and the producer connection last, once everything that used them has stopped. */
+@Injectable()
+class CoreResources implements OnApplicationShutdown {
+  constructor(
+    @Inject(Db) private readonly db: Db,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    this.redis.disconnect();
+    await this.db.close();
+  }
+}
+
+/** What every feature module reads: configuration, clock, database, Redis, the callback base URL. */
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot(config: SchedulerConfig, overrides: RuntimeOverrides): DynamicModule {
+    return {
+      module: CoreModule,
+      providers: [
+        { provide: SCHEDULER_CONFIG, useValue: config },
+        { provide: SCHEDULER_OVERRIDES, useValue: overrides },
+        { provide: CLOCK, useValue: overrides.clock ?? Date.now },
+        { provide: Db, useFactory: () => openSchedulerDb(config.db) },
+        { provide: REDIS, useFactory: () => createRedis(config.redis.url, 'producer') },
+        CoreResources,
+        CallbackBase,
+      ],
+      exports: [SCHEDULER_CONFIG, SCHEDULER_OVERRIDES, CLOCK, Db, REDIS, CallbackBase],
+    };
+  }
+}

@@ -1,0 +1,45 @@
+import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { SCHEDULER_CONFIG, SCHEDULER_OVERRIDES, type RuntimeOverrides } from '../core/tokens.js';
+import { GroupsModule } from '../groups/groups.module.js';
+import { SchedulerObservability } from '../observability/scheduler-observability.js';
+import type { SchedulerConfig } from '../scheduler.config.js';
+import { TasksModule } from '../tasks/tasks.module.js';
+import { DOWNSTREAM, type DownstreamPort, HttpDownstream } from './downstream.client.js';
+import { OutboundTokens } from './outbound-tokens.js';
+import { TargetGuard } from './target-guard.js';
+import { TargetPermits } from './target-permits.js';
+import { TargetsController } from './targets.controller.js';
+import { TaskRounds } from './task-rounds.js';
+
+/** Closes the downstream connections once the rounds have stopped. */
+@Injectable()
+class DownstreamConnections implements OnApplicationShutdown {
+  constructor(@Inject(DOWNSTREAM) private readonly downstream: DownstreamPort) {}
+
+  onApplicationShutdown(): Promise<void> {
+    return this.downstream.close();
+  }
+}
+
+/** Task rounds: sending sync requests, polling, timeouts, and each target's breaker, cap and rate limit. */
+@Module({
+  imports: [TasksModule, GroupsModule],
+  controllers: [TargetsController],
+  providers: [
+    {
+      provide: DOWNSTREAM,
+      useFactory: (config: SchedulerConfig, overrides: RuntimeOverrides, o: SchedulerObservability) =>
+        o.downstream(
+          overrides.downstream ?? new HttpDownstream(config.dispatchTimeoutMs, config.tuning.downstreamConnections),
+        ),
+      inject: [SCHEDULER_CONFIG, SCHEDULER_OVERRIDES, SchedulerObservability],
+    },
+    DownstreamConnections,
+    OutboundTokens,
+    TargetGuard,
+    TargetPermits,
+    TaskRounds,
+  ],
+  exports: [TaskRounds, TargetPermits, TargetGuard],
+})
+export class DispatchModule {}

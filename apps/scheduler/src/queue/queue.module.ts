@@ -1,0 +1,34 @@
+import { BullModule, getQueueToken } from '@nestjs/bullmq';
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { QueueName } from '#ferry/queue';
+import { REDIS } from '../core/tokens.js';
+import type { SchedulerConfig } from '../scheduler.config.js';
+import { TaskQueue } from './task-queue.js';
+
+/** The trigger queue, whatever name the configuration gives it (FERRY_TRIGGER_QUEUE). */
+export const TRIGGER_QUEUE = Symbol('TRIGGER_QUEUE');
+
+/**
+ * BullMQ through @nestjs/bullmq: queues share the producer connection and the `{ferry}` key prefix
+ * (its hash tag keeps every key of a queue in one Redis Cluster slot); processors (dispatch/, triggers/)
+ * open blocking connections of their own.
+ */
+@Module({})
+export class QueueModule {
+  static forRoot(config: SchedulerConfig): DynamicModule {
+    return {
+      module: QueueModule,
+      global: true,
+      imports: [
+        BullModule.forRootAsync({
+          useFactory: (redis: Redis) => ({ connection: redis, prefix: config.redis.prefix }),
+          inject: [REDIS],
+        }),
+        BullModule.registerQueue({ name: QueueName.tasks }, { name: config.triggerQueue }),
+      ],
+      providers: [TaskQueue, { provide: TRIGGER_QUEUE, useExisting: getQueueToken(config.triggerQueue) }],
+      exports: [TaskQueue, TRIGGER_QUEUE],
+    };
+  }
+}

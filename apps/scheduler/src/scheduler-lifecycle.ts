@@ -1,0 +1,25 @@
+import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { AlertRaiser } from './alerts/alert-raiser.js';
+import { GroupRecounter } from './groups/group-recounter.js';
+import { TaskEngine } from './tasks/task-engine.js';
+
+/**
+ * How an instance stops, in three of Nest's steps: first every part stops taking work (processors,
+ * the reconciler, the overdue sweep, alert delivery: their OnModuleDestroy); then, here, what the last
+ * commits set off is written in order (deferred moves, then the group recounts they cause, then the
+ * alerts those cause); the HTTP server closes; last the connections close (OnApplicationShutdown).
+ */
+@Injectable()
+export class SchedulerLifecycle implements BeforeApplicationShutdown {
+  constructor(
+    @Inject(TaskEngine) private readonly engine: Pick<TaskEngine, 'flush'>,
+    @Inject(GroupRecounter) private readonly recounter: Pick<GroupRecounter, 'settle'>,
+    @Inject(AlertRaiser) private readonly raiser: Pick<AlertRaiser, 'settle'>,
+  ) {}
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.engine.flush();
+    await this.recounter.settle();
+    await this.raiser.settle();
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Every number the scheduler's speed work depends on, each with the reason for its value. They are
+ * not part of the domain: the state machine and the flow are correct with any positive value here,
+ * only slower or hungrier. Tests may shrink them (`SchedulerConfig.tuning`) to reach an edge quickly.
+ */
+export interface Tuning {
+  /**
+   * Live task rows an engine keeps as it last committed or read them, so a task's next command (its
+   * callback after its claim) needs no read. A row is never trusted alone: every write checks its version.
+   */
+  taskCacheRows: number;
+  /** Group run specs kept (they never change after creation): a batch of moves reads none for known groups. */
+  groupSpecCacheRuns: number;
+  /** How long a definition's paused flag is trusted, so claims do not read the definition per task. */
+  pausedFlagMs: number;
+  /**
+   * ASYNC group runs created here with at most this many tasks keep their ready ids, so the group job's
+   * first run claims them without a read; `createdReadyIds` bounds the ids kept over all such runs
+   * (with several instances, most group jobs run elsewhere and never take theirs).
+   */
+  createdReadyMaxTasks: number;
+  createdReadyIds: number;
+  /** Task moves gather this long before their groups are recounted: one pass covers every group touched. */
+  groupRecountDelayMs: number;
+  /** Groups recounted per transaction. */
+  groupRecountBatch: number;
+  /** A lost version race reruns the batch on fresh rows, at most this many times. */
+  lostRaceRounds: number;
+  /** A group job claims its ready tasks in chunks of this many (one batch each). */
+  groupClaimChunk: number;
+  /**
+   * Up to this many claims of one group join the engine's shared micro-batches (other groups' claims and
+   * the callbacks of the moment) instead of a commit of their own.
+   */
+  sharedClaimsMax: number;
+  /** Task moves per micro-batch (one statement on PostgreSQL). */
+  engineBatchMax: number;
+  /** Jobs per BullMQ addBulk call. */
+  queueBulkAdd: number;
+  /**
+   * Task ids whose round this instance queued, so a finished task's round is dropped here; forgetting one
+   * only means its round finds the task finished and ends by itself.
+   */
+  queuedIdsKept: number;
+  /** On PostgreSQL a matched trigger with up to this many tasks is written by one statement (no BEGIN/COMMIT). */
+  triggerStatementMaxTasks: number;
+  /** Rows per INSERT on the TypeORM path (SQLite's and Oracle's bind-variable limits). */
+  ormInsertChunk: number;
+  /** Rows per set-based INSERT on PostgreSQL (array parameters). */
+  pgInsertChunk: number;
+  /**
+   * A breaker seen closed with no failures is trusted this long without asking Redis, so another
+   * instance's failures open it here at most this much later (its own failures, at once).
+   */
+  breakerTrustMs: number;
+  /** Tasks whose trace id is kept for their state-move log lines (tracing on). */
+  tracedTasks: number;
+  /** Keep-alive connections per downstream origin. */
+  downstreamConnections: number;
+  /** The reconciler leaves tasks that moved this recently alone: their group job may still be queueing them. */
+  reconcileGraceMs: number;
+}
+
+export const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({
+  taskCacheRows: 20_000,
+  groupSpecCacheRuns: 20_000,
+  pausedFlagMs: 1000,
+  createdReadyMaxTasks: 1000,
+  createdReadyIds: 20_000,
+  groupRecountDelayMs: 50,
+  groupRecountBatch: 200,
+  lostRaceRounds: 8,
+  groupClaimChunk: 500,
+  sharedClaimsMax: 20,
+  engineBatchMax: 500,
+  queueBulkAdd: 1000,
+  queuedIdsKept: 200_000,
+  triggerStatementMaxTasks: 5000,
+  ormInsertChunk: 200,
+  pgInsertChunk: 5000,
+  breakerTrustMs: 200,
+  tracedTasks: 50_000,
+  downstreamConnections: 64,
+  reconcileGraceMs: 5000,
+});
