@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { TEST_PG_URL } from '#ferry/testing';
-import { pgArray } from '../../apps/scheduler/src/tasks/task-store.pg.js';
+import { pgArray } from '../../apps/scheduler/src/storage/pg/pg-task-sql.js';
 
 // The task store's array literals, read back by a real PostgreSQL: whatever the text, it arrives as sent.
 describe('pgArray on PostgreSQL', () => {

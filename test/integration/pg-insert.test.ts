@@ -10,8 +10,7 @@ import {
   TriggerEntity,
   openSchedulerDb,
 } from '../../apps/scheduler/src/persistence/index.js';
-import { TaskStore } from '../../apps/scheduler/src/tasks/task-store.js';
-import { pgInsertIfNew } from '../../apps/scheduler/src/tasks/task-store.pg.js';
+import { pgInsertIfNew } from '../../apps/scheduler/src/storage/pg/pg-task-sql.js';
 
 // A trigger with its group run and tasks as one statement on PostgreSQL: written whole when the
 // trigger is new, not at all (and without an error) when a copy of it is there.
@@ -44,7 +43,7 @@ describe('pgInsertIfNew on PostgreSQL', () => {
   /** The rows one copy of trigger (source s, messageId) makes: each copy has its own ids. */
   const copy = (messageId: string) => {
     const triggerId = randomUUID();
-    const plan = new GroupRunFactory(new TaskStore(true)).plan(
+    const plan = new GroupRunFactory({ insertTasks: async () => undefined }).plan(
       definition,
       { files: [{ name: 'f1', recordCount: 3 }, { name: 'f2' }] },
       triggerId,

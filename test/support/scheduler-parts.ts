@@ -1,18 +1,23 @@
 import type { Db } from '#ferry/persistence';
 import { DEFAULT_TUNING, type Tuning } from '../../apps/scheduler/src/index.js';
 import type { GroupStatusListener } from '../../apps/scheduler/src/groups/group-listeners.js';
+import { CreatedRuns } from '../../apps/scheduler/src/groups/created-runs.js';
 import { GroupRecounter } from '../../apps/scheduler/src/groups/group-recounter.js';
 import { GroupRunFactory } from '../../apps/scheduler/src/groups/group-run.factory.js';
 import { GroupSpecs } from '../../apps/scheduler/src/groups/group-specs.js';
 import { adaptersFor } from '../../apps/scheduler/src/storage/adapters.js';
 import { TaskEngine } from '../../apps/scheduler/src/tasks/task-engine.js';
 import type { TaskLifecycleListener } from '../../apps/scheduler/src/tasks/task-listeners.js';
+import type { TaskStore } from '../../apps/scheduler/src/tasks/task-store.js';
 
 export interface SchedulerParts {
   engine: TaskEngine;
   groups: GroupSpecs;
   recounter: GroupRecounter;
   factory: GroupRunFactory;
+  created: CreatedRuns;
+  /** The task store as the engine has it (behind its cache). */
+  tasks: TaskStore;
 }
 
 /**
@@ -38,6 +43,7 @@ export function schedulerParts(
   const stores = adaptersFor(db, config.tuning);
   const groups = new GroupSpecs(stores.groups, config);
   const recounter = new GroupRecounter(stores.groups, opts.groupListeners ?? [], config);
-  const engine = new TaskEngine(db, stores.tasks, groups, [recounter, ...(opts.listeners ?? [])], config);
-  return { engine, groups, recounter, factory: new GroupRunFactory(stores.tasks) };
+  const engine = new TaskEngine(stores.tasks, groups, [recounter, ...(opts.listeners ?? [])], config);
+  const created = new CreatedRuns(groups, stores.tasks, config);
+  return { engine, groups, recounter, factory: new GroupRunFactory(stores.tasks), created, tasks: stores.tasks };
 }

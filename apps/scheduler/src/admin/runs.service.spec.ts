@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Db } from '#ferry/persistence';
 import type { DefinitionsService } from '../definitions/definitions.service.js';
+import type { CreatedRuns } from '../groups/created-runs.js';
 import type { GroupRecounter } from '../groups/group-recounter.js';
 import type { GroupRunFactory } from '../groups/group-run.factory.js';
 import type { TaskQueue } from '../queue/task-queue.js';
@@ -42,7 +43,15 @@ function service(recount: () => Promise<unknown>) {
   const recounter = { refresh: recount, refreshLater: (ids: string[]) => later.push(ids) } as unknown as GroupRecounter;
   const em = { getRepository: () => ({ findOneBy: async () => task, find: async () => [] }) };
   const db = { run: async (fn: (e: typeof em) => unknown) => fn(em) } as unknown as Db;
-  const runs = new RunsService(db, engine, recounter, {} as DefinitionsService, {} as GroupRunFactory, {} as TaskQueue);
+  const runs = new RunsService(
+    db,
+    engine,
+    recounter,
+    {} as DefinitionsService,
+    {} as GroupRunFactory,
+    {} as CreatedRuns,
+    {} as TaskQueue,
+  );
   return { runs, later };
 }
 

@@ -4,6 +4,7 @@ import { ApiError } from '#ferry/errors';
 import { Db } from '#ferry/persistence';
 import { CLOCK, type Clock } from '../core/tokens.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
+import { CreatedRuns } from '../groups/created-runs.js';
 import { GroupRecounter } from '../groups/group-recounter.js';
 import { GroupRunFactory } from '../groups/group-run.factory.js';
 import { GroupRunEntity, TaskEventEntity, TaskRunEntity, TriggerEntity } from '../persistence/index.js';
@@ -31,6 +32,7 @@ export class RunsService {
     @Inject(GroupRecounter) private readonly recounter: GroupRecounter,
     @Inject(DefinitionsService) private readonly definitions: DefinitionsService,
     @Inject(GroupRunFactory) private readonly factory: GroupRunFactory,
+    @Inject(CreatedRuns) private readonly createdRuns: Pick<CreatedRuns, 'created'>,
     @Inject(TaskQueue) private readonly queue: TaskQueue,
     @Inject(CLOCK) private readonly clock: Clock = Date.now,
   ) {}
@@ -121,7 +123,7 @@ export class RunsService {
       const plan = this.factory.plan(def, input, null, this.clock());
       return { plan, ready: await this.factory.persist(em, plan) };
     });
-    this.engine.created([plan]);
+    this.createdRuns.created([plan]);
     this.queue.startLater(ready);
     return { ...groupView(plan.group), tasks: plan.tasks.length };
   }

@@ -2,12 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { SyncJobRequest, SyncJobView } from '#ferry/contracts';
 import { CallbackBase } from '../core/callback-base.js';
 import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
+import { CreatedRuns } from '../groups/created-runs.js';
 import { GroupSpecs } from '../groups/group-specs.js';
 import type { GroupSpec } from '../groups/group-status.js';
 import { TaskQueue } from '../queue/task-queue.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 import { type Outcome, TaskEngine } from '../tasks/task-engine.js';
 import { isInFlight, isTerminal, type TaskRow } from '../tasks/task-status.js';
+import { TASK_STORE, type TaskStore } from '../tasks/task-store.js';
 import type { Answer } from '../tasks/task-state.js';
 import { DOWNSTREAM, type DownstreamPort } from './downstream.client.js';
 import { OutboundTokens } from './outbound-tokens.js';
@@ -28,6 +30,8 @@ export class TaskRounds {
   constructor(
     @Inject(TaskEngine) private readonly engine: TaskEngine,
     @Inject(GroupSpecs) private readonly groups: Pick<GroupSpecs, 'spec'>,
+    @Inject(CreatedRuns) private readonly createdRuns: Pick<CreatedRuns, 'takeReady'>,
+    @Inject(TASK_STORE) private readonly tasks: Pick<TaskStore, 'readyIds' | 'live'>,
     @Inject(DOWNSTREAM) private readonly downstream: DownstreamPort,
     @Inject(OutboundTokens) private readonly tokens: Pick<OutboundTokens, 'tokenFor'>,
     @Inject(CallbackBase) private readonly callbackBase: Pick<CallbackBase, 'get'>,
@@ -63,7 +67,7 @@ export class TaskRounds {
    * live tasks' rounds at once, each due one interval after its own dispatch.
    */
   async dispatchGroup(groupRunId: string): Promise<RoundResult> {
-    const ids = await this.engine.readyTasks(groupRunId);
+    const ids = this.createdRuns.takeReady(groupRunId) ?? (await this.tasks.readyIds(groupRunId));
     const inFlight: TaskRow[] = [];
     let spec: GroupSpec | undefined;
     let failure: unknown;
@@ -92,7 +96,7 @@ export class TaskRounds {
     if (failure) throw failure;
     if (spec && inFlight.length)
       return { done: false, delayMs: Math.min(...inFlight.map((t) => this.firstPollIn(t, spec!))) };
-    const live = await this.engine.liveTasks(groupRunId);
+    const live = await this.tasks.live(groupRunId);
     if (!live.length) return { done: true };
     const order = spec ?? (await this.spec(live[0]));
     const rounds = live.flatMap((t) => {

@@ -7,12 +7,12 @@ import { compileSchema } from '#ferry/http';
 import { Db, isUniqueViolation } from '#ferry/persistence';
 import { AlertRaiser } from '../alerts/alert-raiser.js';
 import { AlertsService } from '../alerts/alerts.service.js';
+import { CreatedRuns } from '../groups/created-runs.js';
 import { CLOCK, type Clock } from '../core/tokens.js';
 import { BindingEntity, DefinitionEntity, TriggerEntity } from '../persistence/index.js';
 import { GroupRunFactory, type GroupRunPlan, type StartOrder, startOrder } from '../groups/group-run.factory.js';
 import { TRIGGER_OBSERVER, type TriggerObserver } from '../observability/observers.js';
 import { TaskQueue } from '../queue/task-queue.js';
-import { TaskEngine } from '../tasks/task-engine.js';
 import { TRIGGER_WRITER, type TriggerWriter } from './trigger-writer.js';
 
 export interface IntakeResult {
@@ -36,7 +36,7 @@ export class TriggerIntake {
     @Inject(TRIGGER_WRITER) private readonly writer: TriggerWriter,
     @Inject(TaskQueue) private readonly queue: Pick<TaskQueue, 'startLater'>,
     /** Keeps what a trigger created, once committed: its tasks' first claims then need no read. */
-    @Inject(TaskEngine) private readonly engine: Pick<TaskEngine, 'created'>,
+    @Inject(CreatedRuns) private readonly createdRuns: Pick<CreatedRuns, 'created'>,
     /** The alert for a trigger that matched nothing is written in the trigger's own transaction. */
     @Inject(AlertRaiser) private readonly raiser: Pick<AlertRaiser, 'unmatchedIn'>,
     @Inject(AlertsService) private readonly alerts: Pick<AlertsService, 'kick'>,
@@ -69,7 +69,7 @@ export class TriggerIntake {
     try {
       const written = await this.write(msg, via);
       if (written) {
-        this.engine.created(written.plans);
+        this.createdRuns.created(written.plans);
         this.queue.startLater(written.ready);
         if (written.notified) this.alerts.kick();
         return { duplicate: false, answer: written.answer };

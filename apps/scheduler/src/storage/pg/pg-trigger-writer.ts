@@ -1,7 +1,7 @@
 import { Db } from '#ferry/persistence';
 import type { GroupRunPlan } from '../../groups/group-run.factory.js';
 import { GroupRunEntity, TaskRunEntity, TriggerEntity } from '../../persistence/index.js';
-import { pgInsertIfNew } from '../../tasks/task-store.pg.js';
+import { pgInsertIfNew } from './pg-task-sql.js';
 import type { TriggerWriter } from '../../triggers/trigger-writer.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
-import { TaskRunEntity } from '../persistence/index.js';
-import { pgPool, planGuard } from '../storage/pg/plan-guard.js';
-import type { TaskEventDraft, TaskRow } from './task-status.js';
+import { TaskRunEntity } from '../../persistence/index.js';
+import { pgPool, planGuard } from './plan-guard.js';
+import type { TaskEventDraft, TaskRow } from '../../tasks/task-status.js';
 
 // Set-based statements for PostgreSQL: a whole batch of tasks in one round trip (ARCHITECTURE.md, "Batch the database").
 
@@ -188,9 +188,9 @@ export async function pgInsertIfNew(
   return Number(rows[0]?.n) === 1;
 }
 
-export async function pgInsertTasks(em: EntityManager, rows: TaskRow[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 5000)
-    await pgInsertRows(em, { entity: TaskRunEntity, rows: rows.slice(i, i + 5000) });
+export async function pgInsertTasks(em: EntityManager, rows: TaskRow[], chunk: number): Promise<void> {
+  for (let i = 0; i < rows.length; i += chunk)
+    await pgInsertRows(em, { entity: TaskRunEntity, rows: rows.slice(i, i + chunk) });
 }
 
 type EventRow = TaskEventDraft & { id: string };
