@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import type { DatabaseType } from './database-config.js';
 import { isRetryableTxError } from './errors.js';
 
@@ -15,6 +15,14 @@ export class Db {
   get type(): DatabaseType {
     const t = this.dataSource.options.type;
     return t === 'better-sqlite3' ? 'sqlite' : (t as DatabaseType);
+  }
+
+  /**
+   * Locks the rows a query reads until the transaction ends (FOR UPDATE), where the database has row
+   * locks; SQLite has one writer at a time, which serialises the transaction anyway.
+   */
+  lockForWrite<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>): SelectQueryBuilder<T> {
+    return this.type === 'sqlite' ? qb : qb.setLock('pessimistic_write');
   }
 
   /** Runs `fn` in a transaction, again (up to 5 times) if the database reports a deadlock. */

@@ -69,9 +69,9 @@ export class AlertsService {
   async raiseIn(em: EntityManager, draft: AlertDraft): Promise<boolean> {
     const now = this.clock();
     const dedupKey = `${draft.kind}:${draft.groupRunId ?? draft.triggerId}`;
-    const qb = em.getRepository(AlertEntity).createQueryBuilder('a').where('a.dedupKey = :dedupKey', { dedupKey });
-    if (this.db.type !== 'sqlite') qb.setLock('pessimistic_write');
-    const existing = await qb.getOne();
+    const existing = await this.db
+      .lockForWrite(em.getRepository(AlertEntity).createQueryBuilder('a').where('a.dedupKey = :dedupKey', { dedupKey }))
+      .getOne();
     if (existing && draft.onlyIfAbsent) return false;
     const silenceMs =
       draft.settings?.silenceMinutes !== undefined ? draft.settings.silenceMinutes * 60_000 : this.config.silenceMs;

@@ -35,9 +35,8 @@ export class OrmGroupStore implements GroupStore {
         .addSelect(['g.tasksSkipped', 'g.finishedAt'])
         .where('g.id IN (:...ids)', { ids })
         .orderBy('g.id');
-      // Locked first, counted after (SQLite has one writer at a time anyway).
-      if (this.db.type !== 'sqlite') qb.setLock('pessimistic_write');
-      const groups = await qb.getMany();
+      // Locked first, counted after: the count then sees every task move committed before the lock was granted.
+      const groups = await this.db.lockForWrite(qb).getMany();
       const rows: Array<{ g: string; status: string; n: string | number }> = await em
         .getRepository(TaskRunEntity)
         .createQueryBuilder('t')
