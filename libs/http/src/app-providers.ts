@@ -1,4 +1,4 @@
-import type { Provider } from '@nestjs/common';
+import type { InjectionToken, Provider } from '@nestjs/common';
 import { APP_GUARD, Reflector } from '@nestjs/core';
 import type { Redis } from 'ioredis';
 import { BearerAuthGuard, JWT_VERIFIER, JwtVerifier } from '#ferry/auth';
@@ -30,5 +30,42 @@ export function commonProviders(opts: {
     { provide: APP_GUARD, useFactory: () => new RateLimitGuard(opts.rateLimitPerSecond) },
     { provide: HEALTH_DB, useValue: opts.db },
     ...(opts.redis ? [{ provide: HEALTH_REDIS, useValue: opts.redis }] : []),
+  ];
+}
+
+/**
+ * The same providers, built by Nest's container from the app's config token (`select` picks the
+ * part they need) and its database provider (`dbToken`), so nothing is built before the app is.
+ */
+export function commonProvidersFrom<C>(
+  configToken: InjectionToken,
+  select: (config: C) => { auth: InboundAuthConfig; rateLimitPerSecond: number },
+  dbToken: InjectionToken,
+): Provider[] {
+  return [
+    {
+      provide: JWT_VERIFIER,
+      useFactory: (config: C) => {
+        const { auth } = select(config);
+        return new JwtVerifier({
+          audience: auth.audience,
+          clients: auth.clients,
+          clockSkewSeconds: auth.clockSkewSeconds,
+        });
+      },
+      inject: [configToken],
+    },
+    // Guards run in this order: authenticate first, so the rate limit can key on the client id.
+    {
+      provide: APP_GUARD,
+      useFactory: (verifier: JwtVerifier, reflector: Reflector) => new BearerAuthGuard(verifier, reflector),
+      inject: [JWT_VERIFIER, Reflector],
+    },
+    {
+      provide: APP_GUARD,
+      useFactory: (config: C) => new RateLimitGuard(select(config).rateLimitPerSecond),
+      inject: [configToken],
+    },
+    { provide: HEALTH_DB, useExisting: dbToken },
   ];
 }
