@@ -37,6 +37,11 @@ export interface ConsumerConfig {
   observability: ObservabilityConfig;
 }
 
+/** The consumer's configuration in Nest's container: the one value provided as it is (ConsumerConfigModule). */
+export const CONSUMER_CONFIG = Symbol('CONSUMER_CONFIG');
+/** What tests (and the bench) swap in observability: where log lines go. */
+export const OBSERVABILITY_OVERRIDES = Symbol('CONSUMER_OBSERVABILITY_OVERRIDES');
+
 /** The one place the consumer reads its environment. */
 export function consumerConfigFromEnv(env: Record<string, string | undefined>): ConsumerConfig {
   const r = new EnvReader(env);

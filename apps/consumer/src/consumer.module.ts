@@ -1,55 +1,37 @@
-import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { commonProviders, HealthController } from '#ferry/http';
+import { commonProvidersFrom, HealthController } from '#ferry/http';
+import type { ObservabilityOverrides } from '#ferry/observability';
 import { Db } from '#ferry/persistence';
-import type { ConsumerConfig } from './config.js';
-import { Callbacks } from './sync-jobs/callbacks.js';
-import { DeadLettersService } from './sync-jobs/dead-letters.service.js';
-import { JobRunner } from './sync-jobs/job-runner.js';
-import { JobStore } from './sync-jobs/job-store.js';
-import { SyncJobsController } from './sync-jobs/sync-jobs.controller.js';
-import { PAGE_SIZE, SyncJobsService } from './sync-jobs/sync-jobs.service.js';
+import { CONSUMER_CONFIG, type ConsumerConfig } from './config.js';
+import { ConsumerConfigModule } from './config.module.js';
+import { DatabaseModule } from './database.module.js';
+import { ObservabilityModule } from './observability/observability.module.js';
+import { SyncJobsModule } from './sync-jobs/sync-jobs.module.js';
 
-/** Resources opened before Nest starts, closed when it stops. */
-export interface ConsumerRuntime {
-  config: ConsumerConfig;
-  db: Db;
-  jobs: JobStore;
-  callbacks: Callbacks;
-  runner: JobRunner;
-}
-
-const RUNTIME = Symbol('CONSUMER_RUNTIME');
-
-class ConsumerLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(RUNTIME) private readonly rt: ConsumerRuntime) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.rt.runner.stop();
-    await this.rt.callbacks.pump.stop();
-    await this.rt.db.close();
-  }
-}
-
+/**
+ * The consumer: the configuration is the one value handed in; everything else is built by Nest and
+ * started and stopped by its lifecycle hooks (after the HTTP server closes: the job runner, the
+ * callbacks' pump, the database, observability last).
+ */
 @Module({})
 export class ConsumerModule {
-  static forRoot(rt: ConsumerRuntime): DynamicModule {
+  static forRoot(config: ConsumerConfig, overrides: ObservabilityOverrides = {}): DynamicModule {
     return {
       module: ConsumerModule,
-      imports: [TerminusModule],
-      controllers: [HealthController, SyncJobsController],
-      providers: [
-        ...commonProviders({ auth: rt.config.auth, rateLimitPerSecond: rt.config.http.rateLimitPerSecond, db: rt.db }),
-        { provide: RUNTIME, useValue: rt },
-        { provide: Db, useValue: rt.db },
-        { provide: JobStore, useValue: rt.jobs },
-        { provide: Callbacks, useValue: rt.callbacks },
-        { provide: JobRunner, useValue: rt.runner },
-        { provide: PAGE_SIZE, useValue: rt.config.pageSize },
-        SyncJobsService,
-        DeadLettersService,
-        ConsumerLifecycle,
+      imports: [
+        ConsumerConfigModule.forRoot(config, overrides),
+        ObservabilityModule,
+        TerminusModule,
+        DatabaseModule,
+        SyncJobsModule,
       ],
+      controllers: [HealthController],
+      providers: commonProvidersFrom(
+        CONSUMER_CONFIG,
+        (c: ConsumerConfig) => ({ auth: c.auth, rateLimitPerSecond: c.http.rateLimitPerSecond }),
+        Db,
+      ),
     };
   }
 }

@@ -26,6 +26,11 @@ export interface ProviderConfig {
   observability: ObservabilityConfig;
 }
 
+/** The provider's configuration in Nest's container: the one value provided as it is (ProviderConfigModule). */
+export const PROVIDER_CONFIG = Symbol('PROVIDER_CONFIG');
+/** What tests (and the bench) swap in observability: where log lines go. */
+export const OBSERVABILITY_OVERRIDES = Symbol('PROVIDER_OBSERVABILITY_OVERRIDES');
+
 /** The one place the provider reads its environment. */
 export function providerConfigFromEnv(env: Record<string, string | undefined>): ProviderConfig {
   const r = new EnvReader(env);

@@ -1,51 +1,41 @@
-import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { commonProviders, HealthController } from '#ferry/http';
+import { commonProvidersFrom, HealthController } from '#ferry/http';
+import type { ObservabilityOverrides } from '#ferry/observability';
 import { Db } from '#ferry/persistence';
-import type { ProviderConfig } from './config.js';
-import { DatasetsController } from './datasets/datasets.controller.js';
-import { DatasetsService } from './datasets/datasets.service.js';
-import { FilesController } from './files/files.controller.js';
-import { FilesService } from './files/files.service.js';
-import { Announcer } from './outbox/announcer.js';
-import { ProviderObservability } from './observability/provider-observability.js';
+import { PROVIDER_CONFIG, type ProviderConfig } from './config.js';
+import { ProviderConfigModule } from './config.module.js';
+import { DatabaseModule } from './database.module.js';
+import { DatasetsModule } from './datasets/datasets.module.js';
+import { FilesModule } from './files/files.module.js';
+import { ObservabilityModule } from './observability/observability.module.js';
+import { OutboxModule } from './outbox/outbox.module.js';
 
-/** Resources opened before Nest starts (so a bad database fails boot), closed when it stops. */
-export interface ProviderRuntime {
-  config: ProviderConfig;
-  db: Db;
-  announcer: Announcer;
-  observability?: ProviderObservability;
-}
-
-const RUNTIME = Symbol('PROVIDER_RUNTIME');
-
-class ProviderLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(RUNTIME) private readonly rt: ProviderRuntime) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.rt.announcer.pump.stop();
-    await this.rt.db.close();
-  }
-}
-
+/**
+ * The provider: the configuration is the one value handed in; everything else is built by Nest and
+ * started and stopped by its lifecycle hooks (after the HTTP server closes: the outbox pump, the
+ * database, observability last).
+ */
 @Module({})
 export class ProviderModule {
-  static forRoot(rt: ProviderRuntime): DynamicModule {
+  static forRoot(config: ProviderConfig, overrides: ObservabilityOverrides = {}): DynamicModule {
     return {
       module: ProviderModule,
-      imports: [TerminusModule],
-      controllers: [HealthController, DatasetsController, FilesController],
-      providers: [
-        ...commonProviders({ auth: rt.config.auth, rateLimitPerSecond: rt.config.http.rateLimitPerSecond, db: rt.db }),
-        { provide: RUNTIME, useValue: rt },
-        { provide: Db, useValue: rt.db },
-        { provide: Announcer, useValue: rt.announcer },
-        ...(rt.observability ? [{ provide: ProviderObservability, useValue: rt.observability }] : []),
-        DatasetsService,
-        FilesService,
-        ProviderLifecycle,
+      imports: [
+        ProviderConfigModule.forRoot(config, overrides),
+        ObservabilityModule,
+        TerminusModule,
+        DatabaseModule,
+        DatasetsModule,
+        FilesModule,
+        OutboxModule,
       ],
+      controllers: [HealthController],
+      providers: commonProvidersFrom(
+        PROVIDER_CONFIG,
+        (c: ProviderConfig) => ({ auth: c.auth, rateLimitPerSecond: c.http.rateLimitPerSecond }),
+        Db,
+      ),
     };
   }
 }

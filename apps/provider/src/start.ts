@@ -1,11 +1,8 @@
-import type { Type } from '@nestjs/common';
 import { createHttpApp, listen } from '#ferry/http';
-import type { ProviderConfig } from './config.js';
-import { openProviderDb } from './database.js';
-import { Announcer } from './outbox/announcer.js';
-import { ProviderModule } from './provider.module.js';
 import type { ObservabilityOverrides } from '#ferry/observability';
+import type { ProviderConfig } from './config.js';
 import { ProviderObservability } from './observability/provider-observability.js';
+import { ProviderModule } from './provider.module.js';
 
 export interface RunningApp {
   url: string;
@@ -17,25 +14,19 @@ export async function startProvider(
   config: ProviderConfig,
   overrides: ObservabilityOverrides = {},
 ): Promise<RunningApp> {
-  const observability = await ProviderObservability.create(config, overrides);
-  const db = await openProviderDb(config.db);
-  const announcer = new Announcer(db, config);
-  const module = ProviderModule.forRoot({ config, db, announcer, observability });
-  const app = await createHttpApp(module as unknown as Type<unknown>, {
+  const app = await createHttpApp(ProviderModule.forRoot(config, overrides), {
     title: 'Ferry provider',
     description: 'Datasets and files served page by page (CONTRACT.md, Provider)',
     bodyLimitBytes: config.http.bodyLimitBytes,
     logger: config.logger ? undefined : false,
-    hooks: observability.obs.httpHooks({ nestLogger: config.logger }),
+    hooks: (nest) => nest.get(ProviderObservability).obs.httpHooks({ nestLogger: config.logger }),
+    abortOnError: false,
   });
-  const url = await listen(app, config.http.port, config.http.host, 'Provider');
-  await observability.obs.start();
-  announcer.pump.start();
-  return {
-    url,
-    close: async () => {
-      await app.close();
-      await observability.close();
-    },
-  };
+  try {
+    const url = await listen(app, config.http.port, config.http.host, 'Provider');
+    return { url, close: () => app.close() };
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
 }

@@ -1,19 +1,18 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { commonProviders, HealthController } from '#ferry/http';
+import { commonProvidersFrom, HealthController } from '#ferry/http';
 import { Db } from '#ferry/persistence';
 import { AdminModule } from './admin/admin.module.js';
 import { AlertsModule } from './alerts/alerts.module.js';
 import { CallbacksModule } from './callbacks/callbacks.module.js';
 import { CoreModule } from './core/core.module.js';
-import { REDIS, type RuntimeOverrides } from './core/tokens.js';
+import { REDIS, type RuntimeOverrides, SCHEDULER_CONFIG } from './core/tokens.js';
 import { DefinitionsModule } from './definitions/definitions.module.js';
 import { DispatchModule } from './dispatch/dispatch.module.js';
 import { GroupsModule } from './groups/groups.module.js';
 import { ListenersModule } from './listeners.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
-import type { SchedulerObservability } from './observability/scheduler-observability.js';
 import { QueueModule } from './queue/queue.module.js';
 import type { SchedulerConfig } from './scheduler.config.js';
 import { SchedulerLifecycle } from './scheduler-lifecycle.js';
@@ -25,18 +24,14 @@ import { WorkersModule } from './workers.module.js';
 /** One scheduler instance: the HTTP API, the queue processors and the background work, one module per feature. */
 @Module({})
 export class SchedulerModule {
-  static forRoot(
-    config: SchedulerConfig,
-    overrides: RuntimeOverrides,
-    observability: SchedulerObservability,
-  ): DynamicModule {
+  static forRoot(config: SchedulerConfig, overrides: RuntimeOverrides): DynamicModule {
     return {
       module: SchedulerModule,
       imports: [
         CoreModule.forRoot(config, overrides),
         StorageModule,
         QueueModule.forRoot(config),
-        ObservabilityModule.forRoot(observability),
+        ObservabilityModule,
         ListenersModule,
         TerminusModule,
         DefinitionsModule,
@@ -52,12 +47,12 @@ export class SchedulerModule {
       ],
       controllers: [HealthController],
       providers: [
-        ...commonProviders({
-          auth: config.auth,
-          rateLimitPerSecond: config.http.rateLimitPerSecond,
-          db: Db,
-          redis: REDIS,
-        }),
+        ...commonProvidersFrom<SchedulerConfig>(
+          SCHEDULER_CONFIG,
+          (c) => ({ auth: c.auth, rateLimitPerSecond: c.http.rateLimitPerSecond }),
+          Db,
+          REDIS,
+        ),
         SchedulerLifecycle,
       ],
     };

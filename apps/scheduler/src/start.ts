@@ -18,18 +18,25 @@ export async function startScheduler(
   config: SchedulerConfig,
   overrides: RuntimeOverrides = {},
 ): Promise<SchedulerHandle> {
-  const observability = await SchedulerObservability.create(config, overrides.observability);
-  const app = await createHttpApp(SchedulerModule.forRoot(config, overrides, observability), {
+  const app = await createHttpApp(SchedulerModule.forRoot(config, overrides), {
     title: 'Ferry scheduler',
     description: 'Triggers, callbacks and the admin API of the Ferry scheduler (see CONTRACT.md)',
     bodyLimitBytes: config.http.bodyLimitBytes,
     logger: config.logLevels,
-    hooks: observability.obs.httpHooks({ nestLogger: config.logLevels !== false }),
+    hooks: (nest) => nest.get(SchedulerObservability).obs.httpHooks({ nestLogger: config.logLevels !== false }),
+    abortOnError: false,
   });
-  const url = await listen(app, config.http.port, config.http.host, 'Scheduler');
-  // The processors send callback URLs: they start now that the address is known.
-  app.get(CallbackBase).listeningOn(url);
-  await observability.obs.start();
   let closing: Promise<void> | undefined;
-  return { url, app, observability, close: () => (closing ??= app.close()) };
+  const close = () => (closing ??= app.close());
+  try {
+    const url = await listen(app, config.http.port, config.http.host, 'Scheduler');
+    // The processors send callback URLs: they start now that the address is known.
+    app.get(CallbackBase).listeningOn(url);
+    const observability = app.get(SchedulerObservability);
+    await observability.obs.start();
+    return { url, app, observability, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }

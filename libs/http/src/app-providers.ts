@@ -1,42 +1,46 @@
 import type { InjectionToken, Provider } from '@nestjs/common';
 import { APP_GUARD, Reflector } from '@nestjs/core';
-import type { Redis } from 'ioredis';
 import { BearerAuthGuard, JWT_VERIFIER, JwtVerifier } from '#ferry/auth';
 import type { InboundAuthConfig } from '#ferry/config';
-import type { Db } from '#ferry/persistence';
 import { HEALTH_DB, HEALTH_REDIS } from './health.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 
-/** What every app registers: token verification, scopes, rate limit, health dependencies. */
-export function commonProviders(opts: {
-  auth: InboundAuthConfig;
-  rateLimitPerSecond: number;
-  /** The database and Redis the readiness check pings: instances, or the tokens the app provides them under. */
-  db: Db | InjectionToken;
-  redis?: Redis | InjectionToken;
-}): Provider[] {
-  const verifier = new JwtVerifier({
-    audience: opts.auth.audience,
-    clients: opts.auth.clients,
-    clockSkewSeconds: opts.auth.clockSkewSeconds,
-  });
+/**
+ * What every app registers: token verification, scopes, rate limit, health dependencies, built by
+ * Nest's container from the app's config token (`select` picks the part they need) and its database
+ * (and Redis, if it has one) providers, so nothing is built before the app is.
+ */
+export function commonProvidersFrom<C>(
+  configToken: InjectionToken,
+  select: (config: C) => { auth: InboundAuthConfig; rateLimitPerSecond: number },
+  dbToken: InjectionToken,
+  redisToken?: InjectionToken,
+): Provider[] {
   return [
-    { provide: JWT_VERIFIER, useValue: verifier },
+    {
+      provide: JWT_VERIFIER,
+      useFactory: (config: C) => {
+        const { auth } = select(config);
+        return new JwtVerifier({
+          audience: auth.audience,
+          clients: auth.clients,
+          clockSkewSeconds: auth.clockSkewSeconds,
+        });
+      },
+      inject: [configToken],
+    },
     // Guards run in this order: authenticate first, so the rate limit can key on the client id.
     {
       provide: APP_GUARD,
-      useFactory: (reflector: Reflector) => new BearerAuthGuard(verifier, reflector),
-      inject: [Reflector],
+      useFactory: (verifier: JwtVerifier, reflector: Reflector) => new BearerAuthGuard(verifier, reflector),
+      inject: [JWT_VERIFIER, Reflector],
     },
-    { provide: APP_GUARD, useFactory: () => new RateLimitGuard(opts.rateLimitPerSecond) },
-    dependency(HEALTH_DB, opts.db),
-    ...(opts.redis ? [dependency(HEALTH_REDIS, opts.redis)] : []),
+    {
+      provide: APP_GUARD,
+      useFactory: (config: C) => new RateLimitGuard(select(config).rateLimitPerSecond),
+      inject: [configToken],
+    },
+    { provide: HEALTH_DB, useExisting: dbToken },
+    ...(redisToken ? [{ provide: HEALTH_REDIS, useExisting: redisToken }] : []),
   ];
-}
-
-const isToken = (v: unknown): v is InjectionToken =>
-  typeof v === 'function' || typeof v === 'symbol' || typeof v === 'string';
-
-function dependency(provide: symbol, value: object | InjectionToken): Provider {
-  return isToken(value) ? { provide, useExisting: value } : { provide, useValue: value };
 }

@@ -18,8 +18,16 @@ export interface HttpAppOptions {
   description: string;
   bodyLimitBytes: number;
   logger?: false | Array<'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal'>;
-  /** Cross-cutting HTTP concerns (request logs and metrics, tracing, /metrics) from #ferry/observability. */
-  hooks?: HttpHooks;
+  /**
+   * Cross-cutting HTTP concerns (request logs and metrics, tracing, /metrics) from #ferry/observability;
+   * or a function that reads them from the app's container (its observability is one of its providers).
+   */
+  hooks?: HttpHooks | ((app: HttpApp) => HttpHooks);
+  /**
+   * Nest's default ends the process when a provider fails to build; an app whose database is opened
+   * by a provider wants the error instead (tests, and a start that closes what it opened).
+   */
+  abortOnError?: boolean;
 }
 
 export interface HttpHooks {
@@ -42,6 +50,7 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, opts:
     {
       bodyParser: false,
       logger: opts.logger ?? ['log', 'error', 'warn', 'fatal'],
+      ...(opts.abortOnError === undefined ? {} : { abortOnError: opts.abortOnError }),
     },
   );
   app.setGlobalPrefix('api/v1', {
@@ -51,7 +60,7 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, opts:
     ],
   });
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
-  const hooks = opts.hooks;
+  const hooks = typeof opts.hooks === 'function' ? opts.hooks(app) : opts.hooks;
   if (hooks?.logger) app.useLogger(hooks.logger);
   hooks?.install(fastify);
   fastify.addHook('onRequest', requireJson);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Db } from '#ferry/persistence';
-import { dialect, num } from '#ferry/sql';
+import { dialect, named, num } from '#ferry/sql';
 
 export interface OutboxMessage {
   /** Messages with one key are delivered in the order they were added. */
@@ -31,22 +31,31 @@ export class OutboxStore {
     private readonly table: string,
   ) {}
 
+  private readonly texts = new Map<string, string>();
+
+  /** Names quoted as the migration created them (see `named`); written once per statement. */
   private sql(s: string): string {
-    return dialect(s.replaceAll('$T', this.table), this.db.type);
+    let text = this.texts.get(s);
+    if (text === undefined) {
+      const quote = (n: string) => this.db.dataSource.driver.escape(n);
+      text = dialect(named(s.replaceAll('$T', quote(this.table)), quote), this.db.type);
+      this.texts.set(s, text);
+    }
+    return text;
   }
 
   /** `coalesce`: drop older undelivered messages of the same key and kind (e.g. progress reports). */
   async add(em: EntityManager, msg: OutboxMessage, opts: { coalesce?: boolean } = {}): Promise<void> {
     const now = Date.now();
     if (opts.coalesce) {
-      await em.query(this.sql(`DELETE FROM $T WHERE msg_key = ? AND kind = ? AND state = 'PENDING' AND attempts = 0`), [
-        msg.key,
-        msg.kind,
-      ]);
+      await em.query(
+        this.sql(`DELETE FROM $T WHERE {msg_key} = ? AND {kind} = ? AND {state} = 'PENDING' AND {attempts} = 0`),
+        [msg.key, msg.kind],
+      );
     }
     await em.query(
       this.sql(
-        `INSERT INTO $T (id, seq, msg_key, kind, url, payload, attempts, next_at, state, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, 'PENDING', ?)`,
+        `INSERT INTO $T ({id}, {seq}, {msg_key}, {kind}, {url}, {payload}, {attempts}, {next_at}, {state}, {created_at}) VALUES (?, ?, ?, ?, ?, ?, 0, ?, 'PENDING', ?)`,
       ),
       [randomUUID(), nextSeq(), msg.key, msg.kind, msg.url, JSON.stringify(msg.payload), now, now],
     );
@@ -57,7 +66,7 @@ export class OutboxStore {
     const rows: Array<Record<string, unknown>> = await this.db.run((em) =>
       em.query(
         this.sql(
-          `SELECT id, msg_key, kind, url, payload, attempts, next_at FROM $T WHERE state = 'PENDING' ORDER BY seq`,
+          `SELECT {id}, {msg_key}, {kind}, {url}, {payload}, {attempts}, {next_at} FROM $T WHERE {state} = 'PENDING' ORDER BY {seq}`,
         ),
       ),
     );
@@ -91,26 +100,26 @@ export class OutboxStore {
     await this.db.run((em) =>
       em.query(
         this.sql(
-          `UPDATE $T SET next_at = ?, last_error = ? WHERE id = ? AND state = 'PENDING' AND attempts = ? AND next_at = ?`,
+          `UPDATE $T SET {next_at} = ?, {last_error} = ? WHERE {id} = ? AND {state} = 'PENDING' AND {attempts} = ? AND {next_at} = ?`,
         ),
         [leaseUntil, token, row.id, row.attempts, row.nextAt],
       ),
     );
     const rows: Array<Record<string, unknown>> = await this.db.run((em) =>
-      em.query(this.sql(`SELECT last_error FROM $T WHERE id = ?`), [row.id]),
+      em.query(this.sql(`SELECT {last_error} FROM $T WHERE {id} = ?`), [row.id]),
     );
     return rows.length === 1 && String(rows[0].last_error ?? rows[0].LAST_ERROR) === token;
   }
 
   async delivered(id: string): Promise<void> {
     await this.db.run((em) =>
-      em.query(this.sql(`UPDATE $T SET state = 'DELIVERED', delivered_at = ? WHERE id = ?`), [Date.now(), id]),
+      em.query(this.sql(`UPDATE $T SET {state} = 'DELIVERED', {delivered_at} = ? WHERE {id} = ?`), [Date.now(), id]),
     );
   }
 
   async failed(id: string, attempts: number, nextAt: number, error: string, dead: boolean): Promise<void> {
     await this.db.run((em) =>
-      em.query(this.sql(`UPDATE $T SET attempts = ?, next_at = ?, last_error = ?, state = ? WHERE id = ?`), [
+      em.query(this.sql(`UPDATE $T SET {attempts} = ?, {next_at} = ?, {last_error} = ?, {state} = ? WHERE {id} = ?`), [
         attempts,
         nextAt,
         error.slice(0, 1000),
@@ -122,7 +131,7 @@ export class OutboxStore {
 
   async counts(): Promise<Record<string, number>> {
     const rows: Array<{ state: string; n: unknown }> = await this.db.run((em) =>
-      em.query(this.sql(`SELECT state, COUNT(*) AS n FROM $T GROUP BY state`)),
+      em.query(this.sql(`SELECT {state}, COUNT(*) AS {n} FROM $T GROUP BY {state}`)),
     );
     return Object.fromEntries(rows.map((r) => [r.state, num(r.n)]));
   }

@@ -50,6 +50,12 @@ export function dataSourceOptions(config: DatabaseConfig, parts: DataSourceParts
   }
 }
 
+/** What oracledb's getConnection takes, from an oracle:// URL (the consumer's worker threads connect themselves). */
+export function oracleConnectOptions(url: string): { connectString: string; user: string; password: string } {
+  const { username, password } = oracleCredentials(url);
+  return { connectString: oracleConnectString(url), user: username, password };
+}
+
 function oracleConnectString(url: string): string {
   const u = new URL(url);
   return `${u.hostname}:${u.port || 1521}${u.pathname}`;

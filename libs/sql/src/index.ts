@@ -16,6 +16,15 @@ export function q(ident: string): string {
   return `"${ident}"`;
 }
 
+/**
+ * Writes each `{name}` marker of `sql` as `quote` spells it. TypeORM's migrations create quoted names,
+ * which Oracle keeps lower case, while it reads a bare name as upper case: SQL that Oracle runs names
+ * tables and columns through the driver's `escape`, as the migrations did.
+ */
+export function named(sql: string, quote: (name: string) => string): string {
+  return sql.replace(/\{([a-z_][a-z0-9_]*)\}/g, (_, name: string) => quote(name));
+}
+
 /** PostgreSQL answers NUMERIC as strings; counts and instants are plain numbers to the app. */
 export function num(v: unknown): number {
   return v === null || v === undefined ? 0 : Number(v);

@@ -1,12 +1,15 @@
-import { Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { request } from 'undici';
 import { TokenCache } from '#ferry/auth';
 import { Audience, Scope } from '#ferry/contracts';
 import { canonicalJson, type DatasetDefinition, type DatasetSpec } from '#ferry/datasets';
-import { type Db, isUniqueViolation } from '#ferry/persistence';
-import { dialect } from '#ferry/sql';
-import type { ConsumerConfig } from '../config.js';
+import { Db, isUniqueViolation } from '#ferry/persistence';
+import { dialect, named } from '#ferry/sql';
+import { CONSUMER_CONFIG, type ConsumerConfig } from '../config.js';
 import { targetTable } from './target-table.js';
+
+/** Tests may provide a clock; the catalog reads Date.now otherwise. */
+export const CLOCK = Symbol('CONSUMER_CLOCK');
 
 /**
  * The consumer learns a dataset's schema, key and mapping from the provider that owns it
@@ -15,6 +18,7 @@ import { targetTable } from './target-table.js';
  * than `datasetMaxAgeMs` ago serves the next jobs without a read; a file whose manifest names a
  * newer schemaVersion than the copy makes the worker ask for a refresh (`refresh(name, version)`).
  */
+@Injectable()
 export class DatasetCatalog {
   private readonly logger = new Logger('Datasets');
   private readonly tokens = new TokenCache();
@@ -24,9 +28,10 @@ export class DatasetCatalog {
   private readonly known = new Map<string, { schemaVersion: number; at: number }>();
 
   constructor(
-    private readonly db: Db,
+    @Inject(Db) private readonly db: Db,
+    @Inject(CONSUMER_CONFIG)
     private readonly config: Pick<ConsumerConfig, 'providerUrl' | 'signing' | 'datasetMaxAgeMs'>,
-    private readonly clock: () => number = Date.now,
+    @Optional() @Inject(CLOCK) private readonly clock: () => number = Date.now,
   ) {}
 
   providerToken() {
@@ -90,19 +95,23 @@ export class DatasetCatalog {
   private async store(spec: DatasetSpec, schemaVersion: number): Promise<void> {
     const text = canonicalJson(spec);
     await this.db.tx(async (em) => {
-      const sql = (s: string) => dialect(s, this.db.type);
-      const n = await em.query(sql('SELECT name FROM con_datasets WHERE name = ?'), [spec.name]);
+      const sql = (s: string) =>
+        dialect(
+          named(s, (n) => this.db.dataSource.driver.escape(n)),
+          this.db.type,
+        );
+      const n = await em.query(sql('SELECT {name} FROM {con_datasets} WHERE {name} = ?'), [spec.name]);
       // Never back to an older version: another instance may have stored a newer one meanwhile.
       if (n.length)
         await em.query(
           sql(
-            'UPDATE con_datasets SET definition = ?, schema_version = ?, fetched_at = ? WHERE name = ? AND schema_version <= ?',
+            'UPDATE {con_datasets} SET {definition} = ?, {schema_version} = ?, {fetched_at} = ? WHERE {name} = ? AND {schema_version} <= ?',
           ),
           [text, schemaVersion, Date.now(), spec.name, schemaVersion],
         );
       else
         await em.query(
-          sql('INSERT INTO con_datasets (name, definition, schema_version, fetched_at) VALUES (?, ?, ?, ?)'),
+          sql('INSERT INTO {con_datasets} ({name}, {definition}, {schema_version}, {fetched_at}) VALUES (?, ?, ?, ?)'),
           [spec.name, text, schemaVersion, Date.now()],
         );
     });

@@ -19,19 +19,26 @@ export function targetTable(spec: DatasetSpec, db: DatabaseType): Table {
     isNullable: !keys.has(c.name),
   }));
   columns.push(
-    { name: GEN_COLUMN, type: 'bigint', isNullable: true },
+    { name: GEN_COLUMN, ...bigint(db), isNullable: true },
     { name: CHANGED_COLUMN, type: 'smallint', isNullable: true },
   );
   return new Table({ name: spec.mapping.table, columns });
 }
 
-function sqlType(type: ColumnType, isKey: boolean, db: DatabaseType): { type: string; length?: string } {
+type SqlType = Pick<TableColumnOptions, 'type' | 'length' | 'precision' | 'scale'>;
+
+/** Oracle has no BIGINT (TypeORM would write the word as it is): NUMBER(19) holds the same values. */
+function bigint(db: DatabaseType): SqlType {
+  return db === 'oracle' ? { type: 'number', precision: 19, scale: 0 } : { type: 'bigint' };
+}
+
+function sqlType(type: ColumnType, isKey: boolean, db: DatabaseType): SqlType {
   switch (type) {
     case 'string':
       return isKey || db === 'oracle' ? { type: 'varchar', length: '255' } : { type: columnTypes(db).text };
     case 'integer':
     case 'timestamp':
-      return { type: 'bigint' };
+      return bigint(db);
     case 'number':
       return { type: 'double precision' };
     case 'boolean':

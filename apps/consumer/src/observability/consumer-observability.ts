@@ -1,6 +1,5 @@
-import type { EntityManager } from 'typeorm';
-import type { Piscina } from 'piscina';
-import type { Progress, Reconciliation, ReportedError, ReportStatus } from '#ferry/contracts';
+import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { Reconciliation, ReportStatus } from '#ferry/contracts';
 import {
   capLogLevel,
   Counter,
@@ -12,17 +11,21 @@ import {
   Observability,
   type ObservabilityOverrides,
 } from '#ferry/observability';
-import type { Db } from '#ferry/persistence';
 import type { ConsumerConfig } from '../config.js';
-import { Callbacks } from '../sync-jobs/callbacks.js';
-import type { JobRow } from '../sync-jobs/job-store.js';
+import type { CallbacksListener } from '../sync-jobs/callbacks.js';
+import type { FileRunObserver, PoolFigures } from '../worker-pool/worker-pool.js';
 import type { FileOutcome, FileTask } from '../workers/file-worker.js';
 
 const SERVICE = 'ferry-consumer';
 const OUTCOMES = ['inserted', 'updated', 'deleted', 'unchanged', 'rejected'] as const;
 
-/** The consumer's signals: records by outcome, files and their durations, the worker pool. */
-export class ConsumerObservability {
+/**
+ * The consumer's signals: records by outcome, files and their durations, the worker pool. Heard by
+ * the services it watches (a listener each), never by wrapping them. Starts first and closes last.
+ */
+export class ConsumerObservability
+  implements FileRunObserver, CallbacksListener, OnApplicationBootstrap, OnApplicationShutdown
+{
   readonly records: Counter<'outcome'>;
   readonly jobs: Counter<'status'>;
   readonly files: Counter<'status'>;
@@ -69,11 +72,7 @@ export class ConsumerObservability {
     );
   }
 
-  /**
-   * Times each file and runs it in a span whose context the worker thread continues. Done by
-   * wrapping the pool's `run`, so the job runner stays free of observability concerns.
-   */
-  watchPool(pool: Piscina): void {
+  watch(pool: PoolFigures): void {
     const registers = [this.obs.registry];
     new Gauge({
       name: 'ferry_consumer_worker_pool_utilization_ratio',
@@ -96,33 +95,35 @@ export class ConsumerObservability {
       help: 'Worker threads alive',
       registers,
       collect() {
-        this.set(pool.threads.length);
+        this.set(pool.threads);
       },
     });
-    const run = pool.run.bind(pool);
-    pool.run = ((task: FileTask, options?: Parameters<Piscina['run']>[1]) =>
-      inSpan(
-        SERVICE,
-        'file',
-        { attributes: { 'ferry.job_id': task.jobId, 'ferry.file_index': task.fileIndex } },
-        async () => {
-          const started = process.hrtime.bigint();
-          let status = 'ERROR';
-          try {
-            const traceparent = currentTraceparent();
-            const out = (await run(traceparent ? { ...task, traceparent } : task, options)) as FileOutcome;
-            status = out.status;
-            return out;
-          } finally {
-            this.files.labels(status).inc();
-            this.fileSeconds.labels(status).observe(Number(process.hrtime.bigint() - started) / 1e9);
-          }
-        },
-      )) as Piscina['run'];
+  }
+
+  /** Times each file and runs it in a span whose context the worker thread continues. */
+  around(task: FileTask, run: (task: FileTask) => Promise<FileOutcome>): Promise<FileOutcome> {
+    return inSpan(
+      SERVICE,
+      'file',
+      { attributes: { 'ferry.job_id': task.jobId, 'ferry.file_index': task.fileIndex } },
+      async () => {
+        const started = process.hrtime.bigint();
+        let status = 'ERROR';
+        try {
+          const traceparent = currentTraceparent();
+          const out = await run(traceparent ? { ...task, traceparent } : task);
+          status = out.status;
+          return out;
+        } finally {
+          this.files.labels(status).inc();
+          this.fileSeconds.labels(status).observe(Number(process.hrtime.bigint() - started) / 1e9);
+        }
+      },
+    );
   }
 
   /** Outbox delivery headers: the callback continues the trace of the job it reports on. */
-  pumpHeaders(row: { key: string }): Record<string, string> | undefined {
+  headers(row: { key: string }): Record<string, string> | undefined {
     const traceparent = this.traces.get(row.key);
     return traceparent ? { traceparent } : undefined;
   }
@@ -138,28 +139,16 @@ export class ConsumerObservability {
     if (reconciliation) for (const k of OUTCOMES) if (reconciliation[k]) this.records.labels(k).inc(reconciliation[k]);
   }
 
+  /** The separate /metrics listener, when configured. */
+  onApplicationBootstrap(): Promise<void> {
+    return this.obs.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+
   close(): Promise<void> {
     return this.obs.close();
-  }
-}
-
-/** The consumer's callbacks, counted as they are written (final reports carry the record counts). */
-export class ObservedCallbacks extends Callbacks {
-  constructor(
-    db: Db,
-    config: ConsumerConfig,
-    private readonly observer: ConsumerObservability,
-  ) {
-    super(db, config, { headers: (row) => observer.pumpHeaders(row) });
-  }
-
-  override async report(
-    em: EntityManager,
-    job: Pick<JobRow, 'jobId' | 'dispatchId' | 'callbackUrl'>,
-    status: ReportStatus,
-    extra: { progress?: Progress; reconciliation?: Reconciliation; error?: ReportedError } = {},
-  ): Promise<void> {
-    await super.report(em, job, status, extra);
-    this.observer.reported(job.jobId, status, extra.reconciliation);
   }
 }

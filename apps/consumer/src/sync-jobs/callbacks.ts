@@ -1,3 +1,4 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { TokenCache } from '#ferry/auth';
 import {
@@ -8,23 +9,32 @@ import {
   type ReportStatus,
   Scope,
 } from '#ferry/contracts';
-import { OutboxPump, OutboxStore, type PumpOptions } from '#ferry/outbox';
-import type { Db } from '#ferry/persistence';
-import type { ConsumerConfig } from '../config.js';
+import { type OutboxRow, OutboxPump, OutboxStore } from '#ferry/outbox';
+import { Db } from '#ferry/persistence';
+import { CONSUMER_CONFIG, type ConsumerConfig } from '../config.js';
 import type { JobRow } from './job-store.js';
+
+/** Hears each report as it is written, and may add headers to its delivery (e.g. the job's trace). */
+export interface CallbacksListener {
+  reported(jobId: string, status: ReportStatus, reconciliation: Reconciliation | undefined): void;
+  headers(row: OutboxRow): Record<string, string> | undefined;
+}
+
+export const CALLBACKS_LISTENER = Symbol('CALLBACKS_LISTENER');
 
 /**
  * Reports to the scheduler go through the outbox, written in the same transaction as the state
  * they report: a scheduler that is down delays them, never loses them, and never reorders them.
  */
-export class Callbacks {
+@Injectable()
+export class Callbacks implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly store: OutboxStore;
   readonly pump: OutboxPump;
 
   constructor(
-    db: Db,
-    config: Pick<ConsumerConfig, 'signing' | 'outboxPollMs'>,
-    pumpOptions: Pick<PumpOptions, 'headers'> = {},
+    @Inject(Db) db: Db,
+    @Inject(CONSUMER_CONFIG) config: Pick<ConsumerConfig, 'signing' | 'outboxPollMs'>,
+    @Optional() @Inject(CALLBACKS_LISTENER) private readonly listener?: CallbacksListener,
   ) {
     this.store = new OutboxStore(db, 'con_outbox');
     const tokens = new TokenCache();
@@ -39,8 +49,16 @@ export class Callbacks {
     this.pump = new OutboxPump(this.store, {
       token: () => tokens.get('scheduler', profile),
       pollMs: config.outboxPollMs,
-      ...pumpOptions,
+      ...(listener ? { headers: (row: OutboxRow) => listener.headers(row) } : {}),
     });
+  }
+
+  onApplicationBootstrap(): void {
+    this.pump.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.pump.stop();
   }
 
   async report(
@@ -62,5 +80,6 @@ export class Callbacks {
       { key: `job:${job.jobId}`, kind: status, url: job.callbackUrl, payload },
       { coalesce: status === 'RUNNING' },
     );
+    this.listener?.reported(job.jobId, status, extra.reconciliation);
   }
 }

@@ -1,39 +1,42 @@
-import { Logger } from '@nestjs/common';
-import { Piscina } from 'piscina';
-import type { Db } from '#ferry/persistence';
-import type { ConsumerConfig } from '../config.js';
-import type { DatasetCatalog } from '../datasets/catalog.js';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Db } from '#ferry/persistence';
+import { CONSUMER_CONFIG, type ConsumerConfig } from '../config.js';
+import { DatasetCatalog } from '../datasets/catalog.js';
+import { WorkerPool } from '../worker-pool/worker-pool.js';
 import type { FileOutcome, FileTask } from '../workers/file-worker.js';
-import type { Callbacks } from './callbacks.js';
-import { type JobStore, reconcile } from './job-store.js';
+import { Callbacks } from './callbacks.js';
+import { JobStore, reconcile } from './job-store.js';
 
 /**
  * Runs jobs on this instance: claims a job (lease), learns its datasets, hands each file to a
  * worker thread, and when all files are done commits the job's end state with its final report.
  * Everything it knows is in the database, so a restarted consumer simply picks jobs up again.
+ * Starts with the app (unfinished jobs resume from their checkpoints) and stops after its HTTP
+ * server has closed, before the callbacks' pump and the database it uses.
  */
-export class JobRunner {
+@Injectable()
+export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('JobRunner');
-  /** Visible to the app's observability (utilisation, queue length, per-file timing). */
-  readonly pool: Piscina;
   private readonly active = new Map<string, Promise<void>>();
   private readonly lastProgress = new Map<string, number>();
   private timers: NodeJS.Timeout[] = [];
   private stopping = false;
 
   constructor(
-    private readonly config: ConsumerConfig,
-    private readonly db: Db,
-    private readonly jobs: JobStore,
-    private readonly callbacks: Callbacks,
-    private readonly catalog: DatasetCatalog,
-  ) {
-    this.pool = new Piscina({
-      filename: config.workerFile,
-      maxThreads: config.workers,
-      minThreads: 1,
-      idleTimeout: 60_000,
-    });
+    @Inject(CONSUMER_CONFIG) private readonly config: ConsumerConfig,
+    @Inject(Db) private readonly db: Db,
+    @Inject(JobStore) private readonly jobs: JobStore,
+    @Inject(Callbacks) private readonly callbacks: Callbacks,
+    @Inject(DatasetCatalog) private readonly catalog: DatasetCatalog,
+    @Inject(WorkerPool) private readonly pool: WorkerPool,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.stop();
   }
 
   start(): void {
@@ -111,7 +114,7 @@ export class JobRunner {
     };
     let outcome: FileOutcome;
     try {
-      outcome = (await this.pool.run(task)) as FileOutcome;
+      outcome = await this.pool.run(task);
       if (outcome.status === 'STALE_DATASET') outcome = await this.afterSchemaChange(task, outcome);
     } catch (err) {
       if (this.stopping) return;
@@ -130,7 +133,7 @@ export class JobRunner {
     } catch (err) {
       return { status: 'FAILED', errorCode: 'DATASET_UNAVAILABLE', errorMessage: (err as Error).message };
     }
-    const again = (await this.pool.run(task)) as FileOutcome;
+    const again = await this.pool.run(task);
     if (again.status !== 'STALE_DATASET') return again;
     return {
       status: 'FAILED',

@@ -1,7 +1,8 @@
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { FileRef, Reconciliation, SyncJobStatus } from '#ferry/contracts';
-import type { Db } from '#ferry/persistence';
-import { dialect, num } from '#ferry/sql';
+import { Db } from '#ferry/persistence';
+import { dialect, named, num } from '#ferry/sql';
 
 export interface JobRow {
   jobId: string;
@@ -36,7 +37,7 @@ export interface JobFile {
   errorMessage: string | null;
 }
 
-export type Exec = Pick<EntityManager, 'query'>;
+export type Exec = Pick<EntityManager, 'query' | 'createQueryBuilder'>;
 
 const toJob = (r: Record<string, unknown>): JobRow => ({
   jobId: String(r.job_id),
@@ -71,28 +72,44 @@ const toFile = (r: Record<string, unknown>): JobFile => ({
   errorMessage: (r.error_message as string) ?? null,
 });
 
-/** SQL for the consumer's job tables (main thread; the worker has its own, in workers/file-row.ts). */
+/**
+ * SQL for the consumer's job tables (main thread; the worker has its own, in workers/file-row.ts).
+ * Names are `{quoted}` by the driver; conditional moves are TypeORM updates, whose affected-row count
+ * every database reports (Oracle has no RETURNING without bind variables).
+ */
+@Injectable()
 export class JobStore {
-  constructor(private readonly db: Db) {}
+  private readonly texts = new Map<string, string>();
+
+  constructor(@Inject(Db) private readonly db: Db) {}
 
   sql(s: string): string {
-    return dialect(s, this.db.type);
+    let text = this.texts.get(s);
+    if (text === undefined) {
+      text = dialect(this.names(s), this.db.type);
+      this.texts.set(s, text);
+    }
+    return text;
+  }
+
+  private names(s: string): string {
+    return named(s, (n) => this.db.dataSource.driver.escape(n));
   }
 
   async byKey(em: Exec, key: string): Promise<JobRow | undefined> {
-    const rows = await em.query(this.sql('SELECT * FROM con_jobs WHERE idem_key = ?'), [key]);
+    const rows = await em.query(this.sql('SELECT * FROM {con_jobs} WHERE {idem_key} = ?'), [key]);
     return rows[0] ? toJob(rows[0]) : undefined;
   }
 
   async job(em: Exec, jobId: string): Promise<JobRow | undefined> {
-    const rows = await em.query(this.sql('SELECT * FROM con_jobs WHERE job_id = ?'), [jobId]);
+    const rows = await em.query(this.sql('SELECT * FROM {con_jobs} WHERE {job_id} = ?'), [jobId]);
     return rows[0] ? toJob(rows[0]) : undefined;
   }
 
   async files(em: Exec, jobId: string): Promise<JobFile[]> {
-    return (await em.query(this.sql('SELECT * FROM con_job_files WHERE job_id = ? ORDER BY file_index'), [jobId])).map(
-      toFile,
-    );
+    return (
+      await em.query(this.sql('SELECT * FROM {con_job_files} WHERE {job_id} = ? ORDER BY {file_index}'), [jobId])
+    ).map(toFile);
   }
 
   async insert(
@@ -104,14 +121,14 @@ export class JobStore {
     const now = Date.now();
     await em.query(
       this.sql(
-        'INSERT INTO con_jobs (job_id, idem_key, request_hash, task_run_id, dispatch_id, callback_url, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO {con_jobs} ({job_id}, {idem_key}, {request_hash}, {task_run_id}, {dispatch_id}, {callback_url}, {status}, {created_at}, {updated_at}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       [job.jobId, job.idemKey, job.requestHash, job.taskRunId, job.dispatchId, job.callbackUrl, job.status, now, now],
     );
     for (const [i, f] of files.entries()) {
       await em.query(
         this.sql(
-          `INSERT INTO con_job_files (job_id, file_index, file_name, dataset, file_id, expected_count, expected_checksum, status, page_size, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?)`,
+          `INSERT INTO {con_job_files} ({job_id}, {file_index}, {file_name}, {dataset}, {file_id}, {expected_count}, {expected_checksum}, {status}, {page_size}, {updated_at}) VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?)`,
         ),
         [job.jobId, i, f.name, f.dataset, f.fileId, f.recordCount ?? null, f.checksum ?? null, pageSize, now],
       );
@@ -126,13 +143,18 @@ export class JobStore {
     to: SyncJobStatus,
     error?: { code: string; message: string },
   ): Promise<boolean> {
-    const res = await em.query(
-      this.sql(
-        `UPDATE con_jobs SET status = ?, error_code = ?, error_message = ?, updated_at = ? WHERE job_id = ? AND status IN (${from.map(() => '?').join(', ')}) RETURNING job_id`,
-      ),
-      [to, error?.code ?? null, error?.message?.slice(0, 2000) ?? null, Date.now(), jobId, ...from],
-    );
-    return this.affected(res) > 0;
+    const res = await em
+      .createQueryBuilder()
+      .update('con_jobs')
+      .set({
+        status: to,
+        error_code: error?.code ?? null,
+        error_message: error?.message?.slice(0, 2000) ?? null,
+        updated_at: Date.now(),
+      })
+      .where(this.names('{job_id} = :jobId AND {status} IN (:...from)'), { jobId, from })
+      .execute();
+    return (res.affected ?? 0) > 0;
   }
 
   async moveFiles(
@@ -145,7 +167,7 @@ export class JobStore {
   ): Promise<void> {
     await em.query(
       this.sql(
-        `UPDATE con_job_files SET status = ?, error_code = COALESCE(?, error_code), error_message = COALESCE(?, error_message), updated_at = ? WHERE job_id = ? AND status IN (${from.map(() => '?').join(', ')})${fileIndex === undefined ? '' : ' AND file_index = ?'}`,
+        `UPDATE {con_job_files} SET {status} = ?, {error_code} = COALESCE(?, {error_code}), {error_message} = COALESCE(?, {error_message}), {updated_at} = ? WHERE {job_id} = ? AND {status} IN (${from.map(() => '?').join(', ')})${fileIndex === undefined ? '' : ' AND {file_index} = ?'}`,
       ),
       [
         to,
@@ -163,14 +185,19 @@ export class JobStore {
   async claim(jobId: string, owner: string, leaseMs: number): Promise<boolean> {
     const now = Date.now();
     const res = await this.db.run((em) =>
-      em.query(
-        this.sql(
-          `UPDATE con_jobs SET owner = ?, lease_until = ? WHERE job_id = ? AND status IN ('ACCEPTED', 'RUNNING') AND (owner IS NULL OR owner = ? OR lease_until < ?) RETURNING job_id`,
-        ),
-        [owner, now + leaseMs, jobId, owner, now],
-      ),
+      em
+        .createQueryBuilder()
+        .update('con_jobs')
+        .set({ owner, lease_until: now + leaseMs })
+        .where(
+          this.names(
+            `{job_id} = :jobId AND {status} IN ('ACCEPTED', 'RUNNING') AND ({owner} IS NULL OR {owner} = :owner OR {lease_until} < :now)`,
+          ),
+          { jobId, owner, now },
+        )
+        .execute(),
     );
-    return this.affected(res) > 0;
+    return (res.affected ?? 0) > 0;
   }
 
   async renew(owner: string, jobIds: string[], leaseMs: number): Promise<void> {
@@ -178,7 +205,7 @@ export class JobStore {
     await this.db.run((em) =>
       em.query(
         this.sql(
-          `UPDATE con_jobs SET lease_until = ? WHERE owner = ? AND job_id IN (${jobIds.map(() => '?').join(', ')})`,
+          `UPDATE {con_jobs} SET {lease_until} = ? WHERE {owner} = ? AND {job_id} IN (${jobIds.map(() => '?').join(', ')})`,
         ),
         [Date.now() + leaseMs, owner, ...jobIds],
       ),
@@ -190,18 +217,12 @@ export class JobStore {
     const rows = await this.db.run((em) =>
       em.query(
         this.sql(
-          `SELECT job_id FROM con_jobs WHERE status IN ('ACCEPTED', 'RUNNING') AND (owner IS NULL OR owner = ? OR lease_until < ?) ORDER BY created_at`,
+          `SELECT {job_id} FROM {con_jobs} WHERE {status} IN ('ACCEPTED', 'RUNNING') AND ({owner} IS NULL OR {owner} = ? OR {lease_until} < ?) ORDER BY {created_at}`,
         ),
         [owner, Date.now()],
       ),
     );
     return rows.map((r: Record<string, unknown>) => String(r.job_id));
-  }
-
-  private affected(res: unknown): number {
-    // With RETURNING, TypeORM answers the rows (SQLite) or [rows, count] (PostgreSQL).
-    if (!Array.isArray(res)) return 0;
-    return Array.isArray(res[0]) ? res[0].length : res.length;
   }
 }
 

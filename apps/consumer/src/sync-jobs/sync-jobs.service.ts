@@ -5,12 +5,12 @@ import { canonicalJson } from '#ferry/datasets';
 import { ApiError, type ErrorDetail } from '#ferry/errors';
 import { compileSchema } from '#ferry/http';
 import { Db, isUniqueViolation } from '#ferry/persistence';
+import { CONSUMER_CONFIG, type ConsumerConfig } from '../config.js';
 import { Callbacks } from './callbacks.js';
 import { JobRunner } from './job-runner.js';
 import { type JobFile, JobStore, reconcile } from './job-store.js';
 
 const parseRequest = compileSchema<SyncJobRequest>(syncJobRequestSchema);
-export const PAGE_SIZE = Symbol('PAGE_SIZE');
 
 @Injectable()
 export class SyncJobsService {
@@ -19,7 +19,7 @@ export class SyncJobsService {
     @Inject(JobStore) private readonly jobs: JobStore,
     @Inject(Callbacks) private readonly callbacks: Callbacks,
     @Inject(JobRunner) private readonly runner: JobRunner,
-    @Inject(PAGE_SIZE) private readonly pageSize: number,
+    @Inject(CONSUMER_CONFIG) private readonly config: Pick<ConsumerConfig, 'pageSize'>,
   ) {}
 
   /** Same key: the same job, whatever its state; same key with another body: 409. */
@@ -44,7 +44,7 @@ export class SyncJobsService {
     };
     try {
       await this.db.tx(async (em) => {
-        await this.jobs.insert(em, job, files, this.pageSize);
+        await this.jobs.insert(em, job, files, this.config.pageSize);
         await this.callbacks.report(em, job, 'ACCEPTED', {
           progress: { processed: 0, total: files.reduce((a, f) => a + (f.recordCount ?? 0), 0) },
         });

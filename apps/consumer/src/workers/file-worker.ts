@@ -100,7 +100,7 @@ async function load(c: Conn, reader: PageReader, f: JobFileRow, ds: Compiled): P
       await applyOps(ds.loader, page.ops, f.snapshotGen, next);
       for (const r of page.rejected) {
         await c.exec(
-          'INSERT INTO con_dead_letters (job_id, file_index, position, record, reasons, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+          'INSERT INTO {con_dead_letters} ({job_id}, {file_index}, {position}, {record}, {reasons}, {created_at}) VALUES (?, ?, ?, ?, ?, ?)',
           [f.jobId, f.fileIndex, r.position, JSON.stringify(r.record), JSON.stringify(r.reasons), Date.now()],
         );
       }
@@ -171,7 +171,7 @@ async function replay(reader: PageReader, f: JobFileRow, checksum: ChecksumBuild
 }
 
 async function datasetFor(c: Conn, name: string): Promise<Compiled> {
-  const [row] = await c.query('SELECT definition, schema_version FROM con_datasets WHERE name = ?', [name]);
+  const [row] = await c.query('SELECT {definition}, {schema_version} FROM {con_datasets} WHERE {name} = ?', [name]);
   if (!row) throw new ProviderError('PROVIDER_ERROR', `Dataset ${name} is not known`);
   const key = `${name}@${row.schema_version}@${row.definition}`;
   let hit = compiled.get(key);

@@ -3,6 +3,7 @@ import { copyLine, CopyIn, q } from '#ferry/sql';
 import { CHANGED_COLUMN, GEN_COLUMN, pgArrayType } from '../datasets/target-table.js';
 import type { Conn } from './conn.js';
 import type { Cell } from './mapping.js';
+import { oracleLoader } from './oracle-loader.js';
 
 export interface UpsertCounts {
   inserted: number;
@@ -20,7 +21,8 @@ export interface Loader {
 }
 
 export function createLoader(conn: Conn, spec: DatasetSpec): Loader {
-  return conn.type === 'postgres' ? pgLoader(conn, spec) : genericLoader(conn, spec);
+  if (conn.type === 'postgres') return pgLoader(conn, spec);
+  return conn.type === 'oracle' ? oracleLoader(conn, spec) : genericLoader(conn, spec);
 }
 
 /**

@@ -9,7 +9,7 @@ import {
 import { ApiError } from '#ferry/errors';
 import { compileSchema } from '#ferry/http';
 import { Db } from '#ferry/persistence';
-import { dialect, num } from '#ferry/sql';
+import { dialect, named, num } from '#ferry/sql';
 
 const parseSpec = compileSchema<DatasetSpec>(datasetSpecSchema);
 
@@ -25,16 +25,15 @@ export class DatasetsService {
     if (problems.length) throw ApiError.validation(problems, 'The dataset definition is inconsistent');
     return this.db.tx(async (em) => {
       const rows: Array<Record<string, unknown>> = await em.query(
-        dialect('SELECT definition, schema_version FROM prv_datasets WHERE name = ?', this.db.type),
+        this.sql('SELECT {definition}, {schema_version} FROM {prv_datasets} WHERE {name} = ?'),
         [spec.name],
       );
       const now = Date.now();
       const text = canonicalJson(spec);
       if (rows.length === 0) {
         await em.query(
-          dialect(
-            'INSERT INTO prv_datasets (name, definition, schema_version, created_at, updated_at) VALUES (?, ?, 1, ?, ?)',
-            this.db.type,
+          this.sql(
+            'INSERT INTO {prv_datasets} ({name}, {definition}, {schema_version}, {created_at}, {updated_at}) VALUES (?, ?, 1, ?, ?)',
           ),
           [spec.name, text, now, now],
         );
@@ -42,15 +41,22 @@ export class DatasetsService {
       }
       if (String(rows[0].definition) !== text) {
         await em.query(
-          dialect(
-            'UPDATE prv_datasets SET definition = ?, schema_version = ?, updated_at = ? WHERE name = ?',
-            this.db.type,
+          this.sql(
+            'UPDATE {prv_datasets} SET {definition} = ?, {schema_version} = ?, {updated_at} = ? WHERE {name} = ?',
           ),
           [text, num(rows[0].schema_version) + 1, now, spec.name],
         );
       }
       return { created: false, definition: await this.getIn(em, spec.name) };
     });
+  }
+
+  /** `{name}` markers quoted by the driver (Oracle finds the migrations' lower-case names only quoted). */
+  private sql(s: string): string {
+    return dialect(
+      named(s, (n) => this.db.dataSource.driver.escape(n)),
+      this.db.type,
+    );
   }
 
   get(name: string): Promise<DatasetDefinition> {
@@ -62,9 +68,8 @@ export class DatasetsService {
     name: string,
   ): Promise<DatasetDefinition> {
     const rows = (await em.query(
-      dialect(
-        'SELECT definition, schema_version, created_at, updated_at FROM prv_datasets WHERE name = ?',
-        this.db.type,
+      this.sql(
+        'SELECT {definition}, {schema_version}, {created_at}, {updated_at} FROM {prv_datasets} WHERE {name} = ?',
       ),
       [name],
     )) as Array<Record<string, unknown>>;

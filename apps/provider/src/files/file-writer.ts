@@ -3,7 +3,7 @@ import type { FileMode } from '#ferry/contracts';
 import { ChecksumBuilder } from '#ferry/datasets';
 import { ApiError } from '#ferry/errors';
 import { type DatabaseType, isUniqueViolation } from '#ferry/persistence';
-import { dialect } from '#ferry/sql';
+import { dialect, named } from '#ferry/sql';
 import { FILE_COLUMNS, type FileRow, toFileRow } from './file-row.js';
 import { insertRecords } from './record-store.js';
 
@@ -32,7 +32,7 @@ export class FileWriter {
   static async create(em: EntityManager, db: DatabaseType, file: NewFile): Promise<FileWriter> {
     try {
       await em.query(
-        dialect(`INSERT INTO prv_files (${FILE_COLUMNS}) VALUES (?, ?, ?, ?, 0, NULL, ?, ?, 'WRITING', ?)`, db),
+        sql(em, db, `INSERT INTO {prv_files} (${FILE_COLUMNS}) VALUES (?, ?, ?, ?, 0, NULL, ?, ?, 'WRITING', ?)`),
         [file.fileId, file.dataset, file.name, file.mode, file.schemaVersion, file.businessDate ?? null, Date.now()],
       );
     } catch (err) {
@@ -66,13 +66,25 @@ export class FileWriter {
   async seal(em: EntityManager): Promise<FileRow> {
     const checksum = this.checksum.digest();
     await em.query(
-      dialect(`UPDATE prv_files SET state = 'READY', record_count = ?, checksum = ? WHERE file_id = ?`, this.db),
+      sql(
+        em,
+        this.db,
+        `UPDATE {prv_files} SET {state} = 'READY', {record_count} = ?, {checksum} = ? WHERE {file_id} = ?`,
+      ),
       [this.count, checksum, this.file.fileId],
     );
     const rows: Array<Record<string, unknown>> = await em.query(
-      dialect(`SELECT ${FILE_COLUMNS} FROM prv_files WHERE file_id = ?`, this.db),
+      sql(em, this.db, `SELECT ${FILE_COLUMNS} FROM {prv_files} WHERE {file_id} = ?`),
       [this.file.fileId],
     );
     return toFileRow(rows[0]);
   }
+}
+
+/** `{name}` markers quoted by the driver (Oracle finds the migrations' lower-case names only quoted). */
+export function sql(em: EntityManager, db: DatabaseType, text: string): string {
+  return dialect(
+    named(text, (n) => em.connection.driver.escape(n)),
+    db,
+  );
 }

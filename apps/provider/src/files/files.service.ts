@@ -1,16 +1,14 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { FileManifest, FileMode } from '#ferry/contracts';
 import { ApiError } from '#ferry/errors';
 import { compileSchema } from '#ferry/http';
 import { Db } from '#ferry/persistence';
-import { dialect } from '#ferry/sql';
 import { DatasetsService } from '../datasets/datasets.service.js';
 import { Announcer } from '../outbox/announcer.js';
-import { ProviderObservability } from '../observability/provider-observability.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { FILE_COLUMNS, type FileRow, toFileRow, toManifest } from './file-row.js';
-import { FileWriter } from './file-writer.js';
+import { FileWriter, sql } from './file-writer.js';
 import { readPage } from './record-store.js';
 
 interface PublishBody {
@@ -38,13 +36,20 @@ const parsePublish = compileSchema<PublishBody>({
 
 export const MAX_PAGE = 10000;
 
+/** Hears each page served (the app's metrics). */
+export interface PagesListener {
+  pageServed(records: number): void;
+}
+
+export const PAGES_LISTENER = Symbol('PAGES_LISTENER');
+
 @Injectable()
 export class FilesService {
   constructor(
     @Inject(Db) private readonly db: Db,
-    private readonly datasets: DatasetsService,
+    @Inject(DatasetsService) private readonly datasets: DatasetsService,
     @Inject(Announcer) private readonly announcer: Announcer,
-    @Optional() @Inject(ProviderObservability) private readonly observability?: ProviderObservability,
+    @Inject(PAGES_LISTENER) private readonly pages: PagesListener,
   ) {}
 
   /** Stores the file and its trigger in one transaction, then lets the outbox deliver the trigger. */
@@ -94,7 +99,7 @@ export class FilesService {
       throw ApiError.validation([{ path: 'limit', problem: `must be an integer from 1 to ${MAX_PAGE}` }]);
     await this.file(dataset, fileId);
     const rows = await this.db.run((em) => readPage(em, this.db.type, fileId, after, limit));
-    this.observability?.pageServed(rows.length);
+    this.pages.pageServed(rows.length);
     const next = rows.length === limit ? JSON.stringify(encodeCursor(rows[rows.length - 1].ordinal)) : 'null';
     return `{"records":[${rows.map((r) => r.body).join(',')}],"nextCursor":${next}}`;
   }
@@ -102,9 +107,10 @@ export class FilesService {
   private async file(dataset: string, fileId: string): Promise<FileRow> {
     const rows: Array<Record<string, unknown>> = await this.db.run((em) =>
       em.query(
-        dialect(
-          `SELECT ${FILE_COLUMNS} FROM prv_files WHERE file_id = ? AND dataset = ? AND state = 'READY'`,
+        sql(
+          em,
           this.db.type,
+          `SELECT ${FILE_COLUMNS} FROM {prv_files} WHERE {file_id} = ? AND {dataset} = ? AND {state} = 'READY'`,
         ),
         [fileId, dataset],
       ),

@@ -1,8 +1,13 @@
+import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { capLogLevel, Counter, Histogram, Observability, type ObservabilityOverrides } from '#ferry/observability';
 import type { ProviderConfig } from '../config.js';
+import type { PagesListener } from '../files/files.service.js';
 
-/** The provider's signals: pages and records served (request counts and times come from the HTTP layer). */
-export class ProviderObservability {
+/**
+ * The provider's signals: pages and records served (request counts and times come from the HTTP
+ * layer). Starts first and closes last.
+ */
+export class ProviderObservability implements PagesListener, OnApplicationBootstrap, OnApplicationShutdown {
   readonly pages: Counter;
   readonly records: Counter;
   readonly pageSize: Histogram;
@@ -37,6 +42,15 @@ export class ProviderObservability {
     this.pages.inc();
     this.records.inc(records);
     this.pageSize.observe(records);
+  }
+
+  /** The separate /metrics listener, when configured. */
+  onApplicationBootstrap(): Promise<void> {
+    return this.obs.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
   }
 
   close(): Promise<void> {

@@ -1,9 +1,10 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { TokenCache } from '#ferry/auth';
 import { Audience, Scope } from '#ferry/contracts';
 import { OutboxPump, OutboxStore } from '#ferry/outbox';
-import type { Db } from '#ferry/persistence';
-import type { ProviderConfig } from '../config.js';
+import { Db } from '#ferry/persistence';
+import { PROVIDER_CONFIG, type ProviderConfig } from '../config.js';
 import { type FileRow, triggerFor } from '../files/file-row.js';
 
 export const TRIGGER_KIND = 'trigger';
@@ -12,12 +13,14 @@ export const TRIGGER_KIND = 'trigger';
  * Announces published files to the scheduler through the outbox: the trigger row commits with the
  * file, and the pump retries until the scheduler takes it, so a scheduler that is down loses nothing.
  */
-export class Announcer {
+@Injectable()
+export class Announcer implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly store: OutboxStore;
   readonly pump: OutboxPump;
 
   constructor(
-    db: Db,
+    @Inject(Db) db: Db,
+    @Inject(PROVIDER_CONFIG)
     private readonly config: Pick<ProviderConfig, 'schedulerUrl' | 'source' | 'signing' | 'outboxPollMs'>,
   ) {
     this.store = new OutboxStore(db, 'prv_outbox');
@@ -34,6 +37,14 @@ export class Announcer {
       token: () => tokens.get('scheduler', profile),
       pollMs: config.outboxPollMs,
     });
+  }
+
+  onApplicationBootstrap(): void {
+    this.pump.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.pump.stop();
   }
 
   /** Adds the trigger in the caller's transaction; call `pump.kick()` after it commits. */

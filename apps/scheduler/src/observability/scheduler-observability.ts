@@ -6,9 +6,8 @@ import { SchedulerMetrics } from './scheduler-metrics.js';
 import { TaskTraces } from './task-traces.js';
 
 /**
- * The scheduler's metrics registry, logger and traces. Made before the Nest application (its HTTP
- * hooks and its logger are part of how the application is built), and handed to it with the
- * configuration; what listens to the scheduler's events is SchedulerTelemetry.
+ * The scheduler's metrics registry, logger and traces (the HTTP layer's hooks and Nest's logger come
+ * from here too); what listens to the scheduler's events is SchedulerTelemetry.
  */
 export class SchedulerObservability {
   readonly metrics: SchedulerMetrics;
