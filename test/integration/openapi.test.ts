@@ -254,6 +254,24 @@ describe('OpenAPI documents (SQLite)', () => {
         .status,
     ).toBe(404);
     expect((await atProvider('POST', '/api/v1/datasets', '/api/v1/datasets', { ...spec, key: [] })).status).toBe(422);
+    // The provider validates a published file with its own copy of the schema: each body the document's
+    // schema refuses, the provider refuses too.
+    const documented = schemaCompiler(docs.provider)({ $ref: '#/components/schemas/PublishFileRequest' });
+    const files = '/api/v1/datasets/people/files';
+    for (const bad of [
+      { records },
+      { mode: 'snapshot', records, fileId: 'no spaces' },
+      { mode: 'snapshot', records, businessDate: '24.11.2026' },
+      { mode: 'sometimes', records },
+      { mode: 'snapshot', records, extra: true },
+      { mode: 'snapshot', records: [1] },
+    ]) {
+      expect([bad, documented(bad)]).toEqual([bad, false]);
+      expect([bad, (await atProvider('POST', '/api/v1/datasets/{dataset}/files', files, bad)).status]).toEqual([
+        bad,
+        422,
+      ]);
+    }
 
     const sync = devToken(Audience.consumer, [Scope.syncWrite, Scope.syncRead], 'ferry-scheduler');
     const atConsumer = async (method: string, template: string, path: string, body?: unknown, key?: string) => {
