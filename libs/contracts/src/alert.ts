@@ -1,3 +1,5 @@
+import { instant, instantOrNull, nullable, pageSchema } from './common.js';
+
 /** The admin API's alerts (CONTRACT.md, "Alerts"). One alert per (run, kind); raised again, it counts up. */
 export type AlertKind = 'OVERDUE' | 'FAILED' | 'RECONCILIATION_MISMATCH' | 'UNMATCHED_TRIGGER';
 export type AlertStatus = 'OPEN' | 'ACKNOWLEDGED' | 'RESOLVED';
@@ -44,3 +46,65 @@ export interface TargetView {
   lastError: string | null;
   inFlight: number;
 }
+
+const nullableString = nullable('string');
+
+export const alertViewSchema = {
+  type: 'object',
+  required: [
+    'id',
+    'kind',
+    'status',
+    'groupRunId',
+    'triggerId',
+    'taskRunId',
+    'definitionId',
+    'definition',
+    'message',
+    'detail',
+    'occurrences',
+    'firstRaisedAt',
+    'lastRaisedAt',
+    'notifiedAt',
+    'acknowledgedAt',
+    'acknowledgedBy',
+    'resolvedAt',
+  ],
+  properties: {
+    id: { type: 'string' },
+    kind: { enum: ['OVERDUE', 'FAILED', 'RECONCILIATION_MISMATCH', 'UNMATCHED_TRIGGER'] },
+    status: { enum: ['OPEN', 'ACKNOWLEDGED', 'RESOLVED'] },
+    groupRunId: nullableString,
+    triggerId: nullableString,
+    taskRunId: nullableString,
+    definitionId: nullableString,
+    definition: nullableString,
+    message: { type: 'string' },
+    detail: { description: 'What raised it (kind-specific); null if nothing' },
+    occurrences: { type: 'integer', minimum: 1 },
+    firstRaisedAt: instant,
+    lastRaisedAt: instant,
+    notifiedAt: instantOrNull,
+    acknowledgedAt: instantOrNull,
+    acknowledgedBy: nullableString,
+    resolvedAt: instantOrNull,
+  },
+} as const;
+
+export const targetViewSchema = {
+  type: 'object',
+  required: ['url', 'breaker', 'consecutiveFailures', 'retryAt', 'openedAt', 'timesOpened', 'lastError', 'inFlight'],
+  properties: {
+    url: { type: 'string' },
+    breaker: { enum: ['CLOSED', 'OPEN', 'HALF_OPEN'] },
+    consecutiveFailures: { type: 'integer', minimum: 0 },
+    retryAt: instantOrNull,
+    openedAt: instantOrNull,
+    timesOpened: { type: 'integer', minimum: 0 },
+    lastError: nullableString,
+    inFlight: { type: 'integer', minimum: 0 },
+  },
+} as const;
+
+export const alertPageSchema = pageSchema(alertViewSchema);
+export const targetPageSchema = pageSchema(targetViewSchema);

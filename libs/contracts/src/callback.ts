@@ -1,4 +1,11 @@
-import { type Progress, type Reconciliation, type ReportedError, reconciliationSchema } from './common.js';
+import {
+  type Progress,
+  progressSchema,
+  type Reconciliation,
+  reconciliationSchema,
+  type ReportedError,
+  reportedErrorSchema,
+} from './common.js';
 
 export type ReportStatus = 'ACCEPTED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
 
@@ -20,19 +27,9 @@ export const taskCallbackSchema = {
   properties: {
     dispatchId: { type: 'string', minLength: 1, maxLength: 64 },
     status: { enum: ['ACCEPTED', 'RUNNING', 'SUCCEEDED', 'FAILED'] },
-    progress: {
-      type: 'object',
-      required: ['processed'],
-      additionalProperties: false,
-      properties: { processed: { type: 'integer', minimum: 0 }, total: { type: 'integer', minimum: 0 } },
-    },
+    progress: progressSchema,
     reconciliation: reconciliationSchema,
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      additionalProperties: false,
-      properties: { code: { type: 'string', maxLength: 100 }, message: { type: 'string', maxLength: 2000 } },
-    },
+    error: reportedErrorSchema,
     reportedAt: { type: 'string', format: 'date-time' },
     jobId: { type: 'string', minLength: 1, maxLength: 200 },
   },
@@ -43,3 +40,13 @@ export interface CallbackAnswer {
   reason?: 'STALE' | 'DUPLICATE';
   status: string;
 }
+
+export const callbackAnswerSchema = {
+  type: 'object',
+  required: ['applied', 'status'],
+  properties: {
+    applied: { type: 'boolean' },
+    reason: { enum: ['STALE', 'DUPLICATE'], description: 'Why a report was not applied' },
+    status: { type: 'string', description: "The task run's status now (UNKNOWN if it could not be read)" },
+  },
+} as const;

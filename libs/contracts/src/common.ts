@@ -63,7 +63,38 @@ export interface Progress {
   total?: number;
 }
 
+export const progressSchema = {
+  type: 'object',
+  required: ['processed'],
+  additionalProperties: false,
+  properties: { processed: count, total: count },
+} as const;
+
 export interface ReportedError {
   code: string;
   message: string;
 }
+
+export const reportedErrorSchema = {
+  type: 'object',
+  required: ['code', 'message'],
+  additionalProperties: false,
+  properties: { code: { type: 'string', maxLength: 100 }, message: { type: 'string', maxLength: 2000 } },
+} as const;
+
+/** `Page<T>`'s schema for one item schema (each list gets its own named component). */
+export function pageSchema<S extends object>(items: S) {
+  return {
+    type: 'object',
+    required: ['items', 'nextCursor'],
+    properties: {
+      items: { type: 'array', items },
+      nextCursor: { type: ['string', 'null'], description: 'Opaque; pass it as `cursor` for the next page' },
+    },
+  } as const;
+}
+
+/** JSON Schema 2020-12 spelling of "T or null" (OpenAPI 3.1). */
+export const nullable = <T extends string>(type: T) => ({ type: [type, 'null'] }) as const;
+export const instant = { type: 'string', format: 'date-time' } as const;
+export const instantOrNull = { type: ['string', 'null'], format: 'date-time' } as const;

@@ -6,3 +6,7 @@ export * from './sync-job.js';
 export * from './provider.js';
 export * from './scopes.js';
 export * from './alert.js';
+export * from './error.js';
+export * from './admin.js';
+export * from './definition-view.js';
+export * from './components.js';

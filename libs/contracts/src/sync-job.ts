@@ -1,5 +1,5 @@
 import type { FileRef, Progress, Reconciliation, ReportedError } from './common.js';
-import { fileRefSchema } from './common.js';
+import { fileRefSchema, pageSchema, progressSchema, reconciliationSchema, reportedErrorSchema } from './common.js';
 
 export interface SyncJobRequest {
   taskRunId: string;
@@ -41,3 +41,49 @@ export interface SyncJobView {
   error?: ReportedError;
   files: Array<FileRef & { status?: string }>;
 }
+
+const syncJobStatusSchema = { enum: ['ACCEPTED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] } as const;
+
+export const syncJobAcceptedSchema = {
+  type: 'object',
+  required: ['jobId', 'status'],
+  properties: { jobId: { type: 'string' }, status: syncJobStatusSchema },
+} as const;
+
+export const syncJobFileSchema = {
+  type: 'object',
+  required: ['name', 'dataset', 'fileId', 'status', 'reconciliation'],
+  properties: {
+    ...fileRefSchema.properties,
+    status: { enum: ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] },
+    reconciliation: reconciliationSchema,
+    error: reportedErrorSchema,
+  },
+} as const;
+
+export const syncJobViewSchema = {
+  type: 'object',
+  required: ['jobId', 'status', 'files'],
+  properties: {
+    jobId: { type: 'string' },
+    status: syncJobStatusSchema,
+    progress: progressSchema,
+    reconciliation: reconciliationSchema,
+    error: reportedErrorSchema,
+    files: { type: 'array', items: syncJobFileSchema },
+  },
+} as const;
+
+/** A record the consumer refused, with why (`GET /sync-jobs/{jobId}/rejected`). */
+export const rejectedRecordSchema = {
+  type: 'object',
+  required: ['fileIndex', 'position', 'record', 'reasons'],
+  properties: {
+    fileIndex: { type: 'integer', minimum: 0 },
+    position: { type: 'integer', minimum: 0 },
+    record: { description: 'The record as the provider served it' },
+    reasons: { type: 'array', items: { type: 'string' } },
+  },
+} as const;
+
+export const rejectedRecordPageSchema = pageSchema(rejectedRecordSchema);

@@ -37,3 +37,24 @@ export interface TriggerAnswer {
 }
 
 export type TriggerStatus = 'ACCEPTED' | 'UNMATCHED' | 'REJECTED';
+
+export const triggerGroupRunSummarySchema = {
+  type: 'object',
+  required: ['id', 'definition', 'status', 'tasks'],
+  properties: {
+    id: { type: 'string' },
+    definition: { type: 'string', description: "The definition's name" },
+    status: { type: 'string' },
+    tasks: { type: 'integer', minimum: 0, description: 'How many task runs the group run has' },
+  },
+} as const;
+
+export const triggerAnswerSchema = {
+  type: 'object',
+  required: ['triggerId', 'duplicate', 'groupRuns'],
+  properties: {
+    triggerId: { type: 'string' },
+    duplicate: { type: 'boolean', description: 'true: the first answer to this (source, messageId), repeated' },
+    groupRuns: { type: 'array', items: triggerGroupRunSummarySchema },
+  },
+} as const;

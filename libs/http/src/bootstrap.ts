@@ -12,6 +12,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, ErrorCode } from '#ferry/errors';
 import { ApiExceptionFilter } from './api-exception.filter.js';
+import { completeOpenApiDocument } from './openapi/index.js';
 
 export interface HttpAppOptions {
   title: string;
@@ -76,9 +77,10 @@ function setupOpenApi(app: INestApplication, opts: HttpAppOptions): void {
     .setTitle(opts.title)
     .setDescription(opts.description)
     .setVersion('1')
+    .setOpenAPIVersion('3.1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), {
+  SwaggerModule.setup('docs', app, () => completeOpenApiDocument(SwaggerModule.createDocument(app, config)), {
     jsonDocumentUrl: 'docs/openapi.json',
   });
 }

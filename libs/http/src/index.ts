@@ -5,3 +5,4 @@ export * from './rate-limit.guard.js';
 export * from './health.js';
 export * from './app-providers.js';
 export * from './http-call.js';
+export * from './openapi/index.js';

@@ -1,3 +1,4 @@
+import type { PipeTransform } from '@nestjs/common';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { ApiError, type ErrorDetail } from '#ferry/errors';
@@ -47,4 +48,17 @@ function jsonPointerToPath(pointer: string): string {
 
 function joinPath(base: string, key: string): string {
   return base ? `${base}.${key}` : key;
+}
+
+/** Validates a body against a contract schema (422 with field paths); a request without a body passes as such. */
+export class SchemaPipe<T> implements PipeTransform<unknown, T | undefined> {
+  private readonly check: (value: unknown) => T;
+
+  constructor(schema: object) {
+    this.check = compileSchema<T>(schema);
+  }
+
+  transform(value: unknown): T | undefined {
+    return value === undefined ? undefined : this.check(value);
+  }
 }

@@ -1,7 +1,8 @@
 import { Body, Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Scopes } from '#ferry/auth';
-import { type CallbackAnswer, Scope, taskCallbackSchema } from '#ferry/contracts';
+import { type CallbackAnswer, callbackAnswerSchema, Scope, taskCallbackSchema } from '#ferry/contracts';
+import { ApiDoc } from '#ferry/http';
 import { CallbacksService } from './callbacks.service.js';
 
 @ApiTags('callbacks')
@@ -12,9 +13,21 @@ export class CallbacksController {
 
   @Post('tasks/:taskRunId')
   @HttpCode(200)
+  @ApiDoc({
+    summary: 'A downstream reports the status of a task run (ACCEPTED, RUNNING, SUCCEEDED, FAILED)',
+    body: taskCallbackSchema,
+    answers: {
+      200: {
+        schema: callbackAnswerSchema,
+        description: 'Applied, or not (`reason`): a repeat, an out-of-order report, an older dispatch',
+      },
+    },
+    errors: {
+      404: 'no such task run',
+      409: 'the report contradicts a terminal state (e.g. FAILED after SUCCEEDED)',
+    },
+  })
   @Scopes(Scope.callbacksWrite)
-  @ApiOperation({ summary: 'A downstream reports the status of a task run (ACCEPTED, RUNNING, SUCCEEDED, FAILED)' })
-  @ApiBody({ schema: taskCallbackSchema as object })
   report(@Param('taskRunId') taskRunId: string, @Body() body: unknown): Promise<CallbackAnswer> {
     return this.callbacks.report(taskRunId, body);
   }

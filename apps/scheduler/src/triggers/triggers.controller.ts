@@ -1,9 +1,10 @@
 import { Body, Controller, Inject, Post, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Scopes } from '#ferry/auth';
+import { Scope, type TriggerAnswer, triggerAnswerSchema, triggerMessageSchema } from '#ferry/contracts';
+import { ApiDoc } from '#ferry/http';
 import { annotateResponse } from '#ferry/observability';
-import { Scope, type TriggerAnswer, triggerMessageSchema } from '#ferry/contracts';
 import { TriggerIntake } from './trigger-intake.service.js';
 
 @ApiTags('triggers')
@@ -13,9 +14,21 @@ export class TriggersController {
   constructor(@Inject(TriggerIntake) private readonly intake: TriggerIntake) {}
 
   @Post()
+  @ApiDoc({
+    summary: 'An upstream system announces files ready',
+    body: triggerMessageSchema,
+    answers: {
+      202: {
+        schema: triggerAnswerSchema,
+        description: 'New: one group run per bound definition (none if unmatched: kept as UNMATCHED)',
+      },
+      200: {
+        schema: triggerAnswerSchema,
+        description: 'The same messageId from the same source again: the first answer, `duplicate: true`',
+      },
+    },
+  })
   @Scopes(Scope.triggersWrite)
-  @ApiOperation({ summary: 'An upstream system announces files ready; 202 new, 200 duplicate (same answer)' })
-  @ApiBody({ schema: triggerMessageSchema as object })
   async post(@Body() body: unknown, @Res({ passthrough: true }) res: FastifyReply): Promise<TriggerAnswer> {
     const result = await this.intake.accept(body, 'http');
     res.status(result.duplicate ? 200 : 202);

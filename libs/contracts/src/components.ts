@@ -1,0 +1,93 @@
+import { datasetSpecSchema } from '#ferry/datasets';
+import {
+  groupRunDetailSchema,
+  groupRunPageSchema,
+  groupRunSchema,
+  manualRunAnswerSchema,
+  manualRunSchema,
+  statsSchema,
+  taskEventSchema,
+  taskRunDetailSchema,
+  taskRunSchema,
+  triggerRecordPageSchema,
+  triggerRecordSchema,
+} from './admin.js';
+import { alertPageSchema, alertViewSchema, targetPageSchema, targetViewSchema } from './alert.js';
+import { callbackAnswerSchema, taskCallbackSchema } from './callback.js';
+import { fileRefSchema, progressSchema, reconciliationSchema, reportedErrorSchema } from './common.js';
+import { alertChannelSchema, authProfileSchema, definitionSpecSchema } from './definition.js';
+import {
+  authProfilePageSchema,
+  authProfileViewSchema,
+  definitionPageSchema,
+  definitionSchema,
+} from './definition-view.js';
+import { errorBodySchema, errorDetailSchema } from './error.js';
+import { datasetDefinitionSchema, fileManifestSchema, publishFileSchema, recordsPageSchema } from './provider.js';
+import {
+  rejectedRecordPageSchema,
+  rejectedRecordSchema,
+  syncJobAcceptedSchema,
+  syncJobFileSchema,
+  syncJobRequestSchema,
+  syncJobViewSchema,
+} from './sync-job.js';
+import { triggerAnswerSchema, triggerGroupRunSummarySchema, triggerMessageSchema } from './trigger.js';
+
+/**
+ * The contract's schemas under the names an OpenAPI document gives them (`#/components/schemas/<name>`).
+ * The objects are the very ones that validate requests at run time; wherever one of them sits inside
+ * another, the document refers to it by name instead of repeating it.
+ */
+export const contractSchemas = {
+  ErrorBody: errorBodySchema,
+  ErrorDetail: errorDetailSchema,
+  FileRef: fileRefSchema,
+  Progress: progressSchema,
+  Reconciliation: reconciliationSchema,
+  ReportedError: reportedErrorSchema,
+  // scheduler: intake and callbacks
+  TriggerMessage: triggerMessageSchema,
+  TriggerAnswer: triggerAnswerSchema,
+  TriggerGroupRunSummary: triggerGroupRunSummarySchema,
+  TaskCallback: taskCallbackSchema,
+  CallbackAnswer: callbackAnswerSchema,
+  // scheduler: admin
+  DefinitionSpec: definitionSpecSchema,
+  Definition: definitionSchema,
+  DefinitionPage: definitionPageSchema,
+  AlertChannel: alertChannelSchema,
+  AuthProfileSpec: authProfileSchema,
+  AuthProfile: authProfileViewSchema,
+  AuthProfilePage: authProfilePageSchema,
+  ManualRun: manualRunSchema,
+  ManualRunAnswer: manualRunAnswerSchema,
+  GroupRun: groupRunSchema,
+  GroupRunDetail: groupRunDetailSchema,
+  GroupRunPage: groupRunPageSchema,
+  TaskRun: taskRunSchema,
+  TaskRunDetail: taskRunDetailSchema,
+  TaskEvent: taskEventSchema,
+  TriggerRecord: triggerRecordSchema,
+  TriggerRecordPage: triggerRecordPageSchema,
+  Stats: statsSchema,
+  Alert: alertViewSchema,
+  AlertPage: alertPageSchema,
+  Target: targetViewSchema,
+  TargetPage: targetPageSchema,
+  // consumer
+  SyncJobRequest: syncJobRequestSchema,
+  SyncJobAccepted: syncJobAcceptedSchema,
+  SyncJob: syncJobViewSchema,
+  SyncJobFile: syncJobFileSchema,
+  RejectedRecord: rejectedRecordSchema,
+  RejectedRecordPage: rejectedRecordPageSchema,
+  // provider
+  DatasetSpec: datasetSpecSchema,
+  DatasetDefinition: datasetDefinitionSchema,
+  PublishFileRequest: publishFileSchema,
+  FileManifest: fileManifestSchema,
+  RecordsPage: recordsPageSchema,
+} as const;
+
+export type ContractSchemaName = keyof typeof contractSchemas;
