@@ -17,16 +17,13 @@ const common = {
 };
 
 export default {
+  // Suites that start apps against real Redis and PostgreSQL: on a busy 2-core machine a single test
+  // can take longer than Jest's 5 s default without anything being wrong. Set here, not per project:
+  // Jest ignores `testTimeout` inside `projects` (tests timed out at 5 s with 60 s and 90 s set there).
+  testTimeout: 90_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
-    // Suites that start apps against real Redis and PostgreSQL: on a busy 2-core machine a single
-    // test can take longer than Jest's 5 s default without anything being wrong.
-    {
-      ...common,
-      displayName: 'integration',
-      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      testTimeout: 60_000,
-    },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'], testTimeout: 90_000 },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
   ],
 };
