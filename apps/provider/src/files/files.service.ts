@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { FileManifest, FileMode } from '#ferry/contracts';
+import { type FileManifest, type FileMode, publishFileSchema } from '#ferry/contracts';
 import { ApiError } from '#ferry/errors';
 import { compileSchema } from '#ferry/http';
 import { Db } from '#ferry/persistence';
@@ -19,20 +19,9 @@ interface PublishBody {
   records: Array<Record<string, unknown>>;
 }
 
-const parsePublish = compileSchema<PublishBody>({
-  type: 'object',
-  required: ['mode', 'records'],
-  additionalProperties: false,
-  properties: {
-    fileId: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,200}$' },
-    name: { type: 'string', minLength: 1, maxLength: 500 },
-    mode: { enum: ['snapshot', 'changes'] },
-    businessDate: { type: 'string', format: 'date' },
-    // Records are not checked against the dataset schema here: validating is the consumer's job,
-    // and a source that sends bad records is exactly what its dead-letter table is for.
-    records: { type: 'array', maxItems: 100000, items: { type: 'object' } },
-  },
-});
+// Records are not checked against the dataset schema here: validating is the consumer's job, and a
+// source that sends bad records is exactly what its dead-letter table is for.
+const parsePublish = compileSchema<PublishBody>(publishFileSchema);
 
 export const MAX_PAGE = 10000;
 
