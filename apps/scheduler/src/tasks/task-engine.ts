@@ -6,6 +6,7 @@ import type { GroupSpec } from '../groups/group-status.js';
 import { type GroupInfo, GroupStore } from '../groups/group-store.js';
 import { COUNTER_BY_STATUS } from '../groups/group-status.js';
 import { MicroBatcher } from './micro-batcher.js';
+import { syncCascade } from './sync-cascade.js';
 import { type Answer, type DecideContext, decide, type TaskCommand } from './task-state.js';
 import { isTerminal, type TaskEventDraft, type TaskRow } from './task-status.js';
 import { TaskStore } from './task-store.js';
@@ -266,21 +267,12 @@ export class TaskEngine {
   private async cascadeSync(em: EntityManager, work: Work, groups: Map<string, GroupInfo>, now: number): Promise<void> {
     for (const row of [...work.changed.values()]) {
       const group = groups.get(row.groupRunId)!;
-      const before = work.original.get(row.id)!;
-      if (group.runMode !== 'SYNC' || before.status === row.status) continue;
-      let cmd: TaskCommand | undefined;
-      let where = 't.groupRunId = :g AND t.seq > :s';
-      if (row.status === 'SUCCEEDED') {
-        cmd = { kind: 'ready' };
-        where = 't.groupRunId = :g AND t.seq = :s + 1';
-      } else if (row.status === 'FAILED' || row.status === 'CANCELLED') cmd = { kind: 'skip' };
-      else if (row.status === 'PENDING' && (before.status === 'FAILED' || before.status === 'CANCELLED'))
-        cmd = { kind: 'unskip' };
-      if (!cmd) continue;
-      for (const other of await this.store.loadWhere(em, where, { g: row.groupRunId, s: row.seq })) {
+      const cascade = syncCascade(group.runMode, work.original.get(row.id)!.status, row.status);
+      if (!cascade) continue;
+      for (const other of await this.store.loadSiblings(em, row.groupRunId, { seq: row.seq, scope: cascade.scope })) {
         const current = work.rows.get(other.id) ?? other;
         if (!work.original.has(other.id)) work.original.set(other.id, other);
-        const d = decide(current, cmd, this.context(now, group, false));
+        const d = decide(current, cascade.command, this.context(now, group, false));
         work.record(current, d.next, d.event);
       }
     }

@@ -1,8 +1,10 @@
 import { timeOrderedId } from '#ferry/persistence';
-import type { EntityManager } from 'typeorm';
+import { type EntityManager, MoreThan } from 'typeorm';
 import { TaskEventEntity, TaskRunEntity } from '../persistence/index.js';
 import { pgCommit, pgInsertTasks, pgLoadTasks } from './task-store.pg.js';
-import type { TaskEventDraft, TaskRow } from './task-status.js';
+import type { SiblingScope } from './sync-cascade.js';
+import { mutableOf, type TaskRow } from './task-row.js';
+import type { TaskEventDraft } from './task-status.js';
 
 const CHUNK = 200;
 
@@ -17,21 +19,20 @@ export class TaskStore {
     if (ids.length === 0) return new Map();
     const rows = this.postgres
       ? await pgLoadTasks(em, ids)
-      : ((await em
-          .getRepository(TaskRunEntity)
-          .createQueryBuilder('t')
-          .where('t.id IN (:...ids)', { ids })
-          .getMany()) as unknown as TaskRow[]);
+      : await em.getRepository(TaskRunEntity).createQueryBuilder('t').where('t.id IN (:...ids)', { ids }).getMany();
     return new Map(rows.map((r) => [r.id, r]));
   }
 
-  async loadWhere(em: EntityManager, where: string, params: Record<string, unknown>): Promise<TaskRow[]> {
-    return (await em
-      .getRepository(TaskRunEntity)
-      .createQueryBuilder('t')
-      .where(where, params)
-      .orderBy('t.seq', 'ASC')
-      .getMany()) as unknown as TaskRow[];
+  /** The siblings of a task in its group run that `scope` names (sync-cascade.ts), in seq order. */
+  async loadSiblings(
+    em: EntityManager,
+    groupRunId: string,
+    { seq, scope }: { seq: number; scope: SiblingScope },
+  ): Promise<TaskRow[]> {
+    return em.find(TaskRunEntity, {
+      where: { groupRunId, seq: scope === 'next' ? seq + 1 : MoreThan(seq) },
+      order: { seq: 'ASC' },
+    });
   }
 
   /**
@@ -50,12 +51,11 @@ export class TaskStore {
     if (this.postgres) return pgCommit(em, rows, withIds);
     // Elsewhere row by row inside the caller's transaction, which a lost race rolls back.
     for (const { row, expectedVersion } of rows) {
-      const { id, version: _v, createdAt: _c, groupRunId: _g, seq: _s, file: _f, ...mutable } = row;
       const res = await em
         .createQueryBuilder()
         .update(TaskRunEntity)
-        .set({ ...mutable, version: expectedVersion + 1 } as object)
-        .where({ id, version: expectedVersion })
+        .set({ ...mutableOf(row), version: expectedVersion + 1 })
+        .where({ id: row.id, version: expectedVersion })
         .execute();
       if (!res.affected) return false;
     }
@@ -66,6 +66,6 @@ export class TaskStore {
 
   async insertTasks(em: EntityManager, rows: TaskRow[]): Promise<void> {
     if (this.postgres) return pgInsertTasks(em, rows);
-    for (let i = 0; i < rows.length; i += CHUNK) await em.insert(TaskRunEntity, rows.slice(i, i + CHUNK) as object[]);
+    for (let i = 0; i < rows.length; i += CHUNK) await em.insert(TaskRunEntity, rows.slice(i, i + CHUNK));
   }
 }
