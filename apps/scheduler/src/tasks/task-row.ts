@@ -7,7 +7,8 @@ import type { TaskStatus } from './task-status.js';
  * PostgreSQL row mapping and commit columns (task-store.pg.ts), the admin view (admin/views.ts) and
  * the `TaskRow` type are derived from it. Columns in the order the migration creates them.
  *
- * A new field: a line here, a migration adding its column, and the moves of task-state.ts that set it.
+ * A new field: a line here, a migration adding its column (listed in persistence/index.ts), and the
+ * moves of task-state.ts that set it. test/integration/task-row-schema.test.ts fails until both agree.
  */
 export const TASK_ROW = {
   id: field<string>('id', 'varchar', { length: 36, primary: true, view: 'raw' }),
