@@ -1,5 +1,6 @@
 import type { GroupRunEntity, TriggerEntity } from '../persistence/index.js';
-import type { TaskRow } from '../tasks/task-status.js';
+import { fieldsOf, type View } from '../persistence/row-description.js';
+import { TASK_ROW, type TaskRow } from '../tasks/task-row.js';
 import { iso } from './paging.js';
 
 /** The admin API's shapes: instants as ISO strings, flags as booleans, internals left out. */
@@ -27,31 +28,22 @@ export function groupView(g: GroupRunEntity) {
   };
 }
 
-export function taskView(t: TaskRow) {
-  return {
-    id: t.id,
-    groupRunId: t.groupRunId,
-    seq: t.seq,
-    file: t.file,
-    status: t.status,
-    attempt: t.attempt,
-    maxAttempts: t.maxAttempts,
-    dispatchId: t.dispatchId,
-    targetUrl: t.targetUrl,
-    downstreamJobId: t.downstreamJobId,
-    progress: t.progress,
-    reconciliation: t.reconciliation,
-    reconciliationStatus: t.reconStatus,
-    reconciliationProblems: t.reconProblems ?? [],
-    lastError: t.lastError,
-    overdue: t.overdue === 1,
-    deadlineAt: iso(t.deadlineAt),
-    nextAttemptAt: iso(t.nextAt),
-    dispatchedAt: iso(t.dispatchedAt),
-    createdAt: iso(t.createdAt),
-    updatedAt: iso(t.updatedAt),
-    finishedAt: iso(t.finishedAt),
-  };
+const SHOW: Record<View, (value: unknown) => unknown> = {
+  raw: (v) => v,
+  iso: (v) => iso(v as number | null),
+  flag: (v) => v === 1,
+  list: (v) => v ?? [],
+  hidden: () => undefined,
+};
+const TASK_VIEW = fieldsOf(TASK_ROW)
+  .filter(([, f]) => f.view !== 'hidden')
+  .map(([name, f]) => [name, f.viewAs ?? name, SHOW[f.view]] as const);
+
+/** A task run as the admin API shows it: each field as its description says (tasks/task-row.ts). */
+export function taskView(t: TaskRow): Record<string, unknown> {
+  const view: Record<string, unknown> = {};
+  for (const [name, as, show] of TASK_VIEW) view[as] = show(t[name]);
+  return view;
 }
 
 export function triggerView(t: TriggerEntity) {

@@ -7,7 +7,7 @@ import { GroupSpecs } from '../groups/group-specs.js';
 import type { GroupInfo } from '../groups/group-store.js';
 import { TaskRunEntity } from '../persistence/index.js';
 import type { Effects, TaskLifecycleListener } from '../tasks/task-listeners.js';
-import type { TaskRow } from '../tasks/task-status.js';
+import { TaskEventReason, type TaskRow } from '../tasks/task-status.js';
 import { type AlertDraft, AlertsService } from './alerts.service.js';
 
 /**
@@ -47,14 +47,14 @@ export class AlertRaiser implements TaskLifecycleListener, GroupStatusListener {
           { error: task.lastError, attempts: task.attempt },
         );
       }
-      if (event.reason === 'RECONCILIATION_MISMATCH') {
+      if (event.reason === TaskEventReason.RECONCILIATION_MISMATCH) {
         add('RECONCILIATION_MISMATCH', task, `Task ${task.file.name}: ${(task.reconProblems ?? []).join('; ')}`, {
           problems: task.reconProblems,
           reconciliation: task.reconciliation,
         });
       }
       // A deadline with action FAIL fails the task at once: it is overdue all the same.
-      if (event.reason === 'OVERDUE' || event.reason === 'DEADLINE_PASSED') {
+      if (event.reason === TaskEventReason.OVERDUE || event.reason === TaskEventReason.DEADLINE_PASSED) {
         add('OVERDUE', task, `Not finished by its deadline ${new Date(task.deadlineAt ?? 0).toISOString()}`, {
           deadlineAt: task.deadlineAt,
         });

@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { DEFINITION_DEFAULTS, type DefinitionSpec, type FileRef, type TriggerMessage } from '#ferry/contracts';
 import { deadlineAt } from '../definitions/deadline.js';
 import { type DefinitionEntity, GroupRunEntity } from '../persistence/index.js';
-import type { TaskRow } from '../tasks/task-status.js';
+import { newTaskRow, type TaskRow } from '../tasks/task-row.js';
 import { TASK_STORE, type TaskStore } from '../tasks/task-store.js';
 import type { GroupSpec } from './group-status.js';
 
@@ -61,34 +61,20 @@ export class GroupRunFactory {
       updatedAt: now,
       finishedAt: null,
     });
-    const tasks = files.map((file, seq): TaskRow => ({
-      id: timeOrderedId(),
-      groupRunId: group.id,
-      seq,
-      file,
-      status: 'PENDING',
-      attempt: 0,
-      maxAttempts: spec.retry.maxAttempts,
-      dispatchId: null,
-      targetUrl: null,
-      downstreamJobId: null,
-      // ASYNC: every task is ready at once; SYNC: only the first, the next when its predecessor succeeds.
-      readyAt: spec.mode === 'ASYNC' || seq === 0 ? now : null,
-      dispatchedAt: null,
-      nextAt: null,
-      reportedAt: null,
-      progress: null,
-      reconciliation: null,
-      reconStatus: null,
-      reconProblems: null,
-      lastError: null,
-      overdue: 0,
-      deadlineAt: deadline,
-      version: 1,
-      createdAt: now,
-      updatedAt: now,
-      finishedAt: null,
-    }));
+    const tasks = files.map((file, seq) =>
+      newTaskRow({
+        id: timeOrderedId(),
+        groupRunId: group.id,
+        seq,
+        file,
+        maxAttempts: spec.retry.maxAttempts,
+        // ASYNC: every task is ready at once; SYNC: only the first, the next when its predecessor succeeds.
+        readyAt: spec.mode === 'ASYNC' || seq === 0 ? now : null,
+        deadlineAt: deadline,
+        createdAt: now,
+        updatedAt: now,
+      }),
+    );
     return { group, tasks };
   }
 

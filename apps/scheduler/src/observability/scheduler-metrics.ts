@@ -7,7 +7,7 @@ import {
   type Registry,
 } from '#ferry/observability';
 import type { Effects } from '../tasks/task-engine.js';
-import { isTerminal } from '../tasks/task-status.js';
+import { isTerminal, TaskEventReason } from '../tasks/task-status.js';
 
 export type TriggerOutcome = 'accepted' | 'duplicate' | 'unmatched' | 'rejected';
 export type DispatchOutcome = 'accepted' | 'rejected' | 'throttled' | 'server_error' | 'timeout' | 'unreachable';
@@ -119,7 +119,7 @@ export class SchedulerMetrics {
       if (event.toStatus === 'DISPATCHED' && event.fromStatus === 'PENDING' && task.attempt === 1) {
         this.triggerToDispatch.observe(Math.max(0, event.at - task.createdAt) / 1000);
       }
-      if (event.reason === 'RECONCILIATION_MISMATCH') this.reconMismatches.inc();
+      if (event.reason === TaskEventReason.RECONCILIATION_MISMATCH) this.reconMismatches.inc();
     }
   }
 }

@@ -1,10 +1,10 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { epochMs } from '#ferry/persistence';
+import { TASK_ROW, type TaskRow } from '../tasks/task-row.js';
+import { COLUMN_OPTIONS, describedEntity } from './described-entity.js';
 
 // Portable column types only: varchar, integer, numeric(19,0) and simple-json (TEXT, or CLOB on Oracle).
-const ms = { type: 'numeric', precision: 19, scale: 0, transformer: epochMs } as const;
-// simple-json is TEXT on SQLite/PostgreSQL and CLOB on Oracle.
-const json = { type: 'simple-json' } as const;
+const ms = COLUMN_OPTIONS.ms;
+const json = COLUMN_OPTIONS.json;
 
 @Entity('definition')
 export class DefinitionEntity {
@@ -75,34 +75,9 @@ export class GroupRunEntity {
   @Column({ name: 'finished_at', ...ms, nullable: true }) finishedAt: number | null;
 }
 
-@Entity('task_run')
-export class TaskRunEntity {
-  @PrimaryColumn({ type: 'varchar', length: 36 }) id: string;
-  @Column({ name: 'group_run_id', type: 'varchar', length: 36 }) groupRunId: string;
-  @Column({ type: 'integer' }) seq: number;
-  @Column(json) file: unknown;
-  @Column({ type: 'varchar', length: 12 }) status: string;
-  @Column({ type: 'integer' }) attempt: number;
-  @Column({ name: 'max_attempts', type: 'integer' }) maxAttempts: number;
-  @Column({ name: 'dispatch_id', type: 'varchar', length: 36, nullable: true }) dispatchId: string | null;
-  @Column({ name: 'target_url', type: 'varchar', length: 500, nullable: true }) targetUrl: string | null;
-  @Column({ name: 'downstream_job', type: 'varchar', length: 200, nullable: true }) downstreamJobId: string | null;
-  @Column({ name: 'ready_at', ...ms, nullable: true }) readyAt: number | null;
-  @Column({ name: 'dispatched_at', ...ms, nullable: true }) dispatchedAt: number | null;
-  @Column({ name: 'next_at', ...ms, nullable: true }) nextAt: number | null;
-  @Column({ name: 'reported_at', ...ms, nullable: true }) reportedAt: number | null;
-  @Column({ ...json, nullable: true }) progress: unknown;
-  @Column({ ...json, nullable: true }) reconciliation: unknown;
-  @Column({ name: 'recon_status', type: 'varchar', length: 10, nullable: true }) reconStatus: string | null;
-  @Column({ name: 'recon_problems', ...json, nullable: true }) reconProblems: unknown;
-  @Column({ name: 'last_error', ...json, nullable: true }) lastError: unknown;
-  @Column({ type: 'integer' }) overdue: number;
-  @Column({ name: 'deadline_at', ...ms, nullable: true }) deadlineAt: number | null;
-  @Column({ type: 'integer' }) version: number;
-  @Column({ name: 'created_at', ...ms }) createdAt: number;
-  @Column({ name: 'updated_at', ...ms }) updatedAt: number;
-  @Column({ name: 'finished_at', ...ms, nullable: true }) finishedAt: number | null;
-}
+/** task_run: its columns come from the task row's description (tasks/task-row.ts). */
+export const TaskRunEntity = describedEntity('TaskRunEntity', 'task_run', TASK_ROW);
+export type TaskRunEntity = TaskRow;
 
 @Entity('task_event')
 export class TaskEventEntity {

@@ -1,6 +1,8 @@
 import type { Tx } from '../storage/tx.js';
 import type { LoadedTasks, TaskStore, TaskWrite } from './task-store.js';
-import { isTerminal, type TaskEventDraft, type TaskRow } from './task-status.js';
+import type { SiblingScope } from './sync-cascade.js';
+import type { TaskRow } from './task-row.js';
+import { isTerminal, type TaskEventDraft } from './task-status.js';
 
 /**
  * A task store that answers from the live rows this process last read or wrote, so a task's next
@@ -46,8 +48,8 @@ export class CachingTaskStore implements TaskStore {
     return read;
   }
 
-  loadSiblings(tx: Tx, groupRunId: string, seq: number, scope: 'next' | 'rest'): Promise<TaskRow[]> {
-    return this.inner.loadSiblings(tx, groupRunId, seq, scope);
+  loadSiblings(tx: Tx, groupRunId: string, at: { seq: number; scope: SiblingScope }): Promise<TaskRow[]> {
+    return this.inner.loadSiblings(tx, groupRunId, at);
   }
 
   async commit(tx: Tx, writes: TaskWrite[], events: TaskEventDraft[]): Promise<boolean> {

@@ -7,6 +7,7 @@ import type { SchedulerConfig } from '../scheduler.config.js';
 import type { Tx } from '../storage/tx.js';
 import { AcceptLinger } from './accept-linger.js';
 import { MicroBatcher } from './micro-batcher.js';
+import { syncCascade } from './sync-cascade.js';
 import { Work } from './task-batch.js';
 import { type Effects, TASK_LIFECYCLE_LISTENERS, type TaskLifecycleListener } from './task-listeners.js';
 import { type Answer, type DecideContext, decide, type TaskCommand } from './task-state.js';
@@ -147,21 +148,12 @@ export class TaskEngine {
   private async cascadeSync(tx: Tx, work: Work, groups: Map<string, GroupInfo>, now: number): Promise<void> {
     for (const row of [...work.changed.values()]) {
       const group = groups.get(row.groupRunId)!;
-      const before = work.original.get(row.id)!;
-      if (group.runMode !== 'SYNC' || before.status === row.status) continue;
-      let cmd: TaskCommand | undefined;
-      let scope: 'next' | 'rest' = 'rest';
-      if (row.status === 'SUCCEEDED') {
-        cmd = { kind: 'ready' };
-        scope = 'next';
-      } else if (row.status === 'FAILED' || row.status === 'CANCELLED') cmd = { kind: 'skip' };
-      else if (row.status === 'PENDING' && (before.status === 'FAILED' || before.status === 'CANCELLED'))
-        cmd = { kind: 'unskip' };
-      if (!cmd) continue;
-      for (const other of await this.store.loadSiblings(tx, row.groupRunId, row.seq, scope)) {
+      const cascade = syncCascade(group.runMode, work.original.get(row.id)!.status, row.status);
+      if (!cascade) continue;
+      for (const other of await this.store.loadSiblings(tx, row.groupRunId, { seq: row.seq, scope: cascade.scope })) {
         const current = work.rows.get(other.id) ?? other;
         if (!work.original.has(other.id)) work.original.set(other.id, other);
-        const d = decide(current, cmd, this.context(now, group, false));
+        const d = decide(current, cascade.command, this.context(now, group, false));
         work.record(current, d.next, d.event);
       }
     }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { RetryPolicy, TaskCallback } from '#ferry/contracts';
 import { backoffMs, type DecideContext, decide, type Decision, type TaskCommand } from './task-state.js';
+import { newTaskRow } from './task-row.js';
 import type { TaskRow, TaskStatus } from './task-status.js';
 
 const NOW = Date.UTC(2026, 10, 24, 6, 0, 0);
@@ -33,31 +34,24 @@ function ctx(over: Partial<DecideContext> = {}): DecideContext {
 function row(status: TaskStatus, over: Partial<TaskRow> = {}): TaskRow {
   const inFlight = ['DISPATCHED', 'ACCEPTED', 'RUNNING'].includes(status);
   return {
-    id: 't1',
-    groupRunId: 'g1',
-    seq: 0,
-    file: FILE,
+    ...newTaskRow({
+      id: 't1',
+      groupRunId: 'g1',
+      seq: 0,
+      file: FILE,
+      maxAttempts: 3,
+      readyAt: NOW - 1000,
+      deadlineAt: null,
+      createdAt: NOW - 2000,
+      updatedAt: NOW - 1000,
+    }),
     status,
     attempt: inFlight || status === 'RETRY_WAIT' || status === 'FAILED' ? 1 : 0,
-    maxAttempts: 3,
     dispatchId: status === 'PENDING' ? null : 'd1',
     targetUrl: status === 'PENDING' ? null : 'http://t',
     downstreamJobId: status === 'DISPATCHED' || status === 'PENDING' ? null : 'job-1',
-    readyAt: NOW - 1000,
     dispatchedAt: NOW - 500,
     nextAt: status === 'RETRY_WAIT' ? NOW - 1 : null,
-    reportedAt: null,
-    progress: null,
-    reconciliation: null,
-    reconStatus: null,
-    reconProblems: null,
-    lastError: null,
-    overdue: 0,
-    deadlineAt: null,
-    version: 1,
-    createdAt: NOW - 2000,
-    updatedAt: NOW - 1000,
-    finishedAt: null,
     ...over,
   };
 }

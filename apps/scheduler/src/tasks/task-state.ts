@@ -1,6 +1,14 @@
 import type { ReportedError, RetryPolicy, TaskCallback } from '#ferry/contracts';
 import { reconciliationProblems } from './reconciliation.js';
-import { type Actor, isInFlight, isLive, type TaskEventDraft, type TaskRow, type TaskStatus } from './task-status.js';
+import {
+  type Actor,
+  isInFlight,
+  isLive,
+  type TaskEventDraft,
+  TaskEventReason,
+  type TaskRow,
+  type TaskStatus,
+} from './task-status.js';
 
 /**
  * The task run's state machine: every legal move is written here and nowhere else.
@@ -87,7 +95,7 @@ export function decide(row: TaskRow, cmd: TaskCommand, ctx: DecideContext): Deci
       return report(row, cmd.body, cmd.actor, ctx);
     case 'cancel':
       if (!isLive(row.status)) return conflict(`Task run ${row.id} is ${row.status} and cannot be cancelled`);
-      return move(row, 'CANCELLED', cmd.actor, 'CANCELLED_BY_OPERATOR', ctx, { finishedAt: ctx.now });
+      return move(row, 'CANCELLED', cmd.actor, TaskEventReason.CANCELLED_BY_OPERATOR, ctx, { finishedAt: ctx.now });
     case 'retry':
       return retry(row, cmd.actor, ctx);
     case 'overdue':
@@ -98,14 +106,14 @@ export function decide(row: TaskRow, cmd: TaskCommand, ctx: DecideContext): Deci
           row,
           'FAILED',
           'system',
-          'DEADLINE_PASSED',
+          TaskEventReason.DEADLINE_PASSED,
           ctx,
           { overdue: 1, lastError: error, finishedAt: ctx.now, nextAt: null },
           row.dispatchId,
           { error },
         );
       }
-      return row.overdue ? none : move(row, row.status, 'system', 'OVERDUE', ctx, { overdue: 1 });
+      return row.overdue ? none : move(row, row.status, 'system', TaskEventReason.OVERDUE, ctx, { overdue: 1 });
     case 'blocked':
       // Never sent, so the attempt is given back: waiting for a target costs no retry budget.
       if (row.status !== 'DISPATCHED' || row.dispatchId !== cmd.dispatchId || row.downstreamJobId !== null)
@@ -114,7 +122,7 @@ export function decide(row: TaskRow, cmd: TaskCommand, ctx: DecideContext): Deci
         row,
         'RETRY_WAIT',
         'dispatcher',
-        `TARGET_${cmd.reason}`,
+        `TARGET_${cmd.reason}` as const,
         ctx,
         { attempt: row.attempt - 1, nextAt: ctx.now + cmd.delayMs },
         row.dispatchId,
@@ -122,11 +130,14 @@ export function decide(row: TaskRow, cmd: TaskCommand, ctx: DecideContext): Deci
       );
     case 'skip':
       return row.status === 'PENDING'
-        ? move(row, 'SKIPPED', 'system', 'PREDECESSOR_FAILED', ctx, { finishedAt: ctx.now })
+        ? move(row, 'SKIPPED', 'system', TaskEventReason.PREDECESSOR_FAILED, ctx, { finishedAt: ctx.now })
         : none;
     case 'unskip':
       return row.status === 'SKIPPED'
-        ? move(row, 'PENDING', 'operator', 'PREDECESSOR_RETRIED', ctx, { finishedAt: null, readyAt: null })
+        ? move(row, 'PENDING', 'operator', TaskEventReason.PREDECESSOR_RETRIED, ctx, {
+            finishedAt: null,
+            readyAt: null,
+          })
         : none;
     case 'ready':
       return row.status === 'PENDING' && row.readyAt === null
@@ -145,7 +156,7 @@ function claim(row: TaskRow, ctx: DecideContext): Decision {
       row,
       'DISPATCHED',
       'dispatcher',
-      'DISPATCH',
+      TaskEventReason.DISPATCH,
       ctx,
       {
         attempt: row.attempt + 1,
@@ -180,7 +191,15 @@ function claim(row: TaskRow, ctx: DecideContext): Decision {
 function accepted(row: TaskRow, dispatchId: string, jobId: string, ctx: DecideContext): Decision {
   if (dispatchId !== row.dispatchId) return stale;
   if (row.status === 'DISPATCHED') {
-    return move(row, 'ACCEPTED', 'dispatcher', 'DOWNSTREAM_ACCEPTED', ctx, { downstreamJobId: jobId }, dispatchId);
+    return move(
+      row,
+      'ACCEPTED',
+      'dispatcher',
+      TaskEventReason.DOWNSTREAM_ACCEPTED,
+      ctx,
+      { downstreamJobId: jobId },
+      dispatchId,
+    );
   }
   // The callback overtook the HTTP answer: keep the job id for polling, the state is already ahead.
   if (row.downstreamJobId === null)
@@ -216,14 +235,14 @@ function report(row: TaskRow, body: TaskCallback, actor: Actor, ctx: DecideConte
   switch (body.status) {
     case 'ACCEPTED':
     case 'RUNNING':
-      return move(row, body.status, actor, `REPORTED_${body.status}`, ctx, base, row.dispatchId);
+      return move(row, body.status, actor, `REPORTED_${body.status}` as const, ctx, base, row.dispatchId);
     case 'SUCCEEDED': {
       const problems = reconciliationProblems(row.file, body.reconciliation);
       return move(
         row,
         'SUCCEEDED',
         actor,
-        problems.length ? 'RECONCILIATION_MISMATCH' : 'REPORTED_SUCCEEDED',
+        problems.length ? TaskEventReason.RECONCILIATION_MISMATCH : TaskEventReason.REPORTED_SUCCEEDED,
         ctx,
         {
           ...base,
@@ -261,7 +280,7 @@ function failAttempt(
       row,
       'RETRY_WAIT',
       actor,
-      `ATTEMPT_FAILED`,
+      TaskEventReason.ATTEMPT_FAILED,
       ctx,
       { lastError: error, nextAt: ctx.now + delay },
       row.dispatchId,
@@ -272,7 +291,7 @@ function failAttempt(
     row,
     'FAILED',
     actor,
-    retryable ? 'RETRIES_EXHAUSTED' : 'FAILED_PERMANENTLY',
+    retryable ? TaskEventReason.RETRIES_EXHAUSTED : TaskEventReason.FAILED_PERMANENTLY,
     ctx,
     { lastError: error, finishedAt: ctx.now },
     row.dispatchId,
@@ -285,7 +304,7 @@ function retry(row: TaskRow, actor: Actor, ctx: DecideContext): Decision {
   if (row.status !== 'FAILED' && row.status !== 'CANCELLED') {
     return conflict(`Task run ${row.id} is ${row.status}; only FAILED or CANCELLED task runs can be retried`);
   }
-  return move(row, 'PENDING', actor, 'RETRIED_BY_OPERATOR', ctx, {
+  return move(row, 'PENDING', actor, TaskEventReason.RETRIED_BY_OPERATOR, ctx, {
     readyAt: ctx.now,
     finishedAt: null,
     nextAt: null,
@@ -317,7 +336,7 @@ function move(
   row: TaskRow,
   to: TaskStatus,
   actor: Actor,
-  reason: string,
+  reason: TaskEventReason,
   ctx: DecideContext,
   changes: Partial<TaskRow> = {},
   dispatchId: string | null = row.dispatchId,

@@ -1,5 +1,3 @@
-import type { FileRef, Progress, Reconciliation, ReportedError } from '#ferry/contracts';
-
 export const TaskStatus = {
   PENDING: 'PENDING',
   DISPATCHED: 'DISPATCHED',
@@ -27,41 +25,37 @@ export type Actor = 'dispatcher' | 'callback' | 'poller' | 'operator' | 'system'
 
 export type GroupStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 
-/** A task run as the state machine sees it (one row of task_run). */
-export interface TaskRow {
-  id: string;
-  groupRunId: string;
-  seq: number;
-  file: FileRef;
-  status: TaskStatus;
-  attempt: number;
-  maxAttempts: number;
-  dispatchId: string | null;
-  targetUrl: string | null;
-  downstreamJobId: string | null;
-  readyAt: number | null;
-  dispatchedAt: number | null;
-  nextAt: number | null;
-  reportedAt: number | null;
-  progress: Progress | null;
-  reconciliation: Reconciliation | null;
-  reconStatus: 'OK' | 'MISMATCH' | null;
-  reconProblems: string[] | null;
-  lastError: ReportedError | null;
-  overdue: number;
-  deadlineAt: number | null;
-  version: number;
-  createdAt: number;
-  updatedAt: number;
-  finishedAt: number | null;
-}
+export type { TaskRow } from './task-row.js';
+
+/** Why a task moved: the state machine (task-state.ts) gives each event one; alerts and metrics match on them. */
+export const TaskEventReason = {
+  DISPATCH: 'DISPATCH',
+  DOWNSTREAM_ACCEPTED: 'DOWNSTREAM_ACCEPTED',
+  REPORTED_ACCEPTED: 'REPORTED_ACCEPTED',
+  REPORTED_RUNNING: 'REPORTED_RUNNING',
+  REPORTED_SUCCEEDED: 'REPORTED_SUCCEEDED',
+  RECONCILIATION_MISMATCH: 'RECONCILIATION_MISMATCH',
+  ATTEMPT_FAILED: 'ATTEMPT_FAILED',
+  RETRIES_EXHAUSTED: 'RETRIES_EXHAUSTED',
+  FAILED_PERMANENTLY: 'FAILED_PERMANENTLY',
+  TARGET_CIRCUIT_OPEN: 'TARGET_CIRCUIT_OPEN',
+  TARGET_CONCURRENCY_LIMIT: 'TARGET_CONCURRENCY_LIMIT',
+  TARGET_RATE_LIMIT: 'TARGET_RATE_LIMIT',
+  CANCELLED_BY_OPERATOR: 'CANCELLED_BY_OPERATOR',
+  RETRIED_BY_OPERATOR: 'RETRIED_BY_OPERATOR',
+  OVERDUE: 'OVERDUE',
+  DEADLINE_PASSED: 'DEADLINE_PASSED',
+  PREDECESSOR_FAILED: 'PREDECESSOR_FAILED',
+  PREDECESSOR_RETRIED: 'PREDECESSOR_RETRIED',
+} as const;
+export type TaskEventReason = (typeof TaskEventReason)[keyof typeof TaskEventReason];
 
 export interface TaskEventDraft {
   taskRunId: string;
   fromStatus: TaskStatus | null;
   toStatus: TaskStatus;
   actor: Actor;
-  reason: string;
+  reason: TaskEventReason;
   dispatchId: string | null;
   detail?: unknown;
   at: number;

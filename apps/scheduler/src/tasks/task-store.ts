@@ -1,5 +1,7 @@
 import type { Tx } from '../storage/tx.js';
-import type { TaskEventDraft, TaskRow } from './task-status.js';
+import type { SiblingScope } from './sync-cascade.js';
+import type { TaskRow } from './task-row.js';
+import type { TaskEventDraft } from './task-status.js';
 
 /** A changed row to write, if its version is still the one it was decided on. */
 export interface TaskWrite {
@@ -33,8 +35,8 @@ export interface TaskStore {
   unitOfWork<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   /** The rows by id; ids in `fresh` must be read from the database. */
   load(tx: Tx, ids: string[], fresh?: ReadonlySet<string>): Promise<LoadedTasks>;
-  /** A SYNC group's tasks after `seq` (`scope: 'next'`: only the one right after), in file order. */
-  loadSiblings(tx: Tx, groupRunId: string, seq: number, scope: 'next' | 'rest'): Promise<TaskRow[]>;
+  /** The siblings of a task in its group run that `scope` names (sync-cascade.ts), in file order. */
+  loadSiblings(tx: Tx, groupRunId: string, at: { seq: number; scope: SiblingScope }): Promise<TaskRow[]>;
   /**
    * Writes the changed rows and their events, all or nothing: answers false (writing nothing) if any
    * row's version is no longer the one expected.

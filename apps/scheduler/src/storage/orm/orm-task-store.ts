@@ -1,7 +1,10 @@
 import { type Db, timeOrderedId } from '#ferry/persistence';
+import { MoreThan } from 'typeorm';
 import { TaskEventEntity, TaskRunEntity } from '../../persistence/index.js';
 import type { LoadedTasks, TaskStore, TaskWrite } from '../../tasks/task-store.js';
-import { LIVE_STATUSES, type TaskEventDraft, type TaskRow } from '../../tasks/task-status.js';
+import type { SiblingScope } from '../../tasks/sync-cascade.js';
+import { mutableOf, type TaskRow } from '../../tasks/task-row.js';
+import { LIVE_STATUSES, type TaskEventDraft } from '../../tasks/task-status.js';
 import type { Tx } from '../tx.js';
 
 /**
@@ -25,34 +28,26 @@ export class OrmTaskStore implements TaskStore {
 
   async load(tx: Tx, ids: string[]): Promise<LoadedTasks> {
     const rows = ids.length
-      ? ((await tx
-          .getRepository(TaskRunEntity)
-          .createQueryBuilder('t')
-          .where('t.id IN (:...ids)', { ids })
-          .getMany()) as unknown as TaskRow[])
+      ? await tx.getRepository(TaskRunEntity).createQueryBuilder('t').where('t.id IN (:...ids)', { ids }).getMany()
       : [];
     return { rows: new Map(rows.map((r) => [r.id, r])), remembered: new Set() };
   }
 
-  async loadSiblings(tx: Tx, groupRunId: string, seq: number, scope: 'next' | 'rest'): Promise<TaskRow[]> {
-    const where = scope === 'next' ? 't.groupRunId = :g AND t.seq = :s + 1' : 't.groupRunId = :g AND t.seq > :s';
-    return (await tx
-      .getRepository(TaskRunEntity)
-      .createQueryBuilder('t')
-      .where(where, { g: groupRunId, s: seq })
-      .orderBy('t.seq', 'ASC')
-      .getMany()) as unknown as TaskRow[];
+  loadSiblings(tx: Tx, groupRunId: string, { seq, scope }: { seq: number; scope: SiblingScope }): Promise<TaskRow[]> {
+    return tx.find(TaskRunEntity, {
+      where: { groupRunId, seq: scope === 'next' ? seq + 1 : MoreThan(seq) },
+      order: { seq: 'ASC' },
+    });
   }
 
   async commit(tx: Tx, writes: TaskWrite[], events: TaskEventDraft[]): Promise<boolean> {
     if (writes.length === 0 && events.length === 0) return true;
     for (const { row, expectedVersion } of writes) {
-      const { id, version: _v, createdAt: _c, groupRunId: _g, seq: _s, file: _f, ...mutable } = row;
       const res = await tx
         .createQueryBuilder()
         .update(TaskRunEntity)
-        .set({ ...mutable, version: expectedVersion + 1 } as object)
-        .where({ id, version: expectedVersion })
+        .set({ ...mutableOf(row), version: expectedVersion + 1 })
+        .where({ id: row.id, version: expectedVersion })
         .execute();
       if (!res.affected) return false;
     }

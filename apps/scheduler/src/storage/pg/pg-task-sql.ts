@@ -1,7 +1,11 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { TaskRunEntity } from '../../persistence/index.js';
 import { pgPool, planGuard } from './plan-guard.js';
-import type { TaskEventDraft, TaskRow } from '../../tasks/task-status.js';
+import type { Kind } from '../../persistence/row-description.js';
+import { fieldsOf } from '../../persistence/row-description.js';
+import { compileGetter, compileReader } from '../../persistence/row-compile.js';
+import { TASK_ROW, type TaskRow } from '../../tasks/task-row.js';
+import type { TaskEventDraft } from '../../tasks/task-status.js';
 
 // Set-based statements for PostgreSQL: a whole batch of tasks in one round trip (ARCHITECTURE.md, "Batch the database").
 
@@ -66,57 +70,26 @@ export async function pgLoadTasks(em: EntityManager, ids: string[]): Promise<Tas
   return rows.map(fromPg);
 }
 
-export function fromPg(r: Record<string, unknown>): TaskRow {
-  return {
-    id: r.id as string,
-    groupRunId: r.group_run_id as string,
-    seq: r.seq as number,
-    file: json(r.file) as TaskRow['file'],
-    status: r.status as TaskRow['status'],
-    attempt: r.attempt as number,
-    maxAttempts: r.max_attempts as number,
-    dispatchId: r.dispatch_id as string | null,
-    targetUrl: r.target_url as string | null,
-    downstreamJobId: r.downstream_job as string | null,
-    readyAt: num(r.ready_at),
-    dispatchedAt: num(r.dispatched_at),
-    nextAt: num(r.next_at),
-    reportedAt: num(r.reported_at),
-    progress: json(r.progress) as TaskRow['progress'],
-    reconciliation: json(r.reconciliation) as TaskRow['reconciliation'],
-    reconStatus: r.recon_status as TaskRow['reconStatus'],
-    reconProblems: json(r.recon_problems) as string[] | null,
-    lastError: json(r.last_error) as TaskRow['lastError'],
-    overdue: r.overdue as number,
-    deadlineAt: num(r.deadline_at),
-    version: r.version as number,
-    createdAt: num(r.created_at)!,
-    updatedAt: num(r.updated_at)!,
-    finishedAt: num(r.finished_at),
-  };
-}
+type Codec = { pgType: string; decode?: (v: unknown) => unknown; encode?: (v: unknown) => unknown };
+/** Per kind of column (row-description.ts): its array type, and what pg hands back (numeric as text, JSON as text). */
+const CODECS: Record<Kind, Codec> = {
+  varchar: { pgType: 'varchar' },
+  int: { pgType: 'int' },
+  ms: { pgType: 'numeric', decode: num },
+  json: { pgType: 'text', decode: json, encode: str },
+};
 
-const MUTABLE: Array<[column: string, type: string, get: (r: TaskRow) => unknown]> = [
-  ['status', 'varchar', (r) => r.status],
-  ['attempt', 'int', (r) => r.attempt],
-  ['max_attempts', 'int', (r) => r.maxAttempts],
-  ['dispatch_id', 'varchar', (r) => r.dispatchId],
-  ['target_url', 'varchar', (r) => r.targetUrl],
-  ['downstream_job', 'varchar', (r) => r.downstreamJobId],
-  ['ready_at', 'numeric', (r) => r.readyAt],
-  ['dispatched_at', 'numeric', (r) => r.dispatchedAt],
-  ['next_at', 'numeric', (r) => r.nextAt],
-  ['reported_at', 'numeric', (r) => r.reportedAt],
-  ['progress', 'text', (r) => str(r.progress)],
-  ['reconciliation', 'text', (r) => str(r.reconciliation)],
-  ['recon_status', 'varchar', (r) => r.reconStatus],
-  ['recon_problems', 'text', (r) => str(r.reconProblems)],
-  ['last_error', 'text', (r) => str(r.lastError)],
-  ['overdue', 'int', (r) => r.overdue],
-  ['deadline_at', 'numeric', (r) => r.deadlineAt],
-  ['updated_at', 'numeric', (r) => r.updatedAt],
-  ['finished_at', 'numeric', (r) => r.finishedAt],
-];
+export const fromPg = compileReader(TASK_ROW, (f) => CODECS[f.kind].decode);
+
+export const MUTABLE: Array<[column: string, type: string, get: (r: TaskRow) => unknown]> = fieldsOf(TASK_ROW)
+  .filter(([, f]) => f.mutable)
+  .map(([name, f]) => {
+    const get = compileGetter<TaskRow>(name);
+    const encode = CODECS[f.kind].encode;
+    return [f.column, CODECS[f.kind].pgType, encode ? (r) => encode(get(r)) : get];
+  });
+/** Written by every commit, whatever else changed. */
+const UPDATED_AT = TASK_ROW.updatedAt.column;
 
 type ColumnMetadata = ReturnType<EntityManager['connection']['getMetadata']>['columns'][number];
 
@@ -228,7 +201,7 @@ export async function pgCommit(
   events: EventRow[],
 ): Promise<boolean> {
   const columns = MUTABLE.filter(
-    ([c, , get]) => c === 'updated_at' || rows.some((r) => !r.before || get(r.row) !== get(r.before)),
+    ([c, , get]) => c === UPDATED_AT || rows.some((r) => !r.before || get(r.row) !== get(r.before)),
   );
   const key = columns.map(([c]) => c).join(',');
   const base = 3 + columns.length;
