@@ -18,7 +18,7 @@ export async function startScheduler(
   const runtime = await SchedulerRuntime.open(config, overrides);
   const app = await createHttpApp(SchedulerModule.forRoot(runtime), {
     title: 'Ferry scheduler',
-    description: 'Triggers, callbacks and the admin API of the Ferry scheduler (see CONTRACT.md)',
+    description: 'Triggers, callbacks and the admin API of the Ferry scheduler (see docs/contract.md)',
     bodyLimitBytes: config.http.bodyLimitBytes,
     logger: config.logLevels,
     hooks: runtime.observability.obs.httpHooks({ nestLogger: config.logLevels !== false }),

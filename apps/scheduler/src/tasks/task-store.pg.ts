@@ -3,7 +3,8 @@ import { TaskRunEntity } from '../persistence/index.js';
 import { pgPool, planGuard } from '../persistence/plan-guard.js';
 import type { TaskEventDraft, TaskRow } from './task-status.js';
 
-// Set-based statements for PostgreSQL: a whole batch of tasks in one round trip (ARCHITECTURE.md, "Batch the database").
+// Set-based statements for PostgreSQL: a whole batch of tasks in one round trip
+// (docs/architecture.md, "Batch the database").
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const json = (v: unknown): unknown => (v === null || v === undefined ? null : JSON.parse(v as string));
