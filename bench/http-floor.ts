@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 
 /**
- * The machine's HTTP floor, as in ARCHITECTURE.md's table ("HTTP keep-alive POST, Node → Node, 16 in
+ * The machine's HTTP floor, as in docs/architecture.md's table ("HTTP keep-alive POST, Node → Node, 16 in
  * flight": 17,000 req/s on a quiet machine): undici to a plain node:http server in another process,
  * with a sync request's body. A shared machine's speed moves by half or double between runs; this
  * tells which phase a lifecycle result was measured in.

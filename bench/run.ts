@@ -54,7 +54,7 @@ if (only !== 'sync') {
   // Where this machine stands today: its speed moves by half or double from run to run.
   const floor = await httpFloor();
   console.log(
-    `\nThis machine now: HTTP keep-alive POST, 16 in flight, ${f(floor.perSecond)} req/s (${floor.cpuUsPerRequest.toFixed(0)} µs CPU per request, both sides); ARCHITECTURE.md's quiet machine: 17,000 req/s`,
+    `\nThis machine now: HTTP keep-alive POST, 16 in flight, ${f(floor.perSecond)} req/s (${floor.cpuUsPerRequest.toFixed(0)} µs CPU per request, both sides); docs/architecture.md's quiet machine: 17,000 req/s`,
   );
 }
 if (rates.length === 2)

@@ -16,7 +16,7 @@ export async function startConsumer(
 ): Promise<RunningApp> {
   const app = await createHttpApp(ConsumerModule.forRoot(config, overrides), {
     title: 'Ferry consumer',
-    description: 'The reference downstream: sync jobs loaded on worker threads (CONTRACT.md, Consumer)',
+    description: 'The reference downstream: sync jobs loaded on worker threads (docs/contract.md, "Sync jobs")',
     bodyLimitBytes: config.http.bodyLimitBytes,
     logger: config.logger ? undefined : false,
     hooks: (nest) => nest.get(ConsumerObservability).obs.httpHooks({ nestLogger: config.logger }),

@@ -16,7 +16,7 @@ export async function startProvider(
 ): Promise<RunningApp> {
   const app = await createHttpApp(ProviderModule.forRoot(config, overrides), {
     title: 'Ferry provider',
-    description: 'Datasets and files served page by page (CONTRACT.md, Provider)',
+    description: 'Datasets and files served page by page (docs/contract.md, "Provider")',
     bodyLimitBytes: config.http.bodyLimitBytes,
     logger: config.logger ? undefined : false,
     hooks: (nest) => nest.get(ProviderObservability).obs.httpHooks({ nestLogger: config.logger }),

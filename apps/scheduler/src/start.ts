@@ -20,7 +20,7 @@ export async function startScheduler(
 ): Promise<SchedulerHandle> {
   const app = await createHttpApp(SchedulerModule.forRoot(config, overrides), {
     title: 'Ferry scheduler',
-    description: 'Triggers, callbacks and the admin API of the Ferry scheduler (see CONTRACT.md)',
+    description: 'Triggers, callbacks and the admin API of the Ferry scheduler (see docs/contract.md)',
     bodyLimitBytes: config.http.bodyLimitBytes,
     logger: config.logLevels,
     hooks: (nest) => nest.get(SchedulerObservability).obs.httpHooks({ nestLogger: config.logLevels !== false }),

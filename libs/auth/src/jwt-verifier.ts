@@ -13,7 +13,7 @@ interface LoadedKey {
 
 const unauthenticated = (message: string): ApiError => ApiError.unauthenticated(message);
 
-/** Verifies service-to-service bearer JWTs (CONTRACT.md, "Service-to-service auth"). */
+/** Verifies service-to-service bearer JWTs (docs/contract.md, "Service-to-service auth"). */
 export class JwtVerifier {
   private readonly clients = new Map<string, LoadedKey[]>();
   private readonly audience: string;

@@ -10,7 +10,7 @@ import {
 } from './common.js';
 import { triggerAnswerSchema } from './trigger.js';
 
-/** The scheduler admin API's views of runs and triggers (CONTRACT.md, "Admin API"): instants are ISO strings. */
+/** The scheduler admin API's views of runs and triggers (docs/contract.md, "Admin API"): instants are ISO strings. */
 const count = { type: 'integer', minimum: 0 } as const;
 const businessDate = { type: ['string', 'null'], format: 'date' } as const;
 

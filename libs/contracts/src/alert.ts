@@ -1,6 +1,9 @@
 import { instant, instantOrNull, nullable, pageSchema } from './common.js';
 
-/** The admin API's alerts (CONTRACT.md, "Alerts"). One alert per (run, kind); raised again, it counts up. */
+/**
+ * The admin API's alerts (docs/contract.md, "Admin API"; their shape in docs/contract-additions.md). One alert per
+ * (run, kind); raised again, it counts up.
+ */
 export type AlertKind = 'OVERDUE' | 'FAILED' | 'RECONCILIATION_MISMATCH' | 'UNMATCHED_TRIGGER';
 export type AlertStatus = 'OPEN' | 'ACKNOWLEDGED' | 'RESOLVED';
 

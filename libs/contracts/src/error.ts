@@ -9,7 +9,7 @@ export const errorDetailSchema = {
   },
 } as const;
 
-/** Every 4xx/5xx body (CONTRACT.md, "Errors"). */
+/** Every 4xx/5xx body (docs/contract.md, "Errors"). */
 export const errorBodySchema = {
   type: 'object',
   required: ['error'],

@@ -1,4 +1,4 @@
-/** The contract's scopes (CONTRACT.md, "Service-to-service auth"). */
+/** The contract's scopes (docs/contract.md, "Service-to-service auth"). */
 export const Scope = {
   triggersWrite: 'triggers:write',
   callbacksWrite: 'callbacks:write',

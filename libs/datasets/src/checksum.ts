@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { canonicalJson } from './canonical.js';
 
-/** `sha256:` + hex SHA-256 over each record's canonical JSON followed by `\n` (CONTRACT.md, Provider). */
+/** `sha256:` + hex SHA-256 over each record's canonical JSON followed by `\n` (docs/contract.md, "Provider"). */
 export class ChecksumBuilder {
   private readonly hash: Hash = createHash('sha256');
   // One native update per ~64 KiB instead of one per record: the per-call cost dominated.

@@ -1,4 +1,4 @@
-/** Stable error codes of the wire contract (CONTRACT.md, "Errors"). */
+/** Stable error codes of the wire contract (docs/contract.md, "Errors"). */
 export const ErrorCode = {
   MALFORMED_JSON: 'MALFORMED_JSON',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',

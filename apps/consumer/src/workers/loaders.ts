@@ -26,7 +26,7 @@ export function createLoader(conn: Conn, spec: DatasetSpec): Loader {
 }
 
 /**
- * PostgreSQL (ARCHITECTURE.md, Performance): each batch is COPYed into a session-local staging
+ * PostgreSQL (docs/architecture.md, Performance): each batch is COPYed into a session-local staging
  * table and merged with one INSERT … SELECT … ON CONFLICT DO UPDATE … WHERE … IS DISTINCT FROM, so
  * unchanged rows are not rewritten, and RETURNING (xmax = 0) tells inserts from updates; the counts
  * are summed in SQL so no row travels back. The SET also records whether the data changed, since a

@@ -45,7 +45,7 @@ export function toManifest(f: FileRow): FileManifest {
   };
 }
 
-/** The trigger message announcing a file (CONTRACT.md, upstream trigger). */
+/** The trigger message announcing a file (docs/contract.md, "Upstream triggers"). */
 export function triggerFor(f: FileRow, source: string): Record<string, unknown> {
   return {
     messageId: `file-${f.fileId}`,

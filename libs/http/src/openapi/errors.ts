@@ -1,7 +1,7 @@
 import { errorBodySchema } from '#ferry/contracts';
 import { schemaRef } from './schema-refs.js';
 
-/** What each error status means (CONTRACT.md, "Errors"); every one answers the contract's error body. */
+/** What each error status means (docs/contract.md, "Errors"); every one answers the contract's error body. */
 export const ERROR_MEANINGS = {
   400: 'MALFORMED_JSON: the body is not JSON',
   401: 'UNAUTHENTICATED: no token, or one that is not valid here',
