@@ -8,7 +8,7 @@ import { TASK_ROW, type TaskRow } from '../../tasks/task-row.js';
 import type { TaskEventDraft } from '../../tasks/task-status.js';
 
 // Set-based statements for PostgreSQL: a whole batch of tasks in one round trip
-// (docs/architecture.md, "Batch the database").
+// (docs/architecture.md, "Performance").
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const json = (v: unknown): unknown => (v === null || v === undefined ? null : JSON.parse(v as string));
