@@ -26,7 +26,6 @@ export interface SchedulerUnderTest {
   handle: SchedulerHandle;
   db: TestDatabase;
   config: SchedulerConfig;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   api(method: string, path: string, body?: unknown, token?: string): Promise<JsonResponse<any>>;
   close(): Promise<void>;
 }
