@@ -29,16 +29,14 @@ describe.each(TEST_DB_TYPES)('dataset catalogs of two consumer instances on %s',
       const schemaVersion = versions.get(name) ?? 1;
       setTimeout(
         () =>
-          res
-            .writeHead(200, { 'content-type': 'application/json' })
-            .end(
-              JSON.stringify({
-                ...demoDatasetSpec(name),
-                schemaVersion,
-                createdAt: new Date().toISOString(),
-                updatedAt: new Date().toISOString(),
-              }),
-            ),
+          res.writeHead(200, { 'content-type': 'application/json' }).end(
+            JSON.stringify({
+              ...demoDatasetSpec(name),
+              schemaVersion,
+              createdAt: new Date().toISOString(),
+              updatedAt: new Date().toISOString(),
+            }),
+          ),
         20,
       );
     });
