@@ -43,11 +43,14 @@ const storageOrTransport = rule(
 // Tests, the bench and the scripts start apps through their top-level entry files (src/index.ts for
 // the scheduler; src/start.ts, src/config.ts, src/database.ts for the others). The deeper modules
 // allowed are today's: the bench and the sync tests build files and mappings exactly as the apps do.
+const deepModules = ['consumer/src/workers/mapping', 'provider/src/files/generator'];
 const entryOnly = (schedulerModules = ['index']) =>
   rule(
-    `(^|/)apps/scheduler/src/(?!${either(schedulerModules)}\\.js$)` +
-      '|(^|/)apps/(?!scheduler/)(?!consumer/src/workers/mapping\\.js$|provider/src/files/generator\\.js$)[^/]+/src/[^/]+/' +
-      '|(^|/)apps/[^/]+/(?!src/)',
+    [
+      `(^|/)apps/scheduler/src/(?!${either(schedulerModules)}\\.js$)`,
+      `(^|/)apps/(?!scheduler/)(?!${either(deepModules)}\\.js$)[^/]+/src/[^/]+/`,
+      '(^|/)apps/[^/]+/(?!src/)',
+    ].join('|'),
     'Outside integration tests, import an app only through its top-level entry files (src/index.ts, src/start.ts, …).',
   );
 

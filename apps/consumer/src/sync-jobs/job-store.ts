@@ -104,14 +104,17 @@ export class JobStore {
     const now = Date.now();
     await em.query(
       this.sql(
-        'INSERT INTO con_jobs (job_id, idem_key, request_hash, task_run_id, dispatch_id, callback_url, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO con_jobs (job_id, idem_key, request_hash, task_run_id, dispatch_id, ' +
+          'callback_url, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       [job.jobId, job.idemKey, job.requestHash, job.taskRunId, job.dispatchId, job.callbackUrl, job.status, now, now],
     );
     for (const [i, f] of files.entries()) {
       await em.query(
         this.sql(
-          `INSERT INTO con_job_files (job_id, file_index, file_name, dataset, file_id, expected_count, expected_checksum, status, page_size, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?)`,
+          `INSERT INTO con_job_files (job_id, file_index, file_name, dataset, file_id, ` +
+            `expected_count, expected_checksum, status, page_size, updated_at) ` +
+            `VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?)`,
         ),
         [job.jobId, i, f.name, f.dataset, f.fileId, f.recordCount ?? null, f.checksum ?? null, pageSize, now],
       );
@@ -128,7 +131,8 @@ export class JobStore {
   ): Promise<boolean> {
     const res = await em.query(
       this.sql(
-        `UPDATE con_jobs SET status = ?, error_code = ?, error_message = ?, updated_at = ? WHERE job_id = ? AND status IN (${from.map(() => '?').join(', ')}) RETURNING job_id`,
+        `UPDATE con_jobs SET status = ?, error_code = ?, error_message = ?, updated_at = ? ` +
+          `WHERE job_id = ? AND status IN (${from.map(() => '?').join(', ')}) RETURNING job_id`,
       ),
       [to, error?.code ?? null, error?.message?.slice(0, 2000) ?? null, Date.now(), jobId, ...from],
     );
@@ -145,7 +149,10 @@ export class JobStore {
   ): Promise<void> {
     await em.query(
       this.sql(
-        `UPDATE con_job_files SET status = ?, error_code = COALESCE(?, error_code), error_message = COALESCE(?, error_message), updated_at = ? WHERE job_id = ? AND status IN (${from.map(() => '?').join(', ')})${fileIndex === undefined ? '' : ' AND file_index = ?'}`,
+        `UPDATE con_job_files SET status = ?, error_code = COALESCE(?, error_code), ` +
+          `error_message = COALESCE(?, error_message), updated_at = ? ` +
+          `WHERE job_id = ? AND status IN (${from.map(() => '?').join(', ')})` +
+          `${fileIndex === undefined ? '' : ' AND file_index = ?'}`,
       ),
       [
         to,
@@ -165,7 +172,9 @@ export class JobStore {
     const res = await this.db.run((em) =>
       em.query(
         this.sql(
-          `UPDATE con_jobs SET owner = ?, lease_until = ? WHERE job_id = ? AND status IN ('ACCEPTED', 'RUNNING') AND (owner IS NULL OR owner = ? OR lease_until < ?) RETURNING job_id`,
+          `UPDATE con_jobs SET owner = ?, lease_until = ? ` +
+            `WHERE job_id = ? AND status IN ('ACCEPTED', 'RUNNING') ` +
+            `AND (owner IS NULL OR owner = ? OR lease_until < ?) RETURNING job_id`,
         ),
         [owner, now + leaseMs, jobId, owner, now],
       ),
@@ -190,7 +199,8 @@ export class JobStore {
     const rows = await this.db.run((em) =>
       em.query(
         this.sql(
-          `SELECT job_id FROM con_jobs WHERE status IN ('ACCEPTED', 'RUNNING') AND (owner IS NULL OR owner = ? OR lease_until < ?) ORDER BY created_at`,
+          `SELECT job_id FROM con_jobs WHERE status IN ('ACCEPTED', 'RUNNING') ` +
+            `AND (owner IS NULL OR owner = ? OR lease_until < ?) ORDER BY created_at`,
         ),
         [owner, Date.now()],
       ),

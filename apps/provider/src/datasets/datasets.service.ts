@@ -33,7 +33,8 @@ export class DatasetsService {
       if (rows.length === 0) {
         await em.query(
           dialect(
-            'INSERT INTO prv_datasets (name, definition, schema_version, created_at, updated_at) VALUES (?, ?, 1, ?, ?)',
+            'INSERT INTO prv_datasets (name, definition, schema_version, created_at, updated_at) ' +
+              'VALUES (?, ?, 1, ?, ?)',
             this.db.type,
           ),
           [spec.name, text, now, now],

@@ -32,7 +32,8 @@ export async function insertRecords(
     const values = part.map(() => '(?, ?, ?)').join(', ');
     const sql =
       db === 'oracle'
-        ? `INSERT ALL ${part.map(() => 'INTO prv_records (file_id, ordinal, body) VALUES (?, ?, ?)').join(' ')} SELECT 1 FROM DUAL`
+        ? `INSERT ALL ${part.map(() => 'INTO prv_records (file_id, ordinal, body) VALUES (?, ?, ?)').join(' ')}` +
+          ` SELECT 1 FROM DUAL`
         : `INSERT INTO prv_records (file_id, ordinal, body) VALUES ${values}`;
     await em.query(dialect(sql, db), params);
   }

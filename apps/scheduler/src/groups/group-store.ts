@@ -248,10 +248,14 @@ export class GroupStore {
 
 type GroupCountsRow = GroupCounters & { id: string; status: string; finishedAt: number | null };
 
-const LOCK_GROUPS_SQL = `SELECT id, status, tasks_total, tasks_succeeded, tasks_failed, tasks_cancelled, tasks_skipped, finished_at
+const LOCK_GROUPS_SQL = `SELECT id, status, tasks_total, tasks_succeeded, tasks_failed, tasks_cancelled,
+    tasks_skipped, finished_at
   FROM group_run WHERE id = ANY($1::varchar[]) ORDER BY id FOR UPDATE`;
-const COUNT_TASKS_SQL = `SELECT group_run_id AS g, status, count(*)::int AS n FROM task_run WHERE group_run_id = ANY($1::varchar[]) GROUP BY group_run_id, status`;
-const UPDATE_GROUPS_SQL = `UPDATE group_run g SET tasks_succeeded = v.s, tasks_failed = v.f, tasks_cancelled = v.c, tasks_skipped = v.k, status = v.status,
+const COUNT_TASKS_SQL = `SELECT group_run_id AS g, status, count(*)::int AS n FROM task_run
+  WHERE group_run_id = ANY($1::varchar[]) GROUP BY group_run_id, status`;
+const UPDATE_GROUPS_SQL = `UPDATE group_run g
+  SET tasks_succeeded = v.s, tasks_failed = v.f, tasks_cancelled = v.c, tasks_skipped = v.k, status = v.status,
     finished_at = v.finished_at, updated_at = $8, version = g.version + 1
-  FROM unnest($1::varchar[], $2::int[], $3::int[], $4::int[], $5::int[], $6::varchar[], $7::numeric[]) AS v(id, s, f, c, k, status, finished_at)
+  FROM unnest($1::varchar[], $2::int[], $3::int[], $4::int[], $5::int[], $6::varchar[], $7::numeric[])
+    AS v(id, s, f, c, k, status, finished_at)
   WHERE g.id = v.id`;

@@ -185,7 +185,8 @@ export class TaskEngine {
       work.record(row, d.next, d.event);
       outcomes.push({ answer: d.answer, task: d.next ?? row });
     }
-    // An answer that writes nothing has no version check behind it: if a cached row decided it, decide again on a fresh read.
+    // An answer that writes nothing has no version check behind it:
+    // if a cached row decided it, decide again on a fresh read.
     const unverified = [...fromCache].filter((id) => !work.changed.has(id));
     if (unverified.length) throw new LostRace('answers decided on cached rows', unverified);
     await this.cascadeSync(em, work, groups, now);

@@ -3,7 +3,8 @@ import { TaskRunEntity } from '../persistence/index.js';
 import { pgPool, planGuard } from '../persistence/plan-guard.js';
 import type { TaskEventDraft, TaskRow } from './task-status.js';
 
-// Set-based statements for PostgreSQL: a whole batch of tasks in one round trip (ARCHITECTURE.md, "Batch the database").
+// Set-based statements for PostgreSQL: a whole batch of tasks
+// in one round trip (ARCHITECTURE.md, "Batch the database").
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const json = (v: unknown): unknown => (v === null || v === undefined ? null : JSON.parse(v as string));
@@ -140,7 +141,8 @@ function insertFromArrays(em: EntityManager, { entity, rows }: Part, params: str
   const driver = em.connection.driver;
   const meta = em.connection.getMetadata(entity);
   const columns = meta.columns;
-  const sql = `INSERT INTO ${driver.escape(meta.tableName)} (${columns.map((c) => driver.escape(c.databaseName)).join(', ')})
+  const sql = `INSERT INTO ${driver.escape(meta.tableName)}
+    (${columns.map((c) => driver.escape(c.databaseName)).join(', ')})
     SELECT * FROM unnest(${columns.map((c, i) => `$${params.length + i + 1}::${pgType(c)}[]`).join(', ')}) AS u`;
   for (const c of columns) {
     params.push(
@@ -179,7 +181,8 @@ export async function pgInsertIfNew(
   const params: string[] = [];
   const driver = em.connection.driver;
   const ctes = [
-    `h AS (${insertFromArrays(em, head, params)} ON CONFLICT (${head.conflict.map((c) => driver.escape(c)).join(', ')}) DO NOTHING RETURNING 1)`,
+    `h AS (${insertFromArrays(em, head, params)}` +
+      ` ON CONFLICT (${head.conflict.map((c) => driver.escape(c)).join(', ')}) DO NOTHING RETURNING 1)`,
   ];
   for (const part of rest)
     if (part.rows.length)
@@ -217,7 +220,8 @@ const COMMIT_SQL = (columns: typeof MUTABLE, base: number) => `WITH v AS (
         FROM v WHERE t.id = v.id AND t.version = v.expected RETURNING t.id),
   e AS (INSERT INTO task_event (${EVENT_COLUMNS.map(([c]) => c).join(', ')})
         SELECT * FROM unnest(${EVENT_COLUMNS.map(([, type], i) => `$${base + i}::${type}[]`).join(', ')}) RETURNING 1)
-  SELECT CASE WHEN count(*) = $${base + EVENT_COLUMNS.length}::int THEN count(*) ELSE 1 / (count(*) - count(*)) END AS won,
+  SELECT CASE WHEN count(*) = $${base + EVENT_COLUMNS.length}::int THEN count(*)
+              ELSE 1 / (count(*) - count(*)) END AS won,
          (SELECT count(*) FROM e) AS events FROM u`;
 
 const sqlByColumns = new Map<string, string>();
