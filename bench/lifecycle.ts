@@ -28,7 +28,10 @@ export interface LifecycleResult {
  * N tasks through trigger → dispatch → callback → SUCCEEDED on PostgreSQL, against a fake
  * downstream (its own process) that calls back at once; then raw BullMQ for the same N as the ceiling.
  */
-/** `observability`: metrics on and info-level JSON logs (a line per request and per task move) to a file; off: both off. */
+/**
+ * `observability`: metrics on and info-level JSON logs (a line
+ * per request and per task move) to a file; off: both off.
+ */
 export async function runLifecycleBench(opts: {
   tasks: number;
   filesPerTrigger?: number;
@@ -154,7 +157,8 @@ export async function runLifecycleBench(opts: {
   );
   await profile?.();
   const { rows: lat } = await client.query(
-    `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY d) AS p99
+    `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d) AS p50,
+            percentile_cont(0.99) WITHIN GROUP (ORDER BY d) AS p99
        FROM (SELECT (dispatched_at - created_at)::float8 AS d FROM task_run) x`,
   );
   await client.end();
@@ -239,7 +243,9 @@ async function startProfile(): Promise<(() => Promise<void>) | undefined> {
   };
 }
 
-/** A scheduler as deployed (`main.js`), on the bench's database and queue prefix: API only, or with its queue workers. */
+/**
+ * A scheduler as deployed (`main.js`), on the bench's database and queue prefix: API only, or with its queue workers.
+ */
 async function startSchedulerProcess(
   dbUrl: string,
   prefix: string,

@@ -58,7 +58,6 @@ console.log(`  scheduler ${scheduler.url}\n  provider  ${provider.url}\n  consum
 
 const admin = devToken(Audience.scheduler, [Scope.adminRead, Scope.adminWrite], 'ferry-admin', undefined, 3600);
 const publisher = devToken(Audience.provider, [Scope.dataWrite, Scope.dataRead], 'upstream-dev', undefined, 3600);
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const must = async (what: string, p: Promise<{ status: number; body: any }>): Promise<any> => {
   const r = await p;
   if (r.status >= 300) throw new Error(`${what}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
@@ -108,7 +107,7 @@ for (const [n, dataset] of DATASETS.entries()) {
 console.log(`Published ${DATASETS.length} files of ${RECORDS} records; following the runs:\n`);
 
 const started = Date.now();
-let rows: FileRow[] = [];
+let rows: FileRow[];
 let drawn = false;
 for (;;) {
   const page = await must(
@@ -120,7 +119,6 @@ for (;;) {
       must('get run', call('GET', `${scheduler.url}/api/v1/group-runs/${g.id}`, { token: admin })),
     ),
   );
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   rows = groups
     .flatMap((g) => g.tasks)
     .map((t: any) => ({

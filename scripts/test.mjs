@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The one test command (README, .ci/run): typecheck, build (e2e tests spawn the built apps), then
-// every Jest project (unit, integration, e2e) against the local Redis and PostgreSQL.
+// The one test command (README, .ci/run): format check and lint (seconds, so they fail first), then
+// typecheck, build (e2e tests spawn the built apps), then every Jest project (unit, integration, e2e)
+// against the local Redis and PostgreSQL.
 import { spawnSync } from 'node:child_process';
 
 const run = (cmd, args) => {
@@ -8,6 +9,8 @@ const run = (cmd, args) => {
   if (r.status !== 0) process.exit(r.status ?? 1);
 };
 const tsc = 'node_modules/typescript/bin/tsc';
+run(process.execPath, ['node_modules/prettier/bin/prettier.cjs', '--check', '--log-level=warn', '.']);
+run(process.execPath, ['node_modules/eslint/bin/eslint.js', '--max-warnings=0', '.']);
 run(process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit']);
 run(process.execPath, [tsc, '-p', 'tsconfig.build.json']);
 run(process.execPath, [

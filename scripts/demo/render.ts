@@ -22,7 +22,9 @@ export function renderProgress(rows: FileRow[], redraw: boolean): void {
   for (const r of rows) {
     const ratio = r.status === 'SUCCEEDED' ? 1 : r.total ? Math.min(1, r.processed / r.total) : 0;
     const filled = Math.round(ratio * BAR);
-    const line = `  ${r.file.padEnd(24)} [${'█'.repeat(filled)}${'░'.repeat(BAR - filled)}] ${String(Math.round(ratio * 100)).padStart(3)}%  ${r.status}`;
+    const line =
+      `  ${r.file.padEnd(24)} [${'█'.repeat(filled)}${'░'.repeat(BAR - filled)}] ` +
+      `${String(Math.round(ratio * 100)).padStart(3)}%  ${r.status}`;
     process.stdout.write(process.stdout.isTTY ? `\x1b[2K${line}\n` : `${line}\n`);
   }
 }

@@ -142,7 +142,8 @@ describe.each(TEST_DB_TYPES)('alerts on %s', (dbType) => {
       subject: expect.stringContaining('OVERDUE'),
     });
     expect(logLines.filter((l) => l.includes(gid))).toHaveLength(1);
-    expect(hooks.on('/default').filter((r) => r.body.alert.groupRunId === gid)).toEqual([]); // the definition's channels replace the defaults
+    // the definition's channels replace the defaults
+    expect(hooks.on('/default').filter((r) => r.body.alert.groupRunId === gid)).toEqual([]);
 
     const live = (await s.api('GET', `/group-runs/${gid}`)).body;
     expect(live).toMatchObject({ status: 'RUNNING', overdue: true });
@@ -262,7 +263,8 @@ describe.each(TEST_DB_TYPES)('alerts on %s', (dbType) => {
       triggerToken(),
     );
     expect(unmatched.body.groupRuns).toEqual([]);
-    // Committed with the trigger itself: it is there as soon as the trigger is answered (no crash can keep one without the other).
+    // Committed with the trigger itself: it is there as soon as the
+    // trigger is answered (no crash can keep one without the other).
     const orphan = ((await s.api('GET', '/alerts?status=OPEN&limit=500')).body.items as any[]).find(
       (a) => a.kind === 'UNMATCHED_TRIGGER' && a.triggerId === unmatched.body.triggerId,
     );

@@ -39,7 +39,8 @@ describe('scheduler processes: kill -9 and the loss of Redis', () => {
   });
 
   it('kill -9 with 1,000 live tasks, then a restart: all finish, one start per task and dispatch', async () => {
-    // Jobs report after 1.5 s, so the kill finds tasks in every state; reports to the dead process are lost and the poller recovers them.
+    // Jobs report after 1.5 s, so the kill finds tasks in every state;
+    // reports to the dead process are lost and the poller recovers them.
     const fake = await new FakeDownstream({ delayMs: 1500 }).start();
     fakes.push(fake);
     const first = await cluster.spawn();

@@ -95,7 +95,8 @@ describe('downstream failures, breaker and per-target limits (PostgreSQL)', () =
       'DOWNSTREAM_TIMEOUT',
       'DOWNSTREAM_HTTP_429',
     ]);
-    // The chosen delays: equal jitter within [base/2, base], base = 0.2 s × 2^(n-1); the 429's at least its Retry-After.
+    // The chosen delays: equal jitter within [base/2, base],
+    // base = 0.2 s × 2^(n-1); the 429's at least its Retry-After.
     for (const [i, w] of failures.entries()) {
       const base = Math.min(5, 0.2 * 2 ** i) * 1000;
       expect(w.detail.delayMs).toBeGreaterThanOrEqual(i === 3 ? Math.max(base / 2, 1000) : base / 2);
@@ -157,7 +158,8 @@ describe('downstream failures, breaker and per-target limits (PostgreSQL)', () =
     expect(await targetView(f.url)).toMatchObject({ breaker: 'CLOSED', consecutiveFailures: 0, timesOpened: 2 });
     const ev = await events(g.tasks[0].id);
     expect(ev.filter((e) => e.reason === 'TARGET_CIRCUIT_OPEN').length).toBeGreaterThan(0);
-    // Attempts are spent by requests only (4 failed, 3 good), never by waiting; the probe may be any task of the target.
+    // Attempts are spent by requests only (4 failed, 3 good),
+    // never by waiting; the probe may be any task of the target.
     expect([g.tasks[0], ...g2.tasks].reduce((n: number, t: any) => n + t.attempt, 0)).toBe(7);
     expect(f.requests.map((r) => r.status)).toEqual([503, 503, 503, 503, 202, 202, 202]);
   });

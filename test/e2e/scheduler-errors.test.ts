@@ -136,7 +136,14 @@ describe.each(TEST_DB_TYPES)('scheduler error table on %s', (dbType) => {
       'UNAUTHENTICATED',
     );
     const now = Math.floor(Date.now() / 1000);
-    const none = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ iss: 'upstream-dev', aud: Audience.scheduler, scope: Scope.triggersWrite, iat: now, exp: now + 60 })}.`;
+    const claims = {
+      iss: 'upstream-dev',
+      aud: Audience.scheduler,
+      scope: Scope.triggersWrite,
+      iat: now,
+      exp: now + 60,
+    };
+    const none = `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`;
     const cases: Record<string, string> = {
       'bad signature': devToken(Audience.scheduler, [Scope.triggersWrite], 'upstream-dev', 'not-the-secret'),
       'alg none': none,

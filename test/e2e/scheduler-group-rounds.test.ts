@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { groupJobId, taskJobId } from '#ferry/queue';
 import { TEST_DB_TYPES } from '#ferry/testing';
-import { Reconciler } from '../../apps/scheduler/src/maintenance/reconciler.js';
 import { Db } from '#ferry/persistence';
-import { GroupRecounter } from '../../apps/scheduler/src/groups/group-recounter.js';
-import { DEFAULT_TUNING } from '../../apps/scheduler/src/index.js';
-import { TaskQueue } from '../../apps/scheduler/src/queue/task-queue.js';
+import { DEFAULT_TUNING, GroupRecounter, Reconciler, TaskQueue } from '../../apps/scheduler/src/index.js';
 import {
   defineAndTrigger,
   eventually,

@@ -151,7 +151,8 @@ describe.each(TEST_DB_TYPES)('scheduler SYNC groups, callbacks and recovery on %
 
   it('answers duplicate, out-of-order, old-dispatch and contradicting callbacks as the contract says', async () => {
     const f = await fake({ behaviour: 'manual' });
-    const gid = await run('callbacks', f, 1, { pollIntervalSeconds: 60 }); // no polling: only our callbacks move the task
+    // no polling: only our callbacks move the task
+    const gid = await run('callbacks', f, 1, { pollIntervalSeconds: 60 });
     await eventually(async () => f.starts.length === 1);
     const [{ body: start }] = f.starts;
     const id = start.taskRunId;

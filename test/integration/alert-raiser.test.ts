@@ -11,7 +11,7 @@ import {
   TaskRunEntity,
   openSchedulerDb,
 } from '../../apps/scheduler/src/persistence/index.js';
-import { schedulerParts } from '../support/scheduler-parts.js';
+import { schedulerParts } from './support/scheduler-parts.js';
 
 // Group status changes from one recount are handled together (a statement for many runs): each run
 // still gets exactly its own alerts, whichever runs share the batch.
@@ -113,7 +113,8 @@ describe.each(TEST_DB_TYPES)('alerts for group status changes on %s', (dbType) =
     ] as const)
       raiser.onGroupStatus({ id: g.id, status });
     await new Promise((r) => setTimeout(r, 0));
-    expect((raiser as unknown as { changes: unknown[] }).changes).toEqual([]); // taken together, at the end of that tick
+    // taken together, at the end of that tick
+    expect((raiser as unknown as { changes: unknown[] }).changes).toEqual([]);
     await raiser.settle();
 
     expect((await alertsOf(clean.id)).map((a) => [a.kind, a.status])).toEqual([['OVERDUE', 'RESOLVED']]);

@@ -40,7 +40,7 @@ const operations = (doc: OpenApiDoc) =>
     METHODS.filter((m) => (item as Record<string, unknown>)[m]).map((m) => ({
       path,
       method: m,
-      op: (item as Record<string, any>)[m], // eslint-disable-line @typescript-eslint/no-explicit-any
+      op: (item as Record<string, any>)[m],
     })),
   );
 

@@ -6,7 +6,7 @@ import type { Db } from '#ferry/persistence';
 import { createTestDatabase, type TestDatabase } from '#ferry/testing';
 import { DefinitionEntity, openSchedulerDb } from '../../apps/scheduler/src/persistence/index.js';
 import { PlanGuard, pgPool, planGuard } from '../../apps/scheduler/src/storage/pg/plan-guard.js';
-import { schedulerParts } from '../support/scheduler-parts.js';
+import { schedulerParts } from './support/scheduler-parts.js';
 
 // Why the task store names its statements only once task_run's statistics say it is big, on a real
 // PostgreSQL: a generic plan made while a table is small keeps scanning it whole as it grows.
@@ -14,7 +14,9 @@ describe('PlanGuard on PostgreSQL', () => {
   let client: pg.Client;
   const table = `plan_guard_${process.pid}_${Date.now()}`;
   const rows = (from: number, n: number) => Array.from({ length: n }, (_, i) => `t${from + i}`);
-  const update = `UPDATE ${table} t SET version = t.version + 1 FROM unnest($1::varchar[], $2::int[]) AS v(id, expected) WHERE t.id = v.id AND t.version = v.expected`;
+  const update =
+    `UPDATE ${table} t SET version = t.version + 1 ` +
+    `FROM unnest($1::varchar[], $2::int[]) AS v(id, expected) WHERE t.id = v.id AND t.version = v.expected`;
   const plan = async (sql: string): Promise<string> =>
     (await client.query(sql)).rows.map((r) => r['QUERY PLAN']).join('\n');
 
@@ -34,7 +36,8 @@ describe('PlanGuard on PostgreSQL', () => {
   it('a statement prepared on a small table keeps its whole-table scan after the table grows; planned afresh it uses the index', async () => {
     await client.query(`INSERT INTO ${table} SELECT unnest($1::varchar[]), 1`, [rows(0, 20)]);
     await client.query(`PREPARE small_plan(varchar[], int[]) AS ${update}`);
-    for (let i = 0; i < 6; i++) await client.query(`EXECUTE small_plan('{t1,t2}', '{1,1}')`); // the sixth run uses the generic plan
+    // the sixth run uses the generic plan
+    for (let i = 0; i < 6; i++) await client.query(`EXECUTE small_plan('{t1,t2}', '{1,1}')`);
     await client.query(`INSERT INTO ${table} SELECT unnest($1::varchar[]), 1`, [rows(20, 20_000)]);
     expect(await plan(`EXPLAIN EXECUTE small_plan('{t1,t2}', '{1,1}')`)).toMatch(/Seq Scan on plan_guard/);
     expect(
@@ -123,8 +126,10 @@ describe('the scheduler statements and PlanGuard on PostgreSQL', () => {
     await claimAll();
     expect(await prepared()).toEqual([]);
 
-    await pool.query(`INSERT INTO task_run (id, group_run_id, seq, file, status, attempt, max_attempts, overdue, version, created_at, updated_at)
-      SELECT 'old-' || g, 'old-group-' || (g / 100), g % 100, '{}', 'SUCCEEDED', 1, 1, 0, 1, 0, 0 FROM generate_series(1, 12000) g`);
+    await pool.query(`INSERT INTO task_run
+        (id, group_run_id, seq, file, status, attempt, max_attempts, overdue, version, created_at, updated_at)
+      SELECT 'old-' || g, 'old-group-' || (g / 100), g % 100, '{}', 'SUCCEEDED', 1, 1, 0, 1, 0, 0
+      FROM generate_series(1, 12000) g`);
     await pool.query('ANALYZE task_run');
     expect(await planGuard(pool).check()).toBe(true);
     await claimAll();

@@ -5,7 +5,7 @@ import { createTestDatabase, TEST_DB_TYPES, type TestDatabase } from '#ferry/tes
 import { DefinitionEntity, openSchedulerDb } from '../../apps/scheduler/src/persistence/index.js';
 import { adaptersFor } from '../../apps/scheduler/src/storage/adapters.js';
 import { DEFAULT_TUNING } from '../../apps/scheduler/src/tuning.js';
-import { type SchedulerParts, schedulerParts } from '../support/scheduler-parts.js';
+import { type SchedulerParts, schedulerParts } from './support/scheduler-parts.js';
 
 // The SYNC cascade through the engine and the store's sibling reads on each database: a success
 // readies the next task only, a cancel skips all later ones, a retry un-skips them (not ready).

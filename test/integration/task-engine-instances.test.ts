@@ -5,7 +5,7 @@ import { createTestDatabase, TEST_DB_TYPES, type TestDatabase } from '#ferry/tes
 import { DefinitionEntity, TaskEventEntity, openSchedulerDb } from '../../apps/scheduler/src/persistence/index.js';
 import type { TaskEngine } from '../../apps/scheduler/src/tasks/task-engine.js';
 import type { LoadedTasks } from '../../apps/scheduler/src/tasks/task-store.js';
-import { type SchedulerParts, schedulerParts } from '../support/scheduler-parts.js';
+import { type SchedulerParts, schedulerParts } from './support/scheduler-parts.js';
 
 // Two scheduler instances' task engines on one database: each keeps the rows it last wrote, and
 // must still answer from the database's truth when the other instance moved the task meanwhile.

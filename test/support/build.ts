@@ -73,7 +73,7 @@ async function build(outputs = OUTPUTS, sources = SOURCES): Promise<void> {
   } catch (err) {
     // Errors elsewhere in the repo still emit; only a missing output of ours is fatal.
     if (!outputs.every((o) => existsSync(o)))
-      throw new Error(`build failed: ${(err as { stdout?: Buffer }).stdout?.toString()}`);
+      throw new Error(`build failed: ${(err as { stdout?: Buffer }).stdout?.toString()}`, { cause: err });
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }

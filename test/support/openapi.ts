@@ -8,7 +8,6 @@ import openapiTS, { astToString } from 'openapi-typescript';
 import ts from 'typescript';
 import type { JsonResponse } from '#ferry/testing';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type OpenApiDoc = any;
 type Operation = { responses: Record<string, { content?: Record<string, { schema: object }> }> };
 

@@ -41,7 +41,6 @@ export class SchedulerCluster {
     return child;
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   api(
     child: ChildApp,
     method: string,

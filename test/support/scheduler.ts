@@ -26,7 +26,6 @@ export interface SchedulerUnderTest {
   handle: SchedulerHandle;
   db: TestDatabase;
   config: SchedulerConfig;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   api(method: string, path: string, body?: unknown, token?: string): Promise<JsonResponse<any>>;
   close(): Promise<void>;
 }
@@ -107,7 +106,10 @@ export async function eventually<T>(
   throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
 
-/** Defines `name` on the downstream at `url` and posts one trigger of `files` files for it: answers the group run's id. */
+/**
+ * Defines `name` on the downstream at `url` and posts one
+ * trigger of `files` files for it: answers the group run's id.
+ */
 export async function defineAndTrigger(
   s: SchedulerUnderTest,
   name: string,

@@ -4,3 +4,7 @@ export type { DownstreamPort } from './dispatch/downstream.client.js';
 export type { RuntimeOverrides } from './core/tokens.js';
 export { LogChannel } from './alerts/alert-channels.js';
 export { DEFAULT_TUNING, type Tuning } from './tuning.js';
+// Parts reached through `handle.app.get(…)` by tests and tools.
+export { GroupRecounter } from './groups/group-recounter.js';
+export { Reconciler } from './maintenance/reconciler.js';
+export { TaskQueue } from './queue/task-queue.js';

@@ -31,7 +31,10 @@ export interface SchedulerConfig {
   /** Parallel database batches per instance. */
   lanes: number;
   dispatchTimeoutMs: number;
-  /** A downstream's 202 waits this long for the task's first callback, to be written in one go with it (TaskEngine.defer). */
+  /**
+   * A downstream's 202 waits this long for the task's first
+   * callback, to be written in one go with it (TaskEngine.defer).
+   */
   acceptLingerMs: number;
   reconcileIntervalMs: number;
   /** An instance may serve the API only (e.g. behind a load balancer) and leave the queues to others. */
@@ -58,7 +61,10 @@ export interface AlertsConfig {
   deliveryTimeoutMs: number;
 }
 
-/** Per downstream target; a definition's `target.maxConcurrent` / `target.ratePerSecond` override the first two. 0 = no limit. */
+/**
+ * Per downstream target; a definition's `target.maxConcurrent` /
+ * `target.ratePerSecond` override the first two. 0 = no limit.
+ */
 export interface TargetDefaults {
   maxConcurrent: number;
   ratePerSecond: number;

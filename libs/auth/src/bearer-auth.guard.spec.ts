@@ -32,8 +32,9 @@ const verifier = new JwtVerifier({
 });
 const guard = new BearerAuthGuard(verifier, new Reflector());
 
+const key = { alg: 'HS256', secret: 'billing-secret' } as const;
 const bearer = (...scopes: string[]): string =>
-  `Bearer ${signToken({ issuer: 'billing', audience: 'ferry-scheduler', scopes, ttlSeconds: 60, key: { alg: 'HS256', secret: 'billing-secret' } }, NOW)}`;
+  `Bearer ${signToken({ issuer: 'billing', audience: 'ferry-scheduler', scopes, ttlSeconds: 60, key }, NOW)}`;
 
 function context(cls: object, handler: (...args: never[]) => unknown, authorization?: string) {
   const request: AuthenticatedRequest = { headers: authorization === undefined ? {} : { authorization } };

@@ -55,9 +55,9 @@ export function toApiError(exception: unknown): ApiError {
   return new ApiError(ErrorCode.INTERNAL, 'Internal error');
 }
 
+const REDIS_DOWN =
+  /Connection is closed|Stream isn't writeable|MaxRetriesPerRequestError|Reached the max retries per request/i;
+
 function isRedisDown(e: unknown): boolean {
-  const m = (e as Error)?.message ?? '';
-  return /Connection is closed|Stream isn't writeable|MaxRetriesPerRequestError|Reached the max retries per request/i.test(
-    m,
-  );
+  return REDIS_DOWN.test((e as Error)?.message ?? '');
 }

@@ -20,8 +20,18 @@ const CONNECTION_CODES = new Set([
   'DPI-1080',
   'SQLITE_BUSY',
 ]);
-const CONNECTION_MESSAGES =
-  /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection|Connection ended unexpectedly|the database system is (starting up|shutting down)/i;
+const CONNECTION_MESSAGES = new RegExp(
+  [
+    'Connection terminated',
+    'connect ECONNREFUSED',
+    'timeout exceeded when trying to connect',
+    'Client has encountered a connection error',
+    'terminating connection',
+    'Connection ended unexpectedly',
+    'the database system is (starting up|shutting down)',
+  ].join('|'),
+  'i',
+);
 
 export function isConnectionError(err: unknown): boolean {
   let e: unknown = err;

@@ -68,13 +68,23 @@ export class SmtpSink {
         const verb = line.slice(0, 4).toUpperCase();
         if (verb === 'EHLO') reply('250-localhost\r\n250-8BITMIME\r\n250 SMTPUTF8');
         else if (verb === 'HELO') reply('250 localhost');
-        else if (verb === 'MAIL') ((mail.from = /<(.*)>/.exec(line)?.[1] ?? ''), reply('250 2.1.0 ok'));
-        else if (verb === 'RCPT') (mail.to.push(/<(.*)>/.exec(line)?.[1] ?? ''), reply('250 2.1.5 ok'));
-        else if (verb === 'DATA') ((inData = true), reply('354 end data with <CR><LF>.<CR><LF>'));
-        else if (verb === 'RSET') ((mail = { from: '', to: [] }), reply('250 ok'));
-        else if (verb === 'NOOP') reply('250 ok');
-        else if (verb === 'QUIT') (reply('221 bye'), socket.end());
-        else reply('502 5.5.2 command not implemented');
+        else if (verb === 'MAIL') {
+          mail.from = /<(.*)>/.exec(line)?.[1] ?? '';
+          reply('250 2.1.0 ok');
+        } else if (verb === 'RCPT') {
+          mail.to.push(/<(.*)>/.exec(line)?.[1] ?? '');
+          reply('250 2.1.5 ok');
+        } else if (verb === 'DATA') {
+          inData = true;
+          reply('354 end data with <CR><LF>.<CR><LF>');
+        } else if (verb === 'RSET') {
+          mail = { from: '', to: [] };
+          reply('250 ok');
+        } else if (verb === 'NOOP') reply('250 ok');
+        else if (verb === 'QUIT') {
+          reply('221 bye');
+          socket.end();
+        } else reply('502 5.5.2 command not implemented');
       }
     });
   }

@@ -41,7 +41,9 @@ function pgLoader(conn: Conn, spec: DatasetSpec): Loader {
   const cmp = data.length ? data : names;
   const table = q(spec.mapping.table);
   const stage = q(`_ferry_stage_${spec.mapping.table}`.slice(0, 63));
-  const distinct = `ROW(${cmp.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM ROW(${cmp.map((c) => `excluded.${c}`).join(', ')})`;
+  const distinct =
+    `ROW(${cmp.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM ` +
+    `ROW(${cmp.map((c) => `excluded.${c}`).join(', ')})`;
   const gen = q(GEN_COLUMN);
   const chg = q(CHANGED_COLUMN);
   const mergeSql =
@@ -55,7 +57,9 @@ function pgLoader(conn: Conn, spec: DatasetSpec): Loader {
     `RETURNING (xmax = 0) AS ins, ${chg} AS chg) ` +
     `SELECT count(*) FILTER (WHERE ins)::int AS ins, count(*) FILTER (WHERE NOT ins AND chg = 1)::int AS upd FROM m`;
   const keyTypes = keyColumns(spec).map((c) => pgArrayType(c.type, true));
-  const deleteSql = `DELETE FROM ${table} WHERE (${keys.join(', ')}) IN (SELECT * FROM unnest(${keyTypes.map((t, i) => `$${i + 1}::${t}`).join(', ')}))`;
+  const deleteSql =
+    `DELETE FROM ${table} WHERE (${keys.join(', ')}) IN ` +
+    `(SELECT * FROM unnest(${keyTypes.map((t, i) => `$${i + 1}::${t}`).join(', ')}))`;
   const columnsOf = (rows: Cell[][], width: number) => Array.from({ length: width }, (_, i) => rows.map((r) => r[i]));
   const client = conn.pg!;
   return {
@@ -95,8 +99,12 @@ function genericLoader(conn: Conn, spec: DatasetSpec): Loader {
   const gen = q(GEN_COLUMN);
   const where = keyCols.map((k) => `${q(k.name)} = ?`).join(' AND ');
   const selectSql = `SELECT ${cols.map((c) => q(c.name)).join(', ')}, ${gen} AS g FROM ${table} WHERE ${where}`;
-  const insertSql = `INSERT INTO ${table} (${cols.map((c) => q(c.name)).join(', ')}, ${gen}) VALUES (${cols.map(() => '?').join(', ')}, ?)`;
-  const updateSql = `UPDATE ${table} SET ${dataIdx.map((i) => `${q(cols[i].name)} = ?, `).join('')}${gen} = COALESCE(?, ${gen}) WHERE ${where}`;
+  const insertSql =
+    `INSERT INTO ${table} (${cols.map((c) => q(c.name)).join(', ')}, ${gen}) VALUES ` +
+    `(${cols.map(() => '?').join(', ')}, ?)`;
+  const updateSql =
+    `UPDATE ${table} SET ${dataIdx.map((i) => `${q(cols[i].name)} = ?, `).join('')}${gen} = ` +
+    `COALESCE(?, ${gen}) WHERE ${where}`;
   const touchSql = `UPDATE ${table} SET ${gen} = ? WHERE ${where}`;
   const deleteSql = `DELETE FROM ${table} WHERE ${where}`;
   // Booleans are stored as 0/1 where the database has no boolean type.

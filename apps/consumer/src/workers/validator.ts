@@ -29,7 +29,8 @@ export function compileCheck(spec: DatasetSpec, withOp: boolean): Check {
           : e.keyword === 'additionalProperties'
             ? String(e.params.additionalProperty)
             : where;
-      return `${field || '(record)'}: ${e.keyword === 'additionalProperties' ? 'is not allowed' : (e.message ?? 'is invalid')}`;
+      const problem = e.keyword === 'additionalProperties' ? 'is not allowed' : (e.message ?? 'is invalid');
+      return `${field || '(record)'}: ${problem}`;
     });
   };
 }

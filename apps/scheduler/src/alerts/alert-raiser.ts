@@ -156,7 +156,13 @@ export class AlertRaiser implements TaskLifecycleListener, GroupStatusListener {
             // Names through TypeORM (quoted per database: Oracle's are quoted lower case).
             .andWhere(
               (qb) =>
-                `t.seq = ${qb.subQuery().select('MIN(x.seq)').from(TaskRunEntity, 'x').where('x.groupRunId = t.groupRunId AND x.reconStatus = :m').getQuery()}`,
+                't.seq = ' +
+                qb
+                  .subQuery()
+                  .select('MIN(x.seq)')
+                  .from(TaskRunEntity, 'x')
+                  .where('x.groupRunId = t.groupRunId AND x.reconStatus = :m')
+                  .getQuery(),
             )
             .getMany(),
         )) as unknown as TaskRow[];

@@ -36,13 +36,15 @@ describe('deadlineAt', () => {
   it('follows daylight saving time: the offset of the business date, not of today', () => {
     const ny = { cutoff: '06:00', timeZone: 'America/New_York' };
     expect(iso(deadlineAt(ny, received, '2026-03-07'))).toBe('2026-03-07T11:00:00.000Z'); // EST, UTC-5
-    expect(iso(deadlineAt(ny, received, '2026-03-08'))).toBe('2026-03-08T10:00:00.000Z'); // DST began at 02:00: EDT, UTC-4
+    // DST began at 02:00: EDT, UTC-4
+    expect(iso(deadlineAt(ny, received, '2026-03-08'))).toBe('2026-03-08T10:00:00.000Z');
     expect(iso(deadlineAt(ny, received, '2026-11-01'))).toBe('2026-11-01T11:00:00.000Z'); // DST ended at 02:00
     const london = { cutoff: '06:00', timeZone: 'Europe/London' };
     expect(iso(deadlineAt(london, received, '2026-03-29'))).toBe('2026-03-29T05:00:00.000Z'); // BST from 01:00 UTC
     expect(iso(deadlineAt(london, received, '2026-10-25'))).toBe('2026-10-25T06:00:00.000Z');
     const sydney = { cutoff: '06:00', timeZone: 'Australia/Sydney' };
-    expect(iso(deadlineAt(sydney, received, '2026-04-05'))).toBe('2026-04-04T20:00:00.000Z'); // AEST after 03:00 AEDT → 02:00
+    // AEST after 03:00 AEDT → 02:00
+    expect(iso(deadlineAt(sydney, received, '2026-04-05'))).toBe('2026-04-04T20:00:00.000Z');
     expect(iso(deadlineAt(sydney, received, '2026-10-04'))).toBe('2026-10-03T19:00:00.000Z'); // AEDT from 02:00
   });
 

@@ -90,7 +90,7 @@ export class HttpDownstream implements DownstreamPort {
       body: body === undefined ? undefined : JSON.stringify(body),
       timeoutMs: this.timeoutMs,
     });
-    let parsed: unknown = null;
+    let parsed: unknown;
     try {
       parsed = res.text ? JSON.parse(res.text) : null;
     } catch {

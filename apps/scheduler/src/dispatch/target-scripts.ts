@@ -4,14 +4,18 @@
  * Instants come from the caller's clock (ARGV) so tests can drive time.
  */
 
-/** May a dispatch go? CLOSED: yes. OPEN past its cool-down, or HALF_OPEN whose probe lease ran out: this caller becomes the probe. */
+/**
+ * May a dispatch go? CLOSED: yes. OPEN past its cool-down, or HALF_OPEN whose probe lease ran out: this caller
+ * becomes the probe.
+ */
 export const BREAKER_PASS = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state or state == 'CLOSED' then return {1, 0, tonumber(redis.call('HGET', KEYS[1], 'failures') or '0')} end
 local now = tonumber(ARGV[1])
 local retryAt = tonumber(redis.call('HGET', KEYS[1], 'retryAt') or '0')
 if now < retryAt then return {0, retryAt, 0} end
-redis.call('HSET', KEYS[1], 'state', 'HALF_OPEN', 'retryAt', string.format('%.0f', now + tonumber(ARGV[2])), 'probe', ARGV[3], 'changedAt', ARGV[1])
+redis.call('HSET', KEYS[1], 'state', 'HALF_OPEN', 'retryAt', string.format('%.0f', now + tonumber(ARGV[2])),
+  'probe', ARGV[3], 'changedAt', ARGV[1])
 return {1, 0, 1}`;
 
 /** A failed sync request: counts; opens the breaker at the threshold, or again if the probe failed. */
@@ -20,7 +24,8 @@ local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
 redis.call('HSET', KEYS[1], 'lastError', ARGV[4], 'lastFailureAt', ARGV[1])
 local state = redis.call('HGET', KEYS[1], 'state') or 'CLOSED'
 if state == 'HALF_OPEN' or (state == 'CLOSED' and failures >= tonumber(ARGV[2])) then
-  redis.call('HSET', KEYS[1], 'state', 'OPEN', 'retryAt', string.format('%.0f', tonumber(ARGV[1]) + tonumber(ARGV[3])), 'openedAt', ARGV[1], 'changedAt', ARGV[1])
+  redis.call('HSET', KEYS[1], 'state', 'OPEN', 'retryAt', string.format('%.0f', tonumber(ARGV[1]) + tonumber(ARGV[3])),
+    'openedAt', ARGV[1], 'changedAt', ARGV[1])
   redis.call('HINCRBY', KEYS[1], 'timesOpened', 1)
   return 1
 end

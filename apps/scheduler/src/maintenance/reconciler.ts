@@ -91,7 +91,13 @@ export class Reconciler implements OnApplicationBootstrap, OnModuleDestroy {
         .where('g.status = :running', { running: 'RUNNING' })
         .andWhere(
           (qb) =>
-            `NOT EXISTS ${qb.subQuery().select('1').from(TaskRunEntity, 't').where('t.groupRunId = g.id AND t.status IN (:...live)').getQuery()}`,
+            'NOT EXISTS ' +
+            qb
+              .subQuery()
+              .select('1')
+              .from(TaskRunEntity, 't')
+              .where('t.groupRunId = g.id AND t.status IN (:...live)')
+              .getQuery(),
           { live: LIVE_STATUSES },
         )
         .getMany(),

@@ -173,7 +173,13 @@ export class TriggerIntake {
       .createQueryBuilder('d')
       .where(
         (qb) =>
-          `d.id IN ${qb.subQuery().select('b.definitionId').from(BindingEntity, 'b').where('b.source = :source AND b.event = :event').getQuery()}`,
+          'd.id IN ' +
+          qb
+            .subQuery()
+            .select('b.definitionId')
+            .from(BindingEntity, 'b')
+            .where('b.source = :source AND b.event = :event')
+            .getQuery(),
         { source, event },
       )
       .orderBy('d.name')

@@ -1,14 +1,14 @@
 import type { Db } from '#ferry/persistence';
-import { DEFAULT_TUNING, type Tuning } from '../../apps/scheduler/src/index.js';
-import type { GroupStatusListener } from '../../apps/scheduler/src/groups/group-listeners.js';
-import { CreatedRuns } from '../../apps/scheduler/src/groups/created-runs.js';
-import { GroupRecounter } from '../../apps/scheduler/src/groups/group-recounter.js';
-import { GroupRunFactory } from '../../apps/scheduler/src/groups/group-run.factory.js';
-import { GroupSpecs } from '../../apps/scheduler/src/groups/group-specs.js';
-import { adaptersFor } from '../../apps/scheduler/src/storage/adapters.js';
-import { TaskEngine } from '../../apps/scheduler/src/tasks/task-engine.js';
-import type { TaskLifecycleListener } from '../../apps/scheduler/src/tasks/task-listeners.js';
-import type { TaskStore } from '../../apps/scheduler/src/tasks/task-store.js';
+import { DEFAULT_TUNING, type Tuning } from '../../../apps/scheduler/src/index.js';
+import type { GroupStatusListener } from '../../../apps/scheduler/src/groups/group-listeners.js';
+import { CreatedRuns } from '../../../apps/scheduler/src/groups/created-runs.js';
+import { GroupRecounter } from '../../../apps/scheduler/src/groups/group-recounter.js';
+import { GroupRunFactory } from '../../../apps/scheduler/src/groups/group-run.factory.js';
+import { GroupSpecs } from '../../../apps/scheduler/src/groups/group-specs.js';
+import { adaptersFor } from '../../../apps/scheduler/src/storage/adapters.js';
+import { TaskEngine } from '../../../apps/scheduler/src/tasks/task-engine.js';
+import type { TaskLifecycleListener } from '../../../apps/scheduler/src/tasks/task-listeners.js';
+import type { TaskStore } from '../../../apps/scheduler/src/tasks/task-store.js';
 
 export interface SchedulerParts {
   engine: TaskEngine;
