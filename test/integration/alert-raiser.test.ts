@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { OutboxStore } from '#ferry/outbox';
 import type { Db } from '#ferry/persistence';
@@ -11,6 +10,7 @@ import {
   TaskRunEntity,
   openSchedulerDb,
 } from '../../apps/scheduler/src/persistence/index.js';
+import { definitionRow } from './support/definition-row.js';
 import { schedulerParts } from './support/scheduler-parts.js';
 
 // Group status changes from one recount are handled together (a statement for many runs): each run
@@ -45,20 +45,7 @@ describe.each(TEST_DB_TYPES)('alerts for group status changes on %s', (dbType) =
     ends: Array<[status: string, recon: string | null]>,
   ): Promise<{ id: string; taskIds: string[] }> {
     const now = Date.now();
-    const definition = Object.assign(new DefinitionEntity(), {
-      id: randomUUID(),
-      name: `d-${randomUUID()}`,
-      enabled: 1,
-      version: 1,
-      createdAt: now,
-      updatedAt: now,
-      spec: {
-        name: 'd',
-        mode: 'ASYNC',
-        bindings: [{ source: 's', event: 'e' }],
-        target: { urls: ['http://127.0.0.1:9'] },
-      },
-    });
+    const definition = definitionRow('ASYNC', now);
     const plan = schedulerParts(db).factory.plan(
       definition,
       { files: ends.map((_, i) => ({ name: `f${i}` })) },

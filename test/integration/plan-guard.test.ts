@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { TEST_PG_URL } from '#ferry/testing';
-import { randomUUID } from 'node:crypto';
 import type { Db } from '#ferry/persistence';
 import { createTestDatabase, type TestDatabase } from '#ferry/testing';
 import { DefinitionEntity, openSchedulerDb } from '../../apps/scheduler/src/persistence/index.js';
 import { PlanGuard, pgPool, planGuard } from '../../apps/scheduler/src/storage/pg/plan-guard.js';
+import { definitionRow } from './support/definition-row.js';
 import { schedulerParts } from './support/scheduler-parts.js';
 
 // Why the task store names its statements only once task_run's statistics say it is big, on a real
@@ -99,20 +99,7 @@ describe('the scheduler statements and PlanGuard on PostgreSQL', () => {
     const { engine, recounter, factory } = schedulerParts(db, { lanes: 1 });
     const claimAll = async () => {
       const now = Date.now();
-      const definition = Object.assign(new DefinitionEntity(), {
-        id: randomUUID(),
-        name: `d-${randomUUID()}`,
-        enabled: 1,
-        version: 1,
-        createdAt: now,
-        updatedAt: now,
-        spec: {
-          name: 'd',
-          mode: 'ASYNC',
-          bindings: [{ source: 's', event: 'e' }],
-          target: { urls: ['http://127.0.0.1:9'] },
-        },
-      });
+      const definition = definitionRow('ASYNC', now);
       const plan = factory.plan(definition, { files: [{ name: 'f1' }, { name: 'f2' }] }, null, now);
       await db.tx(async (em) => {
         await em.insert(DefinitionEntity, definition as object);

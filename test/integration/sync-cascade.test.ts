@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Db } from '#ferry/persistence';
 import { createTestDatabase, TEST_DB_TYPES, type TestDatabase } from '#ferry/testing';
 import { DefinitionEntity, openSchedulerDb } from '../../apps/scheduler/src/persistence/index.js';
 import { adaptersFor } from '../../apps/scheduler/src/storage/adapters.js';
 import { DEFAULT_TUNING } from '../../apps/scheduler/src/tuning.js';
+import { definitionRow } from './support/definition-row.js';
 import { type SchedulerParts, schedulerParts } from './support/scheduler-parts.js';
 
 // The SYNC cascade through the engine and the store's sibling reads on each database: a success
@@ -25,20 +25,7 @@ describe.each(TEST_DB_TYPES)('the SYNC cascade on %s', (dbType) => {
 
   async function syncRun(files: number): Promise<string[]> {
     const now = Date.now();
-    const definition = Object.assign(new DefinitionEntity(), {
-      id: randomUUID(),
-      name: `d-${randomUUID()}`,
-      enabled: 1,
-      version: 1,
-      createdAt: now,
-      updatedAt: now,
-      spec: {
-        name: 'd',
-        mode: 'SYNC',
-        bindings: [{ source: 's', event: 'e' }],
-        target: { urls: ['http://127.0.0.1:9'] },
-      },
-    });
+    const definition = definitionRow('SYNC', now);
     const factory = parts.factory;
     const plan = factory.plan(
       definition,

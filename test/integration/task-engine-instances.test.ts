@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Db } from '#ferry/persistence';
 import { createTestDatabase, TEST_DB_TYPES, type TestDatabase } from '#ferry/testing';
 import { DefinitionEntity, TaskEventEntity, openSchedulerDb } from '../../apps/scheduler/src/persistence/index.js';
 import type { TaskEngine } from '../../apps/scheduler/src/tasks/task-engine.js';
 import type { LoadedTasks } from '../../apps/scheduler/src/tasks/task-store.js';
+import { definitionRow } from './support/definition-row.js';
 import { type SchedulerParts, schedulerParts } from './support/scheduler-parts.js';
 
 // Two scheduler instances' task engines on one database: each keeps the rows it last wrote, and
@@ -37,20 +37,7 @@ describe.each(TEST_DB_TYPES)('task engines of two instances on %s', (dbType) => 
   /** A one-file ASYNC group run, its task claimed by instance A (which now holds the row). */
   async function claimedByA(): Promise<{ taskId: string; dispatchId: string }> {
     const now = Date.now();
-    const definition = Object.assign(new DefinitionEntity(), {
-      id: randomUUID(),
-      name: `d-${randomUUID()}`,
-      enabled: 1,
-      version: 1,
-      createdAt: now,
-      updatedAt: now,
-      spec: {
-        name: 'd',
-        mode: 'ASYNC',
-        bindings: [{ source: 's', event: 'e' }],
-        target: { urls: ['http://127.0.0.1:9'] },
-      },
-    });
+    const definition = definitionRow('ASYNC', now);
     const factory = schedulerParts(dbs[0]).factory;
     const plan = factory.plan(definition, { files: [{ name: 'f1' }] }, null, now);
     await dbs[0].tx(async (em) => {
@@ -140,20 +127,7 @@ describe.each(TEST_DB_TYPES)('task engines of two instances on %s', (dbType) => 
 
   it('a group run created here is dispatched from its tasks as created, once; a task the other instance claimed first gets no second attempt', async () => {
     const now = Date.now();
-    const definition = Object.assign(new DefinitionEntity(), {
-      id: randomUUID(),
-      name: `d-${randomUUID()}`,
-      enabled: 1,
-      version: 1,
-      createdAt: now,
-      updatedAt: now,
-      spec: {
-        name: 'd',
-        mode: 'ASYNC',
-        bindings: [{ source: 's', event: 'e' }],
-        target: { urls: ['http://127.0.0.1:9'] },
-      },
-    });
+    const definition = definitionRow('ASYNC', now);
     const factory = schedulerParts(dbs[0]).factory;
     const plan = factory.plan(definition, { files: [{ name: 'f1' }, { name: 'f2' }, { name: 'f3' }] }, null, now);
     const sync = factory.plan(

@@ -1,5 +1,5 @@
-import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { type DatabaseConfig, Db, openDataSource } from '#ferry/persistence';
+import { Module } from '@nestjs/common';
+import { type DatabaseConfig, Db, databaseProviders, openDataSource } from '#ferry/persistence';
 import { CONSUMER_CONFIG, type ConsumerConfig } from './config.js';
 import { ConsumerInit1767000000002 } from './migrations/1767000000002-consumer-init.js';
 import { ConsumerPurged1767000000003 } from './migrations/1767000000003-consumer-purged.js';
@@ -14,24 +14,9 @@ export async function openConsumerDb(config: DatabaseConfig): Promise<Db> {
   return new Db(ds);
 }
 
-/**
- * Closes the database after the modules that use it have stopped: they import this module, so Nest
- * runs their shutdown hooks first (a module's hooks run before those of the modules it imports).
- */
-@Injectable()
-class DatabaseCloser implements OnApplicationShutdown {
-  constructor(@Inject(Db) private readonly db: Db) {}
-
-  onApplicationShutdown(): Promise<void> {
-    return this.db.close();
-  }
-}
-
+/** The consumer's database, from its configuration. */
 @Module({
-  providers: [
-    { provide: Db, useFactory: (config: ConsumerConfig) => openConsumerDb(config.db), inject: [CONSUMER_CONFIG] },
-    DatabaseCloser,
-  ],
+  providers: databaseProviders(CONSUMER_CONFIG, (config: ConsumerConfig) => openConsumerDb(config.db)),
   exports: [Db],
 })
 export class DatabaseModule {}

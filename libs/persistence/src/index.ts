@@ -4,3 +4,4 @@ export * from './db.js';
 export * from './columns.js';
 export * from './errors.js';
 export * from './ids.js';
+export * from './database-providers.js';
