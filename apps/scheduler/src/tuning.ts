@@ -59,6 +59,13 @@ export interface Tuning {
   downstreamConnections: number;
   /** The reconciler leaves tasks that moved this recently alone: their group job may still be queueing them. */
   reconcileGraceMs: number;
+  /** Tasks whose queue job the reconciler looks up at once, and tasks one overdue batch moves. */
+  maintenanceChunk: number;
+  /** Runs the overdue sweep takes per pass (the rest next pass): a backlog never makes one pass unbounded. */
+  overdueGroupsPerPass: number;
+  overdueTasksPerPass: number;
+  /** Trigger messages from the queue handled at once per instance (each is a database write). */
+  triggerQueueConcurrency: number;
 }
 
 export const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({
@@ -82,4 +89,8 @@ export const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({
   tracedTasks: 50_000,
   downstreamConnections: 64,
   reconcileGraceMs: 5000,
+  maintenanceChunk: 500,
+  overdueGroupsPerPass: 1000,
+  overdueTasksPerPass: 5000,
+  triggerQueueConcurrency: 8,
 });

@@ -26,7 +26,8 @@ export class OverdueSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(TaskEngine) private readonly engine: Pick<TaskEngine, 'applyBatch'>,
     @Inject(GroupSpecs) private readonly groups: Pick<GroupSpecs, 'info'>,
     @Inject(AlertsService) private readonly alerts: AlertsService,
-    @Inject(SCHEDULER_CONFIG) private readonly config: Pick<SchedulerConfig, 'overdueSweepMs' | 'runWorkers'>,
+    @Inject(SCHEDULER_CONFIG)
+    private readonly config: Pick<SchedulerConfig, 'overdueSweepMs' | 'runWorkers' | 'tuning'>,
     @Inject(CLOCK) private readonly clock: Clock = Date.now,
   ) {}
 
@@ -47,7 +48,7 @@ export class OverdueSweeper implements OnApplicationBootstrap, OnModuleDestroy {
         .createQueryBuilder('g')
         .select(['g.id', 'g.definitionId', 'g.definitionName', 'g.spec', 'g.deadlineAt'])
         .where('g.status = :running AND g.deadlineAt < :now AND g.overdue = 0', { running: 'RUNNING', now })
-        .take(1000)
+        .take(this.config.tuning.overdueGroupsPerPass)
         .getMany(),
     );
     let flagged = 0;
@@ -82,13 +83,14 @@ export class OverdueSweeper implements OnApplicationBootstrap, OnModuleDestroy {
         .createQueryBuilder('t')
         .select(['t.id', 't.groupRunId'])
         .where('t.status IN (:...live) AND t.deadlineAt < :now AND t.overdue = 0', { live: LIVE_STATUSES, now })
-        .take(5000)
+        .take(this.config.tuning.overdueTasksPerPass)
         .getMany(),
     );
     const infos = await this.groups.info(undefined, [...new Set(tasks.map((t) => t.groupRunId))]);
-    for (let i = 0; i < tasks.length; i += 500) {
+    const step = this.config.tuning.maintenanceChunk;
+    for (let i = 0; i < tasks.length; i += step) {
       await this.engine.applyBatch(
-        tasks.slice(i, i + 500).map((t) => ({
+        tasks.slice(i, i + step).map((t) => ({
           taskId: t.id,
           cmd: { kind: 'overdue', fail: infos.get(t.groupRunId)?.spec.deadline?.action === 'FAIL' },
         })),

@@ -70,8 +70,9 @@ export class Reconciler implements OnApplicationBootstrap, OnModuleDestroy {
     };
     // Skip tasks that moved a moment ago: their group dispatch may still be queueing their rounds.
     const ready = live.filter((t) => t.readyAt !== null && t.updatedAt < now - this.graceMs);
-    for (let i = 0; i < ready.length; i += 500) {
-      const chunk = ready.slice(i, i + 500);
+    const step = this.config.tuning.maintenanceChunk;
+    for (let i = 0; i < ready.length; i += step) {
+      const chunk = ready.slice(i, i + step);
       const states = await Promise.all(chunk.map((t) => this.queue.queue.getJobState(taskJobId(t.id))));
       for (const [j, state] of states.entries()) {
         if (state === 'unknown' && !(await coveredByGroup(chunk[j].groupRunId))) missing.push(chunk[j].id);

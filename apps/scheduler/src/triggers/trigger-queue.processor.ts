@@ -56,7 +56,11 @@ export abstract class TriggerQueueProcessor extends WorkerHost implements OnAppl
 
 /** The processor on the configured queue name (FERRY_TRIGGER_QUEUE), with a connection of its own. */
 export function triggerQueueProcessor(config: SchedulerConfig): Type<TriggerQueueProcessor> {
-  @Processor(config.triggerQueue, { concurrency: 8, autorun: false, connection: workerConnection(config.redis.url) })
+  @Processor(config.triggerQueue, {
+    concurrency: config.tuning.triggerQueueConcurrency,
+    autorun: false,
+    connection: workerConnection(config.redis.url),
+  })
   class ConfiguredTriggerQueueProcessor extends TriggerQueueProcessor {}
   return ConfiguredTriggerQueueProcessor;
 }
