@@ -15,18 +15,16 @@ describe.each(TEST_DB_TYPES)('task engines of two instances on %s', (dbType) => 
   let a: TaskEngine;
   let b: TaskEngine;
 
-  let partsOfA: SchedulerParts;
-  const parts = async (): Promise<SchedulerParts> => {
+  const parts = async (opts: Parameters<typeof schedulerParts>[1] = {}): Promise<SchedulerParts> => {
     const db = await openSchedulerDb(database.config);
     dbs.push(db);
-    return schedulerParts(db);
+    return schedulerParts(db, opts);
   };
   const engine = async (): Promise<TaskEngine> => (await parts()).engine;
 
   beforeAll(async () => {
     database = await createTestDatabase(dbType);
-    partsOfA = await parts();
-    a = partsOfA.engine;
+    a = (await parts()).engine;
     b = await engine();
   });
   afterAll(async () => {
@@ -141,22 +139,25 @@ describe.each(TEST_DB_TYPES)('task engines of two instances on %s', (dbType) => 
       await factory.persist(em, plan);
       await factory.persist(em, sync);
     });
-    partsOfA.created.created([plan, sync]);
+    // A third instance whose clock is a minute ahead: any dispatch it finds unanswered has surely
+    // been given up by its sender, so it re-sends it (under the same dispatch id) at once.
+    const ahead = await parts({ clock: () => Date.now() + 60_000 });
+    ahead.created.created([plan, sync]);
     const [first, second, third] = plan.tasks.map((t) => t.id);
     // B's group job got there first for one task (a rerun elsewhere, say).
     const [byB] = await b.applyBatch([{ taskId: second, cmd: { kind: 'claim' } }]);
     expect(byB.answer).toMatchObject({ type: 'send', attempt: 1 });
 
-    const ids = partsOfA.created.takeReady(plan.group.id);
+    const ids = ahead.created.takeReady(plan.group.id);
     expect(ids).toEqual([first, second, third]);
-    expect(partsOfA.created.takeReady(plan.group.id)).toBeUndefined(); // a rerun of the job reads the database
-    expect(partsOfA.created.takeReady(sync.group.id)).toBeUndefined(); // SYNC runs go task by task
-    const claims = await a.applyBatch(ids!.map((taskId) => ({ taskId, cmd: { kind: 'claim' } })));
+    expect(ahead.created.takeReady(plan.group.id)).toBeUndefined(); // a rerun of the job reads the database
+    expect(ahead.created.takeReady(sync.group.id)).toBeUndefined(); // SYNC runs go task by task
+    const claims = await ahead.engine.applyBatch(ids!.map((taskId) => ({ taskId, cmd: { kind: 'claim' } })));
     expect(claims.map((c) => c.answer)).toEqual([
       expect.objectContaining({ type: 'send', attempt: 1 }),
-      // Decided on the database's row, not A's cached PENDING one: B's attempt, still waiting for its
-      // answer, not a second attempt.
-      { type: 'none' },
+      // Decided on the database's row, not the cached PENDING one: B's attempt, re-sent under its own
+      // dispatch id, not a second attempt.
+      { ...byB.answer, resend: true },
       expect.objectContaining({ type: 'send', attempt: 1 }),
     ]);
     expect((await events(second)).map((e) => e.toStatus)).toEqual(['DISPATCHED']);

@@ -29,6 +29,8 @@ export function schedulerParts(
   db: Db,
   opts: {
     lanes?: number;
+    /** The engine's clock (a clock ahead sees every dispatch as long unanswered, and re-sends it at once). */
+    clock?: () => number;
     tuning?: Partial<Tuning>;
     listeners?: TaskLifecycleListener[];
     groupListeners?: GroupStatusListener[];
@@ -43,7 +45,7 @@ export function schedulerParts(
   const stores = adaptersFor(db, config.tuning);
   const groups = new GroupSpecs(stores.groups, config);
   const recounter = new GroupRecounter(stores.groups, opts.groupListeners ?? [], config);
-  const engine = new TaskEngine(stores.tasks, groups, [recounter, ...(opts.listeners ?? [])], config);
+  const engine = new TaskEngine(stores.tasks, groups, [recounter, ...(opts.listeners ?? [])], config, opts.clock);
   const created = new CreatedRuns(groups, stores.tasks, config);
   return { engine, groups, recounter, factory: new GroupRunFactory(stores.tasks), created, tasks: stores.tasks };
 }
