@@ -28,7 +28,13 @@ const NOW = Date.UTC(2026, 10, 24, 6, 0, 0);
 const verifier = new JwtVerifier({
   audience: 'ferry-scheduler',
   now: () => NOW,
-  clients: [{ clientId: 'billing', keys: [{ alg: 'HS256', secret: 'billing-secret' }] }],
+  clients: [
+    {
+      clientId: 'billing',
+      keys: [{ alg: 'HS256', secret: 'billing-secret' }],
+      scopes: ['admin:read', 'admin:write', 'triggers:write', 'callbacks:write'],
+    },
+  ],
 });
 const guard = new BearerAuthGuard(verifier, new Reflector());
 

@@ -1,17 +1,19 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { ApiError, ErrorCode } from '#ferry/errors';
-import { JwtVerifier } from './jwt-verifier.js';
+import { JwtVerifier, UNAUTHENTICATED_MESSAGE } from './jwt-verifier.js';
 import { signToken } from './sign.js';
 import type { VerifierOptions } from './types.js';
 
 // Claim checks (time, audience, shape); key selection is covered in jwt-verifier.spec.ts.
 const NOW = Date.UTC(2026, 10, 24, 6, 0, 0);
 const AUD = 'ferry-scheduler';
+const refusals: string[] = [];
 const options: VerifierOptions = {
   audience: AUD,
   now: () => NOW,
-  clients: [{ clientId: 'billing', keys: [{ alg: 'HS256', secret: 'billing-old' }] }],
+  onRefused: (reason) => refusals.push(reason),
+  clients: [{ clientId: 'billing', keys: [{ alg: 'HS256', secret: 'billing-old' }], scopes: ['triggers:write'] }],
 };
 const verifier = new JwtVerifier(options);
 
@@ -36,6 +38,7 @@ const claims = (extra: object = {}): object => ({
 });
 
 function expectUnauthenticated(fn: () => unknown, message: RegExp): void {
+  refusals.length = 0;
   let caught: unknown;
   try {
     fn();
@@ -44,7 +47,9 @@ function expectUnauthenticated(fn: () => unknown, message: RegExp): void {
   }
   expect(caught).toBeInstanceOf(ApiError);
   expect((caught as ApiError).code).toBe(ErrorCode.UNAUTHENTICATED);
-  expect((caught as ApiError).message).toMatch(message);
+  // The caller learns nothing of the reason; the log line (onRefused) names it.
+  expect((caught as ApiError).message).toBe(UNAUTHENTICATED_MESSAGE);
+  expect(refusals.at(-1)).toMatch(message);
 }
 
 describe('JwtVerifier claims', () => {

@@ -2,7 +2,7 @@ import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import jwt from 'jsonwebtoken';
 import { ApiError, ErrorCode } from '#ferry/errors';
-import { JwtVerifier } from './jwt-verifier.js';
+import { JwtVerifier, UNAUTHENTICATED_MESSAGE } from './jwt-verifier.js';
 import { signToken } from './sign.js';
 import type { SigningKey, VerifierOptions } from './types.js';
 
@@ -22,9 +22,11 @@ const rsaOld = pemPair('rsa');
 const rsaNew = pemPair('rsa');
 const ec = pemPair('ec');
 
+const refusals: string[] = [];
 const options: VerifierOptions = {
   audience: AUD,
   now: () => NOW,
+  onRefused: (reason) => refusals.push(reason),
   clients: [
     {
       clientId: 'billing',
@@ -32,6 +34,7 @@ const options: VerifierOptions = {
         { alg: 'HS256', secret: 'billing-old' },
         { alg: 'HS256', secret: 'billing-new' },
       ],
+      scopes: ['triggers:write', 'admin:read'],
     },
     {
       clientId: 'named',
@@ -39,6 +42,7 @@ const options: VerifierOptions = {
         { alg: 'HS256', kid: 'k1', secret: 'named-1' },
         { alg: 'HS256', kid: 'k2', secret: 'named-2' },
       ],
+      scopes: [],
     },
     {
       clientId: 'crm',
@@ -46,8 +50,9 @@ const options: VerifierOptions = {
         { alg: 'RS256', kid: 'rsa-2025', publicKey: rsaOld.publicKey },
         { alg: 'RS256', kid: 'rsa-2026', publicKey: rsaNew.publicKey },
       ],
+      scopes: [],
     },
-    { clientId: 'erp', keys: [{ alg: 'ES256', kid: 'ec-1', publicKey: ec.publicKey }] },
+    { clientId: 'erp', keys: [{ alg: 'ES256', kid: 'ec-1', publicKey: ec.publicKey }], scopes: [] },
   ],
 };
 const verifier = new JwtVerifier(options);
@@ -69,6 +74,7 @@ const claims = (extra: object = {}): object => ({
 });
 
 function expectUnauthenticated(fn: () => unknown, message?: RegExp): void {
+  refusals.length = 0;
   let caught: unknown;
   try {
     fn();
@@ -77,8 +83,10 @@ function expectUnauthenticated(fn: () => unknown, message?: RegExp): void {
   }
   expect(caught).toBeInstanceOf(ApiError);
   expect((caught as ApiError).code).toBe(ErrorCode.UNAUTHENTICATED);
+  // The caller learns nothing of the reason; the log line (onRefused) names it.
+  expect((caught as ApiError).message).toBe(UNAUTHENTICATED_MESSAGE);
   expect((caught as ApiError).status).toBe(401);
-  if (message) expect((caught as ApiError).message).toMatch(message);
+  if (message) expect(refusals.at(-1)).toMatch(message);
 }
 
 describe('JwtVerifier', () => {
@@ -162,7 +170,9 @@ describe('JwtVerifier', () => {
   });
 
   it('fails fast on a public key of the wrong type', () => {
-    const clients = [{ clientId: 'x', keys: [{ alg: 'ES256', kid: 'k', publicKey: rsaNew.publicKey } as const] }];
+    const clients = [
+      { clientId: 'x', keys: [{ alg: 'ES256', kid: 'k', publicKey: rsaNew.publicKey } as const], scopes: [] },
+    ];
     expect(() => new JwtVerifier({ audience: AUD, clients })).toThrow(/not an ec key/);
   });
 });

@@ -1,33 +1,46 @@
-import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
 import { ApiError } from '#ferry/errors';
 import { decodeUnverified, quote } from './decode.js';
-import type { ClientConfig, Principal, VerifierOptions } from './types.js';
+import { loadKeys, type LoadedKey, selectKeys } from './keys.js';
+import type { Principal, VerifierOptions } from './types.js';
 
-type Alg = 'HS256' | 'RS256' | 'ES256';
-interface LoadedKey {
-  alg: Alg;
-  kid?: string;
-  key: KeyObject;
+interface LoadedClient {
+  keys: LoadedKey[];
+  scopes: ReadonlySet<string>;
+  sources: string[];
 }
 
 const unauthenticated = (message: string): ApiError => ApiError.unauthenticated(message);
+/**
+ * Every refusal answers this same text: telling a caller which issuer, algorithm or kid was wrong
+ * helps whoever probes the configuration more than the legitimate client, whose operator has the log.
+ */
+export const UNAUTHENTICATED_MESSAGE = 'The bearer token is missing, malformed, expired or not trusted';
+const logger = new Logger('JwtVerifier');
 
 /** Verifies service-to-service bearer JWTs (docs/contract.md, "Service-to-service auth"). */
 export class JwtVerifier {
-  private readonly clients = new Map<string, LoadedKey[]>();
+  private readonly clients = new Map<string, LoadedClient>();
   private readonly audience: string;
   private readonly clockSkewSeconds: number;
+  private readonly maxLifetimeSeconds: number;
   private readonly now: () => number;
+  private readonly onRefused: (reason: string) => void;
 
   constructor(opts: VerifierOptions) {
     this.audience = opts.audience;
     this.clockSkewSeconds = opts.clockSkewSeconds ?? 30;
+    this.maxLifetimeSeconds = opts.maxLifetimeSeconds ?? 3600;
     this.now = opts.now ?? Date.now;
+    this.onRefused = opts.onRefused ?? ((reason) => logger.debug(`Token refused: ${reason}`));
     for (const client of opts.clients) {
-      const keys = this.clients.get(client.clientId) ?? [];
-      keys.push(...loadKeys(client));
-      this.clients.set(client.clientId, keys);
+      const loaded = this.clients.get(client.clientId) ?? { keys: [], scopes: new Set(), sources: [] };
+      loaded.keys.push(...loadKeys(client));
+      // A client listed twice (e.g. to add a key) keeps the union of what each entry allows.
+      loaded.scopes = new Set([...loaded.scopes, ...(client.scopes ?? [])]);
+      loaded.sources = [...loaded.sources, ...(client.sources ?? [])];
+      this.clients.set(client.clientId, loaded);
     }
   }
 
@@ -37,7 +50,18 @@ export class JwtVerifier {
    */
   private readonly verified = new Map<string, { principal: Principal; exp: number; nbf: number }>();
 
+  /** The principal, or a 401 whose text is always UNAUTHENTICATED_MESSAGE (the reason goes to onRefused). */
   verify(token: string): Principal {
+    try {
+      return this.verifyCached(token);
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 401) throw err;
+      this.onRefused(err.message);
+      throw ApiError.unauthenticated(UNAUTHENTICATED_MESSAGE);
+    }
+  }
+
+  private verifyCached(token: string): Principal {
     const hit = typeof token === 'string' ? this.verified.get(token) : undefined;
     if (hit) {
       const now = this.now() / 1000;
@@ -59,13 +83,14 @@ export class JwtVerifier {
     if (alg.toLowerCase() === 'none') throw unauthenticated('Unsigned tokens (alg "none") are refused');
     if (typeof payload.iss !== 'string') throw unauthenticated('Token has no iss claim');
     const iss = payload.iss;
-    const clientKeys = this.clients.get(iss);
-    if (!clientKeys) throw unauthenticated(`Unknown issuer ${quote(iss)}`);
+    const client = this.clients.get(iss);
+    if (!client) throw unauthenticated(`Unknown issuer ${quote(iss)}`);
     // jsonwebtoken accepts tokens without exp; the contract does not.
     if (typeof payload.exp !== 'number') throw unauthenticated('Token has no exp claim');
-
-    const candidates = selectKeys(clientKeys, iss, alg, header.kid);
     const clockTimestamp = Math.floor(this.now() / 1000);
+    this.checkLifetime(payload.exp, payload.iat, clockTimestamp);
+
+    const candidates = selectKeys(client.keys, iss, alg, header.kid);
     for (const candidate of candidates) {
       let claims: jwt.JwtPayload | string;
       try {
@@ -82,51 +107,23 @@ export class JwtVerifier {
         throw toApiError(err);
       }
       if (typeof claims === 'string') throw unauthenticated('Malformed token: the payload is not a JSON object');
-      return toPrincipal(iss, claims);
+      return toPrincipal(iss, claims, client);
     }
     throw unauthenticated('Invalid token signature');
   }
-}
 
-function loadKeys(client: ClientConfig): LoadedKey[] {
-  return client.keys.map((entry) => {
-    if (entry.alg === 'HS256') {
-      if (!entry.secret) throw new Error(`Client ${client.clientId}: empty HS256 secret`);
-      return { alg: entry.alg, kid: entry.kid, key: createSecretKey(Buffer.from(entry.secret, 'utf8')) };
+  /** A stolen long-lived token is a long-lived breach: refuse lifetimes over the configured maximum. */
+  private checkLifetime(exp: number, iat: unknown, now: number): void {
+    const max = this.maxLifetimeSeconds;
+    if (typeof iat === 'number') {
+      if (exp - iat > max) throw unauthenticated(`Token lifetime ${exp - iat}s exceeds the maximum ${max}s`);
+      return;
     }
-    // Parsed once here so a bad PEM fails at start-up, not on the first request.
-    const key = createPublicKey(entry.publicKey);
-    const expected = entry.alg === 'RS256' ? 'rsa' : 'ec';
-    if (key.asymmetricKeyType !== expected) {
-      throw new Error(`Client ${client.clientId}: key ${entry.kid} is not an ${expected} key but ${entry.alg}`);
+    // Without iat only the time left can be judged; the skew covers the issuer's clock running ahead.
+    if (exp - now > max + this.clockSkewSeconds) {
+      throw unauthenticated(`Token without iat expires in ${exp - now}s, over the maximum ${max}s`);
     }
-    return { alg: entry.alg, kid: entry.kid, key };
-  });
-}
-
-/**
- * Picks keys by the token's alg first: a token may only use an algorithm configured for its
- * client, which is what defeats the RSA-public-key-as-HMAC-secret confusion attack.
- */
-function selectKeys(keys: LoadedKey[], iss: string, alg: string, kid: unknown): LoadedKey[] {
-  const sameAlg = keys.filter((k) => k.alg === alg);
-  if (sameAlg.length === 0) {
-    throw unauthenticated(`Algorithm ${quote(alg)} is not configured for client ${quote(iss)}`);
   }
-  if (kid !== undefined && typeof kid !== 'string') throw unauthenticated('Token header kid is not a string');
-  if (alg !== 'HS256') {
-    if (kid === undefined) throw unauthenticated(`${alg} token has no kid header`);
-    const match = sameAlg.filter((k) => k.kid === kid);
-    if (match.length === 0) throw unauthenticated(`Unknown kid ${quote(kid)} for client ${quote(iss)}`);
-    return match;
-  }
-  if (kid === undefined) return sameAlg;
-  const byKid = sameAlg.filter((k) => k.kid === kid);
-  if (byKid.length > 0) return byKid;
-  // Secrets configured without a kid cannot be told apart, so they remain candidates.
-  const unnamed = sameAlg.filter((k) => k.kid === undefined);
-  if (unnamed.length === 0) throw unauthenticated(`Unknown kid ${quote(kid)} for client ${quote(iss)}`);
-  return unnamed;
 }
 
 function toApiError(err: unknown): ApiError {
@@ -139,13 +136,14 @@ function toApiError(err: unknown): ApiError {
   return unauthenticated(`Invalid token: ${e.message}`);
 }
 
-function toPrincipal(iss: string, claims: jwt.JwtPayload): Principal {
+function toPrincipal(iss: string, claims: jwt.JwtPayload, client: LoadedClient): Principal {
   const scope: unknown = claims.scope;
-  const scopes = typeof scope === 'string' ? scope.split(/\s+/).filter(Boolean) : [];
+  const claimed = typeof scope === 'string' ? scope.split(/\s+/).filter(Boolean) : [];
   return {
     clientId: iss,
     subject: typeof claims.sub === 'string' && claims.sub ? claims.sub : iss,
-    scopes,
+    scopes: [...new Set(claimed.filter((s) => client.scopes.has(s)))],
+    sources: client.sources,
     ...(typeof claims.jti === 'string' ? { jti: claims.jti } : {}),
     claims: { ...claims },
   };

@@ -54,6 +54,7 @@ describe('signToken', () => {
             { alg: 'RS256', kid: 'r', publicKey: pub(rsa.publicKey) },
             { alg: 'ES256', kid: 'e', publicKey: pub(ec.publicKey) },
           ],
+          scopes: ['sync:write', 'sync:read'],
         },
       ],
     });

@@ -9,6 +9,13 @@ export interface ClientConfig {
   clientId: string;
   /** Several keys may be live at once so keys rotate without downtime. */
   keys: Array<HmacKey | PublicKeyEntry>;
+  /**
+   * What the client may ever be granted: a token gets the scopes it claims AND finds here, so
+   * holding a signing key is not enough to become an administrator. Missing means none.
+   */
+  scopes: string[];
+  /** Trigger sources the client may post: exact names, prefixes written `billing.*`, or `*`. */
+  sources?: string[];
 }
 
 export interface VerifierOptions {
@@ -16,14 +23,21 @@ export interface VerifierOptions {
   clients: ClientConfig[];
   /** Default 30. */
   clockSkewSeconds?: number;
+  /** Longest accepted `exp - iat` (or `exp - now` without iat); default 3600. */
+  maxLifetimeSeconds?: number;
   /** Milliseconds; default Date.now. */
   now?: () => number;
+  /** Receives the reason a token was refused (the 401 itself names none); default a debug log line. */
+  onRefused?: (reason: string) => void;
 }
 
 export interface Principal {
   clientId: string;
   subject: string;
+  /** The granted scopes: claimed by the token and allowed by the client's configuration. */
   scopes: string[];
+  /** The trigger sources the client's configuration allows (see ClientConfig.sources). */
+  sources: string[];
   jti?: string;
   claims: Record<string, unknown>;
 }

@@ -1,5 +1,6 @@
 import type { DatabaseConfig } from '#ferry/persistence';
 import type { ClientConfig } from '#ferry/auth';
+import { Scope } from '#ferry/contracts';
 import type { EnvReader } from './env.js';
 
 export interface HttpConfig {
@@ -20,6 +21,8 @@ export interface InboundAuthConfig {
   audience: string;
   clients: ClientConfig[];
   clockSkewSeconds: number;
+  /** Longest token lifetime accepted (`exp - iat`). */
+  maxTokenLifetimeSeconds: number;
 }
 
 export function readHttp(env: EnvReader, prefix: string, defaultPort: number): HttpConfig {
@@ -49,21 +52,53 @@ export function readRedis(env: EnvReader): RedisConfig {
 }
 
 /**
- * Inbound clients: FERRY_<APP>_CLIENTS is a JSON array of {clientId, keys: [{alg, secret | publicKey, kid}]}.
- * The development default trusts the three Ferry apps with the shared demo secret.
+ * Inbound clients: FERRY_<APP>_CLIENTS is a JSON array of
+ * {clientId, keys: [{alg, secret | publicKey, kid}], scopes: [...], sources?: [...]}.
+ * The development default trusts the Ferry apps, an admin and an upstream with the shared demo
+ * secret, each allowed only the scopes its calls need.
  */
 export function readInboundAuth(env: EnvReader, prefix: string, audience: string): InboundAuthConfig {
   const devSecret = env.str('FERRY_DEV_SECRET', 'ferry-dev-secret-change-me');
+  const providerSource = env.str('FERRY_PROVIDER_SOURCE', 'ferry-provider');
+  const dev = (clientId: string, scopes: string[], sources?: string[]): ClientConfig => ({
+    clientId,
+    keys: [{ alg: 'HS256', secret: devSecret }],
+    scopes,
+    ...(sources ? { sources } : {}),
+  });
   const defaults: ClientConfig[] = [
-    'ferry-scheduler',
-    'ferry-consumer',
-    'ferry-provider',
-    'ferry-admin',
-    'upstream-dev',
-  ].map((clientId) => ({ clientId, keys: [{ alg: 'HS256' as const, secret: devSecret }] }));
+    dev('ferry-scheduler', [Scope.syncWrite, Scope.syncRead]),
+    dev('ferry-consumer', [Scope.callbacksWrite, Scope.dataRead]),
+    dev('ferry-provider', [Scope.triggersWrite], [providerSource]),
+    dev('ferry-admin', [Scope.adminRead, Scope.adminWrite]),
+    // The demo's upstream both announces files (any source) and publishes them to the provider.
+    dev('upstream-dev', [Scope.triggersWrite, Scope.dataWrite, Scope.dataRead], ['*']),
+  ];
+  const clients = env.json<ClientConfig[]>(`${prefix}_CLIENTS`, defaults);
+  checkClients(env, `${prefix}_CLIENTS`, clients);
   return {
     audience: env.str(`${prefix}_AUDIENCE`, audience),
-    clients: env.json<ClientConfig[]>(`${prefix}_CLIENTS`, defaults),
+    clients,
     clockSkewSeconds: env.int('FERRY_CLOCK_SKEW_SECONDS', 30, 0, 600),
+    maxTokenLifetimeSeconds: env.int('FERRY_MAX_TOKEN_LIFETIME_SECONDS', 3600, 10, 86400),
   };
+}
+
+const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
+
+/** A client without `scopes` would be granted nothing: say so at boot rather than 403 every call. */
+function checkClients(env: EnvReader, name: string, clients: unknown): void {
+  if (!Array.isArray(clients)) {
+    env.problem(`${name} must be a JSON array of clients`);
+    return;
+  }
+  for (const [i, c] of (clients as Array<Partial<ClientConfig>>).entries()) {
+    const who = `${name}[${i}]${typeof c?.clientId === 'string' ? ` (${c.clientId})` : ''}`;
+    if (!isStringList(c?.scopes)) {
+      env.problem(`${who} has no "scopes" list: a client is granted only the scopes listed there`);
+    }
+    if (c?.sources !== undefined && !isStringList(c.sources)) {
+      env.problem(`${who} "sources" must be a list of source names, prefixes such as "billing.*", or "*"`);
+    }
+  }
 }

@@ -61,6 +61,11 @@ export class EnvReader {
     }
   }
 
+  /** A problem found by a reader's own check (e.g. inside a JSON value), reported with the rest. */
+  problem(message: string): void {
+    this.problems.push(message);
+  }
+
   /** Throws one error listing every problem found so far. */
   done(app: string): void {
     if (this.problems.length) {

@@ -25,6 +25,7 @@ export function commonProvidersFrom<C>(
           audience: auth.audience,
           clients: auth.clients,
           clockSkewSeconds: auth.clockSkewSeconds,
+          maxLifetimeSeconds: auth.maxTokenLifetimeSeconds,
         });
       },
       inject: [configToken],

@@ -44,7 +44,13 @@ export class FakeDownstream {
   private readonly byKey = new Map<string, string>();
   private readonly verifier = new JwtVerifier({
     audience: 'ferry-consumer',
-    clients: [{ clientId: 'ferry-scheduler', keys: [{ alg: 'HS256', secret: DEV_SECRET }] }],
+    clients: [
+      {
+        clientId: 'ferry-scheduler',
+        keys: [{ alg: 'HS256', secret: DEV_SECRET }],
+        scopes: ['sync:write', 'sync:read'],
+      },
+    ],
   });
   private readonly agent = new Agent({ connections: 64 });
   private readonly callbackToken = devToken('ferry-scheduler', ['callbacks:write'], 'ferry-consumer', DEV_SECRET, 3600);

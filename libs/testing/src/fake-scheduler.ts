@@ -29,10 +29,13 @@ export interface FakeScheduler {
 export async function startFakeScheduler(
   opts: { onTrigger?: (t: TriggerMessage) => void } = {},
 ): Promise<FakeScheduler> {
-  const clients = ['ferry-provider', 'ferry-consumer', 'upstream-dev'].map((clientId) => ({
-    clientId,
-    keys: [{ alg: 'HS256' as const, secret: DEV_SECRET }],
-  }));
+  // Each caller granted what a real scheduler's development defaults grant it.
+  const keys = [{ alg: 'HS256' as const, secret: DEV_SECRET }];
+  const clients = [
+    { clientId: 'ferry-provider', keys, scopes: [Scope.triggersWrite] },
+    { clientId: 'ferry-consumer', keys, scopes: [Scope.callbacksWrite] },
+    { clientId: 'upstream-dev', keys, scopes: [Scope.triggersWrite] },
+  ];
   const verifier = new JwtVerifier({ audience: Audience.scheduler, clients });
   let down = false;
   const state = { triggers: [] as TriggerMessage[], callbacks: [] as ReceivedCallback[], refused: 0 };
