@@ -74,8 +74,16 @@ describe('one file from provider to consumer, observed', () => {
       { logDestination: logs },
     );
     const clients = [
-      { clientId: 'ferry-scheduler', keys: [{ alg: 'HS256', secret: DEV_SECRET }] },
-      { clientId: 'sched-profile', keys: [{ alg: 'HS256', secret: PROFILE_SECRET }] },
+      {
+        clientId: 'ferry-scheduler',
+        keys: [{ alg: 'HS256', secret: DEV_SECRET }],
+        scopes: ['sync:write', 'sync:read'],
+      },
+      {
+        clientId: 'sched-profile',
+        keys: [{ alg: 'HS256', secret: PROFILE_SECRET }],
+        scopes: ['sync:write', 'sync:read'],
+      },
     ];
     consumer = await startConsumer(
       testConsumerConfig(cDb.config, provider.url, {

@@ -24,14 +24,21 @@ import {
 
 const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const ecPrivate = ec.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+const dev = (clientId: string, scopes: string[], sources?: string[]) => ({
+  clientId,
+  keys: [{ alg: 'HS256', secret: DEV_SECRET }],
+  scopes,
+  sources,
+});
 const CLIENTS = [
-  ...['ferry-scheduler', 'ferry-consumer', 'ferry-admin', 'upstream-dev'].map((clientId) => ({
-    clientId,
-    keys: [{ alg: 'HS256', secret: DEV_SECRET }],
-  })),
+  dev('ferry-consumer', [Scope.callbacksWrite]),
+  dev('ferry-admin', [Scope.adminRead, Scope.adminWrite]),
+  dev('upstream-dev', [Scope.triggersWrite], ['*']),
   {
     clientId: 'erp',
     keys: [{ alg: 'ES256', kid: 'ec-1', publicKey: ec.publicKey.export({ type: 'spki', format: 'pem' }) }],
+    scopes: [Scope.triggersWrite],
+    sources: ['billing'],
   },
 ];
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
@@ -276,7 +283,12 @@ describe.each(TEST_DB_TYPES)('scheduler error table on %s', (dbType) => {
   });
 
   it('429 RATE_LIMITED with Retry-After, per client', async () => {
-    const limited = await startTestScheduler(dbType, { FERRY_RATE_LIMIT_PER_SECOND: '3' });
+    // A second admin client, since a client's scopes come from its configuration.
+    const clients = [...CLIENTS, dev('ops-admin', [Scope.adminRead])];
+    const limited = await startTestScheduler(dbType, {
+      FERRY_RATE_LIMIT_PER_SECOND: '3',
+      FERRY_SCHEDULER_CLIENTS: JSON.stringify(clients),
+    });
     try {
       const burst = await Promise.all(Array.from({ length: 8 }, () => limited.api('GET', '/stats')));
       const refused = burst.filter((r) => r.status === 429);
@@ -288,14 +300,8 @@ describe.each(TEST_DB_TYPES)('scheduler error table on %s', (dbType) => {
       }
       // Another client has its own budget.
       expect(
-        (
-          await limited.api(
-            'GET',
-            '/stats',
-            undefined,
-            devToken(Audience.scheduler, [Scope.adminRead], 'ferry-consumer'),
-          )
-        ).status,
+        (await limited.api('GET', '/stats', undefined, devToken(Audience.scheduler, [Scope.adminRead], 'ops-admin')))
+          .status,
       ).toBe(200);
       await new Promise((r) => setTimeout(r, Number(refused[0].headers.get('retry-after')) * 1000 + 50));
       expect((await limited.api('GET', '/stats')).status).toBe(200);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { type TriggerAnswer, type TriggerMessage, triggerMessageSchema } from '#ferry/contracts';
+import { sourceAllowed } from '#ferry/auth';
 import { ApiError } from '#ferry/errors';
 import { compileSchema } from '#ferry/http';
 import { Db, isUniqueViolation } from '#ferry/persistence';
@@ -19,6 +20,12 @@ export interface IntakeResult {
   duplicate: boolean;
   answer: TriggerAnswer;
 }
+
+/**
+ * Where a trigger came from: an HTTP caller may post only the sources its client is configured for;
+ * a queue message carries no token, its producer is trusted by its access to Redis.
+ */
+export type TriggerOrigin = 'queue' | { sources: readonly string[] };
 
 type Written = { answer: TriggerAnswer; ready: StartOrder; plans: GroupRunPlan[]; notified: boolean };
 
@@ -45,11 +52,12 @@ export class TriggerIntake {
   ) {}
 
   /** A trigger message from HTTP or the queue: each is counted once, by source and outcome. */
-  async accept(body: unknown, via: 'http' | 'queue'): Promise<IntakeResult> {
+  async accept(body: unknown, origin: TriggerOrigin): Promise<IntakeResult> {
+    const via = origin === 'queue' ? 'queue' : 'http';
     const source =
       typeof (body as { source?: unknown })?.source === 'string' ? (body as { source: string }).source : undefined;
     try {
-      const result = await this.acceptValid(body, via);
+      const result = await this.acceptValid(body, origin);
       this.observer.triggerSettled(
         source,
         result.duplicate ? 'duplicate' : result.answer.groupRuns.length ? 'accepted' : 'unmatched',
@@ -63,8 +71,13 @@ export class TriggerIntake {
     }
   }
 
-  private async acceptValid(body: unknown, via: 'http' | 'queue'): Promise<IntakeResult> {
+  private async acceptValid(body: unknown, origin: TriggerOrigin): Promise<IntakeResult> {
     const msg = validate(body);
+    const via = origin === 'queue' ? 'queue' : 'http';
+    // Checked before anything is read or written, so a stranger cannot even learn of a duplicate.
+    if (origin !== 'queue' && !sourceAllowed(origin.sources, msg.source)) {
+      throw ApiError.forbidden(`This client may not post triggers for source ${JSON.stringify(msg.source)}`);
+    }
     let conflict: unknown;
     try {
       const written = await this.write(msg, via);

@@ -1,7 +1,7 @@
-import { Body, Controller, Inject, Post, Res } from '@nestjs/common';
+import { Body, Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Scopes } from '#ferry/auth';
+import { type AuthenticatedRequest, Scopes } from '#ferry/auth';
 import { Scope, type TriggerAnswer, triggerAnswerSchema, triggerMessageSchema } from '#ferry/contracts';
 import { ApiDoc } from '#ferry/http';
 import { annotateResponse } from '#ferry/observability';
@@ -27,10 +27,16 @@ export class TriggersController {
         description: 'The same messageId from the same source again: the first answer, `duplicate: true`',
       },
     },
+    errors: { 403: "The caller's client is not configured for this `source` (or lacks the scope); nothing is written" },
   })
   @Scopes(Scope.triggersWrite)
-  async post(@Body() body: unknown, @Res({ passthrough: true }) res: FastifyReply): Promise<TriggerAnswer> {
-    const result = await this.intake.accept(body, 'http');
+  async post(
+    @Body() body: unknown,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ): Promise<TriggerAnswer> {
+    // The guard has set the principal; without one no source is allowed.
+    const result = await this.intake.accept(body, { sources: req.principal?.sources ?? [] });
     res.status(result.duplicate ? 200 : 202);
     // The request's log line names what it created.
     const groups = result.answer.groupRuns;
