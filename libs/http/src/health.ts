@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Optional } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
+import { Public } from '#ferry/auth';
 import { Db } from '#ferry/persistence';
 
 export const HEALTH_DB = Symbol('HEALTH_DB');
@@ -9,6 +10,7 @@ export const HEALTH_REDIS = Symbol('HEALTH_REDIS');
 
 /** Liveness (the process answers) and readiness (its database and Redis answer). */
 @ApiExcludeController()
+@Public('liveness and readiness probes carry no token')
 @Controller('health')
 export class HealthController {
   constructor(
