@@ -45,7 +45,8 @@ export class BearerAuthGuard implements CanActivate {
   }
 }
 
-function bearerToken(header: string | string[] | undefined): string {
+/** The token of an `Authorization: Bearer <token>` header; 401 for anything else. */
+export function bearerToken(header: string | string[] | undefined): string {
   if (header === undefined || header === '') throw ApiError.unauthenticated('Missing Authorization header');
   const match = typeof header === 'string' ? BEARER.exec(header) : null;
   if (!match) throw ApiError.unauthenticated('Authorization header is not of the form "Bearer <token>"');
