@@ -61,6 +61,11 @@ export class EnvReader {
     }
   }
 
+  /** A problem no single value shows (two settings that do not fit together). */
+  invalid(problem: string): void {
+    this.problems.push(problem);
+  }
+
   /** Throws one error listing every problem found so far. */
   done(app: string): void {
     if (this.problems.length) {
