@@ -17,7 +17,12 @@ const DATASETS = ['customers', 'accounts', 'contacts'];
 const RECORDS = Number(process.env.FERRY_DEMO_RECORDS ?? 5000);
 const keep = process.argv.includes('--keep');
 // Coloured one-line logs (only warnings and errors: the progress bars tell the story) unless asked otherwise.
-const env: Record<string, string | undefined> = { FERRY_LOG_FORMAT: 'pretty', ...process.env };
+// The printed /docs links open in a browser, which sends no token: the demo serves them openly.
+const env: Record<string, string | undefined> = {
+  FERRY_LOG_FORMAT: 'pretty',
+  FERRY_DOCS_PUBLIC: 'true',
+  ...process.env,
+};
 
 console.log('Ferry demo — provider → scheduler → consumer on SQLite\n');
 rmSync('./data/demo', { recursive: true, force: true });

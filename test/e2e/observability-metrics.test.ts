@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { request } from 'undici';
 import { FakeDownstream, TEST_DB_TYPES } from '#ferry/testing';
+import { schedulerConfigFromEnv } from '../../apps/scheduler/src/index.js';
 import { sample } from '../support/metrics.js';
 import {
   definitionBody,
@@ -134,19 +135,41 @@ describe.each(TEST_DB_TYPES)('scheduler /metrics on %s', (dbType) => {
 });
 
 describe('scheduler /metrics on a port of its own', () => {
-  let s: SchedulerUnderTest;
-
-  beforeAll(async () => {
-    s = await startTestScheduler('sqlite', { FERRY_SCHEDULER_METRICS_PORT: '0', FERRY_METRICS_HOST: '127.0.0.1' });
-  });
+  const started: SchedulerUnderTest[] = [];
+  const onItsPort = async (env: Record<string, string>) => {
+    const s = await startTestScheduler('sqlite', {
+      FERRY_SCHEDULER_METRICS_PORT: '0',
+      FERRY_METRICS_HOST: '127.0.0.1',
+      ...env,
+    });
+    started.push(s);
+    return s;
+  };
   afterAll(async () => {
-    await s?.close();
+    for (const s of started) await s.close();
   });
 
-  it('serves /metrics there only', async () => {
+  it('serves /metrics there only, behind the metrics token', async () => {
+    const s = await onItsPort({ FERRY_METRICS_TOKEN: TOKEN });
     const url = s.handle.observability.obs.metricsUrl!;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
-    expect((await scrape(url)).status).toBe(200);
-    expect((await scrape(`${s.handle.url}/metrics`, 'anything')).status).toBe(404);
+    const refused = await scrape(url);
+    expect(refused.status).toBe(401);
+    expect(JSON.parse(refused.text)).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
+    expect((await scrape(url, 'wrong')).status).toBe(401);
+    expect((await scrape(url, TOKEN)).status).toBe(200);
+    expect((await scrape(`${s.handle.url}/metrics`, TOKEN)).status).toBe(404);
+  });
+
+  it('answers without a token only when configured open (FERRY_METRICS_PUBLIC), still never on the API port', async () => {
+    const s = await onItsPort({ FERRY_METRICS_PUBLIC: 'true' });
+    expect((await scrape(s.handle.observability.obs.metricsUrl!)).status).toBe(200);
+    expect((await scrape(`${s.handle.url}/metrics`)).status).toBe(404);
+  });
+
+  it('does not start with a metrics port that neither a token guards nor the configuration opens', () => {
+    expect(() => schedulerConfigFromEnv({ FERRY_SCHEDULER_METRICS_PORT: '0' })).toThrow(
+      /FERRY_SCHEDULER_METRICS_PORT serves \/metrics, which needs FERRY_METRICS_TOKEN/,
+    );
   });
 });

@@ -218,14 +218,16 @@ describe.each(TEST_DB_TYPES)('scheduler error table on %s', (dbType) => {
   });
 
   it('serves its OpenAPI document and the Swagger UI at /docs; a body-less POST declared JSON is no body', async () => {
-    const doc = await fetch(`${s.handle.url}/docs/openapi.json`);
+    // Any token of the scheduler with a scope opens the documents (test/security covers the refusals).
+    const docsHeaders = { authorization: `Bearer ${triggerToken()}` };
+    const doc = await fetch(`${s.handle.url}/docs/openapi.json`, { headers: docsHeaders });
     expect(doc.status).toBe(200);
     const paths = Object.keys(((await doc.json()) as { paths: Record<string, unknown> }).paths);
     expect(paths).toEqual(expect.arrayContaining(['/api/v1/triggers', '/api/v1/callbacks/tasks/{taskRunId}']));
-    const ui = await fetch(`${s.handle.url}/docs`);
+    const ui = await fetch(`${s.handle.url}/docs`, { headers: docsHeaders });
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger-ui');
-    const asset = await fetch(`${s.handle.url}/docs/swagger-ui-bundle.js`);
+    const asset = await fetch(`${s.handle.url}/docs/swagger-ui-bundle.js`, { headers: docsHeaders });
     expect({ status: asset.status, type: asset.headers.get('content-type') }).toEqual({
       status: 200,
       type: expect.stringContaining('javascript'),

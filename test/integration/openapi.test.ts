@@ -63,9 +63,9 @@ describe('OpenAPI documents (SQLite)', () => {
     dbs.push(await createTestDatabase('sqlite'), await createTestDatabase('sqlite'));
     provider = await startProvider(testProviderConfig(dbs[0].config, fakeScheduler.url));
     consumer = await startConsumer(testConsumerConfig(dbs[1].config, provider.url));
-    docs.scheduler = await fetchDocument(scheduler.handle.url);
-    docs.consumer = await fetchDocument(consumer.url);
-    docs.provider = await fetchDocument(provider.url);
+    docs.scheduler = await fetchDocument(scheduler.handle.url, devToken(Audience.scheduler, [Scope.adminRead]));
+    docs.consumer = await fetchDocument(consumer.url, devToken(Audience.consumer, [Scope.syncRead]));
+    docs.provider = await fetchDocument(provider.url, devToken(Audience.provider, [Scope.dataRead]));
   }, 120_000);
 
   afterAll(async () => {

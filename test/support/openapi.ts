@@ -14,8 +14,9 @@ type Operation = { responses: Record<string, { content?: Record<string, { schema
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 const BASE = 'https://ferry.test/openapi.json';
 
-export async function fetchDocument(appUrl: string): Promise<OpenApiDoc> {
-  const res = await fetch(`${appUrl}/docs/openapi.json`);
+/** `token`: any token of that app with a scope (the documents are not public unless FERRY_DOCS_PUBLIC). */
+export async function fetchDocument(appUrl: string, token: string): Promise<OpenApiDoc> {
+  const res = await fetch(`${appUrl}/docs/openapi.json`, { headers: { authorization: `Bearer ${token}` } });
   if (res.status !== 200) throw new Error(`GET /docs/openapi.json: ${res.status}`);
   return res.json();
 }

@@ -18,6 +18,7 @@ export async function startConsumer(
     title: 'Ferry consumer',
     description: 'The reference downstream: sync jobs loaded on worker threads (docs/contract.md, "Sync jobs")',
     bodyLimitBytes: config.http.bodyLimitBytes,
+    docsPublic: config.http.docsPublic,
     logger: config.logger ? undefined : false,
     hooks: (nest) => nest.get(ConsumerObservability).obs.httpHooks({ nestLogger: config.logger }),
     abortOnError: false,

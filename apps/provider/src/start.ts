@@ -18,6 +18,7 @@ export async function startProvider(
     title: 'Ferry provider',
     description: 'Datasets and files served page by page (docs/contract.md, "Provider")',
     bodyLimitBytes: config.http.bodyLimitBytes,
+    docsPublic: config.http.docsPublic,
     logger: config.logger ? undefined : false,
     hooks: (nest) => nest.get(ProviderObservability).obs.httpHooks({ nestLogger: config.logger }),
     abortOnError: false,

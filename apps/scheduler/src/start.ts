@@ -22,6 +22,7 @@ export async function startScheduler(
     title: 'Ferry scheduler',
     description: 'Triggers, callbacks and the admin API of the Ferry scheduler (see docs/contract.md)',
     bodyLimitBytes: config.http.bodyLimitBytes,
+    docsPublic: config.http.docsPublic,
     logger: config.logLevels,
     hooks: (nest) => nest.get(SchedulerObservability).obs.httpHooks({ nestLogger: config.logLevels !== false }),
     abortOnError: false,

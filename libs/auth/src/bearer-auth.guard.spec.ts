@@ -4,7 +4,7 @@ import { Reflector } from '@nestjs/core';
 import { ApiError, ErrorCode } from '#ferry/errors';
 import { BearerAuthGuard, type AuthenticatedRequest } from './bearer-auth.guard.js';
 import { JwtVerifier } from './jwt-verifier.js';
-import { Scopes } from './scopes.js';
+import { Public, Scopes } from './scopes.js';
 import { signToken } from './sign.js';
 
 @Scopes('admin:read')
@@ -12,6 +12,15 @@ class AdminController {
   list(): void {}
   @Scopes('admin:write')
   update(): void {}
+  @Public('a probe inside a guarded controller')
+  probe(): void {}
+}
+
+@Public('probes carry no token')
+class HealthController {
+  live(): void {}
+  @Scopes('admin:read')
+  details(): void {}
 }
 
 class TriggersController {
@@ -21,7 +30,7 @@ class TriggersController {
   both(): void {}
   @Scopes()
   anyClient(): void {}
-  health(): void {}
+  undeclared(): void {}
 }
 
 const NOW = Date.UTC(2026, 10, 24, 6, 0, 0);
@@ -65,10 +74,24 @@ function expectError(fn: () => unknown, code: ErrorCode, message?: RegExp): void
 }
 
 describe('BearerAuthGuard', () => {
-  it('lets routes without @Scopes through without a token', () => {
-    const { ctx, request } = context(TriggersController, TriggersController.prototype.health);
+  it('refuses a route that declares neither @Scopes nor @Public, with or without a token', () => {
+    const handler = TriggersController.prototype.undeclared;
+    expectError(() => guard.canActivate(context(TriggersController, handler).ctx), ErrorCode.FORBIDDEN, /declares no/);
+    const withToken = context(TriggersController, handler, bearer('triggers:write', 'admin:write'));
+    expectError(() => guard.canActivate(withToken.ctx), ErrorCode.FORBIDDEN, /declares no/);
+  });
+
+  it('lets @Public routes through without a token; the nearest declaration wins', () => {
+    const { ctx, request } = context(HealthController, HealthController.prototype.live);
     expect(guard.canActivate(ctx)).toBe(true);
     expect(request.principal).toBeUndefined();
+    expect(guard.canActivate(context(AdminController, AdminController.prototype.probe).ctx)).toBe(true);
+    const details = context(HealthController, HealthController.prototype.details);
+    expectError(() => guard.canActivate(details.ctx), ErrorCode.UNAUTHENTICATED);
+  });
+
+  it('wants a reason for @Public', () => {
+    expect(() => Public(' ')).toThrow(/reason/);
   });
 
   it('puts the principal on the request when the scopes are present', () => {

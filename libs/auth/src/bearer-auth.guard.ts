@@ -2,7 +2,7 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@ne
 import { Reflector } from '@nestjs/core';
 import { ApiError } from '#ferry/errors';
 import { JwtVerifier } from './jwt-verifier.js';
-import { JWT_VERIFIER, SCOPES_KEY } from './scopes.js';
+import { declaredAccess, JWT_VERIFIER } from './scopes.js';
 import type { Principal } from './types.js';
 
 /** The request as the guard sees it; `principal` is set once the token is verified. */
@@ -13,7 +13,10 @@ export interface AuthenticatedRequest {
 
 const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
 
-/** Routes without @Scopes are public; others need a valid bearer token with all listed scopes. */
+/**
+ * Routes with @Scopes need a valid bearer token with all listed scopes; routes marked @Public need
+ * none; any other route is refused (deny by default: a forgotten decorator must not open a route).
+ */
 @Injectable()
 export class BearerAuthGuard implements CanActivate {
   constructor(
@@ -22,11 +25,13 @@ export class BearerAuthGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const required = this.reflector.getAllAndOverride<string[] | undefined>(SCOPES_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (required === undefined) return true;
+    const access = declaredAccess(context.getHandler(), context.getClass(), (key, target) =>
+      this.reflector.get(key, target as never),
+    );
+    if (access === undefined)
+      throw ApiError.forbidden('This route declares no access scopes, so it is refused to every caller');
+    if ('publicReason' in access) return true;
+    const required = access.scopes;
 
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const principal = this.verifier.verify(bearerToken(request.headers?.authorization));
@@ -40,7 +45,8 @@ export class BearerAuthGuard implements CanActivate {
   }
 }
 
-function bearerToken(header: string | string[] | undefined): string {
+/** The token of an `Authorization: Bearer <token>` header; 401 for anything else. */
+export function bearerToken(header: string | string[] | undefined): string {
   if (header === undefined || header === '') throw ApiError.unauthenticated('Missing Authorization header');
   const match = typeof header === 'string' ? BEARER.exec(header) : null;
   if (!match) throw ApiError.unauthenticated('Authorization header is not of the form "Bearer <token>"');

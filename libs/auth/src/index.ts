@@ -2,6 +2,6 @@ export * from './types.js';
 export { JwtVerifier } from './jwt-verifier.js';
 export { signToken } from './sign.js';
 export { TokenCache } from './token-cache.js';
-export { JWT_VERIFIER, SCOPES_KEY, Scopes } from './scopes.js';
-export { BearerAuthGuard, type AuthenticatedRequest } from './bearer-auth.guard.js';
+export { declaredAccess, JWT_VERIFIER, PUBLIC_KEY, Public, type RouteAccess, SCOPES_KEY, Scopes } from './scopes.js';
+export { BearerAuthGuard, bearerToken, type AuthenticatedRequest } from './bearer-auth.guard.js';
 export { sourceAllowed } from './sources.js';

@@ -9,6 +9,8 @@ export interface HttpConfig {
   bodyLimitBytes: number;
   /** Requests per second allowed per calling client before 429. */
   rateLimitPerSecond: number;
+  /** /docs and /docs/openapi.json without a token (the demo); otherwise any token of the app with a scope. */
+  docsPublic: boolean;
 }
 
 export interface RedisConfig {
@@ -31,6 +33,7 @@ export function readHttp(env: EnvReader, prefix: string, defaultPort: number): H
     host: env.str(`${prefix}_HOST`, '0.0.0.0'),
     bodyLimitBytes: env.int('FERRY_BODY_LIMIT_BYTES', 1024 * 1024, 1024),
     rateLimitPerSecond: env.int('FERRY_RATE_LIMIT_PER_SECOND', 5000, 1),
+    docsPublic: env.bool('FERRY_DOCS_PUBLIC', false),
   };
 }
 

@@ -61,7 +61,7 @@ export class EnvReader {
     }
   }
 
-  /** A problem found by a reader's own check (e.g. inside a JSON value), reported with the rest. */
+  /** A problem found by a reader's own check (inside a JSON value, or two settings that do not fit together). */
   problem(message: string): void {
     this.problems.push(message);
   }

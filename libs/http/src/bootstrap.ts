@@ -11,13 +11,16 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, ErrorCode } from '#ferry/errors';
-import { ApiExceptionFilter } from './api-exception.filter.js';
+import { bearerToken, JWT_VERIFIER, type JwtVerifier } from '#ferry/auth';
+import { ApiExceptionFilter, toApiError } from './api-exception.filter.js';
 import { completeOpenApiDocument } from './openapi/index.js';
 
 export interface HttpAppOptions {
   title: string;
   description: string;
   bodyLimitBytes: number;
+  /** Serve /docs without a token; otherwise it needs a bearer token of this app with at least one scope. */
+  docsPublic?: boolean;
   logger?: false | Array<'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal'>;
   /**
    * Cross-cutting HTTP concerns (request logs and metrics, tracing, /metrics) from #ferry/observability;
@@ -68,6 +71,7 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, opts:
   acceptJsonOnly(fastify, opts.bodyLimitBytes);
   app.useGlobalFilters(new ApiExceptionFilter());
   app.enableShutdownHooks();
+  if (!opts.docsPublic) guardDocs(fastify, app.get<JwtVerifier>(JWT_VERIFIER));
   setupOpenApi(app, opts);
   return app;
 }
@@ -82,6 +86,26 @@ function setupOpenApi(app: INestApplication, opts: HttpAppOptions): void {
     .build();
   SwaggerModule.setup('docs', app, () => completeOpenApiDocument(SwaggerModule.createDocument(app, config)), {
     jsonDocumentUrl: 'docs/openapi.json',
+  });
+}
+
+const DOCS_ROUTE = /^\/docs($|[/-])/;
+
+/**
+ * The documents list every route and schema, which helps an attacker more than anyone else: they go
+ * to callers of this app only. Matched on the route Fastify chose, so an encoded path cannot slip by.
+ */
+function guardDocs(fastify: FastifyInstance, verifier: JwtVerifier): void {
+  fastify.addHook('onRequest', (req, reply, done) => {
+    if (!DOCS_ROUTE.test(req.routeOptions?.url ?? '')) return done();
+    try {
+      if (verifier.verify(bearerToken(req.headers.authorization)).scopes.length === 0)
+        throw ApiError.forbidden('The API documents need a token with at least one scope of this app');
+      done();
+    } catch (caught) {
+      const err = toApiError(caught);
+      void reply.status(err.status).header('content-type', 'application/json; charset=utf-8').send(err.toBody());
+    }
   });
 }
 

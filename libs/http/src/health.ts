@@ -1,7 +1,9 @@
-import { Controller, Get, Inject, Optional } from '@nestjs/common';
+import { Controller, Get, Inject, Optional, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
+import { Public } from '#ferry/auth';
+import { ApiError, ErrorCode } from '#ferry/errors';
 import { Db } from '#ferry/persistence';
 
 export const HEALTH_DB = Symbol('HEALTH_DB');
@@ -9,6 +11,7 @@ export const HEALTH_REDIS = Symbol('HEALTH_REDIS');
 
 /** Liveness (the process answers) and readiness (its database and Redis answer). */
 @ApiExcludeController()
+@Public('liveness and readiness probes carry no token')
 @Controller('health')
 export class HealthController {
   constructor(
@@ -24,9 +27,27 @@ export class HealthController {
     return this.health.check([]);
   }
 
+  /**
+   * 503 names the dependencies that are down, never the driver's message: that text carries hosts,
+   * users and versions, and this route answers anyone.
+   */
   @Get('ready')
   @HealthCheck()
-  ready() {
+  async ready() {
+    try {
+      return await this.check();
+    } catch (err) {
+      if (!(err instanceof ServiceUnavailableException)) throw err;
+      const down = Object.keys((err.getResponse() as { error?: Record<string, unknown> }).error ?? {}).sort();
+      const names = down.length > 0 ? down : ['a dependency'];
+      const details = down.map((path) => ({ path, problem: 'down' }));
+      throw new ApiError(ErrorCode.UNAVAILABLE, `Not ready: ${names.join(' and ')} down`, details, {
+        'Retry-After': '5',
+      });
+    }
+  }
+
+  private check() {
     const checks: Array<() => PromiseLike<HealthIndicatorResult>> = [
       () =>
         this.indicators

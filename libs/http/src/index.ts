@@ -6,3 +6,4 @@ export * from './health.js';
 export * from './app-providers.js';
 export * from './http-call.js';
 export * from './openapi/index.js';
+export * from './route-access.js';

@@ -7,6 +7,8 @@ export interface MetricsConfig {
   /** A separate listener for /metrics only (keep it off the public network); unset: none, 0: any free port. */
   port?: number;
   host: string;
+  /** The separate listener answers without the token (a scrape network nobody else reaches); never the app's port. */
+  public: boolean;
 }
 
 export interface LogConfig {
@@ -40,17 +42,23 @@ export interface ObservabilityConfig {
  * FERRY_TRACING_*) apply to every app; the metrics port is per app (`<prefix>_METRICS_PORT`).
  */
 export function readObservability(env: EnvReader, prefix: string, service: string): ObservabilityConfig {
+  const metrics: MetricsConfig = {
+    enabled: env.bool('FERRY_METRICS_ENABLED', true),
+    token: env.optional('FERRY_METRICS_TOKEN'),
+    port:
+      env.optional(`${prefix}_METRICS_PORT`) === undefined ? undefined : env.int(`${prefix}_METRICS_PORT`, 0, 0, 65535),
+    host: env.str('FERRY_METRICS_HOST', '0.0.0.0'),
+    public: env.bool('FERRY_METRICS_PUBLIC', false),
+  };
+  // Metrics name sources, targets and volumes: an open listener is a choice made in the configuration.
+  if (metrics.enabled && metrics.port !== undefined && !metrics.token && !metrics.public)
+    env.problem(
+      `${prefix}_METRICS_PORT serves /metrics, which needs FERRY_METRICS_TOKEN ` +
+        '(or FERRY_METRICS_PUBLIC=true when only the scrape network reaches that port)',
+    );
   return {
     service,
-    metrics: {
-      enabled: env.bool('FERRY_METRICS_ENABLED', true),
-      token: env.optional('FERRY_METRICS_TOKEN'),
-      port:
-        env.optional(`${prefix}_METRICS_PORT`) === undefined
-          ? undefined
-          : env.int(`${prefix}_METRICS_PORT`, 0, 0, 65535),
-      host: env.str('FERRY_METRICS_HOST', '0.0.0.0'),
-    },
+    metrics,
     log: {
       level: env.oneOf(
         'FERRY_LOG_LEVEL',

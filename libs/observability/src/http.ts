@@ -167,7 +167,7 @@ export async function startMetricsServer(
   registry: Registry,
   config: ObservabilityConfig['metrics'],
 ): Promise<{ url: string; server: Server }> {
-  const handle = metricsHandler(registry, config.token);
+  const handle = metricsHandler(registry, config.public ? undefined : config.token);
   const server = createServer((req, res) => {
     if (req.method === 'GET' && (req.url ?? '').split('?')[0] === '/metrics') return void handle(req, res);
     res.writeHead(404).end();
