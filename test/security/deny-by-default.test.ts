@@ -31,8 +31,10 @@ const config = {
     clients: ['ferry-admin', 'upstream-dev'].map((clientId) => ({
       clientId,
       keys: [{ alg: 'HS256' as const, secret: DEV_SECRET }],
+      scopes: ['admin:read', 'admin:write', 'triggers:write'],
     })),
     clockSkewSeconds: 30,
+    maxTokenLifetimeSeconds: 3600,
   },
   rateLimitPerSecond: 1000,
 };
