@@ -25,7 +25,8 @@ for (const observability of only === 'sync' ? [] : modes) {
   });
   rates.push(r.tasksPerSecond);
   console.log(
-    `\nTask lifecycle (trigger → dispatch → callback → SUCCEEDED), PostgreSQL + Redis, fake downstream; metrics + logging ${observability ? 'ON' : 'OFF'}`,
+    '\nTask lifecycle (trigger → dispatch → callback → SUCCEEDED), PostgreSQL + Redis, fake downstream; ' +
+      `metrics + logging ${observability ? 'ON' : 'OFF'}`,
   );
   console.table({
     tasks: f(r.tasks),
@@ -46,7 +47,8 @@ for (const observability of only === 'sync' ? [] : modes) {
     // The whole pipeline shares this machine's cores: what the work costs bounds what any scheduler can reach here.
     const cores = availableParallelism();
     console.log(
-      `On ${cores} cores: at most ${f((cores * 1000) / total)} tasks/s at this cost per task; ${f((cores * 1000) / others)} tasks/s even if the scheduler cost nothing.`,
+      `On ${cores} cores: at most ${f((cores * 1000) / total)} tasks/s at this cost per task; ` +
+        `${f((cores * 1000) / others)} tasks/s even if the scheduler cost nothing.`,
     );
   }
 }
@@ -54,12 +56,15 @@ if (only !== 'sync') {
   // Where this machine stands today: its speed moves by half or double from run to run.
   const floor = await httpFloor();
   console.log(
-    `\nThis machine now: HTTP keep-alive POST, 16 in flight, ${f(floor.perSecond)} req/s (${floor.cpuUsPerRequest.toFixed(0)} µs CPU per request, both sides); docs/architecture.md's quiet machine: 17,000 req/s`,
+    `\nThis machine now: HTTP keep-alive POST, 16 in flight, ${f(floor.perSecond)} req/s ` +
+      `(${floor.cpuUsPerRequest.toFixed(0)} µs CPU per request, both sides); ` +
+      "docs/architecture.md's quiet machine: 17,000 req/s",
   );
 }
 if (rates.length === 2)
   console.log(
-    `\nObservability cost: ${(((rates[0] - rates[1]) / rates[0]) * 100).toFixed(1)}% (off ${f(rates[0])} tasks/s, on ${f(rates[1])} tasks/s)`,
+    `\nObservability cost: ${(((rates[0] - rates[1]) / rates[0]) * 100).toFixed(1)}% ` +
+      `(off ${f(rates[0])} tasks/s, on ${f(rates[1])} tasks/s)`,
   );
 if (only !== 'lifecycle')
   printSyncResult(await runSyncBench({ records: Number(process.env.FERRY_BENCH_RECORDS ?? 1_000_000) }));

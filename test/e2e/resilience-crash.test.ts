@@ -59,15 +59,19 @@ describe('scheduler processes: kill -9 and the loss of Redis', () => {
     expectEachStartedOnce(groups, fake, 1000);
   });
 
-  it('every Redis key of the cluster deleted mid-run (FLUSHALL, scoped to our prefix): every task still finishes, once', async () => {
-    const fake = await new FakeDownstream({ delayMs: 1000 }).start();
-    fakes.push(fake);
-    const child = cluster.children.at(-1)!;
-    await cluster.define(child, 'flushed', fake.url);
-    const gids = [await cluster.trigger(child, 'flushed', 200), await cluster.trigger(child, 'flushed', 200)];
-    await eventually(async () => fake.starts.length >= 150, 30_000, '150 starts');
-    expect(await cluster.wipeRedis()).toBeGreaterThan(0);
-    const groups = await cluster.waitForGroups(child, gids, 60_000);
-    expectEachStartedOnce(groups, fake, 400);
-  });
+  it(
+    'every Redis key of the cluster deleted mid-run (FLUSHALL, scoped to our prefix): ' +
+      'every task still finishes, once',
+    async () => {
+      const fake = await new FakeDownstream({ delayMs: 1000 }).start();
+      fakes.push(fake);
+      const child = cluster.children.at(-1)!;
+      await cluster.define(child, 'flushed', fake.url);
+      const gids = [await cluster.trigger(child, 'flushed', 200), await cluster.trigger(child, 'flushed', 200)];
+      await eventually(async () => fake.starts.length >= 150, 30_000, '150 starts');
+      expect(await cluster.wipeRedis()).toBeGreaterThan(0);
+      const groups = await cluster.waitForGroups(child, gids, 60_000);
+      expectEachStartedOnce(groups, fake, 400);
+    },
+  );
 });

@@ -63,106 +63,118 @@ describe('downstream failures, breaker and per-target limits (PostgreSQL)', () =
   const targetView = async (url: string) =>
     ((await s.api('GET', '/targets')).body.items as any[]).find((t) => t.url === url);
 
-  it('5xx, a timeout, 429 with Retry-After, then success: every wait follows the backoff, Retry-After or the breaker; one start in all', async () => {
-    const f = await fake({});
-    const retry = { maxAttempts: 6, initialDelaySeconds: 0.2, factor: 2, maxDelaySeconds: 5 };
-    // The answers in order: 503, 502, none (the 300 ms dispatch timeout fires), 429 with Retry-After 1 s, then 202.
-    const script: Array<{ status?: number; retryAfterSeconds?: number; hang?: true }> = [
-      { status: 503 },
-      { status: 502 },
-      { hang: true },
-      { status: 429, retryAfterSeconds: 1 },
-    ];
-    const next = () => {
-      const step = script.shift();
-      if (step?.hang) f.options.hangNext = 1;
-      else if (step) f.options.failNext = { count: 1, status: step.status!, retryAfterSeconds: step.retryAfterSeconds };
-    };
-    next();
-    const push = f.requests.push.bind(f.requests);
-    f.requests.push = (...items) => {
-      const n = push(...items);
+  it(
+    '5xx, a timeout, 429 with Retry-After, then success: ' +
+      'every wait follows the backoff, Retry-After or the breaker; one start in all',
+    async () => {
+      const f = await fake({});
+      const retry = { maxAttempts: 6, initialDelaySeconds: 0.2, factor: 2, maxDelaySeconds: 5 };
+      // The answers in order: 503, 502, none (the 300 ms dispatch timeout fires), 429 with Retry-After 1 s, then 202.
+      const script: Array<{ status?: number; retryAfterSeconds?: number; hang?: true }> = [
+        { status: 503 },
+        { status: 502 },
+        { hang: true },
+        { status: 429, retryAfterSeconds: 1 },
+      ];
+      const next = () => {
+        const step = script.shift();
+        if (step?.hang) f.options.hangNext = 1;
+        else if (step)
+          f.options.failNext = { count: 1, status: step.status!, retryAfterSeconds: step.retryAfterSeconds };
+      };
       next();
-      return n;
-    };
-    const gid = await run(s, 'timeline', f, 1, { retry, attemptTimeoutSeconds: 30 });
-    const g = await waitForGroup(s, gid, 'SUCCEEDED', 20_000);
-    const ev = await events(g.tasks[0].id);
-    const failures = ev.filter((e) => e.to === 'RETRY_WAIT' && e.reason === 'ATTEMPT_FAILED');
-    expect(failures.map((e) => e.detail.error.code)).toEqual([
-      'DOWNSTREAM_HTTP_503',
-      'DOWNSTREAM_HTTP_502',
-      'DOWNSTREAM_TIMEOUT',
-      'DOWNSTREAM_HTTP_429',
-    ]);
-    // The chosen delays: equal jitter within [base/2, base],
-    // base = 0.2 s × 2^(n-1); the 429's at least its Retry-After.
-    for (const [i, w] of failures.entries()) {
-      const base = Math.min(5, 0.2 * 2 ** i) * 1000;
-      expect(w.detail.delayMs).toBeGreaterThanOrEqual(i === 3 ? Math.max(base / 2, 1000) : base / 2);
-      expect(w.detail.delayMs).toBeLessThanOrEqual(i === 3 ? Math.max(base, 1000) : base);
-    }
-    // Three failures in a row open this scheduler's breaker (threshold 3): the next attempt waits for the cool-down.
-    const blocked = ev.filter((e) => e.reason === 'TARGET_CIRCUIT_OPEN');
-    expect(blocked.length).toBeGreaterThan(0);
-    expect(Date.parse(blocked[0].at)).toBeGreaterThan(Date.parse(failures[2].at));
-    // The timeline keeps to every wait: the next dispatch comes after it ends, and within 400 ms of that.
-    ev.forEach((e, i) => {
-      if (e.to !== 'RETRY_WAIT') return;
-      const gap = Date.parse(ev[i + 1].at) - Date.parse(e.at);
-      expect(ev[i + 1].to).toBe('DISPATCHED');
-      expect(gap).toBeGreaterThanOrEqual(e.detail.delayMs - 5);
-      expect(gap).toBeLessThan(e.detail.delayMs + 400);
-    });
-    const sent = ev.filter((e) => e.to === 'DISPATCHED').length - blocked.length;
-    expect(sent).toBe(5);
-    expect(f.requests).toHaveLength(5);
-    expect(f.starts).toHaveLength(1);
-    expect(g.tasks[0]).toMatchObject({ attempt: 5, dispatchId: f.starts[0].body.dispatchId });
-    expect(new Set(f.requests.map((r) => r.key)).size).toBe(5);
-    expect(await targetView(f.url)).toMatchObject({ breaker: 'CLOSED', timesOpened: 1 });
-  });
+      const push = f.requests.push.bind(f.requests);
+      f.requests.push = (...items) => {
+        const n = push(...items);
+        next();
+        return n;
+      };
+      const gid = await run(s, 'timeline', f, 1, { retry, attemptTimeoutSeconds: 30 });
+      const g = await waitForGroup(s, gid, 'SUCCEEDED', 20_000);
+      const ev = await events(g.tasks[0].id);
+      const failures = ev.filter((e) => e.to === 'RETRY_WAIT' && e.reason === 'ATTEMPT_FAILED');
+      expect(failures.map((e) => e.detail.error.code)).toEqual([
+        'DOWNSTREAM_HTTP_503',
+        'DOWNSTREAM_HTTP_502',
+        'DOWNSTREAM_TIMEOUT',
+        'DOWNSTREAM_HTTP_429',
+      ]);
+      // The chosen delays: equal jitter within [base/2, base],
+      // base = 0.2 s × 2^(n-1); the 429's at least its Retry-After.
+      for (const [i, w] of failures.entries()) {
+        const base = Math.min(5, 0.2 * 2 ** i) * 1000;
+        expect(w.detail.delayMs).toBeGreaterThanOrEqual(i === 3 ? Math.max(base / 2, 1000) : base / 2);
+        expect(w.detail.delayMs).toBeLessThanOrEqual(i === 3 ? Math.max(base, 1000) : base);
+      }
+      // Three failures in a row open this scheduler's breaker (threshold 3): the next attempt waits for the cool-down.
+      const blocked = ev.filter((e) => e.reason === 'TARGET_CIRCUIT_OPEN');
+      expect(blocked.length).toBeGreaterThan(0);
+      expect(Date.parse(blocked[0].at)).toBeGreaterThan(Date.parse(failures[2].at));
+      // The timeline keeps to every wait: the next dispatch comes after it ends, and within 400 ms of that.
+      ev.forEach((e, i) => {
+        if (e.to !== 'RETRY_WAIT') return;
+        const gap = Date.parse(ev[i + 1].at) - Date.parse(e.at);
+        expect(ev[i + 1].to).toBe('DISPATCHED');
+        expect(gap).toBeGreaterThanOrEqual(e.detail.delayMs - 5);
+        expect(gap).toBeLessThan(e.detail.delayMs + 400);
+      });
+      const sent = ev.filter((e) => e.to === 'DISPATCHED').length - blocked.length;
+      expect(sent).toBe(5);
+      expect(f.requests).toHaveLength(5);
+      expect(f.starts).toHaveLength(1);
+      expect(g.tasks[0]).toMatchObject({ attempt: 5, dispatchId: f.starts[0].body.dispatchId });
+      expect(new Set(f.requests.map((r) => r.key)).size).toBe(5);
+      expect(await targetView(f.url)).toMatchObject({ breaker: 'CLOSED', timesOpened: 1 });
+    },
+  );
 
-  it('the breaker opens after 3 failures, holds every task of the target without spending attempts, probes after the cool-down, and closes', async () => {
-    const f = await fake({ failNext: { count: 4, status: 503 } }); // 3 to open it, then the first probe fails too
-    const retry = { maxAttempts: 10, initialDelaySeconds: 0.05, factor: 1, maxDelaySeconds: 0.05 };
-    const gid = await run(s, 'breaker', f, 1, { retry });
-    const opened = await eventually(
-      async () => ((await targetView(f.url))?.breaker === 'OPEN' ? targetView(f.url) : undefined),
-      10_000,
-      'the breaker to open',
-    );
-    expect(opened).toMatchObject({
-      consecutiveFailures: 3,
-      timesOpened: 1,
-      lastError: expect.stringContaining('DOWNSTREAM_HTTP_503'),
-    });
-    // A second group on the same target waits too: the open breaker sends nothing.
-    const gid2 = await run(s, 'breaker-2', f, 2, { retry });
-    const requestsWhileOpen = f.requests.length;
-    await new Promise((r) => setTimeout(r, 1000));
-    expect(f.requests.length).toBe(requestsWhileOpen);
-    expect(((await s.api('GET', `/group-runs/${gid2}`)).body.tasks as any[]).map((t) => [t.status, t.attempt])).toEqual(
-      [
+  it(
+    'the breaker opens after 3 failures, holds every task of the target without spending attempts, ' +
+      'probes after the cool-down, and closes',
+    async () => {
+      const f = await fake({ failNext: { count: 4, status: 503 } }); // 3 to open it, then the first probe fails too
+      const retry = { maxAttempts: 10, initialDelaySeconds: 0.05, factor: 1, maxDelaySeconds: 0.05 };
+      const gid = await run(s, 'breaker', f, 1, { retry });
+      const opened = await eventually(
+        async () => ((await targetView(f.url))?.breaker === 'OPEN' ? targetView(f.url) : undefined),
+        10_000,
+        'the breaker to open',
+      );
+      expect(opened).toMatchObject({
+        consecutiveFailures: 3,
+        timesOpened: 1,
+        lastError: expect.stringContaining('DOWNSTREAM_HTTP_503'),
+      });
+      // A second group on the same target waits too: the open breaker sends nothing.
+      const gid2 = await run(s, 'breaker-2', f, 2, { retry });
+      const requestsWhileOpen = f.requests.length;
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(f.requests.length).toBe(requestsWhileOpen);
+      expect(
+        ((await s.api('GET', `/group-runs/${gid2}`)).body.tasks as any[]).map((t) => [t.status, t.attempt]),
+      ).toEqual([
         ['RETRY_WAIT', 0],
         ['RETRY_WAIT', 0],
-      ],
-    );
+      ]);
 
-    await eventually(
-      async () => (await targetView(f.url)).timesOpened === 2,
-      10_000,
-      'the failed probe to open it again',
-    );
-    const [g, g2] = [await waitForGroup(s, gid, 'SUCCEEDED', 20_000), await waitForGroup(s, gid2, 'SUCCEEDED', 20_000)];
-    expect(await targetView(f.url)).toMatchObject({ breaker: 'CLOSED', consecutiveFailures: 0, timesOpened: 2 });
-    const ev = await events(g.tasks[0].id);
-    expect(ev.filter((e) => e.reason === 'TARGET_CIRCUIT_OPEN').length).toBeGreaterThan(0);
-    // Attempts are spent by requests only (4 failed, 3 good),
-    // never by waiting; the probe may be any task of the target.
-    expect([g.tasks[0], ...g2.tasks].reduce((n: number, t: any) => n + t.attempt, 0)).toBe(7);
-    expect(f.requests.map((r) => r.status)).toEqual([503, 503, 503, 503, 202, 202, 202]);
-  });
+      await eventually(
+        async () => (await targetView(f.url)).timesOpened === 2,
+        10_000,
+        'the failed probe to open it again',
+      );
+      const [g, g2] = [
+        await waitForGroup(s, gid, 'SUCCEEDED', 20_000),
+        await waitForGroup(s, gid2, 'SUCCEEDED', 20_000),
+      ];
+      expect(await targetView(f.url)).toMatchObject({ breaker: 'CLOSED', consecutiveFailures: 0, timesOpened: 2 });
+      const ev = await events(g.tasks[0].id);
+      expect(ev.filter((e) => e.reason === 'TARGET_CIRCUIT_OPEN').length).toBeGreaterThan(0);
+      // Attempts are spent by requests only (4 failed, 3 good),
+      // never by waiting; the probe may be any task of the target.
+      expect([g.tasks[0], ...g2.tasks].reduce((n: number, t: any) => n + t.attempt, 0)).toBe(7);
+      expect(f.requests.map((r) => r.status)).toEqual([503, 503, 503, 503, 202, 202, 202]);
+    },
+  );
 
   it('two instances share one concurrency cap and one rate limit per target', async () => {
     const db = await createTestDatabase('postgres');

@@ -111,7 +111,9 @@ describe.each(TEST_DB_TYPES)('scheduler error table on %s', (dbType) => {
     );
   });
 
-  it('422 VALIDATION_FAILED says where: files[0].name, files[1].recordCount, unknown fields, definition fields', async () => {
+  it(
+    '422 VALIDATION_FAILED says where: ' + 'files[0].name, files[1].recordCount, unknown fields, definition fields',
+    async () => {
     const body = { ...triggerBody('errs', 2, 'm-invalid'), surprise: 1 };
     delete (body.files[0] as { name?: string }).name;
     (body.files[1] as { recordCount: number }).recordCount = -1;
@@ -131,7 +133,8 @@ describe.each(TEST_DB_TYPES)('scheduler error table on %s', (dbType) => {
       'VALIDATION_FAILED',
     );
     expect(def.details.map((d) => d.path)).toEqual(expect.arrayContaining(['name', 'mode']));
-  });
+    },
+  );
 
   it('401 UNAUTHENTICATED: no token, bad signature, alg none, unknown kid, expired, wrong aud, wrong iss', async () => {
     const body = JSON.stringify(triggerBody('errs', 1, 'm-auth'));

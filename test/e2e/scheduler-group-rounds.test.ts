@@ -48,42 +48,50 @@ describe.each(TEST_DB_TYPES)("an ASYNC group job and its tasks' rounds on %s", (
     expect(await queue().getJobState(groupJobId(gid))).toBe('delayed');
   });
 
-  it('a retry backoff that starts before the first poll is kept: the task gets its round then, not at the poll interval', async () => {
-    const f = await fakes.start({ behaviour: 'manual' });
-    const gid = await run('early-retry', f.url, 1, {
-      pollIntervalSeconds: 60,
-      retry: { maxAttempts: 3, initialDelaySeconds: 0.2, factor: 2, maxDelaySeconds: 1 },
-    });
-    await eventually(async () => f.starts.length === 1, 10_000, 'the first dispatch');
-    await f.report(f.starts[0].jobId, { status: 'FAILED', error: { code: 'BOOM', message: 'transient' } });
-    // Re-sent after the backoff, long before the 60 s poll.
-    await eventually(async () => f.starts.length === 2, 10_000, 'the retry');
-    expect(f.starts[1].body.dispatchId).not.toBe(f.starts[0].body.dispatchId);
-    await f.report(f.starts[1].jobId, {
-      status: 'SUCCEEDED',
-      reconciliation: { expected: 0, received: 0, inserted: 0, updated: 0, deleted: 0, unchanged: 0, rejected: 0 },
-    });
-    await waitForGroup(s, gid, 'SUCCEEDED');
-  });
+  it(
+    'a retry backoff that starts before the first poll is kept: ' +
+      'the task gets its round then, not at the poll interval',
+    async () => {
+      const f = await fakes.start({ behaviour: 'manual' });
+      const gid = await run('early-retry', f.url, 1, {
+        pollIntervalSeconds: 60,
+        retry: { maxAttempts: 3, initialDelaySeconds: 0.2, factor: 2, maxDelaySeconds: 1 },
+      });
+      await eventually(async () => f.starts.length === 1, 10_000, 'the first dispatch');
+      await f.report(f.starts[0].jobId, { status: 'FAILED', error: { code: 'BOOM', message: 'transient' } });
+      // Re-sent after the backoff, long before the 60 s poll.
+      await eventually(async () => f.starts.length === 2, 10_000, 'the retry');
+      expect(f.starts[1].body.dispatchId).not.toBe(f.starts[0].body.dispatchId);
+      await f.report(f.starts[1].jobId, {
+        status: 'SUCCEEDED',
+        reconciliation: { expected: 0, received: 0, inserted: 0, updated: 0, deleted: 0, unchanged: 0, rejected: 0 },
+      });
+      await waitForGroup(s, gid, 'SUCCEEDED');
+    },
+  );
 
-  it('tasks still live when the first poll is due get their own rounds, and the reconciler counts the group job as theirs until then', async () => {
-    const f = await fakes.start({ behaviour: 'manual' });
-    const gid = await run('slow', f.url, 3, { pollIntervalSeconds: 2 });
-    await eventually(async () => f.starts.length === 3, 10_000, 'three dispatches');
-    const ids = await taskIds(gid);
-    expect(await reconciler().runOnce()).toEqual({ requeued: 0 });
-    for (const id of ids) expect(await queue().getJob(taskJobId(id))).toBeUndefined();
-    // At the poll interval the group job arms each live task's round, which polls the downstream.
-    for (const id of ids)
-      await eventually(
-        async () => (await queue().getJob(taskJobId(id))) !== undefined,
-        10_000,
-        `the round of task ${id}`,
-      );
-    for (const start of f.starts) f.jobs.get(start.jobId)!.status = 'SUCCEEDED';
-    const g = await waitForGroup(s, gid, 'SUCCEEDED');
-    expect(g.tasks.every((t: { status: string }) => t.status === 'SUCCEEDED')).toBe(true);
-  });
+  it(
+    'tasks still live when the first poll is due get their own rounds, ' +
+      'and the reconciler counts the group job as theirs until then',
+    async () => {
+      const f = await fakes.start({ behaviour: 'manual' });
+      const gid = await run('slow', f.url, 3, { pollIntervalSeconds: 2 });
+      await eventually(async () => f.starts.length === 3, 10_000, 'three dispatches');
+      const ids = await taskIds(gid);
+      expect(await reconciler().runOnce()).toEqual({ requeued: 0 });
+      for (const id of ids) expect(await queue().getJob(taskJobId(id))).toBeUndefined();
+      // At the poll interval the group job arms each live task's round, which polls the downstream.
+      for (const id of ids)
+        await eventually(
+          async () => (await queue().getJob(taskJobId(id))) !== undefined,
+          10_000,
+          `the round of task ${id}`,
+        );
+      for (const start of f.starts) f.jobs.get(start.jobId)!.status = 'SUCCEEDED';
+      const g = await waitForGroup(s, gid, 'SUCCEEDED');
+      expect(g.tasks.every((t: { status: string }) => t.status === 'SUCCEEDED')).toBe(true);
+    },
+  );
 
   it('a group job lost from Redis leaves its live tasks to the reconciler', async () => {
     const f = await fakes.start({ behaviour: 'manual' });

@@ -84,55 +84,63 @@ describe.each(TEST_DB_TYPES)('scheduler SYNC groups, callbacks and recovery on %
     }
   });
 
-  it('SYNC: a permanent failure skips the rest and fails the group; an operator retry runs it again and un-skips', async () => {
-    const f = await fake({ behaviour: 'fail' });
-    const gid = await run('sync-fail', f, 3, {
-      mode: 'SYNC',
-      retry: { maxAttempts: 1, initialDelaySeconds: 0.1, factor: 2, maxDelaySeconds: 1 },
-    });
-    const failed = await waitForGroup(s, gid, 'FAILED');
-    expect(failed.tasks.map((t: { status: string }) => t.status)).toEqual(['FAILED', 'SKIPPED', 'SKIPPED']);
-    expect(failed.counts).toEqual({ total: 3, succeeded: 0, failed: 1, cancelled: 0, skipped: 2 });
-    expect(failed.tasks[0].lastError).toMatchObject({ code: 'INJECTED' });
-    expect((await task(failed.tasks[1].id)).events).toEqual([
-      expect.objectContaining({ from: 'PENDING', to: 'SKIPPED', actor: 'system' }),
-    ]);
-    await sleep(300);
-    expect(f.starts).toHaveLength(1);
+  it(
+    'SYNC: a permanent failure skips the rest and fails the group; ' + 'an operator retry runs it again and un-skips',
+    async () => {
+      const f = await fake({ behaviour: 'fail' });
+      const gid = await run('sync-fail', f, 3, {
+        mode: 'SYNC',
+        retry: { maxAttempts: 1, initialDelaySeconds: 0.1, factor: 2, maxDelaySeconds: 1 },
+      });
+      const failed = await waitForGroup(s, gid, 'FAILED');
+      expect(failed.tasks.map((t: { status: string }) => t.status)).toEqual(['FAILED', 'SKIPPED', 'SKIPPED']);
+      expect(failed.counts).toEqual({ total: 3, succeeded: 0, failed: 1, cancelled: 0, skipped: 2 });
+      expect(failed.tasks[0].lastError).toMatchObject({ code: 'INJECTED' });
+      expect((await task(failed.tasks[1].id)).events).toEqual([
+        expect.objectContaining({ from: 'PENDING', to: 'SKIPPED', actor: 'system' }),
+      ]);
+      await sleep(300);
+      expect(f.starts).toHaveLength(1);
 
-    const skippedRetry = await s.api('POST', `/task-runs/${failed.tasks[1].id}/retry`);
-    expect(skippedRetry.status).toBe(409);
-    expect(skippedRetry.body.error.code).toBe('CONFLICT');
-    const oldDispatch = failed.tasks[0].dispatchId;
-    f.options.behaviour = 'succeed';
-    f.options.delayMs = 400; // the downstream takes a while: the group must read RUNNING in between
-    const retried = await s.api('POST', `/task-runs/${failed.tasks[0].id}/retry`);
-    expect(retried.status).toBe(200);
-    // (its dispatch may already follow it)
-    expect(retried.body.events).toContainEqual(
-      expect.objectContaining({ from: 'FAILED', to: 'PENDING', actor: 'operator', reason: 'RETRIED_BY_OPERATOR' }),
-    );
-    // Once the retry is answered, its group is RUNNING again, with the skipped tasks back to PENDING.
-    const reopened = (await s.api('GET', `/group-runs/${gid}`)).body;
-    expect(reopened.status).toBe('RUNNING');
-    expect(reopened.tasks.map((t: { status: string }) => t.status)).toEqual([
-      expect.stringMatching(/^(PENDING|DISPATCHED|RUNNING)$/),
-      'PENDING',
-      'PENDING',
-    ]);
-    f.options.delayMs = 0;
-    const done = await waitForGroup(s, gid, 'SUCCEEDED');
-    expect(done.counts).toEqual({ total: 3, succeeded: 3, failed: 0, cancelled: 0, skipped: 0 });
-    expect(f.starts.map((x) => x.body.files[0].name)).toEqual(['f-0.ndjson', 'f-0.ndjson', 'f-1.ndjson', 'f-2.ndjson']);
-    expect(done.tasks[0].dispatchId).not.toBe(oldDispatch);
-    expect((await callback(done.tasks[0].id, { dispatchId: oldDispatch, status: 'FAILED' })).body).toEqual({
-      applied: false,
-      reason: 'STALE',
-      status: 'SUCCEEDED',
-    });
-    const again = await s.api('POST', `/task-runs/${done.tasks[0].id}/retry`);
-    expect(again.status).toBe(409);
-  });
+      const skippedRetry = await s.api('POST', `/task-runs/${failed.tasks[1].id}/retry`);
+      expect(skippedRetry.status).toBe(409);
+      expect(skippedRetry.body.error.code).toBe('CONFLICT');
+      const oldDispatch = failed.tasks[0].dispatchId;
+      f.options.behaviour = 'succeed';
+      f.options.delayMs = 400; // the downstream takes a while: the group must read RUNNING in between
+      const retried = await s.api('POST', `/task-runs/${failed.tasks[0].id}/retry`);
+      expect(retried.status).toBe(200);
+      // (its dispatch may already follow it)
+      expect(retried.body.events).toContainEqual(
+        expect.objectContaining({ from: 'FAILED', to: 'PENDING', actor: 'operator', reason: 'RETRIED_BY_OPERATOR' }),
+      );
+      // Once the retry is answered, its group is RUNNING again, with the skipped tasks back to PENDING.
+      const reopened = (await s.api('GET', `/group-runs/${gid}`)).body;
+      expect(reopened.status).toBe('RUNNING');
+      expect(reopened.tasks.map((t: { status: string }) => t.status)).toEqual([
+        expect.stringMatching(/^(PENDING|DISPATCHED|RUNNING)$/),
+        'PENDING',
+        'PENDING',
+      ]);
+      f.options.delayMs = 0;
+      const done = await waitForGroup(s, gid, 'SUCCEEDED');
+      expect(done.counts).toEqual({ total: 3, succeeded: 3, failed: 0, cancelled: 0, skipped: 0 });
+      expect(f.starts.map((x) => x.body.files[0].name)).toEqual([
+        'f-0.ndjson',
+        'f-0.ndjson',
+        'f-1.ndjson',
+        'f-2.ndjson',
+      ]);
+      expect(done.tasks[0].dispatchId).not.toBe(oldDispatch);
+      expect((await callback(done.tasks[0].id, { dispatchId: oldDispatch, status: 'FAILED' })).body).toEqual({
+        applied: false,
+        reason: 'STALE',
+        status: 'SUCCEEDED',
+      });
+      const again = await s.api('POST', `/task-runs/${done.tasks[0].id}/retry`);
+      expect(again.status).toBe(409);
+    },
+  );
 
   it('recovers a lost callback by polling the downstream', async () => {
     const f = await fake({ behaviour: 'succeed', dropCallbacks: true });
@@ -221,64 +229,72 @@ describe.each(TEST_DB_TYPES)('scheduler SYNC groups, callbacks and recovery on %
     expect((await s.api('GET', '/stats')).body.reconciliationMismatches).toBe(2);
   });
 
-  it('retries after a 5xx with a NEW dispatchId; the old dispatch is STALE; Retry-After of a 429 is honoured', async () => {
-    const f = await fake({ failNext: { count: 1, status: 503 } });
-    const g = await waitForGroup(s, await run('retry-5xx', f, 1, { pollIntervalSeconds: 5 }), 'SUCCEEDED');
-    const view = await task(g.tasks[0].id);
-    expect(f.requests.map((r) => r.status)).toEqual([503, 202]);
-    const [first, second] = f.requests.map((r) => r.key);
-    expect(second).not.toBe(first);
-    expect(f.starts.map((x) => x.body.dispatchId)).toEqual([second]);
-    expect(view).toMatchObject({ attempt: 2, dispatchId: second, lastError: { code: 'DOWNSTREAM_HTTP_503' } });
-    expect(view.events.map((e: Event) => [e.to, e.actor, e.dispatchId])).toEqual([
-      ['DISPATCHED', 'dispatcher', first],
-      ['RETRY_WAIT', 'dispatcher', first],
-      ['DISPATCHED', 'dispatcher', second],
-      ...(view.events.length === 5 ? [['ACCEPTED', 'dispatcher', second]] : []),
-      ['SUCCEEDED', 'callback', second],
-    ]);
-    expect(
-      (await callback(view.id, { dispatchId: first, status: 'SUCCEEDED', reconciliation: recon(10, 'sha256:0') })).body,
-    ).toEqual({ applied: false, reason: 'STALE', status: 'SUCCEEDED' });
+  it(
+    'retries after a 5xx with a NEW dispatchId; the old dispatch is STALE; ' + 'Retry-After of a 429 is honoured',
+    async () => {
+      const f = await fake({ failNext: { count: 1, status: 503 } });
+      const g = await waitForGroup(s, await run('retry-5xx', f, 1, { pollIntervalSeconds: 5 }), 'SUCCEEDED');
+      const view = await task(g.tasks[0].id);
+      expect(f.requests.map((r) => r.status)).toEqual([503, 202]);
+      const [first, second] = f.requests.map((r) => r.key);
+      expect(second).not.toBe(first);
+      expect(f.starts.map((x) => x.body.dispatchId)).toEqual([second]);
+      expect(view).toMatchObject({ attempt: 2, dispatchId: second, lastError: { code: 'DOWNSTREAM_HTTP_503' } });
+      expect(view.events.map((e: Event) => [e.to, e.actor, e.dispatchId])).toEqual([
+        ['DISPATCHED', 'dispatcher', first],
+        ['RETRY_WAIT', 'dispatcher', first],
+        ['DISPATCHED', 'dispatcher', second],
+        ...(view.events.length === 5 ? [['ACCEPTED', 'dispatcher', second]] : []),
+        ['SUCCEEDED', 'callback', second],
+      ]);
+      expect(
+        (await callback(view.id, { dispatchId: first, status: 'SUCCEEDED', reconciliation: recon(10, 'sha256:0') }))
+          .body,
+      ).toEqual({ applied: false, reason: 'STALE', status: 'SUCCEEDED' });
 
-    const slow = await fake({ failNext: { count: 1, status: 429, retryAfterSeconds: 1 } });
-    const g2 = await waitForGroup(s, await run('retry-429', slow, 1, { pollIntervalSeconds: 5 }), 'SUCCEEDED');
-    const waits = (await task(g2.tasks[0].id)).events
-      .filter((e: Event) => e.to === 'RETRY_WAIT' || e.to === 'DISPATCHED')
-      .map((e: Event) => Date.parse(e.at));
-    expect(waits).toHaveLength(3);
-    expect(waits[2] - waits[1]).toBeGreaterThanOrEqual(950);
-  });
+      const slow = await fake({ failNext: { count: 1, status: 429, retryAfterSeconds: 1 } });
+      const g2 = await waitForGroup(s, await run('retry-429', slow, 1, { pollIntervalSeconds: 5 }), 'SUCCEEDED');
+      const waits = (await task(g2.tasks[0].id)).events
+        .filter((e: Event) => e.to === 'RETRY_WAIT' || e.to === 'DISPATCHED')
+        .map((e: Event) => Date.parse(e.at));
+      expect(waits).toHaveLength(3);
+      expect(waits[2] - waits[1]).toBeGreaterThanOrEqual(950);
+    },
+  );
 
-  it('cancels a running group (tasks not yet started included) and refuses to cancel a finished one or retry a running task', async () => {
-    const f = await fake({ behaviour: 'manual' });
-    const gid = await run('cancel', f, 3, { mode: 'SYNC' });
-    await eventually(async () => f.starts.length === 1);
-    const live = await group(gid);
-    const runningRetry = await s.api('POST', `/task-runs/${live.tasks[0].id}/retry`);
-    expect(runningRetry.status).toBe(409);
-    expect(runningRetry.body).toEqual({
-      error: { code: 'CONFLICT', message: expect.stringMatching(/only FAILED or CANCELLED/), details: [] },
-    });
+  it(
+    'cancels a running group (tasks not yet started included) ' +
+      'and refuses to cancel a finished one or retry a running task',
+    async () => {
+      const f = await fake({ behaviour: 'manual' });
+      const gid = await run('cancel', f, 3, { mode: 'SYNC' });
+      await eventually(async () => f.starts.length === 1);
+      const live = await group(gid);
+      const runningRetry = await s.api('POST', `/task-runs/${live.tasks[0].id}/retry`);
+      expect(runningRetry.status).toBe(409);
+      expect(runningRetry.body).toEqual({
+        error: { code: 'CONFLICT', message: expect.stringMatching(/only FAILED or CANCELLED/), details: [] },
+      });
 
-    const cancelled = await s.api('POST', `/group-runs/${gid}/cancel`);
-    expect(cancelled.status).toBe(200);
-    expect(cancelled.body.status).toBe('CANCELLED');
-    expect(cancelled.body.tasks.map((t: { status: string }) => t.status)).toEqual([
-      'CANCELLED',
-      'CANCELLED',
-      'CANCELLED',
-    ]);
-    expect(cancelled.body.counts).toEqual({ total: 3, succeeded: 0, failed: 0, cancelled: 3, skipped: 0 });
-    expect((await task(live.tasks[0].id)).events.at(-1)).toMatchObject({ to: 'CANCELLED', actor: 'operator' });
-    const late = await f.report(f.starts[0].jobId, { status: 'SUCCEEDED', reconciliation: recon(10, 'sha256:0') });
-    expect(late.status).toBe(409);
-    await sleep(500);
-    expect(f.starts).toHaveLength(1);
+      const cancelled = await s.api('POST', `/group-runs/${gid}/cancel`);
+      expect(cancelled.status).toBe(200);
+      expect(cancelled.body.status).toBe('CANCELLED');
+      expect(cancelled.body.tasks.map((t: { status: string }) => t.status)).toEqual([
+        'CANCELLED',
+        'CANCELLED',
+        'CANCELLED',
+      ]);
+      expect(cancelled.body.counts).toEqual({ total: 3, succeeded: 0, failed: 0, cancelled: 3, skipped: 0 });
+      expect((await task(live.tasks[0].id)).events.at(-1)).toMatchObject({ to: 'CANCELLED', actor: 'operator' });
+      const late = await f.report(f.starts[0].jobId, { status: 'SUCCEEDED', reconciliation: recon(10, 'sha256:0') });
+      expect(late.status).toBe(409);
+      await sleep(500);
+      expect(f.starts).toHaveLength(1);
 
-    expectConflict(await s.api('POST', `/group-runs/${gid}/cancel`));
-    const finished = await waitForGroup(s, await run('cancel-finished', await fake({}), 1), 'SUCCEEDED');
-    expectConflict(await s.api('POST', `/group-runs/${finished.id}/cancel`));
-    expect((await group(finished.id)).status).toBe('SUCCEEDED');
-  });
+      expectConflict(await s.api('POST', `/group-runs/${gid}/cancel`));
+      const finished = await waitForGroup(s, await run('cancel-finished', await fake({}), 1), 'SUCCEEDED');
+      expectConflict(await s.api('POST', `/group-runs/${finished.id}/cancel`));
+      expect((await group(finished.id)).status).toBe('SUCCEEDED');
+    },
+  );
 });

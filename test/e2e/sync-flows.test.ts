@@ -234,24 +234,28 @@ describe.each(TEST_DB_TYPES)('provider → scheduler → consumer on %s', (dbTyp
     ).toBe(409);
   });
 
-  it("a new schemaVersion reaches the next file at once, though the consumer's copy of the dataset is still within its max age", async () => {
-    // v2 allows a `region` the v1 schema (additionalProperties: false) rejects.
-    const v2 = {
-      ...spec,
-      schema: { ...spec.schema, properties: { ...(spec.schema.properties as object), region: { type: 'string' } } },
-      mapping: { ...spec.mapping, drop: [...spec.mapping.drop!, 'region'] },
-    };
-    const put = await call('POST', `${provider.url}/api/v1/datasets`, { token: providerWrite, body: v2 });
-    expect(put.status).toBe(200);
-    expect(put.body.schemaVersion).toBe(2);
-    const records = [1, 2].map((i) => ({ ...demoRecord(i, 2), region: 'emea', op: 'upsert' }));
-    const manifest = await publish('c2', 'changes', records);
-    expect(manifest.schemaVersion).toBe(2);
-    expect((await final('task-c2')).body).toMatchObject({
-      status: 'SUCCEEDED',
-      reconciliation: { expected: 2, received: 2, updated: 2, rejected: 0 },
-    });
-    const stored = await readTable(consumerDb.config, 'con_datasets', 'name');
-    expect(Number(stored.find((r) => r.name === 'customers')?.schema_version)).toBe(2);
-  });
+  it(
+    'a new schemaVersion reaches the next file at once, ' +
+      "though the consumer's copy of the dataset is still within its max age",
+    async () => {
+      // v2 allows a `region` the v1 schema (additionalProperties: false) rejects.
+      const v2 = {
+        ...spec,
+        schema: { ...spec.schema, properties: { ...(spec.schema.properties as object), region: { type: 'string' } } },
+        mapping: { ...spec.mapping, drop: [...spec.mapping.drop!, 'region'] },
+      };
+      const put = await call('POST', `${provider.url}/api/v1/datasets`, { token: providerWrite, body: v2 });
+      expect(put.status).toBe(200);
+      expect(put.body.schemaVersion).toBe(2);
+      const records = [1, 2].map((i) => ({ ...demoRecord(i, 2), region: 'emea', op: 'upsert' }));
+      const manifest = await publish('c2', 'changes', records);
+      expect(manifest.schemaVersion).toBe(2);
+      expect((await final('task-c2')).body).toMatchObject({
+        status: 'SUCCEEDED',
+        reconciliation: { expected: 2, received: 2, updated: 2, rejected: 0 },
+      });
+      const stored = await readTable(consumerDb.config, 'con_datasets', 'name');
+      expect(Number(stored.find((r) => r.name === 'customers')?.schema_version)).toBe(2);
+    },
+  );
 });

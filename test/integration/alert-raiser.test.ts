@@ -69,52 +69,56 @@ describe.each(TEST_DB_TYPES)('alerts for group status changes on %s', (dbType) =
   const alertsOf = (groupRunId: string) =>
     db.run((em) => em.getRepository(AlertEntity).find({ where: { groupRunId }, order: { kind: 'ASC' } }));
 
-  it('one batch: the mismatched run gets its alert (its first mismatched task), the clean one none, the failed one its first failed task, and earlier alerts of succeeded runs resolve', async () => {
-    const clean = await groupRun([
-      ['SUCCEEDED', 'OK'],
-      ['SUCCEEDED', 'OK'],
-    ]);
-    const mismatched = await groupRun([
-      ['SUCCEEDED', 'OK'],
-      ['SUCCEEDED', 'MISMATCH'],
-      ['SUCCEEDED', 'MISMATCH'],
-    ]);
-    const failed = await groupRun([
-      ['SUCCEEDED', 'OK'],
-      ['FAILED', null],
-      ['FAILED', null],
-    ]);
-    const recovered = await groupRun([
-      ['SUCCEEDED', 'OK'],
-      ['SUCCEEDED', 'OK'],
-    ]);
-    await alerts.raise({ kind: 'FAILED', groupRunId: recovered.id, message: 'failed before its retry' });
-    await alerts.raise({ kind: 'OVERDUE', groupRunId: clean.id, message: 'late' });
+  it(
+    'one batch: the mismatched run gets its alert (its first mismatched task), the clean one none, ' +
+      'the failed one its first failed task, and earlier alerts of succeeded runs resolve',
+    async () => {
+      const clean = await groupRun([
+        ['SUCCEEDED', 'OK'],
+        ['SUCCEEDED', 'OK'],
+      ]);
+      const mismatched = await groupRun([
+        ['SUCCEEDED', 'OK'],
+        ['SUCCEEDED', 'MISMATCH'],
+        ['SUCCEEDED', 'MISMATCH'],
+      ]);
+      const failed = await groupRun([
+        ['SUCCEEDED', 'OK'],
+        ['FAILED', null],
+        ['FAILED', null],
+      ]);
+      const recovered = await groupRun([
+        ['SUCCEEDED', 'OK'],
+        ['SUCCEEDED', 'OK'],
+      ]);
+      await alerts.raise({ kind: 'FAILED', groupRunId: recovered.id, message: 'failed before its retry' });
+      await alerts.raise({ kind: 'OVERDUE', groupRunId: clean.id, message: 'late' });
 
-    // As GroupRecounter announces them after one recount: synchronously, one after another.
-    for (const [g, status] of [
-      [clean, 'SUCCEEDED'],
-      [mismatched, 'SUCCEEDED'],
-      [failed, 'FAILED'],
-      [recovered, 'SUCCEEDED'],
-    ] as const)
-      raiser.onGroupStatus({ id: g.id, status });
-    await new Promise((r) => setTimeout(r, 0));
-    // taken together, at the end of that tick
-    expect((raiser as unknown as { changes: unknown[] }).changes).toEqual([]);
-    await raiser.settle();
+      // As GroupRecounter announces them after one recount: synchronously, one after another.
+      for (const [g, status] of [
+        [clean, 'SUCCEEDED'],
+        [mismatched, 'SUCCEEDED'],
+        [failed, 'FAILED'],
+        [recovered, 'SUCCEEDED'],
+      ] as const)
+        raiser.onGroupStatus({ id: g.id, status });
+      await new Promise((r) => setTimeout(r, 0));
+      // taken together, at the end of that tick
+      expect((raiser as unknown as { changes: unknown[] }).changes).toEqual([]);
+      await raiser.settle();
 
-    expect((await alertsOf(clean.id)).map((a) => [a.kind, a.status])).toEqual([['OVERDUE', 'RESOLVED']]);
-    expect((await alertsOf(mismatched.id)).map((a) => [a.kind, a.status, a.taskRunId, a.message])).toEqual([
-      ['RECONCILIATION_MISMATCH', 'OPEN', mismatched.taskIds[1], 'Task f1: received 10 but expected 9'],
-    ]);
-    expect((await alertsOf(failed.id)).map((a) => [a.kind, a.status, a.taskRunId])).toEqual([
-      ['FAILED', 'OPEN', failed.taskIds[1]],
-    ]);
-    expect((await alertsOf(recovered.id)).map((a) => [a.kind, a.status])).toEqual([['FAILED', 'RESOLVED']]);
-    // The tasks are as written: raising alerts reads, never moves them.
-    expect(
-      await db.run((em) => em.getRepository(TaskRunEntity).countBy({ groupRunId: failed.id, status: 'FAILED' })),
-    ).toBe(2);
-  });
+      expect((await alertsOf(clean.id)).map((a) => [a.kind, a.status])).toEqual([['OVERDUE', 'RESOLVED']]);
+      expect((await alertsOf(mismatched.id)).map((a) => [a.kind, a.status, a.taskRunId, a.message])).toEqual([
+        ['RECONCILIATION_MISMATCH', 'OPEN', mismatched.taskIds[1], 'Task f1: received 10 but expected 9'],
+      ]);
+      expect((await alertsOf(failed.id)).map((a) => [a.kind, a.status, a.taskRunId])).toEqual([
+        ['FAILED', 'OPEN', failed.taskIds[1]],
+      ]);
+      expect((await alertsOf(recovered.id)).map((a) => [a.kind, a.status])).toEqual([['FAILED', 'RESOLVED']]);
+      // The tasks are as written: raising alerts reads, never moves them.
+      expect(
+        await db.run((em) => em.getRepository(TaskRunEntity).countBy({ groupRunId: failed.id, status: 'FAILED' })),
+      ).toBe(2);
+    },
+  );
 });

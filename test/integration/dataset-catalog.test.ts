@@ -83,37 +83,41 @@ describe.each(TEST_DB_TYPES)('dataset catalogs of two consumer instances on %s',
       ).toEqual([{ n: expect.anything() }]);
   });
 
-  it('a stored definition serves jobs within its max age without a read; a file needing a newer version reads it at once', async () => {
-    let now = 1_000_000;
-    const catalog = new DatasetCatalog(
-      dbs[0],
-      {
-        providerUrl,
-        signing: { issuer: 'ferry-consumer', secret: 'test-secret-test-secret-test-secret', ttlSeconds: 300 },
-        datasetMaxAgeMs: 60_000,
-      },
-      () => now,
-    );
-    const stored = async () =>
-      (await dbs[0].run((em) => em.query("SELECT schema_version FROM con_datasets WHERE name = 'aged'")))[0];
-    await catalog.refresh('aged');
-    await catalog.refresh('aged');
-    now += 59_000;
-    await catalog.refresh('aged');
-    expect(reads.get('aged')).toBe(1);
-    now += 2_000;
-    await catalog.refresh('aged');
-    expect(reads.get('aged')).toBe(2);
+  it(
+    'a stored definition serves jobs within its max age without a read; ' +
+      'a file needing a newer version reads it at once',
+    async () => {
+      let now = 1_000_000;
+      const catalog = new DatasetCatalog(
+        dbs[0],
+        {
+          providerUrl,
+          signing: { issuer: 'ferry-consumer', secret: 'test-secret-test-secret-test-secret', ttlSeconds: 300 },
+          datasetMaxAgeMs: 60_000,
+        },
+        () => now,
+      );
+      const stored = async () =>
+        (await dbs[0].run((em) => em.query("SELECT schema_version FROM con_datasets WHERE name = 'aged'")))[0];
+      await catalog.refresh('aged');
+      await catalog.refresh('aged');
+      now += 59_000;
+      await catalog.refresh('aged');
+      expect(reads.get('aged')).toBe(1);
+      now += 2_000;
+      await catalog.refresh('aged');
+      expect(reads.get('aged')).toBe(2);
 
-    versions.set('aged', 2); // the provider changed the schema; a file's manifest says so
-    await catalog.refresh('aged', 2);
-    expect(reads.get('aged')).toBe(3);
-    expect(Number((await stored()).schema_version)).toBe(2);
-    // A provider whose definition lags behind its file's manifest: the refresh fails, the copy stays.
-    await expect(catalog.refresh('aged', 3)).rejects.toThrow(/serves schemaVersion 2, its file needs 3/);
-    // Another instance that read the old version before the change cannot put it back.
-    versions.set('aged', 1);
-    await catalogs[1].refresh('aged');
-    expect(Number((await stored()).schema_version)).toBe(2);
-  });
+      versions.set('aged', 2); // the provider changed the schema; a file's manifest says so
+      await catalog.refresh('aged', 2);
+      expect(reads.get('aged')).toBe(3);
+      expect(Number((await stored()).schema_version)).toBe(2);
+      // A provider whose definition lags behind its file's manifest: the refresh fails, the copy stays.
+      await expect(catalog.refresh('aged', 3)).rejects.toThrow(/serves schemaVersion 2, its file needs 3/);
+      // Another instance that read the old version before the change cannot put it back.
+      versions.set('aged', 1);
+      await catalogs[1].refresh('aged');
+      expect(Number((await stored()).schema_version)).toBe(2);
+    },
+  );
 });

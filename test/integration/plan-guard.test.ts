@@ -33,20 +33,24 @@ describe('PlanGuard on PostgreSQL', () => {
     await client?.end();
   });
 
-  it('a statement prepared on a small table keeps its whole-table scan after the table grows; planned afresh it uses the index', async () => {
-    await client.query(`INSERT INTO ${table} SELECT unnest($1::varchar[]), 1`, [rows(0, 20)]);
-    await client.query(`PREPARE small_plan(varchar[], int[]) AS ${update}`);
-    // the sixth run uses the generic plan
-    for (let i = 0; i < 6; i++) await client.query(`EXECUTE small_plan('{t1,t2}', '{1,1}')`);
-    await client.query(`INSERT INTO ${table} SELECT unnest($1::varchar[]), 1`, [rows(20, 20_000)]);
-    expect(await plan(`EXPLAIN EXECUTE small_plan('{t1,t2}', '{1,1}')`)).toMatch(/Seq Scan on plan_guard/);
-    expect(
-      await plan(
-        `EXPLAIN ${update.replace('$1::varchar[]', `'{t1,t2}'::varchar[]`).replace('$2::int[]', `'{1,1}'::int[]`)}`,
-      ),
-    ).toMatch(/Index Scan using/);
-    await client.query('DEALLOCATE small_plan');
-  });
+  it(
+    'a statement prepared on a small table keeps its whole-table scan after the table grows; ' +
+      'planned afresh it uses the index',
+    async () => {
+      await client.query(`INSERT INTO ${table} SELECT unnest($1::varchar[]), 1`, [rows(0, 20)]);
+      await client.query(`PREPARE small_plan(varchar[], int[]) AS ${update}`);
+      // the sixth run uses the generic plan
+      for (let i = 0; i < 6; i++) await client.query(`EXECUTE small_plan('{t1,t2}', '{1,1}')`);
+      await client.query(`INSERT INTO ${table} SELECT unnest($1::varchar[]), 1`, [rows(20, 20_000)]);
+      expect(await plan(`EXPLAIN EXECUTE small_plan('{t1,t2}', '{1,1}')`)).toMatch(/Seq Scan on plan_guard/);
+      expect(
+        await plan(
+          `EXPLAIN ${update.replace('$1::varchar[]', `'{t1,t2}'::varchar[]`).replace('$2::int[]', `'{1,1}'::int[]`)}`,
+        ),
+      ).toMatch(/Index Scan using/);
+      await client.query('DEALLOCATE small_plan');
+    },
+  );
 
   it('allows names only once the statistics say the table is big, and looks again when due', async () => {
     const own = `${table}_b`;

@@ -81,37 +81,41 @@ describe.each(TEST_DB_TYPES)('scheduler trigger intake and admin lists on %s', (
     expect(other.body.triggerId).not.toBe(first.triggerId);
   });
 
-  it('a burst of different triggers and copies at once: each new one its own run, each copy the answer of its first', async () => {
-    const bodies = [
-      ...Array.from({ length: 20 }, (_, i) => triggerBody('dedup', 1, `m-burst-${i}`)),
-      ...Array.from({ length: 10 }, () => triggerBody('dedup', 2, 'm-burst-copy-a')),
-      ...Array.from({ length: 10 }, () => triggerBody('dedup', 3, 'm-burst-copy-b')),
-      { messageId: 'm-burst-nobody', source: 'billing', event: 'nobody.listens' },
-    ];
-    const answers = await Promise.all(bodies.map((b) => s.api('POST', '/triggers', b, triggerToken())));
-    expect(answers.slice(0, 20).map((a) => [a.status, a.body.duplicate, a.body.groupRuns.length])).toEqual(
-      Array(20).fill([202, false, 1]),
-    );
-    for (const copies of [answers.slice(20, 30), answers.slice(30, 40)]) {
-      const first = copies.filter((a) => a.status === 202);
-      expect(first).toHaveLength(1);
-      for (const a of copies.filter((x) => x.status === 200))
-        expect(a.body).toEqual({ ...first[0].body, duplicate: true });
-      expect(copies.filter((a) => a.status === 200)).toHaveLength(9);
-    }
-    expect(answers[40]).toMatchObject({ status: 202, body: { groupRuns: [] } });
-    const ids = new Set(
-      answers.filter((a) => a.status === 202).flatMap((a) => a.body.groupRuns.map((g: { id: string }) => g.id)),
-    );
-    expect(ids.size).toBe(22);
-    const runs = (await groups('&definition=dedup')).filter((g) => ids.has(g.id));
-    expect(runs).toHaveLength(22);
-    const tasks = await Promise.all(
-      [...ids].map(async (id) => (await s.api('GET', `/group-runs/${id}`)).body.tasks.length),
-    );
-    expect(tasks.sort((x, y) => x - y)).toEqual([...Array(20).fill(1), 2, 3]);
-    expect((await triggers()).filter((t) => t.messageId?.startsWith('m-burst-'))).toHaveLength(23);
-  });
+  it(
+    'a burst of different triggers and copies at once: ' +
+      'each new one its own run, each copy the answer of its first',
+    async () => {
+      const bodies = [
+        ...Array.from({ length: 20 }, (_, i) => triggerBody('dedup', 1, `m-burst-${i}`)),
+        ...Array.from({ length: 10 }, () => triggerBody('dedup', 2, 'm-burst-copy-a')),
+        ...Array.from({ length: 10 }, () => triggerBody('dedup', 3, 'm-burst-copy-b')),
+        { messageId: 'm-burst-nobody', source: 'billing', event: 'nobody.listens' },
+      ];
+      const answers = await Promise.all(bodies.map((b) => s.api('POST', '/triggers', b, triggerToken())));
+      expect(answers.slice(0, 20).map((a) => [a.status, a.body.duplicate, a.body.groupRuns.length])).toEqual(
+        Array(20).fill([202, false, 1]),
+      );
+      for (const copies of [answers.slice(20, 30), answers.slice(30, 40)]) {
+        const first = copies.filter((a) => a.status === 202);
+        expect(first).toHaveLength(1);
+        for (const a of copies.filter((x) => x.status === 200))
+          expect(a.body).toEqual({ ...first[0].body, duplicate: true });
+        expect(copies.filter((a) => a.status === 200)).toHaveLength(9);
+      }
+      expect(answers[40]).toMatchObject({ status: 202, body: { groupRuns: [] } });
+      const ids = new Set(
+        answers.filter((a) => a.status === 202).flatMap((a) => a.body.groupRuns.map((g: { id: string }) => g.id)),
+      );
+      expect(ids.size).toBe(22);
+      const runs = (await groups('&definition=dedup')).filter((g) => ids.has(g.id));
+      expect(runs).toHaveLength(22);
+      const tasks = await Promise.all(
+        [...ids].map(async (id) => (await s.api('GET', `/group-runs/${id}`)).body.tasks.length),
+      );
+      expect(tasks.sort((x, y) => x - y)).toEqual([...Array(20).fill(1), 2, 3]);
+      expect((await triggers()).filter((t) => t.messageId?.startsWith('m-burst-'))).toHaveLength(23);
+    },
+  );
 
   it('keeps an unmatched trigger as UNMATCHED and lists it to operators', async () => {
     const body = { messageId: 'm-unmatched', source: 'billing', event: 'nobody.listens' };
@@ -178,51 +182,54 @@ describe.each(TEST_DB_TYPES)('scheduler trigger intake and admin lists on %s', (
     expect(await groups('&definition=queued')).toHaveLength(1);
   });
 
-  it('pages group runs by cursor without gaps or repeats, and filters by status and definition (id or name)', async () => {
-    const defA = (await s.api('GET', '/definitions/page-a')).body;
-    const made: string[] = [];
-    for (const name of ['page-a', 'page-b', 'page-a', 'page-b', 'page-a']) {
-      const r = await s.api('POST', '/triggers', triggerBody(name, 1), triggerToken());
-      made.push(r.body.groupRuns[0].id);
-    }
-    for (const id of made.filter((_, i) => i % 2 === 1)) await waitForGroup(s, id, 'SUCCEEDED');
+  it(
+    'pages group runs by cursor without gaps or repeats, ' + 'and filters by status and definition (id or name)',
+    async () => {
+      const defA = (await s.api('GET', '/definitions/page-a')).body;
+      const made: string[] = [];
+      for (const name of ['page-a', 'page-b', 'page-a', 'page-b', 'page-a']) {
+        const r = await s.api('POST', '/triggers', triggerBody(name, 1), triggerToken());
+        made.push(r.body.groupRuns[0].id);
+      }
+      for (const id of made.filter((_, i) => i % 2 === 1)) await waitForGroup(s, id, 'SUCCEEDED');
 
-    const all = await groups();
-    const walked: Group[] = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
-      const page: { items: Group[]; nextCursor: string | null } = (
-        await s.api('GET', `/group-runs?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
-      ).body;
-      expect(page.items.length).toBeLessThanOrEqual(2);
-      walked.push(...page.items);
-      cursor = page.nextCursor;
-      pages++;
-    } while (cursor && pages < 50);
-    expect(walked.map((g) => g.id)).toEqual(all.map((g) => g.id));
-    expect(new Set(walked.map((g) => g.id)).size).toBe(walked.length);
-    expect(walked.length).toBeGreaterThan(2 * 2);
-    expect(made.every((id) => walked.some((g) => g.id === id))).toBe(true);
-    const times = walked.map((g) => Date.parse(g.createdAt));
-    expect(times).toEqual([...times].sort((x, y) => y - x));
+      const all = await groups();
+      const walked: Group[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page: { items: Group[]; nextCursor: string | null } = (
+          await s.api('GET', `/group-runs?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+        ).body;
+        expect(page.items.length).toBeLessThanOrEqual(2);
+        walked.push(...page.items);
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor && pages < 50);
+      expect(walked.map((g) => g.id)).toEqual(all.map((g) => g.id));
+      expect(new Set(walked.map((g) => g.id)).size).toBe(walked.length);
+      expect(walked.length).toBeGreaterThan(2 * 2);
+      expect(made.every((id) => walked.some((g) => g.id === id))).toBe(true);
+      const times = walked.map((g) => Date.parse(g.createdAt));
+      expect(times).toEqual([...times].sort((x, y) => y - x));
 
-    const byName = await groups('&definition=page-a');
-    expect(byName.map((g) => g.id).sort()).toEqual([made[0], made[2], made[4]].sort());
-    expect((await groups(`&definition=${defA.id}`)).map((g) => g.id)).toEqual(byName.map((g) => g.id));
-    expect((await groups('&definition=page-a&status=RUNNING')).map((g) => g.id)).toEqual(byName.map((g) => g.id));
-    expect((await groups('&definition=page-b&status=SUCCEEDED')).map((g) => g.id).sort()).toEqual(
-      [made[1], made[3]].sort(),
-    );
-    expect(await groups('&definition=page-b&status=RUNNING')).toEqual([]);
-    expect((await groups('&status=SUCCEEDED')).every((g) => g.status === 'SUCCEEDED')).toBe(true);
-    expect(await groups('&definition=no-such-definition')).toEqual([]);
-    const p1 = (await s.api('GET', '/group-runs?definition=page-a&limit=2')).body;
-    const p2 = (await s.api('GET', `/group-runs?definition=page-a&limit=2&cursor=${p1.nextCursor}`)).body;
-    expect([...p1.items, ...p2.items].map((g: Group) => g.id)).toEqual(byName.map((g) => g.id));
-    expect(p2.nextCursor).toBeNull();
-    expect((await s.api('GET', '/group-runs?cursor=garbage')).status).toBe(422);
-  });
+      const byName = await groups('&definition=page-a');
+      expect(byName.map((g) => g.id).sort()).toEqual([made[0], made[2], made[4]].sort());
+      expect((await groups(`&definition=${defA.id}`)).map((g) => g.id)).toEqual(byName.map((g) => g.id));
+      expect((await groups('&definition=page-a&status=RUNNING')).map((g) => g.id)).toEqual(byName.map((g) => g.id));
+      expect((await groups('&definition=page-b&status=SUCCEEDED')).map((g) => g.id).sort()).toEqual(
+        [made[1], made[3]].sort(),
+      );
+      expect(await groups('&definition=page-b&status=RUNNING')).toEqual([]);
+      expect((await groups('&status=SUCCEEDED')).every((g) => g.status === 'SUCCEEDED')).toBe(true);
+      expect(await groups('&definition=no-such-definition')).toEqual([]);
+      const p1 = (await s.api('GET', '/group-runs?definition=page-a&limit=2')).body;
+      const p2 = (await s.api('GET', `/group-runs?definition=page-a&limit=2&cursor=${p1.nextCursor}`)).body;
+      expect([...p1.items, ...p2.items].map((g: Group) => g.id)).toEqual(byName.map((g) => g.id));
+      expect(p2.nextCursor).toBeNull();
+      expect((await s.api('GET', '/group-runs?cursor=garbage')).status).toBe(422);
+    },
+  );
 
   it('GET /stats counts group runs, task runs and triggers by status', async () => {
     const before = await stats();

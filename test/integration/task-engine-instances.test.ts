@@ -92,7 +92,10 @@ describe.each(TEST_DB_TYPES)('task engines of two instances on %s', (dbType) => 
     expect((await events(taskId)).map((e) => e.toStatus)).toEqual(['DISPATCHED', 'RUNNING', 'SUCCEEDED']);
   });
 
-  it('a row the engine held is not lost when other batches evict it while this batch reads the rest (no 404 for a live task)', async () => {
+  it(
+    'a row the engine held is not lost when other batches evict it while this batch reads the rest ' +
+      '(no 404 for a live task)',
+    async () => {
     const { taskId, dispatchId } = await claimedByA(); // A holds this row
     const other = await claimedByA();
     const { engine: third, tasks } = await parts();
@@ -121,9 +124,13 @@ describe.each(TEST_DB_TYPES)('task engines of two instances on %s', (dbType) => 
       ['applied', 'SUCCEEDED'],
       ['applied', 'RUNNING'],
     ]);
-  });
+    },
+  );
 
-  it('a group run created here is dispatched from its tasks as created, once; a task the other instance claimed first gets no second attempt', async () => {
+  it(
+    'a group run created here is dispatched from its tasks as created, once; ' +
+      'a task the other instance claimed first gets no second attempt',
+    async () => {
     const now = Date.now();
     const definition = definitionRow('ASYNC', now);
     const factory = schedulerParts(dbs[0]).factory;
@@ -161,5 +168,6 @@ describe.each(TEST_DB_TYPES)('task engines of two instances on %s', (dbType) => 
       expect.objectContaining({ type: 'send', attempt: 1 }),
     ]);
     expect((await events(second)).map((e) => e.toStatus)).toEqual(['DISPATCHED']);
-  });
+    },
+  );
 });

@@ -2,7 +2,8 @@
  * A client's code against the types openapi-typescript generates from the three documents. Each
  * `@ts-expect-error` fails the compile if the type it guards is loose (`unknown`, `any`, a missing path).
  */
-export const CLIENT_USAGE = `
+export const CLIENT_USAGE =
+  `
 import type { components as S, paths as Scheduler } from './scheduler';
 import type { paths as Consumer } from './consumer';
 import type { paths as Provider } from './provider';
@@ -40,7 +41,8 @@ function describeRun(run: GroupRun): string {
   const task: S['schemas']['TaskRun'] = run.tasks[0];
   const dispatched: string | null = task.dispatchedAt;
   const rejected: number | undefined = task.reconciliation?.rejected;
-  return \`\${run.definition} \${run.status} \${run.counts.succeeded}/\${run.counts.total} \${dispatched} \${rejected}\`;
+  return \`\${run.definition} \${run.status} \${run.counts.succeeded}/\${run.counts.total} ` +
+  `\${dispatched} \${rejected}\`;
 }
 // @ts-expect-error a group run's status is one of four
 const paused: GroupRun['status'] = 'PAUSED';

@@ -13,7 +13,10 @@ export interface SchedulerHandle {
   close(): Promise<void>;
 }
 
-/** Starts one scheduler instance (HTTP API + queue processors + background work); used by main.ts, tests, the demo and the bench. */
+/**
+ * Starts one scheduler instance (HTTP API + queue processors + background work); used by main.ts, tests, the demo
+ * and the bench.
+ */
 export async function startScheduler(
   config: SchedulerConfig,
   overrides: RuntimeOverrides = {},

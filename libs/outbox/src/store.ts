@@ -55,7 +55,8 @@ export class OutboxStore {
     }
     await em.query(
       this.sql(
-        `INSERT INTO $T ({id}, {seq}, {msg_key}, {kind}, {url}, {payload}, {attempts}, {next_at}, {state}, {created_at}) VALUES (?, ?, ?, ?, ?, ?, 0, ?, 'PENDING', ?)`,
+        'INSERT INTO $T ({id}, {seq}, {msg_key}, {kind}, {url}, {payload}, {attempts}, {next_at}, ' +
+          "{state}, {created_at}) VALUES (?, ?, ?, ?, ?, ?, 0, ?, 'PENDING', ?)",
       ),
       [randomUUID(), nextSeq(), msg.key, msg.kind, msg.url, JSON.stringify(msg.payload), now, now],
     );
@@ -66,7 +67,8 @@ export class OutboxStore {
     const rows: Array<Record<string, unknown>> = await this.db.run((em) =>
       em.query(
         this.sql(
-          `SELECT {id}, {msg_key}, {kind}, {url}, {payload}, {attempts}, {next_at} FROM $T WHERE {state} = 'PENDING' ORDER BY {seq}`,
+          'SELECT {id}, {msg_key}, {kind}, {url}, {payload}, {attempts}, {next_at} FROM $T ' +
+            "WHERE {state} = 'PENDING' ORDER BY {seq}",
         ),
       ),
     );
@@ -100,7 +102,8 @@ export class OutboxStore {
     await this.db.run((em) =>
       em.query(
         this.sql(
-          `UPDATE $T SET {next_at} = ?, {last_error} = ? WHERE {id} = ? AND {state} = 'PENDING' AND {attempts} = ? AND {next_at} = ?`,
+          'UPDATE $T SET {next_at} = ?, {last_error} = ? ' +
+            "WHERE {id} = ? AND {state} = 'PENDING' AND {attempts} = ? AND {next_at} = ?",
         ),
         [leaseUntil, token, row.id, row.attempts, row.nextAt],
       ),

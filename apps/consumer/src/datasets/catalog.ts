@@ -105,7 +105,8 @@ export class DatasetCatalog {
       if (n.length)
         await em.query(
           sql(
-            'UPDATE {con_datasets} SET {definition} = ?, {schema_version} = ?, {fetched_at} = ? WHERE {name} = ? AND {schema_version} <= ?',
+            'UPDATE {con_datasets} SET {definition} = ?, {schema_version} = ?, {fetched_at} = ? ' +
+              'WHERE {name} = ? AND {schema_version} <= ?',
           ),
           [text, schemaVersion, Date.now(), spec.name, schemaVersion],
         );

@@ -31,7 +31,9 @@ export class DeadLettersService {
     if (!m) throw ApiError.validation([{ path: 'cursor', problem: 'is not a cursor this API issued' }]);
     const [fi, pos] = [Number(m[1]), Number(m[2])];
     const sql = this.sql(
-      'SELECT {file_index}, {position}, {record}, {reasons} FROM {con_dead_letters} WHERE {job_id} = ? AND ({file_index} > ? OR ({file_index} = ? AND {position} > ?)) ORDER BY {file_index}, {position}' +
+      'SELECT {file_index}, {position}, {record}, {reasons} FROM {con_dead_letters} ' +
+        'WHERE {job_id} = ? AND ({file_index} > ? OR ({file_index} = ? AND {position} > ?)) ' +
+        'ORDER BY {file_index}, {position}' +
         (this.db.type === 'oracle' ? ' FETCH FIRST ? ROWS ONLY' : ' LIMIT ?'),
     );
     const { rows, exists } = await this.db.run(async (em) => ({

@@ -138,7 +138,8 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
     return {
       status: 'FAILED',
       errorCode: 'DATASET_UNAVAILABLE',
-      errorMessage: `Dataset ${stale.dataset}: the stored definition is older than schemaVersion ${again.schemaVersion}`,
+      errorMessage:
+        `Dataset ${stale.dataset}: the stored definition is older than ` + `schemaVersion ${again.schemaVersion}`,
     };
   }
 

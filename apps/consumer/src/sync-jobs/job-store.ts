@@ -121,14 +121,16 @@ export class JobStore {
     const now = Date.now();
     await em.query(
       this.sql(
-        'INSERT INTO {con_jobs} ({job_id}, {idem_key}, {request_hash}, {task_run_id}, {dispatch_id}, {callback_url}, {status}, {created_at}, {updated_at}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO {con_jobs} ({job_id}, {idem_key}, {request_hash}, {task_run_id}, {dispatch_id}, {callback_url}, ' +
+          '{status}, {created_at}, {updated_at}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       [job.jobId, job.idemKey, job.requestHash, job.taskRunId, job.dispatchId, job.callbackUrl, job.status, now, now],
     );
     for (const [i, f] of files.entries()) {
       await em.query(
         this.sql(
-          `INSERT INTO {con_job_files} ({job_id}, {file_index}, {file_name}, {dataset}, {file_id}, {expected_count}, {expected_checksum}, {status}, {page_size}, {updated_at}) VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?)`,
+          'INSERT INTO {con_job_files} ({job_id}, {file_index}, {file_name}, {dataset}, {file_id}, {expected_count}, ' +
+            "{expected_checksum}, {status}, {page_size}, {updated_at}) VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?)",
         ),
         [job.jobId, i, f.name, f.dataset, f.fileId, f.recordCount ?? null, f.checksum ?? null, pageSize, now],
       );
@@ -167,7 +169,10 @@ export class JobStore {
   ): Promise<void> {
     await em.query(
       this.sql(
-        `UPDATE {con_job_files} SET {status} = ?, {error_code} = COALESCE(?, {error_code}), {error_message} = COALESCE(?, {error_message}), {updated_at} = ? WHERE {job_id} = ? AND {status} IN (${from.map(() => '?').join(', ')})${fileIndex === undefined ? '' : ' AND {file_index} = ?'}`,
+        'UPDATE {con_job_files} SET {status} = ?, {error_code} = COALESCE(?, {error_code}), ' +
+          '{error_message} = COALESCE(?, {error_message}), {updated_at} = ? ' +
+          `WHERE {job_id} = ? AND {status} IN (${from.map(() => '?').join(', ')})` +
+          (fileIndex === undefined ? '' : ' AND {file_index} = ?'),
       ),
       [
         to,
@@ -191,7 +196,8 @@ export class JobStore {
         .set({ owner, lease_until: now + leaseMs })
         .where(
           this.names(
-            `{job_id} = :jobId AND {status} IN ('ACCEPTED', 'RUNNING') AND ({owner} IS NULL OR {owner} = :owner OR {lease_until} < :now)`,
+            "{job_id} = :jobId AND {status} IN ('ACCEPTED', 'RUNNING') " +
+              'AND ({owner} IS NULL OR {owner} = :owner OR {lease_until} < :now)',
           ),
           { jobId, owner, now },
         )
@@ -205,7 +211,8 @@ export class JobStore {
     await this.db.run((em) =>
       em.query(
         this.sql(
-          `UPDATE {con_jobs} SET {lease_until} = ? WHERE {owner} = ? AND {job_id} IN (${jobIds.map(() => '?').join(', ')})`,
+          'UPDATE {con_jobs} SET {lease_until} = ? ' +
+            `WHERE {owner} = ? AND {job_id} IN (${jobIds.map(() => '?').join(', ')})`,
         ),
         [Date.now() + leaseMs, owner, ...jobIds],
       ),
@@ -217,7 +224,8 @@ export class JobStore {
     const rows = await this.db.run((em) =>
       em.query(
         this.sql(
-          `SELECT {job_id} FROM {con_jobs} WHERE {status} IN ('ACCEPTED', 'RUNNING') AND ({owner} IS NULL OR {owner} = ? OR {lease_until} < ?) ORDER BY {created_at}`,
+          "SELECT {job_id} FROM {con_jobs} WHERE {status} IN ('ACCEPTED', 'RUNNING') " +
+            'AND ({owner} IS NULL OR {owner} = ? OR {lease_until} < ?) ORDER BY {created_at}',
         ),
         [owner, Date.now()],
       ),

@@ -59,7 +59,8 @@ export async function startFile(
   gen: number | null,
 ): Promise<void> {
   const n = await conn.exec(
-    `UPDATE {con_job_files} SET {file_mode} = ?, {expected_count} = ?, {expected_checksum} = ?, {snapshot_gen} = ?, {updated_at} = ? ${KEY} AND {status} = 'RUNNING'`,
+    'UPDATE {con_job_files} SET {file_mode} = ?, {expected_count} = ?, {expected_checksum} = ?, {snapshot_gen} = ?, ' +
+      `{updated_at} = ? ${KEY} AND {status} = 'RUNNING'`,
     [mode, expectedCount, expectedChecksum, gen, Date.now(), f.jobId, f.fileIndex],
   );
   if (n === 0) throw new NotRunning();
@@ -74,8 +75,10 @@ export async function checkpoint(
   end?: { status: string; checksum: string; errorCode?: string; errorMessage?: string },
 ): Promise<void> {
   const n = await conn.exec(
-    `UPDATE {con_job_files} SET {next_cursor} = ?, {n_received} = ?, {n_inserted} = ?, {n_updated} = ?, {n_deleted} = ?, {n_unchanged} = ?, {n_rejected} = ?, {n_purged} = ?, ` +
-      `{status} = ?, {checksum} = ?, {error_code} = ?, {error_message} = ?, {updated_at} = ? ${KEY} AND {status} = 'RUNNING'`,
+    'UPDATE {con_job_files} SET {next_cursor} = ?, {n_received} = ?, {n_inserted} = ?, {n_updated} = ?, ' +
+      '{n_deleted} = ?, {n_unchanged} = ?, {n_rejected} = ?, {n_purged} = ?, ' +
+      '{status} = ?, {checksum} = ?, {error_code} = ?, {error_message} = ?, ' +
+      `{updated_at} = ? ${KEY} AND {status} = 'RUNNING'`,
     [
       next,
       c.received,

@@ -22,7 +22,10 @@ export interface FileTask {
 }
 
 export interface FileOutcome {
-  /** A file's status, or STALE_DATASET: its manifest needs a newer definition of `dataset` than the stored one (nothing was written). */
+  /**
+   * A file's status, or STALE_DATASET: its manifest needs a newer definition of `dataset` than the stored one
+   * (nothing was written).
+   */
   status: string;
   errorCode?: string;
   errorMessage?: string;
@@ -100,7 +103,8 @@ async function load(c: Conn, reader: PageReader, f: JobFileRow, ds: Compiled): P
       await applyOps(ds.loader, page.ops, f.snapshotGen, next);
       for (const r of page.rejected) {
         await c.exec(
-          'INSERT INTO {con_dead_letters} ({job_id}, {file_index}, {position}, {record}, {reasons}, {created_at}) VALUES (?, ?, ?, ?, ?, ?)',
+          'INSERT INTO {con_dead_letters} ({job_id}, {file_index}, {position}, {record}, {reasons}, {created_at}) ' +
+            'VALUES (?, ?, ?, ?, ?, ?)',
           [f.jobId, f.fileIndex, r.position, JSON.stringify(r.record), JSON.stringify(r.reasons), Date.now()],
         );
       }

@@ -39,7 +39,8 @@ function fakeConn(counts: Row[] = [], affected: number[] = []) {
 }
 
 const SOURCE_2 =
-  'SELECT CAST(:1 AS VARCHAR2(4000)) AS "id", CAST(:2 AS VARCHAR2(4000)) AS "region", CAST(:3 AS NUMBER) AS "price" FROM dual ' +
+  'SELECT CAST(:1 AS VARCHAR2(4000)) AS "id", CAST(:2 AS VARCHAR2(4000)) AS "region", ' +
+  'CAST(:3 AS NUMBER) AS "price" FROM dual ' +
   'UNION ALL SELECT CAST(:4 AS VARCHAR2(4000)), CAST(:5 AS VARCHAR2(4000)), CAST(:6 AS NUMBER) FROM dual';
 const DISTINCT = '(DECODE(t."region", s."region", 0, 1) + DECODE(t."price", s."price", 0, 1)) > 0';
 
@@ -58,7 +59,8 @@ describe('oracleLoader', () => {
         'WHEN MATCHED THEN UPDATE SET t."region" = s."region", t."price" = s."price", ' +
         't."_ferry_gen" = COALESCE(CAST(:7 AS NUMBER(19)), t."_ferry_gen"), ' +
         `t."_ferry_chg" = CASE WHEN ${DISTINCT} THEN 1 ELSE 0 END ` +
-        `WHERE ${DISTINCT} OR (CAST(:8 AS NUMBER(19)) IS NOT NULL AND DECODE(t."_ferry_gen", CAST(:9 AS NUMBER(19)), 0, 1) = 1) ` +
+        `WHERE ${DISTINCT} OR (CAST(:8 AS NUMBER(19)) IS NOT NULL ` +
+        'AND DECODE(t."_ferry_gen", CAST(:9 AS NUMBER(19)), 0, 1) = 1) ' +
         'WHEN NOT MATCHED THEN INSERT ("id", "region", "price", "_ferry_gen", "_ferry_chg") ' +
         'VALUES (s."id", s."region", s."price", CAST(:10 AS NUMBER(19)), 0)',
     ]);

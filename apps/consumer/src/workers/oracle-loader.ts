@@ -53,7 +53,8 @@ export function oracleLoader(conn: Conn, spec: DatasetSpec, maxBinds = 2000): Lo
       .concat(`t.${gen} = COALESCE(${g}, t.${gen})`, `t.${chg} = CASE WHEN ${distinct} THEN 1 ELSE 0 END`)
       .join(', ')} ` +
     `WHERE ${distinct} OR (${g} IS NOT NULL AND DECODE(t.${gen}, ${g}, 0, 1) = 1) ` +
-    `WHEN NOT MATCHED THEN INSERT (${names.join(', ')}, ${gen}, ${chg}) VALUES (${names.map((c) => `s.${c}`).join(', ')}, ${g}, 0)`;
+    `WHEN NOT MATCHED THEN INSERT (${names.join(', ')}, ${gen}, ${chg}) ` +
+    `VALUES (${names.map((c) => `s.${c}`).join(', ')}, ${g}, 0)`;
   const deleteSql = (n: number) =>
     keys.length === 1
       ? `DELETE FROM ${table} WHERE ${keys[0]} IN (${Array(n).fill('?').join(', ')})`

@@ -33,7 +33,8 @@ export class DatasetsService {
       if (rows.length === 0) {
         await em.query(
           this.sql(
-            'INSERT INTO {prv_datasets} ({name}, {definition}, {schema_version}, {created_at}, {updated_at}) VALUES (?, ?, 1, ?, ?)',
+            'INSERT INTO {prv_datasets} ({name}, {definition}, {schema_version}, {created_at}, {updated_at}) ' +
+              'VALUES (?, ?, 1, ?, ?)',
           ),
           [spec.name, text, now, now],
         );

@@ -16,7 +16,8 @@ export interface FileRow {
 
 /** With `{name}` markers: quoted by the driver, as the migration named them (see `named` in #ferry/sql). */
 export const FILE_COLUMNS =
-  '{file_id}, {dataset}, {file_name}, {file_mode}, {record_count}, {checksum}, {schema_version}, {business_date}, {state}, {created_at}';
+  '{file_id}, {dataset}, {file_name}, {file_mode}, {record_count}, {checksum}, ' +
+  '{schema_version}, {business_date}, {state}, {created_at}';
 
 export function toFileRow(r: Record<string, unknown>): FileRow {
   return {

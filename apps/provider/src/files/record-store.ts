@@ -32,14 +32,17 @@ export async function insertRecords(
     const values = part.map(() => '(?, ?, ?)').join(', ');
     const sql =
       db === 'oracle'
-        ? `INSERT ALL ${part.map(() => 'INTO {prv_records} ({file_id}, {ordinal}, {body}) VALUES (?, ?, ?)').join(' ')} SELECT 1 FROM DUAL`
+        ? 'INSERT ALL ' +
+          part.map(() => 'INTO {prv_records} ({file_id}, {ordinal}, {body}) VALUES (?, ?, ?)').join(' ') +
+          ' SELECT 1 FROM DUAL'
         : `INSERT INTO {prv_records} ({file_id}, {ordinal}, {body}) VALUES ${values}`;
     await em.query(quoted(em, db, sql), params);
   }
 }
 
 const PG_PAGE =
-  'SELECT ordinal, body FROM prv_records WHERE file_id = $1 AND ordinal > $2 AND ordinal <= $3 ORDER BY ordinal LIMIT $4';
+  'SELECT ordinal, body FROM prv_records WHERE file_id = $1 AND ordinal > $2 AND ordinal <= $3 ' +
+  'ORDER BY ordinal LIMIT $4';
 
 /**
  * One keyset page: bodies with ordinal > after, in order. Ordinals are dense (1…N, see FileWriter),
@@ -60,7 +63,8 @@ export async function readPage(
       : quoted(
           em,
           db,
-          'SELECT {ordinal}, {body} FROM {prv_records} WHERE {file_id} = ? AND {ordinal} > ? AND {ordinal} <= ? ORDER BY {ordinal}' +
+          'SELECT {ordinal}, {body} FROM {prv_records} ' +
+            'WHERE {file_id} = ? AND {ordinal} > ? AND {ordinal} <= ? ORDER BY {ordinal}' +
             (db === 'oracle' ? ' FETCH FIRST ? ROWS ONLY' : ' LIMIT ?'),
         );
   const rows: Array<{ ordinal: unknown; body: string }> = await em.query(sql, [fileId, after, after + limit, limit]);

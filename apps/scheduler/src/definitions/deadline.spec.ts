@@ -48,7 +48,7 @@ describe('deadlineAt', () => {
     expect(iso(deadlineAt(sydney, received, '2026-10-04'))).toBe('2026-10-03T19:00:00.000Z'); // AEDT from 02:00
   });
 
-  it('a cutoff in the hour that DST skips falls just after the gap; one in the repeated hour, on its first pass', () => {
+  it('a cutoff in the hour DST skips falls just after the gap; one in the repeated hour, on its first pass', () => {
     // 02:30 does not exist in New York on 2026-03-08: the wall clock jumps from 01:59 EST to 03:00 EDT.
     expect(iso(deadlineAt({ cutoff: '02:30', timeZone: 'America/New_York' }, received, '2026-03-08'))).toBe(
       '2026-03-08T07:30:00.000Z',

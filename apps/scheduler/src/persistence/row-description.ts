@@ -10,7 +10,10 @@
  */
 export type Kind = 'varchar' | 'int' | 'ms' | 'json';
 
-/** The kinds that can hold a value of type T (null aside): the compiler rejects a number stored as JSON text by mistake. */
+/**
+ * The kinds that can hold a value of type T (null aside): the compiler rejects a number stored as JSON text by
+ * mistake.
+ */
 export type KindOf<T> =
   NonNullable<T> extends number ? 'int' | 'ms' : NonNullable<T> extends string ? 'varchar' | 'json' : 'json';
 

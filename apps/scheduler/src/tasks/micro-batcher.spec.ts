@@ -4,20 +4,23 @@ import { MicroBatcher } from './micro-batcher.js';
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
 describe('MicroBatcher', () => {
-  it('coalesces the submissions of one event-loop turn into one flush and answers each caller with its own result', async () => {
-    const flushes: number[][] = [];
-    const b = new MicroBatcher<number, string>(
-      async (items) => {
-        flushes.push(items);
-        return items.map((i) => `r${i}`);
-      },
-      String,
-      1,
-    );
-    const out = await Promise.all([1, 2, 3, 4, 5].map((i) => b.submit(i)));
-    expect(out).toEqual(['r1', 'r2', 'r3', 'r4', 'r5']);
-    expect(flushes).toEqual([[1, 2, 3, 4, 5]]);
-  });
+  it(
+    'coalesces the submissions of one event-loop turn into one flush ' + 'and answers each caller with its own result',
+    async () => {
+      const flushes: number[][] = [];
+      const b = new MicroBatcher<number, string>(
+        async (items) => {
+          flushes.push(items);
+          return items.map((i) => `r${i}`);
+        },
+        String,
+        1,
+      );
+      const out = await Promise.all([1, 2, 3, 4, 5].map((i) => b.submit(i)));
+      expect(out).toEqual(['r1', 'r2', 'r3', 'r4', 'r5']);
+      expect(flushes).toEqual([[1, 2, 3, 4, 5]]);
+    },
+  );
 
   it('splits a burst into batches of at most maxBatch, in order', async () => {
     const flushes: number[][] = [];

@@ -114,7 +114,9 @@ function insertFromArrays(em: EntityManager, { entity, rows }: Part, params: str
   const driver = em.connection.driver;
   const meta = em.connection.getMetadata(entity);
   const columns = meta.columns;
-  const sql = `INSERT INTO ${driver.escape(meta.tableName)} (${columns.map((c) => driver.escape(c.databaseName)).join(', ')})
+  const sql =
+    `INSERT INTO ${driver.escape(meta.tableName)} ` +
+    `(${columns.map((c) => driver.escape(c.databaseName)).join(', ')})
     SELECT * FROM unnest(${columns.map((c, i) => `$${params.length + i + 1}::${pgType(c)}[]`).join(', ')}) AS u`;
   for (const c of columns) {
     params.push(
@@ -153,7 +155,8 @@ export async function pgInsertIfNew(
   const params: string[] = [];
   const driver = em.connection.driver;
   const ctes = [
-    `h AS (${insertFromArrays(em, head, params)} ON CONFLICT (${head.conflict.map((c) => driver.escape(c)).join(', ')}) DO NOTHING RETURNING 1)`,
+    `h AS (${insertFromArrays(em, head, params)} ` +
+      `ON CONFLICT (${head.conflict.map((c) => driver.escape(c)).join(', ')}) DO NOTHING RETURNING 1)`,
   ];
   for (const part of rest)
     if (part.rows.length)
@@ -184,14 +187,16 @@ const EVENT_COLUMNS: Array<[string, string, (e: EventRow) => unknown]> = [
  * statement fails on purpose (22012), so PostgreSQL rolls all of it back: nothing half-written.
  * Only the columns that some row of the batch changes are sent (a claim and a callback touch about half).
  */
-const COMMIT_SQL = (columns: typeof MUTABLE, base: number) => `WITH v AS (
+const COMMIT_SQL = (columns: typeof MUTABLE, base: number) =>
+  `WITH v AS (
     SELECT * FROM unnest($1::varchar[], $2::int[], ${columns.map(([, type], i) => `$${i + 3}::${type}[]`).join(', ')})
       AS v(id, expected, ${columns.map(([c]) => c).join(', ')})),
   u AS (UPDATE task_run t SET ${columns.map(([c]) => `${c} = v.${c}`).join(', ')}, version = t.version + 1
         FROM v WHERE t.id = v.id AND t.version = v.expected RETURNING t.id),
   e AS (INSERT INTO task_event (${EVENT_COLUMNS.map(([c]) => c).join(', ')})
         SELECT * FROM unnest(${EVENT_COLUMNS.map(([, type], i) => `$${base + i}::${type}[]`).join(', ')}) RETURNING 1)
-  SELECT CASE WHEN count(*) = $${base + EVENT_COLUMNS.length}::int THEN count(*) ELSE 1 / (count(*) - count(*)) END AS won,
+  SELECT CASE WHEN count(*) = $${base + EVENT_COLUMNS.length}::int THEN count(*) ` +
+  `ELSE 1 / (count(*) - count(*)) END AS won,
          (SELECT count(*) FROM e) AS events FROM u`;
 
 const sqlByColumns = new Map<string, string>();
