@@ -161,11 +161,14 @@ describe('scheduler /metrics on a port of its own', () => {
     expect((await scrape(`${s.handle.url}/metrics`, TOKEN)).status).toBe(404);
   });
 
-  it('answers without a token only when configured open (FERRY_METRICS_PUBLIC), still never on the API port', async () => {
-    const s = await onItsPort({ FERRY_METRICS_PUBLIC: 'true' });
-    expect((await scrape(s.handle.observability.obs.metricsUrl!)).status).toBe(200);
-    expect((await scrape(`${s.handle.url}/metrics`)).status).toBe(404);
-  });
+  it(
+    'answers without a token only when configured open (FERRY_METRICS_PUBLIC), ' + 'still never on the API port',
+    async () => {
+      const s = await onItsPort({ FERRY_METRICS_PUBLIC: 'true' });
+      expect((await scrape(s.handle.observability.obs.metricsUrl!)).status).toBe(200);
+      expect((await scrape(`${s.handle.url}/metrics`)).status).toBe(404);
+    },
+  );
 
   it('does not start with a metrics port that neither a token guards nor the configuration opens', () => {
     expect(() => schedulerConfigFromEnv({ FERRY_SCHEDULER_METRICS_PORT: '0' })).toThrow(

@@ -114,25 +114,25 @@ describe.each(TEST_DB_TYPES)('scheduler error table on %s', (dbType) => {
   it(
     '422 VALIDATION_FAILED says where: ' + 'files[0].name, files[1].recordCount, unknown fields, definition fields',
     async () => {
-    const body = { ...triggerBody('errs', 2, 'm-invalid'), surprise: 1 };
-    delete (body.files[0] as { name?: string }).name;
-    (body.files[1] as { recordCount: number }).recordCount = -1;
-    const err = expectError(await post(JSON.stringify(body)), 422, 'VALIDATION_FAILED');
-    expect(err.details).toEqual(
-      expect.arrayContaining([
-        { path: 'files[0].name', problem: 'is required' },
-        { path: 'files[1].recordCount', problem: expect.any(String) },
-        { path: 'surprise', problem: 'is not allowed' },
-      ]),
-    );
-    const missing = expectError(await post(JSON.stringify({ source: 'billing' })), 422, 'VALIDATION_FAILED');
-    expect(missing.details.map((d) => d.path).sort()).toEqual(['event', 'messageId']);
-    const def = expectError(
-      await s.api('POST', '/definitions', { ...definitionBody('Bad Name', [fake.url]), mode: 'SOMETIMES' }),
-      422,
-      'VALIDATION_FAILED',
-    );
-    expect(def.details.map((d) => d.path)).toEqual(expect.arrayContaining(['name', 'mode']));
+      const body = { ...triggerBody('errs', 2, 'm-invalid'), surprise: 1 };
+      delete (body.files[0] as { name?: string }).name;
+      (body.files[1] as { recordCount: number }).recordCount = -1;
+      const err = expectError(await post(JSON.stringify(body)), 422, 'VALIDATION_FAILED');
+      expect(err.details).toEqual(
+        expect.arrayContaining([
+          { path: 'files[0].name', problem: 'is required' },
+          { path: 'files[1].recordCount', problem: expect.any(String) },
+          { path: 'surprise', problem: 'is not allowed' },
+        ]),
+      );
+      const missing = expectError(await post(JSON.stringify({ source: 'billing' })), 422, 'VALIDATION_FAILED');
+      expect(missing.details.map((d) => d.path).sort()).toEqual(['event', 'messageId']);
+      const def = expectError(
+        await s.api('POST', '/definitions', { ...definitionBody('Bad Name', [fake.url]), mode: 'SOMETIMES' }),
+        422,
+        'VALIDATION_FAILED',
+      );
+      expect(def.details.map((d) => d.path)).toEqual(expect.arrayContaining(['name', 'mode']));
     },
   );
 

@@ -96,34 +96,34 @@ describe.each(TEST_DB_TYPES)('task engines of two instances on %s', (dbType) => 
     'a row the engine held is not lost when other batches evict it while this batch reads the rest ' +
       '(no 404 for a live task)',
     async () => {
-    const { taskId, dispatchId } = await claimedByA(); // A holds this row
-    const other = await claimedByA();
-    const { engine: third, tasks } = await parts();
-    // A third engine that holds only the first task's row, and whose cache is emptied during its read of the other.
-    await third.applyBatch([
-      { taskId, cmd: { kind: 'report', actor: 'callback', body: { dispatchId, status: 'RUNNING' } } },
-    ]);
-    type Inner = { load(...args: unknown[]): Promise<LoadedTasks> };
-    const { rows: cache, inner } = tasks as unknown as { rows: Map<string, unknown>; inner: Inner };
-    cache.delete(other.taskId);
-    expect(cache.has(taskId)).toBe(true);
-    const load = inner.load.bind(inner);
-    inner.load = async (...args) => {
-      const read = await load(...args);
-      cache.clear(); // what a burst of other batches does at the cache's limit
-      return read;
-    };
-    const out = await third.applyBatch([
-      { taskId, cmd: { kind: 'report', actor: 'callback', body: { dispatchId, status: 'SUCCEEDED' } } },
-      {
-        taskId: other.taskId,
-        cmd: { kind: 'report', actor: 'callback', body: { dispatchId: other.dispatchId, status: 'RUNNING' } },
-      },
-    ]);
-    expect(out.map((o) => [o.answer.type, o.task?.status])).toEqual([
-      ['applied', 'SUCCEEDED'],
-      ['applied', 'RUNNING'],
-    ]);
+      const { taskId, dispatchId } = await claimedByA(); // A holds this row
+      const other = await claimedByA();
+      const { engine: third, tasks } = await parts();
+      // A third engine that holds only the first task's row, and whose cache is emptied during its read of the other.
+      await third.applyBatch([
+        { taskId, cmd: { kind: 'report', actor: 'callback', body: { dispatchId, status: 'RUNNING' } } },
+      ]);
+      type Inner = { load(...args: unknown[]): Promise<LoadedTasks> };
+      const { rows: cache, inner } = tasks as unknown as { rows: Map<string, unknown>; inner: Inner };
+      cache.delete(other.taskId);
+      expect(cache.has(taskId)).toBe(true);
+      const load = inner.load.bind(inner);
+      inner.load = async (...args) => {
+        const read = await load(...args);
+        cache.clear(); // what a burst of other batches does at the cache's limit
+        return read;
+      };
+      const out = await third.applyBatch([
+        { taskId, cmd: { kind: 'report', actor: 'callback', body: { dispatchId, status: 'SUCCEEDED' } } },
+        {
+          taskId: other.taskId,
+          cmd: { kind: 'report', actor: 'callback', body: { dispatchId: other.dispatchId, status: 'RUNNING' } },
+        },
+      ]);
+      expect(out.map((o) => [o.answer.type, o.task?.status])).toEqual([
+        ['applied', 'SUCCEEDED'],
+        ['applied', 'RUNNING'],
+      ]);
     },
   );
 
@@ -131,43 +131,43 @@ describe.each(TEST_DB_TYPES)('task engines of two instances on %s', (dbType) => 
     'a group run created here is dispatched from its tasks as created, once; ' +
       'a task the other instance claimed first gets no second attempt',
     async () => {
-    const now = Date.now();
-    const definition = definitionRow('ASYNC', now);
-    const factory = schedulerParts(dbs[0]).factory;
-    const plan = factory.plan(definition, { files: [{ name: 'f1' }, { name: 'f2' }, { name: 'f3' }] }, null, now);
-    const sync = factory.plan(
-      { ...definition, spec: { ...(definition.spec as object), mode: 'SYNC' } } as DefinitionEntity,
-      { files: [{ name: 'f1' }] },
-      null,
-      now,
-    );
-    await dbs[0].tx(async (em) => {
-      await em.insert(DefinitionEntity, definition as object);
-      await factory.persist(em, plan);
-      await factory.persist(em, sync);
-    });
-    // A third instance whose clock is a minute ahead: any dispatch it finds unanswered has surely
-    // been given up by its sender, so it re-sends it (under the same dispatch id) at once.
-    const ahead = await parts({ clock: () => Date.now() + 60_000 });
-    ahead.created.created([plan, sync]);
-    const [first, second, third] = plan.tasks.map((t) => t.id);
-    // B's group job got there first for one task (a rerun elsewhere, say).
-    const [byB] = await b.applyBatch([{ taskId: second, cmd: { kind: 'claim' } }]);
-    expect(byB.answer).toMatchObject({ type: 'send', attempt: 1 });
+      const now = Date.now();
+      const definition = definitionRow('ASYNC', now);
+      const factory = schedulerParts(dbs[0]).factory;
+      const plan = factory.plan(definition, { files: [{ name: 'f1' }, { name: 'f2' }, { name: 'f3' }] }, null, now);
+      const sync = factory.plan(
+        { ...definition, spec: { ...(definition.spec as object), mode: 'SYNC' } } as DefinitionEntity,
+        { files: [{ name: 'f1' }] },
+        null,
+        now,
+      );
+      await dbs[0].tx(async (em) => {
+        await em.insert(DefinitionEntity, definition as object);
+        await factory.persist(em, plan);
+        await factory.persist(em, sync);
+      });
+      // A third instance whose clock is a minute ahead: any dispatch it finds unanswered has surely
+      // been given up by its sender, so it re-sends it (under the same dispatch id) at once.
+      const ahead = await parts({ clock: () => Date.now() + 60_000 });
+      ahead.created.created([plan, sync]);
+      const [first, second, third] = plan.tasks.map((t) => t.id);
+      // B's group job got there first for one task (a rerun elsewhere, say).
+      const [byB] = await b.applyBatch([{ taskId: second, cmd: { kind: 'claim' } }]);
+      expect(byB.answer).toMatchObject({ type: 'send', attempt: 1 });
 
-    const ids = ahead.created.takeReady(plan.group.id);
-    expect(ids).toEqual([first, second, third]);
-    expect(ahead.created.takeReady(plan.group.id)).toBeUndefined(); // a rerun of the job reads the database
-    expect(ahead.created.takeReady(sync.group.id)).toBeUndefined(); // SYNC runs go task by task
-    const claims = await ahead.engine.applyBatch(ids!.map((taskId) => ({ taskId, cmd: { kind: 'claim' } })));
-    expect(claims.map((c) => c.answer)).toEqual([
-      expect.objectContaining({ type: 'send', attempt: 1 }),
-      // Decided on the database's row, not the cached PENDING one: B's attempt, re-sent under its own
-      // dispatch id, not a second attempt.
-      { ...byB.answer, resend: true },
-      expect.objectContaining({ type: 'send', attempt: 1 }),
-    ]);
-    expect((await events(second)).map((e) => e.toStatus)).toEqual(['DISPATCHED']);
+      const ids = ahead.created.takeReady(plan.group.id);
+      expect(ids).toEqual([first, second, third]);
+      expect(ahead.created.takeReady(plan.group.id)).toBeUndefined(); // a rerun of the job reads the database
+      expect(ahead.created.takeReady(sync.group.id)).toBeUndefined(); // SYNC runs go task by task
+      const claims = await ahead.engine.applyBatch(ids!.map((taskId) => ({ taskId, cmd: { kind: 'claim' } })));
+      expect(claims.map((c) => c.answer)).toEqual([
+        expect.objectContaining({ type: 'send', attempt: 1 }),
+        // Decided on the database's row, not the cached PENDING one: B's attempt, re-sent under its own
+        // dispatch id, not a second attempt.
+        { ...byB.answer, resend: true },
+        expect.objectContaining({ type: 'send', attempt: 1 }),
+      ]);
+      expect((await events(second)).map((e) => e.toStatus)).toEqual(['DISPATCHED']);
     },
   );
 });

@@ -5,7 +5,8 @@ import { Audience, Scope } from '#ferry/contracts';
 import { DEV_SECRET, devToken, FakeDownstream, type JsonResponse } from '#ferry/testing';
 import { definitionBody, type SchedulerUnderTest, startTestScheduler, triggerBody } from '../support/scheduler.js';
 
-// Findings 1 (scopes granted by configuration), 2 (a trigger's source tied to its caller), 9 (token lifetime, one 401 text).
+// Findings 1 (scopes granted by configuration), 2 (a trigger's source tied to its caller),
+// 9 (token lifetime, one 401 text).
 
 /** The refusal in the contract's shape: the status, the code and exactly {error: {code, message, details}}. */
 function expectRefused(res: JsonResponse, status: number, code: string): string {
