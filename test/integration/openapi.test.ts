@@ -63,8 +63,11 @@ describe('OpenAPI documents (SQLite)', () => {
     dbs.push(await createTestDatabase('sqlite'), await createTestDatabase('sqlite'));
     provider = await startProvider(testProviderConfig(dbs[0].config, fakeScheduler.url));
     consumer = await startConsumer(testConsumerConfig(dbs[1].config, provider.url));
-    docs.scheduler = await fetchDocument(scheduler.handle.url, devToken(Audience.scheduler, [Scope.adminRead]));
-    docs.consumer = await fetchDocument(consumer.url, devToken(Audience.consumer, [Scope.syncRead]));
+    docs.scheduler = await fetchDocument(
+      scheduler.handle.url,
+      devToken(Audience.scheduler, [Scope.adminRead], 'ferry-admin'),
+    );
+    docs.consumer = await fetchDocument(consumer.url, devToken(Audience.consumer, [Scope.syncRead], 'ferry-scheduler'));
     docs.provider = await fetchDocument(provider.url, devToken(Audience.provider, [Scope.dataRead]));
   }, 120_000);
 
