@@ -19,7 +19,6 @@ export async function startConsumer(
     description: 'The reference downstream: sync jobs loaded on worker threads (docs/contract.md, "Sync jobs")',
     bodyLimitBytes: config.http.bodyLimitBytes,
     docsPublic: config.http.docsPublic,
-    refusedTokensPerMinute: config.http.refusedTokensPerMinute,
     logger: config.logger ? undefined : false,
     hooks: (nest) => nest.get(ConsumerObservability).obs.httpHooks({ nestLogger: config.logger }),
     abortOnError: false,

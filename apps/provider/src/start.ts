@@ -19,7 +19,6 @@ export async function startProvider(
     description: 'Datasets and files served page by page (docs/contract.md, "Provider")',
     bodyLimitBytes: config.http.bodyLimitBytes,
     docsPublic: config.http.docsPublic,
-    refusedTokensPerMinute: config.http.refusedTokensPerMinute,
     logger: config.logger ? undefined : false,
     hooks: (nest) => nest.get(ProviderObservability).obs.httpHooks({ nestLogger: config.logger }),
     abortOnError: false,

@@ -26,7 +26,6 @@ export async function startScheduler(
     description: 'Triggers, callbacks and the admin API of the Ferry scheduler (see docs/contract.md)',
     bodyLimitBytes: config.http.bodyLimitBytes,
     docsPublic: config.http.docsPublic,
-    refusedTokensPerMinute: config.http.refusedTokensPerMinute,
     logger: config.logLevels,
     hooks: (nest) => nest.get(SchedulerObservability).obs.httpHooks({ nestLogger: config.logLevels !== false }),
     abortOnError: false,

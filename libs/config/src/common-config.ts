@@ -11,8 +11,6 @@ export interface HttpConfig {
   rateLimitPerSecond: number;
   /** /docs and /docs/openapi.json without a token (the demo); otherwise any token of the app with a scope. */
   docsPublic: boolean;
-  /** Refused tokens an address may earn per minute; past it, its requests get 429 before authentication. */
-  refusedTokensPerMinute: number;
 }
 
 export interface RedisConfig {
@@ -36,7 +34,6 @@ export function readHttp(env: EnvReader, prefix: string, defaultPort: number): H
     bodyLimitBytes: env.int('FERRY_BODY_LIMIT_BYTES', 1024 * 1024, 1024),
     rateLimitPerSecond: env.int('FERRY_RATE_LIMIT_PER_SECOND', 5000, 1),
     docsPublic: env.bool('FERRY_DOCS_PUBLIC', false),
-    refusedTokensPerMinute: env.int('FERRY_REFUSED_TOKENS_PER_MINUTE', 60, 1),
   };
 }
 

@@ -14,7 +14,6 @@ import { ApiError, ErrorCode } from '#ferry/errors';
 import { bearerToken, JWT_VERIFIER, type JwtVerifier } from '#ferry/auth';
 import { ApiExceptionFilter, toApiError } from './api-exception.filter.js';
 import { completeOpenApiDocument } from './openapi/index.js';
-import { installRefusalLimit } from './refusal-limit.js';
 
 export interface HttpAppOptions {
   title: string;
@@ -22,8 +21,6 @@ export interface HttpAppOptions {
   bodyLimitBytes: number;
   /** Serve /docs without a token; otherwise it needs a bearer token of this app with at least one scope. */
   docsPublic?: boolean;
-  /** Refused tokens (401s) an address may earn per minute before all its requests get 429 (installRefusalLimit). */
-  refusedTokensPerMinute?: number;
   logger?: false | Array<'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal'>;
   /**
    * Cross-cutting HTTP concerns (request logs and metrics, tracing, /metrics) from #ferry/observability;
@@ -69,7 +66,6 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, opts:
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   const hooks = typeof opts.hooks === 'function' ? opts.hooks(app) : opts.hooks;
   if (hooks?.logger) app.useLogger(hooks.logger);
-  if (opts.refusedTokensPerMinute) installRefusalLimit(fastify, opts.refusedTokensPerMinute);
   hooks?.install(fastify);
   fastify.addHook('onRequest', requireJson);
   acceptJsonOnly(fastify, opts.bodyLimitBytes);
