@@ -35,6 +35,7 @@ const config = {
     })),
     clockSkewSeconds: 30,
     maxTokenLifetimeSeconds: 3600,
+    refusedTokensPerMinute: 60,
   },
   rateLimitPerSecond: 1000,
 };

@@ -9,6 +9,8 @@ import type { Principal } from './types.js';
 export interface AuthenticatedRequest {
   headers: Record<string, string | string[] | undefined>;
   principal?: Principal;
+  /** The caller's address (Fastify's `req.ip`): refused tokens count against it. */
+  ip?: string;
 }
 
 const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
@@ -34,7 +36,7 @@ export class BearerAuthGuard implements CanActivate {
     const required = access.scopes;
 
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const principal = this.verifier.verify(bearerToken(request.headers?.authorization));
+    const principal = this.verifier.verify(bearerToken(request.headers?.authorization), request.ip);
     request.principal = principal;
     const missing = required.filter((scope) => !principal.scopes.includes(scope));
     if (missing.length > 0) {

@@ -3,6 +3,7 @@ import jwt from 'jsonwebtoken';
 import { ApiError } from '#ferry/errors';
 import { decodeUnverified, quote } from './decode.js';
 import { loadKeys, type LoadedKey, selectKeys } from './keys.js';
+import { RefusalLimit } from './refusal-limit.js';
 import type { Principal, VerifierOptions } from './types.js';
 
 interface LoadedClient {
@@ -25,6 +26,7 @@ export class JwtVerifier {
   private readonly audience: string;
   private readonly clockSkewSeconds: number;
   private readonly maxLifetimeSeconds: number;
+  private readonly refusals?: RefusalLimit;
   private readonly now: () => number;
   private readonly onRefused: (reason: string) => void;
 
@@ -32,6 +34,7 @@ export class JwtVerifier {
     this.audience = opts.audience;
     this.clockSkewSeconds = opts.clockSkewSeconds ?? 30;
     this.maxLifetimeSeconds = opts.maxLifetimeSeconds ?? 3600;
+    this.refusals = opts.refusedTokensPerMinute ? new RefusalLimit(opts.refusedTokensPerMinute) : undefined;
     this.now = opts.now ?? Date.now;
     this.onRefused = opts.onRefused ?? ((reason) => logger.debug(`Token refused: ${reason}`));
     for (const client of opts.clients) {
@@ -50,24 +53,29 @@ export class JwtVerifier {
    */
   private readonly verified = new Map<string, { principal: Principal; exp: number; nbf: number }>();
 
-  /** The principal, or a 401 whose text is always UNAUTHENTICATED_MESSAGE (the reason goes to onRefused). */
-  verify(token: string): Principal {
-    try {
-      return this.verifyCached(token);
-    } catch (err) {
-      if (!(err instanceof ApiError) || err.status !== 401) throw err;
-      this.onRefused(err.message);
-      throw ApiError.unauthenticated(UNAUTHENTICATED_MESSAGE);
-    }
-  }
-
-  private verifyCached(token: string): Principal {
+  /**
+   * The principal, or a 401 whose text is always UNAUTHENTICATED_MESSAGE (the reason goes to onRefused).
+   * `address` (the caller's): a token not accepted before is first checked against its refusals (429).
+   */
+  verify(token: string, address?: string): Principal {
     const hit = typeof token === 'string' ? this.verified.get(token) : undefined;
     if (hit) {
       const now = this.now() / 1000;
       if (now <= hit.exp + this.clockSkewSeconds && now >= hit.nbf - this.clockSkewSeconds) return hit.principal;
       this.verified.delete(token);
     }
+    if (this.refusals && address !== undefined) this.refusals.check(address, this.now());
+    try {
+      return this.verifyAndKeep(token);
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 401) throw err;
+      if (this.refusals && address !== undefined) this.refusals.count(address, this.now());
+      this.onRefused(err.message);
+      throw ApiError.unauthenticated(UNAUTHENTICATED_MESSAGE);
+    }
+  }
+
+  private verifyAndKeep(token: string): Principal {
     const principal = this.verifyFully(token);
     const claims = principal.claims as { exp: number; nbf?: number };
     if (this.verified.size >= 10_000) this.verified.delete(this.verified.keys().next().value!);

@@ -25,6 +25,8 @@ export interface VerifierOptions {
   clockSkewSeconds?: number;
   /** Longest accepted `exp - iat` (or `exp - now` without iat); default 3600. */
   maxLifetimeSeconds?: number;
+  /** Refused tokens one caller address may earn per minute before its new tokens get 429 (RefusalLimit). */
+  refusedTokensPerMinute?: number;
   /** Milliseconds; default Date.now. */
   now?: () => number;
   /** Receives the reason a token was refused (the 401 itself names none); default a debug log line. */

@@ -25,6 +25,8 @@ export interface InboundAuthConfig {
   clockSkewSeconds: number;
   /** Longest token lifetime accepted (`exp - iat`). */
   maxTokenLifetimeSeconds: number;
+  /** Refused tokens one caller address may earn per minute before its new tokens get 429. */
+  refusedTokensPerMinute: number;
 }
 
 export function readHttp(env: EnvReader, prefix: string, defaultPort: number): HttpConfig {
@@ -84,6 +86,7 @@ export function readInboundAuth(env: EnvReader, prefix: string, audience: string
     clients,
     clockSkewSeconds: env.int('FERRY_CLOCK_SKEW_SECONDS', 30, 0, 600),
     maxTokenLifetimeSeconds: env.int('FERRY_MAX_TOKEN_LIFETIME_SECONDS', 3600, 10, 86400),
+    refusedTokensPerMinute: env.int('FERRY_REFUSED_TOKENS_PER_MINUTE', 60, 1),
   };
 }
 

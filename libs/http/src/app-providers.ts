@@ -26,6 +26,7 @@ export function commonProvidersFrom<C>(
           clients: auth.clients,
           clockSkewSeconds: auth.clockSkewSeconds,
           maxLifetimeSeconds: auth.maxTokenLifetimeSeconds,
+          refusedTokensPerMinute: auth.refusedTokensPerMinute,
         });
       },
       inject: [configToken],
