@@ -171,23 +171,19 @@ export class TaskRounds {
       .catch(() => undefined);
   }
 
+  /** The poller ends an attempt (timed out, or its job lost): retried per the definition's policy. */
+  private async failAttempt(task: TaskRow, dispatchId: string, error: { code: string; message: string }) {
+    const cmd = { kind: 'attemptFailed', dispatchId, error, retryable: true, actor: 'poller' } as const;
+    return (await this.engine.submit(task.id, cmd)).task ?? task;
+  }
+
   private async poll(task: TaskRow, spec: GroupSpec): Promise<TaskRow> {
     const dispatchId = task.dispatchId!;
     if (this.clock() - (task.dispatchedAt ?? 0) > spec.attemptTimeoutSeconds * 1000) {
       const token = await this.tokens.tokenFor(spec.target.authProfile);
       if (task.downstreamJobId) await this.downstream.cancel(task.targetUrl!, task.downstreamJobId, token);
       const error = { code: 'ATTEMPT_TIMEOUT', message: `No result within ${spec.attemptTimeoutSeconds}s` };
-      return (
-        (
-          await this.engine.submit(task.id, {
-            kind: 'attemptFailed',
-            dispatchId,
-            error,
-            retryable: true,
-            actor: 'poller',
-          })
-        ).task ?? task
-      );
+      return this.failAttempt(task, dispatchId, error);
     }
     if (!task.downstreamJobId) {
       // DISPATCHED: the sender is still waiting for its answer (the claim re-sends once it surely gave up).
@@ -207,17 +203,7 @@ export class TaskRounds {
         code: 'DOWNSTREAM_JOB_LOST',
         message: `The downstream no longer knows job ${task.downstreamJobId}`,
       };
-      return (
-        (
-          await this.engine.submit(task.id, {
-            kind: 'attemptFailed',
-            dispatchId,
-            error,
-            retryable: true,
-            actor: 'poller',
-          })
-        ).task ?? task
-      );
+      return this.failAttempt(task, dispatchId, error);
     }
     const body = toReport(res.view, dispatchId);
     if (!body) return task;

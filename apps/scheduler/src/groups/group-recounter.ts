@@ -1,4 +1,4 @@
-import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 import type { Effects, TaskLifecycleListener } from '../tasks/task-listeners.js';
@@ -13,7 +13,7 @@ import { GROUP_STORE, type GroupStore } from './group-store.js';
  * group across instances, so the last one always sees the final state.
  */
 @Injectable()
-export class GroupRecounter implements TaskLifecycleListener, BeforeApplicationShutdown {
+export class GroupRecounter implements TaskLifecycleListener {
   private readonly dirty = new Set<string>();
   private refreshing?: Promise<void>;
   private readonly delayMs: number;
@@ -45,10 +45,6 @@ export class GroupRecounter implements TaskLifecycleListener, BeforeApplicationS
   /** Waits for the recounts already asked for (a stopping scheduler, before its database closes). */
   async settle(): Promise<void> {
     while (this.refreshing) await this.refreshing;
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.settle();
   }
 
   async refresh(id: string): Promise<GroupStatusChange | undefined> {

@@ -7,9 +7,9 @@ import {
   type Registry,
 } from '#ferry/observability';
 import type { Effects } from '../tasks/task-engine.js';
+import type { TriggerOutcome } from './observers.js';
 import { isTerminal, TaskEventReason } from '../tasks/task-status.js';
 
-export type TriggerOutcome = 'accepted' | 'duplicate' | 'unmatched' | 'rejected';
 export type DispatchOutcome = 'accepted' | 'rejected' | 'throttled' | 'server_error' | 'timeout' | 'unreachable';
 
 /**

@@ -54,8 +54,7 @@ export class TriggerIntake {
   /** A trigger message from HTTP or the queue: each is counted once, by source and outcome. */
   async accept(body: unknown, origin: TriggerOrigin): Promise<IntakeResult> {
     const via = origin === 'queue' ? 'queue' : 'http';
-    const source =
-      typeof (body as { source?: unknown })?.source === 'string' ? (body as { source: string }).source : undefined;
+    const source = sourceOf(body);
     try {
       const result = await this.acceptValid(body, origin);
       this.observer.triggerSettled(
@@ -119,8 +118,7 @@ export class TriggerIntake {
         receivedAt: this.clock(),
       }),
     );
-    const source = (body as { source?: unknown })?.source;
-    this.observer.triggerSettled(typeof source === 'string' ? source : undefined, 'rejected');
+    this.observer.triggerSettled(sourceOf(body), 'rejected');
     return id;
   }
 
@@ -198,4 +196,10 @@ export class TriggerIntake {
       .orderBy('d.name')
       .getMany();
   }
+}
+
+/** The source a message names, if any (for counting it before, or without, validating it). */
+function sourceOf(body: unknown): string | undefined {
+  const source = (body as { source?: unknown } | null)?.source;
+  return typeof source === 'string' ? source : undefined;
 }
