@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Agent, request } from 'undici';
-import { createTestDatabase, devToken, TEST_REDIS_URL, uniquePrefix } from '#ferry/testing';
+import { createTestDatabase, DEV_MODE_ENV, devToken, TEST_REDIS_URL, uniquePrefix } from '#ferry/testing';
 import { schedulerConfigFromEnv, startScheduler } from '../apps/scheduler/src/index.js';
 import { rawBullmqRate } from './raw-bullmq.js';
 import { pino } from 'pino';
@@ -51,6 +51,7 @@ export async function runLifecycleBench(opts: {
     downstream.once('message', (m) => r((m as { url: string }).url)),
   );
   const config = schedulerConfigFromEnv({
+    ...DEV_MODE_ENV,
     FERRY_SCHEDULER_PORT: '0',
     FERRY_SCHEDULER_HOST: '127.0.0.1',
     FERRY_REDIS_URL: TEST_REDIS_URL,
@@ -265,6 +266,7 @@ async function startSchedulerProcess(
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {
         ...process.env,
+        ...DEV_MODE_ENV,
         FERRY_SCHEDULER_PORT: String(port),
         FERRY_SCHEDULER_HOST: '127.0.0.1',
         FERRY_SCHEDULER_DB_TYPE: 'postgres',

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { Audience, Scope, type Reconciliation } from '#ferry/contracts';
 import { demoDatasetSpec, demoRecord } from '#ferry/datasets';
 import { copyLine, CopyIn } from '#ferry/sql';
-import { call, createTestDatabase, devToken, spawnApp, startFakeScheduler } from '#ferry/testing';
+import { call, createTestDatabase, DEV_MODE_ENV, devToken, spawnApp, startFakeScheduler } from '#ferry/testing';
 import { compileMapping } from '../apps/consumer/src/workers/mapping.js';
 import { providerConfigFromEnv } from '../apps/provider/src/config.js';
 import { openProviderDb } from '../apps/provider/src/database.js';
@@ -48,6 +48,7 @@ export async function runSyncBench(opts: {
   const scheduler = await startFakeScheduler();
   const provider = await startProvider(
     providerConfigFromEnv({
+      ...DEV_MODE_ENV,
       FERRY_PROVIDER_PORT: '0',
       FERRY_PROVIDER_HOST: '127.0.0.1',
       FERRY_PROVIDER_DB_TYPE: 'postgres',
@@ -60,6 +61,7 @@ export async function runSyncBench(opts: {
   const consumer = await spawnApp(
     CONSUMER_MAIN,
     {
+      ...DEV_MODE_ENV,
       FERRY_CONSUMER_HOST: '127.0.0.1',
       FERRY_CONSUMER_DB_TYPE: 'postgres',
       FERRY_CONSUMER_DB_URL: consumerDb.config.url,

@@ -8,6 +8,7 @@ import { startConsumer } from '../apps/consumer/src/start.js';
 import { providerConfigFromEnv } from '../apps/provider/src/config.js';
 import { startProvider } from '../apps/provider/src/start.js';
 import { schedulerConfigFromEnv, startScheduler } from '../apps/scheduler/src/index.js';
+import { mintDevToken } from './demo/mint-token.js';
 import { ensureRedis } from './demo/redis.js';
 import { type FileRow, renderProgress, renderReconciliation } from './demo/render.js';
 
@@ -22,6 +23,8 @@ const env: Record<string, string | undefined> = {
   FERRY_LOG_FORMAT: 'pretty',
   FERRY_DOCS_PUBLIC: 'true',
   ...process.env,
+  // The demo runs on the public development secret and default clients, which only development mode trusts.
+  FERRY_DEV_MODE: 'true',
 };
 
 console.log('Ferry demo — provider → scheduler → consumer on SQLite\n');
@@ -157,7 +160,11 @@ Look at:
   ${consumer.url}/docs  ${provider.url}/docs
   ./data/demo/*.sqlite                        each app's own database`);
 if (keep) {
-  console.log('\n--keep: the apps stay up; Ctrl-C stops them.');
+  const adminRead = mintDevToken(['--client', 'ferry-admin', '--scope', Scope.adminRead], env);
+  console.log(`
+--keep: the apps stay up; Ctrl-C stops them. Call the API with a development token (valid an hour;
+\`FERRY_DEV_MODE=true npm run token -- --client ferry-admin --scope admin:read\` mints another):
+  curl -H 'Authorization: Bearer ${adminRead}' ${scheduler.url}/api/v1/group-runs`);
   await new Promise<void>((r) => process.once('SIGINT', () => r()));
 }
 await consumer.close();

@@ -6,6 +6,7 @@ import { Audience, Scope } from '#ferry/contracts';
 import { demoDatasetSpec, demoRecord } from '#ferry/datasets';
 import { setupTestTracing, shutdownTracing } from '#ferry/observability';
 import {
+  DEV_MODE_ENV,
   call,
   createTestDatabase,
   DEV_SECRET,
@@ -60,6 +61,7 @@ describe('one file from provider to consumer, observed', () => {
     dbs.push(sDb, pDb, cDb);
     const on = { FERRY_TRACING_ENABLED: 'true', FERRY_LOG_LEVEL: 'debug' };
     const config = schedulerConfigFromEnv({
+      ...DEV_MODE_ENV,
       FERRY_SCHEDULER_PORT: '0',
       FERRY_SCHEDULER_HOST: '127.0.0.1',
       FERRY_REDIS_URL: TEST_REDIS_URL,

@@ -1,3 +1,4 @@
+import { DEV_MODE_ENV } from '#ferry/testing';
 import type { DatabaseConfig } from '#ferry/persistence';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -8,6 +9,7 @@ import { type ProviderConfig, providerConfigFromEnv } from '../../apps/provider/
 /** The env a test passes to an app: port 0, quiet, its own database. */
 export function dbEnv(prefix: 'FERRY_PROVIDER' | 'FERRY_CONSUMER', db: DatabaseConfig): Record<string, string> {
   return {
+    ...DEV_MODE_ENV,
     [`${prefix}_PORT`]: '0',
     [`${prefix}_HOST`]: '127.0.0.1',
     [`${prefix}_DB_TYPE`]: db.type,

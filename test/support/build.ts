@@ -7,9 +7,10 @@ export const DIST_WORKER = resolve(ROOT, 'dist/apps/consumer/src/workers/file-wo
 export const DIST_CONSUMER_MAIN = resolve(ROOT, 'dist/apps/consumer/src/main.js');
 export const DIST_GENERATOR = resolve(ROOT, 'dist/apps/provider/src/cli/generate.js');
 export const DIST_SCHEDULER_MAIN = resolve(ROOT, 'dist/apps/scheduler/src/main.js');
+export const DIST_PROVIDER_MAIN = resolve(ROOT, 'dist/apps/provider/src/main.js');
 
 /** What the e2e suites run as compiled JS (worker threads, child processes). */
-const OUTPUTS = [DIST_WORKER, DIST_CONSUMER_MAIN, DIST_GENERATOR];
+const OUTPUTS = [DIST_WORKER, DIST_CONSUMER_MAIN, DIST_PROVIDER_MAIN, DIST_GENERATOR];
 /** The sources those outputs are built from; other apps (the scheduler) don't make them stale. */
 const SOURCES = ['apps/consumer/src', 'apps/provider/src', 'libs'];
 

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import {
+  DEV_MODE_ENV,
   call,
   type ChildApp,
   createTestDatabase,
@@ -26,6 +27,7 @@ export class SchedulerCluster {
     const child = await spawnApp(
       DIST_SCHEDULER_MAIN,
       {
+        ...DEV_MODE_ENV,
         FERRY_SCHEDULER_DB_TYPE: 'postgres',
         FERRY_SCHEDULER_DB_URL: this.db.config.url,
         FERRY_SCHEDULER_HOST: '127.0.0.1',

@@ -1,5 +1,6 @@
 import { Audience, Scope } from '#ferry/contracts';
 import {
+  DEV_MODE_ENV,
   call,
   createTestDatabase,
   FakeDownstream,
@@ -38,6 +39,7 @@ export async function startTestScheduler(
 ): Promise<SchedulerUnderTest> {
   const db = opts.db ?? (await createTestDatabase(dbType));
   const config = schedulerConfigFromEnv({
+    ...DEV_MODE_ENV,
     FERRY_SCHEDULER_PORT: '0',
     FERRY_SCHEDULER_HOST: '127.0.0.1',
     FERRY_REDIS_URL: TEST_REDIS_URL,

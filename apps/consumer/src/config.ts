@@ -6,12 +6,16 @@ import {
   readDatabase,
   readHttp,
   readInboundAuth,
+  readDevelopment,
+  readSigningSecret,
 } from '#ferry/config';
 import { Audience } from '#ferry/contracts';
 import type { DatabaseConfig } from '#ferry/persistence';
 import { type ObservabilityConfig, readObservability } from '#ferry/observability';
 
 export interface ConsumerConfig {
+  /** FERRY_DEV_MODE: the public development secret, default clients and loopback are trusted. */
+  development: boolean;
   http: HttpConfig;
   db: DatabaseConfig;
   auth: InboundAuthConfig;
@@ -46,14 +50,16 @@ export const OBSERVABILITY_OVERRIDES = Symbol('CONSUMER_OBSERVABILITY_OVERRIDES'
 export function consumerConfigFromEnv(env: Record<string, string | undefined>): ConsumerConfig {
   const r = new EnvReader(env);
   const http = readHttp(r, 'FERRY_CONSUMER', 3001);
+  const dev = readDevelopment(r);
   const config: ConsumerConfig = {
+    development: dev.on,
     http,
     db: readDatabase(r, 'FERRY_CONSUMER', './data/consumer.sqlite'),
-    auth: readInboundAuth(r, 'FERRY_CONSUMER', Audience.consumer),
+    auth: readInboundAuth(r, dev, 'FERRY_CONSUMER', Audience.consumer),
     providerUrl: r.str('FERRY_CONSUMER_PROVIDER_URL', 'http://localhost:3002').replace(/\/$/, ''),
     signing: {
       issuer: r.str('FERRY_CONSUMER_CLIENT_ID', 'ferry-consumer'),
-      secret: r.str('FERRY_CONSUMER_SIGNING_SECRET', r.str('FERRY_DEV_SECRET', 'ferry-dev-secret-change-me')),
+      secret: readSigningSecret(r, dev, 'FERRY_CONSUMER_SIGNING_SECRET'),
       ttlSeconds: r.int('FERRY_CONSUMER_TOKEN_TTL_SECONDS', 300, 10, 86400),
     },
     workers: r.int('FERRY_CONSUMER_WORKERS', availableParallelism(), 1, 256),

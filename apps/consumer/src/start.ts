@@ -24,7 +24,7 @@ export async function startConsumer(
     abortOnError: false,
   });
   try {
-    const url = await listen(app, config.http.port, config.http.host, 'Consumer');
+    const url = await listen(app, config, 'Consumer');
     return { url, close: () => app.close() };
   } catch (err) {
     await app.close();

@@ -5,12 +5,16 @@ import {
   readDatabase,
   readHttp,
   readInboundAuth,
+  readDevelopment,
+  readSigningSecret,
 } from '#ferry/config';
 import { Audience } from '#ferry/contracts';
 import type { DatabaseConfig } from '#ferry/persistence';
 import { type ObservabilityConfig, readObservability } from '#ferry/observability';
 
 export interface ProviderConfig {
+  /** FERRY_DEV_MODE: the public development secret, default clients and loopback are trusted. */
+  development: boolean;
   http: HttpConfig;
   db: DatabaseConfig;
   auth: InboundAuthConfig;
@@ -34,17 +38,19 @@ export const OBSERVABILITY_OVERRIDES = Symbol('PROVIDER_OBSERVABILITY_OVERRIDES'
 /** The one place the provider reads its environment. */
 export function providerConfigFromEnv(env: Record<string, string | undefined>): ProviderConfig {
   const r = new EnvReader(env);
+  const dev = readDevelopment(r);
   const config: ProviderConfig = {
+    development: dev.on,
     http: readHttp(r, 'FERRY_PROVIDER', 3002),
     db: readDatabase(r, 'FERRY_PROVIDER', './data/provider.sqlite'),
-    auth: readInboundAuth(r, 'FERRY_PROVIDER', Audience.provider),
+    auth: readInboundAuth(r, dev, 'FERRY_PROVIDER', Audience.provider),
     schedulerUrl:
       r.optional('FERRY_PROVIDER_SCHEDULER_URL') ??
       (r.bool('FERRY_PROVIDER_ANNOUNCE', true) ? 'http://localhost:3000' : undefined),
     source: r.str('FERRY_PROVIDER_SOURCE', 'ferry-provider'),
     signing: {
       issuer: r.str('FERRY_PROVIDER_CLIENT_ID', 'ferry-provider'),
-      secret: r.str('FERRY_PROVIDER_SIGNING_SECRET', r.str('FERRY_DEV_SECRET', 'ferry-dev-secret-change-me')),
+      secret: readSigningSecret(r, dev, 'FERRY_PROVIDER_SIGNING_SECRET'),
       ttlSeconds: r.int('FERRY_PROVIDER_TOKEN_TTL_SECONDS', 300, 10, 86400),
     },
     outboxPollMs: r.int('FERRY_PROVIDER_OUTBOX_POLL_MS', 1000, 10, 600_000),

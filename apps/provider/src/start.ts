@@ -24,7 +24,7 @@ export async function startProvider(
     abortOnError: false,
   });
   try {
-    const url = await listen(app, config.http.port, config.http.host, 'Provider');
+    const url = await listen(app, config, 'Provider');
     return { url, close: () => app.close() };
   } catch (err) {
     await app.close();

@@ -7,6 +7,8 @@ import {
   readHttp,
   readInboundAuth,
   readRedis,
+  readDevelopment,
+  readSigningSecret,
 } from '#ferry/config';
 import type { SigningProfile } from '#ferry/auth';
 import { type AlertChannel, alertChannelSchema, Audience, Scope } from '#ferry/contracts';
@@ -17,6 +19,8 @@ import { DEFAULT_TUNING, type Tuning } from './tuning.js';
 
 /** The scheduler's whole configuration, read once at boot; nothing else reads process.env. */
 export interface SchedulerConfig {
+  /** FERRY_DEV_MODE: the public development secret, default clients and loopback are trusted. */
+  development: boolean;
   http: HttpConfig;
   db: DatabaseConfig;
   redis: RedisConfig;
@@ -80,19 +84,20 @@ const checkChannel = compileChecker(alertChannelSchema);
 
 export function schedulerConfigFromEnv(envMap: Record<string, string | undefined> = process.env): SchedulerConfig {
   const env = new EnvReader(envMap);
-  const devSecret = env.str('FERRY_DEV_SECRET', 'ferry-dev-secret-change-me');
+  const dev = readDevelopment(env);
   const config: SchedulerConfig = {
+    development: dev.on,
     http: readHttp(env, 'FERRY_SCHEDULER', 3000),
     db: readDatabase(env, 'FERRY_SCHEDULER', './data/scheduler.sqlite'),
     redis: readRedis(env),
-    auth: readInboundAuth(env, 'FERRY_SCHEDULER', Audience.scheduler),
+    auth: readInboundAuth(env, dev, 'FERRY_SCHEDULER', Audience.scheduler),
     publicUrl: env.optional('FERRY_SCHEDULER_PUBLIC_URL'),
     defaultOutboundProfile: {
       issuer: env.str('FERRY_SCHEDULER_CLIENT_ID', 'ferry-scheduler'),
       audience: Audience.consumer,
       scopes: [Scope.syncWrite, Scope.syncRead],
       ttlSeconds: 300,
-      key: { alg: 'HS256', secret: env.str('FERRY_SCHEDULER_OUTBOUND_SECRET', devSecret) },
+      key: { alg: 'HS256', secret: readSigningSecret(env, dev, 'FERRY_SCHEDULER_OUTBOUND_SECRET') },
     },
     triggerQueue: env.str('FERRY_TRIGGER_QUEUE', 'ferry.triggers'),
     concurrency: env.int('FERRY_SCHEDULER_CONCURRENCY', 64, 1, 1000),

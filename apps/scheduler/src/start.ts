@@ -33,7 +33,7 @@ export async function startScheduler(
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= app.close());
   try {
-    const url = await listen(app, config.http.port, config.http.host, 'Scheduler');
+    const url = await listen(app, config, 'Scheduler');
     // The processors send callback URLs: they start now that the address is known.
     app.get(CallbackBase).listeningOn(url);
     const observability = app.get(SchedulerObservability);

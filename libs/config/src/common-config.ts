@@ -1,6 +1,7 @@
 import type { DatabaseConfig } from '#ferry/persistence';
 import type { ClientConfig } from '#ferry/auth';
 import { Scope } from '#ferry/contracts';
+import { checkHs256Secret, type Development } from './development.js';
 import type { EnvReader } from './env.js';
 
 export interface HttpConfig {
@@ -59,28 +60,21 @@ export function readRedis(env: EnvReader): RedisConfig {
 /**
  * Inbound clients: FERRY_<APP>_CLIENTS is a JSON array of
  * {clientId, keys: [{alg, secret | publicKey, kid}], scopes: [...], sources?: [...]}.
- * The development default trusts the Ferry apps, an admin and an upstream with the shared demo
- * secret, each allowed only the scopes its calls need.
+ * Only in development mode may it be left unset: the default then trusts the Ferry apps, an admin and an
+ * upstream with the shared development secret, each allowed only the scopes its calls need.
  */
-export function readInboundAuth(env: EnvReader, prefix: string, audience: string): InboundAuthConfig {
-  const devSecret = env.str('FERRY_DEV_SECRET', 'ferry-dev-secret-change-me');
-  const providerSource = env.str('FERRY_PROVIDER_SOURCE', 'ferry-provider');
-  const dev = (clientId: string, scopes: string[], sources?: string[]): ClientConfig => ({
-    clientId,
-    keys: [{ alg: 'HS256', secret: devSecret }],
-    scopes,
-    ...(sources ? { sources } : {}),
-  });
-  const defaults: ClientConfig[] = [
-    dev('ferry-scheduler', [Scope.syncWrite, Scope.syncRead]),
-    dev('ferry-consumer', [Scope.callbacksWrite, Scope.dataRead]),
-    dev('ferry-provider', [Scope.triggersWrite], [providerSource]),
-    dev('ferry-admin', [Scope.adminRead, Scope.adminWrite]),
-    // The demo's upstream both announces files (any source) and publishes them to the provider.
-    dev('upstream-dev', [Scope.triggersWrite, Scope.dataWrite, Scope.dataRead], ['*']),
-  ];
-  const clients = env.json<ClientConfig[]>(`${prefix}_CLIENTS`, defaults);
-  checkClients(env, `${prefix}_CLIENTS`, clients);
+export function readInboundAuth(env: EnvReader, dev: Development, prefix: string, audience: string): InboundAuthConfig {
+  const name = `${prefix}_CLIENTS`;
+  const clients = dev.on
+    ? env.json<ClientConfig[]>(name, developmentClients(env, dev))
+    : env.json<ClientConfig[]>(name, []);
+  if (!dev.on && env.optional(name) === undefined) {
+    env.problem(
+      `${name} is not set: outside development mode (FERRY_DEV_MODE=true) an app trusts only the clients ` +
+        'configured there, each with its own key',
+    );
+  }
+  checkClients(env, dev, name, clients);
   return {
     audience: env.str(`${prefix}_AUDIENCE`, audience),
     clients,
@@ -90,10 +84,28 @@ export function readInboundAuth(env: EnvReader, prefix: string, audience: string
   };
 }
 
+function developmentClients(env: EnvReader, dev: Development): ClientConfig[] {
+  const providerSource = env.str('FERRY_PROVIDER_SOURCE', 'ferry-provider');
+  const client = (clientId: string, scopes: string[], sources?: string[]): ClientConfig => ({
+    clientId,
+    keys: [{ alg: 'HS256', secret: dev.secret }],
+    scopes,
+    ...(sources ? { sources } : {}),
+  });
+  return [
+    client('ferry-scheduler', [Scope.syncWrite, Scope.syncRead]),
+    client('ferry-consumer', [Scope.callbacksWrite, Scope.dataRead]),
+    client('ferry-provider', [Scope.triggersWrite], [providerSource]),
+    client('ferry-admin', [Scope.adminRead, Scope.adminWrite]),
+    // The demo's upstream both announces files (any source) and publishes them to the provider.
+    client('upstream-dev', [Scope.triggersWrite, Scope.dataWrite, Scope.dataRead], ['*']),
+  ];
+}
+
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
 
 /** A client without `scopes` would be granted nothing: say so at boot rather than 403 every call. */
-function checkClients(env: EnvReader, name: string, clients: unknown): void {
+function checkClients(env: EnvReader, dev: Development, name: string, clients: unknown): void {
   if (!Array.isArray(clients)) {
     env.problem(`${name} must be a JSON array of clients`);
     return;
@@ -105,6 +117,11 @@ function checkClients(env: EnvReader, name: string, clients: unknown): void {
     }
     if (c?.sources !== undefined && !isStringList(c.sources)) {
       env.problem(`${who} "sources" must be a list of source names, prefixes such as "billing.*", or "*"`);
+    }
+    for (const [k, key] of (Array.isArray(c?.keys) ? c.keys : []).entries()) {
+      if (key?.alg === 'HS256' && typeof key.secret === 'string') {
+        checkHs256Secret(env, dev, `${who} keys[${k}].secret`, key.secret);
+      }
     }
   }
 }

@@ -145,9 +145,17 @@ function requireJson(req: FastifyRequest, reply: FastifyReply, done: () => void)
   void reply.status(err.status).header('content-type', 'application/json; charset=utf-8').send(err.toBody());
 }
 
-export async function listen(app: INestApplication, port: number, host: string, name: string): Promise<string> {
-  await app.listen(port, host);
+export async function listen(
+  app: INestApplication,
+  config: { http: { port: number; host: string }; development: boolean },
+  name: string,
+): Promise<string> {
+  await app.listen(config.http.port, config.http.host);
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost');
-  new Logger(name).log(`listening on ${url} (OpenAPI at ${url}/docs)`);
+  const logger = new Logger(name);
+  logger.log(`listening on ${url} (OpenAPI at ${url}/docs)`);
+  if (config.development) {
+    logger.warn('development mode (FERRY_DEV_MODE): the public development secret and clients are trusted');
+  }
   return url;
 }

@@ -1,6 +1,10 @@
 import { signToken } from '#ferry/auth';
+import { DEV_SECRET } from '#ferry/config';
 
-export const DEV_SECRET = 'ferry-dev-secret-change-me';
+export { DEV_SECRET };
+
+/** What every app a test starts needs: development mode trusts the development secret and clients. */
+export const DEV_MODE_ENV = { FERRY_DEV_MODE: 'true' } as const;
 
 /** An HS256 token as one of the default dev clients would send it. */
 export function devToken(
