@@ -15,6 +15,7 @@ import { type AlertChannel, alertChannelSchema, Audience, Scope } from '#ferry/c
 import { compileChecker } from '#ferry/http';
 import type { DatabaseConfig } from '#ferry/persistence';
 import { type ObservabilityConfig, readObservability } from '#ferry/observability';
+import { callbackCallers } from './callbacks/callback-binding.js';
 import { DEFAULT_TUNING, type Tuning } from './tuning.js';
 
 /** The scheduler's whole configuration, read once at boot; nothing else reads process.env. */
@@ -25,6 +26,8 @@ export interface SchedulerConfig {
   db: DatabaseConfig;
   redis: RedisConfig;
   auth: InboundAuthConfig;
+  /** The inbound clients that may call back for the tasks of a target without its own `callbackClients`. */
+  callbackClients: string[];
   /** Base URL downstreams call back on; defaults to the listening address. */
   publicUrl?: string;
   /** Used for a definition without an authProfile. */
@@ -91,6 +94,7 @@ export function schedulerConfigFromEnv(envMap: Record<string, string | undefined
     db: readDatabase(env, 'FERRY_SCHEDULER', './data/scheduler.sqlite'),
     redis: readRedis(env),
     auth: readInboundAuth(env, dev, 'FERRY_SCHEDULER', Audience.scheduler),
+    callbackClients: readClientList(env, 'FERRY_SCHEDULER_CALLBACK_CLIENTS', ['ferry-consumer']),
     publicUrl: env.optional('FERRY_SCHEDULER_PUBLIC_URL'),
     defaultOutboundProfile: {
       issuer: env.str('FERRY_SCHEDULER_CLIENT_ID', 'ferry-scheduler'),
@@ -133,6 +137,24 @@ export function schedulerConfigFromEnv(envMap: Record<string, string | undefined
     : ['FERRY_ALERT_CHANNELS must be a JSON array'];
   if (Array.isArray(channels) && channels.some((c) => c.type === 'email') && !config.alerts.smtpUrl)
     problems.push('FERRY_SMTP_URL is required for an e-mail channel');
+  // Checked when set: the default names the reference consumer, which a deployment's own clients may not include.
+  if (env.optional('FERRY_SCHEDULER_CALLBACK_CLIENTS') !== undefined) {
+    const callers = callbackCallers(config.auth.clients);
+    for (const id of config.callbackClients.filter((c) => !callers.has(c)))
+      problems.push(`FERRY_SCHEDULER_CALLBACK_CLIENTS names "${id}", not a client with callbacks:write`);
+  }
   if (problems.length) throw new Error(`Invalid scheduler configuration:\n  - ${problems.join('\n  - ')}`);
   return config;
+}
+
+/** Client ids: a JSON array of strings, or ids separated by commas; at least one. */
+function readClientList(env: EnvReader, name: string, fallback: string[]): string[] {
+  const raw = env.optional(name);
+  if (raw === undefined) return fallback;
+  const list: unknown = raw.trim().startsWith('[')
+    ? env.json<unknown>(name, fallback)
+    : raw.split(',').map((id) => id.trim());
+  if (Array.isArray(list) && list.length > 0 && list.every((id) => typeof id === 'string' && id !== '')) return list;
+  env.problem(`${name} must list client ids: a JSON array of strings or ids separated by commas`);
+  return fallback;
 }

@@ -29,8 +29,17 @@ export interface DefinitionSpec {
   description?: string;
   bindings: Array<{ source: string; event: string }>;
   mode: RunMode;
-  /** maxConcurrent / ratePerSecond: per target URL, shared by every scheduler instance. */
-  target: { urls: string[]; authProfile?: string; maxConcurrent?: number; ratePerSecond?: number };
+  /**
+   * maxConcurrent / ratePerSecond: per target URL, shared by every scheduler instance. callbackClients: the
+   * inbound clients that may call back for its tasks; without it, the scheduler's configured default.
+   */
+  target: {
+    urls: string[];
+    authProfile?: string;
+    maxConcurrent?: number;
+    ratePerSecond?: number;
+    callbackClients?: string[];
+  };
   pollIntervalSeconds: number;
   retry: RetryPolicy;
   attemptTimeoutSeconds: number;
@@ -113,6 +122,16 @@ export const definitionSpecSchema = {
         authProfile: { type: 'string', minLength: 1, maxLength: 100 },
         maxConcurrent: { type: 'integer', minimum: 1, maximum: 100000 },
         ratePerSecond: { type: 'number', exclusiveMinimum: 0, maximum: 100000 },
+        callbackClients: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 50,
+          uniqueItems: true,
+          items: { type: 'string', minLength: 1, maxLength: 200 },
+          description:
+            "Client ids (a token's `iss`) that may call back for this target's tasks; others get 403. " +
+            "Without it, the scheduler's default (FERRY_SCHEDULER_CALLBACK_CLIENTS)",
+        },
       },
     },
     pollIntervalSeconds: { type: 'number', minimum: 0.05, maximum: 86400 },

@@ -1,6 +1,6 @@
-import { Body, Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { Scopes } from '#ferry/auth';
+import { type AuthenticatedRequest, Scopes } from '#ferry/auth';
 import { type CallbackAnswer, callbackAnswerSchema, Scope, taskCallbackSchema } from '#ferry/contracts';
 import { ApiDoc } from '#ferry/http';
 import { CallbacksService } from './callbacks.service.js';
@@ -23,12 +23,19 @@ export class CallbacksController {
       },
     },
     errors: {
+      403:
+        "The caller's client is not bound to the task's target (`target.callbackClients`, or the default); " +
+        'nothing changes and the answer says nothing about the task',
       404: 'no such task run',
       409: 'the report contradicts a terminal state (e.g. FAILED after SUCCEEDED)',
     },
   })
   @Scopes(Scope.callbacksWrite)
-  report(@Param('taskRunId') taskRunId: string, @Body() body: unknown): Promise<CallbackAnswer> {
-    return this.callbacks.report(taskRunId, body);
+  report(
+    @Param('taskRunId') taskRunId: string,
+    @Body() body: unknown,
+    @Req() req: AuthenticatedRequest,
+  ): Promise<CallbackAnswer> {
+    return this.callbacks.report(taskRunId, body, req.principal?.clientId);
   }
 }

@@ -5,10 +5,12 @@ import { type Definition, type DefinitionSpec, definitionSpecSchema, type Page }
 import { ApiError } from '#ferry/errors';
 import { compileSchema } from '#ferry/http';
 import { Db, isUniqueViolation } from '#ferry/persistence';
-import { CLOCK, type Clock } from '../core/tokens.js';
+import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
 import { iso, keysetPage } from '../admin/paging.js';
+import { callbackCallers } from '../callbacks/callback-binding.js';
 import { withDefaults } from '../groups/group-run.factory.js';
 import { AuthProfileEntity, BindingEntity, DefinitionEntity } from '../persistence/index.js';
+import type { SchedulerConfig } from '../scheduler.config.js';
 import { isValidTimeZone } from './deadline.js';
 
 type SpecWithVersion = DefinitionSpec & { version?: number };
@@ -17,10 +19,16 @@ const validate = compileSchema<SpecWithVersion>(definitionSpecSchema);
 /** Trigger definitions: stored in the database, edited through the admin API with optimistic versions. */
 @Injectable()
 export class DefinitionsService {
+  /** Clients that can call back at all: a target's `callbackClients` must be among them. */
+  private readonly callers: Set<string>;
+
   constructor(
     @Inject(Db) private readonly db: Db,
+    @Inject(SCHEDULER_CONFIG) config: Pick<SchedulerConfig, 'auth'>,
     @Inject(CLOCK) private readonly clock: Clock = Date.now,
-  ) {}
+  ) {
+    this.callers = callbackCallers(config.auth.clients);
+  }
 
   async create(body: unknown): Promise<Definition> {
     const { version: _ignored, ...spec } = validate(body);
@@ -117,6 +125,12 @@ export class DefinitionsService {
     ) {
       problems.push({ path: 'target.authProfile', problem: `names no stored auth profile` });
     }
+    for (const [i, id] of (spec.target.callbackClients ?? []).entries())
+      if (!this.callers.has(id))
+        problems.push({
+          path: `target.callbackClients[${i}]`,
+          problem: 'names no client configured with callbacks:write',
+        });
     if (problems.length) throw ApiError.validation(problems);
   }
 

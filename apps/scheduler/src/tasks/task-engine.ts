@@ -19,9 +19,14 @@ export type { Effects } from './task-listeners.js';
 export interface Submission {
   taskId: string;
   cmd: TaskCommand;
+  /**
+   * Who may send the command, checked on the task's group (its spec, already loaded) before it is decided:
+   * false answers `forbidden`, with no task, and changes nothing.
+   */
+  allowed?: (group: GroupInfo) => boolean;
 }
 
-export type Outcome = { answer: Answer | { type: 'notFound' }; task?: TaskRow };
+export type Outcome = { answer: Answer | { type: 'notFound' } | { type: 'forbidden' }; task?: TaskRow };
 
 class LostRace extends Error {
   constructor(
@@ -67,8 +72,8 @@ export class TaskEngine {
     });
   }
 
-  submit(taskId: string, cmd: TaskCommand): Promise<Outcome> {
-    return this.batcher.submit({ taskId, cmd });
+  submit(taskId: string, cmd: TaskCommand, allowed?: Submission['allowed']): Promise<Outcome> {
+    return this.batcher.submit({ taskId, cmd, allowed });
   }
 
   /**
@@ -113,20 +118,27 @@ export class TaskEngine {
     const groups = await this.groups.info(tx, [...new Set([...rows.values()].map((r) => r.groupRunId))]);
     const work = new Work(rows);
     const outcomes: Outcome[] = [];
-    for (const { taskId, cmd } of items) {
+    const decided = new Set<string>();
+    for (const { taskId, cmd, allowed } of items) {
       const row = work.rows.get(taskId);
       const group = row && groups.get(row.groupRunId);
       if (!row || !group) {
         outcomes.push({ answer: { type: 'notFound' } });
         continue;
       }
+      // A task never changes group, so a refusal holds on a remembered row too: it needs no fresh read.
+      if (allowed && !allowed(group)) {
+        outcomes.push({ answer: { type: 'forbidden' } });
+        continue;
+      }
+      decided.add(taskId);
       const paused = cmd.kind === 'claim' ? await this.groups.isPaused(tx, group.spec.definitionId, now) : false;
       const d = decide(row, cmd, this.context(now, group, paused));
       work.record(row, d.next, d.event);
       outcomes.push({ answer: d.answer, task: d.next ?? row });
     }
     // An answer that writes nothing has no version check behind it: decided on a remembered row, it is decided again.
-    const unverified = [...remembered].filter((id) => !work.changed.has(id));
+    const unverified = [...remembered].filter((id) => decided.has(id) && !work.changed.has(id));
     if (unverified.length) throw new LostRace('answers decided on remembered rows', unverified);
     await this.cascadeSync(tx, work, groups, now);
     const won = await this.store.commit(
