@@ -3,7 +3,8 @@ import { schedulerConfigFromEnv } from './scheduler.config.js';
 
 const client = (clientId: string, scopes: string[]) => ({ clientId, keys: [{ alg: 'HS256', secret: 's' }], scopes });
 const clients = JSON.stringify([client('ledger', ['callbacks:write']), client('erp', ['triggers:write'])]);
-const read = (env: Record<string, string>) => schedulerConfigFromEnv(env).callbackClients;
+const read = (env: Record<string, string>) =>
+  schedulerConfigFromEnv({ FERRY_DEV_MODE: 'true', ...env }).callbackClients;
 
 describe('FERRY_SCHEDULER_CALLBACK_CLIENTS', () => {
   it("defaults to the reference consumer's client, whatever clients are configured", () => {
