@@ -69,6 +69,12 @@ function oracleCredentials(url: string): { username: string; password: string } 
 export async function openDataSource(config: DatabaseConfig, parts: DataSourceParts): Promise<DataSource> {
   const ds = new DataSource(dataSourceOptions(config, parts));
   await ds.initialize();
-  await ds.runMigrations({ transaction: 'each' });
+  try {
+    await ds.runMigrations({ transaction: 'each' });
+  } catch (err) {
+    // A migration that stops the boot leaves no pool open behind it.
+    await ds.destroy();
+    throw err;
+  }
   return ds;
 }
