@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSource, type DataSourceOptions, type MixedList } from 'typeorm';
 import type { DatabaseConfig } from './database-config.js';
+import { SqlLogger } from './sql-logger.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own type for entity classes
 type Classes = MixedList<Function | string>;
@@ -21,6 +22,8 @@ export function dataSourceOptions(config: DatabaseConfig, parts: DataSourceParts
     migrationsTableName: parts.migrationsTableName,
     synchronize: false,
     logging: config.logging,
+    // Query parameters redacted: TypeORM's default logger prints them, secrets and payloads included.
+    logger: new SqlLogger(config.logging),
   };
   switch (config.type) {
     case 'sqlite':
