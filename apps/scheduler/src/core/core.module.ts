@@ -36,7 +36,7 @@ export class CoreModule {
         { provide: SCHEDULER_CONFIG, useValue: config },
         { provide: SCHEDULER_OVERRIDES, useValue: overrides },
         { provide: CLOCK, useValue: overrides.clock ?? Date.now },
-        { provide: SecretBox, useValue: new SecretBox(config.secrets) },
+        { provide: SecretBox, useFactory: () => new SecretBox(config.secrets) },
         { provide: Db, useFactory: (box: SecretBox) => openSchedulerDb(config.db, box), inject: [SecretBox] },
         { provide: REDIS, useFactory: () => createRedis(config.redis.url, 'producer') },
         CoreResources,
