@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +56,7 @@ describe('an app outside development mode', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(`FERRY_${a.app}_CLIENTS is not set: outside development mode (FERRY_DEV_MODE=true)`);
     expect(r.stderr).toContain(`${a.secret} is required`);
+    if (a.app === 'SCHEDULER') expect(r.stderr).toContain('FERRY_SCHEDULER_SECRET_KEYS is not set');
     expect(existsSync(dbFile(a.app))).toBe(false);
   });
 
@@ -85,6 +87,7 @@ describe('a running scheduler outside development mode', () => {
       FERRY_DEV_MODE: 'false',
       FERRY_SCHEDULER_CLIENTS: clients(STRONG),
       FERRY_SCHEDULER_OUTBOUND_SECRET: STRONG,
+      FERRY_SCHEDULER_SECRET_KEYS: JSON.stringify({ k1: randomBytes(32).toString('base64') }),
     });
   });
   afterAll(async () => {

@@ -16,6 +16,8 @@ import { compileChecker } from '#ferry/http';
 import type { DatabaseConfig } from '#ferry/persistence';
 import { type ObservabilityConfig, readObservability } from '#ferry/observability';
 import { callbackCallers } from './callbacks/callback-binding.js';
+import type { SecretKeys } from './secrets/secret-box.js';
+import { readSecretKeys } from './secrets/secret-keys.js';
 import { DEFAULT_TUNING, type Tuning } from './tuning.js';
 
 /** The scheduler's whole configuration, read once at boot; nothing else reads process.env. */
@@ -32,6 +34,8 @@ export interface SchedulerConfig {
   publicUrl?: string;
   /** Used for a definition without an authProfile. */
   defaultOutboundProfile: SigningProfile;
+  /** The keys auth profiles' secrets are sealed with at rest; `development`: the public development key. */
+  secrets: SecretKeys & { development: boolean };
   triggerQueue: string;
   /** Task rounds processed at once per instance (mostly waiting on HTTP). */
   concurrency: number;
@@ -103,6 +107,7 @@ export function schedulerConfigFromEnv(envMap: Record<string, string | undefined
       ttlSeconds: 300,
       key: { alg: 'HS256', secret: readSigningSecret(env, dev, 'FERRY_SCHEDULER_OUTBOUND_SECRET') },
     },
+    secrets: readSecretKeys(env, dev),
     triggerQueue: env.str('FERRY_TRIGGER_QUEUE', 'ferry.triggers'),
     concurrency: env.int('FERRY_SCHEDULER_CONCURRENCY', 64, 1, 1000),
     lanes: env.int('FERRY_SCHEDULER_DB_LANES', 4, 1, 64),

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSource, type DataSourceOptions, type MixedList } from 'typeorm';
 import type { DatabaseConfig } from './database-config.js';
+import { SqlLogger } from './sql-logger.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own type for entity classes
 type Classes = MixedList<Function | string>;
@@ -21,6 +22,8 @@ export function dataSourceOptions(config: DatabaseConfig, parts: DataSourceParts
     migrationsTableName: parts.migrationsTableName,
     synchronize: false,
     logging: config.logging,
+    // Query parameters redacted: TypeORM's default logger prints them, secrets and payloads included.
+    logger: new SqlLogger(config.logging),
   };
   switch (config.type) {
     case 'sqlite':
@@ -69,6 +72,12 @@ function oracleCredentials(url: string): { username: string; password: string } 
 export async function openDataSource(config: DatabaseConfig, parts: DataSourceParts): Promise<DataSource> {
   const ds = new DataSource(dataSourceOptions(config, parts));
   await ds.initialize();
-  await ds.runMigrations({ transaction: 'each' });
+  try {
+    await ds.runMigrations({ transaction: 'each' });
+  } catch (err) {
+    // A migration that stops the boot leaves no pool open behind it.
+    await ds.destroy();
+    throw err;
+  }
   return ds;
 }

@@ -5,3 +5,4 @@ export * from './columns.js';
 export * from './errors.js';
 export * from './ids.js';
 export * from './database-providers.js';
+export * from './sql-logger.js';

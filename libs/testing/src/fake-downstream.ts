@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { httpCall } from '#ferry/http';
-import { JwtVerifier, type Principal } from '#ferry/auth';
+import { type ClientConfig, JwtVerifier, type Principal } from '#ferry/auth';
 import type { Reconciliation, SyncJobRequest, TaskCallback } from '#ferry/contracts';
 import { DEV_SECRET, devToken } from './tokens.js';
 
@@ -27,6 +27,8 @@ export interface FakeDownstreamOptions {
   /** Adjust the reconciliation a job reports (e.g. to make a mismatch). */
   reconcile?: (req: SyncJobRequest) => Reconciliation;
   delayMs?: number;
+  /** Callers trusted besides the scheduler's development client (e.g. an auth profile's issuer and key). */
+  clients?: ClientConfig[];
 }
 
 /**
@@ -42,23 +44,26 @@ export class FakeDownstream {
     { key: string; body: SyncJobRequest; status: string; reconciliation?: Reconciliation }
   >();
   private readonly byKey = new Map<string, string>();
-  private readonly verifier = new JwtVerifier({
-    audience: 'ferry-consumer',
-    clients: [
-      {
-        clientId: 'ferry-scheduler',
-        keys: [{ alg: 'HS256', secret: DEV_SECRET }],
-        scopes: ['sync:write', 'sync:read'],
-      },
-    ],
-  });
+  private readonly verifier: JwtVerifier;
   private readonly agent = new Agent({ connections: 64 });
   private readonly callbackToken = devToken('ferry-scheduler', ['callbacks:write'], 'ferry-consumer', DEV_SECRET, 3600);
   private server?: Server;
   url = '';
   callbacksSent = 0;
 
-  constructor(public options: FakeDownstreamOptions = {}) {}
+  constructor(public options: FakeDownstreamOptions = {}) {
+    this.verifier = new JwtVerifier({
+      audience: 'ferry-consumer',
+      clients: [
+        {
+          clientId: 'ferry-scheduler',
+          keys: [{ alg: 'HS256', secret: DEV_SECRET }],
+          scopes: ['sync:write', 'sync:read'],
+        },
+        ...(options.clients ?? []),
+      ],
+    });
+  }
 
   async start(port = 0): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));

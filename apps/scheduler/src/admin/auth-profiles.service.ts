@@ -5,15 +5,18 @@ import { compileSchema } from '#ferry/http';
 import { Db } from '#ferry/persistence';
 import { CLOCK, type Clock } from '../core/tokens.js';
 import { AuthProfileEntity } from '../persistence/index.js';
+import { SecretBox } from '../secrets/secret-box.js';
+import { profileSecretContext } from '../secrets/stored-secrets.js';
 import { iso } from './paging.js';
 
 const validate = compileSchema<AuthProfileSpec>(authProfileSchema);
 
-/** Signing profiles for downstream targets; the secret is write-only and never answered. */
+/** Signing profiles for downstream targets; the secret is write-only, stored encrypted, and never answered. */
 @Injectable()
 export class AuthProfilesService {
   constructor(
     @Inject(Db) private readonly db: Db,
+    @Inject(SecretBox) private readonly box: SecretBox,
     @Inject(CLOCK) private readonly clock: Clock = Date.now,
   ) {}
 
@@ -30,7 +33,7 @@ export class AuthProfilesService {
       const row = {
         name: spec.name,
         spec: { ...spec, ttlSeconds: spec.ttlSeconds ?? 300 },
-        secret: secret!,
+        secret: this.box.seal(secret!, profileSecretContext(spec.name)),
         version: (existing?.version ?? 0) + 1,
         createdAt: existing?.createdAt ?? now,
         updatedAt: now,

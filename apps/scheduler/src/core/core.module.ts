@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { Db } from '#ferry/persistence';
 import { createRedis } from '#ferry/queue';
 import { openSchedulerDb } from '../persistence/index.js';
+import { SecretBox } from '../secrets/secret-box.js';
 import { CallbackBase } from './callback-base.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 import { CLOCK, REDIS, type RuntimeOverrides, SCHEDULER_CONFIG, SCHEDULER_OVERRIDES } from './tokens.js';
@@ -21,7 +22,10 @@ class CoreResources implements OnApplicationShutdown {
   }
 }
 
-/** What every feature module reads: configuration, clock, database, Redis, the callback base URL. */
+/**
+ * What every feature module reads: configuration, clock, the secret box (secrets at rest), database,
+ * Redis, the callback base URL.
+ */
 @Global()
 @Module({})
 export class CoreModule {
@@ -32,12 +36,13 @@ export class CoreModule {
         { provide: SCHEDULER_CONFIG, useValue: config },
         { provide: SCHEDULER_OVERRIDES, useValue: overrides },
         { provide: CLOCK, useValue: overrides.clock ?? Date.now },
-        { provide: Db, useFactory: () => openSchedulerDb(config.db) },
+        { provide: SecretBox, useFactory: () => new SecretBox(config.secrets) },
+        { provide: Db, useFactory: (box: SecretBox) => openSchedulerDb(config.db, box), inject: [SecretBox] },
         { provide: REDIS, useFactory: () => createRedis(config.redis.url, 'producer') },
         CoreResources,
         CallbackBase,
       ],
-      exports: [SCHEDULER_CONFIG, SCHEDULER_OVERRIDES, CLOCK, Db, REDIS, CallbackBase],
+      exports: [SCHEDULER_CONFIG, SCHEDULER_OVERRIDES, CLOCK, SecretBox, Db, REDIS, CallbackBase],
     };
   }
 }

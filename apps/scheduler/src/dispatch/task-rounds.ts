@@ -12,7 +12,7 @@ import { isInFlight, isTerminal, type TaskRow } from '../tasks/task-status.js';
 import { TASK_STORE, type TaskStore } from '../tasks/task-store.js';
 import type { Answer } from '../tasks/task-state.js';
 import { DOWNSTREAM, type DownstreamPort } from './downstream.client.js';
-import { OutboundTokens } from './outbound-tokens.js';
+import { AuthProfileUnusable, OutboundTokens } from './outbound-tokens.js';
 import { TargetGuard } from './target-guard.js';
 
 /** What the queue should do with a task's job after a round. */
@@ -140,7 +140,22 @@ export class TaskRounds {
       businessDate: spec.businessDate,
       attributes: spec.attributes ?? {},
     };
-    const token = await this.tokens.tokenFor(spec.target.authProfile);
+    let token: string;
+    try {
+      token = await this.tokens.tokenFor(spec.target.authProfile);
+    } catch (err) {
+      if (!(err instanceof AuthProfileUnusable)) throw err;
+      // Nothing is sent without a usable key: the attempt fails with why, for the operator to see.
+      const error = { code: err.code, message: err.message };
+      const cmd = {
+        kind: 'attemptFailed',
+        dispatchId: order.dispatchId,
+        error,
+        retryable: true,
+        actor: 'dispatcher',
+      } as const;
+      return (await this.engine.submit(task.id, cmd)).task ?? task;
+    }
     const res = await this.downstream.start(order.targetUrl, body, order.dispatchId, token);
     await this.recordOutcome(order.targetUrl, res);
     if (res.ok) {
@@ -180,8 +195,8 @@ export class TaskRounds {
   private async poll(task: TaskRow, spec: GroupSpec): Promise<TaskRow> {
     const dispatchId = task.dispatchId!;
     if (this.clock() - (task.dispatchedAt ?? 0) > spec.attemptTimeoutSeconds * 1000) {
-      const token = await this.tokens.tokenFor(spec.target.authProfile);
-      if (task.downstreamJobId) await this.downstream.cancel(task.targetUrl!, task.downstreamJobId, token);
+      const token = await this.usableToken(spec);
+      if (task.downstreamJobId && token) await this.downstream.cancel(task.targetUrl!, task.downstreamJobId, token);
       const error = { code: 'ATTEMPT_TIMEOUT', message: `No result within ${spec.attemptTimeoutSeconds}s` };
       return this.failAttempt(task, dispatchId, error);
     }
@@ -195,7 +210,8 @@ export class TaskRounds {
         spec,
       );
     }
-    const token = await this.tokens.tokenFor(spec.target.authProfile);
+    const token = await this.usableToken(spec);
+    if (!token) return task; // the attempt timeout ends the wait
     const res = await this.downstream.status(task.targetUrl!, task.downstreamJobId, token);
     if (!res.ok) {
       if (!res.notFound) return task; // unreachable for now: the attempt timeout bounds the wait
@@ -208,6 +224,14 @@ export class TaskRounds {
     const body = toReport(res.view, dispatchId);
     if (!body) return task;
     return (await this.engine.submit(task.id, { kind: 'report', actor: 'poller', body })).task ?? task;
+  }
+
+  /** A poll or a cancel without a usable auth profile is skipped (the send reports why), never sent unsigned. */
+  private usableToken(spec: GroupSpec): Promise<string | undefined> {
+    return this.tokens.tokenFor(spec.target.authProfile).catch((err: unknown) => {
+      if (err instanceof AuthProfileUnusable) return undefined;
+      throw err;
+    });
   }
 
   private next(task: TaskRow, spec: GroupSpec): RoundResult {

@@ -1,17 +1,22 @@
 import { type DatabaseConfig, Db, openDataSource } from '#ferry/persistence';
+import type { SecretBox } from '../secrets/secret-box.js';
 import { SCHEDULER_ENTITIES } from './entities.js';
 export * from './entities.js';
 import { Initial1764000000000 } from './migrations/1764000000000-initial.js';
 import { Alerts1765000000000 } from './migrations/1765000000000-alerts.js';
+import { sealSecretsMigration } from './migrations/1766100000000-seal-secrets.js';
 
-export const SCHEDULER_MIGRATIONS = [Initial1764000000000, Alerts1765000000000];
+/** The scheduler's migrations; encrypting stored secrets needs the keys (none for a database without any). */
+export function schedulerMigrations(secrets?: SecretBox) {
+  return [Initial1764000000000, Alerts1765000000000, sealSecretsMigration(secrets)];
+}
 
 /** The scheduler's database, migrated (the runtime's and the tests'). */
-export async function openSchedulerDb(config: DatabaseConfig): Promise<Db> {
+export async function openSchedulerDb(config: DatabaseConfig, secrets?: SecretBox): Promise<Db> {
   return new Db(
     await openDataSource(config, {
       entities: SCHEDULER_ENTITIES,
-      migrations: SCHEDULER_MIGRATIONS,
+      migrations: schedulerMigrations(secrets),
       migrationsTableName: 'scheduler_migrations',
     }),
   );
