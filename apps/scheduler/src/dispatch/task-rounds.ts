@@ -198,6 +198,7 @@ export class TaskRounds {
     const token = await this.tokens.tokenFor(spec.target.authProfile);
     const res = await this.downstream.status(task.targetUrl!, task.downstreamJobId, token);
     if (!res.ok) {
+      if (res.invalid) return this.failAttempt(task, dispatchId, res.error);
       if (!res.notFound) return task; // unreachable for now: the attempt timeout bounds the wait
       const error = {
         code: 'DOWNSTREAM_JOB_LOST',
@@ -231,8 +232,9 @@ function toReport(view: SyncJobView, dispatchId: string) {
   return {
     dispatchId,
     status: status as 'ACCEPTED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED',
-    progress: view.progress,
-    reconciliation: view.reconciliation,
+    // A downstream may answer null for what it does not have yet (the poll answer's check allows it).
+    progress: view.progress ?? undefined,
+    reconciliation: view.reconciliation ?? undefined,
     error:
       view.error ??
       (view.status === 'CANCELLED'
