@@ -53,7 +53,7 @@ describe.each(TEST_DB_TYPES)('outbox bounds on %s', (dbType) => {
     expect((await store.due(Date.now(), 10)).map((r) => [r.key, r.payload])[0]).toEqual(['a', { n: 1 }]);
   });
 
-  it('gives a row up after maxAttempts, reading only a capped part of each answer; an operator retries it', async () => {
+  it('gives a row up after maxAttempts (reading little of each answer); an operator retries it', async () => {
     const before = new Set((await store.list('PENDING', 100)).map((r) => r.id));
     await add('capped', 0);
     const [row] = (await store.list('PENDING', 100)).filter((r) => !before.has(r.id));

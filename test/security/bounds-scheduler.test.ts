@@ -135,7 +135,7 @@ describe('bounds on sqlite', () => {
     expect((await s.api('GET', '/definitions/huge')).status).toBe(200);
   });
 
-  it("a downstream's job id that is not one, or a poll answer that is not a job's: a failed attempt with the reason", async () => {
+  it("a bad job id, or a poll answer that is not a job's: a failed attempt with the reason", async () => {
     await define('badid', `${hostile.url}/badid`, { retry: { maxAttempts: 1 } });
     const bad = await failedTask('badid');
     expect(bad.lastError.code).toBe('DOWNSTREAM_BAD_ANSWER');
@@ -150,7 +150,7 @@ describe('bounds on sqlite', () => {
     expect(polled.lastError.message).toMatch(/job status is invalid: .*status must be equal to one of the allowed/);
   });
 
-  it('a trigger with more files than configured: 422 over HTTP, REJECTED from the queue; nothing else written', async () => {
+  it('more files than configured: 422 over HTTP, REJECTED from the queue; nothing else written', async () => {
     await define('capped', `${hostile.url}/ok`);
     const before = await triggers();
     const text = expectRefused(
