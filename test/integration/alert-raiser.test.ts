@@ -31,6 +31,7 @@ describe.each(TEST_DB_TYPES)('alerts for group status changes on %s', (dbType) =
         emailFrom: 'f@localhost',
         deliveryPollMs: 1000,
         deliveryTimeoutMs: 1000,
+        deliveryMaxAttempts: 20,
       },
     });
     raiser = new AlertRaiser(db, alerts, schedulerParts(db).groups);

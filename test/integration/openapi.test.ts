@@ -211,12 +211,16 @@ describe('OpenAPI documents (SQLite)', () => {
     const alerts = await api('GET', '/api/v1/alerts', '/alerts?status=OPEN');
     expect(alerts.body.items.length).toBeGreaterThan(0);
     await api('POST', '/api/v1/alerts/{id}/ack', `/alerts/${alerts.body.items[0].id}/ack`);
+    await api('GET', '/api/v1/alert-deliveries', '/alert-deliveries');
+    await api('GET', '/api/v1/triggers/{id}', `/triggers/${posted.body.triggerId}`);
 
     // Errors, in the contract's shape and declared where they happen.
     expect((await api('POST', '/api/v1/triggers', '/triggers', { source: 'x' }, triggerToken())).status).toBe(422);
     expect((await api('GET', '/api/v1/group-runs/{id}', '/group-runs/nope')).status).toBe(404);
     expect((await api('POST', '/api/v1/group-runs/{id}/cancel', `/group-runs/${groupId}/cancel`)).status).toBe(409);
     expect((await api('GET', '/api/v1/alerts', '/alerts?status=NOPE')).status).toBe(422);
+    const retry = await api('POST', '/api/v1/alert-deliveries/{id}/retry', '/alert-deliveries/nope/retry');
+    expect(retry.status).toBe(404);
     expect((await api('GET', '/api/v1/stats', '/stats', undefined, triggerToken())).status).toBe(403);
 
     const answered = new Set([...checked].map((c) => c.split(' ').slice(0, 2).join(' ')));

@@ -3,12 +3,13 @@ import { type DatabaseConfig, Db, databaseProviders, openDataSource } from '#fer
 import { CONSUMER_CONFIG, type ConsumerConfig } from './config.js';
 import { ConsumerInit1767000000002 } from './migrations/1767000000002-consumer-init.js';
 import { ConsumerPurged1767000000003 } from './migrations/1767000000003-consumer-purged.js';
+import { ConsumerOutboxKey1768000000001 } from './migrations/1768000000001-consumer-outbox-key.js';
 
 /** Opens the consumer's own database, migrated. */
 export async function openConsumerDb(config: DatabaseConfig): Promise<Db> {
   const ds = await openDataSource(config, {
     entities: [],
-    migrations: [ConsumerInit1767000000002, ConsumerPurged1767000000003],
+    migrations: [ConsumerInit1767000000002, ConsumerPurged1767000000003, ConsumerOutboxKey1768000000001],
     migrationsTableName: 'consumer_migrations',
   });
   return new Db(ds);

@@ -12,7 +12,7 @@ import {
 } from '#ferry/config';
 import type { SigningProfile } from '#ferry/auth';
 import { type AlertChannel, alertChannelSchema, Audience, Scope } from '#ferry/contracts';
-import { compileChecker } from '#ferry/http';
+import { compileChecker, DEFAULT_MAX_RESPONSE_BYTES } from '#ferry/http';
 import type { DatabaseConfig } from '#ferry/persistence';
 import { type ObservabilityConfig, readObservability } from '#ferry/observability';
 import { callbackCallers } from './callbacks/callback-binding.js';
@@ -59,6 +59,17 @@ export interface SchedulerConfig {
   observability: ObservabilityConfig;
   /** The speed work's numbers, each with its reason (tuning.ts); not read from the environment. */
   tuning: Tuning;
+  bounds: BoundsConfig;
+}
+
+/** What a sender or a peer can make the scheduler hold or write at once (docs/security.md, "Bounds"). */
+export interface BoundsConfig {
+  /** The most bytes read of one answer from a downstream or an alert webhook. */
+  maxResponseBytes: number;
+  /** Files one trigger message may list (422 above it; a queued one is kept as REJECTED). */
+  maxFilesPerTrigger: number;
+  /** Task runs one group run may have (a trigger's or a manual run's files; 422 above it). */
+  maxTasksPerGroup: number;
 }
 
 export interface AlertsConfig {
@@ -70,6 +81,8 @@ export interface AlertsConfig {
   emailFrom: string;
   deliveryPollMs: number;
   deliveryTimeoutMs: number;
+  /** Delivery attempts of one notification before it is kept as dead (listed, retried by an operator). */
+  deliveryMaxAttempts: number;
 }
 
 /**
@@ -122,6 +135,7 @@ export function schedulerConfigFromEnv(envMap: Record<string, string | undefined
       emailFrom: env.str('FERRY_ALERT_EMAIL_FROM', 'ferry-scheduler@localhost'),
       deliveryPollMs: env.int('FERRY_ALERT_POLL_MS', 1000, 10),
       deliveryTimeoutMs: env.int('FERRY_ALERT_TIMEOUT_MS', 10_000, 100),
+      deliveryMaxAttempts: env.int('FERRY_ALERT_MAX_ATTEMPTS', 20, 1, 1000),
     },
     overdueSweepMs: env.int('FERRY_OVERDUE_SWEEP_MS', 10_000, 50),
     targets: {
@@ -134,6 +148,12 @@ export function schedulerConfigFromEnv(envMap: Record<string, string | undefined
     logLevels: ['log', 'error', 'warn', 'fatal'],
     observability: readObservability(env, 'FERRY_SCHEDULER', 'ferry-scheduler'),
     tuning: { ...DEFAULT_TUNING },
+    bounds: {
+      maxResponseBytes: env.int('FERRY_SCHEDULER_MAX_RESPONSE_BYTES', DEFAULT_MAX_RESPONSE_BYTES, 1024),
+      // The contract's own ceiling (docs/contract.md): a deployment may only lower it.
+      maxFilesPerTrigger: env.int('FERRY_SCHEDULER_MAX_FILES_PER_TRIGGER', 100_000, 1, 100_000),
+      maxTasksPerGroup: env.int('FERRY_SCHEDULER_MAX_TASKS_PER_GROUP', 100_000, 1, 100_000),
+    },
   };
   env.done('scheduler');
   const channels = config.alerts.defaultChannels;

@@ -129,6 +129,8 @@ export const triggerRecordSchema = {
     'answer',
     'payload',
     'receivedAt',
+    'fileCount',
+    'payloadTruncated',
   ],
   properties: {
     id: { type: 'string' },
@@ -140,8 +142,15 @@ export const triggerRecordSchema = {
     reason: { ...nullable('string'), description: 'Why it was REJECTED' },
     via: { enum: ['http', 'queue'] },
     answer: { oneOf: [triggerAnswerSchema, { type: 'null' }] },
-    payload: { description: 'The message as it came (a rejected one too)' },
+    payload: {
+      description:
+        'The message as it came (a rejected one too). In a list, bounded: the first 10 files, ' +
+        'attributes up to 2 KiB, or only messageId, source, event and businessDate (`payloadTruncated`); ' +
+        '`GET /triggers/{id}` has it whole',
+    },
     receivedAt: instant,
+    fileCount: { ...nullable('integer'), description: 'How many files the message lists (null: no `files` list)' },
+    payloadTruncated: { type: 'boolean', description: '`payload` leaves part of the message out (lists only)' },
   },
 } as const;
 

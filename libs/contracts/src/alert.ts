@@ -35,6 +35,26 @@ export interface AlertNotification {
   alert: AlertView;
 }
 
+/**
+ * `GET /api/v1/alert-deliveries`: one notification of an alert to one channel that is not delivered,
+ * DEAD (refused for good, or its attempts spent; an operator may retry it) or PENDING (being retried).
+ */
+export interface AlertDeliveryView {
+  id: string;
+  alertId: string | null;
+  channel: 'log' | 'webhook' | 'email';
+  /** A webhook's origin (its path often carries the hook's secret), an e-mail's recipients. */
+  destination: string;
+  status: 'DEAD' | 'PENDING';
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+  /** When it was given up (DEAD). */
+  deadAt: string | null;
+  /** When it is tried next (PENDING). */
+  nextAttemptAt: string | null;
+}
+
 export type BreakerState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
 
 /** `GET /api/v1/targets`: each downstream target's breaker and load, as every instance sees it. */
@@ -109,5 +129,34 @@ export const targetViewSchema = {
   },
 } as const;
 
+export const alertDeliveryViewSchema = {
+  type: 'object',
+  required: [
+    'id',
+    'alertId',
+    'channel',
+    'destination',
+    'status',
+    'attempts',
+    'lastError',
+    'createdAt',
+    'deadAt',
+    'nextAttemptAt',
+  ],
+  properties: {
+    id: { type: 'string' },
+    alertId: nullableString,
+    channel: { enum: ['log', 'webhook', 'email'] },
+    destination: { type: 'string', description: "A webhook's origin (not its path), an e-mail's recipients, or `log`" },
+    status: { enum: ['DEAD', 'PENDING'] },
+    attempts: { type: 'integer', minimum: 0 },
+    lastError: { ...nullableString, description: 'Why the last attempt failed' },
+    createdAt: instant,
+    deadAt: { ...instantOrNull, description: 'When it was given up (DEAD)' },
+    nextAttemptAt: { ...instantOrNull, description: 'When it is tried next (PENDING)' },
+  },
+} as const;
+
 export const alertPageSchema = pageSchema(alertViewSchema);
+export const alertDeliveryPageSchema = pageSchema(alertDeliveryViewSchema);
 export const targetPageSchema = pageSchema(targetViewSchema);

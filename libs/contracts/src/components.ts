@@ -12,7 +12,14 @@ import {
   triggerRecordPageSchema,
   triggerRecordSchema,
 } from './admin.js';
-import { alertPageSchema, alertViewSchema, targetPageSchema, targetViewSchema } from './alert.js';
+import {
+  alertDeliveryPageSchema,
+  alertDeliveryViewSchema,
+  alertPageSchema,
+  alertViewSchema,
+  targetPageSchema,
+  targetViewSchema,
+} from './alert.js';
 import { callbackAnswerSchema, taskCallbackSchema } from './callback.js';
 import { fileRefSchema, progressSchema, reconciliationSchema, reportedErrorSchema } from './common.js';
 import { alertChannelSchema, authProfileSchema, definitionSpecSchema } from './definition.js';
@@ -73,6 +80,8 @@ export const contractSchemas = {
   Stats: statsSchema,
   Alert: alertViewSchema,
   AlertPage: alertPageSchema,
+  AlertDelivery: alertDeliveryViewSchema,
+  AlertDeliveryPage: alertDeliveryPageSchema,
   Target: targetViewSchema,
   TargetPage: targetPageSchema,
   // consumer

@@ -42,12 +42,23 @@ export interface SyncJobView {
   files: Array<FileRef & { status?: string }>;
 }
 
-const syncJobStatusSchema = { enum: ['ACCEPTED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] } as const;
+export const syncJobStatusSchema = { enum: ['ACCEPTED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] } as const;
+
+/**
+ * A downstream's job id: the scheduler stores it and puts it in the URLs it polls and cancels, so it
+ * takes only 1–200 letters, digits and `._:@~+=-` (a UUID, a number, `job-42`); another is a bad answer.
+ */
+export const syncJobIdSchema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 200,
+  pattern: '^[A-Za-z0-9._:@~+=-]+$',
+} as const;
 
 export const syncJobAcceptedSchema = {
   type: 'object',
   required: ['jobId', 'status'],
-  properties: { jobId: { type: 'string' }, status: syncJobStatusSchema },
+  properties: { jobId: syncJobIdSchema, status: syncJobStatusSchema },
 } as const;
 
 export const syncJobFileSchema = {
@@ -65,7 +76,7 @@ export const syncJobViewSchema = {
   type: 'object',
   required: ['jobId', 'status', 'files'],
   properties: {
-    jobId: { type: 'string' },
+    jobId: syncJobIdSchema,
     status: syncJobStatusSchema,
     progress: progressSchema,
     reconciliation: reconciliationSchema,

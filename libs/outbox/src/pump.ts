@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { request } from 'undici';
+import { getGlobalDispatcher } from 'undici';
+import { DEFAULT_MAX_RESPONSE_BYTES, httpCall, ResponseTooLargeError } from '#ferry/http';
 import { type BackoffPolicy, backoffMs, DEFAULT_BACKOFF } from './backoff.js';
 import type { OutboxRow, OutboxStore } from './store.js';
 
@@ -18,6 +19,15 @@ export interface PumpOptions {
   timeoutMs?: number;
   /** Extra headers for a message, e.g. the `traceparent` of the work it reports on. */
   headers?: (row: OutboxRow) => Record<string, string> | undefined;
+  /**
+   * Failed attempts after which a row is kept as DEAD (listed, retried by an operator) instead of
+   * retried again; without it a row is retried until it is delivered or refused for good.
+   */
+  maxAttempts?: number;
+  /** Rows read and delivered per pass (default 500): a backlog is worked through in bounded batches. */
+  batchSize?: number;
+  /** The most bytes read of a receiver's answer (`postJson`); default 1 MiB. */
+  maxResponseBytes?: number;
 }
 
 export type DeliveryOutcome = { ok: true } | { ok: false; dead: boolean; error: string };
@@ -29,29 +39,34 @@ export type DeliveryOutcome = { ok: true } | { ok: false; dead: boolean; error: 
 export async function postJson(
   url: string,
   body: unknown,
-  opts: { headers?: Record<string, string>; timeoutMs: number },
+  opts: { headers?: Record<string, string>; timeoutMs: number; maxResponseBytes?: number },
 ): Promise<DeliveryOutcome> {
+  let status: number;
+  let text: string;
   try {
-    const res = await request(url, {
+    // The answer is read only to report a refusal, and never more of it than the cap.
+    ({ status, text } = await httpCall(getGlobalDispatcher(), url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...opts.headers },
       body: JSON.stringify(body),
-      headersTimeout: opts.timeoutMs,
-      bodyTimeout: opts.timeoutMs,
-    });
-    const text = await res.body.text();
-    if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true };
-    const retriable = res.statusCode >= 500 || res.statusCode === 408 || res.statusCode === 429;
-    return { ok: false, dead: !retriable, error: `HTTP ${res.statusCode}: ${text.slice(0, 500)}` };
+      timeoutMs: opts.timeoutMs,
+      maxBytes: opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    }));
   } catch (err) {
-    return { ok: false, dead: false, error: (err as Error).message };
+    // Its status still says whether the receiver took the message.
+    if (!(err instanceof ResponseTooLargeError)) return { ok: false, dead: false, error: (err as Error).message };
+    ({ status, message: text } = err);
   }
+  if (status >= 200 && status < 300) return { ok: true };
+  const retriable = status >= 500 || status === 408 || status === 429;
+  return { ok: false, dead: !retriable, error: `HTTP ${status}: ${text.slice(0, 500)}` };
 }
 type Outcome = DeliveryOutcome;
 
 /**
  * Delivers outbox rows by HTTP POST until the receiver answers 2xx. Network errors, 5xx, 408 and
- * 429 are retried with backoff; other 4xx would fail the same way forever, so the row is kept as DEAD.
+ * 429 are retried with backoff, up to `maxAttempts`; other 4xx would fail the same way forever, so
+ * the row is kept as DEAD, as is one whose attempts are spent.
  */
 export class OutboxPump {
   private readonly logger = new Logger('Outbox');
@@ -97,7 +112,7 @@ export class OutboxPump {
 
   private async drain(): Promise<void> {
     for (let pass = 0; pass < 20 && !this.stopped; pass++) {
-      const rows = await this.store.due(Date.now());
+      const rows = await this.store.due(Date.now(), this.opts.batchSize ?? 500);
       if (rows.length === 0) return;
       let delivered = 0;
       await Promise.all(
@@ -112,14 +127,7 @@ export class OutboxPump {
             delivered++;
             await this.store.delivered(row.id);
           } else {
-            const attempts = row.attempts + 1;
-            await this.store.failed(
-              row.id,
-              attempts,
-              Date.now() + backoffMs(attempts, this.opts.backoff ?? DEFAULT_BACKOFF),
-              outcome.error,
-              outcome.dead,
-            );
+            await this.failed(row, outcome);
           }
         }),
       );
@@ -128,11 +136,27 @@ export class OutboxPump {
     }
   }
 
+  /** A failed attempt: retried after a backoff, or given up (a dead row's next_at says when). */
+  private async failed(row: OutboxRow, outcome: Extract<Outcome, { ok: false }>): Promise<void> {
+    const attempts = row.attempts + 1;
+    const spent = this.opts.maxAttempts !== undefined && attempts >= this.opts.maxAttempts;
+    const dead = outcome.dead || spent;
+    const error = spent && !outcome.dead ? `gave up after ${attempts} attempts: ${outcome.error}` : outcome.error;
+    const now = Date.now();
+    const nextAt = dead ? now : now + backoffMs(attempts, this.opts.backoff ?? DEFAULT_BACKOFF);
+    await this.store.failed(row.id, attempts, nextAt, error, dead);
+    if (dead) this.logger.warn(`outbox row ${row.id} (${row.kind}) is dead: ${error.slice(0, 300)}`);
+  }
+
   private post(row: OutboxRow): Promise<Outcome> {
     const headers = {
       ...this.opts.headers?.(row),
       ...(this.opts.token ? { authorization: `Bearer ${this.opts.token(row)}` } : {}),
     };
-    return postJson(row.url, row.payload, { headers, timeoutMs: this.opts.timeoutMs ?? 10_000 });
+    return postJson(row.url, row.payload, {
+      headers,
+      timeoutMs: this.opts.timeoutMs ?? 10_000,
+      maxResponseBytes: this.opts.maxResponseBytes,
+    });
   }
 }

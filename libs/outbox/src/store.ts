@@ -14,8 +14,24 @@ export interface OutboxMessage {
 export interface OutboxRow extends OutboxMessage {
   id: string;
   attempts: number;
+  /** When a pending row is due; for a dead one, when it was given up. */
   nextAt: number;
 }
+
+export type OutboxState = 'PENDING' | 'DELIVERED' | 'DEAD';
+
+/** A row as listed to operators: with its state, why its last attempt failed, and its place in the order. */
+export interface OutboxListedRow extends OutboxRow {
+  seq: number;
+  state: OutboxState;
+  lastError: string | null;
+  createdAt: number;
+}
+
+const CLAIMED = 'claimed ';
+
+const LISTED =
+  '{id}, {seq}, {msg_key}, {kind}, {url}, {payload}, {attempts}, {next_at}, {state}, {last_error}, {created_at}';
 
 let lastSeq = 0;
 /** Strictly increasing within a process; ms-based so rows from several processes interleave sensibly. */
@@ -62,35 +78,59 @@ export class OutboxStore {
     );
   }
 
-  /** The first pending message of each key, if it is due. */
+  /**
+   * The first pending message of each key, if it is due, oldest first and at most `limit` of them: the
+   * database picks them (ix_<table>_key answers "is an older one of its key pending?"), so a backlog
+   * of any size costs one bounded read.
+   */
   async due(now: number, limit = 500): Promise<OutboxRow[]> {
     const rows: Array<Record<string, unknown>> = await this.db.run((em) =>
       em.query(
         this.sql(
-          'SELECT {id}, {msg_key}, {kind}, {url}, {payload}, {attempts}, {next_at} FROM $T ' +
-            "WHERE {state} = 'PENDING' ORDER BY {seq}",
+          'SELECT o.{id}, o.{msg_key}, o.{kind}, o.{url}, o.{payload}, o.{attempts}, o.{next_at} FROM $T o ' +
+            "WHERE o.{state} = 'PENDING' AND o.{next_at} <= ? AND NOT EXISTS (SELECT 1 FROM $T p " +
+            "WHERE p.{msg_key} = o.{msg_key} AND p.{state} = 'PENDING' AND p.{seq} < o.{seq}) ORDER BY o.{seq}" +
+            this.first(),
         ),
+        [now, limit],
       ),
     );
-    const seen = new Set<string>();
-    const out: OutboxRow[] = [];
-    for (const r of rows) {
-      const key = String(r.msg_key);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      if (num(r.next_at) > now) continue;
-      out.push({
-        id: String(r.id),
-        key,
-        kind: String(r.kind),
-        url: String(r.url),
-        payload: JSON.parse(String(r.payload)),
-        attempts: num(r.attempts),
-        nextAt: num(r.next_at),
-      });
-      if (out.length >= limit) break;
-    }
-    return out;
+    return rows.map((r) => this.row(r));
+  }
+
+  /** Rows in one state (`DEAD`, `PENDING`), newest first, after the (seq, id) of the last row of the page before. */
+  async list(state: OutboxState, limit: number, after?: { seq: number; id: string }): Promise<OutboxListedRow[]> {
+    const page = after ? ' AND ({seq} < ? OR ({seq} = ? AND {id} < ?))' : '';
+    const rows: Array<Record<string, unknown>> = await this.db.run((em) =>
+      em.query(
+        this.sql(`SELECT ${LISTED} FROM $T WHERE {state} = ?${page} ORDER BY {seq} DESC, {id} DESC${this.first()}`),
+        after ? [state, after.seq, after.seq, after.id, limit] : [state, limit],
+      ),
+    );
+    return rows.map((r) => this.listed(r));
+  }
+
+  async get(id: string): Promise<OutboxListedRow | undefined> {
+    const rows: Array<Record<string, unknown>> = await this.db.run((em) =>
+      em.query(this.sql(`SELECT ${LISTED} FROM $T WHERE {id} = ?`), [id]),
+    );
+    return rows.length ? this.listed(rows[0]) : undefined;
+  }
+
+  /**
+   * A dead row is pending again, due now, with a fresh attempt budget (an operator's retry). Answers
+   * the row as it is now; undefined if there is none; a row that is not dead is left as it is.
+   */
+  async retry(id: string, now: number): Promise<OutboxListedRow | undefined> {
+    await this.db.run((em) =>
+      em.query(
+        this.sql(
+          `UPDATE $T SET {state} = 'PENDING', {attempts} = 0, {next_at} = ? WHERE {id} = ? AND {state} = 'DEAD'`,
+        ),
+        [now, id],
+      ),
+    );
+    return this.get(id);
   }
 
   /**
@@ -98,7 +138,7 @@ export class OutboxStore {
    * lets one process win, and the token it wrote tells the winner it is itself.
    */
   async claim(row: OutboxRow, leaseUntil: number): Promise<boolean> {
-    const token = `claimed ${randomUUID()}`;
+    const token = `${CLAIMED}${randomUUID()}`;
     await this.db.run((em) =>
       em.query(
         this.sql(
@@ -130,6 +170,34 @@ export class OutboxStore {
         id,
       ]),
     );
+  }
+
+  /** The row limit of a query, as the database spells it (its value is the last parameter). */
+  private first(): string {
+    return this.db.type === 'oracle' ? ' FETCH FIRST ? ROWS ONLY' : ' LIMIT ?';
+  }
+
+  private row(r: Record<string, unknown>): OutboxRow {
+    return {
+      id: String(r.id),
+      key: String(r.msg_key),
+      kind: String(r.kind),
+      url: String(r.url),
+      payload: JSON.parse(String(r.payload)),
+      attempts: num(r.attempts),
+      nextAt: num(r.next_at),
+    };
+  }
+
+  private listed(r: Record<string, unknown>): OutboxListedRow {
+    return {
+      ...this.row(r),
+      seq: num(r.seq),
+      state: String(r.state) as OutboxState,
+      // A lease's token (claim) is no error: the row is being delivered.
+      lastError: typeof r.last_error === 'string' && !r.last_error.startsWith(CLAIMED) ? r.last_error : null,
+      createdAt: num(r.created_at),
+    };
   }
 
   async counts(): Promise<Record<string, number>> {

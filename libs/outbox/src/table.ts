@@ -26,3 +26,11 @@ export function outboxTable(name: string, db: DatabaseType): Table {
 export function outboxIndex(name: string): TableIndex {
   return new TableIndex({ name: `ix_${name}_state`, columnNames: ['state', 'seq'] });
 }
+
+/**
+ * (msg_key, state, seq): whether an older message of a row's key is still pending, which `due` asks
+ * of every candidate so that the database, not the app, picks each key's next message.
+ */
+export function outboxKeyIndex(name: string): TableIndex {
+  return new TableIndex({ name: `ix_${name}_key`, columnNames: ['msg_key', 'state', 'seq'] });
+}

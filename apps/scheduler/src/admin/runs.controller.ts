@@ -11,6 +11,7 @@ import {
   statsSchema,
   taskRunDetailSchema,
   triggerRecordPageSchema,
+  triggerRecordSchema,
 } from '#ferry/contracts';
 import { ApiDoc, pageQuery } from '#ferry/http';
 import { AuthProfilesService } from './auth-profiles.service.js';
@@ -100,13 +101,29 @@ export class RunsController {
   @Get('triggers')
   @ApiDoc({
     summary: 'Trigger messages received (matched, unmatched and rejected), newest first',
-    answers: { 200: { schema: triggerRecordPageSchema, description: 'One page' } },
+    answers: {
+      200: {
+        schema: triggerRecordPageSchema,
+        description: 'One page; each payload bounded (`payloadTruncated`), whole at `GET /triggers/{id}`',
+      },
+    },
     query: { status: exactly('triggers in this status', 'ACCEPTED, UNMATCHED, REJECTED'), ...paging },
     errors: badPage,
   })
   @Scopes(Scope.adminRead)
   triggers(@Query() q: { status?: string; cursor?: string; limit?: string }) {
     return this.runs.listTriggers(q);
+  }
+
+  @Get('triggers/:id')
+  @ApiDoc({
+    summary: 'One trigger message, with its whole payload',
+    answers: { 200: { schema: triggerRecordSchema, description: 'The trigger as received' } },
+    errors: { 404: 'no such trigger' },
+  })
+  @Scopes(Scope.adminRead)
+  trigger(@Param('id') id: string) {
+    return this.runs.getTrigger(id);
   }
 
   @Get('stats')

@@ -11,8 +11,24 @@ import { GroupRunEntity, TaskEventEntity, TaskRunEntity, TriggerEntity } from '.
 import { TaskQueue } from '../queue/task-queue.js';
 import { TaskEngine } from '../tasks/task-engine.js';
 import { LIVE_STATUSES, type TaskRow } from '../tasks/task-status.js';
+import { summarizePayload } from '../triggers/payload-summary.js';
 import { iso, keysetPage, parseInstant } from './paging.js';
 import { groupView, taskView, triggerView } from './views.js';
+
+/** Every column of a trigger but its payload (lists show its summary instead). */
+const LISTED_TRIGGER_COLUMNS = [
+  'id',
+  'source',
+  'messageId',
+  'event',
+  'businessDate',
+  'status',
+  'reason',
+  'via',
+  'answer',
+  'receivedAt',
+  'payloadSummary',
+] as const satisfies ReadonlyArray<keyof TriggerEntity>;
 
 export interface GroupRunQuery {
   status?: string;
@@ -128,12 +144,38 @@ export class RunsService {
     return { ...groupView(plan.group), tasks: plan.tasks.length };
   }
 
+  /** A page of triggers with their payloads' summaries: the payloads themselves are not read. */
   async listTriggers(q: { status?: string; cursor?: string; limit?: string }) {
-    return this.db.run((em) => {
-      const qb = em.getRepository(TriggerEntity).createQueryBuilder('t');
+    return this.db.run(async (em) => {
+      const qb = em
+        .getRepository(TriggerEntity)
+        .createQueryBuilder('t')
+        .select(LISTED_TRIGGER_COLUMNS.map((c) => `t.${c}`));
       if (q.status) qb.andWhere('t.status = :status', { status: q.status });
-      return keysetPage(qb, 'receivedAt', q, triggerView);
+      const page = await keysetPage(qb, 'receivedAt', q, (t) => t);
+      // Triggers written before summaries were kept: summarised from their payload, this once.
+      const older = page.items.filter((t) => !t.payloadSummary).map((t) => t.id);
+      const payloads = new Map<string, unknown>();
+      if (older.length)
+        for (const t of await em
+          .getRepository(TriggerEntity)
+          .createQueryBuilder('t')
+          .select(['t.id', 't.payload'])
+          .where('t.id IN (:...older)', { older })
+          .getMany())
+          payloads.set(t.id, t.payload);
+      return {
+        items: page.items.map((t) => triggerView(t, t.payloadSummary ?? summarizePayload(payloads.get(t.id) ?? null))),
+        nextCursor: page.nextCursor,
+      };
     });
+  }
+
+  /** One trigger with its whole payload. */
+  async getTrigger(id: string) {
+    const t = id.length <= 36 ? await this.db.run((em) => em.getRepository(TriggerEntity).findOneBy({ id })) : null;
+    if (!t) throw ApiError.notFound('Trigger', id);
+    return triggerView(t);
   }
 
   async stats() {

@@ -1,4 +1,5 @@
 import type { GroupRunEntity, TriggerEntity } from '../persistence/index.js';
+import type { PayloadSummary } from '../triggers/payload-summary.js';
 import { fieldsOf, type View } from '../persistence/row-description.js';
 import { TASK_ROW, type TaskRow } from '../tasks/task-row.js';
 import { iso } from './paging.js';
@@ -46,7 +47,12 @@ export function taskView(t: TaskRow): Record<string, unknown> {
   return view;
 }
 
-export function triggerView(t: TriggerEntity) {
+/**
+ * A trigger as lists show it, with its payload's summary (`summary`), or whole (`GET /triggers/{id}`,
+ * no summary): lists never carry whole payloads (docs/contract.md, "Triggers, alerts, targets and stats").
+ */
+export function triggerView(t: Omit<TriggerEntity, 'payload'> & { payload?: unknown }, summary?: PayloadSummary) {
+  const files = (t.payload as { files?: unknown } | null | undefined)?.files;
   return {
     id: t.id,
     source: t.source,
@@ -57,7 +63,9 @@ export function triggerView(t: TriggerEntity) {
     reason: t.reason,
     via: t.via,
     answer: t.answer,
-    payload: t.payload,
+    payload: summary ? summary.payload : t.payload,
     receivedAt: iso(t.receivedAt),
+    fileCount: summary ? summary.fileCount : Array.isArray(files) ? files.length : null,
+    payloadTruncated: summary?.truncated ?? false,
   };
 }

@@ -3,7 +3,7 @@ import { createTransport } from 'nodemailer';
 import type { AlertNotification } from '#ferry/contracts';
 import { type DeliveryOutcome, type OutboxRow, postJson } from '#ferry/outbox';
 import type { AlertsConfig } from '../scheduler.config.js';
-import { headline } from './alert-view.js';
+import { headline, oneLine, slackText } from './alert-view.js';
 
 /** The port for one kind of alert channel; tests may swap any of them, production wires all three. */
 export interface AlertChannelPort {
@@ -17,26 +17,29 @@ export class LogChannel implements AlertChannelPort {
   constructor(private readonly write: (line: string) => void = (line) => LogChannel.logger.warn(line)) {}
 
   async send(_row: OutboxRow, n: AlertNotification): Promise<DeliveryOutcome> {
-    this.write(`${headline(n.alert)} [alert ${n.alert.id}, occurrence ${n.alert.occurrences}]`);
+    this.write(`${oneLine(headline(n.alert))} [alert ${n.alert.id}, occurrence ${n.alert.occurrences}]`);
     return { ok: true };
   }
 }
 
-/** JSON POST of the notification, or a Slack-compatible `{"text": …}` body for incoming webhooks. */
+/**
+ * JSON POST of the notification, or a Slack-compatible `{"text": …}` body for incoming webhooks (its
+ * text escaped for mrkdwn). The receiver's answer is read up to `maxResponseBytes`.
+ */
 export class WebhookChannel implements AlertChannelPort {
   constructor(
     private readonly timeoutMs: number,
     private readonly slack = false,
+    private readonly maxResponseBytes?: number,
   ) {}
 
   send(row: OutboxRow, n: AlertNotification): Promise<DeliveryOutcome> {
-    return postJson(row.url, this.slack ? { text: headline(n.alert) } : { type: n.type, alert: n.alert }, {
-      timeoutMs: this.timeoutMs,
-    });
+    const body = this.slack ? { text: slackText(headline(n.alert)) } : { type: n.type, alert: n.alert };
+    return postJson(row.url, body, { timeoutMs: this.timeoutMs, maxResponseBytes: this.maxResponseBytes });
   }
 }
 
-/** Plain-text mail over SMTP (nodemailer, one pooled transport). */
+/** Plain-text mail over SMTP (nodemailer, one pooled transport); its subject is one line whatever the sender wrote. */
 export class EmailChannel implements AlertChannelPort {
   private readonly transport;
 
@@ -60,7 +63,7 @@ export class EmailChannel implements AlertChannelPort {
       await this.transport.sendMail({
         from: this.from,
         to,
-        subject: headline(n.alert),
+        subject: oneLine(headline(n.alert)),
         text: `${headline(n.alert)}\n\n${JSON.stringify(n.alert, null, 2)}\n`,
       });
       return { ok: true };
@@ -87,11 +90,12 @@ export type AlertChannelPorts = Record<
 export function defaultChannelPorts(
   config: AlertsConfig,
   overrides: Partial<AlertChannelPorts> = {},
+  maxResponseBytes?: number,
 ): AlertChannelPorts {
   return {
     'alert.log': new LogChannel(),
-    'alert.webhook': new WebhookChannel(config.deliveryTimeoutMs),
-    'alert.webhook.slack': new WebhookChannel(config.deliveryTimeoutMs, true),
+    'alert.webhook': new WebhookChannel(config.deliveryTimeoutMs, false, maxResponseBytes),
+    'alert.webhook.slack': new WebhookChannel(config.deliveryTimeoutMs, true, maxResponseBytes),
     'alert.email': config.smtpUrl
       ? new EmailChannel(config.smtpUrl, config.emailFrom, config.deliveryTimeoutMs)
       : undefined,

@@ -28,6 +28,7 @@ export class AlertDelivery implements OnApplicationBootstrap, OnModuleDestroy {
       pollMs: config.alerts.deliveryPollMs,
       leaseMs: config.alerts.deliveryTimeoutMs * 3,
       backoff: RETRY_BACKOFF,
+      maxAttempts: config.alerts.deliveryMaxAttempts,
     });
   }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { TriggerMessage } from '#ferry/contracts';
@@ -77,10 +78,20 @@ export class AlertRaiser implements TaskLifecycleListener, GroupStatusListener {
     if (changes.length) this.track(this.groupStatuses(changes), `alerts for ${changes.length} group run(s) failed`);
   }
 
-  /** The alert for a trigger that matched no definition, written in the trigger's own transaction. */
+  /**
+   * The alert for a trigger that matched no definition, written in the trigger's own transaction: one
+   * per (source, event) while it is open (a flood of such messages is one alert counting occurrences,
+   * about the first of them); once acknowledged, the next such message raises a new one.
+   */
   unmatchedIn(em: EntityManager, triggerId: string, msg: TriggerMessage): Promise<boolean> {
+    // Hashed: source and event are up to 200 characters each, sender's text, any characters.
+    const about = createHash('sha256')
+      .update(JSON.stringify([msg.source, msg.event]))
+      .digest('base64url');
     return this.alerts.raiseIn(em, {
       kind: 'UNMATCHED_TRIGGER',
+      dedupKey: `UNMATCHED_TRIGGER:${about}`,
+      renewWhenClosed: true,
       triggerId,
       message: `No definition is bound to source "${msg.source}" and event "${msg.event}" (message ${msg.messageId})`,
       detail: {

@@ -25,6 +25,13 @@ export interface AlertDraft {
   settings?: AlertSettings;
   /** A recovery path (e.g. a group found FAILED after a crash) only fills a gap; it does not count again. */
   onlyIfAbsent?: boolean;
+  /** What makes two raises one alert, if not (kind, run): e.g. (kind, source, event). At most 80 characters. */
+  dedupKey?: string;
+  /**
+   * An alert no longer OPEN (acknowledged, resolved) is set aside and a new one raised, instead of
+   * counting quietly: for keys that live forever, such as a (source, event) no definition is bound to.
+   */
+  renewWhenClosed?: boolean;
 }
 
 const STATUSES = ['OPEN', 'ACKNOWLEDGED', 'RESOLVED'];
@@ -68,11 +75,17 @@ export class AlertsService {
   /** Inside the caller's transaction (e.g. with the flag that made the run overdue); answers whether it notified. */
   async raiseIn(em: EntityManager, draft: AlertDraft): Promise<boolean> {
     const now = this.clock();
-    const dedupKey = `${draft.kind}:${draft.groupRunId ?? draft.triggerId}`;
-    const existing = await this.db
+    const dedupKey = draft.dedupKey ?? `${draft.kind}:${draft.groupRunId ?? draft.triggerId}`;
+    let existing = await this.db
       .lockForWrite(em.getRepository(AlertEntity).createQueryBuilder('a').where('a.dedupKey = :dedupKey', { dedupKey }))
       .getOne();
     if (existing && draft.onlyIfAbsent) return false;
+    if (existing && draft.renewWhenClosed && existing.status !== 'OPEN') {
+      // Its key is freed (suffixed with its own id, which stays unique) for the new alert below.
+      const setAside = { dedupKey: `${dedupKey}:${existing.id}`, version: existing.version + 1 };
+      await em.update(AlertEntity, { id: existing.id }, setAside);
+      existing = null;
+    }
     const silenceMs =
       draft.settings?.silenceMinutes !== undefined ? draft.settings.silenceMinutes * 60_000 : this.config.silenceMs;
     let row: AlertEntity;

@@ -30,7 +30,12 @@ class DownstreamConnections implements OnApplicationShutdown {
       provide: DOWNSTREAM,
       useFactory: (config: SchedulerConfig, overrides: RuntimeOverrides, o: SchedulerObservability) =>
         o.downstream(
-          overrides.downstream ?? new HttpDownstream(config.dispatchTimeoutMs, config.tuning.downstreamConnections),
+          overrides.downstream ??
+            new HttpDownstream(
+              config.dispatchTimeoutMs,
+              config.tuning.downstreamConnections,
+              config.bounds.maxResponseBytes,
+            ),
         ),
       inject: [SCHEDULER_CONFIG, SCHEDULER_OVERRIDES, SchedulerObservability],
     },

@@ -1,12 +1,15 @@
 import { Agent } from 'undici';
-import { httpCall } from '#ferry/http';
+import { DEFAULT_MAX_RESPONSE_BYTES, httpCall, ResponseTooLargeError } from '#ferry/http';
 import type { ReportedError, SyncJobAccepted, SyncJobRequest, SyncJobView } from '#ferry/contracts';
+import { badPollAnswer, badStartAnswer } from './downstream-answers.js';
 
 export type StartResult =
   | { ok: true; jobId: string; status: string }
   | { ok: false; retryable: boolean; retryAfterMs?: number; error: ReportedError };
 
-export type StatusResult = { ok: true; view: SyncJobView } | { ok: false; notFound: boolean; error: ReportedError };
+/** `invalid`: the downstream answered, but not a job's view (or too much): the attempt cannot go on on it. */
+export type StatusResult =
+  { ok: true; view: SyncJobView } | { ok: false; notFound: boolean; invalid?: boolean; error: ReportedError };
 
 /** The port to a downstream speaking the contract's consumer section. Tests swap it for a fake. */
 export const DOWNSTREAM = Symbol('DOWNSTREAM');
@@ -18,13 +21,17 @@ export interface DownstreamPort {
   close(): Promise<void>;
 }
 
-/** Keep-alive HTTP (one undici pool per origin) with a bound on connections and a per-call timeout. */
+/**
+ * Keep-alive HTTP (one undici pool per origin) with a bound on connections, a per-call timeout and a
+ * cap on the bytes of each answer; an answer is checked before anything of it is kept.
+ */
 export class HttpDownstream implements DownstreamPort {
   private readonly agent: Agent;
 
   constructor(
     private readonly timeoutMs: number,
     connectionsPerOrigin = 64,
+    private readonly maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES,
   ) {
     this.agent = new Agent({ connections: connectionsPerOrigin, keepAliveTimeout: 30_000 });
   }
@@ -35,13 +42,9 @@ export class HttpDownstream implements DownstreamPort {
         'idempotency-key': idempotencyKey,
       });
       if (res.status >= 200 && res.status < 300) {
+        const bad = badStartAnswer(res.body);
+        if (bad) return { ok: false, retryable: true, error: bad };
         const answer = res.body as SyncJobAccepted;
-        if (typeof answer?.jobId !== 'string')
-          return {
-            ok: false,
-            retryable: true,
-            error: { code: 'DOWNSTREAM_BAD_ANSWER', message: 'The downstream answered without a jobId' },
-          };
         return { ok: true, jobId: answer.jobId, status: answer.status };
       }
       const error = { code: `DOWNSTREAM_HTTP_${res.status}`, message: describe(res.body, res.status) };
@@ -56,14 +59,19 @@ export class HttpDownstream implements DownstreamPort {
   async status(targetUrl: string, jobId: string, token: string): Promise<StatusResult> {
     try {
       const res = await this.call('GET', `${trim(targetUrl)}/api/v1/sync-jobs/${encodeURIComponent(jobId)}`, token);
-      if (res.status === 200) return { ok: true, view: res.body as SyncJobView };
+      if (res.status === 200) {
+        const bad = badPollAnswer(res.body);
+        return bad
+          ? { ok: false, notFound: false, invalid: true, error: bad }
+          : { ok: true, view: res.body as SyncJobView };
+      }
       return {
         ok: false,
         notFound: res.status === 404,
         error: { code: `DOWNSTREAM_HTTP_${res.status}`, message: describe(res.body, res.status) },
       };
     } catch (err) {
-      return { ok: false, notFound: false, error: networkError(err) };
+      return { ok: false, notFound: false, invalid: err instanceof ResponseTooLargeError, error: networkError(err) };
     }
   }
 
@@ -89,6 +97,7 @@ export class HttpDownstream implements DownstreamPort {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
       timeoutMs: this.timeoutMs,
+      maxBytes: this.maxResponseBytes,
     });
     let parsed: unknown;
     try {
@@ -117,6 +126,7 @@ function retryAfterMs(header: string | string[] | undefined): number | undefined
 }
 
 function networkError(err: unknown): ReportedError {
+  if (err instanceof ResponseTooLargeError) return { code: 'DOWNSTREAM_ANSWER_TOO_LARGE', message: err.message };
   const e = err as { code?: string; message?: string };
   const timeout = e?.code === 'UND_ERR_HEADERS_TIMEOUT' || e?.code === 'UND_ERR_BODY_TIMEOUT';
   return { code: timeout ? 'DOWNSTREAM_TIMEOUT' : 'DOWNSTREAM_UNREACHABLE', message: e?.message ?? String(err) };

@@ -214,6 +214,7 @@ export class TaskRounds {
     if (!token) return task; // the attempt timeout ends the wait
     const res = await this.downstream.status(task.targetUrl!, task.downstreamJobId, token);
     if (!res.ok) {
+      if (res.invalid) return this.failAttempt(task, dispatchId, res.error);
       if (!res.notFound) return task; // unreachable for now: the attempt timeout bounds the wait
       const error = {
         code: 'DOWNSTREAM_JOB_LOST',
@@ -255,8 +256,9 @@ function toReport(view: SyncJobView, dispatchId: string) {
   return {
     dispatchId,
     status: status as 'ACCEPTED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED',
-    progress: view.progress,
-    reconciliation: view.reconciliation,
+    // A downstream may answer null for what it does not have yet (the poll answer's check allows it).
+    progress: view.progress ?? undefined,
+    reconciliation: view.reconciliation ?? undefined,
     error:
       view.error ??
       (view.status === 'CANCELLED'

@@ -1,9 +1,12 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { ApiError } from '#ferry/errors';
 import { timeOrderedId } from '#ferry/persistence';
 import type { EntityManager } from 'typeorm';
 import { DEFINITION_DEFAULTS, type DefinitionSpec, type FileRef, type TriggerMessage } from '#ferry/contracts';
 import { deadlineAt } from '../definitions/deadline.js';
 import { type DefinitionEntity, GroupRunEntity } from '../persistence/index.js';
+import { SCHEDULER_CONFIG } from '../core/tokens.js';
+import type { SchedulerConfig } from '../scheduler.config.js';
 import { newTaskRow, type TaskRow } from '../tasks/task-row.js';
 import { TASK_STORE, type TaskStore } from '../tasks/task-store.js';
 import type { GroupSpec } from './group-status.js';
@@ -24,7 +27,23 @@ export interface GroupRunPlan {
  */
 @Injectable()
 export class GroupRunFactory {
-  constructor(@Inject(TASK_STORE) private readonly tasks: Pick<TaskStore, 'insertTasks'>) {}
+  private readonly maxTasks: number;
+
+  constructor(
+    @Inject(TASK_STORE) private readonly tasks: Pick<TaskStore, 'insertTasks'>,
+    @Optional() @Inject(SCHEDULER_CONFIG) config?: Pick<SchedulerConfig, 'bounds'>,
+  ) {
+    this.maxTasks = config?.bounds.maxTasksPerGroup ?? Number.MAX_SAFE_INTEGER;
+  }
+
+  /** Refuses (422) a run that would have more task runs than the configuration allows; nothing is written yet. */
+  private checkSize(files: number): void {
+    if (files > this.maxTasks)
+      throw ApiError.validation(
+        [{ path: 'files', problem: `must not have more than ${this.maxTasks} items (task runs per group run)` }],
+        `Too many files: a group run may have at most ${this.maxTasks} task runs`,
+      );
+  }
 
   plan(
     definition: DefinitionEntity,
@@ -39,6 +58,7 @@ export class GroupRunFactory {
       attributes: msg.attributes,
     };
     const files: FileRef[] = msg.files?.length ? msg.files : [{ name: definition.name }];
+    this.checkSize(files.length);
     const deadline = deadlineAt(spec.deadline, now, msg.businessDate);
     const group = Object.assign(new GroupRunEntity(), {
       id: timeOrderedId(),

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { PayloadSummary } from '../triggers/payload-summary.js';
 import { TASK_ROW, type TaskRow } from '../tasks/task-row.js';
 import { COLUMN_OPTIONS, describedEntity } from './described-entity.js';
 
@@ -49,6 +50,8 @@ export class TriggerEntity {
   @Column(json) payload: unknown;
   @Column({ ...json, nullable: true }) answer: unknown;
   @Column({ name: 'received_at', ...ms }) receivedAt: number;
+  /** What lists show of the payload; null on triggers written before it existed (summarised when read). */
+  @Column({ name: 'payload_summary', ...json, nullable: true }) payloadSummary: PayloadSummary | null;
 }
 
 @Entity('group_run')

@@ -5,10 +5,11 @@ export * from './entities.js';
 import { Initial1764000000000 } from './migrations/1764000000000-initial.js';
 import { Alerts1765000000000 } from './migrations/1765000000000-alerts.js';
 import { sealSecretsMigration } from './migrations/1766100000000-seal-secrets.js';
+import { Bounds1768000000000 } from './migrations/1768000000000-bounds.js';
 
 /** The scheduler's migrations; encrypting stored secrets needs the keys (none for a database without any). */
 export function schedulerMigrations(secrets?: SecretBox) {
-  return [Initial1764000000000, Alerts1765000000000, sealSecretsMigration(secrets)];
+  return [Initial1764000000000, Alerts1765000000000, sealSecretsMigration(secrets), Bounds1768000000000];
 }
 
 /** The scheduler's database, migrated (the runtime's and the tests'). */

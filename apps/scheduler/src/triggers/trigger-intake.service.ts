@@ -9,11 +9,13 @@ import { Db, isUniqueViolation } from '#ferry/persistence';
 import { AlertRaiser } from '../alerts/alert-raiser.js';
 import { AlertsService } from '../alerts/alerts.service.js';
 import { CreatedRuns } from '../groups/created-runs.js';
-import { CLOCK, type Clock } from '../core/tokens.js';
+import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
 import { BindingEntity, DefinitionEntity, TriggerEntity } from '../persistence/index.js';
 import { GroupRunFactory, type GroupRunPlan, type StartOrder, startOrder } from '../groups/group-run.factory.js';
 import { TRIGGER_OBSERVER, type TriggerObserver } from '../observability/observers.js';
 import { TaskQueue } from '../queue/task-queue.js';
+import type { SchedulerConfig } from '../scheduler.config.js';
+import { summarizePayload } from './payload-summary.js';
 import { TRIGGER_WRITER, type TriggerWriter } from './trigger-writer.js';
 
 export interface IntakeResult {
@@ -37,6 +39,8 @@ const validate = compileSchema<TriggerMessage>(triggerMessageSchema);
  */
 @Injectable()
 export class TriggerIntake {
+  private readonly maxFiles: number;
+
   constructor(
     @Inject(Db) private readonly db: Db,
     @Inject(GroupRunFactory) private readonly factory: GroupRunFactory,
@@ -48,8 +52,11 @@ export class TriggerIntake {
     @Inject(AlertRaiser) private readonly raiser: Pick<AlertRaiser, 'unmatchedIn'>,
     @Inject(AlertsService) private readonly alerts: Pick<AlertsService, 'kick'>,
     @Inject(TRIGGER_OBSERVER) private readonly observer: TriggerObserver,
+    @Inject(SCHEDULER_CONFIG) config: Pick<SchedulerConfig, 'bounds'>,
     @Inject(CLOCK) private readonly clock: Clock = Date.now,
-  ) {}
+  ) {
+    this.maxFiles = config.bounds.maxFilesPerTrigger;
+  }
 
   /** A trigger message from HTTP or the queue: each is counted once, by source and outcome. */
   async accept(body: unknown, origin: TriggerOrigin): Promise<IntakeResult> {
@@ -72,31 +79,42 @@ export class TriggerIntake {
 
   private async acceptValid(body: unknown, origin: TriggerOrigin): Promise<IntakeResult> {
     const msg = validate(body);
+    if ((msg.files?.length ?? 0) > this.maxFiles)
+      throw ApiError.validation(
+        [{ path: 'files', problem: `must not have more than ${this.maxFiles} items (files per trigger)` }],
+        `Too many files: a trigger may list at most ${this.maxFiles}`,
+      );
     const via = origin === 'queue' ? 'queue' : 'http';
     // Checked before anything is read or written, so a stranger cannot even learn of a duplicate.
     if (origin !== 'queue' && !sourceAllowed(origin.sources, msg.source)) {
       throw ApiError.forbidden(`This client may not post triggers for source ${JSON.stringify(msg.source)}`);
     }
-    let conflict: unknown;
-    try {
-      const written = await this.write(msg, via);
-      if (written) {
-        this.createdRuns.created(written.plans);
-        this.queue.startLater(written.ready);
-        if (written.notified) this.alerts.kick();
-        return { duplicate: false, answer: written.answer };
+    for (let round = 1; ; round++) {
+      let conflict: unknown;
+      try {
+        const written = await this.write(msg, via);
+        if (written) {
+          this.createdRuns.created(written.plans);
+          this.queue.startLater(written.ready);
+          if (written.notified) this.alerts.kick();
+          return { duplicate: false, answer: written.answer };
+        }
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+        conflict = err;
       }
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-      conflict = err;
+      // A copy of this (source, messageId) came first: its answer, marked as a duplicate.
+      const first = await this.db.run((em) =>
+        em.getRepository(TriggerEntity).findOneBy({ source: msg.source, messageId: msg.messageId }),
+      );
+      if (first) return { duplicate: true, answer: { ...(first.answer as TriggerAnswer), duplicate: true } };
+      // Another key was taken meanwhile: the alert of an unmatched (source, event), raised at once by
+      // another message. Written again, this one counts as an occurrence of that alert.
+      if (!conflict || round >= 3)
+        throw (
+          conflict ?? new Error(`Trigger ${msg.source}/${msg.messageId} conflicted with a copy that cannot be read`)
+        );
     }
-    // A copy of this (source, messageId) came first: its answer, marked as a duplicate.
-    const first = await this.db.run((em) =>
-      em.getRepository(TriggerEntity).findOneBy({ source: msg.source, messageId: msg.messageId }),
-    );
-    if (!first)
-      throw conflict ?? new Error(`Trigger ${msg.source}/${msg.messageId} conflicted with a copy that cannot be read`);
-    return { duplicate: true, answer: { ...(first.answer as TriggerAnswer), duplicate: true } };
   }
 
   /** A queue message that is not a valid trigger is kept, with its reason, for operators to see. */
@@ -116,6 +134,7 @@ export class TriggerIntake {
         payload: body ?? null,
         answer: null,
         receivedAt: this.clock(),
+        payloadSummary: summarizePayload(body ?? null),
       }),
     );
     this.observer.triggerSettled(sourceOf(body), 'rejected');
@@ -173,6 +192,7 @@ export class TriggerIntake {
       payload: msg,
       answer,
       receivedAt: now,
+      payloadSummary: summarizePayload(msg),
     };
     return { trigger, plans, answer };
   }
