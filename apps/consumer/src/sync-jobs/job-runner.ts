@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { Db } from '#ferry/persistence';
 import { CONSUMER_CONFIG, type ConsumerConfig } from '../config.js';
 import { DatasetCatalog } from '../datasets/catalog.js';
+import { DatasetRefused } from '../datasets/dataset-refused.js';
 import { WorkerPool } from '../worker-pool/worker-pool.js';
 import type { FileOutcome, FileTask } from '../workers/file-worker.js';
 import { Callbacks } from './callbacks.js';
@@ -94,7 +95,7 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
     } catch (err) {
       await this.db.tx((em) =>
         this.jobs.moveFiles(em, jobId, ['PENDING', 'RUNNING'], 'FAILED', {
-          code: 'DATASET_UNAVAILABLE',
+          code: err instanceof DatasetRefused ? err.code : 'DATASET_UNAVAILABLE',
           message: (err as Error).message,
         }),
       );
@@ -131,7 +132,8 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
     try {
       await this.catalog.refresh(stale.dataset!, stale.schemaVersion!);
     } catch (err) {
-      return { status: 'FAILED', errorCode: 'DATASET_UNAVAILABLE', errorMessage: (err as Error).message };
+      const code = err instanceof DatasetRefused ? err.code : 'DATASET_UNAVAILABLE';
+      return { status: 'FAILED', errorCode: code, errorMessage: (err as Error).message };
     }
     const again = await this.pool.run(task);
     if (again.status !== 'STALE_DATASET') return again;
