@@ -21,6 +21,11 @@ export interface ConsumerConfig {
   signing: { issuer: string; secret: string; ttlSeconds: number };
   /** Worker threads, one file each at a time. */
   workers: number;
+  /**
+   * What one instance holds at once (docs/security.md, "Bounds"): jobs not yet finished, and their
+   * files on a worker thread or waiting for one. A new job past either is answered 429.
+   */
+  limits: { maxJobs: number; maxQueuedFiles: number };
   /** Records per provider page; each page is one load transaction with its checkpoint. */
   pageSize: number;
   /** How long a dataset definition this instance stored serves new jobs without reading it again. */
@@ -57,6 +62,11 @@ export function consumerConfigFromEnv(env: Record<string, string | undefined>): 
       ttlSeconds: r.int('FERRY_CONSUMER_TOKEN_TTL_SECONDS', 300, 10, 86400),
     },
     workers: r.int('FERRY_CONSUMER_WORKERS', availableParallelism(), 1, 256),
+    limits: {
+      maxJobs: r.int('FERRY_CONSUMER_MAX_JOBS', 1000, 1, 1_000_000),
+      // The contract's largest sync request (10,000 files) fits an idle instance.
+      maxQueuedFiles: r.int('FERRY_CONSUMER_MAX_QUEUED_FILES', 10_000, 1, 10_000_000),
+    },
     pageSize: r.int('FERRY_CONSUMER_PAGE_SIZE', 10000, 1, 10000),
     datasetMaxAgeMs: r.int('FERRY_CONSUMER_DATASET_MAX_AGE_SECONDS', 60, 0, 86400) * 1000,
     progressIntervalMs: r.int('FERRY_CONSUMER_PROGRESS_MS', 1000, 10, 600_000),
