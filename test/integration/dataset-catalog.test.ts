@@ -5,8 +5,7 @@ import { demoDatasetSpec } from '#ferry/datasets';
 import { Db, openDataSource } from '#ferry/persistence';
 import { createTestDatabase, TEST_DB_TYPES, type TestDatabase } from '#ferry/testing';
 import { DatasetCatalog } from '../../apps/consumer/src/datasets/catalog.js';
-import { ConsumerInit1767000000002 } from '../../apps/consumer/src/migrations/1767000000002-consumer-init.js';
-import { ConsumerPurged1767000000003 } from '../../apps/consumer/src/migrations/1767000000003-consumer-purged.js';
+import { CONSUMER_MIGRATIONS } from '../../apps/consumer/src/database.module.js';
 
 // Two consumer instances on one database learn a dataset neither has seen, at the same moment:
 // both must come out with the definition stored once and its table created.
@@ -46,7 +45,7 @@ describe.each(TEST_DB_TYPES)('dataset catalogs of two consumer instances on %s',
       const db = new Db(
         await openDataSource(database.config, {
           entities: [],
-          migrations: [ConsumerInit1767000000002, ConsumerPurged1767000000003],
+          migrations: CONSUMER_MIGRATIONS,
           migrationsTableName: 'consumer_migrations',
         }),
       );

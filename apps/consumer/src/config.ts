@@ -25,6 +25,13 @@ export interface ConsumerConfig {
   signing: { issuer: string; secret: string; ttlSeconds: number };
   /** Worker threads, one file each at a time. */
   workers: number;
+  /**
+   * What one instance holds at once (docs/security.md, "Bounds"): jobs not yet finished, and their
+   * files on a worker thread or waiting for one. A new job past either is answered 429.
+   */
+  limits: { maxJobs: number; maxQueuedFiles: number };
+  /** Each worker thread's V8 limits (piscina `resourceLimits`): a thread past them dies, failing its file. */
+  workerLimits: { maxOldGenerationSizeMb: number; maxYoungGenerationSizeMb: number; stackSizeMb: number };
   /** Records per provider page; each page is one load transaction with its checkpoint. */
   pageSize: number;
   /** How long a dataset definition this instance stored serves new jobs without reading it again. */
@@ -63,6 +70,18 @@ export function consumerConfigFromEnv(env: Record<string, string | undefined>): 
       ttlSeconds: r.int('FERRY_CONSUMER_TOKEN_TTL_SECONDS', 300, 10, 86400),
     },
     workers: r.int('FERRY_CONSUMER_WORKERS', availableParallelism(), 1, 256),
+    limits: {
+      maxJobs: r.int('FERRY_CONSUMER_MAX_JOBS', 1000, 1, 1_000_000),
+      // The contract's largest sync request (10,000 files) fits an idle instance.
+      maxQueuedFiles: r.int('FERRY_CONSUMER_MAX_QUEUED_FILES', 10_000, 1, 10_000_000),
+    },
+    workerLimits: {
+      // A page of 10,000 records, the next page read and the one committing fit many times over.
+      maxOldGenerationSizeMb: r.int('FERRY_CONSUMER_WORKER_MAX_OLD_MB', 1024, 16, 65_536),
+      // V8's own default for a thread (48): bigger scavenges less, smaller costs throughput.
+      maxYoungGenerationSizeMb: r.int('FERRY_CONSUMER_WORKER_MAX_YOUNG_MB', 48, 1, 4096),
+      stackSizeMb: r.int('FERRY_CONSUMER_WORKER_STACK_MB', 4, 1, 256),
+    },
     pageSize: r.int('FERRY_CONSUMER_PAGE_SIZE', 10000, 1, 10000),
     datasetMaxAgeMs: r.int('FERRY_CONSUMER_DATASET_MAX_AGE_SECONDS', 60, 0, 86400) * 1000,
     progressIntervalMs: r.int('FERRY_CONSUMER_PROGRESS_MS', 1000, 10, 600_000),

@@ -1,4 +1,5 @@
 import type { ErrorDetail } from '#ferry/errors';
+import { checkRecordSchema } from './schema-guard.js';
 
 /** The types a mapped column may have; `timestamp` is stored as epoch milliseconds. */
 export type ColumnType = 'string' | 'integer' | 'number' | 'boolean' | 'timestamp';
@@ -85,9 +86,12 @@ export const datasetSpecSchema = {
   },
 } as const;
 
-/** Checks what JSON Schema cannot: every key field is mapped, names are unique, table is not ours. */
+/**
+ * Checks what JSON Schema cannot: every key field is mapped, names are unique, table is not ours, and
+ * the record schema is one a consumer will compile (schema-guard.ts).
+ */
 export function checkDatasetSpec(spec: DatasetSpec): ErrorDetail[] {
-  const problems: ErrorDetail[] = [];
+  const problems: ErrorDetail[] = checkRecordSchema(spec.schema);
   const cols = spec.mapping.columns;
   const names = new Set<string>();
   cols.forEach((c, i) => {

@@ -2,10 +2,12 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { request } from 'undici';
 import { TokenCache } from '#ferry/auth';
 import { Audience, Scope } from '#ferry/contracts';
-import { canonicalJson, type DatasetDefinition, type DatasetSpec } from '#ferry/datasets';
+import { canonicalJson, type DatasetSpec } from '#ferry/datasets';
 import { Db, isUniqueViolation } from '#ferry/persistence';
 import { dialect, named } from '#ferry/sql';
 import { CONSUMER_CONFIG, type ConsumerConfig } from '../config.js';
+import { DatasetRefused } from './dataset-refused.js';
+import { checkedDefinition, MAX_DEFINITION_BYTES, readCapped } from './definition-check.js';
 import { targetTable } from './target-table.js';
 
 /** Tests may provide a clock; the catalog reads Date.now otherwise. */
@@ -17,6 +19,9 @@ export const CLOCK = Symbol('CONSUMER_CLOCK');
  * it there) and creates the target table the mapping describes. A copy this instance stored less
  * than `datasetMaxAgeMs` ago serves the next jobs without a read; a file whose manifest names a
  * newer schemaVersion than the copy makes the worker ask for a refresh (`refresh(name, version)`).
+ * A definition is checked before anything of it is stored (definition-check.ts), and each target
+ * table belongs to the dataset that first created it (con_dataset_tables): another dataset mapped
+ * onto it, or onto a table the catalog did not create, is refused (DatasetRefused).
  */
 @Injectable()
 export class DatasetCatalog {
@@ -79,13 +84,12 @@ export class DatasetCatalog {
 
   /** Reads and stores the definition; answers the schemaVersion the provider served. */
   private async refreshOnce(name: string): Promise<number> {
-    const def = await this.fetch(name);
-    const spec: DatasetSpec = { name: def.name, schema: def.schema, key: def.key, mapping: def.mapping };
+    const { spec, schemaVersion } = await this.fetch(name);
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.store(spec, def.schemaVersion);
-        this.known.set(name, { schemaVersion: def.schemaVersion, at: this.clock() });
-        return def.schemaVersion;
+        await this.store(spec, schemaVersion);
+        this.known.set(name, { schemaVersion, at: this.clock() });
+        return schemaVersion;
       } catch (err) {
         if (!(isUniqueViolation(err) || createdMeanwhile(err)) || attempt >= 3) throw err;
       }
@@ -94,12 +98,15 @@ export class DatasetCatalog {
 
   private async store(spec: DatasetSpec, schemaVersion: number): Promise<void> {
     const text = canonicalJson(spec);
+    // Read before the transaction: a table created since then was created by a catalog, for its owner.
+    const existed = await this.hasTable(spec.mapping.table);
     await this.db.tx(async (em) => {
       const sql = (s: string) =>
         dialect(
           named(s, (n) => this.db.dataSource.driver.escape(n)),
           this.db.type,
         );
+      await this.claimTable(em, sql, spec, existed);
       const n = await em.query(sql('SELECT {name} FROM {con_datasets} WHERE {name} = ?'), [spec.name]);
       // Never back to an older version: another instance may have stored a newer one meanwhile.
       if (n.length)
@@ -124,18 +131,55 @@ export class DatasetCatalog {
     }
   }
 
-  private async fetch(name: string): Promise<DatasetDefinition> {
+  /**
+   * The dataset's table is its own, or becomes so: a table another dataset owns, or one that exists
+   * without an owner (the consumer's own, another application's), is refused. Two instances claiming
+   * one table at once: one insert fails as a duplicate, and refresh() stores again.
+   */
+  private async claimTable(
+    em: { query: (sql: string, params: unknown[]) => Promise<Array<Record<string, unknown>>> },
+    sql: (s: string) => string,
+    spec: DatasetSpec,
+    existed: boolean,
+  ): Promise<void> {
+    const table = spec.mapping.table;
+    const [owner] = await em.query(sql('SELECT {dataset} FROM {con_dataset_tables} WHERE {table_name} = ?'), [table]);
+    if (owner && String(owner.dataset) !== spec.name)
+      throw new DatasetRefused(spec.name, `it maps onto table ${table}, which is dataset ${String(owner.dataset)}'s`);
+    if (owner) return;
+    if (existed) throw new DatasetRefused(spec.name, `it maps onto table ${table}, which exists and is no dataset's`);
+    await em.query(sql('INSERT INTO {con_dataset_tables} ({table_name}, {dataset}, {created_at}) VALUES (?, ?, ?)'), [
+      table,
+      spec.name,
+      Date.now(),
+    ]);
+  }
+
+  private async hasTable(table: string): Promise<boolean> {
+    const qr = this.db.dataSource.createQueryRunner();
+    try {
+      return await this.db.run(() => qr.hasTable(table));
+    } finally {
+      await qr.release();
+    }
+  }
+
+  /** The definition, checked (definition-check.ts) before anything of it is stored. */
+  private async fetch(name: string): Promise<{ spec: DatasetSpec; schemaVersion: number }> {
     let last = '';
     for (let attempt = 1; attempt <= 5; attempt++) {
       try {
         const res = await request(`${this.config.providerUrl}/api/v1/datasets/${encodeURIComponent(name)}`, {
           headers: { authorization: `Bearer ${this.tokens.get('provider', this.providerToken())}` },
         });
-        const text = await res.body.text();
-        if (res.statusCode === 200) return JSON.parse(text) as DatasetDefinition;
+        const text = await readCapped(res.body, MAX_DEFINITION_BYTES);
+        if (text === undefined)
+          throw new DatasetRefused(name, `the provider's answer is longer than ${MAX_DEFINITION_BYTES} bytes`);
+        if (res.statusCode === 200) return checkedDefinition(name, JSON.parse(text));
         last = `HTTP ${res.statusCode}: ${text.slice(0, 300)}`;
         if (res.statusCode < 500 && res.statusCode !== 429) break;
       } catch (err) {
+        if (err instanceof DatasetRefused) throw err;
         last = (err as Error).message;
       }
       this.logger.warn(`dataset ${name}: ${last}; retrying`);

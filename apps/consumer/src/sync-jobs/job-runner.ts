@@ -2,9 +2,11 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { Db } from '#ferry/persistence';
 import { CONSUMER_CONFIG, type ConsumerConfig } from '../config.js';
 import { DatasetCatalog } from '../datasets/catalog.js';
+import { DatasetRefused } from '../datasets/dataset-refused.js';
 import { WorkerPool } from '../worker-pool/worker-pool.js';
 import type { FileOutcome, FileTask } from '../workers/file-worker.js';
 import { Callbacks } from './callbacks.js';
+import { JobAdmission, type Refusal } from './job-admission.js';
 import { JobStore, reconcile } from './job-store.js';
 
 /**
@@ -12,13 +14,15 @@ import { JobStore, reconcile } from './job-store.js';
  * worker thread, and when all files are done commits the job's end state with its final report.
  * Everything it knows is in the database, so a restarted consumer simply picks jobs up again.
  * Starts with the app (unfinished jobs resume from their checkpoints) and stops after its HTTP
- * server has closed, before the callbacks' pump and the database it uses.
+ * server has closed, before the callbacks' pump and the database it uses. Each job first takes its
+ * room on this instance (JobAdmission): a new one past the bounds is refused, a resumable one waits.
  */
 @Injectable()
 export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('JobRunner');
   private readonly active = new Map<string, Promise<void>>();
   private readonly lastProgress = new Map<string, number>();
+  private readonly admission: JobAdmission;
   private timers: NodeJS.Timeout[] = [];
   private stopping = false;
 
@@ -29,7 +33,9 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
     @Inject(Callbacks) private readonly callbacks: Callbacks,
     @Inject(DatasetCatalog) private readonly catalog: DatasetCatalog,
     @Inject(WorkerPool) private readonly pool: WorkerPool,
-  ) {}
+  ) {
+    this.admission = new JobAdmission(config.limits);
+  }
 
   onApplicationBootstrap(): void {
     this.start();
@@ -53,15 +59,29 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
     void this.resume().catch((e) => this.logger.warn(`resume failed: ${(e as Error).message}`));
   }
 
-  /** Runs the job here unless it is already running here or another instance holds it. */
+  /** Takes room for a new job of `files` files before it is stored, or answers the bound it would pass. */
+  admit(jobId: string, files: number): Refusal | undefined {
+    return this.admission.take(jobId, files);
+  }
+
+  /** Gives back the room of a job admitted but not stored. */
+  release(jobId: string): void {
+    if (!this.active.has(jobId)) this.admission.release(jobId);
+  }
+
+  /** Runs an admitted job here unless it is already running here or another instance holds it. */
   run(jobId: string): void {
-    if (this.stopping || this.active.has(jobId)) return;
+    if (this.active.has(jobId)) return;
+    if (this.stopping) return this.admission.release(jobId);
     const p = (async () => {
       if (!(await this.jobs.claim(jobId, this.config.instanceId, this.config.leaseMs))) return;
       await this.execute(jobId);
     })()
       .catch((e) => this.logger.error(`job ${jobId}: ${(e as Error).stack}`))
-      .finally(() => this.active.delete(jobId));
+      .finally(() => {
+        this.active.delete(jobId);
+        this.admission.release(jobId);
+      });
     this.active.set(jobId, p);
   }
 
@@ -73,8 +93,13 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
     await Promise.allSettled(this.active.values());
   }
 
+  /** Jobs past this instance's room wait for a later round (or another instance). */
   private async resume(): Promise<void> {
-    for (const id of await this.jobs.resumable(this.config.instanceId)) this.run(id);
+    for (const { jobId, files } of await this.jobs.resumable(this.config.instanceId)) {
+      if (this.active.has(jobId)) continue;
+      if (this.admission.take(jobId, files)) break;
+      this.run(jobId);
+    }
   }
 
   private async execute(jobId: string): Promise<void> {
@@ -94,12 +119,12 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
     } catch (err) {
       await this.db.tx((em) =>
         this.jobs.moveFiles(em, jobId, ['PENDING', 'RUNNING'], 'FAILED', {
-          code: 'DATASET_UNAVAILABLE',
+          code: err instanceof DatasetRefused ? err.code : 'DATASET_UNAVAILABLE',
           message: (err as Error).message,
         }),
       );
     }
-    await Promise.all(files.map((f) => this.runFile(jobId, f.index)));
+    await Promise.all(files.map((f) => this.runFile(jobId, f.index).finally(() => this.admission.fileDone(jobId))));
     if (!this.stopping) await this.finish(jobId);
   }
 
@@ -131,7 +156,8 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
     try {
       await this.catalog.refresh(stale.dataset!, stale.schemaVersion!);
     } catch (err) {
-      return { status: 'FAILED', errorCode: 'DATASET_UNAVAILABLE', errorMessage: (err as Error).message };
+      const code = err instanceof DatasetRefused ? err.code : 'DATASET_UNAVAILABLE';
+      return { status: 'FAILED', errorCode: code, errorMessage: (err as Error).message };
     }
     const again = await this.pool.run(task);
     if (again.status !== 'STALE_DATASET') return again;

@@ -219,18 +219,23 @@ export class JobStore {
     );
   }
 
-  /** Live jobs this instance may run: its own, unowned ones, and ones whose owner's lease lapsed. */
-  async resumable(owner: string): Promise<string[]> {
+  /**
+   * Live jobs this instance may run: its own, unowned ones, and ones whose owner's lease lapsed, each
+   * with its files not yet ended (the room it takes here).
+   */
+  async resumable(owner: string): Promise<Array<{ jobId: string; files: number }>> {
     const rows = await this.db.run((em) =>
       em.query(
         this.sql(
-          "SELECT {job_id} FROM {con_jobs} WHERE {status} IN ('ACCEPTED', 'RUNNING') " +
-            'AND ({owner} IS NULL OR {owner} = ? OR {lease_until} < ?) ORDER BY {created_at}',
+          'SELECT j.{job_id}, (SELECT COUNT(*) FROM {con_job_files} f WHERE f.{job_id} = j.{job_id} ' +
+            "AND f.{status} IN ('PENDING', 'RUNNING')) AS {files} FROM {con_jobs} j " +
+            "WHERE j.{status} IN ('ACCEPTED', 'RUNNING') " +
+            'AND (j.{owner} IS NULL OR j.{owner} = ? OR j.{lease_until} < ?) ORDER BY j.{created_at}',
         ),
         [owner, Date.now()],
       ),
     );
-    return rows.map((r: Record<string, unknown>) => String(r.job_id));
+    return rows.map((r: Record<string, unknown>) => ({ jobId: String(r.job_id), files: num(r.files) }));
   }
 }
 

@@ -2,15 +2,22 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { type SyncJobAccepted, type SyncJobRequest, syncJobRequestSchema, type SyncJobView } from '#ferry/contracts';
 import { canonicalJson } from '#ferry/datasets';
-import { ApiError, type ErrorDetail } from '#ferry/errors';
+import { ApiError, type ErrorDetail, ErrorCode } from '#ferry/errors';
 import { compileSchema } from '#ferry/http';
 import { Db, isUniqueViolation } from '#ferry/persistence';
 import { CONSUMER_CONFIG, type ConsumerConfig } from '../config.js';
 import { Callbacks } from './callbacks.js';
+import type { Refusal } from './job-admission.js';
 import { JobRunner } from './job-runner.js';
 import { type JobFile, JobStore, reconcile } from './job-store.js';
 
 const parseRequest = compileSchema<SyncJobRequest>(syncJobRequestSchema);
+
+/**
+ * How long a caller refused for lack of room should wait: about the time a small file takes, so a
+ * scheduler's retry finds room once a job ends, without polling a busy consumer.
+ */
+const BUSY_RETRY_AFTER_SECONDS = 5;
 
 @Injectable()
 export class SyncJobsService {
@@ -19,20 +26,30 @@ export class SyncJobsService {
     @Inject(JobStore) private readonly jobs: JobStore,
     @Inject(Callbacks) private readonly callbacks: Callbacks,
     @Inject(JobRunner) private readonly runner: JobRunner,
-    @Inject(CONSUMER_CONFIG) private readonly config: Pick<ConsumerConfig, 'pageSize'>,
+    @Inject(CONSUMER_CONFIG) private readonly config: Pick<ConsumerConfig, 'pageSize' | 'limits'>,
   ) {}
 
-  /** Same key: the same job, whatever its state; same key with another body: 409. */
+  /**
+   * Same key: the same job, whatever its state; same key with another body: 409. A new job past this
+   * instance's room (JobAdmission) is answered 429 with Retry-After, and nothing of it is stored.
+   */
   async accept(key: string | undefined, body: unknown): Promise<SyncJobAccepted> {
     if (!key || key.length > 200)
       throw ApiError.validation([{ path: 'Idempotency-Key', problem: 'header is required (at most 200 characters)' }]);
     const req = parseRequest(body);
     const files = resolveFiles(req);
+    if (files.length > this.config.limits.maxQueuedFiles)
+      throw ApiError.validation([
+        { path: 'files', problem: `must be at most ${this.config.limits.maxQueuedFiles} (what this consumer holds)` },
+      ]);
     const requestHash = createHash('sha256').update(canonicalJson(req)).digest('hex');
     const existing = await this.db.run((em) => this.jobs.byKey(em, key));
     if (existing) return this.replay(existing, requestHash);
+    const jobId = randomUUID();
+    const refusal = this.runner.admit(jobId, files.length);
+    if (refusal) throw busy(refusal);
     const job = {
-      jobId: randomUUID(),
+      jobId,
       idemKey: key,
       requestHash,
       taskRunId: req.taskRunId,
@@ -50,6 +67,7 @@ export class SyncJobsService {
         });
       });
     } catch (err) {
+      this.runner.release(jobId);
       // Two requests with one key at once: the loser answers what the winner stored.
       if (!isUniqueViolation(err)) throw err;
       return this.replay((await this.db.run((em) => this.jobs.byKey(em, key)))!, requestHash);
@@ -102,6 +120,16 @@ export class SyncJobsService {
       throw ApiError.conflict('This Idempotency-Key was used with a different request');
     return { jobId: existing.jobId, status: existing.status };
   }
+}
+
+/** The contract's "retry later" (429 with Retry-After), which a scheduler retries without blaming the target. */
+function busy(refusal: Refusal): ApiError {
+  return new ApiError(
+    ErrorCode.RATE_LIMITED,
+    `${refusal.message}; retry after ${BUSY_RETRY_AFTER_SECONDS} s`,
+    [{ path: refusal.limit === 'jobs' ? '' : 'files', problem: refusal.message }],
+    { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) },
+  );
 }
 
 /** What the contract's schema leaves open but this consumer's tables hold (a 422 here, not a failed insert). */

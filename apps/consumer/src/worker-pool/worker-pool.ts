@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Piscina } from 'piscina';
 import { CONSUMER_CONFIG, type ConsumerConfig } from '../config.js';
 import type { FileOutcome, FileTask } from '../workers/file-worker.js';
@@ -20,13 +20,21 @@ export interface FileRunObserver {
 
 export const FILE_RUN_OBSERVER = Symbol('FILE_RUN_OBSERVER');
 
-/** The worker threads (workers/file-worker.ts), one file each at a time. */
+/** The file error of a worker thread that died of its memory limit. */
+export const WORKER_OUT_OF_MEMORY = 'WORKER_OUT_OF_MEMORY';
+
+/**
+ * The worker threads (workers/file-worker.ts), one file each at a time, each within the configured
+ * V8 limits: a thread past them is ended by Node, its file fails (WORKER_OUT_OF_MEMORY), piscina
+ * starts another thread and the consumer goes on.
+ */
 @Injectable()
 export class WorkerPool implements PoolFigures {
+  private readonly logger = new Logger('WorkerPool');
   private readonly pool: Piscina;
 
   constructor(
-    @Inject(CONSUMER_CONFIG) config: ConsumerConfig,
+    @Inject(CONSUMER_CONFIG) private readonly config: Pick<ConsumerConfig, 'workerFile' | 'workers' | 'workerLimits'>,
     @Optional() @Inject(FILE_RUN_OBSERVER) private readonly observer?: FileRunObserver,
   ) {
     this.pool = new Piscina({
@@ -34,8 +42,16 @@ export class WorkerPool implements PoolFigures {
       maxThreads: config.workers,
       minThreads: 1,
       idleTimeout: 60_000,
+      resourceLimits: { ...config.workerLimits },
     });
+    // A thread that dies between files has no task to fail: piscina emits it, and unheard it would end the process.
+    this.pool.on('error', (err: Error) => this.logger.error(`A worker thread died: ${err.message}`));
     observer?.watch(this);
+  }
+
+  /** What piscina was given (for the pool's unit spec). */
+  get resourceLimits() {
+    return this.pool.options.resourceLimits;
   }
 
   get utilization(): number {
@@ -51,8 +67,21 @@ export class WorkerPool implements PoolFigures {
   }
 
   run(task: FileTask): Promise<FileOutcome> {
-    const run = (t: FileTask) => this.pool.run(t) as Promise<FileOutcome>;
+    const run = (t: FileTask) => (this.pool.run(t) as Promise<FileOutcome>).catch((err) => this.outOfMemory(err));
     return this.observer ? this.observer.around(task, run) : run(task);
+  }
+
+  private outOfMemory(err: unknown): FileOutcome {
+    if ((err as { code?: string })?.code !== 'ERR_WORKER_OUT_OF_MEMORY') throw err;
+    const { maxOldGenerationSizeMb, maxYoungGenerationSizeMb } = this.config.workerLimits;
+    return {
+      status: 'FAILED',
+      errorCode: WORKER_OUT_OF_MEMORY,
+      errorMessage:
+        `The worker thread loading this file ran out of memory (limits ${maxOldGenerationSizeMb} MB old, ` +
+        `${maxYoungGenerationSizeMb} MB young generation: FERRY_CONSUMER_WORKER_MAX_OLD_MB, _MAX_YOUNG_MB); ` +
+        'pages committed before it are kept',
+    };
   }
 
   /** Stops the threads mid-file: their last committed checkpoint is where the next start resumes. */

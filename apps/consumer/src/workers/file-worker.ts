@@ -1,6 +1,7 @@
 import { type SigningProfile, TokenCache } from '#ferry/auth';
 import { ChecksumBuilder, type DatasetSpec } from '#ferry/datasets';
 import type { DatabaseConfig } from '#ferry/persistence';
+import { DatasetRefused } from '../datasets/dataset-refused.js';
 import { applyOps, type Counts, type PreparedPage, preparePageInSlices } from './batch.js';
 import { type Conn, openConn } from './conn.js';
 import { checkpoint, type JobFileRow, loadFile, NotRunning, startFile } from './file-row.js';
@@ -75,7 +76,8 @@ async function runFile(task: FileTask): Promise<FileOutcome> {
     return await load(c, reader, f, ds);
   } catch (err) {
     if (err instanceof NotRunning) return { status: 'CANCELLED' };
-    if (err instanceof ProviderError) return { status: 'FAILED', errorCode: err.code, errorMessage: err.message };
+    if (err instanceof ProviderError || err instanceof DatasetRefused)
+      return { status: 'FAILED', errorCode: err.code, errorMessage: err.message };
     throw err;
   }
 }
@@ -181,6 +183,7 @@ async function datasetFor(c: Conn, name: string): Promise<Compiled> {
   let hit = compiled.get(key);
   if (!hit) {
     const spec = JSON.parse(String(row.definition)) as DatasetSpec;
+    await ownTable(c, spec);
     hit = {
       schemaVersion: Number(row.schema_version),
       checks: { snapshot: compileCheck(spec, false), changes: compileCheck(spec, true) },
@@ -190,4 +193,15 @@ async function datasetFor(c: Conn, name: string): Promise<Compiled> {
     compiled.set(key, hit);
   }
   return hit;
+}
+
+/** Rows go only into the dataset's own table (the catalog gave it the table; a copy older than that is refused). */
+async function ownTable(c: Conn, spec: DatasetSpec): Promise<void> {
+  const table = spec.mapping.table;
+  const [owner] = await c.query('SELECT {dataset} FROM {con_dataset_tables} WHERE {table_name} = ?', [table]);
+  if (!owner || String(owner.dataset) !== spec.name)
+    throw new DatasetRefused(
+      spec.name,
+      `it maps onto table ${table}, which is ${owner ? `dataset ${String(owner.dataset)}'s` : "no dataset's"}`,
+    );
 }

@@ -22,7 +22,12 @@ export class DatasetsController {
       201: { schema: datasetDefinitionSchema, description: 'Created' },
       200: { schema: datasetDefinitionSchema, description: 'It existed: as it is now' },
     },
-    errors: { 422: 'not of the schema, or inconsistent (a key not mapped, a reserved table); `details` says where' },
+    errors: {
+      409: "its `mapping.table` is another dataset's table",
+      422:
+        'not of the schema, or inconsistent (a key not mapped, a reserved table, a record schema a consumer ' +
+        'refuses: remote `$ref`, `$id`, not draft-07, too large or deep); `details` says where',
+    },
   })
   @Scopes(Scope.dataWrite)
   async put(@Body() body: unknown, @Res({ passthrough: true }) res: FastifyReply): Promise<DatasetDefinition> {

@@ -28,6 +28,7 @@ export class DatasetsService {
         this.sql('SELECT {definition}, {schema_version} FROM {prv_datasets} WHERE {name} = ?'),
         [spec.name],
       );
+      await this.refuseTakenTable(em, spec);
       const now = Date.now();
       const text = canonicalJson(spec);
       if (rows.length === 0) {
@@ -50,6 +51,27 @@ export class DatasetsService {
       }
       return { created: false, definition: await this.getIn(em, spec.name) };
     });
+  }
+
+  /**
+   * A consumer loads each dataset into its own table (snapshots delete what they no longer have), so
+   * a dataset mapped onto another's table would overwrite or purge that dataset's rows: 409.
+   */
+  private async refuseTakenTable(
+    em: { query: (sql: string, p: unknown[]) => Promise<unknown> },
+    spec: DatasetSpec,
+  ): Promise<void> {
+    const others = (await em.query(this.sql('SELECT {name}, {definition} FROM {prv_datasets} WHERE {name} <> ?'), [
+      spec.name,
+    ])) as Array<Record<string, unknown>>;
+    const owner = others.find(
+      (r) => (JSON.parse(String(r.definition)) as DatasetSpec).mapping.table === spec.mapping.table,
+    );
+    if (owner)
+      throw ApiError.conflict(
+        `Table ${spec.mapping.table} is dataset ${String(owner.name)}'s; ` +
+          "a dataset may not be mapped onto another's table",
+      );
   }
 
   /** `{name}` markers quoted by the driver (Oracle finds the migrations' lower-case names only quoted). */
