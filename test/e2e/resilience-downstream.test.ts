@@ -65,7 +65,7 @@ describe('downstream failures, breaker and per-target limits (PostgreSQL)', () =
 
   it(
     '5xx, a timeout, 429 with Retry-After, then success: ' +
-      'every wait follows the backoff, Retry-After or the breaker; one start in all',
+      'every wait follows the backoff, Retry-After or the breaker; the 429 spends no attempt; one start in all',
     async () => {
       const f = await fake({});
       const retry = { maxAttempts: 6, initialDelaySeconds: 0.2, factor: 2, maxDelaySeconds: 5 };
@@ -97,15 +97,16 @@ describe('downstream failures, breaker and per-target limits (PostgreSQL)', () =
         'DOWNSTREAM_HTTP_503',
         'DOWNSTREAM_HTTP_502',
         'DOWNSTREAM_TIMEOUT',
-        'DOWNSTREAM_HTTP_429',
       ]);
-      // The chosen delays: equal jitter within [base/2, base],
-      // base = 0.2 s × 2^(n-1); the 429's at least its Retry-After.
+      // The chosen delays: equal jitter within [base/2, base], base = 0.2 s × 2^(n-1).
       for (const [i, w] of failures.entries()) {
         const base = Math.min(5, 0.2 * 2 ** i) * 1000;
-        expect(w.detail.delayMs).toBeGreaterThanOrEqual(i === 3 ? Math.max(base / 2, 1000) : base / 2);
-        expect(w.detail.delayMs).toBeLessThanOrEqual(i === 3 ? Math.max(base, 1000) : base);
+        expect(w.detail.delayMs).toBeGreaterThanOrEqual(base / 2);
+        expect(w.detail.delayMs).toBeLessThanOrEqual(base);
       }
+      // The 429 is a busy downstream, not a failure: the task waits its Retry-After with the attempt given back.
+      const busy = ev.filter((e) => e.reason === 'TARGET_BUSY');
+      expect(busy.map((e) => [e.to, e.detail.delayMs])).toEqual([['RETRY_WAIT', 1000]]);
       // Three failures in a row open this scheduler's breaker (threshold 3): the next attempt waits for the cool-down.
       const blocked = ev.filter((e) => e.reason === 'TARGET_CIRCUIT_OPEN');
       expect(blocked.length).toBeGreaterThan(0);
@@ -122,11 +123,24 @@ describe('downstream failures, breaker and per-target limits (PostgreSQL)', () =
       expect(sent).toBe(5);
       expect(f.requests).toHaveLength(5);
       expect(f.starts).toHaveLength(1);
-      expect(g.tasks[0]).toMatchObject({ attempt: 5, dispatchId: f.starts[0].body.dispatchId });
+      expect(g.tasks[0]).toMatchObject({ attempt: 4, dispatchId: f.starts[0].body.dispatchId });
       expect(new Set(f.requests.map((r) => r.key)).size).toBe(5);
       expect(await targetView(f.url)).toMatchObject({ breaker: 'CLOSED', timesOpened: 1 });
     },
   );
+
+  it('a downstream answering 429 more often than the task may retry: the task waits each out and succeeds', async () => {
+    const f = await fake({ failNext: { count: 4, status: 429, retryAfterSeconds: 0 } });
+    const retry = { maxAttempts: 2, initialDelaySeconds: 0.05, factor: 1, maxDelaySeconds: 0.05 };
+    const g = await waitForGroup(s, await run(s, 'busy', f, 1, { retry }), 'SUCCEEDED', 20_000);
+    const ev = await events(g.tasks[0].id);
+    expect(ev.filter((e) => e.reason === 'TARGET_BUSY')).toHaveLength(4);
+    expect(ev.filter((e) => e.reason === 'ATTEMPT_FAILED')).toHaveLength(0);
+    expect(f.requests.map((r) => r.status)).toEqual([429, 429, 429, 429, 202]);
+    expect(g.tasks[0].attempt).toBe(1);
+    // A busy downstream is not a broken one: its breaker saw nothing.
+    expect(await targetView(f.url)).toMatchObject({ breaker: 'CLOSED', consecutiveFailures: 0, timesOpened: 0 });
+  });
 
   it(
     'the breaker opens after 3 failures, holds every task of the target without spending attempts, ' +

@@ -15,6 +15,9 @@ import { DOWNSTREAM, type DownstreamPort } from './downstream.client.js';
 import { AuthProfileUnusable, OutboundTokens } from './outbound-tokens.js';
 import { TargetGuard } from './target-guard.js';
 
+/** The longest a downstream's Retry-After is honoured: a wait longer than this is asked again after it. */
+const BUSY_WAIT_MAX_MS = 10 * 60_000;
+
 /** What the queue should do with a task's job after a round. */
 export type RoundResult = { done: true } | { done: false; delayMs: number };
 
@@ -26,6 +29,7 @@ export type RoundResult = { done: true } | { done: false; delayMs: number };
 export class TaskRounds {
   private readonly sendConcurrency: number;
   private readonly tuning: SchedulerConfig['tuning'];
+  private readonly busyRetryMs: number;
 
   constructor(
     @Inject(TaskEngine) private readonly engine: TaskEngine,
@@ -36,12 +40,13 @@ export class TaskRounds {
     @Inject(OutboundTokens) private readonly tokens: Pick<OutboundTokens, 'tokenFor'>,
     @Inject(CallbackBase) private readonly callbackBase: Pick<CallbackBase, 'get'>,
     @Inject(TaskQueue) private readonly queue: Pick<TaskQueue, 'enqueueEach'>,
-    @Inject(SCHEDULER_CONFIG) config: Pick<SchedulerConfig, 'concurrency' | 'tuning'>,
+    @Inject(SCHEDULER_CONFIG) config: Pick<SchedulerConfig, 'concurrency' | 'tuning' | 'targets'>,
     @Inject(CLOCK) private readonly clock: Clock = Date.now,
     @Inject(TargetGuard) private readonly guard?: TargetGuard,
   ) {
     this.sendConcurrency = config.concurrency;
     this.tuning = config.tuning;
+    this.busyRetryMs = config.targets.blockedRetryMs;
   }
 
   async run(taskId: string): Promise<RoundResult> {
@@ -158,6 +163,13 @@ export class TaskRounds {
     }
     const res = await this.downstream.start(order.targetUrl, body, order.dispatchId, token);
     await this.recordOutcome(order.targetUrl, res);
+    if (!res.ok && res.error.code === 'DOWNSTREAM_HTTP_429') {
+      // The downstream is full, not broken: the attempt is given back and the task waits as long as it asks
+      // (within reason), so a busy consumer cannot use up a task's retries. A deadline still ends the wait.
+      const delayMs = Math.min(Math.max(res.retryAfterMs ?? 0, this.busyRetryMs), BUSY_WAIT_MAX_MS);
+      const cmd = { kind: 'blocked', dispatchId: order.dispatchId, delayMs, reason: 'BUSY' } as const;
+      return (await this.engine.submit(task.id, cmd)).task ?? task;
+    }
     if (res.ok) {
       // Committed with the task's first callback when that comes soon (it usually does), else shortly.
       this.engine.defer(task.id, { kind: 'accepted', dispatchId: order.dispatchId, jobId: res.jobId });

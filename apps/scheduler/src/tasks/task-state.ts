@@ -36,7 +36,8 @@ export type TaskCommand =
   | { kind: 'unskip' }
   | { kind: 'ready' };
 
-export type BlockReason = 'CIRCUIT_OPEN' | 'CONCURRENCY_LIMIT' | 'RATE_LIMIT';
+/** Why a new attempt waits without spending it: the target's guard (breaker, cap, rate), or the downstream said 429. */
+export type BlockReason = 'CIRCUIT_OPEN' | 'CONCURRENCY_LIMIT' | 'RATE_LIMIT' | 'BUSY';
 
 export type Answer =
   /** `resend`: the same dispatch again (its first answer was lost), not a new attempt. */
@@ -115,7 +116,7 @@ export function decide(row: TaskRow, cmd: TaskCommand, ctx: DecideContext): Deci
       }
       return row.overdue ? none : move(row, row.status, 'system', TaskEventReason.OVERDUE, ctx, { overdue: 1 });
     case 'blocked':
-      // Never sent, so the attempt is given back: waiting for a target costs no retry budget.
+      // Never sent, or refused unread (429), so the attempt is given back: waiting for a target costs no retry budget.
       if (row.status !== 'DISPATCHED' || row.dispatchId !== cmd.dispatchId || row.downstreamJobId !== null)
         return stale;
       return move(
