@@ -10,6 +10,7 @@ import {
   readSigningSecret,
 } from '#ferry/config';
 import { Audience } from '#ferry/contracts';
+import { type EgressConfig, readEgress } from '#ferry/egress';
 import type { DatabaseConfig } from '#ferry/persistence';
 import { type ObservabilityConfig, readObservability } from '#ferry/observability';
 
@@ -19,6 +20,8 @@ export interface ConsumerConfig {
   http: HttpConfig;
   db: DatabaseConfig;
   auth: InboundAuthConfig;
+  /** What the egress guard lets out besides public addresses: the provider, callbacks (FERRY_EGRESS_ALLOW). */
+  egress: EgressConfig;
   /** The provider whose files this consumer loads (and whose datasets it reads). */
   providerUrl: string;
   /** How this consumer signs its tokens to the provider (data:read) and the scheduler (callbacks:write). */
@@ -56,6 +59,7 @@ export function consumerConfigFromEnv(env: Record<string, string | undefined>): 
     http,
     db: readDatabase(r, 'FERRY_CONSUMER', './data/consumer.sqlite'),
     auth: readInboundAuth(r, dev, 'FERRY_CONSUMER', Audience.consumer),
+    egress: readEgress(r, dev),
     providerUrl: r.str('FERRY_CONSUMER_PROVIDER_URL', 'http://localhost:3002').replace(/\/$/, ''),
     signing: {
       issuer: r.str('FERRY_CONSUMER_CLIENT_ID', 'ferry-consumer'),

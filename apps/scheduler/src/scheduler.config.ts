@@ -12,6 +12,7 @@ import {
 } from '#ferry/config';
 import type { SigningProfile } from '#ferry/auth';
 import { type AlertChannel, alertChannelSchema, Audience, Scope } from '#ferry/contracts';
+import { type EgressConfig, readEgress } from '#ferry/egress';
 import { compileChecker } from '#ferry/http';
 import type { DatabaseConfig } from '#ferry/persistence';
 import { type ObservabilityConfig, readObservability } from '#ferry/observability';
@@ -25,6 +26,8 @@ export interface SchedulerConfig {
   db: DatabaseConfig;
   redis: RedisConfig;
   auth: InboundAuthConfig;
+  /** What the egress guard lets out besides public addresses: targets, webhooks (FERRY_EGRESS_ALLOW). */
+  egress: EgressConfig;
   /** Base URL downstreams call back on; defaults to the listening address. */
   publicUrl?: string;
   /** Used for a definition without an authProfile. */
@@ -91,6 +94,7 @@ export function schedulerConfigFromEnv(envMap: Record<string, string | undefined
     db: readDatabase(env, 'FERRY_SCHEDULER', './data/scheduler.sqlite'),
     redis: readRedis(env),
     auth: readInboundAuth(env, dev, 'FERRY_SCHEDULER', Audience.scheduler),
+    egress: readEgress(env, dev),
     publicUrl: env.optional('FERRY_SCHEDULER_PUBLIC_URL'),
     defaultOutboundProfile: {
       issuer: env.str('FERRY_SCHEDULER_CLIENT_ID', 'ferry-scheduler'),

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 import { type BackoffPolicy, backoffMs, DEFAULT_BACKOFF } from './backoff.js';
 import type { OutboxRow, OutboxStore } from './store.js';
 
@@ -18,6 +18,8 @@ export interface PumpOptions {
   timeoutMs?: number;
   /** Extra headers for a message, e.g. the `traceparent` of the work it reports on. */
   headers?: (row: OutboxRow) => Record<string, string> | undefined;
+  /** What the POSTs go through: the app's egress guard (#ferry/egress). */
+  dispatcher?: Dispatcher;
 }
 
 export type DeliveryOutcome = { ok: true } | { ok: false; dead: boolean; error: string };
@@ -29,10 +31,11 @@ export type DeliveryOutcome = { ok: true } | { ok: false; dead: boolean; error: 
 export async function postJson(
   url: string,
   body: unknown,
-  opts: { headers?: Record<string, string>; timeoutMs: number },
+  opts: { headers?: Record<string, string>; timeoutMs: number; dispatcher?: Dispatcher },
 ): Promise<DeliveryOutcome> {
   try {
     const res = await request(url, {
+      dispatcher: opts.dispatcher,
       method: 'POST',
       headers: { 'content-type': 'application/json', ...opts.headers },
       body: JSON.stringify(body),
@@ -133,6 +136,7 @@ export class OutboxPump {
       ...this.opts.headers?.(row),
       ...(this.opts.token ? { authorization: `Bearer ${this.opts.token(row)}` } : {}),
     };
-    return postJson(row.url, row.payload, { headers, timeoutMs: this.opts.timeoutMs ?? 10_000 });
+    const { timeoutMs = 10_000, dispatcher } = this.opts;
+    return postJson(row.url, row.payload, { headers, timeoutMs, dispatcher });
   }
 }

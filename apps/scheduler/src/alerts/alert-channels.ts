@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { createTransport } from 'nodemailer';
+import type { Agent } from 'undici';
 import type { AlertNotification } from '#ferry/contracts';
+import type { EgressGuard } from '#ferry/egress';
 import { type DeliveryOutcome, type OutboxRow, postJson } from '#ferry/outbox';
 import type { AlertsConfig } from '../scheduler.config.js';
 import { headline } from './alert-view.js';
@@ -22,17 +24,30 @@ export class LogChannel implements AlertChannelPort {
   }
 }
 
-/** JSON POST of the notification, or a Slack-compatible `{"text": …}` body for incoming webhooks. */
+/**
+ * JSON POST of the notification, or a Slack-compatible `{"text": …}` body for incoming webhooks, through the
+ * egress guard: a webhook on an address it refuses is never called (the delivery fails with its reason).
+ */
 export class WebhookChannel implements AlertChannelPort {
+  private readonly agent: Agent;
+
   constructor(
     private readonly timeoutMs: number,
+    egress: EgressGuard,
     private readonly slack = false,
-  ) {}
+  ) {
+    this.agent = egress.agent({ keepAliveTimeout: 30_000 });
+  }
 
   send(row: OutboxRow, n: AlertNotification): Promise<DeliveryOutcome> {
     return postJson(row.url, this.slack ? { text: headline(n.alert) } : { type: n.type, alert: n.alert }, {
       timeoutMs: this.timeoutMs,
+      dispatcher: this.agent,
     });
+  }
+
+  close(): void {
+    void this.agent.close();
   }
 }
 
@@ -86,12 +101,13 @@ export type AlertChannelPorts = Record<
 
 export function defaultChannelPorts(
   config: AlertsConfig,
+  egress: EgressGuard,
   overrides: Partial<AlertChannelPorts> = {},
 ): AlertChannelPorts {
   return {
     'alert.log': new LogChannel(),
-    'alert.webhook': new WebhookChannel(config.deliveryTimeoutMs),
-    'alert.webhook.slack': new WebhookChannel(config.deliveryTimeoutMs, true),
+    'alert.webhook': new WebhookChannel(config.deliveryTimeoutMs, egress),
+    'alert.webhook.slack': new WebhookChannel(config.deliveryTimeoutMs, egress, true),
     'alert.email': config.smtpUrl
       ? new EmailChannel(config.smtpUrl, config.emailFrom, config.deliveryTimeoutMs)
       : undefined,

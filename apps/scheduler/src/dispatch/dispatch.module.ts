@@ -1,4 +1,5 @@
 import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { EgressGuard } from '#ferry/egress';
 import { SCHEDULER_CONFIG, SCHEDULER_OVERRIDES, type RuntimeOverrides } from '../core/tokens.js';
 import { GroupsModule } from '../groups/groups.module.js';
 import { SchedulerObservability } from '../observability/scheduler-observability.js';
@@ -30,7 +31,12 @@ class DownstreamConnections implements OnApplicationShutdown {
       provide: DOWNSTREAM,
       useFactory: (config: SchedulerConfig, overrides: RuntimeOverrides, o: SchedulerObservability) =>
         o.downstream(
-          overrides.downstream ?? new HttpDownstream(config.dispatchTimeoutMs, config.tuning.downstreamConnections),
+          overrides.downstream ??
+            new HttpDownstream(
+              config.dispatchTimeoutMs,
+              new EgressGuard(config.egress),
+              config.tuning.downstreamConnections,
+            ),
         ),
       inject: [SCHEDULER_CONFIG, SCHEDULER_OVERRIDES, SchedulerObservability],
     },

@@ -1,6 +1,7 @@
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import { httpCall } from '#ferry/http';
 import type { ReportedError, SyncJobAccepted, SyncJobRequest, SyncJobView } from '#ferry/contracts';
+import { EGRESS_REFUSED, type EgressGuard } from '#ferry/egress';
 
 export type StartResult =
   | { ok: true; jobId: string; status: string }
@@ -18,15 +19,19 @@ export interface DownstreamPort {
   close(): Promise<void>;
 }
 
-/** Keep-alive HTTP (one undici pool per origin) with a bound on connections and a per-call timeout. */
+/**
+ * Keep-alive HTTP (one undici pool per origin) with a bound on connections and a per-call timeout, through
+ * the egress guard: a target it refuses fails the attempt as EGRESS_REFUSED, before anything is sent.
+ */
 export class HttpDownstream implements DownstreamPort {
   private readonly agent: Agent;
 
   constructor(
     private readonly timeoutMs: number,
+    egress: EgressGuard,
     connectionsPerOrigin = 64,
   ) {
-    this.agent = new Agent({ connections: connectionsPerOrigin, keepAliveTimeout: 30_000 });
+    this.agent = egress.agent({ connections: connectionsPerOrigin, keepAliveTimeout: 30_000 });
   }
 
   async start(targetUrl: string, body: SyncJobRequest, idempotencyKey: string, token: string): Promise<StartResult> {
@@ -118,6 +123,7 @@ function retryAfterMs(header: string | string[] | undefined): number | undefined
 
 function networkError(err: unknown): ReportedError {
   const e = err as { code?: string; message?: string };
+  if (e?.code === EGRESS_REFUSED) return { code: EGRESS_REFUSED, message: e.message ?? EGRESS_REFUSED };
   const timeout = e?.code === 'UND_ERR_HEADERS_TIMEOUT' || e?.code === 'UND_ERR_BODY_TIMEOUT';
   return { code: timeout ? 'DOWNSTREAM_TIMEOUT' : 'DOWNSTREAM_UNREACHABLE', message: e?.message ?? String(err) };
 }
