@@ -1,14 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { type Definition, type DefinitionSpec, definitionSpecSchema, type Page } from '#ferry/contracts';
+import {
+  type AuthProfileSpec,
+  type Definition,
+  type DefinitionSpec,
+  definitionSpecSchema,
+  type Page,
+} from '#ferry/contracts';
 import { ApiError } from '#ferry/errors';
 import { compileSchema } from '#ferry/http';
 import { Db, isUniqueViolation } from '#ferry/persistence';
-import { CLOCK, type Clock } from '../core/tokens.js';
+import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
 import { iso, keysetPage } from '../admin/paging.js';
+import { profileAllows, profileRefusal } from '../dispatch/profile-origins.js';
 import { withDefaults } from '../groups/group-run.factory.js';
 import { AuthProfileEntity, BindingEntity, DefinitionEntity } from '../persistence/index.js';
+import type { SchedulerConfig } from '../scheduler.config.js';
 import { isValidTimeZone } from './deadline.js';
 
 type SpecWithVersion = DefinitionSpec & { version?: number };
@@ -20,6 +28,7 @@ export class DefinitionsService {
   constructor(
     @Inject(Db) private readonly db: Db,
     @Inject(CLOCK) private readonly clock: Clock = Date.now,
+    @Inject(SCHEDULER_CONFIG) private readonly config: Pick<SchedulerConfig, 'development'>,
   ) {}
 
   async create(body: unknown): Promise<Definition> {
@@ -111,11 +120,14 @@ export class DefinitionsService {
     const problems = [];
     if (spec.deadline && 'timeZone' in spec.deadline && !isValidTimeZone(spec.deadline.timeZone))
       problems.push({ path: 'deadline.timeZone', problem: 'is not a known IANA time zone' });
-    if (
-      spec.target.authProfile &&
-      !(await em.getRepository(AuthProfileEntity).findOneBy({ name: spec.target.authProfile }))
-    ) {
-      problems.push({ path: 'target.authProfile', problem: `names no stored auth profile` });
+    const name = spec.target.authProfile;
+    const profile = name ? await em.getRepository(AuthProfileEntity).findOneBy({ name }) : undefined;
+    if (name && !profile) problems.push({ path: 'target.authProfile', problem: `names no stored auth profile` });
+    // The profile's token goes with every request to the targets: only to the origins the profile names.
+    const origins = (profile?.spec as AuthProfileSpec | undefined)?.origins;
+    for (const [i, url] of name && profile ? spec.target.urls.entries() : []) {
+      if (!profileAllows(origins, url, this.config.development))
+        problems.push({ path: `target.urls[${i}]`, problem: profileRefusal(name!, origins, url) });
     }
     if (problems.length) throw ApiError.validation(problems);
   }

@@ -11,8 +11,8 @@ import { type Outcome, TaskEngine } from '../tasks/task-engine.js';
 import { isInFlight, isTerminal, type TaskRow } from '../tasks/task-status.js';
 import { TASK_STORE, type TaskStore } from '../tasks/task-store.js';
 import type { Answer } from '../tasks/task-state.js';
-import { DOWNSTREAM, type DownstreamPort } from './downstream.client.js';
-import { OutboundTokens } from './outbound-tokens.js';
+import { DOWNSTREAM, type DownstreamPort, type StartResult } from './downstream.client.js';
+import { OutboundTokens, ProfileOriginRefused } from './outbound-tokens.js';
 import { TargetGuard } from './target-guard.js';
 
 /** What the queue should do with a task's job after a round. */
@@ -140,9 +140,7 @@ export class TaskRounds {
       businessDate: spec.businessDate,
       attributes: spec.attributes ?? {},
     };
-    const token = await this.tokens.tokenFor(spec.target.authProfile);
-    const res = await this.downstream.start(order.targetUrl, body, order.dispatchId, token);
-    await this.recordOutcome(order.targetUrl, res);
+    const res = await this.start(order, body, spec);
     if (res.ok) {
       // Committed with the task's first callback when that comes soon (it usually does), else shortly.
       this.engine.defer(task.id, { kind: 'accepted', dispatchId: order.dispatchId, jobId: res.jobId });
@@ -157,6 +155,35 @@ export class TaskRounds {
       actor: 'dispatcher',
     });
     return out.task ?? task;
+  }
+
+  /** Sends the sync request, unless the definition's auth profile may not go to the target: then nothing is sent. */
+  private async start(
+    order: Extract<Answer, { type: 'send' }>,
+    body: SyncJobRequest,
+    spec: GroupSpec,
+  ): Promise<StartResult> {
+    let token: string;
+    try {
+      token = await this.tokens.tokenFor(spec.target.authProfile, order.targetUrl);
+    } catch (err) {
+      if (!(err instanceof ProfileOriginRefused)) throw err;
+      // The target is not to blame: its breaker does not count this.
+      return { ok: false, retryable: true, error: { code: err.code, message: err.message } };
+    }
+    const res = await this.downstream.start(order.targetUrl, body, order.dispatchId, token);
+    await this.recordOutcome(order.targetUrl, res);
+    return res;
+  }
+
+  /** A poll's or a cancel's token; none when the auth profile may no longer go to the target (nothing is sent). */
+  private async pollToken(spec: GroupSpec, targetUrl: string): Promise<string | undefined> {
+    try {
+      return await this.tokens.tokenFor(spec.target.authProfile, targetUrl);
+    } catch (err) {
+      if (err instanceof ProfileOriginRefused) return undefined;
+      throw err;
+    }
   }
 
   /** 5xx, timeouts and connection errors count against the target's breaker; a 429 says nothing about its health. */
@@ -180,8 +207,8 @@ export class TaskRounds {
   private async poll(task: TaskRow, spec: GroupSpec): Promise<TaskRow> {
     const dispatchId = task.dispatchId!;
     if (this.clock() - (task.dispatchedAt ?? 0) > spec.attemptTimeoutSeconds * 1000) {
-      const token = await this.tokens.tokenFor(spec.target.authProfile);
-      if (task.downstreamJobId) await this.downstream.cancel(task.targetUrl!, task.downstreamJobId, token);
+      const token = await this.pollToken(spec, task.targetUrl!);
+      if (token && task.downstreamJobId) await this.downstream.cancel(task.targetUrl!, task.downstreamJobId, token);
       const error = { code: 'ATTEMPT_TIMEOUT', message: `No result within ${spec.attemptTimeoutSeconds}s` };
       return this.failAttempt(task, dispatchId, error);
     }
@@ -195,7 +222,8 @@ export class TaskRounds {
         spec,
       );
     }
-    const token = await this.tokens.tokenFor(spec.target.authProfile);
+    const token = await this.pollToken(spec, task.targetUrl!);
+    if (!token) return task; // the attempt timeout bounds the wait, as for an unreachable target
     const res = await this.downstream.status(task.targetUrl!, task.downstreamJobId, token);
     if (!res.ok) {
       if (!res.notFound) return task; // unreachable for now: the attempt timeout bounds the wait
