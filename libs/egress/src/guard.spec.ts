@@ -49,6 +49,9 @@ describe('EgressGuard', () => {
       'The egress guard refused 127.0.0.1: a loopback address, not called unless FERRY_EGRESS_ALLOW opens it',
     );
     expect(await refusedWith(get('[::ffff:127.0.0.1]'))).toMatch(/refused ::ffff:7f00:1: a loopback address/);
+    // Other spellings of an address are the same address once the URL is parsed.
+    for (const spelling of ['2130706433', '127.1', '0x7f.0.0.1', '[0:0:0:0:0:0:0:1]'])
+      expect(await refusedWith(get(spelling))).toMatch(/: a loopback address/);
     const message = await refusedWith(get('localhost'));
     expect(message).toMatch(/^The egress guard refused localhost: it resolves only to loopback addresses/);
     expect(message).not.toMatch(/10\.9|ledger/);
