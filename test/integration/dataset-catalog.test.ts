@@ -54,6 +54,7 @@ describe.each(TEST_DB_TYPES)('dataset catalogs of two consumer instances on %s',
         new DatasetCatalog(db, {
           providerUrl,
           signing: { issuer: 'ferry-consumer', secret: 'test-secret-test-secret-test-secret', ttlSeconds: 300 },
+          egress: { allowRanges: ['127.0.0.1'], allowHosts: [] },
           datasetMaxAgeMs: 0,
         }),
       );
@@ -92,6 +93,7 @@ describe.each(TEST_DB_TYPES)('dataset catalogs of two consumer instances on %s',
         {
           providerUrl,
           signing: { issuer: 'ferry-consumer', secret: 'test-secret-test-secret-test-secret', ttlSeconds: 300 },
+          egress: { allowRanges: ['127.0.0.1'], allowHosts: [] },
           datasetMaxAgeMs: 60_000,
         },
         () => now,

@@ -10,6 +10,7 @@ import {
   readSigningSecret,
 } from '#ferry/config';
 import { Audience } from '#ferry/contracts';
+import { type EgressConfig, readEgress } from '#ferry/egress';
 import type { DatabaseConfig } from '#ferry/persistence';
 import { type ObservabilityConfig, readObservability } from '#ferry/observability';
 
@@ -19,6 +20,10 @@ export interface ConsumerConfig {
   http: HttpConfig;
   db: DatabaseConfig;
   auth: InboundAuthConfig;
+  /** What the egress guard lets out besides public addresses: the provider, callbacks (FERRY_EGRESS_ALLOW). */
+  egress: EgressConfig;
+  /** The only origins a sync job's `callbackUrl` may name (FERRY_CONSUMER_SCHEDULER_ORIGINS). */
+  schedulerOrigins: SchedulerOrigins;
   /** The provider whose files this consumer loads (and whose datasets it reads). */
   providerUrl: string;
   /** How this consumer signs its tokens to the provider (data:read) and the scheduler (callbacks:write). */
@@ -48,6 +53,14 @@ export interface ConsumerConfig {
   observability: ObservabilityConfig;
 }
 
+/** Where sync jobs may ask this consumer to report (FERRY_CONSUMER_SCHEDULER_ORIGINS). */
+export interface SchedulerOrigins {
+  /** `scheme://host[:port]`, as `URL.origin` writes it. */
+  origins: string[];
+  /** Any http(s) origin on loopback (localhost, 127.0.0.0/8, [::1]): development mode's default. */
+  loopback: boolean;
+}
+
 /** The consumer's configuration in Nest's container: the one value provided as it is (ConsumerConfigModule). */
 export const CONSUMER_CONFIG = Symbol('CONSUMER_CONFIG');
 /** What tests (and the bench) swap in observability: where log lines go. */
@@ -63,6 +76,8 @@ export function consumerConfigFromEnv(env: Record<string, string | undefined>): 
     http,
     db: readDatabase(r, 'FERRY_CONSUMER', './data/consumer.sqlite'),
     auth: readInboundAuth(r, dev, 'FERRY_CONSUMER', Audience.consumer),
+    egress: readEgress(r, dev),
+    schedulerOrigins: readSchedulerOrigins(r, dev.on),
     providerUrl: r.str('FERRY_CONSUMER_PROVIDER_URL', 'http://localhost:3002').replace(/\/$/, ''),
     signing: {
       issuer: r.str('FERRY_CONSUMER_CLIENT_ID', 'ferry-consumer'),
@@ -95,4 +110,31 @@ export function consumerConfigFromEnv(env: Record<string, string | undefined>): 
   };
   r.done('consumer');
   return config;
+}
+
+/**
+ * The consumer posts its reports, with its own `callbacks:write` token, to the `callbackUrl` each sync job
+ * names: only under these origins, so that a caller cannot have it post (and its token) anywhere else.
+ * Required outside development mode; a set value replaces development mode's default (any loopback origin).
+ */
+function readSchedulerOrigins(r: EnvReader, development: boolean): SchedulerOrigins {
+  const name = 'FERRY_CONSUMER_SCHEDULER_ORIGINS';
+  const raw = r.optional(name);
+  if (raw === undefined) {
+    if (!development)
+      r.problem(
+        `${name} is not set: outside development mode the consumer reports only to the scheduler origins ` +
+          'listed there (e.g. https://ferry.example.com)',
+      );
+    return { origins: [], loopback: development };
+  }
+  const origins: string[] = [];
+  for (const entry of raw.split(',').map((e) => e.trim())) {
+    if (!entry) continue;
+    const url = URL.canParse(entry) ? new URL(entry) : undefined;
+    const plain = url && !url.username && !url.password && !url.search && !url.hash && url.pathname === '/';
+    if (url && plain && (url.protocol === 'http:' || url.protocol === 'https:')) origins.push(url.origin);
+    else r.problem(`${name}: "${entry}" is not an origin (http or https://host[:port], without a path)`);
+  }
+  return { origins, loopback: false };
 }

@@ -9,6 +9,7 @@ import {
   readSigningSecret,
 } from '#ferry/config';
 import { Audience } from '#ferry/contracts';
+import { type EgressConfig, readEgress } from '#ferry/egress';
 import type { DatabaseConfig } from '#ferry/persistence';
 import { type ObservabilityConfig, readObservability } from '#ferry/observability';
 
@@ -18,6 +19,8 @@ export interface ProviderConfig {
   http: HttpConfig;
   db: DatabaseConfig;
   auth: InboundAuthConfig;
+  /** What the egress guard lets out besides public addresses: the scheduler (FERRY_EGRESS_ALLOW). */
+  egress: EgressConfig;
   /** Where published files are announced (POST {schedulerUrl}/api/v1/triggers); none: not announced. */
   schedulerUrl: string | undefined;
   /** The `source` of the trigger messages this provider posts. */
@@ -44,6 +47,7 @@ export function providerConfigFromEnv(env: Record<string, string | undefined>): 
     http: readHttp(r, 'FERRY_PROVIDER', 3002),
     db: readDatabase(r, 'FERRY_PROVIDER', './data/provider.sqlite'),
     auth: readInboundAuth(r, dev, 'FERRY_PROVIDER', Audience.provider),
+    egress: readEgress(r, dev),
     schedulerUrl:
       r.optional('FERRY_PROVIDER_SCHEDULER_URL') ??
       (r.bool('FERRY_PROVIDER_ANNOUNCE', true) ? 'http://localhost:3000' : undefined),

@@ -12,6 +12,7 @@ import {
 } from '#ferry/config';
 import type { SigningProfile } from '#ferry/auth';
 import { type AlertChannel, alertChannelSchema, Audience, Scope } from '#ferry/contracts';
+import { type EgressConfig, readEgress } from '#ferry/egress';
 import { compileChecker, DEFAULT_MAX_RESPONSE_BYTES } from '#ferry/http';
 import type { DatabaseConfig } from '#ferry/persistence';
 import { type ObservabilityConfig, readObservability } from '#ferry/observability';
@@ -30,6 +31,8 @@ export interface SchedulerConfig {
   auth: InboundAuthConfig;
   /** The inbound clients that may call back for the tasks of a target without its own `callbackClients`. */
   callbackClients: string[];
+  /** What the egress guard lets out besides public addresses: targets, webhooks (FERRY_EGRESS_ALLOW). */
+  egress: EgressConfig;
   /** Base URL downstreams call back on; defaults to the listening address. */
   publicUrl?: string;
   /** Used for a definition without an authProfile. */
@@ -112,6 +115,7 @@ export function schedulerConfigFromEnv(envMap: Record<string, string | undefined
     redis: readRedis(env),
     auth: readInboundAuth(env, dev, 'FERRY_SCHEDULER', Audience.scheduler),
     callbackClients: readClientList(env, 'FERRY_SCHEDULER_CALLBACK_CLIENTS', ['ferry-consumer']),
+    egress: readEgress(env, dev),
     publicUrl: env.optional('FERRY_SCHEDULER_PUBLIC_URL'),
     defaultOutboundProfile: {
       issuer: env.str('FERRY_SCHEDULER_CLIENT_ID', 'ferry-scheduler'),

@@ -189,6 +189,11 @@ export interface AuthProfileSpec {
   kid?: string;
   /** Write-only: HS256 secret or a PEM private key. */
   secret?: string;
+  /**
+   * The origins (`https://host[:port]`) its tokens may be sent to: a definition's target URLs must be under
+   * them. Without it: any origin in development mode, none outside it.
+   */
+  origins?: string[];
 }
 
 export const authProfileSchema = {
@@ -204,5 +209,13 @@ export const authProfileSchema = {
     alg: { enum: ['HS256', 'RS256', 'ES256'] },
     kid: { type: 'string', minLength: 1, maxLength: 100 },
     secret: { type: 'string', minLength: 16, maxLength: 10000 },
+    origins: {
+      type: 'array',
+      maxItems: 50,
+      description:
+        'The origins its tokens may be sent to; a definition whose target URLs are outside them is refused. ' +
+        'Without it: any origin in development mode, none outside it',
+      items: { type: 'string', format: 'uri', pattern: '^https?://[^/?#@]+/?$', maxLength: 300 },
+    },
   },
 } as const;

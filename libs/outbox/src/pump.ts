@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { getGlobalDispatcher } from 'undici';
+import { type Dispatcher, getGlobalDispatcher } from 'undici';
 import { DEFAULT_MAX_RESPONSE_BYTES, httpCall, ResponseTooLargeError } from '#ferry/http';
 import { type BackoffPolicy, backoffMs, DEFAULT_BACKOFF } from './backoff.js';
 import type { OutboxRow, OutboxStore } from './store.js';
@@ -28,6 +28,8 @@ export interface PumpOptions {
   batchSize?: number;
   /** The most bytes read of a receiver's answer (`postJson`); default 1 MiB. */
   maxResponseBytes?: number;
+  /** What the POSTs go through: the app's egress guard (#ferry/egress). */
+  dispatcher?: Dispatcher;
 }
 
 export type DeliveryOutcome = { ok: true } | { ok: false; dead: boolean; error: string };
@@ -39,13 +41,13 @@ export type DeliveryOutcome = { ok: true } | { ok: false; dead: boolean; error: 
 export async function postJson(
   url: string,
   body: unknown,
-  opts: { headers?: Record<string, string>; timeoutMs: number; maxResponseBytes?: number },
+  opts: { headers?: Record<string, string>; timeoutMs: number; maxResponseBytes?: number; dispatcher?: Dispatcher },
 ): Promise<DeliveryOutcome> {
   let status: number;
   let text: string;
   try {
     // The answer is read only to report a refusal, and never more of it than the cap.
-    ({ status, text } = await httpCall(getGlobalDispatcher(), url, {
+    ({ status, text } = await httpCall(opts.dispatcher ?? getGlobalDispatcher(), url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...opts.headers },
       body: JSON.stringify(body),
@@ -153,10 +155,7 @@ export class OutboxPump {
       ...this.opts.headers?.(row),
       ...(this.opts.token ? { authorization: `Bearer ${this.opts.token(row)}` } : {}),
     };
-    return postJson(row.url, row.payload, {
-      headers,
-      timeoutMs: this.opts.timeoutMs ?? 10_000,
-      maxResponseBytes: this.opts.maxResponseBytes,
-    });
+    const { timeoutMs = 10_000, maxResponseBytes, dispatcher } = this.opts;
+    return postJson(row.url, row.payload, { headers, timeoutMs, maxResponseBytes, dispatcher });
   }
 }

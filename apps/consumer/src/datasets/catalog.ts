@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { request } from 'undici';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
+import { type Agent, request } from 'undici';
 import { TokenCache } from '#ferry/auth';
 import { Audience, Scope } from '#ferry/contracts';
 import { canonicalJson, type DatasetSpec } from '#ferry/datasets';
+import { EgressGuard } from '#ferry/egress';
 import { Db, isUniqueViolation } from '#ferry/persistence';
 import { dialect, named } from '#ferry/sql';
 import { CONSUMER_CONFIG, type ConsumerConfig } from '../config.js';
@@ -24,20 +25,27 @@ export const CLOCK = Symbol('CONSUMER_CLOCK');
  * onto it, or onto a table the catalog did not create, is refused (DatasetRefused).
  */
 @Injectable()
-export class DatasetCatalog {
+export class DatasetCatalog implements OnApplicationShutdown {
   private readonly logger = new Logger('Datasets');
   private readonly tokens = new TokenCache();
   /** Refreshes in flight by dataset: the jobs of one dataset that start together share one. */
   private readonly inFlight = new Map<string, Promise<void>>();
   /** What this instance last stored of each dataset, and when. */
   private readonly known = new Map<string, { schemaVersion: number; at: number }>();
+  private readonly agent: Agent;
 
   constructor(
     @Inject(Db) private readonly db: Db,
     @Inject(CONSUMER_CONFIG)
-    private readonly config: Pick<ConsumerConfig, 'providerUrl' | 'signing' | 'datasetMaxAgeMs'>,
+    private readonly config: Pick<ConsumerConfig, 'providerUrl' | 'signing' | 'datasetMaxAgeMs' | 'egress'>,
     @Optional() @Inject(CLOCK) private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.agent = new EgressGuard(config.egress).agent({ keepAliveTimeout: 30_000 });
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.agent.close();
+  }
 
   providerToken() {
     const { issuer, secret, ttlSeconds } = this.config.signing;
@@ -170,6 +178,7 @@ export class DatasetCatalog {
     for (let attempt = 1; attempt <= 5; attempt++) {
       try {
         const res = await request(`${this.config.providerUrl}/api/v1/datasets/${encodeURIComponent(name)}`, {
+          dispatcher: this.agent,
           headers: { authorization: `Bearer ${this.tokens.get('provider', this.providerToken())}` },
         });
         const text = await readCapped(res.body, MAX_DEFINITION_BYTES);

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { Agent } from 'undici';
 import { TokenCache } from '#ferry/auth';
 import {
   Audience,
@@ -9,6 +10,7 @@ import {
   type ReportStatus,
   Scope,
 } from '#ferry/contracts';
+import { EgressGuard } from '#ferry/egress';
 import { type OutboxRow, OutboxPump, OutboxStore } from '#ferry/outbox';
 import { Db } from '#ferry/persistence';
 import { CONSUMER_CONFIG, type ConsumerConfig } from '../config.js';
@@ -30,10 +32,11 @@ export const CALLBACKS_LISTENER = Symbol('CALLBACKS_LISTENER');
 export class Callbacks implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly store: OutboxStore;
   readonly pump: OutboxPump;
+  private readonly agent: Agent;
 
   constructor(
     @Inject(Db) db: Db,
-    @Inject(CONSUMER_CONFIG) config: Pick<ConsumerConfig, 'signing' | 'outboxPollMs'>,
+    @Inject(CONSUMER_CONFIG) config: Pick<ConsumerConfig, 'signing' | 'outboxPollMs' | 'egress'>,
     @Optional() @Inject(CALLBACKS_LISTENER) private readonly listener?: CallbacksListener,
   ) {
     this.store = new OutboxStore(db, 'con_outbox');
@@ -46,9 +49,11 @@ export class Callbacks implements OnApplicationBootstrap, OnApplicationShutdown 
       ttlSeconds,
       key: { alg: 'HS256' as const, secret },
     };
+    this.agent = new EgressGuard(config.egress).agent({ keepAliveTimeout: 30_000 });
     this.pump = new OutboxPump(this.store, {
       token: () => tokens.get('scheduler', profile),
       pollMs: config.outboxPollMs,
+      dispatcher: this.agent,
       ...(listener ? { headers: (row: OutboxRow) => listener.headers(row) } : {}),
     });
   }
@@ -57,8 +62,9 @@ export class Callbacks implements OnApplicationBootstrap, OnApplicationShutdown 
     this.pump.start();
   }
 
-  onApplicationShutdown(): Promise<void> {
-    return this.pump.stop();
+  async onApplicationShutdown(): Promise<void> {
+    await this.pump.stop();
+    await this.agent.close();
   }
 
   async report(

@@ -136,6 +136,7 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
       fileIndex,
       providerUrl: this.config.providerUrl,
       providerToken: this.catalog.providerToken(),
+      egress: this.config.egress,
     };
     let outcome: FileOutcome;
     try {

@@ -45,7 +45,9 @@ export class SyncJobsController {
     },
     errors: {
       409: 'this Idempotency-Key was used with a different request',
-      422: 'no Idempotency-Key, not of the schema, or files this consumer cannot take; `details` says where',
+      422:
+        'no Idempotency-Key, not of the schema, files this consumer cannot take, or a callbackUrl outside the ' +
+        'scheduler origins it reports to; `details` says where',
       429:
         'too many requests from this client, or this consumer holds as many jobs or files as it takes at once ' +
         '(nothing was stored); retry after `Retry-After` seconds',

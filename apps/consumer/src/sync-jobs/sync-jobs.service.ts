@@ -6,6 +6,7 @@ import { ApiError, type ErrorDetail, ErrorCode } from '#ferry/errors';
 import { compileSchema } from '#ferry/http';
 import { Db, isUniqueViolation } from '#ferry/persistence';
 import { CONSUMER_CONFIG, type ConsumerConfig } from '../config.js';
+import { callbackAllowed } from './callback-origins.js';
 import { Callbacks } from './callbacks.js';
 import type { Refusal } from './job-admission.js';
 import { JobRunner } from './job-runner.js';
@@ -26,7 +27,8 @@ export class SyncJobsService {
     @Inject(JobStore) private readonly jobs: JobStore,
     @Inject(Callbacks) private readonly callbacks: Callbacks,
     @Inject(JobRunner) private readonly runner: JobRunner,
-    @Inject(CONSUMER_CONFIG) private readonly config: Pick<ConsumerConfig, 'pageSize' | 'limits'>,
+    @Inject(CONSUMER_CONFIG)
+    private readonly config: Pick<ConsumerConfig, 'pageSize' | 'limits' | 'schedulerOrigins'>,
   ) {}
 
   /**
@@ -37,7 +39,7 @@ export class SyncJobsService {
     if (!key || key.length > 200)
       throw ApiError.validation([{ path: 'Idempotency-Key', problem: 'header is required (at most 200 characters)' }]);
     const req = parseRequest(body);
-    const files = resolveFiles(req);
+    const files = resolveFiles(req, this.config.schedulerOrigins);
     if (files.length > this.config.limits.maxQueuedFiles)
       throw ApiError.validation([
         { path: 'files', problem: `must be at most ${this.config.limits.maxQueuedFiles} (what this consumer holds)` },
@@ -135,11 +137,14 @@ function busy(refusal: Refusal): ApiError {
 /** What the contract's schema leaves open but this consumer's tables hold (a 422 here, not a failed insert). */
 const LIMITS = { dataset: 100, fileId: 200, callbackUrl: 2000, recordCount: 2_147_483_647 };
 
-function resolveFiles(req: SyncJobRequest) {
+function resolveFiles(req: SyncJobRequest, schedulers: ConsumerConfig['schedulerOrigins']) {
   const problems: ErrorDetail[] = [];
   if (req.files.length === 0) problems.push({ path: 'files', problem: 'must list at least one file' });
   if (req.callbackUrl.length > LIMITS.callbackUrl)
     problems.push({ path: 'callbackUrl', problem: `must be at most ${LIMITS.callbackUrl} characters` });
+  // The reports go there with this consumer's own token: only to the schedulers it is configured to report to.
+  else if (!callbackAllowed(schedulers, req.callbackUrl))
+    problems.push({ path: 'callbackUrl', problem: 'is not under a scheduler origin this consumer reports to' });
   const files = req.files.map((f, i) => {
     const dataset = f.dataset ?? req.dataset;
     if (!dataset)

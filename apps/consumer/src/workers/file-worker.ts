@@ -1,5 +1,6 @@
 import { type SigningProfile, TokenCache } from '#ferry/auth';
 import { ChecksumBuilder, type DatasetSpec } from '#ferry/datasets';
+import type { EgressConfig } from '#ferry/egress';
 import type { DatabaseConfig } from '#ferry/persistence';
 import { DatasetRefused } from '../datasets/dataset-refused.js';
 import { applyOps, type Counts, type PreparedPage, preparePageInSlices } from './batch.js';
@@ -18,6 +19,8 @@ export interface FileTask {
   fileIndex: number;
   providerUrl: string;
   providerToken: SigningProfile;
+  /** The consumer's egress allow-list: the worker's calls to the provider go through its own guard. */
+  egress: EgressConfig;
   /** The main thread's span for this file: the worker's calls to the provider continue it. */
   traceparent?: string;
 }
@@ -54,7 +57,7 @@ export default function runInTrace(task: FileTask): Promise<FileOutcome> {
 async function runFile(task: FileTask): Promise<FileOutcome> {
   conn ??= openConn(task.db);
   const c = await conn;
-  const reader = new PageReader(task.providerUrl, () => tokens.get('provider', task.providerToken));
+  const reader = new PageReader(task.providerUrl, () => tokens.get('provider', task.providerToken), task.egress);
   try {
     let f = await loadFile(c, task.jobId, task.fileIndex);
     if (f.status !== 'RUNNING') return { status: f.status };

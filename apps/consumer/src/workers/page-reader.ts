@@ -1,5 +1,6 @@
-import { Agent, request } from 'undici';
+import { type Agent, request } from 'undici';
 import type { FileManifest, RecordsPage } from '#ferry/contracts';
+import { type EgressConfig, EgressGuard } from '#ferry/egress';
 
 export class ProviderError extends Error {
   constructor(
@@ -10,16 +11,20 @@ export class ProviderError extends Error {
   }
 }
 
-// One keep-alive agent per worker thread, shared by every file it loads.
-const agent = new Agent({ keepAliveTimeout: 30_000, connections: 8 });
+// One keep-alive agent per worker thread, shared by every file it loads; built from the first task's
+// egress allow-list (every task of a consumer carries the same one).
+let agent: Agent | undefined;
 
 /** Reads one file's manifest and pages from the provider, retrying what is worth retrying. */
 export class PageReader {
   constructor(
     private readonly base: string,
     private readonly token: () => string,
+    egress: EgressConfig,
     private readonly attempts = 6,
-  ) {}
+  ) {
+    agent ??= new EgressGuard(egress).agent({ keepAliveTimeout: 30_000, connections: 8 });
+  }
 
   manifest(dataset: string, fileId: string): Promise<FileManifest> {
     return this.get(`/api/v1/datasets/${encodeURIComponent(dataset)}/files/${encodeURIComponent(fileId)}`);

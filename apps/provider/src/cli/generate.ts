@@ -96,7 +96,7 @@ if (announcer) {
     await new Promise((r) => setTimeout(r, 100));
     delivered = ((await announcer.store.counts()).PENDING ?? 0) === 0;
   }
-  await announcer.pump.stop();
+  await announcer.onApplicationShutdown();
 }
 await db.close();
 sample();

@@ -1,7 +1,9 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { Agent } from 'undici';
 import { TokenCache } from '#ferry/auth';
 import { Audience, Scope } from '#ferry/contracts';
+import { EgressGuard } from '#ferry/egress';
 import { OutboxPump, OutboxStore } from '#ferry/outbox';
 import { Db } from '#ferry/persistence';
 import { PROVIDER_CONFIG, type ProviderConfig } from '../config.js';
@@ -17,11 +19,12 @@ export const TRIGGER_KIND = 'trigger';
 export class Announcer implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly store: OutboxStore;
   readonly pump: OutboxPump;
+  private readonly agent: Agent;
 
   constructor(
     @Inject(Db) db: Db,
     @Inject(PROVIDER_CONFIG)
-    private readonly config: Pick<ProviderConfig, 'schedulerUrl' | 'source' | 'signing' | 'outboxPollMs'>,
+    private readonly config: Pick<ProviderConfig, 'schedulerUrl' | 'source' | 'signing' | 'outboxPollMs' | 'egress'>,
   ) {
     this.store = new OutboxStore(db, 'prv_outbox');
     const tokens = new TokenCache();
@@ -33,9 +36,11 @@ export class Announcer implements OnApplicationBootstrap, OnApplicationShutdown 
       ttlSeconds,
       key: { alg: 'HS256' as const, secret },
     };
+    this.agent = new EgressGuard(config.egress).agent({ keepAliveTimeout: 30_000 });
     this.pump = new OutboxPump(this.store, {
       token: () => tokens.get('scheduler', profile),
       pollMs: config.outboxPollMs,
+      dispatcher: this.agent,
     });
   }
 
@@ -43,8 +48,9 @@ export class Announcer implements OnApplicationBootstrap, OnApplicationShutdown 
     this.pump.start();
   }
 
-  onApplicationShutdown(): Promise<void> {
-    return this.pump.stop();
+  async onApplicationShutdown(): Promise<void> {
+    await this.pump.stop();
+    await this.agent.close();
   }
 
   /** Adds the trigger in the caller's transaction; call `pump.kick()` after it commits. */

@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { createTransport } from 'nodemailer';
+import type { Agent } from 'undici';
 import type { AlertNotification } from '#ferry/contracts';
+import type { EgressGuard } from '#ferry/egress';
 import { type DeliveryOutcome, type OutboxRow, postJson } from '#ferry/outbox';
 import type { AlertsConfig } from '../scheduler.config.js';
 import { headline, oneLine, slackText } from './alert-view.js';
@@ -24,18 +26,29 @@ export class LogChannel implements AlertChannelPort {
 
 /**
  * JSON POST of the notification, or a Slack-compatible `{"text": …}` body for incoming webhooks (its
- * text escaped for mrkdwn). The receiver's answer is read up to `maxResponseBytes`.
+ * text escaped for mrkdwn), through the egress guard: a webhook on an address it refuses is never called
+ * (the delivery fails with its reason). The receiver's answer is read up to `maxResponseBytes`.
  */
 export class WebhookChannel implements AlertChannelPort {
+  private readonly agent: Agent;
+
   constructor(
     private readonly timeoutMs: number,
+    egress: EgressGuard,
     private readonly slack = false,
     private readonly maxResponseBytes?: number,
-  ) {}
+  ) {
+    this.agent = egress.agent({ keepAliveTimeout: 30_000 });
+  }
 
   send(row: OutboxRow, n: AlertNotification): Promise<DeliveryOutcome> {
     const body = this.slack ? { text: slackText(headline(n.alert)) } : { type: n.type, alert: n.alert };
-    return postJson(row.url, body, { timeoutMs: this.timeoutMs, maxResponseBytes: this.maxResponseBytes });
+    const { timeoutMs, maxResponseBytes, agent } = this;
+    return postJson(row.url, body, { timeoutMs, maxResponseBytes, dispatcher: agent });
+  }
+
+  close(): void {
+    void this.agent.close();
   }
 }
 
@@ -89,13 +102,14 @@ export type AlertChannelPorts = Record<
 
 export function defaultChannelPorts(
   config: AlertsConfig,
+  egress: EgressGuard,
   overrides: Partial<AlertChannelPorts> = {},
   maxResponseBytes?: number,
 ): AlertChannelPorts {
   return {
     'alert.log': new LogChannel(),
-    'alert.webhook': new WebhookChannel(config.deliveryTimeoutMs, false, maxResponseBytes),
-    'alert.webhook.slack': new WebhookChannel(config.deliveryTimeoutMs, true, maxResponseBytes),
+    'alert.webhook': new WebhookChannel(config.deliveryTimeoutMs, egress, false, maxResponseBytes),
+    'alert.webhook.slack': new WebhookChannel(config.deliveryTimeoutMs, egress, true, maxResponseBytes),
     'alert.email': config.smtpUrl
       ? new EmailChannel(config.smtpUrl, config.emailFrom, config.deliveryTimeoutMs)
       : undefined,

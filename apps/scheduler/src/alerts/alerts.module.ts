@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EgressGuard } from '#ferry/egress';
 import { OutboxStore } from '#ferry/outbox';
 import { Db } from '#ferry/persistence';
 import { SCHEDULER_CONFIG, SCHEDULER_OVERRIDES, type RuntimeOverrides } from '../core/tokens.js';
@@ -21,7 +22,12 @@ import { AlertsService } from './alerts.service.js';
     {
       provide: ALERT_CHANNEL_PORTS,
       useFactory: (config: SchedulerConfig, overrides: RuntimeOverrides) =>
-        defaultChannelPorts(config.alerts, overrides.alertChannels, config.bounds.maxResponseBytes),
+        defaultChannelPorts(
+          config.alerts,
+          new EgressGuard(config.egress),
+          overrides.alertChannels,
+          config.bounds.maxResponseBytes,
+        ),
       inject: [SCHEDULER_CONFIG, SCHEDULER_OVERRIDES],
     },
     AlertDelivery,

@@ -1,13 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { type Definition, type DefinitionSpec, definitionSpecSchema, type Page } from '#ferry/contracts';
+import {
+  type AuthProfileSpec,
+  type Definition,
+  type DefinitionSpec,
+  definitionSpecSchema,
+  type Page,
+} from '#ferry/contracts';
 import { ApiError } from '#ferry/errors';
 import { compileSchema } from '#ferry/http';
 import { Db, isUniqueViolation } from '#ferry/persistence';
 import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
 import { iso, keysetPage } from '../admin/paging.js';
 import { callbackCallers } from '../callbacks/callback-binding.js';
+import { profileAllows, profileRefusal } from '../dispatch/profile-origins.js';
 import { withDefaults } from '../groups/group-run.factory.js';
 import { AuthProfileEntity, BindingEntity, DefinitionEntity } from '../persistence/index.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
@@ -21,13 +28,16 @@ const validate = compileSchema<SpecWithVersion>(definitionSpecSchema);
 export class DefinitionsService {
   /** Clients that can call back at all: a target's `callbackClients` must be among them. */
   private readonly callers: Set<string>;
+  /** Development mode: a profile without `origins` may go anywhere. */
+  private readonly development: boolean;
 
   constructor(
     @Inject(Db) private readonly db: Db,
-    @Inject(SCHEDULER_CONFIG) config: Pick<SchedulerConfig, 'auth'>,
+    @Inject(SCHEDULER_CONFIG) config: Pick<SchedulerConfig, 'auth' | 'development'>,
     @Inject(CLOCK) private readonly clock: Clock = Date.now,
   ) {
     this.callers = callbackCallers(config.auth.clients);
+    this.development = config.development;
   }
 
   async create(body: unknown): Promise<Definition> {
@@ -119,11 +129,14 @@ export class DefinitionsService {
     const problems = [];
     if (spec.deadline && 'timeZone' in spec.deadline && !isValidTimeZone(spec.deadline.timeZone))
       problems.push({ path: 'deadline.timeZone', problem: 'is not a known IANA time zone' });
-    if (
-      spec.target.authProfile &&
-      !(await em.getRepository(AuthProfileEntity).findOneBy({ name: spec.target.authProfile }))
-    ) {
-      problems.push({ path: 'target.authProfile', problem: `names no stored auth profile` });
+    const name = spec.target.authProfile;
+    const profile = name ? await em.getRepository(AuthProfileEntity).findOneBy({ name }) : undefined;
+    if (name && !profile) problems.push({ path: 'target.authProfile', problem: `names no stored auth profile` });
+    // The profile's token goes with every request to the targets: only to the origins the profile names.
+    const origins = (profile?.spec as AuthProfileSpec | undefined)?.origins;
+    for (const [i, url] of name && profile ? spec.target.urls.entries() : []) {
+      if (!profileAllows(origins, url, this.development))
+        problems.push({ path: `target.urls[${i}]`, problem: profileRefusal(name!, origins, url) });
     }
     for (const [i, id] of (spec.target.callbackClients ?? []).entries())
       if (!this.callers.has(id))

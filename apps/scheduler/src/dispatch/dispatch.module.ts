@@ -1,4 +1,5 @@
 import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { EgressGuard } from '#ferry/egress';
 import { SCHEDULER_CONFIG, SCHEDULER_OVERRIDES, type RuntimeOverrides } from '../core/tokens.js';
 import { GroupsModule } from '../groups/groups.module.js';
 import { SchedulerObservability } from '../observability/scheduler-observability.js';
@@ -33,6 +34,7 @@ class DownstreamConnections implements OnApplicationShutdown {
           overrides.downstream ??
             new HttpDownstream(
               config.dispatchTimeoutMs,
+              new EgressGuard(config.egress),
               config.tuning.downstreamConnections,
               config.bounds.maxResponseBytes,
             ),

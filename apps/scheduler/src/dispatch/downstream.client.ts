@@ -1,6 +1,7 @@
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import { DEFAULT_MAX_RESPONSE_BYTES, httpCall, ResponseTooLargeError } from '#ferry/http';
 import type { ReportedError, SyncJobAccepted, SyncJobRequest, SyncJobView } from '#ferry/contracts';
+import { EGRESS_REFUSED, type EgressGuard } from '#ferry/egress';
 import { badPollAnswer, badStartAnswer } from './downstream-answers.js';
 
 export type StartResult =
@@ -23,17 +24,19 @@ export interface DownstreamPort {
 
 /**
  * Keep-alive HTTP (one undici pool per origin) with a bound on connections, a per-call timeout and a
- * cap on the bytes of each answer; an answer is checked before anything of it is kept.
+ * cap on the bytes of each answer; an answer is checked before anything of it is kept. Calls go through
+ * the egress guard: a target it refuses fails the attempt as EGRESS_REFUSED, before anything is sent.
  */
 export class HttpDownstream implements DownstreamPort {
   private readonly agent: Agent;
 
   constructor(
     private readonly timeoutMs: number,
+    egress: EgressGuard,
     connectionsPerOrigin = 64,
     private readonly maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES,
   ) {
-    this.agent = new Agent({ connections: connectionsPerOrigin, keepAliveTimeout: 30_000 });
+    this.agent = egress.agent({ connections: connectionsPerOrigin, keepAliveTimeout: 30_000 });
   }
 
   async start(targetUrl: string, body: SyncJobRequest, idempotencyKey: string, token: string): Promise<StartResult> {
@@ -128,6 +131,7 @@ function retryAfterMs(header: string | string[] | undefined): number | undefined
 function networkError(err: unknown): ReportedError {
   if (err instanceof ResponseTooLargeError) return { code: 'DOWNSTREAM_ANSWER_TOO_LARGE', message: err.message };
   const e = err as { code?: string; message?: string };
+  if (e?.code === EGRESS_REFUSED) return { code: EGRESS_REFUSED, message: e.message ?? EGRESS_REFUSED };
   const timeout = e?.code === 'UND_ERR_HEADERS_TIMEOUT' || e?.code === 'UND_ERR_BODY_TIMEOUT';
   return { code: timeout ? 'DOWNSTREAM_TIMEOUT' : 'DOWNSTREAM_UNREACHABLE', message: e?.message ?? String(err) };
 }

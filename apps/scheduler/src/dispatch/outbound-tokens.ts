@@ -7,6 +7,7 @@ import { AuthProfileEntity } from '../persistence/index.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 import { SecretBox, SecretBoxError } from '../secrets/secret-box.js';
 import { profileSecretContext } from '../secrets/stored-secrets.js';
+import { profileAllows, profileRefusal } from './profile-origins.js';
 
 /** A target's auth profile that cannot sign: it is gone, or its stored secret does not open (never used then). */
 export class AuthProfileUnusable extends Error {
@@ -16,32 +17,55 @@ export class AuthProfileUnusable extends Error {
 /** A stored auth profile is read again after this long (an operator's edit takes effect within it). */
 const PROFILE_TTL_MS = 10_000;
 
+/** Instead of a token: the target is outside its auth profile's origins, and nothing is sent to it. */
+export class ProfileOriginRefused extends Error {
+  readonly code = 'AUTH_PROFILE_ORIGIN';
+}
+
+interface StoredProfile {
+  profile: SigningProfile;
+  origins: string[] | undefined;
+  /** Whether the profile may go to a target URL, as decided while this copy of the profile lives. */
+  targets: Map<string, boolean>;
+  at: number;
+}
+
 /**
  * Tokens for calls to downstreams, signed per target's auth profile and reused until near expiry,
- * so a burst of dispatches signs once rather than per request.
+ * so a burst of dispatches signs once rather than per request. A profile's token goes only to its origins.
  */
 @Injectable()
 export class OutboundTokens {
   private readonly cache = new TokenCache(60);
-  private readonly profiles = new Map<string, { profile: SigningProfile; at: number }>();
+  private readonly profiles = new Map<string, StoredProfile>();
   private readonly fallback: SigningProfile;
+  private readonly development: boolean;
 
   constructor(
     @Inject(Db) private readonly db: Db,
     @Inject(SecretBox) private readonly box: SecretBox,
-    @Inject(SCHEDULER_CONFIG) config: Pick<SchedulerConfig, 'defaultOutboundProfile'>,
+    @Inject(SCHEDULER_CONFIG) config: Pick<SchedulerConfig, 'defaultOutboundProfile' | 'development'>,
   ) {
     this.fallback = config.defaultOutboundProfile;
+    this.development = config.development;
   }
 
-  async tokenFor(profileName: string | undefined): Promise<string> {
-    const profile = profileName ? await this.profile(profileName) : this.fallback;
-    return this.cache.get(profileName ?? '(default)', profile);
+  /** Throws ProfileOriginRefused when the profile may not be sent to `targetUrl`. */
+  async tokenFor(profileName: string | undefined, targetUrl: string): Promise<string> {
+    if (!profileName) return this.cache.get('(default)', this.fallback);
+    const stored = await this.profile(profileName);
+    let allowed = stored.targets.get(targetUrl);
+    if (allowed === undefined) {
+      allowed = profileAllows(stored.origins, targetUrl, this.development);
+      stored.targets.set(targetUrl, allowed);
+    }
+    if (!allowed) throw new ProfileOriginRefused(profileRefusal(profileName, stored.origins, targetUrl));
+    return this.cache.get(profileName, stored.profile);
   }
 
-  private async profile(name: string): Promise<SigningProfile> {
+  private async profile(name: string): Promise<StoredProfile> {
     const hit = this.profiles.get(name);
-    if (hit && Date.now() - hit.at < PROFILE_TTL_MS) return hit.profile;
+    if (hit && Date.now() - hit.at < PROFILE_TTL_MS) return hit;
     const row = await this.db.run((em) => em.getRepository(AuthProfileEntity).findOneBy({ name }));
     if (!row) throw new AuthProfileUnusable(`auth profile "${name}" does not exist`);
     const spec = row.spec as AuthProfileSpec;
@@ -57,8 +81,9 @@ export class OutboundTokens {
       ttlSeconds: spec.ttlSeconds ?? 300,
       key,
     };
-    this.profiles.set(name, { profile, at: Date.now() });
-    return profile;
+    const stored = { profile, origins: spec.origins, targets: new Map<string, boolean>(), at: Date.now() };
+    this.profiles.set(name, stored);
+    return stored;
   }
 
   private open(name: string, stored: string): string {

@@ -11,8 +11,8 @@ import { type Outcome, TaskEngine } from '../tasks/task-engine.js';
 import { isInFlight, isTerminal, type TaskRow } from '../tasks/task-status.js';
 import { TASK_STORE, type TaskStore } from '../tasks/task-store.js';
 import type { Answer } from '../tasks/task-state.js';
-import { DOWNSTREAM, type DownstreamPort } from './downstream.client.js';
-import { AuthProfileUnusable, OutboundTokens } from './outbound-tokens.js';
+import { DOWNSTREAM, type DownstreamPort, type StartResult } from './downstream.client.js';
+import { AuthProfileUnusable, OutboundTokens, ProfileOriginRefused } from './outbound-tokens.js';
 import { TargetGuard } from './target-guard.js';
 
 /** The longest a downstream's Retry-After is honoured: a wait longer than this is asked again after it. */
@@ -145,24 +145,7 @@ export class TaskRounds {
       businessDate: spec.businessDate,
       attributes: spec.attributes ?? {},
     };
-    let token: string;
-    try {
-      token = await this.tokens.tokenFor(spec.target.authProfile);
-    } catch (err) {
-      if (!(err instanceof AuthProfileUnusable)) throw err;
-      // Nothing is sent without a usable key: the attempt fails with why, for the operator to see.
-      const error = { code: err.code, message: err.message };
-      const cmd = {
-        kind: 'attemptFailed',
-        dispatchId: order.dispatchId,
-        error,
-        retryable: true,
-        actor: 'dispatcher',
-      } as const;
-      return (await this.engine.submit(task.id, cmd)).task ?? task;
-    }
-    const res = await this.downstream.start(order.targetUrl, body, order.dispatchId, token);
-    await this.recordOutcome(order.targetUrl, res);
+    const res = await this.start(order, body, spec);
     if (!res.ok && res.error.code === 'DOWNSTREAM_HTTP_429') {
       // The downstream is full, not broken: the attempt is given back and the task waits as long as it asks
       // (within reason), so a busy consumer cannot use up a task's retries. A deadline still ends the wait.
@@ -186,6 +169,39 @@ export class TaskRounds {
     return out.task ?? task;
   }
 
+  /** Sends the sync request, unless the definition's auth profile may not go to the target: then nothing is sent. */
+  private async start(
+    order: Extract<Answer, { type: 'send' }>,
+    body: SyncJobRequest,
+    spec: GroupSpec,
+  ): Promise<StartResult> {
+    let token: string;
+    try {
+      token = await this.tokens.tokenFor(spec.target.authProfile, order.targetUrl);
+    } catch (err) {
+      if (!(err instanceof ProfileOriginRefused || err instanceof AuthProfileUnusable)) throw err;
+      // Nothing is sent without a usable key that may go there: the attempt fails with why, for the operator
+      // to see. The target is not to blame: its breaker does not count this.
+      return { ok: false, retryable: true, error: { code: err.code, message: err.message } };
+    }
+    const res = await this.downstream.start(order.targetUrl, body, order.dispatchId, token);
+    await this.recordOutcome(order.targetUrl, res);
+    return res;
+  }
+
+  /**
+   * A poll's or a cancel's token; none when the auth profile cannot sign or may no longer go to the target:
+   * nothing is sent then (the send reports why), never unsigned.
+   */
+  private async pollToken(spec: GroupSpec, targetUrl: string): Promise<string | undefined> {
+    try {
+      return await this.tokens.tokenFor(spec.target.authProfile, targetUrl);
+    } catch (err) {
+      if (err instanceof ProfileOriginRefused || err instanceof AuthProfileUnusable) return undefined;
+      throw err;
+    }
+  }
+
   /** 5xx, timeouts and connection errors count against the target's breaker; a 429 says nothing about its health. */
   private async recordOutcome(url: string, res: Awaited<ReturnType<DownstreamPort['start']>>): Promise<void> {
     if (!this.guard || (!res.ok && res.error.code === 'DOWNSTREAM_HTTP_429')) return;
@@ -207,8 +223,8 @@ export class TaskRounds {
   private async poll(task: TaskRow, spec: GroupSpec): Promise<TaskRow> {
     const dispatchId = task.dispatchId!;
     if (this.clock() - (task.dispatchedAt ?? 0) > spec.attemptTimeoutSeconds * 1000) {
-      const token = await this.usableToken(spec);
-      if (task.downstreamJobId && token) await this.downstream.cancel(task.targetUrl!, task.downstreamJobId, token);
+      const token = await this.pollToken(spec, task.targetUrl!);
+      if (token && task.downstreamJobId) await this.downstream.cancel(task.targetUrl!, task.downstreamJobId, token);
       const error = { code: 'ATTEMPT_TIMEOUT', message: `No result within ${spec.attemptTimeoutSeconds}s` };
       return this.failAttempt(task, dispatchId, error);
     }
@@ -222,8 +238,8 @@ export class TaskRounds {
         spec,
       );
     }
-    const token = await this.usableToken(spec);
-    if (!token) return task; // the attempt timeout ends the wait
+    const token = await this.pollToken(spec, task.targetUrl!);
+    if (!token) return task; // the attempt timeout bounds the wait, as for an unreachable target
     const res = await this.downstream.status(task.targetUrl!, task.downstreamJobId, token);
     if (!res.ok) {
       if (res.invalid) return this.failAttempt(task, dispatchId, res.error);
@@ -237,14 +253,6 @@ export class TaskRounds {
     const body = toReport(res.view, dispatchId);
     if (!body) return task;
     return (await this.engine.submit(task.id, { kind: 'report', actor: 'poller', body })).task ?? task;
-  }
-
-  /** A poll or a cancel without a usable auth profile is skipped (the send reports why), never sent unsigned. */
-  private usableToken(spec: GroupSpec): Promise<string | undefined> {
-    return this.tokens.tokenFor(spec.target.authProfile).catch((err: unknown) => {
-      if (err instanceof AuthProfileUnusable) return undefined;
-      throw err;
-    });
   }
 
   private next(task: TaskRow, spec: GroupSpec): RoundResult {

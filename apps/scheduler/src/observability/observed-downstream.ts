@@ -53,6 +53,6 @@ function outcomeOf(res: StartResult): DispatchOutcome {
   const code = res.error.code;
   if (code === 'DOWNSTREAM_HTTP_429') return 'throttled';
   if (code === 'DOWNSTREAM_TIMEOUT') return 'timeout';
-  if (code === 'DOWNSTREAM_UNREACHABLE') return 'unreachable';
+  if (code === 'DOWNSTREAM_UNREACHABLE' || code === 'EGRESS_REFUSED') return 'unreachable';
   return res.retryable ? 'server_error' : 'rejected';
 }

@@ -1,0 +1,3 @@
+export { AddressPolicy, checkedAddress } from './addresses.js';
+export { DEVELOPMENT_EGRESS_ALLOW, type EgressConfig, parseEgressAllow, readEgress } from './config.js';
+export { EGRESS_REFUSED, EgressGuard, EgressRefusedError } from './guard.js';
