@@ -2,20 +2,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { signToken } from '#ferry/auth';
 import { Audience, Scope } from '#ferry/contracts';
-import { DEV_SECRET, devToken, FakeDownstream, type JsonResponse } from '#ferry/testing';
+import { DEV_SECRET, devToken, FakeDownstream } from '#ferry/testing';
 import { definitionBody, type SchedulerUnderTest, startTestScheduler, triggerBody } from '../support/scheduler.js';
+import { expectRefused } from '../support/security.js';
 
 // Findings 1 (scopes granted by configuration), 2 (a trigger's source tied to its caller),
 // 9 (token lifetime, one 401 text).
-
-/** The refusal in the contract's shape: the status, the code and exactly {error: {code, message, details}}. */
-function expectRefused(res: JsonResponse, status: number, code: string): string {
-  expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });
-  expect(Object.keys(res.body)).toEqual(['error']);
-  expect(Object.keys(res.body.error).sort()).toEqual(['code', 'details', 'message']);
-  expect(Array.isArray(res.body.error.details)).toBe(true);
-  return res.body.error.message as string;
-}
 
 const token = (issuer: string, scopes: string[], ttlSeconds = 300) =>
   devToken(Audience.scheduler, scopes, issuer, DEV_SECRET, ttlSeconds);

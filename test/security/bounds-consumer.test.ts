@@ -9,7 +9,6 @@ import {
   createTestDatabase,
   devToken,
   type FakeScheduler,
-  type JsonResponse,
   startFakeScheduler,
   type TestDatabase,
 } from '#ferry/testing';
@@ -17,20 +16,12 @@ import { type RunningApp, startConsumer } from '../../apps/consumer/src/start.js
 import { startProvider } from '../../apps/provider/src/start.js';
 import { readTable, testConsumerConfig, testProviderConfig } from '../support/apps.js';
 import { ensureBuilt } from '../support/build.js';
+import { expectRefused } from '../support/security.js';
 
 // Finding 8, the consumer and provider side: the consumer bounds the jobs and files it holds, loads a
 // dataset only into its own table, and checks a provider's JSON Schemas again before compiling them.
 
 jest.setTimeout(90_000);
-
-/** The refusal in the contract's shape: the status, the code and exactly {error: {code, message, details}}. */
-function expectRefused(res: JsonResponse, status: number, code: string): string {
-  expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });
-  expect(Object.keys(res.body)).toEqual(['error']);
-  expect(Object.keys(res.body.error).sort()).toEqual(['code', 'details', 'message']);
-  expect(Array.isArray(res.body.error.details)).toBe(true);
-  return res.body.error.message as string;
-}
 
 const syncToken = devToken(Audience.consumer, [Scope.syncWrite, Scope.syncRead], 'ferry-scheduler');
 const records = (from: number, n: number) => Array.from({ length: n }, (_, i) => demoRecord(from + i));

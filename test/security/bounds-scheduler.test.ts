@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Audience, Scope } from '#ferry/contracts';
 import { JobName } from '#ferry/queue';
-import { devToken, type JsonResponse, SmtpSink, TEST_REDIS_URL, WebhookReceiver } from '#ferry/testing';
+import { devToken, SmtpSink, TEST_REDIS_URL, WebhookReceiver } from '#ferry/testing';
 import {
   definitionBody,
   eventually,
@@ -14,18 +14,10 @@ import {
   triggerBody,
   triggerToken,
 } from '../support/scheduler.js';
+import { expectRefused } from '../support/security.js';
 
 // Finding 8 (scheduler side): what senders and peers can make the scheduler read, write and send is
 // bounded, and sender text is escaped where it reaches people.
-
-/** The refusal in the contract's shape: the status, the code and exactly {error: {code, message, details}}. */
-function expectRefused(res: JsonResponse, status: number, code: string): string {
-  expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });
-  expect(Object.keys(res.body)).toEqual(['error']);
-  expect(Object.keys(res.body.error).sort()).toEqual(['code', 'details', 'message']);
-  expect(Array.isArray(res.body.error.details)).toBe(true);
-  return res.body.error.message as string;
-}
 
 /**
  * A downstream that misbehaves by the first segment of its path (each definition's target URL names

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Audience, Scope } from '#ferry/contracts';
-import { DEV_SECRET, devToken, FakeDownstream, type JsonResponse } from '#ferry/testing';
+import { DEV_SECRET, devToken, FakeDownstream } from '#ferry/testing';
 import {
   definitionBody,
   eventually,
@@ -8,19 +8,11 @@ import {
   startTestScheduler,
   triggerBody,
 } from '../support/scheduler.js';
+import { expectRefused } from '../support/security.js';
 
 // Finding 5: any callbacks:write client could report on any task whose dispatchId it knew, and a wrong
 // dispatchId still answered the task's status. A callback is now taken only from a client bound to the
 // task's target (`target.callbackClients`, or FERRY_SCHEDULER_CALLBACK_CLIENTS for a target naming none).
-
-/** The refusal in the contract's shape: the status, the code and exactly {error: {code, message, details}}. */
-function expectRefused(res: JsonResponse, status: number, code: string): string {
-  expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });
-  expect(Object.keys(res.body)).toEqual(['error']);
-  expect(Object.keys(res.body.error).sort()).toEqual(['code', 'details', 'message']);
-  expect(Array.isArray(res.body.error.details)).toBe(true);
-  return res.body.error.message as string;
-}
 
 const client = (clientId: string, scopes: string[], sources?: string[]) => ({
   clientId,

@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,12 +14,12 @@ import {
   ensureSchedulerBuilt,
 } from '../support/build.js';
 import { mintDevToken } from '../../scripts/demo/mint-token.js';
+import { productionSchedulerEnv, STRONG_SECRET } from '../support/security.js';
 import { definitionBody, type SchedulerUnderTest, startTestScheduler } from '../support/scheduler.js';
 
 // Finding 3: outside development mode no app trusts the public development secret, the default clients or
 // a short HS256 secret, and the running app refuses tokens signed with the development secret.
 
-const STRONG = 'a-production-secret-of-at-least-32-bytes-0123456789';
 const clients = (secret: string) =>
   JSON.stringify([{ clientId: 'ops', keys: [{ alg: 'HS256', secret }], scopes: [Scope.adminRead, Scope.adminWrite] }]);
 
@@ -78,17 +77,12 @@ describe('an app outside development mode', () => {
 describe('a running scheduler outside development mode', () => {
   let s: SchedulerUnderTest;
   let fake: FakeDownstream;
-  const ops = () => devToken(Audience.scheduler, [Scope.adminRead, Scope.adminWrite], 'ops', STRONG);
+  const ops = () => devToken(Audience.scheduler, [Scope.adminRead, Scope.adminWrite], 'ops', STRONG_SECRET);
   const definitions = async () => (await s.api('GET', '/definitions?limit=500', undefined, ops())).body.items.length;
 
   beforeAll(async () => {
     fake = await new FakeDownstream().start();
-    s = await startTestScheduler('sqlite', {
-      FERRY_DEV_MODE: 'false',
-      FERRY_SCHEDULER_CLIENTS: clients(STRONG),
-      FERRY_SCHEDULER_OUTBOUND_SECRET: STRONG,
-      FERRY_SCHEDULER_SECRET_KEYS: JSON.stringify({ k1: randomBytes(32).toString('base64') }),
-    });
+    s = await startTestScheduler('sqlite', productionSchedulerEnv());
   });
   afterAll(async () => {
     await s?.close();

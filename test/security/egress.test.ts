@@ -7,7 +7,6 @@ import {
   DEV_SECRET,
   devToken,
   type FakeScheduler,
-  type JsonResponse,
   startFakeScheduler,
   type TestDatabase,
   WebhookReceiver,
@@ -26,6 +25,7 @@ import {
   triggerToken,
   waitForGroup,
 } from '../support/scheduler.js';
+import { productionSchedulerEnv, refusal, STRONG_SECRET } from '../support/security.js';
 
 // Finding 4: egress is guarded. Targets, webhooks, callbacks and the provider are called only on addresses the
 // egress guard lets out; the consumer reports only to its scheduler origins; an auth profile's token goes only to
@@ -34,14 +34,6 @@ import {
 // The schedulers here stay in development mode (its clients and secret sign the test's calls, and the fake
 // downstreams verify the development secret) and set FERRY_EGRESS_ALLOW, which replaces development mode's
 // default (loopback): `none` is what a production scheduler without an allow-list does with these addresses.
-
-/** The refusal in the contract's shape: the status, the code and exactly {error: {code, message, details}}. */
-function expectRefused(res: JsonResponse, status: number, code: string): Array<{ path: string; problem: string }> {
-  expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });
-  expect(Object.keys(res.body)).toEqual(['error']);
-  expect(Object.keys(res.body.error).sort()).toEqual(['code', 'details', 'message']);
-  return res.body.error.details;
-}
 
 const once = { retry: { maxAttempts: 1, initialDelaySeconds: 0.1, factor: 2, maxDelaySeconds: 1 } };
 
@@ -158,7 +150,7 @@ describe('a scheduler whose egress allow-list opens the target', () => {
     const before = await definitions();
     const target = { urls: [own.url, other.url], authProfile: 'ledger' };
     const body = definitionBody('egress-stolen', target.urls, { target });
-    const details = expectRefused(await s.api('POST', '/definitions', body), 422, 'VALIDATION_FAILED');
+    const { details } = refusal(await s.api('POST', '/definitions', body), 422, 'VALIDATION_FAILED');
     expect(details).toEqual([
       {
         path: 'target.urls[1]',
@@ -198,15 +190,14 @@ describe('a scheduler whose egress allow-list opens the target', () => {
 
 describe('a scheduler outside development mode', () => {
   let s: SchedulerUnderTest;
-  const STRONG = 'a-production-secret-of-at-least-32-bytes-0123456789';
-  const ops = () => devToken(Audience.scheduler, [Scope.adminRead, Scope.adminWrite], 'ops', STRONG);
+  const ops = () => devToken(Audience.scheduler, [Scope.adminRead, Scope.adminWrite], 'ops', STRONG_SECRET);
   const profile = (name: string, origins?: string[]) => ({
     name,
     issuer: 'ferry-scheduler',
     audience: Audience.consumer,
     scopes: [Scope.syncWrite],
     alg: 'HS256',
-    secret: STRONG,
+    secret: STRONG_SECRET,
     ...(origins ? { origins } : {}),
   });
   const withProfile = (name: string, authProfile: string) =>
@@ -215,13 +206,7 @@ describe('a scheduler outside development mode', () => {
     });
 
   beforeAll(async () => {
-    s = await startTestScheduler('sqlite', {
-      FERRY_DEV_MODE: 'false',
-      FERRY_SCHEDULER_CLIENTS: JSON.stringify([
-        { clientId: 'ops', keys: [{ alg: 'HS256', secret: STRONG }], scopes: [Scope.adminRead, Scope.adminWrite] },
-      ]),
-      FERRY_SCHEDULER_OUTBOUND_SECRET: STRONG,
-    });
+    s = await startTestScheduler('sqlite', productionSchedulerEnv());
   });
   afterAll(async () => {
     await s?.close();
@@ -232,7 +217,7 @@ describe('a scheduler outside development mode', () => {
     expect(
       (await s.api('POST', '/auth-profiles', profile('ledger', ['https://ledger.example.com']), ops())).status,
     ).toBe(201);
-    const details = expectRefused(
+    const { details } = refusal(
       await s.api('POST', '/definitions', withProfile('uses-anywhere', 'anywhere'), ops()),
       422,
       'VALIDATION_FAILED',
@@ -286,7 +271,7 @@ describe('a consumer configured with its scheduler origins', () => {
         body: job(callbackUrl),
         headers: { 'idempotency-key': 'k-1' },
       });
-      expect([callbackUrl, expectRefused(res, 422, 'VALIDATION_FAILED')]).toEqual([
+      expect([callbackUrl, refusal(res, 422, 'VALIDATION_FAILED').details]).toEqual([
         callbackUrl,
         [{ path: 'callbackUrl', problem: 'is not under a scheduler origin this consumer reports to' }],
       ]);
