@@ -3,6 +3,7 @@ import { canonicalJson, demoDatasetSpec } from '#ferry/datasets';
 import { openDataSource } from '#ferry/persistence';
 import { createTestDatabase, TEST_DB_TYPES, type TestDatabase } from '#ferry/testing';
 import { CONSUMER_MIGRATIONS } from '../../apps/consumer/src/database.module.js';
+import { ConsumerDatasetTables1767000000008 } from '../../apps/consumer/src/migrations/1767000000008-consumer-dataset-tables.js';
 
 const parts = (migrations: typeof CONSUMER_MIGRATIONS) => ({
   entities: [],
@@ -23,7 +24,9 @@ describe.each(TEST_DB_TYPES)('the con_dataset_tables migration on %s', (dbType) 
   });
 
   it('gives each existing table to the dataset that stored it first', async () => {
-    const before = await openDataSource(db.config, parts(CONSUMER_MIGRATIONS.slice(0, -1)));
+    // The consumer's database as it was just before the migration under test.
+    const upTo = CONSUMER_MIGRATIONS.indexOf(ConsumerDatasetTables1767000000008);
+    const before = await openDataSource(db.config, parts(CONSUMER_MIGRATIONS.slice(0, upTo)));
     const sharing = demoDatasetSpec('late');
     const rows = [
       demoDatasetSpec('first'),
@@ -39,7 +42,7 @@ describe.each(TEST_DB_TYPES)('the con_dataset_tables migration on %s', (dbType) 
       );
     await before.destroy();
 
-    const after = await openDataSource(db.config, parts(CONSUMER_MIGRATIONS));
+    const after = await openDataSource(db.config, parts(CONSUMER_MIGRATIONS.slice(0, upTo + 1)));
     const owners = await after.query('SELECT table_name, dataset FROM con_dataset_tables ORDER BY table_name');
     await after.destroy();
     expect(owners).toEqual([
