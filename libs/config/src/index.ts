@@ -1,2 +1,3 @@
 export * from './env.js';
 export * from './common-config.js';
+export * from './redis-url.js';

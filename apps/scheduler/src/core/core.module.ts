@@ -33,7 +33,7 @@ export class CoreModule {
         { provide: SCHEDULER_OVERRIDES, useValue: overrides },
         { provide: CLOCK, useValue: overrides.clock ?? Date.now },
         { provide: Db, useFactory: () => openSchedulerDb(config.db) },
-        { provide: REDIS, useFactory: () => createRedis(config.redis.url, 'producer') },
+        { provide: REDIS, useFactory: () => createRedis(config.redis.connection, 'producer') },
         CoreResources,
         CallbackBase,
       ],
