@@ -49,7 +49,18 @@ function options(connection: RedisConnectionConfig, role: 'worker' | 'producer')
 }
 
 export function createRedis(connection: RedisConnectionConfig, role: 'worker' | 'producer'): Redis {
-  return new Redis(options(connection, role));
+  const redis = new Redis(options(connection, role));
+  // First of its listeners, so whoever hears or prints an error after it sees no password.
+  redis.on('error', withoutCredentials);
+  return redis;
+}
+
+/**
+ * ioredis puts the failed command on its errors, and a refused AUTH or HELLO carries the password
+ * among its arguments (BullMQ prints an error nobody listens to whole, arguments included).
+ */
+function withoutCredentials(err: Error & { command?: { name?: string; args?: unknown[] } }): void {
+  if (err?.command && /^(auth|hello)$/i.test(String(err.command.name))) err.command.args = ['(redacted)'];
 }
 
 /**
