@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
+import { EnvReader, readRedis } from '#ferry/config';
 import { createRedis } from '#ferry/queue';
 import { TEST_REDIS_URL, uniquePrefix } from '#ferry/testing';
 import { TargetGuard } from '../../apps/scheduler/src/dispatch/target-guard.js';
@@ -23,8 +24,9 @@ describe('target guard shared through Redis', () => {
   };
 
   beforeAll(() => {
-    a = createRedis(TEST_REDIS_URL, 'producer');
-    b = createRedis(TEST_REDIS_URL, 'producer');
+    const { connection } = readRedis(new EnvReader({ FERRY_REDIS_URL: TEST_REDIS_URL }));
+    a = createRedis(connection, 'producer');
+    b = createRedis(connection, 'producer');
   });
   afterAll(() => {
     a.disconnect();
@@ -55,7 +57,7 @@ describe('target guard shared through Redis', () => {
 /** A scheduler's configuration as the guard reads it: a probe's lease of 5 s, a closed breaker trusted for 200 ms. */
 function guardConfig(prefix: string, targets: TargetDefaults) {
   return {
-    redis: { url: '', prefix },
+    redis: { connection: { host: '', port: 0, db: 0 }, prefix },
     targets,
     dispatchTimeoutMs: 4000,
     tuning: { ...DEFAULT_TUNING, breakerTrustMs: 200 },

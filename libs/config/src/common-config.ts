@@ -1,8 +1,10 @@
 import type { DatabaseConfig } from '#ferry/persistence';
 import type { ClientConfig } from '#ferry/auth';
+import type { RedisConnectionConfig } from '#ferry/queue';
 import { Scope } from '#ferry/contracts';
 import { checkHs256Secret, type Development } from './development.js';
 import type { EnvReader } from './env.js';
+import { readRedisConnection } from './redis-url.js';
 
 export interface HttpConfig {
   port: number;
@@ -15,7 +17,8 @@ export interface HttpConfig {
 }
 
 export interface RedisConfig {
-  url: string;
+  /** FERRY_REDIS_URL (with FERRY_REDIS_CA_FILE, _SERVER_NAME) parsed once: every connection is made from it. */
+  connection: RedisConnectionConfig;
   /** Prefix of every BullMQ key; a hash tag such as {ferry} keeps them in one Redis Cluster slot. */
   prefix: string;
 }
@@ -52,7 +55,7 @@ export function readDatabase(env: EnvReader, prefix: string, defaultFile: string
 
 export function readRedis(env: EnvReader): RedisConfig {
   return {
-    url: env.str('FERRY_REDIS_URL', 'redis://127.0.0.1:6379'),
+    connection: readRedisConnection(env),
     prefix: env.str('FERRY_QUEUE_PREFIX', '{ferry}'),
   };
 }

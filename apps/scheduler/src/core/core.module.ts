@@ -38,7 +38,7 @@ export class CoreModule {
         { provide: CLOCK, useValue: overrides.clock ?? Date.now },
         { provide: SecretBox, useFactory: () => new SecretBox(config.secrets) },
         { provide: Db, useFactory: (box: SecretBox) => openSchedulerDb(config.db, box), inject: [SecretBox] },
-        { provide: REDIS, useFactory: () => createRedis(config.redis.url, 'producer') },
+        { provide: REDIS, useFactory: () => createRedis(config.redis.connection, 'producer') },
         CoreResources,
         CallbackBase,
       ],

@@ -71,7 +71,7 @@ export function taskRoundProcessor(config: SchedulerConfig): Type<TaskRoundProce
     concurrency: config.concurrency,
     autorun: false,
     maxStalledCount: 1000,
-    connection: workerConnection(config.redis.url),
+    connection: workerConnection(config.redis.connection),
   })
   class ConfiguredTaskRoundProcessor extends TaskRoundProcessor {}
   return ConfiguredTaskRoundProcessor;

@@ -59,7 +59,7 @@ export function triggerQueueProcessor(config: SchedulerConfig): Type<TriggerQueu
   @Processor(config.triggerQueue, {
     concurrency: config.tuning.triggerQueueConcurrency,
     autorun: false,
-    connection: workerConnection(config.redis.url),
+    connection: workerConnection(config.redis.connection),
   })
   class ConfiguredTriggerQueueProcessor extends TriggerQueueProcessor {}
   return ConfiguredTriggerQueueProcessor;
