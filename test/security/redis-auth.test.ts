@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Queue } from 'bullmq';
 import { createRedis, JobName } from '#ferry/queue';
-import { call, type ChildApp, createTestDatabase, spawnApp, type TestDatabase } from '#ferry/testing';
+import { call, type ChildApp, createTestDatabase, DEV_MODE_ENV, spawnApp, type TestDatabase } from '#ferry/testing';
 import { DIST_SCHEDULER_MAIN, ensureSchedulerBuilt } from '../support/build.js';
 import { type PrivateRedis, startPrivateRedis, TLS_SERVER_NAME } from '../support/redis-server.js';
 import {
@@ -129,7 +129,7 @@ describe('Redis with a password, an ACL user and TLS', () => {
     await ensureSchedulerBuilt();
     return spawnApp(
       DIST_SCHEDULER_MAIN,
-      { FERRY_SCHEDULER_DB_URL: db.config.url, FERRY_SCHEDULER_HOST: '127.0.0.1', ...env },
+      { ...DEV_MODE_ENV, FERRY_SCHEDULER_DB_URL: db.config.url, FERRY_SCHEDULER_HOST: '127.0.0.1', ...env },
       'FERRY_SCHEDULER_PORT',
     );
   };
