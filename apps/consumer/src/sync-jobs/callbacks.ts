@@ -3,13 +3,14 @@ import type { EntityManager } from 'typeorm';
 import { TokenCache } from '#ferry/auth';
 import {
   Audience,
+  type CallbackDeliveryView,
   type Progress,
   type Reconciliation,
   type ReportedError,
   type ReportStatus,
   Scope,
 } from '#ferry/contracts';
-import { type OutboxRow, OutboxPump, OutboxStore } from '#ferry/outbox';
+import { type OutboxListedRow, OutboxListing, type OutboxRow, OutboxPump, OutboxStore } from '#ferry/outbox';
 import { Db } from '#ferry/persistence';
 import { CONSUMER_CONFIG, type ConsumerConfig } from '../config.js';
 import type { JobRow } from './job-store.js';
@@ -30,10 +31,12 @@ export const CALLBACKS_LISTENER = Symbol('CALLBACKS_LISTENER');
 export class Callbacks implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly store: OutboxStore;
   readonly pump: OutboxPump;
+  /** Reports not delivered, for operators (`/api/v1/callback-deliveries`). */
+  readonly undelivered: OutboxListing<CallbackDeliveryView>;
 
   constructor(
     @Inject(Db) db: Db,
-    @Inject(CONSUMER_CONFIG) config: Pick<ConsumerConfig, 'signing' | 'outboxPollMs'>,
+    @Inject(CONSUMER_CONFIG) config: Pick<ConsumerConfig, 'signing' | 'outboxPollMs' | 'callbackMaxAttempts'>,
     @Optional() @Inject(CALLBACKS_LISTENER) private readonly listener?: CallbacksListener,
   ) {
     this.store = new OutboxStore(db, 'con_outbox');
@@ -49,7 +52,13 @@ export class Callbacks implements OnApplicationBootstrap, OnApplicationShutdown 
     this.pump = new OutboxPump(this.store, {
       token: () => tokens.get('scheduler', profile),
       pollMs: config.outboxPollMs,
+      maxAttempts: config.callbackMaxAttempts,
       ...(listener ? { headers: (row: OutboxRow) => listener.headers(row) } : {}),
+    });
+    this.undelivered = new OutboxListing(this.store, {
+      noun: 'Callback delivery',
+      view: reportView,
+      kick: () => this.pump.kick(),
     });
   }
 
@@ -82,4 +91,9 @@ export class Callbacks implements OnApplicationBootstrap, OnApplicationShutdown 
     );
     this.listener?.reported(job.jobId, status, extra.reconciliation);
   }
+}
+
+function reportView(row: OutboxListedRow) {
+  const report = row.payload as { jobId: string; dispatchId: string; status: ReportStatus };
+  return { jobId: report.jobId, dispatchId: report.dispatchId, reportStatus: report.status, callbackUrl: row.url };
 }
