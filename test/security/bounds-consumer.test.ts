@@ -1,5 +1,6 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import pg from 'pg';
 import { Audience, Scope } from '#ferry/contracts';
@@ -17,9 +18,11 @@ import { type RunningApp, startConsumer } from '../../apps/consumer/src/start.js
 import { startProvider } from '../../apps/provider/src/start.js';
 import { readTable, testConsumerConfig, testProviderConfig } from '../support/apps.js';
 import { ensureBuilt } from '../support/build.js';
+import { eventually } from '../support/scheduler.js';
 
 // Finding 8, the consumer and provider side: the consumer bounds the jobs and files it holds, loads a
-// dataset only into its own table, and checks a provider's JSON Schemas again before compiling them.
+// dataset only into its own table, and checks a provider's JSON Schemas again before compiling them; its
+// reports, and the provider's announcements, are given up after N attempts and retried by operators.
 
 jest.setTimeout(90_000);
 
@@ -337,5 +340,207 @@ describe('provider bounds on dataset definitions (SQLite)', () => {
     // Its own table again, and another dataset on a table of its own: both fine.
     expect((await define(owner)).status).toBe(200);
     expect((await define(intruder)).status).toBe(201);
+  });
+});
+
+/** Long enough for several polls and backoffs of a pump that had not given up. */
+const quietWhile = () => new Promise((r) => setTimeout(r, 1500));
+
+// Finding 8, the outboxes: the consumer's reports and the provider's announcements are given up after
+// N attempts against a scheduler that keeps failing, listed as DEAD with the reason, and retried only
+// by an operator (admin scopes); the scheduler's own clients are refused.
+describe('consumer reports given up (PostgreSQL)', () => {
+  let db: TestDatabase;
+  let scheduler: FakeScheduler;
+  let provider: Awaited<ReturnType<typeof fakeProvider>>;
+  let consumer: RunningApp;
+  let api: string;
+  const admin = devToken(Audience.consumer, [Scope.adminRead, Scope.adminWrite], 'ferry-admin');
+  const deliveries = async (status = 'DEAD', token = admin) =>
+    call('GET', `${api}/callback-deliveries?status=${status}`, { token });
+
+  beforeAll(async () => {
+    await ensureBuilt();
+    db = await createTestDatabase('postgres');
+    scheduler = await startFakeScheduler();
+    provider = await fakeProvider();
+    consumer = await startConsumer(
+      testConsumerConfig(db.config, provider.url, { FERRY_CONSUMER_CALLBACK_MAX_ATTEMPTS: '2' }),
+    );
+    api = `${consumer.url}/api/v1`;
+  }, 90_000);
+  afterAll(async () => {
+    await consumer?.close();
+    await provider?.close();
+    await scheduler?.close();
+    await db?.drop();
+  });
+
+  it('a scheduler answering 503 gets each report twice, then it is DEAD until an operator retries it', async () => {
+    scheduler.setDown(true);
+    provider.definitions.set('calls', demoDatasetSpec('calls'));
+    provider.files.set('c1', { dataset: 'calls', records: records(1, 3) });
+    const body = {
+      taskRunId: 'cb-1',
+      dispatchId: 'd-cb-1',
+      callbackUrl: scheduler.callbackUrl('cb-1'),
+      dataset: 'calls',
+      files: [{ name: 'c1.ndjson', fileId: 'c1' }],
+    };
+    const accepted = await call('POST', `${api}/sync-jobs`, {
+      token: syncToken,
+      body,
+      headers: { 'idempotency-key': 'k-cb-1' },
+    });
+    expect(accepted.status).toBe(202);
+    const { jobId } = accepted.body;
+
+    // Every report of the job is given up: none is left pending, the last one says SUCCEEDED.
+    const dead = await eventually(
+      async () => {
+        if ((await deliveries('PENDING')).body.items.length) return undefined;
+        const items = (await deliveries()).body.items as any[];
+        return items.find((d) => d.jobId === jobId && d.reportStatus === 'SUCCEEDED');
+      },
+      20_000,
+      'the SUCCEEDED report to be given up',
+    );
+    expect(dead).toEqual({
+      id: expect.any(String),
+      jobId,
+      dispatchId: 'd-cb-1',
+      reportStatus: 'SUCCEEDED',
+      callbackUrl: scheduler.callbackUrl('cb-1'),
+      status: 'DEAD',
+      attempts: 2,
+      lastError: expect.stringMatching(/^gave up after 2 attempts: HTTP 503/),
+      createdAt: expect.any(String),
+      deadAt: expect.any(String),
+      nextAttemptAt: null,
+    });
+    // Not lost: what the scheduler's poll reads says the same.
+    const polled = await call('GET', `${api}/sync-jobs/${jobId}`, { token: syncToken });
+    expect(polled.body.status).toBe('SUCCEEDED');
+
+    // Given up: a scheduler that answers again hears nothing by itself.
+    scheduler.setDown(false);
+    await quietWhile();
+    expect(scheduler.callbacks).toEqual([]);
+
+    // The scheduler's own client (sync:read, sync:write) may neither list nor retry.
+    const before = (await deliveries()).body;
+    const retry = `${api}/callback-deliveries/${dead.id}/retry`;
+    expectRefused(await deliveries('DEAD', syncToken), 403, 'FORBIDDEN');
+    expectRefused(await call('POST', retry, { token: syncToken }), 403, 'FORBIDDEN');
+    const reader = devToken(Audience.consumer, [Scope.adminRead], 'ferry-admin');
+    expectRefused(await call('POST', retry, { token: reader }), 403, 'FORBIDDEN');
+    expect((await deliveries()).body).toEqual(before);
+    expect(scheduler.callbacks).toEqual([]);
+
+    // An operator's retry: PENDING with a fresh budget, then delivered and no longer listed.
+    const retried = await call('POST', retry, { token: admin });
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ id: dead.id, status: 'PENDING', attempts: 0, deadAt: null });
+    const delivered = await scheduler.waitFor(() => scheduler.callbacks.find((c) => c.taskRunId === 'cb-1'));
+    expect(delivered.body).toMatchObject({ jobId, status: 'SUCCEEDED', reconciliation: { received: 3 } });
+    await eventually(async () => !(await deliveries()).body.items.some((d: any) => d.id === dead.id));
+    expect(scheduler.callbacks).toHaveLength(1);
+    expectRefused(await call('POST', retry, { token: admin }), 409, 'CONFLICT');
+    expectRefused(await call('POST', `${api}/callback-deliveries/nope/retry`, { token: admin }), 404, 'NOT_FOUND');
+    expectRefused(await deliveries('DELIVERED'), 422, 'VALIDATION_FAILED');
+  });
+});
+
+describe('provider announcements given up (SQLite)', () => {
+  let db: TestDatabase;
+  let scheduler: FakeScheduler;
+  let provider: RunningApp;
+  const logLines: string[] = [];
+  const upstream = devToken(Audience.provider, [Scope.dataWrite, Scope.dataRead, Scope.triggersWrite]);
+  const admin = devToken(Audience.provider, [Scope.adminRead, Scope.adminWrite], 'ferry-admin');
+  const announcements = (status = 'DEAD', token = admin) =>
+    call('GET', `${provider.url}/api/v1/announcements?status=${status}`, { token });
+
+  beforeAll(async () => {
+    db = await createTestDatabase('sqlite');
+    scheduler = await startFakeScheduler();
+    const logs = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+        done();
+      },
+    });
+    provider = await startProvider(
+      testProviderConfig(db.config, scheduler.url, {
+        FERRY_PROVIDER_ANNOUNCE_MAX_ATTEMPTS: '2',
+        FERRY_PROVIDER_LOG: 'true',
+      }),
+      { logDestination: logs },
+    );
+  });
+  afterAll(async () => {
+    await provider?.close();
+    await scheduler?.close();
+    await db?.drop();
+  });
+
+  it('a scheduler answering 503 gets a trigger twice, then it is DEAD, logged, and retried by an operator', async () => {
+    scheduler.setDown(true);
+    const at = (path: string) => `${provider.url}/api/v1/datasets${path}`;
+    expect((await call('POST', at(''), { token: upstream, body: demoDatasetSpec('sales') })).status).toBe(201);
+    const file = { fileId: 'sales-1', mode: 'snapshot', records: records(1, 2) };
+    const published = await call('POST', at('/sales/files'), { token: upstream, body: file });
+    expect(published.status).toBe(201);
+
+    const dead = await eventually(
+      async () => (await announcements()).body.items.find((a: any) => a.fileId === 'sales-1'),
+      20_000,
+      'the announcement to be given up',
+    );
+    expect(dead).toEqual({
+      id: expect.any(String),
+      messageId: 'file-sales-1',
+      dataset: 'sales',
+      fileId: 'sales-1',
+      url: `${scheduler.url}/api/v1/triggers`,
+      status: 'DEAD',
+      attempts: 2,
+      lastError: expect.stringMatching(/^gave up after 2 attempts: HTTP 503/),
+      createdAt: expect.any(String),
+      deadAt: expect.any(String),
+      nextAttemptAt: null,
+    });
+    expect(scheduler.refused).toBe(2);
+    // One error line names the file and where to retry it, not what the trigger holds.
+    const errors = logLines.map((l) => JSON.parse(l)).filter((l) => l.level === 'error' || l.level >= 50);
+    expect(errors).toEqual([
+      expect.objectContaining({
+        msg: expect.stringContaining('announcement of file sales-1 (dataset sales) given up'),
+      }),
+    ]);
+    expect(JSON.stringify(errors)).not.toContain(published.body.checksum);
+
+    scheduler.setDown(false);
+    await quietWhile();
+    expect(scheduler.triggers).toEqual([]);
+
+    // An upstream (data and triggers scopes) may neither list nor retry, nor may an admin of another app.
+    const retry = `${provider.url}/api/v1/announcements/${dead.id}/retry`;
+    const before = (await announcements()).body;
+    expectRefused(await announcements('DEAD', upstream), 403, 'FORBIDDEN');
+    expectRefused(await call('POST', retry, { token: upstream }), 403, 'FORBIDDEN');
+    const elsewhere = devToken(Audience.scheduler, [Scope.adminRead, Scope.adminWrite], 'ferry-admin');
+    expectRefused(await call('POST', retry, { token: elsewhere }), 401, 'UNAUTHENTICATED');
+    expect((await announcements()).body).toEqual(before);
+    expect(scheduler.triggers).toEqual([]);
+
+    const retried = await call('POST', retry, { token: admin });
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ id: dead.id, status: 'PENDING', attempts: 0 });
+    const trigger = await scheduler.waitFor(() => scheduler.triggers[0]);
+    expect(trigger).toMatchObject({ messageId: 'file-sales-1', files: [{ fileId: 'sales-1', dataset: 'sales' }] });
+    await eventually(async () => (await announcements()).body.items.length === 0);
+    expectRefused(await call('POST', retry, { token: admin }), 409, 'CONFLICT');
+    expectRefused(await announcements('DELIVERED'), 422, 'VALIDATION_FAILED');
   });
 });
