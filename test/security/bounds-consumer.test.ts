@@ -484,7 +484,7 @@ describe('provider announcements given up (SQLite)', () => {
     await db?.drop();
   });
 
-  it('a scheduler answering 503 gets a trigger twice, then it is DEAD, logged, and retried by an operator', async () => {
+  it('a scheduler answering 503 gets a trigger twice, then it is DEAD, logged, and retried by operators', async () => {
     scheduler.setDown(true);
     const at = (path: string) => `${provider.url}/api/v1/datasets${path}`;
     expect((await call('POST', at(''), { token: upstream, body: demoDatasetSpec('sales') })).status).toBe(201);

@@ -84,7 +84,7 @@ describe('OutboxListing', () => {
       await expect(l.list(q)).rejects.toMatchObject({ status: 422, code: 'VALIDATION_FAILED' });
   });
 
-  it('retries a DEAD row (PENDING, due now, no attempts) and delivers at once; 404 and 409 change nothing', async () => {
+  it('retries a DEAD row (PENDING, due now, no attempts) and kicks the pump; 404 and 409 change nothing', async () => {
     const { l, kicks, store } = listing([row(1, 'DEAD'), row(2, 'PENDING')]);
     expect(await l.retry('r1')).toMatchObject({
       id: 'r1',

@@ -26,6 +26,8 @@ export const CALLBACKS_LISTENER = Symbol('CALLBACKS_LISTENER');
 /**
  * Reports to the scheduler go through the outbox, written in the same transaction as the state
  * they report: a scheduler that is down delays them, never loses them, and never reorders them.
+ * One still refused after `callbackMaxAttempts` is kept DEAD for an operator; the scheduler's poll
+ * of the job tells it the same meanwhile.
  */
 @Injectable()
 export class Callbacks implements OnApplicationBootstrap, OnApplicationShutdown {

@@ -76,10 +76,10 @@ export class Announcer implements OnApplicationBootstrap, OnApplicationShutdown 
 
   /** The scheduler will not hear of this file until an operator retries it: say which file, not what it holds. */
   private givenUp(row: OutboxRow, error: string): void {
-    const { fileId, dataset } = announcementView(row as OutboxListedRow);
+    const { fileId, dataset } = announcementView(row);
+    const retry = `/api/v1/announcements/${row.id}/retry`;
     this.logger.error(
-      `announcement of file ${fileId} (dataset ${dataset}) given up, retry it at /api/v1/announcements/${row.id}/retry: ` +
-        error.slice(0, 300),
+      `announcement of file ${fileId} (dataset ${dataset}) given up, retry it at ${retry}: ${error.slice(0, 300)}`,
     );
   }
 }
