@@ -35,6 +35,17 @@ function expectRefused(res: JsonResponse, status: number, code: string): string 
   return res.body.error.message as string;
 }
 
+/** Long enough for several polls and backoffs of an outbox pump that had not given up. */
+const quietWhile = () => new Promise((r) => setTimeout(r, 1500));
+/** The delivery state of an outbox row given up after two attempts against a scheduler answering 503. */
+const givenUpAfterTwo = {
+  status: 'DEAD',
+  attempts: 2,
+  lastError: expect.stringMatching(/^gave up after 2 attempts: HTTP 503/),
+  createdAt: expect.any(String),
+  deadAt: expect.any(String),
+  nextAttemptAt: null,
+};
 const syncToken = devToken(Audience.consumer, [Scope.syncWrite, Scope.syncRead], 'ferry-scheduler');
 const records = (from: number, n: number) => Array.from({ length: n }, (_, i) => demoRecord(from + i));
 
@@ -162,6 +173,8 @@ describe('consumer bounds (PostgreSQL)', () => {
         // A definition stored once serves the test's later jobs (the stored-copy case below relies on it).
         FERRY_CONSUMER_DATASET_MAX_AGE_SECONDS: '3600',
         FERRY_CONSUMER_INSTANCE_ID: 'bounds',
+        // Reports to a scheduler that keeps failing are given up after two attempts (the last case).
+        FERRY_CONSUMER_CALLBACK_MAX_ATTEMPTS: '2',
       }),
     );
     api = `${consumer.url}/api/v1`;
@@ -302,132 +315,49 @@ describe('consumer bounds (PostgreSQL)', () => {
     expect(await readTable(db.config, spec.mapping.table, 'customer_id')).toEqual(before);
     expect(provider.state.fetched).toBe(0);
   });
-});
-
-describe('provider bounds on dataset definitions (SQLite)', () => {
-  let db: TestDatabase;
-  let provider: RunningApp;
-  const token = devToken(Audience.provider, [Scope.dataWrite, Scope.dataRead], 'upstream-dev');
-  const define = (body: unknown) => call('POST', `${provider.url}/api/v1/datasets`, { token, body });
-  const get = (name: string) => call('GET', `${provider.url}/api/v1/datasets/${name}`, { token });
-
-  beforeAll(async () => {
-    db = await createTestDatabase('sqlite');
-    provider = await startProvider(testProviderConfig(db.config, 'http://127.0.0.1:9'));
-  });
-  afterAll(async () => {
-    await provider?.close();
-    await db?.drop();
-  });
-
-  it('refuses a record schema a consumer would refuse with 422, and stores nothing', async () => {
-    const spec = demoDatasetSpec('remote');
-    const res = await define({ ...spec, schema: { ...spec.schema, $ref: 'http://attacker.example/s.json' } });
-    expectRefused(res, 422, 'VALIDATION_FAILED');
-    expect(res.body.error.details).toEqual([{ path: 'schema.$ref', problem: expect.stringMatching(/only local/) }]);
-    expect((await get('remote')).status).toBe(404);
-  });
-
-  it("refuses a dataset mapped onto another dataset's table with 409, and changes neither", async () => {
-    const owner = demoDatasetSpec('owner');
-    expect((await define(owner)).status).toBe(201);
-    const stored = (await get('owner')).body;
-    const intruder = demoDatasetSpec('intruder');
-    const res = await define({ ...intruder, mapping: { ...intruder.mapping, table: owner.mapping.table } });
-    expect(expectRefused(res, 409, 'CONFLICT')).toMatch(/t_owner is dataset owner's/);
-    expect((await get('intruder')).status).toBe(404);
-    expect((await get('owner')).body).toEqual(stored);
-    // Its own table again, and another dataset on a table of its own: both fine.
-    expect((await define(owner)).status).toBe(200);
-    expect((await define(intruder)).status).toBe(201);
-  });
-});
-
-/** Long enough for several polls and backoffs of a pump that had not given up. */
-const quietWhile = () => new Promise((r) => setTimeout(r, 1500));
-
-// Finding 8, the outboxes: the consumer's reports and the provider's announcements are given up after
-// N attempts against a scheduler that keeps failing, listed as DEAD with the reason, and retried only
-// by an operator (admin scopes); the scheduler's own clients are refused.
-describe('consumer reports given up (PostgreSQL)', () => {
-  let db: TestDatabase;
-  let scheduler: FakeScheduler;
-  let provider: Awaited<ReturnType<typeof fakeProvider>>;
-  let consumer: RunningApp;
-  let api: string;
-  const admin = devToken(Audience.consumer, [Scope.adminRead, Scope.adminWrite], 'ferry-admin');
-  const deliveries = async (status = 'DEAD', token = admin) =>
-    call('GET', `${api}/callback-deliveries?status=${status}`, { token });
-
-  beforeAll(async () => {
-    await ensureBuilt();
-    db = await createTestDatabase('postgres');
-    scheduler = await startFakeScheduler();
-    provider = await fakeProvider();
-    consumer = await startConsumer(
-      testConsumerConfig(db.config, provider.url, { FERRY_CONSUMER_CALLBACK_MAX_ATTEMPTS: '2' }),
-    );
-    api = `${consumer.url}/api/v1`;
-  }, 90_000);
-  afterAll(async () => {
-    await consumer?.close();
-    await provider?.close();
-    await scheduler?.close();
-    await db?.drop();
-  });
 
   it('a scheduler answering 503 gets each report twice, then it is DEAD until an operator retries it', async () => {
-    scheduler.setDown(true);
-    provider.definitions.set('calls', demoDatasetSpec('calls'));
+    const admin = devToken(Audience.consumer, [Scope.adminRead, Scope.adminWrite], 'ferry-admin');
+    const deliveries = (status = 'DEAD', token = admin) =>
+      call('GET', `${api}/callback-deliveries?status=${status}`, { token });
+    const heard = () => scheduler.callbacks.filter((c) => c.taskRunId === 'cb');
+    serve(demoDatasetSpec('calls'));
     provider.files.set('c1', { dataset: 'calls', records: records(1, 3) });
-    const body = {
-      taskRunId: 'cb-1',
-      dispatchId: 'd-cb-1',
-      callbackUrl: scheduler.callbackUrl('cb-1'),
-      dataset: 'calls',
-      files: [{ name: 'c1.ndjson', fileId: 'c1' }],
-    };
-    const accepted = await call('POST', `${api}/sync-jobs`, {
-      token: syncToken,
-      body,
-      headers: { 'idempotency-key': 'k-cb-1' },
-    });
-    expect(accepted.status).toBe(202);
-    const { jobId } = accepted.body;
-
-    // Every report of the job is given up: none is left pending, the last one says SUCCEEDED.
-    const dead = await eventually(
-      async () => {
-        if ((await deliveries('PENDING')).body.items.length) return undefined;
-        const items = (await deliveries()).body.items as any[];
-        return items.find((d) => d.jobId === jobId && d.reportStatus === 'SUCCEEDED');
-      },
-      20_000,
-      'the SUCCEEDED report to be given up',
-    );
+    scheduler.setDown(true);
+    let jobId: string;
+    let dead: any;
+    try {
+      const accepted = await post(job('cb', 'calls', ['c1']), 'k-cb');
+      expect(accepted.status).toBe(202);
+      jobId = accepted.body.jobId;
+      // Every report of the job is given up: none is left pending, the last one says SUCCEEDED.
+      dead = await eventually(
+        async () => {
+          if ((await deliveries('PENDING')).body.items.length) return undefined;
+          const items = (await deliveries()).body.items as any[];
+          return items.find((d) => d.jobId === jobId && d.reportStatus === 'SUCCEEDED');
+        },
+        20_000,
+        'the SUCCEEDED report to be given up',
+      );
+    } finally {
+      scheduler.setDown(false);
+    }
     expect(dead).toEqual({
       id: expect.any(String),
       jobId,
-      dispatchId: 'd-cb-1',
+      dispatchId: 'd-cb',
       reportStatus: 'SUCCEEDED',
-      callbackUrl: scheduler.callbackUrl('cb-1'),
-      status: 'DEAD',
-      attempts: 2,
-      lastError: expect.stringMatching(/^gave up after 2 attempts: HTTP 503/),
-      createdAt: expect.any(String),
-      deadAt: expect.any(String),
-      nextAttemptAt: null,
+      callbackUrl: scheduler.callbackUrl('cb'),
+      ...givenUpAfterTwo,
     });
     // Not lost: what the scheduler's poll reads says the same.
-    const polled = await call('GET', `${api}/sync-jobs/${jobId}`, { token: syncToken });
-    expect(polled.body.status).toBe('SUCCEEDED');
-
+    expect((await call('GET', `${api}/sync-jobs/${jobId}`, { token: syncToken })).body.status).toBe('SUCCEEDED');
     // Given up: a scheduler that answers again hears nothing by itself.
-    scheduler.setDown(false);
     await quietWhile();
-    expect(scheduler.callbacks).toEqual([]);
+    expect(heard()).toEqual([]);
 
-    // The scheduler's own client (sync:read, sync:write) may neither list nor retry.
+    // The scheduler's own client (sync:read, sync:write) may neither list nor retry, nor may a reader.
     const before = (await deliveries()).body;
     const retry = `${api}/callback-deliveries/${dead.id}/retry`;
     expectRefused(await deliveries('DEAD', syncToken), 403, 'FORBIDDEN');
@@ -435,31 +365,30 @@ describe('consumer reports given up (PostgreSQL)', () => {
     const reader = devToken(Audience.consumer, [Scope.adminRead], 'ferry-admin');
     expectRefused(await call('POST', retry, { token: reader }), 403, 'FORBIDDEN');
     expect((await deliveries()).body).toEqual(before);
-    expect(scheduler.callbacks).toEqual([]);
+    expect(heard()).toEqual([]);
 
     // An operator's retry: PENDING with a fresh budget, then delivered and no longer listed.
     const retried = await call('POST', retry, { token: admin });
     expect(retried.status).toBe(200);
     expect(retried.body).toMatchObject({ id: dead.id, status: 'PENDING', attempts: 0, deadAt: null });
-    const delivered = await scheduler.waitFor(() => scheduler.callbacks.find((c) => c.taskRunId === 'cb-1'));
+    const delivered = await scheduler.waitFor(() => heard()[0]);
     expect(delivered.body).toMatchObject({ jobId, status: 'SUCCEEDED', reconciliation: { received: 3 } });
     await eventually(async () => !(await deliveries()).body.items.some((d: any) => d.id === dead.id));
-    expect(scheduler.callbacks).toHaveLength(1);
+    expect(heard()).toHaveLength(1);
     expectRefused(await call('POST', retry, { token: admin }), 409, 'CONFLICT');
     expectRefused(await call('POST', `${api}/callback-deliveries/nope/retry`, { token: admin }), 404, 'NOT_FOUND');
     expectRefused(await deliveries('DELIVERED'), 422, 'VALIDATION_FAILED');
   });
 });
 
-describe('provider announcements given up (SQLite)', () => {
+describe('provider bounds: dataset definitions and announcements (SQLite)', () => {
   let db: TestDatabase;
   let scheduler: FakeScheduler;
   let provider: RunningApp;
   const logLines: string[] = [];
-  const upstream = devToken(Audience.provider, [Scope.dataWrite, Scope.dataRead, Scope.triggersWrite]);
-  const admin = devToken(Audience.provider, [Scope.adminRead, Scope.adminWrite], 'ferry-admin');
-  const announcements = (status = 'DEAD', token = admin) =>
-    call('GET', `${provider.url}/api/v1/announcements?status=${status}`, { token });
+  const token = devToken(Audience.provider, [Scope.dataWrite, Scope.dataRead], 'upstream-dev');
+  const define = (body: unknown) => call('POST', `${provider.url}/api/v1/datasets`, { token, body });
+  const get = (name: string) => call('GET', `${provider.url}/api/v1/datasets/${name}`, { token });
 
   beforeAll(async () => {
     db = await createTestDatabase('sqlite');
@@ -484,31 +413,55 @@ describe('provider announcements given up (SQLite)', () => {
     await db?.drop();
   });
 
-  it('a scheduler answering 503 gets a trigger twice, then it is DEAD, logged, and retried by operators', async () => {
-    scheduler.setDown(true);
-    const at = (path: string) => `${provider.url}/api/v1/datasets${path}`;
-    expect((await call('POST', at(''), { token: upstream, body: demoDatasetSpec('sales') })).status).toBe(201);
-    const file = { fileId: 'sales-1', mode: 'snapshot', records: records(1, 2) };
-    const published = await call('POST', at('/sales/files'), { token: upstream, body: file });
-    expect(published.status).toBe(201);
+  it('refuses a record schema a consumer would refuse with 422, and stores nothing', async () => {
+    const spec = demoDatasetSpec('remote');
+    const res = await define({ ...spec, schema: { ...spec.schema, $ref: 'http://attacker.example/s.json' } });
+    expectRefused(res, 422, 'VALIDATION_FAILED');
+    expect(res.body.error.details).toEqual([{ path: 'schema.$ref', problem: expect.stringMatching(/only local/) }]);
+    expect((await get('remote')).status).toBe(404);
+  });
 
-    const dead = await eventually(
-      async () => (await announcements()).body.items.find((a: any) => a.fileId === 'sales-1'),
-      20_000,
-      'the announcement to be given up',
-    );
+  it("refuses a dataset mapped onto another dataset's table with 409, and changes neither", async () => {
+    const owner = demoDatasetSpec('owner');
+    expect((await define(owner)).status).toBe(201);
+    const stored = (await get('owner')).body;
+    const intruder = demoDatasetSpec('intruder');
+    const res = await define({ ...intruder, mapping: { ...intruder.mapping, table: owner.mapping.table } });
+    expect(expectRefused(res, 409, 'CONFLICT')).toMatch(/t_owner is dataset owner's/);
+    expect((await get('intruder')).status).toBe(404);
+    expect((await get('owner')).body).toEqual(stored);
+    // Its own table again, and another dataset on a table of its own: both fine.
+    expect((await define(owner)).status).toBe(200);
+    expect((await define(intruder)).status).toBe(201);
+  });
+
+  it('a scheduler answering 503 gets a trigger twice, then it is DEAD, logged, and retried by operators', async () => {
+    const admin = devToken(Audience.provider, [Scope.adminRead, Scope.adminWrite], 'ferry-admin');
+    const announcements = (status = 'DEAD', as = admin) =>
+      call('GET', `${provider.url}/api/v1/announcements?status=${status}`, { token: as });
+    expect((await define(demoDatasetSpec('sales'))).status).toBe(201);
+    const file = { fileId: 'sales-1', mode: 'snapshot', records: records(1, 2) };
+    scheduler.setDown(true);
+    let published: JsonResponse;
+    let dead: any;
+    try {
+      published = await call('POST', `${provider.url}/api/v1/datasets/sales/files`, { token, body: file });
+      expect(published.status).toBe(201);
+      dead = await eventually(
+        async () => (await announcements()).body.items.find((a: any) => a.fileId === 'sales-1'),
+        20_000,
+        'the announcement to be given up',
+      );
+    } finally {
+      scheduler.setDown(false);
+    }
     expect(dead).toEqual({
       id: expect.any(String),
       messageId: 'file-sales-1',
       dataset: 'sales',
       fileId: 'sales-1',
       url: `${scheduler.url}/api/v1/triggers`,
-      status: 'DEAD',
-      attempts: 2,
-      lastError: expect.stringMatching(/^gave up after 2 attempts: HTTP 503/),
-      createdAt: expect.any(String),
-      deadAt: expect.any(String),
-      nextAttemptAt: null,
+      ...givenUpAfterTwo,
     });
     expect(scheduler.refused).toBe(2);
     // One error line names the file and where to retry it, not what the trigger holds.
@@ -519,16 +472,14 @@ describe('provider announcements given up (SQLite)', () => {
       }),
     ]);
     expect(JSON.stringify(errors)).not.toContain(published.body.checksum);
-
-    scheduler.setDown(false);
     await quietWhile();
     expect(scheduler.triggers).toEqual([]);
 
-    // An upstream (data and triggers scopes) may neither list nor retry, nor may an admin of another app.
+    // An upstream (data scopes) may neither list nor retry, nor may an admin of another app.
     const retry = `${provider.url}/api/v1/announcements/${dead.id}/retry`;
     const before = (await announcements()).body;
-    expectRefused(await announcements('DEAD', upstream), 403, 'FORBIDDEN');
-    expectRefused(await call('POST', retry, { token: upstream }), 403, 'FORBIDDEN');
+    expectRefused(await announcements('DEAD', token), 403, 'FORBIDDEN');
+    expectRefused(await call('POST', retry, { token }), 403, 'FORBIDDEN');
     const elsewhere = devToken(Audience.scheduler, [Scope.adminRead, Scope.adminWrite], 'ferry-admin');
     expectRefused(await call('POST', retry, { token: elsewhere }), 401, 'UNAUTHENTICATED');
     expect((await announcements()).body).toEqual(before);
