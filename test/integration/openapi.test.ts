@@ -304,5 +304,19 @@ describe('OpenAPI documents (SQLite)', () => {
     expect((await atConsumer('POST', '/api/v1/sync-jobs/{jobId}/cancel', `${jobPath}/cancel`)).status).toBe(409);
     expect((await atConsumer('GET', '/api/v1/sync-jobs/{jobId}', '/api/v1/sync-jobs/none')).status).toBe(404);
     expect((await atConsumer('POST', '/api/v1/sync-jobs', '/api/v1/sync-jobs', job)).status).toBe(422);
+
+    // The operators' routes of each outbox (admin scopes): a page, and a retry of nothing.
+    for (const [check, url, route, audience] of [
+      [checkConsumer, consumer.url, '/api/v1/callback-deliveries', Audience.consumer],
+      [checkProvider, provider.url, '/api/v1/announcements', Audience.provider],
+    ] as const) {
+      const token = devToken(audience, [Scope.adminRead, Scope.adminWrite], 'ferry-admin');
+      const page = await call('GET', `${url}${route}?status=PENDING`, { token });
+      check('GET', route, page);
+      expect(page.status).toBe(200);
+      const retry = await call('POST', `${url}${route}/nope/retry`, { token });
+      check('POST', `${route}/{id}/retry`, retry);
+      expect(retry.status).toBe(404);
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import pg from 'pg';
 import { Audience, Scope } from '#ferry/contracts';
@@ -9,6 +10,7 @@ import {
   createTestDatabase,
   devToken,
   type FakeScheduler,
+  type JsonResponse,
   startFakeScheduler,
   type TestDatabase,
 } from '#ferry/testing';
@@ -17,12 +19,25 @@ import { startProvider } from '../../apps/provider/src/start.js';
 import { readTable, testConsumerConfig, testProviderConfig } from '../support/apps.js';
 import { ensureBuilt } from '../support/build.js';
 import { expectRefused } from '../support/security.js';
+import { eventually } from '../support/scheduler.js';
 
 // Finding 8, the consumer and provider side: the consumer bounds the jobs and files it holds, loads a
-// dataset only into its own table, and checks a provider's JSON Schemas again before compiling them.
+// dataset only into its own table, and checks a provider's JSON Schemas again before compiling them; its
+// reports, and the provider's announcements, are given up after N attempts and retried by operators.
 
 jest.setTimeout(90_000);
 
+/** Long enough for several polls and backoffs of an outbox pump that had not given up. */
+const quietWhile = () => new Promise((r) => setTimeout(r, 1500));
+/** The delivery state of an outbox row given up after two attempts against a scheduler answering 503. */
+const givenUpAfterTwo = {
+  status: 'DEAD',
+  attempts: 2,
+  lastError: expect.stringMatching(/^gave up after 2 attempts: HTTP 503/),
+  createdAt: expect.any(String),
+  deadAt: expect.any(String),
+  nextAttemptAt: null,
+};
 const syncToken = devToken(Audience.consumer, [Scope.syncWrite, Scope.syncRead], 'ferry-scheduler');
 const records = (from: number, n: number) => Array.from({ length: n }, (_, i) => demoRecord(from + i));
 
@@ -150,6 +165,8 @@ describe('consumer bounds (PostgreSQL)', () => {
         // A definition stored once serves the test's later jobs (the stored-copy case below relies on it).
         FERRY_CONSUMER_DATASET_MAX_AGE_SECONDS: '3600',
         FERRY_CONSUMER_INSTANCE_ID: 'bounds',
+        // Reports to a scheduler that keeps failing are given up after two attempts (the last case).
+        FERRY_CONSUMER_CALLBACK_MAX_ATTEMPTS: '2',
       }),
     );
     api = `${consumer.url}/api/v1`;
@@ -290,21 +307,101 @@ describe('consumer bounds (PostgreSQL)', () => {
     expect(await readTable(db.config, spec.mapping.table, 'customer_id')).toEqual(before);
     expect(provider.state.fetched).toBe(0);
   });
+
+  it('a scheduler answering 503 gets each report twice, then it is DEAD until an operator retries it', async () => {
+    const admin = devToken(Audience.consumer, [Scope.adminRead, Scope.adminWrite], 'ferry-admin');
+    const deliveries = (status = 'DEAD', token = admin) =>
+      call('GET', `${api}/callback-deliveries?status=${status}`, { token });
+    const heard = () => scheduler.callbacks.filter((c) => c.taskRunId === 'cb');
+    serve(demoDatasetSpec('calls'));
+    provider.files.set('c1', { dataset: 'calls', records: records(1, 3) });
+    scheduler.setDown(true);
+    let jobId: string;
+    let dead: any;
+    try {
+      const accepted = await post(job('cb', 'calls', ['c1']), 'k-cb');
+      expect(accepted.status).toBe(202);
+      jobId = accepted.body.jobId;
+      // Every report of the job is given up: none is left pending, the last one says SUCCEEDED.
+      dead = await eventually(
+        async () => {
+          if ((await deliveries('PENDING')).body.items.length) return undefined;
+          const items = (await deliveries()).body.items as any[];
+          return items.find((d) => d.jobId === jobId && d.reportStatus === 'SUCCEEDED');
+        },
+        20_000,
+        'the SUCCEEDED report to be given up',
+      );
+    } finally {
+      scheduler.setDown(false);
+    }
+    expect(dead).toEqual({
+      id: expect.any(String),
+      jobId,
+      dispatchId: 'd-cb',
+      reportStatus: 'SUCCEEDED',
+      callbackUrl: scheduler.callbackUrl('cb'),
+      ...givenUpAfterTwo,
+    });
+    // Not lost: what the scheduler's poll reads says the same.
+    expect((await call('GET', `${api}/sync-jobs/${jobId}`, { token: syncToken })).body.status).toBe('SUCCEEDED');
+    // Given up: a scheduler that answers again hears nothing by itself.
+    await quietWhile();
+    expect(heard()).toEqual([]);
+
+    // The scheduler's own client (sync:read, sync:write) may neither list nor retry, nor may a reader.
+    const before = (await deliveries()).body;
+    const retry = `${api}/callback-deliveries/${dead.id}/retry`;
+    expectRefused(await deliveries('DEAD', syncToken), 403, 'FORBIDDEN');
+    expectRefused(await call('POST', retry, { token: syncToken }), 403, 'FORBIDDEN');
+    const reader = devToken(Audience.consumer, [Scope.adminRead], 'ferry-admin');
+    expectRefused(await call('POST', retry, { token: reader }), 403, 'FORBIDDEN');
+    expect((await deliveries()).body).toEqual(before);
+    expect(heard()).toEqual([]);
+
+    // An operator's retry: PENDING with a fresh budget, then delivered and no longer listed.
+    const retried = await call('POST', retry, { token: admin });
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ id: dead.id, status: 'PENDING', attempts: 0, deadAt: null });
+    const delivered = await scheduler.waitFor(() => heard()[0]);
+    expect(delivered.body).toMatchObject({ jobId, status: 'SUCCEEDED', reconciliation: { received: 3 } });
+    await eventually(async () => !(await deliveries()).body.items.some((d: any) => d.id === dead.id));
+    expect(heard()).toHaveLength(1);
+    expectRefused(await call('POST', retry, { token: admin }), 409, 'CONFLICT');
+    expectRefused(await call('POST', `${api}/callback-deliveries/nope/retry`, { token: admin }), 404, 'NOT_FOUND');
+    expectRefused(await deliveries('DELIVERED'), 422, 'VALIDATION_FAILED');
+  });
 });
 
-describe('provider bounds on dataset definitions (SQLite)', () => {
+describe('provider bounds: dataset definitions and announcements (SQLite)', () => {
   let db: TestDatabase;
+  let scheduler: FakeScheduler;
   let provider: RunningApp;
+  const logLines: string[] = [];
   const token = devToken(Audience.provider, [Scope.dataWrite, Scope.dataRead], 'upstream-dev');
   const define = (body: unknown) => call('POST', `${provider.url}/api/v1/datasets`, { token, body });
   const get = (name: string) => call('GET', `${provider.url}/api/v1/datasets/${name}`, { token });
 
   beforeAll(async () => {
     db = await createTestDatabase('sqlite');
-    provider = await startProvider(testProviderConfig(db.config, 'http://127.0.0.1:9'));
+    scheduler = await startFakeScheduler();
+    const logs = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+        done();
+      },
+    });
+    provider = await startProvider(
+      testProviderConfig(db.config, scheduler.url, {
+        FERRY_PROVIDER_ANNOUNCE_MAX_ATTEMPTS: '2',
+        FERRY_PROVIDER_LOG: 'true',
+      }),
+      { logDestination: logs },
+    );
   });
   afterAll(async () => {
     await provider?.close();
+    await scheduler?.close();
     await db?.drop();
   });
 
@@ -328,5 +425,65 @@ describe('provider bounds on dataset definitions (SQLite)', () => {
     // Its own table again, and another dataset on a table of its own: both fine.
     expect((await define(owner)).status).toBe(200);
     expect((await define(intruder)).status).toBe(201);
+  });
+
+  it('a scheduler answering 503 gets a trigger twice, then it is DEAD, logged, and retried by operators', async () => {
+    const admin = devToken(Audience.provider, [Scope.adminRead, Scope.adminWrite], 'ferry-admin');
+    const announcements = (status = 'DEAD', as = admin) =>
+      call('GET', `${provider.url}/api/v1/announcements?status=${status}`, { token: as });
+    expect((await define(demoDatasetSpec('sales'))).status).toBe(201);
+    const file = { fileId: 'sales-1', mode: 'snapshot', records: records(1, 2) };
+    scheduler.setDown(true);
+    let published: JsonResponse;
+    let dead: any;
+    try {
+      published = await call('POST', `${provider.url}/api/v1/datasets/sales/files`, { token, body: file });
+      expect(published.status).toBe(201);
+      dead = await eventually(
+        async () => (await announcements()).body.items.find((a: any) => a.fileId === 'sales-1'),
+        20_000,
+        'the announcement to be given up',
+      );
+    } finally {
+      scheduler.setDown(false);
+    }
+    expect(dead).toEqual({
+      id: expect.any(String),
+      messageId: 'file-sales-1',
+      dataset: 'sales',
+      fileId: 'sales-1',
+      url: `${scheduler.url}/api/v1/triggers`,
+      ...givenUpAfterTwo,
+    });
+    expect(scheduler.refused).toBe(2);
+    // One error line names the file and where to retry it, not what the trigger holds.
+    const errors = logLines.map((l) => JSON.parse(l)).filter((l) => l.level === 'error' || l.level >= 50);
+    expect(errors).toEqual([
+      expect.objectContaining({
+        msg: expect.stringContaining('announcement of file sales-1 (dataset sales) given up'),
+      }),
+    ]);
+    expect(JSON.stringify(errors)).not.toContain(published.body.checksum);
+    await quietWhile();
+    expect(scheduler.triggers).toEqual([]);
+
+    // An upstream (data scopes) may neither list nor retry, nor may an admin of another app.
+    const retry = `${provider.url}/api/v1/announcements/${dead.id}/retry`;
+    const before = (await announcements()).body;
+    expectRefused(await announcements('DEAD', token), 403, 'FORBIDDEN');
+    expectRefused(await call('POST', retry, { token }), 403, 'FORBIDDEN');
+    const elsewhere = devToken(Audience.scheduler, [Scope.adminRead, Scope.adminWrite], 'ferry-admin');
+    expectRefused(await call('POST', retry, { token: elsewhere }), 401, 'UNAUTHENTICATED');
+    expect((await announcements()).body).toEqual(before);
+    expect(scheduler.triggers).toEqual([]);
+
+    const retried = await call('POST', retry, { token: admin });
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ id: dead.id, status: 'PENDING', attempts: 0 });
+    const trigger = await scheduler.waitFor(() => scheduler.triggers[0]);
+    expect(trigger).toMatchObject({ messageId: 'file-sales-1', files: [{ fileId: 'sales-1', dataset: 'sales' }] });
+    await eventually(async () => (await announcements()).body.items.length === 0);
+    expectRefused(await call('POST', retry, { token: admin }), 409, 'CONFLICT');
+    expectRefused(await announcements('DELIVERED'), 422, 'VALIDATION_FAILED');
   });
 });

@@ -43,6 +43,11 @@ export interface ConsumerConfig {
   datasetMaxAgeMs: number;
   progressIntervalMs: number;
   outboxPollMs: number;
+  /**
+   * Delivery attempts of one report to the scheduler before it is kept as DEAD (listed, retried by an
+   * operator). A report given up is not lost: the scheduler polls each live task's job for its status.
+   */
+  callbackMaxAttempts: number;
   /** A job is owned by one instance; another may take it over once the lease has lapsed. */
   leaseMs: number;
   instanceId: string;
@@ -101,6 +106,8 @@ export function consumerConfigFromEnv(env: Record<string, string | undefined>): 
     datasetMaxAgeMs: r.int('FERRY_CONSUMER_DATASET_MAX_AGE_SECONDS', 60, 0, 86400) * 1000,
     progressIntervalMs: r.int('FERRY_CONSUMER_PROGRESS_MS', 1000, 10, 600_000),
     outboxPollMs: r.int('FERRY_CONSUMER_OUTBOX_POLL_MS', 1000, 10, 600_000),
+    // About an hour and a half of a scheduler that does not take reports (backoff up to a minute apart).
+    callbackMaxAttempts: r.int('FERRY_CONSUMER_CALLBACK_MAX_ATTEMPTS', 100, 1, 1_000_000),
     leaseMs: r.int('FERRY_CONSUMER_LEASE_MS', 30_000, 500, 3_600_000),
     // Stable across restarts of the same instance, so a restarted consumer resumes its jobs at once.
     instanceId: r.str('FERRY_CONSUMER_INSTANCE_ID', `${hostname()}:${http.port}`),

@@ -28,6 +28,11 @@ export interface ProviderConfig {
   /** How this provider signs its own tokens (to the scheduler). */
   signing: { issuer: string; secret: string; ttlSeconds: number };
   outboxPollMs: number;
+  /**
+   * Delivery attempts of one announcement before it is kept as DEAD (listed, retried by an operator):
+   * until then the scheduler never hears of the file, so the default outlasts a long outage.
+   */
+  announceMaxAttempts: number;
   logger: boolean;
   /** Metrics, structured logs, traces (#ferry/observability). */
   observability: ObservabilityConfig;
@@ -58,6 +63,8 @@ export function providerConfigFromEnv(env: Record<string, string | undefined>): 
       ttlSeconds: r.int('FERRY_PROVIDER_TOKEN_TTL_SECONDS', 300, 10, 86400),
     },
     outboxPollMs: r.int('FERRY_PROVIDER_OUTBOX_POLL_MS', 1000, 10, 600_000),
+    // About 16 hours of a scheduler that does not take triggers (backoff up to a minute apart).
+    announceMaxAttempts: r.int('FERRY_PROVIDER_ANNOUNCE_MAX_ATTEMPTS', 1000, 1, 1_000_000),
     logger: r.bool('FERRY_PROVIDER_LOG', true),
     observability: readObservability(r, 'FERRY_PROVIDER', 'ferry-provider'),
   };

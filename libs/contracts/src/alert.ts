@@ -1,4 +1,5 @@
 import { instant, instantOrNull, nullable, pageSchema } from './common.js';
+import { type DeliveryState, deliveryStateProperties, deliveryStateRequired } from './delivery.js';
 
 /**
  * The admin API's alerts (docs/contract.md, "Admin API"; their shape in docs/contract-additions.md). One alert per
@@ -39,20 +40,12 @@ export interface AlertNotification {
  * `GET /api/v1/alert-deliveries`: one notification of an alert to one channel that is not delivered,
  * DEAD (refused for good, or its attempts spent; an operator may retry it) or PENDING (being retried).
  */
-export interface AlertDeliveryView {
+export interface AlertDeliveryView extends DeliveryState {
   id: string;
   alertId: string | null;
   channel: 'log' | 'webhook' | 'email';
   /** A webhook's origin (its path often carries the hook's secret), an e-mail's recipients. */
   destination: string;
-  status: 'DEAD' | 'PENDING';
-  attempts: number;
-  lastError: string | null;
-  createdAt: string;
-  /** When it was given up (DEAD). */
-  deadAt: string | null;
-  /** When it is tried next (PENDING). */
-  nextAttemptAt: string | null;
 }
 
 export type BreakerState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
@@ -131,29 +124,13 @@ export const targetViewSchema = {
 
 export const alertDeliveryViewSchema = {
   type: 'object',
-  required: [
-    'id',
-    'alertId',
-    'channel',
-    'destination',
-    'status',
-    'attempts',
-    'lastError',
-    'createdAt',
-    'deadAt',
-    'nextAttemptAt',
-  ],
+  required: ['id', 'alertId', 'channel', 'destination', ...deliveryStateRequired],
   properties: {
     id: { type: 'string' },
     alertId: nullableString,
     channel: { enum: ['log', 'webhook', 'email'] },
     destination: { type: 'string', description: "A webhook's origin (not its path), an e-mail's recipients, or `log`" },
-    status: { enum: ['DEAD', 'PENDING'] },
-    attempts: { type: 'integer', minimum: 0 },
-    lastError: { ...nullableString, description: 'Why the last attempt failed' },
-    createdAt: instant,
-    deadAt: { ...instantOrNull, description: 'When it was given up (DEAD)' },
-    nextAttemptAt: { ...instantOrNull, description: 'When it is tried next (PENDING)' },
+    ...deliveryStateProperties,
   },
 } as const;
 

@@ -21,6 +21,12 @@ import {
   targetViewSchema,
 } from './alert.js';
 import { callbackAnswerSchema, taskCallbackSchema } from './callback.js';
+import {
+  announcementPageSchema,
+  announcementViewSchema,
+  callbackDeliveryPageSchema,
+  callbackDeliveryViewSchema,
+} from './delivery.js';
 import { fileRefSchema, progressSchema, reconciliationSchema, reportedErrorSchema } from './common.js';
 import { alertChannelSchema, authProfileSchema, definitionSpecSchema } from './definition.js';
 import {
@@ -91,12 +97,16 @@ export const contractSchemas = {
   SyncJobFile: syncJobFileSchema,
   RejectedRecord: rejectedRecordSchema,
   RejectedRecordPage: rejectedRecordPageSchema,
+  CallbackDelivery: callbackDeliveryViewSchema,
+  CallbackDeliveryPage: callbackDeliveryPageSchema,
   // provider
   DatasetSpec: datasetSpecSchema,
   DatasetDefinition: datasetDefinitionSchema,
   PublishFileRequest: publishFileSchema,
   FileManifest: fileManifestSchema,
   RecordsPage: recordsPageSchema,
+  Announcement: announcementViewSchema,
+  AnnouncementPage: announcementPageSchema,
 } as const;
 
 export type ContractSchemaName = keyof typeof contractSchemas;

@@ -6,6 +6,7 @@ export * from './sync-job.js';
 export * from './provider.js';
 export * from './scopes.js';
 export * from './alert.js';
+export * from './delivery.js';
 export * from './error.js';
 export * from './admin.js';
 export * from './definition-view.js';

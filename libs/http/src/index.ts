@@ -7,3 +7,4 @@ export * from './app-providers.js';
 export * from './http-call.js';
 export * from './openapi/index.js';
 export * from './route-access.js';
+export * from './paging.js';

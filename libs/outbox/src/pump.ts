@@ -24,6 +24,8 @@ export interface PumpOptions {
    * retried again; without it a row is retried until it is delivered or refused for good.
    */
   maxAttempts?: number;
+  /** Hears each row given up, once it is stored DEAD (e.g. to log what the message was about). */
+  onDead?: (row: OutboxRow, error: string) => void;
   /** Rows read and delivered per pass (default 500): a backlog is worked through in bounded batches. */
   batchSize?: number;
   /** The most bytes read of a receiver's answer (`postJson`); default 1 MiB. */
@@ -147,7 +149,9 @@ export class OutboxPump {
     const now = Date.now();
     const nextAt = dead ? now : now + backoffMs(attempts, this.opts.backoff ?? DEFAULT_BACKOFF);
     await this.store.failed(row.id, attempts, nextAt, error, dead);
-    if (dead) this.logger.warn(`outbox row ${row.id} (${row.kind}) is dead: ${error.slice(0, 300)}`);
+    if (!dead) return;
+    this.logger.warn(`outbox row ${row.id} (${row.kind}) is dead: ${error.slice(0, 300)}`);
+    this.opts.onDead?.(row, error);
   }
 
   private post(row: OutboxRow): Promise<Outcome> {

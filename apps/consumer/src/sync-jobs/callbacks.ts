@@ -4,6 +4,7 @@ import type { Agent } from 'undici';
 import { TokenCache } from '#ferry/auth';
 import {
   Audience,
+  type CallbackDeliveryView,
   type Progress,
   type Reconciliation,
   type ReportedError,
@@ -11,7 +12,7 @@ import {
   Scope,
 } from '#ferry/contracts';
 import { EgressGuard } from '#ferry/egress';
-import { type OutboxRow, OutboxPump, OutboxStore } from '#ferry/outbox';
+import { type OutboxListedRow, OutboxListing, type OutboxRow, OutboxPump, OutboxStore } from '#ferry/outbox';
 import { Db } from '#ferry/persistence';
 import { CONSUMER_CONFIG, type ConsumerConfig } from '../config.js';
 import type { JobRow } from './job-store.js';
@@ -27,16 +28,21 @@ export const CALLBACKS_LISTENER = Symbol('CALLBACKS_LISTENER');
 /**
  * Reports to the scheduler go through the outbox, written in the same transaction as the state
  * they report: a scheduler that is down delays them, never loses them, and never reorders them.
+ * One still refused after `callbackMaxAttempts` is kept DEAD for an operator; the scheduler's poll
+ * of the job tells it the same meanwhile.
  */
 @Injectable()
 export class Callbacks implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly store: OutboxStore;
   readonly pump: OutboxPump;
   private readonly agent: Agent;
+  /** Reports not delivered, for operators (`/api/v1/callback-deliveries`). */
+  readonly undelivered: OutboxListing<CallbackDeliveryView>;
 
   constructor(
     @Inject(Db) db: Db,
-    @Inject(CONSUMER_CONFIG) config: Pick<ConsumerConfig, 'signing' | 'outboxPollMs' | 'egress'>,
+    @Inject(CONSUMER_CONFIG)
+    config: Pick<ConsumerConfig, 'signing' | 'outboxPollMs' | 'egress' | 'callbackMaxAttempts'>,
     @Optional() @Inject(CALLBACKS_LISTENER) private readonly listener?: CallbacksListener,
   ) {
     this.store = new OutboxStore(db, 'con_outbox');
@@ -54,7 +60,13 @@ export class Callbacks implements OnApplicationBootstrap, OnApplicationShutdown 
       token: () => tokens.get('scheduler', profile),
       pollMs: config.outboxPollMs,
       dispatcher: this.agent,
+      maxAttempts: config.callbackMaxAttempts,
       ...(listener ? { headers: (row: OutboxRow) => listener.headers(row) } : {}),
+    });
+    this.undelivered = new OutboxListing(this.store, {
+      noun: 'Callback delivery',
+      view: reportView,
+      kick: () => this.pump.kick(),
     });
   }
 
@@ -88,4 +100,9 @@ export class Callbacks implements OnApplicationBootstrap, OnApplicationShutdown 
     );
     this.listener?.reported(job.jobId, status, extra.reconciliation);
   }
+}
+
+function reportView(row: OutboxListedRow) {
+  const report = row.payload as { jobId: string; dispatchId: string; status: ReportStatus };
+  return { jobId: report.jobId, dispatchId: report.dispatchId, reportStatus: report.status, callbackUrl: row.url };
 }

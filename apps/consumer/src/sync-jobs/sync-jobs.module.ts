@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DatabaseModule } from '../database.module.js';
 import { DatasetsModule } from '../datasets/datasets.module.js';
 import { WorkerPoolModule } from '../worker-pool/worker-pool.module.js';
+import { CallbackDeliveriesController } from './callback-deliveries.controller.js';
 import { Callbacks } from './callbacks.js';
 import { DeadLettersService } from './dead-letters.service.js';
 import { JobRunner } from './job-runner.js';
@@ -16,7 +17,7 @@ import { SyncJobsService } from './sync-jobs.service.js';
  */
 @Module({
   imports: [DatabaseModule, DatasetsModule, WorkerPoolModule],
-  controllers: [SyncJobsController],
+  controllers: [SyncJobsController, CallbackDeliveriesController],
   providers: [JobStore, Callbacks, JobRunner, SyncJobsService, DeadLettersService],
 })
 export class SyncJobsModule {}

@@ -1,10 +1,10 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Agent } from 'undici';
 import { TokenCache } from '#ferry/auth';
-import { Audience, Scope } from '#ferry/contracts';
+import { type AnnouncementView, Audience, type FileRef, Scope } from '#ferry/contracts';
 import { EgressGuard } from '#ferry/egress';
-import { OutboxPump, OutboxStore } from '#ferry/outbox';
+import { type OutboxListedRow, OutboxListing, type OutboxRow, OutboxPump, OutboxStore } from '#ferry/outbox';
 import { Db } from '#ferry/persistence';
 import { PROVIDER_CONFIG, type ProviderConfig } from '../config.js';
 import { type FileRow, triggerFor } from '../files/file-row.js';
@@ -14,17 +14,24 @@ export const TRIGGER_KIND = 'trigger';
 /**
  * Announces published files to the scheduler through the outbox: the trigger row commits with the
  * file, and the pump retries until the scheduler takes it, so a scheduler that is down loses nothing.
+ * After `announceMaxAttempts` it gives up: the row is DEAD, listed until an operator retries it.
  */
 @Injectable()
 export class Announcer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Announcer');
   readonly store: OutboxStore;
   readonly pump: OutboxPump;
   private readonly agent: Agent;
+  /** Announcements not delivered, for operators (`/api/v1/announcements`). */
+  readonly undelivered: OutboxListing<AnnouncementView>;
 
   constructor(
     @Inject(Db) db: Db,
     @Inject(PROVIDER_CONFIG)
-    private readonly config: Pick<ProviderConfig, 'schedulerUrl' | 'source' | 'signing' | 'outboxPollMs' | 'egress'>,
+    private readonly config: Pick<
+      ProviderConfig,
+      'schedulerUrl' | 'source' | 'signing' | 'outboxPollMs' | 'egress' | 'announceMaxAttempts'
+    >,
   ) {
     this.store = new OutboxStore(db, 'prv_outbox');
     const tokens = new TokenCache();
@@ -41,6 +48,13 @@ export class Announcer implements OnApplicationBootstrap, OnApplicationShutdown 
       token: () => tokens.get('scheduler', profile),
       pollMs: config.outboxPollMs,
       dispatcher: this.agent,
+      maxAttempts: config.announceMaxAttempts,
+      onDead: (row, error) => this.givenUp(row, error),
+    });
+    this.undelivered = new OutboxListing(this.store, {
+      noun: 'Announcement',
+      view: announcementView,
+      kick: () => this.pump.kick(),
     });
   }
 
@@ -65,4 +79,19 @@ export class Announcer implements OnApplicationBootstrap, OnApplicationShutdown 
     });
     return true;
   }
+
+  /** The scheduler will not hear of this file until an operator retries it: say which file, not what it holds. */
+  private givenUp(row: OutboxRow, error: string): void {
+    const { fileId, dataset } = announcementView(row);
+    const retry = `/api/v1/announcements/${row.id}/retry`;
+    this.logger.error(
+      `announcement of file ${fileId} (dataset ${dataset}) given up, retry it at ${retry}: ${error.slice(0, 300)}`,
+    );
+  }
+}
+
+function announcementView(row: Pick<OutboxListedRow, 'payload' | 'url'>) {
+  const trigger = row.payload as { messageId: string; files: FileRef[] };
+  const file = trigger.files[0];
+  return { messageId: trigger.messageId, dataset: file.dataset ?? '', fileId: file.fileId ?? '', url: row.url };
 }

@@ -1,6 +1,12 @@
 import { Module } from '@nestjs/common';
 import { DatabaseModule } from '../database.module.js';
+import { AnnouncementsController } from './announcements.controller.js';
 import { Announcer } from './announcer.js';
 
-@Module({ imports: [DatabaseModule], providers: [Announcer], exports: [Announcer] })
+@Module({
+  imports: [DatabaseModule],
+  controllers: [AnnouncementsController],
+  providers: [Announcer],
+  exports: [Announcer],
+})
 export class OutboxModule {}
