@@ -124,7 +124,11 @@ describe('downstream failures, breaker and per-target limits (PostgreSQL)', () =
       expect(f.requests).toHaveLength(5);
       expect(f.starts).toHaveLength(1);
       expect(g.tasks[0]).toMatchObject({ attempt: 4, dispatchId: f.starts[0].body.dispatchId });
-      expect(new Set(f.requests.map((r) => r.key)).size).toBe(5);
+      // 503 and 502 had definite answers: each next attempt has a new key. The timed-out start may have
+      // started a job, so every later request goes under its key (the 429 and the 202 included).
+      const keys = f.requests.map((r) => r.key);
+      expect(new Set(keys).size).toBe(3);
+      expect(keys.slice(2)).toEqual([keys[2], keys[2], keys[2]]);
       expect(await targetView(f.url)).toMatchObject({ breaker: 'CLOSED', timesOpened: 1 });
     },
   );
@@ -162,7 +166,8 @@ describe('downstream failures, breaker and per-target limits (PostgreSQL)', () =
       // A second group on the same target waits too: the open breaker sends nothing.
       const gid2 = await run(s, 'breaker-2', f, 2, { retry });
       const requestsWhileOpen = f.requests.length;
-      await new Promise((r) => setTimeout(r, 1000));
+      // Watched until shortly before the cool-down ends (when one probe may go), however late the opening was seen.
+      await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(opened.retryAt) - Date.now() - 100)));
       expect(f.requests.length).toBe(requestsWhileOpen);
       expect(
         ((await s.api('GET', `/group-runs/${gid2}`)).body.tasks as any[]).map((t) => [t.status, t.attempt]),

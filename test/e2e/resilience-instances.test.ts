@@ -28,8 +28,10 @@ describe('three scheduler processes', () => {
     expect(groups.map((g) => g.status)).toEqual(gids.map(() => 'SUCCEEDED'));
     const tasks = groups.flatMap((g) => g.tasks);
     expect(tasks).toHaveLength(3000);
-    // First what a second attempt came from, if any did: a second start under a new key is one.
-    expect(tasks.filter((t) => t.attempt !== 1).map((t) => [t.attempt, t.lastError?.code])).toEqual([]);
+    // On a loaded machine a start may time out and be attempted again: under the same key, so the downstream
+    // answers with the job it has. Any other reason for a second attempt would be a fault here.
+    const again = tasks.filter((t) => t.attempt !== 1).map((t) => t.lastError?.code ?? 'none');
+    expect(again.filter((code) => code !== 'DOWNSTREAM_TIMEOUT')).toEqual([]);
     expect(fake.starts).toHaveLength(3000);
     const starts = new Map<string, number>();
     for (const s of fake.starts) starts.set(s.body.taskRunId, (starts.get(s.body.taskRunId) ?? 0) + 1);

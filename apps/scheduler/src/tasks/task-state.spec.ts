@@ -185,6 +185,29 @@ describe('task state machine: legal moves', () => {
     expect(last.event!.reason).toBe('RETRIES_EXHAUSTED');
   });
 
+  it('sends the attempt after a timed-out start under the same key, and after any other failure under a new one', () => {
+    const failed = (code: string) =>
+      decide(
+        row('DISPATCHED'),
+        {
+          kind: 'attemptFailed',
+          dispatchId: 'd1',
+          error: { code, message: 'x' },
+          retryable: true,
+          actor: 'dispatcher',
+        },
+        ctx(),
+      ).next!;
+    const claimAfter = (code: string) => decide({ ...failed(code), nextAt: NOW }, { kind: 'claim' }, ctx());
+    // The downstream may hold a job for d1: asking again under d1 is answered with that job, never a second one.
+    expect(claimAfter('DOWNSTREAM_TIMEOUT')).toMatchObject({
+      next: { status: 'DISPATCHED', dispatchId: 'd1', attempt: 2 },
+      answer: { type: 'send', dispatchId: 'd1' },
+    });
+    for (const code of ['DOWNSTREAM_HTTP_503', 'DOWNSTREAM_UNREACHABLE', 'ATTEMPT_TIMEOUT'])
+      expect(claimAfter(code).next!.dispatchId).toMatch(/^d-new-/);
+  });
+
   it('fails a non-retryable dispatch error at once, and honours Retry-After when longer than the backoff', () => {
     const err = { code: 'DOWNSTREAM_HTTP_400', message: 'bad' };
     const perm = decide(

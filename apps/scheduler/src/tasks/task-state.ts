@@ -151,7 +151,10 @@ function claim(row: TaskRow, ctx: DecideContext): Decision {
   const due =
     (row.status === 'PENDING' && row.readyAt !== null) || (row.status === 'RETRY_WAIT' && (row.nextAt ?? 0) <= ctx.now);
   if (due && !ctx.paused) {
-    const dispatchId = ctx.newId();
+    // A start whose answer timed out may have started a job: the next attempt goes under the same key, so the
+    // downstream answers with that job instead of starting a second one. Any other failure had a definite answer.
+    const ambiguous = row.status === 'RETRY_WAIT' && row.downstreamJobId === null && isAmbiguous(row.lastError);
+    const dispatchId = ambiguous && row.dispatchId ? row.dispatchId : ctx.newId();
     const targetUrl = ctx.targetFor(row);
     const d = move(
       row,
@@ -187,6 +190,11 @@ function claim(row: TaskRow, ctx: DecideContext): Decision {
     };
   }
   return none;
+}
+
+/** A failure after which the downstream may or may not have the job: it was sent, and no answer came. */
+function isAmbiguous(error: ReportedError | null): boolean {
+  return error?.code === 'DOWNSTREAM_TIMEOUT';
 }
 
 function accepted(row: TaskRow, dispatchId: string, jobId: string, ctx: DecideContext): Decision {
