@@ -13,6 +13,13 @@ import {
   triggerRecordSchema,
 } from './admin.js';
 import {
+  markSucceededSchema,
+  rerunSchema,
+  taskRunListedPageSchema,
+  taskRunListedSchema,
+  taskRunPageSchema,
+} from './admin-operations.js';
+import {
   alertDeliveryPageSchema,
   alertDeliveryViewSchema,
   alertPageSchema,
@@ -81,6 +88,11 @@ export const contractSchemas = {
   TaskRun: taskRunSchema,
   TaskRunDetail: taskRunDetailSchema,
   TaskEvent: taskEventSchema,
+  TaskRunListed: taskRunListedSchema,
+  TaskRunListedPage: taskRunListedPageSchema,
+  TaskRunPage: taskRunPageSchema,
+  MarkSucceeded: markSucceededSchema,
+  Rerun: rerunSchema,
   TriggerRecord: triggerRecordSchema,
   TriggerRecordPage: triggerRecordPageSchema,
   Stats: statsSchema,

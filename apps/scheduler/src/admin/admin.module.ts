@@ -6,11 +6,13 @@ import { AuthProfilesService } from './auth-profiles.service.js';
 import { DefinitionsController } from './definitions.controller.js';
 import { AuthProfilesController, RunsController } from './runs.controller.js';
 import { RunsService } from './runs.service.js';
+import { TaskListsService } from './task-lists.service.js';
+import { TaskRunsController } from './task-runs.controller.js';
 
 /** The operators' API: definitions, runs and their moves (cancel, retry, manual run), auth profiles. */
 @Module({
   imports: [TasksModule, GroupsModule, DefinitionsModule],
-  controllers: [DefinitionsController, RunsController, AuthProfilesController],
-  providers: [RunsService, AuthProfilesService],
+  controllers: [DefinitionsController, RunsController, AuthProfilesController, TaskRunsController],
+  providers: [RunsService, AuthProfilesService, TaskListsService],
 })
 export class AdminModule {}

@@ -1,0 +1,45 @@
+import { pageSchema } from './common.js';
+import { taskRunSchema } from './admin.js';
+
+/**
+ * Issue 13's additions to the admin API (docs/contract-additions.md): task-run lists, and the bodies
+ * of the operator moves that carry one. Add-only: the shapes of admin.ts are reused, never changed.
+ */
+
+/** A task run in `GET /task-runs`: the task as `TaskRun`, with its group's definition and business date. */
+export const taskRunListedSchema = {
+  type: 'object',
+  required: [...taskRunSchema.required, 'definitionId', 'definition', 'businessDate'],
+  properties: {
+    ...taskRunSchema.properties,
+    definitionId: { type: 'string' },
+    definition: { type: 'string', description: "The definition's name when the group run began" },
+    businessDate: { type: ['string', 'null'], format: 'date' },
+  },
+} as const;
+
+export const taskRunListedPageSchema = pageSchema(taskRunListedSchema);
+/** `GET /group-runs/{id}/tasks`: the group's tasks by seq. */
+export const taskRunPageSchema = pageSchema(taskRunSchema);
+
+/** `POST /task-runs/{id}/mark-succeeded`: why the operator says the task's work is done. */
+export const markSucceededSchema = {
+  type: 'object',
+  required: ['reason'],
+  additionalProperties: false,
+  properties: { reason: { type: 'string', minLength: 1, maxLength: 1000 } },
+} as const;
+export interface MarkSucceeded {
+  reason: string;
+}
+
+/** `POST /group-runs/{id}/rerun`: every task again, or from the first one that failed (by seq). */
+export const rerunSchema = {
+  type: 'object',
+  required: ['from'],
+  additionalProperties: false,
+  properties: { from: { enum: ['start', 'firstFailed'] } },
+} as const;
+export interface Rerun {
+  from: 'start' | 'firstFailed';
+}
