@@ -5,6 +5,8 @@ import { TasksModule } from '../tasks/tasks.module.js';
 import { AuthProfilesService } from './auth-profiles.service.js';
 import { DefinitionsController } from './definitions.controller.js';
 import { AuthProfilesController, RunsController } from './runs.controller.js';
+import { RunMovesController } from './run-moves.controller.js';
+import { RunMovesService } from './run-moves.service.js';
 import { RunsService } from './runs.service.js';
 import { TaskListsService } from './task-lists.service.js';
 import { TaskRunsController } from './task-runs.controller.js';
@@ -12,7 +14,7 @@ import { TaskRunsController } from './task-runs.controller.js';
 /** The operators' API: definitions, runs and their moves (cancel, retry, manual run), auth profiles. */
 @Module({
   imports: [TasksModule, GroupsModule, DefinitionsModule],
-  controllers: [DefinitionsController, RunsController, AuthProfilesController, TaskRunsController],
-  providers: [RunsService, AuthProfilesService, TaskListsService],
+  controllers: [DefinitionsController, RunsController, AuthProfilesController, TaskRunsController, RunMovesController],
+  providers: [RunsService, AuthProfilesService, TaskListsService, RunMovesService],
 })
 export class AdminModule {}
