@@ -1,10 +1,11 @@
 import { Body, Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Scopes } from '#ferry/auth';
-import { markSucceededSchema, Scope, taskRunDetailSchema } from '#ferry/contracts';
+import { groupRunDetailSchema, markSucceededSchema, rerunSchema, Scope, taskRunDetailSchema } from '#ferry/contracts';
 import { ApiDoc } from '#ferry/http';
 import { RunMovesService } from './run-moves.service.js';
 
+const groupRun = { schema: groupRunDetailSchema, description: 'The group run with its tasks (the first 1000, by seq)' };
 const taskRun = { schema: taskRunDetailSchema, description: 'The task run with its event history' };
 
 /**
@@ -28,5 +29,21 @@ export class RunMovesController {
   @Scopes(Scope.adminWrite)
   markSucceeded(@Param('id') id: string, @Body() body: unknown) {
     return this.moves.markSucceeded(id, body);
+  }
+
+  @Post('group-runs/:id/rerun')
+  @HttpCode(200)
+  @ApiDoc({
+    summary: 'Runs a finished group run again, whole or from its first FAILED task, with new dispatch ids',
+    body: rerunSchema,
+    answers: { 200: groupRun },
+    errors: {
+      404: 'no such group run',
+      409: 'the group run is RUNNING, has no FAILED task (`firstFailed`), or changed meanwhile',
+    },
+  })
+  @Scopes(Scope.adminWrite)
+  rerun(@Param('id') id: string, @Body() body: unknown) {
+    return this.moves.rerun(id, body);
   }
 }
