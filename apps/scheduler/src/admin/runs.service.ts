@@ -28,6 +28,8 @@ const LISTED_TRIGGER_COLUMNS = [
   'answer',
   'receivedAt',
   'payloadSummary',
+  'replayedAt',
+  'replayAnswer',
 ] as const satisfies ReadonlyArray<keyof TriggerEntity>;
 
 export interface GroupRunQuery {

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { TriggerAnswer } from '#ferry/contracts';
 import type { PayloadSummary } from '../triggers/payload-summary.js';
 import { TASK_ROW, type TaskRow } from '../tasks/task-row.js';
 import { COLUMN_OPTIONS, describedEntity } from './described-entity.js';
@@ -52,6 +53,9 @@ export class TriggerEntity {
   @Column({ name: 'received_at', ...ms }) receivedAt: number;
   /** What lists show of the payload; null on triggers written before it existed (summarised when read). */
   @Column({ name: 'payload_summary', ...json, nullable: true }) payloadSummary: PayloadSummary | null;
+  /** An UNMATCHED or REJECTED trigger matched again by an operator: when, and the replay's answer. */
+  @Column({ name: 'replayed_at', ...ms, nullable: true }) replayedAt: number | null;
+  @Column({ name: 'replay_answer', ...json, nullable: true }) replayAnswer: TriggerAnswer | null;
 }
 
 @Entity('group_run')

@@ -7,6 +7,7 @@ import { Alerts1765000000000 } from './migrations/1765000000000-alerts.js';
 import { sealSecretsMigration } from './migrations/1766100000000-seal-secrets.js';
 import { Bounds1768000000000 } from './migrations/1768000000000-bounds.js';
 import { TaskLists1769000000000 } from './migrations/1769000000000-task-lists.js';
+import { TriggerReplay1769100000000 } from './migrations/1769100000000-trigger-replay.js';
 
 /** The scheduler's migrations; encrypting stored secrets needs the keys (none for a database without any). */
 export function schedulerMigrations(secrets?: SecretBox) {
@@ -16,6 +17,7 @@ export function schedulerMigrations(secrets?: SecretBox) {
     sealSecretsMigration(secrets),
     Bounds1768000000000,
     TaskLists1769000000000,
+    TriggerReplay1769100000000,
   ];
 }
 
