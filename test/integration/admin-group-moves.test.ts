@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import type { FakeDownstream } from '#ferry/testing';
+import { FakeDownstream } from '#ferry/testing';
 import {
   defineAndTrigger,
   eventually,
@@ -103,5 +103,37 @@ describe('operator moves on group runs (PostgreSQL)', () => {
     const succeeded = await waitForGroup(s, done, 'SUCCEEDED');
     expectRefused(await rerun(done, { from: 'firstFailed' }), 409, 'CONFLICT');
     expect(await group(done)).toEqual(succeeded);
+  });
+
+  /** A group of two whose jobs the downstream has started and not finished. */
+  async function startedGroup(name: string, downstream: FakeDownstream): Promise<{ id: string; jobs: string[] }> {
+    const id = await defineAndTrigger(s, name, downstream.url, 2);
+    const accepted = await eventually(async () => {
+      const g = await group(id);
+      return statuses(g).every((st) => st === 'ACCEPTED') && g;
+    });
+    const jobs = accepted.tasks.map((t: { downstreamJobId: string }) => t.downstreamJobId);
+    return { id, jobs };
+  }
+
+  it("cancelling a group asks the downstream to cancel each live task's job", async () => {
+    const { id, jobs } = await startedGroup('cancel-asks', manual);
+    const res = await s.api('POST', `/group-runs/${id}/cancel`);
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('CANCELLED');
+    await eventually(
+      async () => jobs.every((j) => manual.jobs.get(j)?.status === 'CANCELLED'),
+      15_000,
+      'jobs cancelled',
+    );
+  });
+
+  it('cancels the group even when its downstream cannot be reached', async () => {
+    const gone = await new FakeDownstream({ behaviour: 'manual' }).start(); // closed here, not by closeAll
+    const { id } = await startedGroup('cancel-unreachable', gone);
+    await gone.close();
+    const res = await s.api('POST', `/group-runs/${id}/cancel`);
+    expect(res.status).toBe(200);
+    expect(statuses(res.body)).toEqual(['CANCELLED', 'CANCELLED']);
   });
 });

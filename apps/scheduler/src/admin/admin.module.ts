@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DefinitionsModule } from '../definitions/definitions.module.js';
+import { DispatchModule } from '../dispatch/dispatch.module.js';
 import { GroupsModule } from '../groups/groups.module.js';
 import { TasksModule } from '../tasks/tasks.module.js';
 import { AuthProfilesService } from './auth-profiles.service.js';
@@ -13,7 +14,7 @@ import { TaskRunsController } from './task-runs.controller.js';
 
 /** The operators' API: definitions, runs and their moves (cancel, retry, manual run), auth profiles. */
 @Module({
-  imports: [TasksModule, GroupsModule, DefinitionsModule],
+  imports: [TasksModule, GroupsModule, DefinitionsModule, DispatchModule],
   controllers: [DefinitionsController, RunsController, AuthProfilesController, TaskRunsController, RunMovesController],
   providers: [RunsService, AuthProfilesService, TaskListsService, RunMovesService],
 })
