@@ -43,3 +43,28 @@ export const rerunSchema = {
 export interface Rerun {
   from: 'start' | 'firstFailed';
 }
+
+const comment = { type: 'string', minLength: 1, maxLength: 1000 } as const;
+
+/** `POST /alerts/{id}/silence`: raising the alert again notifies no one for this long. */
+export const silenceAlertSchema = {
+  type: 'object',
+  required: ['minutes', 'comment'],
+  additionalProperties: false,
+  properties: { minutes: { type: 'integer', minimum: 1, maximum: 43200 }, comment },
+} as const;
+export interface SilenceAlert {
+  minutes: number;
+  comment: string;
+}
+
+/** `POST /alerts/{id}/unack`: an acknowledged alert is OPEN again (it notifies again when raised). */
+export const unackAlertSchema = {
+  type: 'object',
+  required: ['comment'],
+  additionalProperties: false,
+  properties: { comment },
+} as const;
+export interface UnackAlert {
+  comment: string;
+}

@@ -15,9 +15,11 @@ import {
 import {
   markSucceededSchema,
   rerunSchema,
+  silenceAlertSchema,
   taskRunListedPageSchema,
   taskRunListedSchema,
   taskRunPageSchema,
+  unackAlertSchema,
 } from './admin-operations.js';
 import {
   alertDeliveryPageSchema,
@@ -93,6 +95,8 @@ export const contractSchemas = {
   TaskRunPage: taskRunPageSchema,
   MarkSucceeded: markSucceededSchema,
   Rerun: rerunSchema,
+  SilenceAlert: silenceAlertSchema,
+  UnackAlert: unackAlertSchema,
   TriggerRecord: triggerRecordSchema,
   TriggerRecordPage: triggerRecordPageSchema,
   Stats: statsSchema,

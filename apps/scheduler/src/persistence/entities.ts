@@ -121,6 +121,16 @@ export class AlertEntity {
   @Column({ name: 'acked_by', type: 'varchar', length: 200, nullable: true }) ackedBy: string | null;
   @Column({ name: 'resolved_at', ...ms, nullable: true }) resolvedAt: number | null;
   @Column({ type: 'integer' }) version: number;
+  /** Until then raising it again notifies no one; with the operators' comments (silence, un-acknowledge). */
+  @Column({ name: 'silenced_until', ...ms, nullable: true }) silencedUntil: number | null;
+  @Column({ ...json, nullable: true }) comments: StoredAlertComment[] | null;
+}
+
+export interface StoredAlertComment {
+  action: 'SILENCE' | 'UNACK';
+  text: string;
+  by: string;
+  at: number;
 }
 
 export const SCHEDULER_ENTITIES = [

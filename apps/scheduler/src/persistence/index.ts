@@ -8,6 +8,7 @@ import { sealSecretsMigration } from './migrations/1766100000000-seal-secrets.js
 import { Bounds1768000000000 } from './migrations/1768000000000-bounds.js';
 import { TaskLists1769000000000 } from './migrations/1769000000000-task-lists.js';
 import { TriggerReplay1769100000000 } from './migrations/1769100000000-trigger-replay.js';
+import { AlertComments1769200000000 } from './migrations/1769200000000-alert-comments.js';
 
 /** The scheduler's migrations; encrypting stored secrets needs the keys (none for a database without any). */
 export function schedulerMigrations(secrets?: SecretBox) {
@@ -18,6 +19,7 @@ export function schedulerMigrations(secrets?: SecretBox) {
     Bounds1768000000000,
     TaskLists1769000000000,
     TriggerReplay1769100000000,
+    AlertComments1769200000000,
   ];
 }
 
