@@ -68,3 +68,42 @@ export const unackAlertSchema = {
 export interface UnackAlert {
   comment: string;
 }
+
+/** `GET /definitions/{id}/versions`: every stored version of a definition, newest first. */
+export const definitionVersionSchema = {
+  type: 'object',
+  required: ['definitionId', 'version', 'spec', 'createdAt'],
+  properties: {
+    definitionId: { type: 'string' },
+    version: { type: 'integer', minimum: 1 },
+    spec: { description: 'The definition as this version stored it (its DefinitionSpec, defaults filled in)' },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+export const definitionVersionPageSchema = pageSchema(definitionVersionSchema);
+
+/** `GET /definitions/{id}/diff?from=n&to=m`: the paths whose value differs, with both values (absent: left out). */
+export const definitionDiffSchema = {
+  type: 'object',
+  required: ['definitionId', 'from', 'to', 'changes'],
+  properties: {
+    definitionId: { type: 'string' },
+    from: { type: 'integer', minimum: 1 },
+    to: { type: 'integer', minimum: 1 },
+    changes: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['path'],
+        properties: {
+          path: {
+            type: 'string',
+            description: 'e.g. `target.urls[1]`; a value only one version has is absent in the other',
+          },
+          before: { description: 'The value in `from` (absent: it had none)' },
+          after: { description: 'The value in `to` (absent: it has none)' },
+        },
+      },
+    },
+  },
+} as const;

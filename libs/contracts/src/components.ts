@@ -13,6 +13,9 @@ import {
   triggerRecordSchema,
 } from './admin.js';
 import {
+  definitionDiffSchema,
+  definitionVersionPageSchema,
+  definitionVersionSchema,
   markSucceededSchema,
   rerunSchema,
   silenceAlertSchema,
@@ -97,6 +100,9 @@ export const contractSchemas = {
   Rerun: rerunSchema,
   SilenceAlert: silenceAlertSchema,
   UnackAlert: unackAlertSchema,
+  DefinitionVersion: definitionVersionSchema,
+  DefinitionVersionPage: definitionVersionPageSchema,
+  DefinitionDiff: definitionDiffSchema,
   TriggerRecord: triggerRecordSchema,
   TriggerRecordPage: triggerRecordPageSchema,
   Stats: statsSchema,

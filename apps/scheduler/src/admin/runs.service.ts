@@ -145,6 +145,8 @@ export class RunsService {
     const input = (body ?? {}) as { files?: []; businessDate?: string; attributes?: Record<string, unknown> };
     const { plan, ready } = await this.db.tx(async (em) => {
       const def = await this.definitions.find(em, definitionId);
+      if (def.archivedAt !== null)
+        throw ApiError.conflict(`Definition ${definitionId} is archived; unarchive it first`);
       const plan = this.factory.plan(def, input, null, this.clock());
       return { plan, ready: await this.factory.persist(em, plan) };
     });

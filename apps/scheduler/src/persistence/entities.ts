@@ -17,6 +17,17 @@ export class DefinitionEntity {
   @Column(json) spec: unknown;
   @Column({ name: 'created_at', ...ms }) createdAt: number;
   @Column({ name: 'updated_at', ...ms }) updatedAt: number;
+  /** Archived definitions match no trigger and leave the default list; they are never deleted. */
+  @Column({ name: 'archived_at', ...ms, nullable: true }) archivedAt: number | null;
+}
+
+/** Every version of a definition's spec, as it was stored (the current one included). */
+@Entity('definition_version')
+export class DefinitionVersionEntity {
+  @PrimaryColumn({ name: 'definition_id', type: 'varchar', length: 36 }) definitionId: string;
+  @PrimaryColumn({ type: 'integer' }) version: number;
+  @Column(json) spec: unknown;
+  @Column({ name: 'created_at', ...ms }) createdAt: number;
 }
 
 @Entity('definition_binding')
@@ -135,6 +146,7 @@ export interface StoredAlertComment {
 
 export const SCHEDULER_ENTITIES = [
   DefinitionEntity,
+  DefinitionVersionEntity,
   BindingEntity,
   AuthProfileEntity,
   TriggerEntity,

@@ -9,6 +9,7 @@ import { Bounds1768000000000 } from './migrations/1768000000000-bounds.js';
 import { TaskLists1769000000000 } from './migrations/1769000000000-task-lists.js';
 import { TriggerReplay1769100000000 } from './migrations/1769100000000-trigger-replay.js';
 import { AlertComments1769200000000 } from './migrations/1769200000000-alert-comments.js';
+import { DefinitionVersions1769300000000 } from './migrations/1769300000000-definition-versions.js';
 
 /** The scheduler's migrations; encrypting stored secrets needs the keys (none for a database without any). */
 export function schedulerMigrations(secrets?: SecretBox) {
@@ -20,6 +21,7 @@ export function schedulerMigrations(secrets?: SecretBox) {
     TaskLists1769000000000,
     TriggerReplay1769100000000,
     AlertComments1769200000000,
+    DefinitionVersions1769300000000,
   ];
 }
 

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { BindingEntity, DefinitionEntity } from '../persistence/index.js';
 
-/** The definitions bound to (source, event), in one query: what a trigger (or its replay) starts. */
+/** The definitions bound to (source, event), archived ones left out, in one query: what a trigger (or its replay) starts. */
 export async function boundDefinitions(em: EntityManager, source: string, event: string): Promise<DefinitionEntity[]> {
   return em
     .getRepository(DefinitionEntity)
@@ -17,6 +17,7 @@ export async function boundDefinitions(em: EntityManager, source: string, event:
           .getQuery(),
       { source, event },
     )
+    .andWhere('d.archivedAt IS NULL')
     .orderBy('d.name')
     .getMany();
 }
