@@ -10,6 +10,7 @@ import { TaskLists1769000000000 } from './migrations/1769000000000-task-lists.js
 import { TriggerReplay1769100000000 } from './migrations/1769100000000-trigger-replay.js';
 import { AlertComments1769200000000 } from './migrations/1769200000000-alert-comments.js';
 import { DefinitionVersions1769300000000 } from './migrations/1769300000000-definition-versions.js';
+import { Retention1769400000000 } from './migrations/1769400000000-retention.js';
 
 /** The scheduler's migrations; encrypting stored secrets needs the keys (none for a database without any). */
 export function schedulerMigrations(secrets?: SecretBox) {
@@ -22,6 +23,7 @@ export function schedulerMigrations(secrets?: SecretBox) {
     TriggerReplay1769100000000,
     AlertComments1769200000000,
     DefinitionVersions1769300000000,
+    Retention1769400000000,
   ];
 }
 
