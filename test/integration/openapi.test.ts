@@ -201,7 +201,7 @@ describe('OpenAPI documents (SQLite)', () => {
     await api('PUT', '/api/v1/auth-profiles/{name}', '/auth-profiles/docs', { ...profile, ttlSeconds: 60 });
 
     // An unmatched trigger raises an alert, so the alert list and its acknowledgement have something to show.
-    await api(
+    const unmatched = await api(
       'POST',
       '/api/v1/triggers',
       '/triggers',
@@ -210,7 +210,29 @@ describe('OpenAPI documents (SQLite)', () => {
     );
     const alerts = await api('GET', '/api/v1/alerts', '/alerts?status=OPEN');
     expect(alerts.body.items.length).toBeGreaterThan(0);
-    await api('POST', '/api/v1/alerts/{id}/ack', `/alerts/${alerts.body.items[0].id}/ack`);
+    const alertId = alerts.body.items[0].id as string;
+    await api('POST', '/api/v1/alerts/{id}/ack', `/alerts/${alertId}/ack`);
+
+    // Issue 13's additions: task-run lists, operator moves, definition archive and versions, alert comments.
+    await api('GET', '/api/v1/task-runs', '/task-runs?limit=2&definition=docs&businessDate=2026-11-24');
+    await api('GET', '/api/v1/group-runs/{id}/tasks', `/group-runs/${groupId}/tasks?limit=1`);
+    await api('POST', '/api/v1/task-runs/{id}/mark-succeeded', `/task-runs/${taskId}/mark-succeeded`, { reason: 'r' });
+    const rerun = await api('POST', '/api/v1/group-runs/{id}/rerun', `/group-runs/${manual.body.id}/rerun`, {
+      from: 'start',
+    });
+    expect(rerun.status).toBe(200);
+    const replay = await api('POST', '/api/v1/triggers/{id}/replay', `/triggers/${unmatched.body.triggerId}/replay`);
+    expect(replay.status).toBe(409);
+    await api('POST', '/api/v1/alerts/{id}/silence', `/alerts/${alertId}/silence`, { minutes: 5, comment: 'c' });
+    expect((await api('POST', '/api/v1/alerts/{id}/unack', `/alerts/${alertId}/unack`, { comment: 'c' })).status).toBe(
+      200,
+    );
+    await api('POST', '/api/v1/definitions/{id}/archive', `/definitions/${id}/archive`);
+    await api('POST', '/api/v1/definitions/{id}/unarchive', `/definitions/${id}/unarchive`);
+    await api('GET', '/api/v1/definitions/{id}/versions', `/definitions/${id}/versions`);
+    await api('GET', '/api/v1/definitions/{id}/versions/{n}', `/definitions/${id}/versions/1`);
+    const diff = await api('GET', '/api/v1/definitions/{id}/diff', `/definitions/${id}/diff?from=1&to=2`);
+    expect(diff.status).toBe(200);
     await api('GET', '/api/v1/alert-deliveries', '/alert-deliveries');
     await api('GET', '/api/v1/triggers/{id}', `/triggers/${posted.body.triggerId}`);
 

@@ -56,6 +56,7 @@ export interface SchedulerConfig {
   alerts: AlertsConfig;
   /** How often the overdue sweep looks for runs past their deadline. */
   overdueSweepMs: number;
+  retention: RetentionConfig;
   targets: TargetDefaults;
   logLevels: false | Array<'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal'>;
   /** Metrics, structured logs, traces (#ferry/observability). */
@@ -63,6 +64,16 @@ export interface SchedulerConfig {
   /** The speed work's numbers, each with its reason (tuning.ts); not read from the environment. */
   tuning: Tuning;
   bounds: BoundsConfig;
+}
+
+/** How long finished runs, their tasks and events, triggers and settled alerts are kept (maintenance/retention.ts). */
+export interface RetentionConfig {
+  /** Older than this many days, they are purged; 0 keeps everything forever. */
+  days: number;
+  /** How often a purge pass runs. */
+  sweepMs: number;
+  /** Group runs (with their tasks and events), triggers or alerts deleted per transaction. */
+  batch: number;
 }
 
 /** What a sender or a peer can make the scheduler hold or write at once (docs/security.md, "Bounds"). */
@@ -142,6 +153,11 @@ export function schedulerConfigFromEnv(envMap: Record<string, string | undefined
       deliveryMaxAttempts: env.int('FERRY_ALERT_MAX_ATTEMPTS', 20, 1, 1000),
     },
     overdueSweepMs: env.int('FERRY_OVERDUE_SWEEP_MS', 10_000, 50),
+    retention: {
+      days: env.int('FERRY_RETENTION_DAYS', 90, 0),
+      sweepMs: env.int('FERRY_RETENTION_SWEEP_MS', 3_600_000, 1000),
+      batch: env.int('FERRY_RETENTION_BATCH', 200, 1, 10_000),
+    },
     targets: {
       maxConcurrent: env.int('FERRY_TARGET_MAX_CONCURRENT', 0, 0),
       ratePerSecond: env.int('FERRY_TARGET_RATE_PER_SECOND', 0, 0),

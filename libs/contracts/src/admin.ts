@@ -131,6 +131,8 @@ export const triggerRecordSchema = {
     'receivedAt',
     'fileCount',
     'payloadTruncated',
+    'replayedAt',
+    'replay',
   ],
   properties: {
     id: { type: 'string' },
@@ -151,6 +153,14 @@ export const triggerRecordSchema = {
     receivedAt: instant,
     fileCount: { ...nullable('integer'), description: 'How many files the message lists (null: no `files` list)' },
     payloadTruncated: { type: 'boolean', description: '`payload` leaves part of the message out (lists only)' },
+    replayedAt: {
+      ...instantOrNull,
+      description: 'When an operator replayed it (`POST /triggers/{id}/replay`); null: never',
+    },
+    replay: {
+      oneOf: [triggerAnswerSchema, { type: 'null' }],
+      description: 'What the replay created (its `triggerId` is this trigger); null: never replayed',
+    },
   },
 } as const;
 

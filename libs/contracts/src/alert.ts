@@ -28,6 +28,17 @@ export interface AlertView {
   acknowledgedAt: string | null;
   acknowledgedBy: string | null;
   resolvedAt: string | null;
+  /** Until when raising it again notifies no one (`POST /alerts/{id}/silence`); null: not silenced. */
+  silencedUntil: string | null;
+  /** What operators said when they silenced or un-acknowledged it, oldest first. */
+  comments: AlertComment[];
+}
+
+export interface AlertComment {
+  action: 'SILENCE' | 'UNACK';
+  text: string;
+  by: string;
+  at: string;
 }
 
 /** What a webhook receives (format "json"); "slack" sends `{"text": …}` instead. */
@@ -85,6 +96,8 @@ export const alertViewSchema = {
     'acknowledgedAt',
     'acknowledgedBy',
     'resolvedAt',
+    'silencedUntil',
+    'comments',
   ],
   properties: {
     id: { type: 'string' },
@@ -104,6 +117,24 @@ export const alertViewSchema = {
     acknowledgedAt: instantOrNull,
     acknowledgedBy: nullableString,
     resolvedAt: instantOrNull,
+    silencedUntil: {
+      ...instantOrNull,
+      description: 'Until then, raising it again notifies no one; null: not silenced',
+    },
+    comments: {
+      type: 'array',
+      description: 'What operators said when they silenced or un-acknowledged it, oldest first',
+      items: {
+        type: 'object',
+        required: ['action', 'text', 'by', 'at'],
+        properties: {
+          action: { enum: ['SILENCE', 'UNACK'] },
+          text: { type: 'string' },
+          by: { type: 'string' },
+          at: instant,
+        },
+      },
+    },
   },
 } as const;
 

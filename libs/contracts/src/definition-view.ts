@@ -19,12 +19,18 @@ export const definitionSchema = {
     'retry',
     'attemptTimeoutSeconds',
     'enabled',
+    'archivedAt',
   ],
   properties: {
     id: { type: 'string' },
     version: { type: 'integer', minimum: 1, description: 'Send it back with a PUT; another one gets 409' },
     createdAt: instant,
     updatedAt: instant,
+    archivedAt: {
+      type: ['string', 'null'],
+      format: 'date-time',
+      description: 'When it was archived: it matches no trigger and is listed only with `archived=true`; null: not',
+    },
     ...specProperties,
   },
 } as const;

@@ -53,6 +53,8 @@ export interface Definition extends DefinitionSpec {
   version: number;
   createdAt: string;
   updatedAt: string;
+  /** When it was archived (`POST /definitions/{id}/archive`); null: it is not. */
+  archivedAt: string | null;
 }
 
 export const DEFINITION_DEFAULTS = {
@@ -194,6 +196,8 @@ export interface AuthProfileSpec {
    * them. Without it: any origin in development mode, none outside it.
    */
   origins?: string[];
+  /** On a PUT: the version read; another one gets 409 (without it, the profile is replaced as before). */
+  version?: number;
 }
 
 export const authProfileSchema = {
@@ -209,6 +213,11 @@ export const authProfileSchema = {
     alg: { enum: ['HS256', 'RS256', 'ES256'] },
     kid: { type: 'string', minLength: 1, maxLength: 100 },
     secret: { type: 'string', minLength: 16, maxLength: 10000 },
+    version: {
+      type: 'integer',
+      minimum: 1,
+      description: 'On a PUT, the version read: another one gets 409 (without it, the profile is replaced as before)',
+    },
     origins: {
       type: 'array',
       maxItems: 50,

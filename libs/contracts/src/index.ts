@@ -9,5 +9,6 @@ export * from './alert.js';
 export * from './delivery.js';
 export * from './error.js';
 export * from './admin.js';
+export * from './admin-operations.js';
 export * from './definition-view.js';
 export * from './components.js';

@@ -20,8 +20,13 @@ export class AuthProfilesService {
     @Inject(CLOCK) private readonly clock: Clock = Date.now,
   ) {}
 
+  /**
+   * Creates a profile, or replaces one (`name`: the URL's). A replacement that names the `version` it
+   * read is refused (409) if the profile has moved on since, like a definition's; without one it
+   * replaces whatever is there, as before. Either way the write is conditional on the version it saw.
+   */
   async upsert(body: unknown, name?: string) {
-    const { secret, ...spec } = validate(body);
+    const { secret, version: expected, ...spec } = validate(body);
     if (name !== undefined && spec.name !== name)
       throw ApiError.validation([{ path: 'name', problem: `must match the URL (${name})` }]);
     const now = this.clock();
@@ -30,6 +35,8 @@ export class AuthProfilesService {
       const existing = await repo.findOneBy({ name: spec.name });
       if (name === undefined && existing) throw ApiError.conflict(`Auth profile ${spec.name} already exists`);
       if (name !== undefined && !existing) throw ApiError.notFound('Auth profile', name);
+      if (existing && expected !== undefined && existing.version !== expected)
+        throw ApiError.conflict(`Auth profile ${spec.name} is at version ${existing.version}, not ${expected}`);
       const row = {
         name: spec.name,
         spec: { ...spec, ttlSeconds: spec.ttlSeconds ?? 300 },
@@ -38,7 +45,16 @@ export class AuthProfilesService {
         createdAt: existing?.createdAt ?? now,
         updatedAt: now,
       };
-      await repo.save(row);
+      if (!existing) await repo.insert(row);
+      else {
+        const res = await em
+          .createQueryBuilder()
+          .update(AuthProfileEntity)
+          .set({ spec: row.spec as object, secret: row.secret, version: row.version, updatedAt: now })
+          .where({ name: existing.name, version: existing.version })
+          .execute();
+        if (!res.affected) throw ApiError.conflict(`Auth profile ${spec.name} changed meanwhile; read it again`);
+      }
       return view(row as AuthProfileEntity);
     });
   }

@@ -30,11 +30,17 @@ export class DefinitionsController {
   @ApiDoc({
     summary: 'Trigger definitions, newest first',
     answers: { 200: { schema: definitionPageSchema, description: 'One page' } },
-    query: pageQuery(500, 50),
-    errors: { 422: 'a cursor this API did not issue, or a limit out of range' },
+    query: {
+      archived: {
+        schema: { type: 'boolean', default: false },
+        description: 'true: the archived definitions (only they); false or absent: the others',
+      },
+      ...pageQuery(500, 50),
+    },
+    errors: { 422: 'archived is not true or false, a cursor this API did not issue, or a limit out of range' },
   })
   @Scopes(Scope.adminRead)
-  list(@Query() q: { cursor?: string; limit?: string }) {
+  list(@Query() q: { archived?: string; cursor?: string; limit?: string }) {
     return this.defs.list(q);
   }
 

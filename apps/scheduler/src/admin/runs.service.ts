@@ -4,6 +4,7 @@ import { ApiError } from '#ferry/errors';
 import { Db } from '#ferry/persistence';
 import { CLOCK, type Clock } from '../core/tokens.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
+import { DownstreamCancels } from '../dispatch/downstream-cancels.js';
 import { CreatedRuns } from '../groups/created-runs.js';
 import { GroupRecounter } from '../groups/group-recounter.js';
 import { GroupRunFactory } from '../groups/group-run.factory.js';
@@ -28,6 +29,8 @@ const LISTED_TRIGGER_COLUMNS = [
   'answer',
   'receivedAt',
   'payloadSummary',
+  'replayedAt',
+  'replayAnswer',
 ] as const satisfies ReadonlyArray<keyof TriggerEntity>;
 
 export interface GroupRunQuery {
@@ -51,6 +54,7 @@ export class RunsService {
     @Inject(CreatedRuns) private readonly createdRuns: Pick<CreatedRuns, 'created'>,
     @Inject(TaskQueue) private readonly queue: TaskQueue,
     @Inject(CLOCK) private readonly clock: Clock = Date.now,
+    @Inject(DownstreamCancels) private readonly cancels?: Pick<DownstreamCancels, 'cancelJobs'>,
   ) {}
 
   async listGroups(q: GroupRunQuery): Promise<Page<ReturnType<typeof groupView>>> {
@@ -89,7 +93,12 @@ export class RunsService {
         .where('t.groupRunId = :id AND t.status IN (:...live)', { id, live: LIVE_STATUSES })
         .getMany();
     });
-    await this.engine.applyBatch(live.map((t) => ({ taskId: t.id, cmd: { kind: 'cancel', actor: 'operator' } })));
+    const outcomes = await this.engine.applyBatch(
+      live.map((t) => ({ taskId: t.id, cmd: { kind: 'cancel', actor: 'operator' } })),
+    );
+    // The jobs the cancelled tasks started: their downstreams are asked to stop them, without waiting.
+    const started = outcomes.flatMap((o) => (o.answer.type === 'applied' && o.task ? [o.task] : []));
+    void this.cancels?.cancelJobs(id, started).catch(() => undefined);
     await this.recount(id); // answer (and refuse a second cancel) with the group's new status, not a stale one
     return this.getGroup(id);
   }
@@ -136,6 +145,8 @@ export class RunsService {
     const input = (body ?? {}) as { files?: []; businessDate?: string; attributes?: Record<string, unknown> };
     const { plan, ready } = await this.db.tx(async (em) => {
       const def = await this.definitions.find(em, definitionId);
+      if (def.archivedAt !== null)
+        throw ApiError.conflict(`Definition ${definitionId} is archived; unarchive it first`);
       const plan = this.factory.plan(def, input, null, this.clock());
       return { plan, ready: await this.factory.persist(em, plan) };
     });

@@ -67,5 +67,7 @@ export function triggerView(t: Omit<TriggerEntity, 'payload'> & { payload?: unkn
     receivedAt: iso(t.receivedAt),
     fileCount: summary ? summary.fileCount : Array.isArray(files) ? files.length : null,
     payloadTruncated: summary?.truncated ?? false,
+    replayedAt: iso(t.replayedAt),
+    replay: t.replayAnswer,
   };
 }

@@ -21,6 +21,8 @@ export function alertView(a: AlertEntity): AlertView {
     acknowledgedAt: iso(a.ackedAt),
     acknowledgedBy: a.ackedBy,
     resolvedAt: iso(a.resolvedAt),
+    silencedUntil: iso(a.silencedUntil),
+    comments: (a.comments ?? []).map((c) => ({ ...c, at: iso(c.at)! })),
   };
 }
 

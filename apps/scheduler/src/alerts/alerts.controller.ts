@@ -1,15 +1,19 @@
-import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { type AuthenticatedRequest, Scopes } from '#ferry/auth';
-import { alertPageSchema, alertViewSchema, Scope } from '#ferry/contracts';
+import { alertPageSchema, alertViewSchema, Scope, silenceAlertSchema, unackAlertSchema } from '#ferry/contracts';
 import { ApiDoc, pageQuery } from '#ferry/http';
+import { AlertMoves } from './alert-moves.js';
 import { AlertsService } from './alerts.service.js';
 
 @ApiTags('admin: alerts')
 @ApiBearerAuth()
 @Controller('alerts')
 export class AlertsController {
-  constructor(@Inject(AlertsService) private readonly alerts: AlertsService) {}
+  constructor(
+    @Inject(AlertsService) private readonly alerts: AlertsService,
+    @Inject(AlertMoves) private readonly moves: AlertMoves,
+  ) {}
 
   @Get()
   @ApiDoc({
@@ -37,4 +41,34 @@ export class AlertsController {
   ack(@Param('id') id: string, @Req() req: AuthenticatedRequest) {
     return this.alerts.acknowledge(id, req.principal?.clientId ?? 'unknown');
   }
+
+  // Operator moves (issue 13): admin:write until libs/auth has admin:operate and its any-of form.
+  @Post(':id/silence')
+  @HttpCode(200)
+  @ApiDoc({
+    summary: 'Silences an alert for a while: raised again meanwhile, it notifies no one; the comment is kept',
+    body: silenceAlertSchema,
+    answers: { 200: { schema: alertViewSchema, description: 'The alert now, with `silencedUntil` and the comment' } },
+    errors: { 404: 'no such alert', 409: 'the alert is RESOLVED, or changed meanwhile' },
+  })
+  @Scopes(Scope.adminWrite)
+  silence(@Param('id') id: string, @Body() body: unknown, @Req() req: AuthenticatedRequest) {
+    return this.moves.silence(id, body, who(req));
+  }
+
+  @Post(':id/unack')
+  @HttpCode(200)
+  @ApiDoc({
+    summary: 'Un-acknowledges an alert: OPEN again, it notifies when raised again; the comment is kept',
+    body: unackAlertSchema,
+    answers: { 200: { schema: alertViewSchema, description: 'The alert now, with the comment' } },
+    errors: { 404: 'no such alert', 409: 'the alert is not ACKNOWLEDGED, or changed meanwhile' },
+  })
+  @Scopes(Scope.adminWrite)
+  unack(@Param('id') id: string, @Body() body: unknown, @Req() req: AuthenticatedRequest) {
+    return this.moves.unacknowledge(id, body, who(req));
+  }
 }
+
+/** Who left a comment: the token's subject (a portal session's is `user:<name>`), else its client. */
+const who = (req: AuthenticatedRequest) => req.principal?.subject ?? req.principal?.clientId ?? 'unknown';

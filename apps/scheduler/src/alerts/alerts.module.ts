@@ -11,6 +11,7 @@ import { AlertDeliveriesService } from './alert-deliveries.service.js';
 import { AlertDelivery } from './alert-delivery.js';
 import { AlertRaiser } from './alert-raiser.js';
 import { AlertsController } from './alerts.controller.js';
+import { AlertMoves } from './alert-moves.js';
 import { AlertsService } from './alerts.service.js';
 
 /** Alerts: raised from what happened, kept one per (run, kind), delivered through an outbox. */
@@ -33,6 +34,7 @@ import { AlertsService } from './alerts.service.js';
     AlertDelivery,
     AlertDeliveriesService,
     AlertsService,
+    AlertMoves,
     AlertRaiser,
   ],
   exports: [AlertsService, AlertRaiser, AlertDelivery],

@@ -112,12 +112,17 @@ export class AlertsService {
         ackedBy: null,
         resolvedAt: null,
         version: 1,
+        silencedUntil: null,
+        comments: null,
       });
       await em.insert(AlertEntity, row as object);
     } else {
       // An acknowledged alert stays quiet: the operator already knows. A resolved one that comes back is news.
       const status = existing.status === 'ACKNOWLEDGED' ? 'ACKNOWLEDGED' : 'OPEN';
-      notify = status === 'OPEN' && (existing.notifiedAt === null || now - existing.notifiedAt >= silenceMs);
+      notify =
+        status === 'OPEN' &&
+        (existing.notifiedAt === null || now - existing.notifiedAt >= silenceMs) &&
+        (existing.silencedUntil === null || now >= existing.silencedUntil);
       const changes = {
         status,
         occurrences: existing.occurrences + 1,

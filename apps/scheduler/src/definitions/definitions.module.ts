@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
+import { DefinitionVersions } from './definition-versions.js';
 import { DefinitionsService } from './definitions.service.js';
 
 /** Job definitions: what a trigger starts, where its tasks go, and how they are retried. */
 @Module({
-  providers: [DefinitionsService],
-  exports: [DefinitionsService],
+  providers: [DefinitionsService, DefinitionVersions],
+  exports: [DefinitionsService, DefinitionVersions],
 })
 export class DefinitionsModule {}

@@ -16,7 +16,7 @@ import { iso, keysetPage } from '../admin/paging.js';
 import { callbackCallers } from '../callbacks/callback-binding.js';
 import { profileAllows, profileRefusal } from '../dispatch/profile-origins.js';
 import { withDefaults } from '../groups/group-run.factory.js';
-import { AuthProfileEntity, BindingEntity, DefinitionEntity } from '../persistence/index.js';
+import { AuthProfileEntity, BindingEntity, DefinitionEntity, DefinitionVersionEntity } from '../persistence/index.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 import { isValidTimeZone } from './deadline.js';
 
@@ -51,11 +51,13 @@ export class DefinitionsService {
       spec: withDefaults(spec),
       createdAt: now,
       updatedAt: now,
+      archivedAt: null,
     });
     await this.write(async (em) => {
       await this.checkRefs(em, spec);
       await em.insert(DefinitionEntity, row as object);
       await this.replaceBindings(em, row.id, spec);
+      await keepVersion(em, row);
     });
     return toView(row);
   }
@@ -84,6 +86,7 @@ export class DefinitionsService {
         .execute();
       if (!res.affected) throw ApiError.conflict(`Definition ${id} changed meanwhile; read it again`);
       await this.replaceBindings(em, row.id, spec);
+      await keepVersion(em, { ...row, ...changes });
       return toView({ ...row, ...changes });
     });
   }
@@ -94,6 +97,21 @@ export class DefinitionsService {
       const spec = { ...(row.spec as DefinitionSpec), enabled };
       const changes = { enabled: enabled ? 1 : 0, spec, version: row.version + 1, updatedAt: this.clock() };
       await em.update(DefinitionEntity, { id: row.id }, changes as object);
+      await keepVersion(em, { ...row, ...changes });
+      return toView({ ...row, ...changes });
+    });
+  }
+
+  /**
+   * Archives (or unarchives) a definition: archived, it matches no trigger and leaves the default list.
+   * Its spec and version stay as they are; archiving twice changes nothing more.
+   */
+  async setArchived(id: string, archived: boolean): Promise<Definition> {
+    return this.write(async (em) => {
+      const row = await this.find(em, id);
+      if (archived === (row.archivedAt !== null)) return toView(row);
+      const changes = { archivedAt: archived ? this.clock() : null, updatedAt: this.clock() };
+      await em.update(DefinitionEntity, { id: row.id }, changes);
       return toView({ ...row, ...changes });
     });
   }
@@ -110,10 +128,15 @@ export class DefinitionsService {
     return row;
   }
 
-  async list(q: { cursor?: string; limit?: string }): Promise<Page<Definition>> {
-    return this.db.run((em) =>
-      keysetPage(em.getRepository(DefinitionEntity).createQueryBuilder('d'), 'createdAt', q, toView),
-    );
+  /** Newest first; archived definitions only with `archived=true` (and then only they). */
+  async list(q: { archived?: string; cursor?: string; limit?: string }): Promise<Page<Definition>> {
+    if (q.archived !== undefined && q.archived !== 'true' && q.archived !== 'false')
+      throw ApiError.validation([{ path: 'archived', problem: 'must be true or false' }]);
+    return this.db.run((em) => {
+      const qb = em.getRepository(DefinitionEntity).createQueryBuilder('d');
+      qb.where(q.archived === 'true' ? 'd.archivedAt IS NOT NULL' : 'd.archivedAt IS NULL');
+      return keysetPage(qb, 'createdAt', q, toView);
+    });
   }
 
   private async write<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
@@ -165,5 +188,16 @@ export function toView(row: DefinitionEntity): Definition {
     version: row.version,
     createdAt: iso(row.createdAt)!,
     updatedAt: iso(row.updatedAt)!,
+    archivedAt: iso(row.archivedAt ?? null),
   };
+}
+
+/** Keeps the spec a definition's version stores, in the transaction that stores it. */
+async function keepVersion(em: EntityManager, row: DefinitionEntity): Promise<void> {
+  await em.insert(DefinitionVersionEntity, {
+    definitionId: row.id,
+    version: row.version,
+    spec: row.spec as object,
+    createdAt: row.updatedAt,
+  });
 }

@@ -5,6 +5,7 @@ import { GroupsModule } from '../groups/groups.module.js';
 import { SchedulerObservability } from '../observability/scheduler-observability.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 import { TasksModule } from '../tasks/tasks.module.js';
+import { DownstreamCancels } from './downstream-cancels.js';
 import { DOWNSTREAM, type DownstreamPort, HttpDownstream } from './downstream.client.js';
 import { OutboundTokens } from './outbound-tokens.js';
 import { TargetGuard } from './target-guard.js';
@@ -42,11 +43,12 @@ class DownstreamConnections implements OnApplicationShutdown {
       inject: [SCHEDULER_CONFIG, SCHEDULER_OVERRIDES, SchedulerObservability],
     },
     DownstreamConnections,
+    DownstreamCancels,
     OutboundTokens,
     TargetGuard,
     TargetPermits,
     TaskRounds,
   ],
-  exports: [TaskRounds, TargetPermits, TargetGuard],
+  exports: [TaskRounds, TargetPermits, TargetGuard, DownstreamCancels],
 })
 export class DispatchModule {}

@@ -28,6 +28,8 @@ export class SchedulerMetrics {
   readonly callbacks: Counter<'outcome'>;
   readonly callbackSeconds: Histogram<'outcome'>;
   readonly reconMismatches: Counter;
+  /** Rows the retention purge deleted, by kind (group runs, task runs, task events, triggers, alerts). */
+  readonly purged: Counter<'kind'>;
   readonly taskDuration: Histogram<'status'>;
   private readonly sources = new BoundedLabel(100);
   readonly targets = new BoundedLabel(100);
@@ -93,6 +95,12 @@ export class SchedulerMetrics {
     this.reconMismatches = new Counter({
       name: 'ferry_scheduler_reconciliation_mismatches_total',
       help: 'SUCCEEDED reports whose reconciliation counts did not add up',
+      registers,
+    });
+    this.purged = new Counter({
+      name: 'ferry_scheduler_retention_purged_total',
+      help: 'Rows the retention purge deleted (FERRY_RETENTION_DAYS), by kind',
+      labelNames: ['kind'],
       registers,
     });
     this.taskDuration = new Histogram({

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { TriggerAnswer } from '#ferry/contracts';
 import type { PayloadSummary } from '../triggers/payload-summary.js';
 import { TASK_ROW, type TaskRow } from '../tasks/task-row.js';
 import { COLUMN_OPTIONS, describedEntity } from './described-entity.js';
@@ -16,6 +17,17 @@ export class DefinitionEntity {
   @Column(json) spec: unknown;
   @Column({ name: 'created_at', ...ms }) createdAt: number;
   @Column({ name: 'updated_at', ...ms }) updatedAt: number;
+  /** Archived definitions match no trigger and leave the default list; they are never deleted. */
+  @Column({ name: 'archived_at', ...ms, nullable: true }) archivedAt: number | null;
+}
+
+/** Every version of a definition's spec, as it was stored (the current one included). */
+@Entity('definition_version')
+export class DefinitionVersionEntity {
+  @PrimaryColumn({ name: 'definition_id', type: 'varchar', length: 36 }) definitionId: string;
+  @PrimaryColumn({ type: 'integer' }) version: number;
+  @Column(json) spec: unknown;
+  @Column({ name: 'created_at', ...ms }) createdAt: number;
 }
 
 @Entity('definition_binding')
@@ -52,6 +64,9 @@ export class TriggerEntity {
   @Column({ name: 'received_at', ...ms }) receivedAt: number;
   /** What lists show of the payload; null on triggers written before it existed (summarised when read). */
   @Column({ name: 'payload_summary', ...json, nullable: true }) payloadSummary: PayloadSummary | null;
+  /** An UNMATCHED or REJECTED trigger matched again by an operator: when, and the replay's answer. */
+  @Column({ name: 'replayed_at', ...ms, nullable: true }) replayedAt: number | null;
+  @Column({ name: 'replay_answer', ...json, nullable: true }) replayAnswer: TriggerAnswer | null;
 }
 
 @Entity('group_run')
@@ -117,10 +132,21 @@ export class AlertEntity {
   @Column({ name: 'acked_by', type: 'varchar', length: 200, nullable: true }) ackedBy: string | null;
   @Column({ name: 'resolved_at', ...ms, nullable: true }) resolvedAt: number | null;
   @Column({ type: 'integer' }) version: number;
+  /** Until then raising it again notifies no one; with the operators' comments (silence, un-acknowledge). */
+  @Column({ name: 'silenced_until', ...ms, nullable: true }) silencedUntil: number | null;
+  @Column({ ...json, nullable: true }) comments: StoredAlertComment[] | null;
+}
+
+export interface StoredAlertComment {
+  action: 'SILENCE' | 'UNACK';
+  text: string;
+  by: string;
+  at: number;
 }
 
 export const SCHEDULER_ENTITIES = [
   DefinitionEntity,
+  DefinitionVersionEntity,
   BindingEntity,
   AuthProfileEntity,
   TriggerEntity,

@@ -6,10 +6,25 @@ import { Initial1764000000000 } from './migrations/1764000000000-initial.js';
 import { Alerts1765000000000 } from './migrations/1765000000000-alerts.js';
 import { sealSecretsMigration } from './migrations/1766100000000-seal-secrets.js';
 import { Bounds1768000000000 } from './migrations/1768000000000-bounds.js';
+import { TaskLists1769000000000 } from './migrations/1769000000000-task-lists.js';
+import { TriggerReplay1769100000000 } from './migrations/1769100000000-trigger-replay.js';
+import { AlertComments1769200000000 } from './migrations/1769200000000-alert-comments.js';
+import { DefinitionVersions1769300000000 } from './migrations/1769300000000-definition-versions.js';
+import { Retention1769400000000 } from './migrations/1769400000000-retention.js';
 
 /** The scheduler's migrations; encrypting stored secrets needs the keys (none for a database without any). */
 export function schedulerMigrations(secrets?: SecretBox) {
-  return [Initial1764000000000, Alerts1765000000000, sealSecretsMigration(secrets), Bounds1768000000000];
+  return [
+    Initial1764000000000,
+    Alerts1765000000000,
+    sealSecretsMigration(secrets),
+    Bounds1768000000000,
+    TaskLists1769000000000,
+    TriggerReplay1769100000000,
+    AlertComments1769200000000,
+    DefinitionVersions1769300000000,
+    Retention1769400000000,
+  ];
 }
 
 /** The scheduler's database, migrated (the runtime's and the tests'). */

@@ -5,7 +5,8 @@ import { TaskStatus } from './task-status.js';
 const STATUSES = Object.values(TaskStatus);
 
 // What a SYNC task's move (row: from, column: to) does to its siblings: r = ready the next one,
-// s = skip all later ones, u = un-skip all later ones, . = nothing. Impossible moves included.
+// s = skip all later ones, u = un-skip all later ones, c = continue (un-skip all later ones, then ready the
+// next one: a failed task marked succeeded), . = nothing. Impossible moves included.
 const GRID = `
               PEN DIS ACC RUN RWT SUC FAI CAN SKI
   PENDING      .   .   .   .   .   r   s   s   .
@@ -14,14 +15,15 @@ const GRID = `
   RUNNING      .   .   .   .   .   r   s   s   .
   RETRY_WAIT   .   .   .   .   .   r   s   s   .
   SUCCEEDED    .   .   .   .   .   .   s   s   .
-  FAILED       u   .   .   .   .   r   .   s   .
-  CANCELLED    u   .   .   .   .   r   s   .   .
+  FAILED       u   .   .   .   .   c   .   s   .
+  CANCELLED    u   .   .   .   .   c   s   .   .
   SKIPPED      .   .   .   .   .   r   s   s   .
 `;
 const MEANS = {
   r: { scope: 'next', command: { kind: 'ready' } },
   s: { scope: 'later', command: { kind: 'skip' } },
   u: { scope: 'later', command: { kind: 'unskip' } },
+  c: { scope: 'later', command: { kind: 'unskip' }, then: { scope: 'next', command: { kind: 'ready' } } },
   '.': undefined,
 } as const;
 

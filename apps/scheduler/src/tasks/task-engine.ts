@@ -156,17 +156,21 @@ export class TaskEngine {
     return { outcomes, effects: work.effects() };
   }
 
-  /** SYNC groups: a success readies the next task; a final failure skips the rest; a retry un-skips them. */
+  /** SYNC groups: a success readies the next task; a final failure skips the rest; a retry (or a mark) un-skips them. */
   private async cascadeSync(tx: Tx, work: Work, groups: Map<string, GroupInfo>, now: number): Promise<void> {
     for (const row of [...work.changed.values()]) {
       const group = groups.get(row.groupRunId)!;
-      const cascade = syncCascade(group.runMode, work.original.get(row.id)!.status, row.status);
-      if (!cascade) continue;
-      for (const other of await this.store.loadSiblings(tx, row.groupRunId, { seq: row.seq, scope: cascade.scope })) {
-        const current = work.rows.get(other.id) ?? other;
-        if (!work.original.has(other.id)) work.original.set(other.id, other);
-        const d = decide(current, cascade.command, this.context(now, group, false));
-        work.record(current, d.next, d.event);
+      for (
+        let cascade = syncCascade(group.runMode, work.original.get(row.id)!.status, row.status);
+        cascade;
+        cascade = cascade.then
+      ) {
+        for (const other of await this.store.loadSiblings(tx, row.groupRunId, { seq: row.seq, scope: cascade.scope })) {
+          const current = work.rows.get(other.id) ?? other;
+          if (!work.original.has(other.id)) work.original.set(other.id, other);
+          const d = decide(current, cascade.command, this.context(now, group, false));
+          work.record(current, d.next, d.event);
+        }
       }
     }
   }

@@ -254,6 +254,71 @@ describe('task state machine: legal moves', () => {
   });
 });
 
+describe('task state machine: operator moves on finished tasks', () => {
+  const mismatch = { reconStatus: 'MISMATCH' as const, reconProblems: ['received 9 of 10'] };
+
+  it('marks a FAILED task succeeded, keeping the reason and the error in the event', () => {
+    const error = { code: 'E', message: 'e' };
+    const d = decide(
+      row('FAILED', { lastError: error }),
+      { kind: 'markSucceeded', actor: 'operator', reason: 'loaded by hand' },
+      ctx(),
+    );
+    expect(d.next).toMatchObject({ status: 'SUCCEEDED', finishedAt: NOW, dispatchId: 'd1' });
+    expect(d.event).toMatchObject({
+      fromStatus: 'FAILED',
+      toStatus: 'SUCCEEDED',
+      actor: 'operator',
+      reason: 'MARKED_SUCCEEDED_BY_OPERATOR',
+      detail: { reason: 'loaded by hand', error },
+    });
+  });
+
+  it('marks a reconciliation MISMATCH succeeded: OK, its problems kept in the event', () => {
+    const d = decide(
+      row('SUCCEEDED', mismatch),
+      { kind: 'markSucceeded', actor: 'operator', reason: 'checked' },
+      ctx(),
+    );
+    expect(d.next).toMatchObject({ status: 'SUCCEEDED', reconStatus: 'OK', reconProblems: null });
+    expect(d.event).toMatchObject({ detail: { reason: 'checked', problems: ['received 9 of 10'] } });
+  });
+
+  it('refuses to mark anything else succeeded', () => {
+    for (const s of [
+      'PENDING',
+      'DISPATCHED',
+      'ACCEPTED',
+      'RUNNING',
+      'RETRY_WAIT',
+      'SUCCEEDED',
+      'CANCELLED',
+      'SKIPPED',
+    ]) {
+      const d = decide(row(s as TaskStatus), { kind: 'markSucceeded', actor: 'operator', reason: 'r' }, ctx());
+      expect(d).toEqual({ answer: { type: 'conflict', message: expect.any(String) } });
+    }
+  });
+
+  it('retries a reconciliation MISMATCH with a fresh budget, its verdict cleared', () => {
+    const d = decide(row('SUCCEEDED', { ...mismatch, attempt: 1 }), { kind: 'retry', actor: 'operator' }, ctx());
+    expect(d.next).toMatchObject({ status: 'PENDING', readyAt: NOW, reconStatus: null, maxAttempts: 4 });
+    expect(d.event).toMatchObject({ fromStatus: 'SUCCEEDED', reason: 'RETRIED_BY_OPERATOR' });
+  });
+
+  it('reruns any finished task, ready or waiting its turn, and refuses a live one', () => {
+    for (const s of ['SUCCEEDED', 'FAILED', 'CANCELLED', 'SKIPPED'] as const) {
+      const d = decide(row(s), { kind: 'rerun', actor: 'operator', ready: true }, ctx());
+      expect(d.next).toMatchObject({ status: 'PENDING', readyAt: NOW, finishedAt: null });
+      expect(d.event).toMatchObject({ fromStatus: s, reason: 'RERUN_BY_OPERATOR', actor: 'operator' });
+      expect(decide(d.next!, { kind: 'claim' }, ctx()).next!.dispatchId).not.toBe('d1');
+    }
+    expect(decide(row('SKIPPED'), { kind: 'rerun', actor: 'operator', ready: false }, ctx()).next!.readyAt).toBeNull();
+    for (const s of ['PENDING', 'DISPATCHED', 'ACCEPTED', 'RUNNING', 'RETRY_WAIT'] as const)
+      expect(decide(row(s), { kind: 'rerun', actor: 'operator', ready: true }, ctx()).answer.type).toBe('conflict');
+  });
+});
+
 describe('task state machine: illegal moves are refused', () => {
   it('answers STALE for an older dispatch, a step backwards, or a non-final report after the end', () => {
     const old = { kind: 'report', actor: 'callback', body: { dispatchId: 'd0', status: 'SUCCEEDED' } } as const;
@@ -307,8 +372,9 @@ describe('task state machine: illegal moves are refused', () => {
       ACCEPTED: ['RUNNING', 'SUCCEEDED', 'FAILED', 'RETRY_WAIT', 'CANCELLED'],
       RUNNING: ['SUCCEEDED', 'FAILED', 'RETRY_WAIT', 'CANCELLED'],
       RETRY_WAIT: ['DISPATCHED', 'CANCELLED', 'FAILED'],
-      SUCCEEDED: [],
-      FAILED: ['PENDING'],
+      // An operator reruns a finished task, retries a reconciliation MISMATCH, or marks a failure succeeded.
+      SUCCEEDED: ['PENDING'],
+      FAILED: ['PENDING', 'SUCCEEDED'],
       CANCELLED: ['PENDING'],
       SKIPPED: ['PENDING'],
     };
@@ -318,6 +384,8 @@ describe('task state machine: illegal moves are refused', () => {
       { kind: 'accepted', dispatchId: 'd1', jobId: 'j2' },
       { kind: 'cancel', actor: 'operator' },
       { kind: 'retry', actor: 'operator' },
+      { kind: 'markSucceeded', actor: 'operator', reason: 'fixed by hand' },
+      { kind: 'rerun', actor: 'operator', ready: true },
       { kind: 'overdue' },
       { kind: 'overdue', fail: true },
       { kind: 'skip' },

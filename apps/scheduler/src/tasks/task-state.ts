@@ -28,6 +28,10 @@ export type TaskCommand =
   | { kind: 'report'; actor: 'callback' | 'poller'; body: TaskCallback }
   | { kind: 'cancel'; actor: Actor }
   | { kind: 'retry'; actor: Actor }
+  /** An operator vouches for the work of a FAILED task, or of a reconciliation MISMATCH, fixed by hand. */
+  | { kind: 'markSucceeded'; actor: Actor; reason: string }
+  /** A finished group run again (whole, or from its first failed task): `ready` is false for SYNC successors. */
+  | { kind: 'rerun'; actor: Actor; ready: boolean }
   /** `fail`: the definition's deadline action is FAIL, so a live task past it fails instead of only being flagged. */
   | { kind: 'overdue'; fail?: boolean }
   /** The target's breaker, concurrency cap or rate limit refused a fresh dispatch before it was sent. */
@@ -99,6 +103,11 @@ export function decide(row: TaskRow, cmd: TaskCommand, ctx: DecideContext): Deci
       return move(row, 'CANCELLED', cmd.actor, TaskEventReason.CANCELLED_BY_OPERATOR, ctx, { finishedAt: ctx.now });
     case 'retry':
       return retry(row, cmd.actor, ctx);
+    case 'markSucceeded':
+      return markSucceeded(row, cmd.actor, cmd.reason, ctx);
+    case 'rerun':
+      if (isLive(row.status)) return conflict(`Task run ${row.id} is ${row.status}; only finished tasks are rerun`);
+      return again(row, cmd.actor, TaskEventReason.RERUN_BY_OPERATOR, ctx, cmd.ready ? ctx.now : null);
     case 'overdue':
       if (!isLive(row.status)) return none;
       if (cmd.fail) {
@@ -310,17 +319,52 @@ function failAttempt(
 
 function retry(row: TaskRow, actor: Actor, ctx: DecideContext): Decision {
   if (row.status === 'SKIPPED') return conflict(`Task run ${row.id} was skipped; retry the failed task before it`);
-  if (row.status !== 'FAILED' && row.status !== 'CANCELLED') {
-    return conflict(`Task run ${row.id} is ${row.status}; only FAILED or CANCELLED task runs can be retried`);
+  // A reconciliation MISMATCH is a success the figures contradict: it may be run again like a failure.
+  const mismatch = row.status === 'SUCCEEDED' && row.reconStatus === 'MISMATCH';
+  if (row.status !== 'FAILED' && row.status !== 'CANCELLED' && !mismatch) {
+    return conflict(
+      `Task run ${row.id} is ${row.status}; only FAILED or CANCELLED task runs (or a reconciliation MISMATCH) can be retried`,
+    );
   }
-  return move(row, 'PENDING', actor, TaskEventReason.RETRIED_BY_OPERATOR, ctx, {
-    readyAt: ctx.now,
+  return again(row, actor, TaskEventReason.RETRIED_BY_OPERATOR, ctx, ctx.now);
+}
+
+/** Back to PENDING with a fresh retry budget; the claim that follows gives it a new dispatch id. */
+function again(
+  row: TaskRow,
+  actor: Actor,
+  reason: TaskEventReason,
+  ctx: DecideContext,
+  readyAt: number | null,
+): Decision {
+  return move(row, 'PENDING', actor, reason, ctx, {
+    readyAt,
     finishedAt: null,
     nextAt: null,
     maxAttempts: row.attempt + ctx.retry.maxAttempts,
     reconStatus: null,
     reconProblems: null,
   });
+}
+
+function markSucceeded(row: TaskRow, actor: Actor, reason: string, ctx: DecideContext): Decision {
+  const mismatch = row.status === 'SUCCEEDED' && row.reconStatus === 'MISMATCH';
+  if (row.status !== 'FAILED' && !mismatch) {
+    return conflict(
+      `Task run ${row.id} is ${row.status}; only a FAILED task or a reconciliation MISMATCH can be marked succeeded`,
+    );
+  }
+  // The problems the downstream's figures showed stay in the event, with the operator's reason.
+  return move(
+    row,
+    'SUCCEEDED',
+    actor,
+    TaskEventReason.MARKED_SUCCEEDED_BY_OPERATOR,
+    ctx,
+    { finishedAt: ctx.now, nextAt: null, reconStatus: mismatch ? 'OK' : row.reconStatus, reconProblems: null },
+    row.dispatchId,
+    { reason, ...(mismatch ? { problems: row.reconProblems } : { error: row.lastError }) },
+  );
 }
 
 /** Exponential backoff with "equal jitter": half fixed, half random, so retries of a burst spread out. */

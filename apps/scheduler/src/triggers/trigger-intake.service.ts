@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { type TriggerAnswer, type TriggerMessage, triggerMessageSchema } from '#ferry/contracts';
 import { sourceAllowed } from '#ferry/auth';
 import { ApiError } from '#ferry/errors';
@@ -10,11 +9,12 @@ import { AlertRaiser } from '../alerts/alert-raiser.js';
 import { AlertsService } from '../alerts/alerts.service.js';
 import { CreatedRuns } from '../groups/created-runs.js';
 import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
-import { BindingEntity, DefinitionEntity, TriggerEntity } from '../persistence/index.js';
+import { type DefinitionEntity, TriggerEntity } from '../persistence/index.js';
 import { GroupRunFactory, type GroupRunPlan, type StartOrder, startOrder } from '../groups/group-run.factory.js';
 import { TRIGGER_OBSERVER, type TriggerObserver } from '../observability/observers.js';
 import { TaskQueue } from '../queue/task-queue.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
+import { boundDefinitions } from './bound-definitions.js';
 import { summarizePayload } from './payload-summary.js';
 import { TRIGGER_WRITER, type TriggerWriter } from './trigger-writer.js';
 
@@ -148,7 +148,7 @@ export class TriggerIntake {
    * nothing (its alert is written with it), one transaction, whose unique key refuses a copy.
    */
   private async write(msg: TriggerMessage, via: 'http' | 'queue'): Promise<Written | undefined> {
-    const definitions = await this.db.run((em) => this.boundDefinitions(em, msg.source, msg.event));
+    const definitions = await this.db.run((em) => boundDefinitions(em, msg.source, msg.event));
     const { trigger, plans, answer } = this.draft(definitions, msg, via);
     const wrote = plans.length ? await this.writer.insertAtOnce(trigger, plans) : undefined;
     if (wrote !== undefined) return wrote ? { answer, ready: startOrder(plans), plans, notified: false } : undefined;
@@ -193,28 +193,10 @@ export class TriggerIntake {
       answer,
       receivedAt: now,
       payloadSummary: summarizePayload(msg),
+      replayedAt: null,
+      replayAnswer: null,
     };
     return { trigger, plans, answer };
-  }
-
-  /** The definitions bound to (source, event), in one query. */
-  private async boundDefinitions(em: EntityManager, source: string, event: string): Promise<DefinitionEntity[]> {
-    return em
-      .getRepository(DefinitionEntity)
-      .createQueryBuilder('d')
-      .where(
-        (qb) =>
-          'd.id IN ' +
-          qb
-            .subQuery()
-            .select('b.definitionId')
-            .from(BindingEntity, 'b')
-            .where('b.source = :source AND b.event = :event')
-            .getQuery(),
-        { source, event },
-      )
-      .orderBy('d.name')
-      .getMany();
   }
 }
 

@@ -1,17 +1,27 @@
-import { Body, Controller, Inject, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { type AuthenticatedRequest, Scopes } from '#ferry/auth';
-import { Scope, type TriggerAnswer, triggerAnswerSchema, triggerMessageSchema } from '#ferry/contracts';
+import {
+  Scope,
+  type TriggerAnswer,
+  triggerAnswerSchema,
+  triggerMessageSchema,
+  triggerRecordSchema,
+} from '#ferry/contracts';
 import { ApiDoc } from '#ferry/http';
 import { annotateResponse } from '#ferry/observability';
 import { TriggerIntake } from './trigger-intake.service.js';
+import { TriggerReplay } from './trigger-replay.service.js';
 
 @ApiTags('triggers')
 @ApiBearerAuth()
 @Controller('triggers')
 export class TriggersController {
-  constructor(@Inject(TriggerIntake) private readonly intake: TriggerIntake) {}
+  constructor(
+    @Inject(TriggerIntake) private readonly intake: TriggerIntake,
+    @Inject(TriggerReplay) private readonly replays: TriggerReplay,
+  ) {}
 
   @Post()
   @ApiDoc({
@@ -45,5 +55,26 @@ export class TriggersController {
       groupRunId: groups.length === 1 ? groups[0].id : undefined,
     });
     return result.answer;
+  }
+
+  // An operator move (issue 13): admin:write until libs/auth has admin:operate and its any-of form.
+  @Post(':id/replay')
+  @HttpCode(200)
+  @ApiDoc({
+    summary: "Matches an UNMATCHED or REJECTED trigger again against today's bindings, once",
+    answers: {
+      200: {
+        schema: triggerRecordSchema,
+        description: 'The trigger, its `replay` naming the group runs created (a second replay creates none)',
+      },
+    },
+    errors: {
+      404: 'no such trigger',
+      409: 'the trigger was ACCEPTED, still matches no definition, is still not a valid message, or is a copy',
+    },
+  })
+  @Scopes(Scope.adminWrite)
+  replay(@Param('id') id: string) {
+    return this.replays.replay(id);
   }
 }

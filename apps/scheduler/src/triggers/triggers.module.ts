@@ -3,13 +3,14 @@ import { AlertsModule } from '../alerts/alerts.module.js';
 import { GroupsModule } from '../groups/groups.module.js';
 import { TasksModule } from '../tasks/tasks.module.js';
 import { TriggerIntake } from './trigger-intake.service.js';
+import { TriggerReplay } from './trigger-replay.service.js';
 import { TriggersController } from './triggers.controller.js';
 
 /** Trigger intake from HTTP and from the trigger queue (its processor: WorkersModule). */
 @Module({
   imports: [TasksModule, GroupsModule, AlertsModule],
   controllers: [TriggersController],
-  providers: [TriggerIntake],
+  providers: [TriggerIntake, TriggerReplay],
   exports: [TriggerIntake],
 })
 export class TriggersModule {}

@@ -1,0 +1,107 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type TriggerAnswer, type TriggerMessage, triggerMessageSchema } from '#ferry/contracts';
+import { ApiError } from '#ferry/errors';
+import { compileChecker } from '#ferry/http';
+import { Db, isUniqueViolation } from '#ferry/persistence';
+import { triggerView } from '../admin/views.js';
+import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
+import { CreatedRuns } from '../groups/created-runs.js';
+import { GroupRunFactory, type GroupRunPlan, startOrder } from '../groups/group-run.factory.js';
+import { TriggerEntity } from '../persistence/index.js';
+import { TaskQueue } from '../queue/task-queue.js';
+import type { SchedulerConfig } from '../scheduler.config.js';
+import { boundDefinitions } from './bound-definitions.js';
+
+const check = compileChecker(triggerMessageSchema);
+const REPLAYABLE = ['UNMATCHED', 'REJECTED'];
+
+/**
+ * Replays an UNMATCHED or REJECTED trigger against today's bindings, once: the claim of the trigger
+ * row (`replayed_at` set where it was null), its group runs and their tasks commit together, so a
+ * second replay, even a concurrent one, creates nothing and answers the first one's outcome.
+ */
+@Injectable()
+export class TriggerReplay {
+  private readonly maxFiles: number;
+
+  constructor(
+    @Inject(Db) private readonly db: Db,
+    @Inject(GroupRunFactory) private readonly factory: GroupRunFactory,
+    @Inject(TaskQueue) private readonly queue: Pick<TaskQueue, 'startLater'>,
+    @Inject(CreatedRuns) private readonly createdRuns: Pick<CreatedRuns, 'created'>,
+    @Inject(SCHEDULER_CONFIG) config: Pick<SchedulerConfig, 'bounds'>,
+    @Inject(CLOCK) private readonly clock: Clock = Date.now,
+  ) {
+    this.maxFiles = config.bounds.maxFilesPerTrigger;
+  }
+
+  async replay(id: string) {
+    const t = id.length <= 36 ? await this.db.run((em) => em.getRepository(TriggerEntity).findOneBy({ id })) : null;
+    if (!t) throw ApiError.notFound('Trigger', id);
+    if (t.replayedAt !== null) return triggerView(t); // replayed already: the same answer, nothing new
+    if (!REPLAYABLE.includes(t.status))
+      throw ApiError.conflict(`Trigger ${id} is ${t.status}; only an UNMATCHED or REJECTED one is replayed`);
+    const msg = this.validMessage(t);
+    let plans: GroupRunPlan[];
+    try {
+      plans = await this.db.tx(async (em) => {
+        const now = this.clock();
+        // The claim goes first: a concurrent replay waits on this row, then finds it replayed.
+        const claimed = await em
+          .createQueryBuilder()
+          .update(TriggerEntity)
+          .set({
+            replayedAt: now,
+            source: msg.source,
+            messageId: msg.messageId,
+            event: msg.event,
+            businessDate: msg.businessDate ?? null,
+          })
+          .where('id = :id AND replayed_at IS NULL', { id })
+          .execute();
+        if (!claimed.affected) return [];
+        const definitions = await boundDefinitions(em, msg.source, msg.event);
+        if (!definitions.length)
+          throw ApiError.conflict(`Trigger ${id} still matches no definition (${msg.source}/${msg.event})`);
+        const plans = definitions.map((d) => this.factory.plan(d, msg, id, now));
+        for (const plan of plans) await this.factory.persist(em, plan);
+        const answer: TriggerAnswer = {
+          triggerId: id,
+          duplicate: false,
+          groupRuns: plans.map((p) => ({
+            id: p.group.id,
+            definition: p.group.definitionName,
+            status: p.group.status,
+            tasks: p.tasks.length,
+          })),
+        };
+        await em.update(TriggerEntity, { id }, { replayAnswer: answer });
+        return plans;
+      });
+    } catch (err) {
+      // A REJECTED message now naming a (source, messageId) that another trigger already has.
+      if (!isUniqueViolation(err)) throw err;
+      throw ApiError.conflict(`Trigger ${id} is message ${msg.source}/${msg.messageId}, already received`);
+    }
+    if (plans.length) {
+      this.createdRuns.created(plans);
+      this.queue.startLater(startOrder(plans));
+    }
+    return triggerView((await this.db.run((em) => em.getRepository(TriggerEntity).findOneBy({ id })))!);
+  }
+
+  /** The stored message, if it is a valid trigger now (a REJECTED one may still not be): else 409, naming why. */
+  private validMessage(t: TriggerEntity): TriggerMessage {
+    const problems = check(t.payload);
+    const files = (t.payload as { files?: unknown[] } | null)?.files?.length ?? 0;
+    if (files > this.maxFiles)
+      problems.push({ path: 'files', problem: `must not have more than ${this.maxFiles} items` });
+    if (problems.length)
+      throw new ApiError(
+        'CONFLICT',
+        `Trigger ${t.id} is still not a valid trigger message: ${problems.map((p) => `${p.path} ${p.problem}`).join('; ')}`,
+        problems,
+      );
+    return t.payload as TriggerMessage;
+  }
+}
