@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   type HttpConfig,
   type InboundAuthConfig,
@@ -58,6 +61,8 @@ export interface SchedulerConfig {
   overdueSweepMs: number;
   targets: TargetDefaults;
   logLevels: false | Array<'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal'>;
+  /** The operators' portal bundle served at /portal (FERRY_PORTAL_DIR); not served when it has no index.html. */
+  portalDir: string;
   /** Metrics, structured logs, traces (#ferry/observability). */
   observability: ObservabilityConfig;
   /** The speed work's numbers, each with its reason (tuning.ts); not read from the environment. */
@@ -150,6 +155,7 @@ export function schedulerConfigFromEnv(envMap: Record<string, string | undefined
       blockedRetryMs: env.int('FERRY_TARGET_BLOCKED_RETRY_MS', 500, 10),
     },
     logLevels: ['log', 'error', 'warn', 'fatal'],
+    portalDir: env.str('FERRY_PORTAL_DIR', defaultPortalDir()),
     observability: readObservability(env, 'FERRY_SCHEDULER', 'ferry-scheduler'),
     tuning: { ...DEFAULT_TUNING },
     bounds: {
@@ -174,6 +180,13 @@ export function schedulerConfigFromEnv(envMap: Record<string, string | undefined
   }
   if (problems.length) throw new Error(`Invalid scheduler configuration:\n  - ${problems.join('\n  - ')}`);
   return config;
+}
+
+/** dist/portal of the checkout this code runs from (built or not: tests run the sources). */
+function defaultPortalDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dir, 'dist', 'portal');
 }
 
 /** Client ids: a JSON array of strings, or ids separated by commas; at least one. */
