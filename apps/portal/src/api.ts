@@ -7,9 +7,10 @@ export interface Session {
   csrfToken: string;
 }
 
+/** The contract's error details: where in the request, and what is wrong there. */
 export interface FieldProblem {
-  path?: string;
-  message: string;
+  path: string;
+  problem: string;
 }
 
 export class ApiFailure extends Error {
