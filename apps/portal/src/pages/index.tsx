@@ -1,5 +1,14 @@
 import type { ComponentType } from 'react';
+import { AlertsPage } from './alerts.js';
+import { AuditPage } from './audit.js';
+import { DefinitionFormPage } from './definition-form.js';
+import { DefinitionsPage } from './definitions.js';
+import { GroupRunPage } from './group-run.js';
+import { GroupRunsPage } from './group-runs.js';
 import { OverviewPage } from './overview.js';
+import { TargetsPage } from './targets.js';
+import { TaskRunPage } from './task-run.js';
+import { TriggersPage } from './triggers.js';
 
 export interface PageProps {
   params: Record<string, string>;
@@ -16,7 +25,20 @@ function NotFound() {
   return <p>There is no such page. Pick one from the menu above.</p>;
 }
 
-export const PAGES: Page[] = [{ path: '/', title: 'Overview', nav: true, component: OverviewPage }];
+// Order: the menu's. Literal paths before `:param` ones of the same length (/definitions/new).
+export const PAGES: Page[] = [
+  { path: '/', title: 'Overview', nav: true, component: OverviewPage },
+  { path: '/definitions', title: 'Definitions', nav: true, component: DefinitionsPage },
+  { path: '/definitions/new', title: 'New definition', nav: false, component: DefinitionFormPage },
+  { path: '/definitions/:id', title: 'Definition', nav: false, component: DefinitionFormPage },
+  { path: '/group-runs', title: 'Group runs', nav: true, component: GroupRunsPage },
+  { path: '/group-runs/:id', title: 'Group run', nav: false, component: GroupRunPage },
+  { path: '/task-runs/:id', title: 'Task run', nav: false, component: TaskRunPage },
+  { path: '/triggers', title: 'Triggers', nav: true, component: TriggersPage },
+  { path: '/alerts', title: 'Alerts', nav: true, component: AlertsPage },
+  { path: '/targets', title: 'Targets', nav: true, component: TargetsPage },
+  { path: '/audit', title: 'Audit log', nav: true, component: AuditPage },
+];
 
 const notFound: Page = { path: '', title: 'Not found', nav: false, component: NotFound };
 
