@@ -1,3 +1,4 @@
+import { fastifyCookie } from '@fastify/cookie';
 import { createHttpApp, type HttpApp, listen } from '#ferry/http';
 import { CallbackBase } from './core/callback-base.js';
 import type { RuntimeOverrides } from './core/tokens.js';
@@ -33,6 +34,8 @@ export async function startScheduler(
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= app.close());
   try {
+    // The portal's session cookie: parsed only where a session is looked up (hook: false), never for a bearer call.
+    await app.register(fastifyCookie as never, { hook: false });
     const url = await listen(app, config, 'Scheduler');
     // The processors send callback URLs: they start now that the address is known.
     app.get(CallbackBase).listeningOn(url);
