@@ -68,6 +68,21 @@ export interface SchedulerConfig {
   /** The speed work's numbers, each with its reason (tuning.ts); not read from the environment. */
   tuning: Tuning;
   bounds: BoundsConfig;
+  portal: PortalConfig;
+}
+
+/** The operators' portal: sessions and the slowing of wrong passwords (docs/security.md, "Operators' portal"). */
+export interface PortalConfig {
+  /** A session unused this long ends. */
+  sessionIdleMs: number;
+  /** A session ends this long after the login, however much it is used. */
+  sessionMaxMs: number;
+  /** Consecutive wrong passwords for one username (or from one address, 4 times as many) before 429. */
+  loginMaxFailures: number;
+  /** How long a username or an address stays refused once it reached the limit. */
+  loginLockSeconds: number;
+  /** The cookie's `Secure` attribute: on outside development mode (HTTPS only). */
+  secureCookie: boolean;
 }
 
 /** What a sender or a peer can make the scheduler hold or write at once (docs/security.md, "Bounds"). */
@@ -163,6 +178,13 @@ export function schedulerConfigFromEnv(envMap: Record<string, string | undefined
       // The contract's own ceiling (docs/contract.md): a deployment may only lower it.
       maxFilesPerTrigger: env.int('FERRY_SCHEDULER_MAX_FILES_PER_TRIGGER', 100_000, 1, 100_000),
       maxTasksPerGroup: env.int('FERRY_SCHEDULER_MAX_TASKS_PER_GROUP', 100_000, 1, 100_000),
+    },
+    portal: {
+      sessionIdleMs: env.int('FERRY_PORTAL_SESSION_IDLE_MINUTES', 30, 1, 24 * 60) * 60_000,
+      sessionMaxMs: env.int('FERRY_PORTAL_SESSION_MAX_HOURS', 12, 1, 24 * 30) * 3_600_000,
+      loginMaxFailures: env.int('FERRY_PORTAL_LOGIN_MAX_FAILURES', 5, 1, 100),
+      loginLockSeconds: env.int('FERRY_PORTAL_LOGIN_LOCK_SECONDS', 900, 1, 86_400),
+      secureCookie: !dev.on,
     },
   };
   env.done('scheduler');

@@ -11,3 +11,4 @@ export * from './error.js';
 export * from './admin.js';
 export * from './definition-view.js';
 export * from './components.js';
+export * from './portal.js';

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { type AuthenticatedRequest, Scopes } from '#ferry/auth';
+import { AnyScope, type AuthenticatedRequest, Scopes } from '#ferry/auth';
 import { alertPageSchema, alertViewSchema, Scope } from '#ferry/contracts';
 import { ApiDoc, pageQuery } from '#ferry/http';
 import { AlertsService } from './alerts.service.js';
@@ -33,7 +33,7 @@ export class AlertsController {
     answers: { 200: { schema: alertViewSchema, description: 'The alert now' } },
     errors: { 404: 'no such alert', 409: 'the alert is RESOLVED already' },
   })
-  @Scopes(Scope.adminWrite)
+  @AnyScope(Scope.adminOperate, Scope.adminWrite)
   ack(@Param('id') id: string, @Req() req: AuthenticatedRequest) {
     return this.alerts.acknowledge(id, req.principal?.clientId ?? 'unknown');
   }

@@ -2,6 +2,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { PayloadSummary } from '../triggers/payload-summary.js';
 import { TASK_ROW, type TaskRow } from '../tasks/task-row.js';
 import { COLUMN_OPTIONS, describedEntity } from './described-entity.js';
+import { AuditEventEntity, OperatorSessionEntity, OperatorUserEntity } from './portal-entities.js';
+export { AuditEventEntity, OperatorSessionEntity, OperatorUserEntity } from './portal-entities.js';
 
 // Portable column types only: varchar, integer, numeric(19,0) and simple-json (TEXT, or CLOB on Oracle).
 const ms = COLUMN_OPTIONS.ms;
@@ -128,4 +130,7 @@ export const SCHEDULER_ENTITIES = [
   TaskRunEntity,
   TaskEventEntity,
   AlertEntity,
+  OperatorUserEntity,
+  OperatorSessionEntity,
+  AuditEventEntity,
 ];

@@ -6,10 +6,17 @@ import { Initial1764000000000 } from './migrations/1764000000000-initial.js';
 import { Alerts1765000000000 } from './migrations/1765000000000-alerts.js';
 import { sealSecretsMigration } from './migrations/1766100000000-seal-secrets.js';
 import { Bounds1768000000000 } from './migrations/1768000000000-bounds.js';
+import { PortalAccounts1769000000000 } from './migrations/1769000000000-portal-accounts.js';
 
 /** The scheduler's migrations; encrypting stored secrets needs the keys (none for a database without any). */
 export function schedulerMigrations(secrets?: SecretBox) {
-  return [Initial1764000000000, Alerts1765000000000, sealSecretsMigration(secrets), Bounds1768000000000];
+  return [
+    Initial1764000000000,
+    Alerts1765000000000,
+    sealSecretsMigration(secrets),
+    Bounds1768000000000,
+    PortalAccounts1769000000000,
+  ];
 }
 
 /** The scheduler's database, migrated (the runtime's and the tests'). */
