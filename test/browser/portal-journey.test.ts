@@ -1,15 +1,8 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { BrowserContext, Page } from 'playwright-core';
-import { Audience, Scope } from '#ferry/contracts';
-import { devToken, FakeDownstream } from '#ferry/testing';
-import {
-  launchPortalBrowser,
-  type PortalBrowser,
-  screenshot,
-  seriousViolations,
-  stubSession,
-} from '../support/browser.js';
+import type { Page } from 'playwright-core';
+import { FakeDownstream } from '#ferry/testing';
+import { launchPortalBrowser, type PortalBrowser, screenshot, seriousViolations, logIn } from '../support/browser.js';
 import {
   defineAndTrigger,
   eventually,
@@ -18,19 +11,15 @@ import {
   waitForGroup,
 } from '../support/scheduler.js';
 
-// An operator's day in the portal, in Chromium against a real scheduler on PostgreSQL and a fake downstream.
-// Until portal-auth's session routes land, the session answer is stubbed (stubSession) and the API calls
-// carry a bearer token with the role's scopes; the pages only read `scopes` from the session answer.
-const operatorToken = () =>
-  devToken(Audience.scheduler, [Scope.adminRead, Scope.adminWrite], 'ferry-admin', undefined, 3600);
-const viewerToken = () => devToken(Audience.scheduler, [Scope.adminRead], 'ferry-admin', undefined, 3600);
+// An operator's day in the portal, in Chromium against a real scheduler on PostgreSQL and a fake downstream:
+// logged in through the login page (the session cookie and CSRF token, as a person's browser has them).
+const PASSWORD = 'correct-horse-battery-staple';
 
 describe('the operators portal', () => {
   let s: SchedulerUnderTest;
   let b: PortalBrowser;
   let slow: FakeDownstream;
   let flaky: FakeDownstream;
-  let context: BrowserContext;
   let page: Page;
   let errors: string[];
   let okGroup: string;
@@ -54,11 +43,14 @@ describe('the operators portal', () => {
       new FakeDownstream({ delayMs: 3000 }).start(),
       new FakeDownstream({ behaviour: 'fail' }).start(),
     ]);
-    ({ context, page, errors } = await b.open({ headers: { authorization: `Bearer ${operatorToken()}` } }));
-    await stubSession(context, {
-      user: { username: 'olivia', role: 'admin' },
-      scopes: [Scope.adminRead, 'admin:operate', Scope.adminWrite],
-    });
+    for (const [username, role] of [
+      ['otto', 'operator'],
+      ['ada', 'admin'],
+      ['victor', 'viewer'],
+    ])
+      expect((await s.api('POST', '/users', { username, role, password: PASSWORD })).status).toBe(201);
+    ({ page, errors } = await b.open());
+    await logIn(page, s.handle.url, 'otto', PASSWORD, errors);
     failedGroup = await defineAndTrigger(s, 'ledger', flaky.url, 2, {
       retry: { maxAttempts: 1, initialDelaySeconds: 0.05, factor: 2, maxDelaySeconds: 1 },
     });
@@ -137,7 +129,11 @@ describe('the operators portal', () => {
   });
 
   it('shows field errors from the API schema beside the fields, and sends nothing', async () => {
-    await visit('/definitions/new', 'New definition', 'definition-new');
+    const admin = await b.open();
+    await logIn(admin.page, s.handle.url, 'ada', PASSWORD, admin.errors);
+    const page = admin.page;
+    await page.goto(`${s.handle.url}/portal/definitions/new`);
+    await page.getByRole('heading', { level: 1, name: 'New definition' }).waitFor();
     const before = (await s.api('GET', '/definitions')).body.items.length;
     await page.getByLabel('Name').fill('');
     await page.getByLabel('Poll interval (s)').fill('-1');
@@ -145,22 +141,34 @@ describe('the operators portal', () => {
     await page.locator('#name-error').waitFor();
     await page.locator('#pollIntervalSeconds-error').waitFor();
     await screenshot(page, 'definition-errors');
+    expect(await seriousViolations(page)).toEqual([]);
     expect((await s.api('GET', '/definitions')).body.items.length).toBe(before);
+    expect(admin.errors).toEqual([]);
+    await admin.context.close();
   });
 
   it('gives a viewer no action button, and the API refuses the action anyway', async () => {
-    const viewer = await b.open({ headers: { authorization: `Bearer ${viewerToken()}` } });
-    await stubSession(viewer.context, { user: { username: 'victor', role: 'viewer' }, scopes: [Scope.adminRead] });
+    const viewer = await b.open();
+    await logIn(viewer.page, s.handle.url, 'victor', PASSWORD);
     await viewer.page.goto(`${s.handle.url}/portal/group-runs/${failedGroup}`);
     await viewer.page.getByRole('heading', { level: 1, name: 'Group run' }).waitFor();
     await viewer.page.getByTestId('task-f-1.ndjson').waitFor();
     await expect(viewer.page.getByRole('button', { name: /Retry|Cancel/ }).count()).resolves.toBe(0);
     const before = (await s.api('GET', `/group-runs/${failedGroup}`)).body;
     const task = before.tasks.find((t: any) => t.file.name === 'f-1.ndjson');
-    const refused = await viewer.page.evaluate(async (id) => {
-      const res = await fetch(`/api/v1/task-runs/${id}/retry`, { method: 'POST', credentials: 'same-origin' });
-      return { status: res.status, body: (await res.json()) as any };
-    }, task.id);
+    // The viewer's own session, with its CSRF token: refused for the missing scope, not for the token.
+    const csrf = (await viewer.page.request.get(`${s.handle.url}/api/v1/session`).then((r) => r.json())).csrfToken;
+    const refused = await viewer.page.evaluate(
+      async ([id, token]) => {
+        const res = await fetch(`/api/v1/task-runs/${id}/retry`, {
+          method: 'POST',
+          credentials: 'same-origin',
+          headers: { 'x-csrf-token': token },
+        });
+        return { status: res.status, body: (await res.json()) as any };
+      },
+      [task.id, csrf] as const,
+    );
     expect(refused.status).toBe(403);
     expect(refused.body.error).toEqual({ code: 'FORBIDDEN', message: expect.any(String), details: expect.any(Array) });
     expect((await s.api('GET', `/task-runs/${task.id}`)).body.status).toBe(task.status);
@@ -170,7 +178,4 @@ describe('the operators portal', () => {
   it('logged no console error on any page', () => {
     expect(errors).toEqual([]);
   });
-
-  // Needs portal-auth's POST /api/v1/session (slowed down per username and address after failures).
-  it.todo('slows down five wrong passwords in a row');
 });

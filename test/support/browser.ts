@@ -69,20 +69,23 @@ export async function screenshot(page: Page, name: string, path = join(SCREENSHO
 }
 
 /**
- * Until the session routes land (portal-auth, issue 13), the context answers them as the session
- * contract says: 401 without `session`, else the session body. Other API calls then carry the bearer
- * token given to `open({ headers })`. Drop this once GET/POST/DELETE /api/v1/session exist.
+ * Logs in through the portal's login page and waits for the overview. The browser logs the login page's
+ * session check (401: no session yet) as a console error: dropped from `errors`, the only one expected.
  */
-export async function stubSession(
-  context: BrowserContext,
-  session?: { user: { username: string; role: string }; scopes: string[] },
+export async function logIn(
+  page: Page,
+  appUrl: string,
+  username: string,
+  password: string,
+  errors?: string[],
 ): Promise<void> {
-  await context.route('**/api/v1/session', (route) =>
-    session
-      ? route.fulfill({ status: 200, json: { ...session, csrfToken: 'stub-csrf-token' } })
-      : route.fulfill({
-          status: 401,
-          json: { error: { code: 'UNAUTHENTICATED', message: 'No session', details: [] } },
-        }),
-  );
+  await page.goto(`${appUrl}/portal/`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+  if (errors) {
+    const others = errors.filter((e) => !/status of 401/.test(e));
+    errors.splice(0, errors.length, ...others);
+  }
 }

@@ -31,7 +31,7 @@ export interface paths {
     put?: never;
     /**
      * Acknowledges an alert: no more notifications for it (a second acknowledgement changes nothing)
-     * @description Needs scope `admin:write`.
+     * @description Needs scope `admin:operate` or `admin:write`.
      */
     post: operations['AlertsController_ack'];
     delete?: never;
@@ -71,7 +71,7 @@ export interface paths {
     put?: never;
     /**
      * Delivers a DEAD notification again, with a fresh attempt budget
-     * @description Needs scope `admin:write`.
+     * @description Needs scope `admin:operate` or `admin:write`.
      */
     post: operations['AlertDeliveriesController_retry'];
     delete?: never;
@@ -203,7 +203,7 @@ export interface paths {
     put?: never;
     /**
      * Stops new triggers starting runs
-     * @description Needs scope `admin:write`.
+     * @description Needs scope `admin:operate` or `admin:write`.
      */
     post: operations['DefinitionsController_pause'];
     delete?: never;
@@ -223,7 +223,7 @@ export interface paths {
     put?: never;
     /**
      * Lets triggers start runs again
-     * @description Needs scope `admin:write`.
+     * @description Needs scope `admin:operate` or `admin:write`.
      */
     post: operations['DefinitionsController_resume'];
     delete?: never;
@@ -243,7 +243,7 @@ export interface paths {
     put?: never;
     /**
      * Starts a run by hand, as if a trigger had come (one task per file, or one without files)
-     * @description Needs scope `admin:write`.
+     * @description Needs scope `admin:operate` or `admin:write`.
      */
     post: operations['DefinitionsController_run'];
     delete?: never;
@@ -303,7 +303,7 @@ export interface paths {
     put?: never;
     /**
      * Cancels the live tasks of a running group run
-     * @description Needs scope `admin:write`.
+     * @description Needs scope `admin:operate` or `admin:write`.
      */
     post: operations['RunsController_cancel'];
     delete?: never;
@@ -343,7 +343,7 @@ export interface paths {
     put?: never;
     /**
      * Runs a finished task again
-     * @description Needs scope `admin:write`.
+     * @description Needs scope `admin:operate` or `admin:write`.
      */
     post: operations['RunsController_retry'];
     delete?: never;
@@ -440,6 +440,98 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/audit': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The audit log: who changed what and when, newest first
+     * @description Needs scope `admin:read`.
+     */
+    get: operations['AuditController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/session': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The cookie's session
+     * @description Needs a token.
+     */
+    get: operations['SessionController_describe'];
+    put?: never;
+    /**
+     * Signs in: sets the `ferry_session` cookie (HttpOnly, SameSite=Strict; Secure outside development)
+     * @description Needs no token: signing in is how an operator gets the session the other routes need.
+     */
+    post: operations['SessionController_login'];
+    /**
+     * Signs out: ends the session and clears the cookie (needs the `x-csrf-token` header)
+     * @description Needs a token.
+     */
+    delete: operations['SessionController_logout'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/users': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Operator accounts, by username
+     * @description Needs scope `admin:write`.
+     */
+    get: operations['UsersController_list'];
+    put?: never;
+    /**
+     * Creates an operator account
+     * @description Needs scope `admin:write`.
+     */
+    post: operations['UsersController_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/users/{username}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Changes a user's role, password or disabled flag (a new password or disabling ends their sessions)
+     * @description Needs scope `admin:write`.
+     */
+    put: operations['UsersController_update'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -521,6 +613,30 @@ export interface components {
     };
     AlertPage: {
       items: components['schemas']['Alert'][];
+      /** @description Opaque; pass it as `cursor` for the next page */
+      nextCursor: string | null;
+    };
+    AuditEvent: {
+      id: string;
+      /** Format: date-time */
+      at: string;
+      /** @description `user:<username>` for a portal session, else the token’s subject */
+      actor: string;
+      /** @description `portal` for a portal session, else the token’s client */
+      clientId: string;
+      /** @description e.g. `definition.update`, `session.login`, `session.login-failed` */
+      action: string;
+      objectType: string;
+      objectId: string | null;
+      /** @description The object before the change (null when created); secrets are never in it */
+      before: unknown;
+      /** @description The object after the change (null when removed); secrets are never in it */
+      after: unknown;
+      /** @description What else matters (e.g. the caller’s address for a login) */
+      detail: unknown;
+    };
+    AuditEventPage: {
+      items: components['schemas']['AuditEvent'][];
       /** @description Opaque; pass it as `cursor` for the next page */
       nextCursor: string | null;
     };
@@ -767,6 +883,10 @@ export interface components {
       /** @description Opaque; pass it as `cursor` for the next page */
       nextCursor: string | null;
     };
+    Login: {
+      username: string;
+      password: string;
+    };
     ManualRun: {
       /** Format: date */
       businessDate?: string;
@@ -805,6 +925,12 @@ export interface components {
       /** @description How many task runs it has */
       tasks: number;
     };
+    NewUser: {
+      username: string;
+      /** @enum {unknown} */
+      role: 'viewer' | 'operator' | 'admin';
+      password: string;
+    };
     Progress: {
       processed: number;
       total?: number;
@@ -823,6 +949,16 @@ export interface components {
     ReportedError: {
       code: string;
       message: string;
+    };
+    Session: {
+      user: {
+        username: string;
+        /** @enum {unknown} */
+        role: 'viewer' | 'operator' | 'admin';
+      };
+      scopes: string[];
+      /** @description The `x-csrf-token` header of state-changing requests */
+      csrfToken: string;
     };
     Stats: {
       groupRuns: {
@@ -1032,6 +1168,25 @@ export interface components {
       items: components['schemas']['TriggerRecord'][];
       /** @description Opaque; pass it as `cursor` for the next page */
       nextCursor: string | null;
+    };
+    User: {
+      username: string;
+      /** @enum {unknown} */
+      role: 'viewer' | 'operator' | 'admin';
+      disabled: boolean;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    UserList: {
+      items: components['schemas']['User'][];
+    };
+    UserUpdate: {
+      /** @enum {unknown} */
+      role?: 'viewer' | 'operator' | 'admin';
+      password?: string;
+      disabled?: boolean;
     };
   };
   responses: never;
@@ -3572,6 +3727,656 @@ export interface operations {
         };
       };
       /** @description VALIDATION_FAILED: not of the schema, or `name` is not the one in the URL */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description RATE_LIMITED: too many requests from this client; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description INTERNAL: an unexpected error, logged with the correlation id given in `details` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAVAILABLE: a dependency (database, Redis) is down; nothing was half-written; retry */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  AuditController_list: {
+    parameters: {
+      query?: {
+        /** @description Only events by this actor (`user:<username>`, or a token’s subject) (exact match) */
+        actor?: string;
+        /** @description Only events of this action (e.g. `definition.update`) (exact match) */
+        action?: string;
+        /** @description Only events on objects of this type (e.g. `definition`) (exact match) */
+        objectType?: string;
+        /** @description Only events on the object with this id (exact match) */
+        objectId?: string;
+        /** @description Only events at or after this instant (ISO-8601) */
+        from?: string;
+        /** @description Only events before this instant (ISO-8601) */
+        to?: string;
+        /** @description The `nextCursor` of the previous page; absent for the first */
+        cursor?: string;
+        /** @description Items per page, 1 to 500 */
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AuditEventPage'];
+        };
+      };
+      /** @description UNAUTHENTICATED: no token, or one that is not valid here */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description FORBIDDEN: a valid token without the scope this operation needs */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description VALIDATION_FAILED: from or to is not a date, a cursor this API did not issue, or a limit out of range */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description RATE_LIMITED: too many requests from this client; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description INTERNAL: an unexpected error, logged with the correlation id given in `details` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAVAILABLE: a dependency (database, Redis) is down; nothing was half-written; retry */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  SessionController_describe: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The signed-in user, their scopes and the CSRF token */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Session'];
+        };
+      };
+      /** @description UNAUTHENTICATED: no session, or it has ended */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description FORBIDDEN: a valid token without the scope this operation needs */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description RATE_LIMITED: too many requests from this client; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description INTERNAL: an unexpected error, logged with the correlation id given in `details` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAVAILABLE: a dependency (database, Redis) is down; nothing was half-written; retry */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  SessionController_login: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['Login'];
+      };
+    };
+    responses: {
+      /** @description The signed-in user, their scopes and the CSRF token */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Session'];
+        };
+      };
+      /** @description MALFORMED_JSON: the body is not JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAUTHENTICATED: wrong username or password (one text for both) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description FORBIDDEN: a valid token without the scope this operation needs */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the body is over the configured limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the body is not JSON in UTF-8 */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description VALIDATION_FAILED: not of the schema; `details` says where */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description RATE_LIMITED: too many wrong passwords for this username or from this address; see Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description INTERNAL: an unexpected error, logged with the correlation id given in `details` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAVAILABLE: a dependency (database, Redis) is down; nothing was half-written; retry */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  SessionController_logout: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description UNAUTHENTICATED: no session, or it has ended */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description FORBIDDEN: no or a wrong `x-csrf-token` header */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description RATE_LIMITED: too many requests from this client; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description INTERNAL: an unexpected error, logged with the correlation id given in `details` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAVAILABLE: a dependency (database, Redis) is down; nothing was half-written; retry */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  UsersController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description All */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UserList'];
+        };
+      };
+      /** @description UNAUTHENTICATED: no token, or one that is not valid here */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description FORBIDDEN: a valid token without the scope this operation needs */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description RATE_LIMITED: too many requests from this client; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description INTERNAL: an unexpected error, logged with the correlation id given in `details` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAVAILABLE: a dependency (database, Redis) is down; nothing was half-written; retry */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  UsersController_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['NewUser'];
+      };
+    };
+    responses: {
+      /** @description The user (never their password) */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['User'];
+        };
+      };
+      /** @description MALFORMED_JSON: the body is not JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAUTHENTICATED: no token, or one that is not valid here */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description FORBIDDEN: a valid token without the scope this operation needs */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description CONFLICT: a user with this username exists */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the body is over the configured limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the body is not JSON in UTF-8 */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description VALIDATION_FAILED: not of the schema; `details` says where */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description RATE_LIMITED: too many requests from this client; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description INTERNAL: an unexpected error, logged with the correlation id given in `details` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAVAILABLE: a dependency (database, Redis) is down; nothing was half-written; retry */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  UsersController_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The user's username */
+        username: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UserUpdate'];
+      };
+    };
+    responses: {
+      /** @description The user (never their password) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['User'];
+        };
+      };
+      /** @description MALFORMED_JSON: the body is not JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAUTHENTICATED: no token, or one that is not valid here */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description FORBIDDEN: a valid token without the scope this operation needs */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description NOT_FOUND: no such user */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description CONFLICT: the change would leave no enabled admin */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the body is over the configured limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the body is not JSON in UTF-8 */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description VALIDATION_FAILED: not of the schema; `details` says where */
       422: {
         headers: {
           [name: string]: unknown;

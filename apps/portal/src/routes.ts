@@ -22,4 +22,5 @@ export const API_ROUTES = [
   ['get', '/api/v1/alerts'],
   ['post', '/api/v1/alerts/{id}/ack'],
   ['get', '/api/v1/targets'],
+  ['get', '/api/v1/audit'],
 ] as const;

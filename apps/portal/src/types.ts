@@ -14,3 +14,4 @@ export type Alert = S['Alert'];
 export type Target = S['Target'];
 export type TriggerRecord = S['TriggerRecord'];
 export type Stats = S['Stats'];
+export type AuditEvent = S['AuditEvent'];
