@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError, ErrorCode } from '#ferry/errors';
 import type { HttpApp } from './bootstrap.js';
 
 /**
@@ -29,11 +30,22 @@ export function serveSinglePageApp(app: HttpApp, root: string, prefix: string): 
   const indexFile = join(root, 'index.html');
   if (!existsSync(indexFile)) return false;
   const index = readFileSync(indexFile);
-  const sendIndex = (_req: unknown, reply: FastifyReply) =>
-    reply
+  const sendIndex = (req: FastifyRequest, reply: FastifyReply) => {
+    // A path naming a file (a dot in its last segment) that is not in the bundle is a 404, not the app:
+    // a stale asset fails visibly, and no probe for another file is answered 200.
+    if (/\.[^/]*$/.test(safeDecode(req.url.split('?')[0]))) {
+      const err = new ApiError(ErrorCode.NOT_FOUND, 'No such file in the portal');
+      return reply
+        .status(err.status)
+        .headers(PORTAL_HEADERS)
+        .type('application/json; charset=utf-8')
+        .send(err.toBody());
+    }
+    return reply
       .headers({ ...PORTAL_HEADERS, 'cache-control': 'no-cache' })
       .type('text/html; charset=utf-8')
       .send(index);
+  };
   void fastify.register(async (scope) => {
     // wildcard: false registers one route per file found now, so unknown paths reach the index route below.
     await scope.register(fastifyStatic, {
@@ -53,4 +65,12 @@ export function serveSinglePageApp(app: HttpApp, root: string, prefix: string): 
     scope.get(`${prefix}/*`, sendIndex);
   });
   return true;
+}
+
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }
