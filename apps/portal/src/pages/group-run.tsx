@@ -121,34 +121,45 @@ function progressText(t: TaskRun): string {
 /** One bar per file: each segment is the time spent in a state, coloured by the state map. */
 function Timeline({ run, events }: { run: GroupRunDetail; events: TaskRunDetail[] }) {
   if (events.length === 0) return <Empty>No task events yet.</Empty>;
+  const states = [...new Set(events.flatMap((t) => t.events.map((e) => e.to)))];
   const start = Date.parse(run.createdAt);
   const end = run.finishedAt ? Date.parse(run.finishedAt) : Date.now();
   const span = Math.max(end - start, 1);
   return (
-    <div role="list" aria-label="Task timelines">
-      {events.map((t) => (
-        <div key={t.id} role="listitem" style={{ marginBottom: '0.4rem' }}>
-          <span className="muted">{t.file.name}</span>
-          <div className="timeline" aria-label={t.events.map((e) => `${e.to} at ${when(e.at)}`).join(', ')}>
-            {t.events.map((e, i) => {
-              const from = Date.parse(e.at);
-              const to = i + 1 < t.events.length ? Date.parse(t.events[i + 1].at) : t.finishedAt ? from : end;
-              return (
-                <span
-                  key={i}
-                  title={`${e.to} (${e.actor}: ${e.reason}) at ${when(e.at)}`}
-                  style={{
-                    left: `${((from - start) / span) * 100}%`,
-                    width: `${(Math.max(to - from, 0) / span) * 100}%`,
-                    background: stateColour(e.to),
-                  }}
-                />
-              );
-            })}
+    <>
+      <p className="muted" aria-label="Legend">
+        {states.map((st) => (
+          <span key={st}>
+            <StateBadge state={st} />{' '}
+          </span>
+        ))}
+        from {when(run.createdAt)} to {run.finishedAt ? when(run.finishedAt) : 'now'}
+      </p>
+      <div role="list" aria-label="Task timelines">
+        {events.map((t) => (
+          <div key={t.id} role="listitem" style={{ marginBottom: '0.4rem' }}>
+            <span className="muted">{t.file.name}</span>
+            <div className="timeline" aria-label={t.events.map((e) => `${e.to} at ${when(e.at)}`).join(', ')}>
+              {t.events.map((e, i) => {
+                const from = Date.parse(e.at);
+                const to = i + 1 < t.events.length ? Date.parse(t.events[i + 1].at) : t.finishedAt ? from : end;
+                return (
+                  <span
+                    key={i}
+                    title={`${e.to} (${e.actor}: ${e.reason}) at ${when(e.at)}`}
+                    style={{
+                      left: `${((from - start) / span) * 100}%`,
+                      width: `${(Math.max(to - from, 0) / span) * 100}%`,
+                      background: stateColour(e.to),
+                    }}
+                  />
+                );
+              })}
+            </div>
           </div>
-        </div>
-      ))}
-    </div>
+        ))}
+      </div>
+    </>
   );
 }
 

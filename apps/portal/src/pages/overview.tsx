@@ -12,19 +12,23 @@ const BUCKET_MIN = 5;
 interface Overview {
   stats: Stats;
   lastHour: GroupRun[];
+  recent: GroupRun[];
   failures: GroupRun[];
   alerts: Alert[];
 }
 
 async function loadOverview(): Promise<Overview> {
-  const hourAgo = new Date(Date.now() - 3600_000).toISOString();
-  const [stats, lastHour, failures, alerts] = await Promise.all([
+  // Today's business date's runs started within the last day and a half (a late trigger included).
+  const since = new Date(Date.now() - 36 * 3600_000).toISOString();
+  const [stats, recent, failures, alerts] = await Promise.all([
     api<Stats>('GET', '/stats'),
-    api<Page<GroupRun>>('GET', `/group-runs${query({ from: hourAgo, limit: 500 })}`),
+    api<Page<GroupRun>>('GET', `/group-runs${query({ from: since, limit: 500 })}`),
     api<Page<GroupRun>>('GET', `/group-runs${query({ status: 'FAILED', limit: 5 })}`),
     api<Page<Alert>>('GET', `/alerts${query({ status: 'OPEN', limit: 10 })}`),
   ]);
-  return { stats, lastHour: lastHour.items, failures: failures.items, alerts: alerts.items };
+  const hourAgo = Date.now() - 3600_000;
+  const lastHour = recent.items.filter((r) => Date.parse(r.finishedAt ?? r.updatedAt) >= hourAgo);
+  return { stats, recent: recent.items, lastHour, failures: failures.items, alerts: alerts.items };
 }
 
 /** Files finished per 5 minutes over the last hour, from the group runs that finished then. */
@@ -46,20 +50,29 @@ export function OverviewPage() {
   const { data, error } = useLoad(loadOverview, [], REFRESH_MS);
   if (!data) return error ? <Problem error={error} /> : <p aria-busy="true">Loading the overview…</p>;
   const date = today();
-  const todays = data.lastHour.filter((r) => r.businessDate === date);
-  const byState = Object.entries(data.stats.groupRuns);
-  const overdue = data.lastHour.filter((r) => r.overdue && r.status === 'RUNNING');
+  const todays = data.recent.filter((r) => r.businessDate === date);
+  const byState = Object.entries(
+    todays.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {}),
+  );
+  const overdue = data.recent.filter((r) => r.overdue && r.status === 'RUNNING');
   return (
     <>
       <Problem error={error} />
       <p className="muted">
-        Refreshes every {REFRESH_MS / 1000} s. Business date {date}: {todays.length} group runs in the last hour.
+        Refreshes every {REFRESH_MS / 1000} s. Business date {date}: {todays.length} group runs; all time:{' '}
+        {Object.entries(data.stats.groupRuns)
+          .map(([state, n]) => `${n} ${state.toLowerCase()}`)
+          .join(', ') || 'none'}
+        .
       </p>
       <div className="cards">
         <article aria-labelledby="by-state">
-          <h2 id="by-state">Group runs by state</h2>
+          <h2 id="by-state">Today's runs by state</h2>
           {byState.length === 0 ? (
-            <Empty>No runs yet: define a job under Definitions, then publish a trigger or use Run now.</Empty>
+            <Empty>
+              No runs for business date {date} yet: define a job under Definitions, then publish a trigger or use Run
+              now.
+            </Empty>
           ) : (
             <ul>
               {byState.map(([state, n]) => (
