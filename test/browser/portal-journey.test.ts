@@ -125,6 +125,14 @@ describe('the operators portal', () => {
     await visit('/triggers', 'Triggers', 'triggers');
     await visit('/targets', 'Targets', 'targets');
     await visit('/audit', 'Audit log', 'audit');
+    // The keyboard alone: the first Tab reaches "Skip to content", the menu's links follow and Enter opens one.
+    await page.keyboard.press('Tab');
+    await expect(page.evaluate(() => (globalThis as any).document.activeElement?.textContent)).resolves.toBe(
+      'Skip to content',
+    );
+    await page.getByRole('link', { name: 'Group runs' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Group runs' }).waitFor();
     expect(seen.size).toBeGreaterThanOrEqual(11);
   });
 
