@@ -27,5 +27,7 @@ export default {
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
     // Each case tries an attack on the running apps and asserts the refusal and that nothing changed.
     { ...common, displayName: 'security', testMatch: ['<rootDir>/test/security/**/*.test.ts'] },
+    // The operators' portal in Chromium against a real scheduler (needs `npm run build`: dist/portal).
+    { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.test.ts'] },
   ],
 };

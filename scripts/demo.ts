@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { call, devToken } from '#ferry/testing';
 import { Audience, Scope } from '#ferry/contracts';
@@ -155,12 +156,24 @@ console.log(
 );
 console.log(`
 Look at:
+  ${scheduler.url}/portal                    the operators' portal (npm run demo -- --keep: a login is printed)
   ${scheduler.url}/docs                      the scheduler's API (OpenAPI)
   ${scheduler.url}/api/v1/group-runs         the runs (admin:read token needed)
   ${consumer.url}/docs  ${provider.url}/docs
   ./data/demo/*.sqlite                        each app's own database`);
 if (keep) {
   const adminRead = mintDevToken(['--client', 'ferry-admin', '--scope', Scope.adminRead], env);
+  // No default account exists: the demo makes one with a random password, shown here only.
+  const password = randomBytes(12).toString('base64url');
+  await must(
+    'create the demo login',
+    call('POST', `${scheduler.url}/api/v1/users`, {
+      token: admin,
+      body: { username: 'demo', role: 'admin', password },
+    }),
+  );
+  console.log(`
+Portal: ${scheduler.url}/portal  (username demo, password ${password})`);
   console.log(`
 --keep: the apps stay up; Ctrl-C stops them. Call the API with a development token (valid an hour;
 \`FERRY_DEV_MODE=true npm run token -- --client ferry-admin --scope admin:read\` mints another):

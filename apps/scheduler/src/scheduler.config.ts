@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   type HttpConfig,
   type InboundAuthConfig,
@@ -59,11 +62,28 @@ export interface SchedulerConfig {
   retention: RetentionConfig;
   targets: TargetDefaults;
   logLevels: false | Array<'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal'>;
+  /** The operators' portal bundle served at /portal (FERRY_PORTAL_DIR); not served when it has no index.html. */
+  portalDir: string;
   /** Metrics, structured logs, traces (#ferry/observability). */
   observability: ObservabilityConfig;
   /** The speed work's numbers, each with its reason (tuning.ts); not read from the environment. */
   tuning: Tuning;
   bounds: BoundsConfig;
+  portal: PortalConfig;
+}
+
+/** The operators' portal: sessions and the slowing of wrong passwords (docs/security.md, "Operators' portal"). */
+export interface PortalConfig {
+  /** A session unused this long ends. */
+  sessionIdleMs: number;
+  /** A session ends this long after the login, however much it is used. */
+  sessionMaxMs: number;
+  /** Consecutive wrong passwords for one username (or from one address, 4 times as many) before 429. */
+  loginMaxFailures: number;
+  /** How long a username or an address stays refused once it reached the limit. */
+  loginLockSeconds: number;
+  /** The cookie's `Secure` attribute: on outside development mode (HTTPS only). */
+  secureCookie: boolean;
 }
 
 /** How long finished runs, their tasks and events, triggers and settled alerts are kept (maintenance/retention.ts). */
@@ -166,6 +186,7 @@ export function schedulerConfigFromEnv(envMap: Record<string, string | undefined
       blockedRetryMs: env.int('FERRY_TARGET_BLOCKED_RETRY_MS', 500, 10),
     },
     logLevels: ['log', 'error', 'warn', 'fatal'],
+    portalDir: env.str('FERRY_PORTAL_DIR', defaultPortalDir()),
     observability: readObservability(env, 'FERRY_SCHEDULER', 'ferry-scheduler'),
     tuning: { ...DEFAULT_TUNING },
     bounds: {
@@ -173,6 +194,13 @@ export function schedulerConfigFromEnv(envMap: Record<string, string | undefined
       // The contract's own ceiling (docs/contract.md): a deployment may only lower it.
       maxFilesPerTrigger: env.int('FERRY_SCHEDULER_MAX_FILES_PER_TRIGGER', 100_000, 1, 100_000),
       maxTasksPerGroup: env.int('FERRY_SCHEDULER_MAX_TASKS_PER_GROUP', 100_000, 1, 100_000),
+    },
+    portal: {
+      sessionIdleMs: env.int('FERRY_PORTAL_SESSION_IDLE_MINUTES', 30, 1, 24 * 60) * 60_000,
+      sessionMaxMs: env.int('FERRY_PORTAL_SESSION_MAX_HOURS', 12, 1, 24 * 30) * 3_600_000,
+      loginMaxFailures: env.int('FERRY_PORTAL_LOGIN_MAX_FAILURES', 5, 1, 100),
+      loginLockSeconds: env.int('FERRY_PORTAL_LOGIN_LOCK_SECONDS', 900, 1, 86_400),
+      secureCookie: !dev.on,
     },
   };
   env.done('scheduler');
@@ -190,6 +218,13 @@ export function schedulerConfigFromEnv(envMap: Record<string, string | undefined
   }
   if (problems.length) throw new Error(`Invalid scheduler configuration:\n  - ${problems.join('\n  - ')}`);
   return config;
+}
+
+/** dist/portal of the checkout this code runs from (built or not: tests run the sources). */
+function defaultPortalDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dir, 'dist', 'portal');
 }
 
 /** Client ids: a JSON array of strings, or ids separated by commas; at least one. */

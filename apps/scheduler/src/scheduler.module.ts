@@ -2,8 +2,10 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { commonProvidersFrom, HealthController } from '#ferry/http';
 import { Db } from '#ferry/persistence';
+import { AccountsModule } from './accounts/accounts.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { AlertsModule } from './alerts/alerts.module.js';
+import { AuditModule } from './audit/audit.module.js';
 import { CallbacksModule } from './callbacks/callbacks.module.js';
 import { CoreModule } from './core/core.module.js';
 import { REDIS, type RuntimeOverrides, SCHEDULER_CONFIG } from './core/tokens.js';
@@ -42,6 +44,8 @@ export class SchedulerModule {
         TriggersModule,
         CallbacksModule,
         AdminModule,
+        AuditModule,
+        AccountsModule,
         MaintenanceModule,
         WorkersModule.forRoot(config),
       ],

@@ -1,4 +1,6 @@
-import { createHttpApp, type HttpApp, listen } from '#ferry/http';
+import { fastifyCookie } from '@fastify/cookie';
+import { Logger } from '@nestjs/common';
+import { createHttpApp, type HttpApp, listen, serveSinglePageApp } from '#ferry/http';
 import { CallbackBase } from './core/callback-base.js';
 import type { RuntimeOverrides } from './core/tokens.js';
 import { SchedulerObservability } from './observability/scheduler-observability.js';
@@ -33,6 +35,12 @@ export async function startScheduler(
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= app.close());
   try {
+    // The portal's session cookie: parsed only where a session is looked up (hook: false), never for a bearer call.
+    await app.register(fastifyCookie as never, { hook: false });
+    if (!serveSinglePageApp(app, config.portalDir, '/portal'))
+      new Logger('Scheduler').log(
+        `no portal bundle in ${config.portalDir} (npm run build makes it): /portal not served`,
+      );
     const url = await listen(app, config, 'Scheduler');
     // The processors send callback URLs: they start now that the address is known.
     app.get(CallbackBase).listeningOn(url);

@@ -42,6 +42,8 @@ export interface Principal {
   sources: string[];
   jti?: string;
   claims: Record<string, unknown>;
+  /** An operator signed in to the portal (a session cookie instead of a token): who and in which role. */
+  user?: { username: string; role: string };
 }
 
 export type SigningKey =

@@ -48,6 +48,16 @@ import {
   definitionSchema,
 } from './definition-view.js';
 import { errorBodySchema, errorDetailSchema } from './error.js';
+import {
+  auditEventPageSchema,
+  auditEventSchema,
+  loginSchema,
+  newUserSchema,
+  sessionSchema,
+  userListSchema,
+  userSchema,
+  userUpdateSchema,
+} from './portal.js';
 import { datasetDefinitionSchema, fileManifestSchema, publishFileSchema, recordsPageSchema } from './provider.js';
 import {
   rejectedRecordPageSchema,
@@ -112,6 +122,15 @@ export const contractSchemas = {
   AlertDeliveryPage: alertDeliveryPageSchema,
   Target: targetViewSchema,
   TargetPage: targetPageSchema,
+  // scheduler: the operators' portal
+  Login: loginSchema,
+  Session: sessionSchema,
+  User: userSchema,
+  UserList: userListSchema,
+  NewUser: newUserSchema,
+  UserUpdate: userUpdateSchema,
+  AuditEvent: auditEventSchema,
+  AuditEventPage: auditEventPageSchema,
   // consumer
   SyncJobRequest: syncJobRequestSchema,
   SyncJobAccepted: syncJobAcceptedSchema,

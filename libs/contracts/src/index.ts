@@ -12,3 +12,4 @@ export * from './admin.js';
 export * from './admin-operations.js';
 export * from './definition-view.js';
 export * from './components.js';
+export * from './portal.js';

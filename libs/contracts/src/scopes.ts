@@ -8,6 +8,8 @@ export const Scope = {
   dataWrite: 'data:write',
   adminRead: 'admin:read',
   adminWrite: 'admin:write',
+  /** The operators' actions (retry, cancel, pause/resume, run now, alert moves); `admin:write` also allows them. */
+  adminOperate: 'admin:operate',
 } as const;
 
 export const Audience = {

@@ -1,6 +1,12 @@
 import type { InjectionToken, Provider } from '@nestjs/common';
 import { APP_GUARD, Reflector } from '@nestjs/core';
-import { BearerAuthGuard, JWT_VERIFIER, JwtVerifier } from '#ferry/auth';
+import {
+  BearerAuthGuard,
+  JWT_VERIFIER,
+  JwtVerifier,
+  SESSION_AUTHENTICATOR,
+  type SessionAuthenticator,
+} from '#ferry/auth';
 import type { InboundAuthConfig } from '#ferry/config';
 import { HEALTH_DB, HEALTH_REDIS } from './health.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
@@ -34,8 +40,10 @@ export function commonProvidersFrom<C>(
     // Guards run in this order: authenticate first, so the rate limit can key on the client id.
     {
       provide: APP_GUARD,
-      useFactory: (verifier: JwtVerifier, reflector: Reflector) => new BearerAuthGuard(verifier, reflector),
-      inject: [JWT_VERIFIER, Reflector],
+      useFactory: (verifier: JwtVerifier, reflector: Reflector, sessions?: SessionAuthenticator) =>
+        new BearerAuthGuard(verifier, reflector, sessions),
+      // An app with a portal provides its sessions (the scheduler's accounts module); the others have none.
+      inject: [JWT_VERIFIER, Reflector, { token: SESSION_AUTHENTICATOR, optional: true }],
     },
     {
       provide: APP_GUARD,

@@ -8,3 +8,4 @@ export * from './http-call.js';
 export * from './openapi/index.js';
 export * from './route-access.js';
 export * from './paging.js';
+export * from './single-page-app.js';

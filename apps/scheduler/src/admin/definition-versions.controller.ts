@@ -30,7 +30,7 @@ export class DefinitionVersionsController {
     @Inject(DefinitionVersions) private readonly versions: DefinitionVersions,
   ) {}
 
-  // An operator move (issue 13): admin:write until libs/auth has admin:operate and its any-of form.
+  // An operator move (issue 13): an operator's admin:operate, or a service client's admin:write.
   @Post(':id/archive')
   @HttpCode(200)
   @ApiDoc({

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { Scopes } from '#ferry/auth';
+import { AnyScope, Scopes } from '#ferry/auth';
 import {
   definitionPageSchema,
   definitionSchema,
@@ -91,7 +91,7 @@ export class DefinitionsController {
     params: byIdOrName,
     errors: notFound,
   })
-  @Scopes(Scope.adminWrite)
+  @AnyScope(Scope.adminOperate, Scope.adminWrite)
   pause(@Param('id') id: string) {
     return this.defs.setEnabled(id, false);
   }
@@ -104,7 +104,7 @@ export class DefinitionsController {
     params: byIdOrName,
     errors: notFound,
   })
-  @Scopes(Scope.adminWrite)
+  @AnyScope(Scope.adminOperate, Scope.adminWrite)
   resume(@Param('id') id: string) {
     return this.defs.setEnabled(id, true);
   }
@@ -119,7 +119,7 @@ export class DefinitionsController {
     params: byIdOrName,
     errors: notFound,
   })
-  @Scopes(Scope.adminWrite)
+  @AnyScope(Scope.adminOperate, Scope.adminWrite)
   run(@Param('id') id: string, @Body(new SchemaPipe(manualRunSchema)) body: unknown) {
     return this.runs.manualRun(id, body);
   }

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { Scopes } from '#ferry/auth';
+import { AnyScope } from '#ferry/auth';
 import { groupRunDetailSchema, markSucceededSchema, rerunSchema, Scope, taskRunDetailSchema } from '#ferry/contracts';
 import { ApiDoc } from '#ferry/http';
 import { RunMovesService } from './run-moves.service.js';
@@ -8,10 +8,7 @@ import { RunMovesService } from './run-moves.service.js';
 const groupRun = { schema: groupRunDetailSchema, description: 'The group run with its tasks (the first 1000, by seq)' };
 const taskRun = { schema: taskRunDetailSchema, description: 'The task run with its event history' };
 
-/**
- * Issue 13's operator moves (docs/contract-additions.md). Scope: admin:write until libs/auth has
- * admin:operate and its any-of form; then "admin:operate or admin:write".
- */
+/** Issue 13's operator moves (docs/contract-additions.md): an operator's admin:operate, or a service client's admin:write. */
 @ApiTags('admin: runs')
 @ApiBearerAuth()
 @Controller()
@@ -26,7 +23,7 @@ export class RunMovesController {
     answers: { 200: taskRun },
     errors: { 404: 'no such task run', 409: 'the task is neither FAILED nor a reconciliation MISMATCH' },
   })
-  @Scopes(Scope.adminWrite)
+  @AnyScope(Scope.adminOperate, Scope.adminWrite)
   markSucceeded(@Param('id') id: string, @Body() body: unknown) {
     return this.moves.markSucceeded(id, body);
   }
@@ -42,7 +39,7 @@ export class RunMovesController {
       409: 'the group run is RUNNING, has no FAILED task (`firstFailed`), or changed meanwhile',
     },
   })
-  @Scopes(Scope.adminWrite)
+  @AnyScope(Scope.adminOperate, Scope.adminWrite)
   rerun(@Param('id') id: string, @Body() body: unknown) {
     return this.moves.rerun(id, body);
   }

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { Scopes } from '#ferry/auth';
+import { AnyScope, Scopes } from '#ferry/auth';
 import {
   authProfilePageSchema,
   authProfileSchema,
@@ -74,7 +74,7 @@ export class RunsController {
     answers: { 200: groupRun },
     errors: { 404: 'no such group run', 409: 'the group run is not RUNNING' },
   })
-  @Scopes(Scope.adminWrite)
+  @AnyScope(Scope.adminOperate, Scope.adminWrite)
   cancel(@Param('id') id: string) {
     return this.runs.cancelGroup(id);
   }
@@ -93,7 +93,7 @@ export class RunsController {
     answers: { 200: taskRun },
     errors: { 404: 'no such task run', 409: 'the task is not in a state that can be retried (e.g. running)' },
   })
-  @Scopes(Scope.adminWrite)
+  @AnyScope(Scope.adminOperate, Scope.adminWrite)
   retry(@Param('id') id: string) {
     return this.runs.retryTask(id);
   }

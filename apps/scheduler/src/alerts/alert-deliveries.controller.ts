@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { Scopes } from '#ferry/auth';
+import { AnyScope, Scopes } from '#ferry/auth';
 import { alertDeliveryPageSchema, alertDeliveryViewSchema, Scope } from '#ferry/contracts';
 import { ApiDoc } from '#ferry/http';
 import { undeliveredDocs, type UndeliveredQuery } from '#ferry/outbox';
@@ -27,7 +27,7 @@ export class AlertDeliveriesController {
   @Post(':id/retry')
   @HttpCode(200)
   @ApiDoc(docs.retry)
-  @Scopes(Scope.adminWrite)
+  @AnyScope(Scope.adminOperate, Scope.adminWrite)
   retry(@Param('id') id: string) {
     return this.deliveries.retry(id);
   }

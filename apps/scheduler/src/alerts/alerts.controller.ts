@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { type AuthenticatedRequest, Scopes } from '#ferry/auth';
+import { AnyScope, type AuthenticatedRequest, Scopes } from '#ferry/auth';
 import { alertPageSchema, alertViewSchema, Scope, silenceAlertSchema, unackAlertSchema } from '#ferry/contracts';
 import { ApiDoc, pageQuery } from '#ferry/http';
 import { AlertMoves } from './alert-moves.js';
@@ -37,12 +37,12 @@ export class AlertsController {
     answers: { 200: { schema: alertViewSchema, description: 'The alert now' } },
     errors: { 404: 'no such alert', 409: 'the alert is RESOLVED already' },
   })
-  @Scopes(Scope.adminWrite)
+  @AnyScope(Scope.adminOperate, Scope.adminWrite)
   ack(@Param('id') id: string, @Req() req: AuthenticatedRequest) {
     return this.alerts.acknowledge(id, req.principal?.clientId ?? 'unknown');
   }
 
-  // Operator moves (issue 13): admin:write until libs/auth has admin:operate and its any-of form.
+  // Operator moves (issue 13): an operator's admin:operate, or a service client's admin:write.
   @Post(':id/silence')
   @HttpCode(200)
   @ApiDoc({
@@ -51,7 +51,7 @@ export class AlertsController {
     answers: { 200: { schema: alertViewSchema, description: 'The alert now, with `silencedUntil` and the comment' } },
     errors: { 404: 'no such alert', 409: 'the alert is RESOLVED, or changed meanwhile' },
   })
-  @Scopes(Scope.adminWrite)
+  @AnyScope(Scope.adminOperate, Scope.adminWrite)
   silence(@Param('id') id: string, @Body() body: unknown, @Req() req: AuthenticatedRequest) {
     return this.moves.silence(id, body, who(req));
   }
@@ -64,7 +64,7 @@ export class AlertsController {
     answers: { 200: { schema: alertViewSchema, description: 'The alert now, with the comment' } },
     errors: { 404: 'no such alert', 409: 'the alert is not ACKNOWLEDGED, or changed meanwhile' },
   })
-  @Scopes(Scope.adminWrite)
+  @AnyScope(Scope.adminOperate, Scope.adminWrite)
   unack(@Param('id') id: string, @Body() body: unknown, @Req() req: AuthenticatedRequest) {
     return this.moves.unacknowledge(id, body, who(req));
   }

@@ -3,6 +3,8 @@ import type { TriggerAnswer } from '#ferry/contracts';
 import type { PayloadSummary } from '../triggers/payload-summary.js';
 import { TASK_ROW, type TaskRow } from '../tasks/task-row.js';
 import { COLUMN_OPTIONS, describedEntity } from './described-entity.js';
+import { AuditEventEntity, OperatorSessionEntity, OperatorUserEntity } from './portal-entities.js';
+export { AuditEventEntity, OperatorSessionEntity, OperatorUserEntity } from './portal-entities.js';
 
 // Portable column types only: varchar, integer, numeric(19,0) and simple-json (TEXT, or CLOB on Oracle).
 const ms = COLUMN_OPTIONS.ms;
@@ -154,4 +156,7 @@ export const SCHEDULER_ENTITIES = [
   TaskRunEntity,
   TaskEventEntity,
   AlertEntity,
+  OperatorUserEntity,
+  OperatorSessionEntity,
+  AuditEventEntity,
 ];

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { type AuthenticatedRequest, Scopes } from '#ferry/auth';
+import { AnyScope, type AuthenticatedRequest, Scopes } from '#ferry/auth';
 import {
   Scope,
   type TriggerAnswer,
@@ -57,7 +57,7 @@ export class TriggersController {
     return result.answer;
   }
 
-  // An operator move (issue 13): admin:write until libs/auth has admin:operate and its any-of form.
+  // An operator move (issue 13): an operator's admin:operate, or a service client's admin:write.
   @Post(':id/replay')
   @HttpCode(200)
   @ApiDoc({
@@ -73,7 +73,7 @@ export class TriggersController {
       409: 'the trigger was ACCEPTED, still matches no definition, is still not a valid message, or is a copy',
     },
   })
-  @Scopes(Scope.adminWrite)
+  @AnyScope(Scope.adminOperate, Scope.adminWrite)
   replay(@Param('id') id: string) {
     return this.replays.replay(id);
   }

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiQuery, ApiResponse } from '@nestjs/swagger';
-import { SCOPES_KEY } from '#ferry/auth';
+import { ANY_SCOPE_KEY, PUBLIC_KEY, SCOPES_KEY } from '#ferry/auth';
 import { ERROR_MEANINGS, type ErrorStatus, errorResponse } from './errors.js';
 import { schemaRef } from './schema-refs.js';
 
@@ -32,8 +32,15 @@ export interface OperationDoc {
 export function ApiDoc(doc: OperationDoc): MethodDecorator {
   return (target, key, descriptor) => {
     const scopes = Reflect.getMetadata(SCOPES_KEY, descriptor.value as object) as string[] | undefined;
-    if (!scopes) throw new Error(`@ApiDoc on ${String(key)} must sit above its @Scopes(...)`);
-    const needs = scopes.length ? `Needs scope ${scopes.map((s) => `\`${s}\``).join(' and ')}.` : 'Needs a token.';
+    const publicReason = Reflect.getMetadata(PUBLIC_KEY, descriptor.value as object) as string | undefined;
+    if (!scopes && publicReason === undefined)
+      throw new Error(`@ApiDoc on ${String(key)} must sit above its @Scopes(...) or @Public(...)`);
+    const either = Reflect.getMetadata(ANY_SCOPE_KEY, descriptor.value as object) === true ? ' or ' : ' and ';
+    const needs = !scopes
+      ? `Needs no token: ${publicReason}.`
+      : scopes.length
+        ? `Needs scope ${scopes.map((s) => `\`${s}\``).join(either)}.`
+        : 'Needs a token.';
     const decorators = [
       ApiOperation({ summary: doc.summary, description: needs }),
       ...Object.entries(doc.answers).map(([status, a]) =>

@@ -1,0 +1,123 @@
+import { useState } from 'react';
+import { api, query } from '../api.js';
+import { Link, navigate } from '../router.js';
+import { useCan } from '../session.js';
+import { when } from '../time.js';
+import type { Definition, Page } from '../types.js';
+import { Empty, Loading, Pager, Problem, useLoad } from '../ui.js';
+
+export function DefinitionsPage() {
+  const can = useCan();
+  const [cursor, setCursor] = useState<string>();
+  const [filter, setFilter] = useState('');
+  const [message, setMessage] = useState<string>();
+  const { data, error, reload } = useLoad(
+    () => api<Page<Definition>>('GET', `/definitions${query({ cursor, limit: 100 })}`),
+    [cursor],
+  );
+  const act = async (what: string, path: string, body?: unknown) => {
+    try {
+      await api('POST', path, body);
+      setMessage(what);
+      reload();
+    } catch (e) {
+      setMessage(`${what} failed: ${(e as Error).message}`);
+    }
+  };
+  const shown = (data?.items ?? []).filter((d) =>
+    `${d.name} ${d.description ?? ''} ${d.bindings.map((b) => `${b.source} ${b.event}`).join(' ')}`
+      .toLowerCase()
+      .includes(filter.toLowerCase()),
+  );
+  return (
+    <>
+      <div className="grid">
+        <label>
+          Filter
+          <input type="search" value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="name or event" />
+        </label>
+        {can.write ? (
+          <div>
+            <button type="button" onClick={() => navigate('/definitions/new')}>
+              New definition
+            </button>
+          </div>
+        ) : null}
+      </div>
+      {message ? (
+        <p role="status" className="muted">
+          {message}
+        </p>
+      ) : null}
+      <Problem error={error} />
+      {!data ? (
+        <Loading what="definitions" />
+      ) : shown.length === 0 ? (
+        <Empty>
+          {data.items.length === 0
+            ? 'No definitions yet: create one with New definition (an administrator can).'
+            : 'None match the filter.'}
+        </Empty>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Mode</th>
+              <th scope="col">Triggered by</th>
+              <th scope="col">Version</th>
+              <th scope="col">Updated</th>
+              <th scope="col">Enabled</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((d) => (
+              <tr key={d.id}>
+                <td>
+                  <Link to={`/definitions/${d.id}`}>{d.name}</Link>
+                </td>
+                <td>{d.mode}</td>
+                <td>{d.bindings.map((b) => `${b.source}/${b.event}`).join(', ')}</td>
+                <td>{d.version}</td>
+                <td>{when(d.updatedAt)}</td>
+                <td>{d.enabled ? 'yes' : 'paused'}</td>
+                <td>
+                  {can.operate ? (
+                    <>
+                      {d.enabled ? (
+                        <button
+                          type="button"
+                          className="secondary outline"
+                          onClick={() => act(`${d.name} paused`, `/definitions/${d.id}/pause`)}
+                        >
+                          Pause {d.name}
+                        </button>
+                      ) : (
+                        <button
+                          type="button"
+                          className="secondary outline"
+                          onClick={() => act(`${d.name} resumed`, `/definitions/${d.id}/resume`)}
+                        >
+                          Resume {d.name}
+                        </button>
+                      )}{' '}
+                      <button
+                        type="button"
+                        className="outline"
+                        onClick={() => act(`${d.name} started by hand`, `/definitions/${d.id}/runs`, {})}
+                      >
+                        Run {d.name} now
+                      </button>
+                    </>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <Pager next={data?.nextCursor} cursor={cursor} go={setCursor} />
+    </>
+  );
+}

@@ -1,0 +1,26 @@
+// Every admin API route the portal calls, as the OpenAPI document names it: test/browser checks each
+// one against the running scheduler's /docs/openapi.json, so a renamed route fails a test, not a page.
+export const API_ROUTES = [
+  ['get', '/api/v1/session'],
+  ['post', '/api/v1/session'],
+  ['delete', '/api/v1/session'],
+  ['get', '/api/v1/stats'],
+  ['get', '/api/v1/definitions'],
+  ['post', '/api/v1/definitions'],
+  ['get', '/api/v1/definitions/{id}'],
+  ['put', '/api/v1/definitions/{id}'],
+  ['post', '/api/v1/definitions/{id}/pause'],
+  ['post', '/api/v1/definitions/{id}/resume'],
+  ['post', '/api/v1/definitions/{id}/runs'],
+  ['get', '/api/v1/group-runs'],
+  ['get', '/api/v1/group-runs/{id}'],
+  ['post', '/api/v1/group-runs/{id}/cancel'],
+  ['get', '/api/v1/task-runs/{id}'],
+  ['post', '/api/v1/task-runs/{id}/retry'],
+  ['get', '/api/v1/triggers'],
+  ['get', '/api/v1/triggers/{id}'],
+  ['get', '/api/v1/alerts'],
+  ['post', '/api/v1/alerts/{id}/ack'],
+  ['get', '/api/v1/targets'],
+  ['get', '/api/v1/audit'],
+] as const;
