@@ -3,6 +3,8 @@ import { type AuthProfileSpec, authProfileSchema } from '#ferry/contracts';
 import { ApiError } from '#ferry/errors';
 import { compileSchema } from '#ferry/http';
 import { Db } from '#ferry/persistence';
+import type { Actor } from '../audit/actor.js';
+import { AuditLog } from '../audit/audit-log.js';
 import { CLOCK, type Clock } from '../core/tokens.js';
 import { AuthProfileEntity } from '../persistence/index.js';
 import { SecretBox } from '../secrets/secret-box.js';
@@ -17,10 +19,11 @@ export class AuthProfilesService {
   constructor(
     @Inject(Db) private readonly db: Db,
     @Inject(SecretBox) private readonly box: SecretBox,
+    @Inject(AuditLog) private readonly audit: AuditLog,
     @Inject(CLOCK) private readonly clock: Clock = Date.now,
   ) {}
 
-  async upsert(body: unknown, name?: string) {
+  async upsert(body: unknown, actor: Actor, name?: string) {
     const { secret, ...spec } = validate(body);
     if (name !== undefined && spec.name !== name)
       throw ApiError.validation([{ path: 'name', problem: `must match the URL (${name})` }]);
@@ -39,6 +42,16 @@ export class AuthProfilesService {
         updatedAt: now,
       };
       await repo.save(row);
+      // The views carry no secret (`hasSecret` only); a new secret shows as `secretChanged`.
+      await this.audit.record(em, {
+        actor,
+        action: existing ? 'auth-profile.update' : 'auth-profile.create',
+        objectType: 'auth-profile',
+        objectId: spec.name,
+        before: existing ? view(existing) : null,
+        after: view(row as AuthProfileEntity),
+        detail: { secretChanged: true },
+      });
       return view(row as AuthProfileEntity);
     });
   }

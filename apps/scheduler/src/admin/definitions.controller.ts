@@ -10,6 +10,7 @@ import {
   Scope,
 } from '#ferry/contracts';
 import { ApiDoc, pageQuery, SchemaPipe } from '#ferry/http';
+import { type Actor, CurrentActor } from '../audit/actor.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
 import { RunsService } from './runs.service.js';
 
@@ -49,8 +50,8 @@ export class DefinitionsController {
     },
   })
   @Scopes(Scope.adminWrite)
-  create(@Body() body: unknown) {
-    return this.defs.create(body);
+  create(@Body() body: unknown, @CurrentActor() actor: Actor) {
+    return this.defs.create(body, actor);
   }
 
   @Get(':id')
@@ -73,8 +74,8 @@ export class DefinitionsController {
     },
   })
   @Scopes(Scope.adminWrite)
-  update(@Param('id') id: string, @Body() body: unknown) {
-    return this.defs.update(id, body);
+  update(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor) {
+    return this.defs.update(id, body, actor);
   }
 
   @Post(':id/pause')
@@ -86,8 +87,8 @@ export class DefinitionsController {
     errors: notFound,
   })
   @AnyScope(Scope.adminOperate, Scope.adminWrite)
-  pause(@Param('id') id: string) {
-    return this.defs.setEnabled(id, false);
+  pause(@Param('id') id: string, @CurrentActor() actor: Actor) {
+    return this.defs.setEnabled(id, false, actor);
   }
 
   @Post(':id/resume')
@@ -99,8 +100,8 @@ export class DefinitionsController {
     errors: notFound,
   })
   @AnyScope(Scope.adminOperate, Scope.adminWrite)
-  resume(@Param('id') id: string) {
-    return this.defs.setEnabled(id, true);
+  resume(@Param('id') id: string, @CurrentActor() actor: Actor) {
+    return this.defs.setEnabled(id, true, actor);
   }
 
   @Post(':id/runs')
@@ -114,7 +115,7 @@ export class DefinitionsController {
     errors: notFound,
   })
   @AnyScope(Scope.adminOperate, Scope.adminWrite)
-  run(@Param('id') id: string, @Body(new SchemaPipe(manualRunSchema)) body: unknown) {
-    return this.runs.manualRun(id, body);
+  run(@Param('id') id: string, @Body(new SchemaPipe(manualRunSchema)) body: unknown, @CurrentActor() actor: Actor) {
+    return this.runs.manualRun(id, body, actor);
   }
 }

@@ -1,8 +1,9 @@
-import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { AnyScope, type AuthenticatedRequest, Scopes } from '#ferry/auth';
+import { AnyScope, Scopes } from '#ferry/auth';
 import { alertPageSchema, alertViewSchema, Scope } from '#ferry/contracts';
 import { ApiDoc, pageQuery } from '#ferry/http';
+import { type Actor, CurrentActor } from '../audit/actor.js';
 import { AlertsService } from './alerts.service.js';
 
 @ApiTags('admin: alerts')
@@ -34,7 +35,7 @@ export class AlertsController {
     errors: { 404: 'no such alert', 409: 'the alert is RESOLVED already' },
   })
   @AnyScope(Scope.adminOperate, Scope.adminWrite)
-  ack(@Param('id') id: string, @Req() req: AuthenticatedRequest) {
-    return this.alerts.acknowledge(id, req.principal?.clientId ?? 'unknown');
+  ack(@Param('id') id: string, @CurrentActor() actor: Actor) {
+    return this.alerts.acknowledge(id, actor);
   }
 }
