@@ -1,8 +1,14 @@
 import { fastifyCookie } from '@fastify/cookie';
+import type { Queue } from 'bullmq';
 import { createHttpApp, type HttpApp, listen } from '#ferry/http';
+import { mountQueueBoard } from './accounts/queue-board.js';
+import { SessionsService } from './accounts/sessions.service.js';
+import { AuditLog } from './audit/audit-log.js';
 import { CallbackBase } from './core/callback-base.js';
 import type { RuntimeOverrides } from './core/tokens.js';
 import { SchedulerObservability } from './observability/scheduler-observability.js';
+import { TRIGGER_QUEUE } from './queue/queue.module.js';
+import { TaskQueue } from './queue/task-queue.js';
 import type { SchedulerConfig } from './scheduler.config.js';
 import { SchedulerModule } from './scheduler.module.js';
 
@@ -36,6 +42,8 @@ export async function startScheduler(
   try {
     // The portal's session cookie: parsed only where a session is looked up (hook: false), never for a bearer call.
     await app.register(fastifyCookie as never, { hook: false });
+    const queues = [app.get(TaskQueue).queue, app.get<Queue>(TRIGGER_QUEUE)];
+    await mountQueueBoard(app, queues, app.get(SessionsService), app.get(AuditLog));
     const url = await listen(app, config, 'Scheduler');
     // The processors send callback URLs: they start now that the address is known.
     app.get(CallbackBase).listeningOn(url);
