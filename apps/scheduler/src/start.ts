@@ -1,5 +1,6 @@
 import { fastifyCookie } from '@fastify/cookie';
 import type { Queue } from 'bullmq';
+import { SESSION_COOKIE } from '#ferry/auth';
 import { createHttpApp, type HttpApp, listen } from '#ferry/http';
 import { mountQueueBoard } from './accounts/queue-board.js';
 import { SessionsService } from './accounts/sessions.service.js';
@@ -33,6 +34,7 @@ export async function startScheduler(
     description: 'Triggers, callbacks and the admin API of the Ferry scheduler (see docs/contract.md)',
     bodyLimitBytes: config.http.bodyLimitBytes,
     docsPublic: config.http.docsPublic,
+    sessionCookie: SESSION_COOKIE,
     logger: config.logLevels,
     hooks: (nest) => nest.get(SchedulerObservability).obs.httpHooks({ nestLogger: config.logLevels !== false }),
     abortOnError: false,
