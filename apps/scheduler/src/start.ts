@@ -1,9 +1,16 @@
 import { fastifyCookie } from '@fastify/cookie';
 import { Logger } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { SESSION_COOKIE } from '#ferry/auth';
 import { createHttpApp, type HttpApp, listen, serveSinglePageApp } from '#ferry/http';
+import { mountQueueBoard } from './accounts/queue-board.js';
+import { SessionsService } from './accounts/sessions.service.js';
+import { AuditLog } from './audit/audit-log.js';
 import { CallbackBase } from './core/callback-base.js';
 import type { RuntimeOverrides } from './core/tokens.js';
 import { SchedulerObservability } from './observability/scheduler-observability.js';
+import { TRIGGER_QUEUE } from './queue/queue.module.js';
+import { TaskQueue } from './queue/task-queue.js';
 import type { SchedulerConfig } from './scheduler.config.js';
 import { SchedulerModule } from './scheduler.module.js';
 
@@ -28,6 +35,7 @@ export async function startScheduler(
     description: 'Triggers, callbacks and the admin API of the Ferry scheduler (see docs/contract.md)',
     bodyLimitBytes: config.http.bodyLimitBytes,
     docsPublic: config.http.docsPublic,
+    sessionCookie: SESSION_COOKIE,
     logger: config.logLevels,
     hooks: (nest) => nest.get(SchedulerObservability).obs.httpHooks({ nestLogger: config.logLevels !== false }),
     abortOnError: false,
@@ -37,6 +45,9 @@ export async function startScheduler(
   try {
     // The portal's session cookie: parsed only where a session is looked up (hook: false), never for a bearer call.
     await app.register(fastifyCookie as never, { hook: false });
+    // Bull Board's routes under /portal/queues are more specific than the app's /portal/* fallback: they win.
+    const queues = [app.get(TaskQueue).queue, app.get<Queue>(TRIGGER_QUEUE)];
+    await mountQueueBoard(app, queues, app.get(SessionsService), app.get(AuditLog));
     if (!serveSinglePageApp(app, config.portalDir, '/portal'))
       new Logger('Scheduler').log(
         `no portal bundle in ${config.portalDir} (npm run build makes it): /portal not served`,

@@ -4,7 +4,9 @@ import { Reflector } from '@nestjs/core';
 import { ApiError, ErrorCode } from '#ferry/errors';
 import { BearerAuthGuard, type AuthenticatedRequest } from './bearer-auth.guard.js';
 import { JwtVerifier } from './jwt-verifier.js';
-import { Public, Scopes } from './scopes.js';
+import { AnyScope, declaredAccess, Public, Scopes } from './scopes.js';
+import type { SessionAuthenticator } from './session-auth.js';
+import type { Principal } from './types.js';
 import { signToken } from './sign.js';
 
 @Scopes('admin:read')
@@ -21,6 +23,11 @@ class HealthController {
   live(): void {}
   @Scopes('admin:read')
   details(): void {}
+}
+
+class OperatorController {
+  @AnyScope('admin:operate', 'admin:write')
+  retry(): void {}
 }
 
 class TriggersController {
@@ -150,5 +157,66 @@ describe('BearerAuthGuard', () => {
     const handler = TriggersController.prototype.anyClient;
     expect(guard.canActivate(context(TriggersController, handler, bearer()).ctx)).toBe(true);
     expectError(() => guard.canActivate(context(TriggersController, handler).ctx), ErrorCode.UNAUTHENTICATED);
+  });
+
+  it('@AnyScope needs one of its scopes, and is a declaration deny-by-default sees', async () => {
+    const handler = OperatorController.prototype.retry;
+    expect(declaredAccess(handler, OperatorController)).toEqual({
+      scopes: ['admin:operate', 'admin:write'],
+      anyOf: true,
+    });
+    expect(guard.canActivate(context(OperatorController, handler, bearer('admin:write')).ctx)).toBe(true);
+    expectError(
+      () => guard.canActivate(context(OperatorController, handler, bearer('admin:read')).ctx),
+      ErrorCode.FORBIDDEN,
+      /one of admin:operate, admin:write/,
+    );
+    expect(() => AnyScope()).toThrow(/at least one/);
+  });
+});
+
+describe('BearerAuthGuard with sessions', () => {
+  const asked: string[] = [];
+  const operator: Principal = {
+    clientId: 'portal',
+    subject: 'user:otto',
+    scopes: ['admin:read', 'admin:operate'],
+    sources: [],
+    claims: {},
+  };
+  const sessions: SessionAuthenticator = {
+    authenticate: async (req) => {
+      asked.push(String(req.headers.cookie));
+      return operator;
+    },
+  };
+  const withSessions = new BearerAuthGuard(verifier, new Reflector(), sessions);
+  const cookieContext = (handler: (...args: never[]) => unknown, headers: Record<string, string>) => {
+    const request: AuthenticatedRequest = { headers };
+    const ctx = {
+      switchToHttp: () => ({ getRequest: () => request }),
+      getHandler: () => handler,
+      getClass: () => OperatorController,
+    } as unknown as ExecutionContext;
+    return { ctx, request };
+  };
+
+  it('asks the sessions for a cookie without a bearer token, and applies the session’s scopes', async () => {
+    const { ctx, request } = cookieContext(OperatorController.prototype.retry, { cookie: 'ferry_session=abc' });
+    // An app without sessions (the consumer, the provider) still wants a bearer token.
+    expectError(() => guard.canActivate(ctx), ErrorCode.UNAUTHENTICATED, /Missing/);
+    await expect(withSessions.canActivate(ctx)).resolves.toBe(true);
+    expect(request.principal).toBe(operator);
+    expect(asked).toEqual(['ferry_session=abc']);
+  });
+
+  it('never asks them when an Authorization header is present: the bearer path stays synchronous', () => {
+    asked.length = 0;
+    const { ctx } = cookieContext(OperatorController.prototype.retry, {
+      cookie: 'ferry_session=abc',
+      authorization: bearer('admin:write'),
+    });
+    expect(withSessions.canActivate(ctx)).toBe(true);
+    expect(asked).toEqual([]);
   });
 });

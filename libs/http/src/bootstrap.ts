@@ -21,6 +21,8 @@ export interface HttpAppOptions {
   bodyLimitBytes: number;
   /** Serve /docs without a token; otherwise it needs a bearer token of this app with at least one scope. */
   docsPublic?: boolean;
+  /** The name of a session cookie the app also accepts (the scheduler's portal): a security scheme in the document. */
+  sessionCookie?: string;
   logger?: false | Array<'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal'>;
   /**
    * Cross-cutting HTTP concerns (request logs and metrics, tracing, /metrics) from #ferry/observability;
@@ -82,9 +84,11 @@ function setupOpenApi(app: INestApplication, opts: HttpAppOptions): void {
     .setDescription(opts.description)
     .setVersion('1')
     .setOpenAPIVersion('3.1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-    .build();
-  SwaggerModule.setup('docs', app, () => completeOpenApiDocument(SwaggerModule.createDocument(app, config)), {
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  if (opts.sessionCookie)
+    config.addCookieAuth(opts.sessionCookie, { type: 'apiKey', in: 'cookie' }, opts.sessionCookie);
+  const document = config.build();
+  SwaggerModule.setup('docs', app, () => completeOpenApiDocument(SwaggerModule.createDocument(app, document)), {
     jsonDocumentUrl: 'docs/openapi.json',
   });
 }

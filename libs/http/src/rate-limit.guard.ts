@@ -4,7 +4,10 @@ import { ApiError, ErrorCode } from '#ferry/errors';
 
 export const RATE_LIMIT_PER_SECOND = Symbol('RATE_LIMIT_PER_SECOND');
 
-/** Per calling client (the verified token's issuer, else the remote address) requests per second. */
+/**
+ * Per calling client (the verified token's issuer, a portal session's user, else the remote address)
+ * requests per second.
+ */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
   private readonly limiter: RateLimiterMemory;
@@ -14,8 +17,11 @@ export class RateLimitGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<{ principal?: { clientId: string }; ip?: string }>();
-    const key = req.principal?.clientId ?? req.ip ?? 'unknown';
+    const req = context
+      .switchToHttp()
+      .getRequest<{ principal?: { clientId: string; subject: string; user?: object }; ip?: string }>();
+    // A portal user is a client of their own: the people signed in do not share the portal's one budget.
+    const key = (req.principal?.user ? req.principal.subject : req.principal?.clientId) ?? req.ip ?? 'unknown';
     try {
       await this.limiter.consume(key);
       return true;

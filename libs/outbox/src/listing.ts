@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import type { DeliveryState, Page } from '#ferry/contracts';
 import { ApiError } from '#ferry/errors';
 import { decodeCursor, encodeCursor, type OperationDoc, pageQuery, parseLimit } from '#ferry/http';
@@ -48,12 +49,20 @@ export class OutboxListing<V extends { id: string } & DeliveryState> {
     };
   }
 
-  /** DEAD → PENDING, due now, with a fresh attempt budget; 404 for no such row, 409 for one that is not dead. */
-  async retry(id: string): Promise<V> {
+  /**
+   * DEAD → PENDING, due now, with a fresh attempt budget; 404 for no such row, 409 for one that is not dead.
+   * `within` runs in the retry's transaction with the row as it was (the operator's audit event).
+   */
+  async retry(id: string, within?: (em: EntityManager, before: V) => Promise<void>): Promise<V> {
     const row = id.length <= 36 ? await this.store.get(id) : undefined;
     if (!row) throw ApiError.notFound(this.opts.noun, id);
     if (row.state !== 'DEAD') throw ApiError.conflict(`${this.opts.noun} ${id} is ${row.state}, not DEAD`);
-    const now = await this.store.retry(id, (this.opts.clock ?? Date.now)());
+    const before = this.view(row);
+    const now = await this.store.retry(
+      id,
+      (this.opts.clock ?? Date.now)(),
+      within && ((em: EntityManager) => within(em, before)),
+    );
     this.opts.kick();
     return this.view(now ?? row);
   }

@@ -120,16 +120,23 @@ export class OutboxStore {
   /**
    * A dead row is pending again, due now, with a fresh attempt budget (an operator's retry). Answers
    * the row as it is now; undefined if there is none; a row that is not dead is left as it is.
+   * `within` runs in the same transaction (the operator's audit event).
    */
-  async retry(id: string, now: number): Promise<OutboxListedRow | undefined> {
-    await this.db.run((em) =>
-      em.query(
+  async retry(
+    id: string,
+    now: number,
+    within?: (em: EntityManager) => Promise<void>,
+  ): Promise<OutboxListedRow | undefined> {
+    const work = async (em: EntityManager) => {
+      await em.query(
         this.sql(
           `UPDATE $T SET {state} = 'PENDING', {attempts} = 0, {next_at} = ? WHERE {id} = ? AND {state} = 'DEAD'`,
         ),
         [now, id],
-      ),
-    );
+      );
+      if (within) await within(em);
+    };
+    await (within ? this.db.tx(work) : this.db.run(work));
     return this.get(id);
   }
 

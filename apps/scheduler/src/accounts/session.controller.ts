@@ -51,7 +51,7 @@ export class SessionController {
   @HttpCode(204)
   @ApiDoc({
     summary: 'Signs out: ends the session and clears the cookie (needs the `x-csrf-token` header)',
-    answers: {},
+    answers: { 204: { description: 'Signed out (the answer clears the cookie)' } },
     errors: { 401: 'no session, or it has ended', 403: 'no or a wrong `x-csrf-token` header' },
   })
   @Scopes()

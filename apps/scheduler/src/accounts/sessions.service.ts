@@ -25,8 +25,8 @@ const validateLogin = compileSchema<LoginRequest>(loginSchema);
 const WRONG_LOGIN = 'Wrong username or password';
 /** One text for every refused session. */
 const NO_SESSION = 'No session, or it has ended: sign in again';
-/** Idle time is written back at most this often, not on every request. */
-const TOUCH_EVERY_MS = 60_000;
+/** Idle time is written back at most this often (a tenth of the idle time, at most a minute), not on every request. */
+const touchEvery = (idleMs: number) => Math.min(60_000, idleMs / 10);
 
 /** A session as found by its cookie: the row and its user. */
 interface LiveSession {
@@ -116,7 +116,7 @@ export class SessionsService implements SessionAuthenticator {
     if (changesState(request.method) && !sameToken(request.headers['x-csrf-token'], row.csrfToken))
       throw ApiError.forbidden('A change made with the session cookie needs its x-csrf-token header');
     const now = this.clock();
-    if (now - row.lastSeenAt >= TOUCH_EVERY_MS)
+    if (now - row.lastSeenAt >= touchEvery(this.portal.sessionIdleMs))
       await this.db.run((em) => em.update(OperatorSessionEntity, { id: row.id }, { lastSeenAt: now }));
     return sessionPrincipal(user.username, user.role as OperatorRole);
   }

@@ -3,6 +3,8 @@ import { type AuthProfileSpec, authProfileSchema } from '#ferry/contracts';
 import { ApiError } from '#ferry/errors';
 import { compileSchema } from '#ferry/http';
 import { Db } from '#ferry/persistence';
+import type { Actor } from '../audit/actor.js';
+import { AuditLog } from '../audit/audit-log.js';
 import { CLOCK, type Clock } from '../core/tokens.js';
 import { AuthProfileEntity } from '../persistence/index.js';
 import { SecretBox } from '../secrets/secret-box.js';
@@ -17,6 +19,7 @@ export class AuthProfilesService {
   constructor(
     @Inject(Db) private readonly db: Db,
     @Inject(SecretBox) private readonly box: SecretBox,
+    @Inject(AuditLog) private readonly audit: AuditLog,
     @Inject(CLOCK) private readonly clock: Clock = Date.now,
   ) {}
 
@@ -25,7 +28,7 @@ export class AuthProfilesService {
    * read is refused (409) if the profile has moved on since, like a definition's; without one it
    * replaces whatever is there, as before. Either way the write is conditional on the version it saw.
    */
-  async upsert(body: unknown, name?: string) {
+  async upsert(body: unknown, actor: Actor, name?: string) {
     const { secret, version: expected, ...spec } = validate(body);
     if (name !== undefined && spec.name !== name)
       throw ApiError.validation([{ path: 'name', problem: `must match the URL (${name})` }]);
@@ -55,6 +58,16 @@ export class AuthProfilesService {
           .execute();
         if (!res.affected) throw ApiError.conflict(`Auth profile ${spec.name} changed meanwhile; read it again`);
       }
+      // The views carry no secret (`hasSecret` only); a new secret shows as `secretChanged`.
+      await this.audit.record(em, {
+        actor,
+        action: existing ? 'auth-profile.update' : 'auth-profile.create',
+        objectType: 'auth-profile',
+        objectId: spec.name,
+        before: existing ? view(existing) : null,
+        after: view(row as AuthProfileEntity),
+        detail: { secretChanged: true },
+      });
       return view(row as AuthProfileEntity);
     });
   }

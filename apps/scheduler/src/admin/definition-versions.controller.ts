@@ -9,6 +9,7 @@ import {
   Scope,
 } from '#ferry/contracts';
 import { ApiDoc } from '#ferry/http';
+import { type Actor, CurrentActor } from '../audit/actor.js';
 import { DefinitionVersions } from '../definitions/definition-versions.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
 
@@ -30,7 +31,7 @@ export class DefinitionVersionsController {
     @Inject(DefinitionVersions) private readonly versions: DefinitionVersions,
   ) {}
 
-  // An operator move (issue 13): an operator's admin:operate, or a service client's admin:write.
+  // A change to definitions: admin:write (an admin's, or a service client's).
   @Post(':id/archive')
   @HttpCode(200)
   @ApiDoc({
@@ -40,8 +41,8 @@ export class DefinitionVersionsController {
     errors: { 404: 'no definition with this id or name' },
   })
   @Scopes(Scope.adminWrite)
-  archive(@Param('id') id: string) {
-    return this.defs.setArchived(id, true);
+  archive(@Param('id') id: string, @CurrentActor() actor: Actor) {
+    return this.defs.setArchived(id, true, actor);
   }
 
   @Post(':id/unarchive')
@@ -53,8 +54,8 @@ export class DefinitionVersionsController {
     errors: { 404: 'no definition with this id or name' },
   })
   @Scopes(Scope.adminWrite)
-  unarchive(@Param('id') id: string) {
-    return this.defs.setArchived(id, false);
+  unarchive(@Param('id') id: string, @CurrentActor() actor: Actor) {
+    return this.defs.setArchived(id, false, actor);
   }
 
   @Get(':id/versions')

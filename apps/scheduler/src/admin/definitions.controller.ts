@@ -10,6 +10,7 @@ import {
   Scope,
 } from '#ferry/contracts';
 import { ApiDoc, pageQuery, SchemaPipe } from '#ferry/http';
+import { type Actor, CurrentActor } from '../audit/actor.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
 import { RunsService } from './runs.service.js';
 
@@ -55,8 +56,8 @@ export class DefinitionsController {
     },
   })
   @Scopes(Scope.adminWrite)
-  create(@Body() body: unknown) {
-    return this.defs.create(body);
+  create(@Body() body: unknown, @CurrentActor() actor: Actor) {
+    return this.defs.create(body, actor);
   }
 
   @Get(':id')
@@ -79,8 +80,8 @@ export class DefinitionsController {
     },
   })
   @Scopes(Scope.adminWrite)
-  update(@Param('id') id: string, @Body() body: unknown) {
-    return this.defs.update(id, body);
+  update(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor) {
+    return this.defs.update(id, body, actor);
   }
 
   @Post(':id/pause')
@@ -92,8 +93,8 @@ export class DefinitionsController {
     errors: notFound,
   })
   @AnyScope(Scope.adminOperate, Scope.adminWrite)
-  pause(@Param('id') id: string) {
-    return this.defs.setEnabled(id, false);
+  pause(@Param('id') id: string, @CurrentActor() actor: Actor) {
+    return this.defs.setEnabled(id, false, actor);
   }
 
   @Post(':id/resume')
@@ -105,8 +106,8 @@ export class DefinitionsController {
     errors: notFound,
   })
   @AnyScope(Scope.adminOperate, Scope.adminWrite)
-  resume(@Param('id') id: string) {
-    return this.defs.setEnabled(id, true);
+  resume(@Param('id') id: string, @CurrentActor() actor: Actor) {
+    return this.defs.setEnabled(id, true, actor);
   }
 
   @Post(':id/runs')
@@ -120,7 +121,7 @@ export class DefinitionsController {
     errors: notFound,
   })
   @AnyScope(Scope.adminOperate, Scope.adminWrite)
-  run(@Param('id') id: string, @Body(new SchemaPipe(manualRunSchema)) body: unknown) {
-    return this.runs.manualRun(id, body);
+  run(@Param('id') id: string, @Body(new SchemaPipe(manualRunSchema)) body: unknown, @CurrentActor() actor: Actor) {
+    return this.runs.manualRun(id, body, actor);
   }
 }

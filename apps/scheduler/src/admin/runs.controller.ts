@@ -14,6 +14,7 @@ import {
   triggerRecordSchema,
 } from '#ferry/contracts';
 import { ApiDoc, pageQuery } from '#ferry/http';
+import { type Actor, CurrentActor } from '../audit/actor.js';
 import { AuthProfilesService } from './auth-profiles.service.js';
 import { type GroupRunQuery, RunsService } from './runs.service.js';
 
@@ -75,8 +76,8 @@ export class RunsController {
     errors: { 404: 'no such group run', 409: 'the group run is not RUNNING' },
   })
   @AnyScope(Scope.adminOperate, Scope.adminWrite)
-  cancel(@Param('id') id: string) {
-    return this.runs.cancelGroup(id);
+  cancel(@Param('id') id: string, @CurrentActor() actor: Actor) {
+    return this.runs.cancelGroup(id, actor);
   }
 
   @Get('task-runs/:id')
@@ -94,8 +95,8 @@ export class RunsController {
     errors: { 404: 'no such task run', 409: 'the task is not in a state that can be retried (e.g. running)' },
   })
   @AnyScope(Scope.adminOperate, Scope.adminWrite)
-  retry(@Param('id') id: string) {
-    return this.runs.retryTask(id);
+  retry(@Param('id') id: string, @CurrentActor() actor: Actor) {
+    return this.runs.retryTask(id, actor);
   }
 
   @Get('triggers')
@@ -163,8 +164,8 @@ export class AuthProfilesController {
     errors: { 409: 'a profile with this name exists' },
   })
   @Scopes(Scope.adminWrite)
-  create(@Body() body: unknown) {
-    return this.profiles.upsert(body);
+  create(@Body() body: unknown, @CurrentActor() actor: Actor) {
+    return this.profiles.upsert(body, actor);
   }
 
   @Get(':name')
@@ -182,7 +183,7 @@ export class AuthProfilesController {
     errors: { 404: 'no such profile', 422: 'not of the schema, or `name` is not the one in the URL' },
   })
   @Scopes(Scope.adminWrite)
-  update(@Param('name') name: string, @Body() body: unknown) {
-    return this.profiles.upsert(body, name);
+  update(@Param('name') name: string, @Body() body: unknown, @CurrentActor() actor: Actor) {
+    return this.profiles.upsert(body, actor, name);
   }
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Db } from '#ferry/persistence';
+import type { Actor } from '../audit/actor.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { DefinitionsService } from '../definitions/definitions.service.js';
 import type { CreatedRuns } from '../groups/created-runs.js';
 import type { GroupRecounter } from '../groups/group-recounter.js';
@@ -8,6 +10,7 @@ import type { TaskQueue } from '../queue/task-queue.js';
 import type { TaskEngine } from '../tasks/task-engine.js';
 import { RunsService } from './runs.service.js';
 
+const actor: Actor = { clientId: 'portal', subject: 'user:otto' };
 const task = {
   id: 't1',
   groupRunId: 'g1',
@@ -39,7 +42,14 @@ const task = {
 /** A retry whose task move committed, on a database that then fails the group's recount. */
 function service(recount: () => Promise<unknown>) {
   const later: string[][] = [];
-  const engine = { submit: async () => ({ answer: { type: 'applied' }, task }) } as unknown as TaskEngine;
+  const engine = {
+    applyBatch: async (_items: unknown, within: (tx: unknown, outcomes: unknown[]) => Promise<void>) => {
+      const outcomes = [{ answer: { type: 'applied' }, task }];
+      await within({}, outcomes);
+      return outcomes;
+    },
+  } as unknown as TaskEngine;
+  const audit = { record: async () => undefined } as unknown as AuditLog;
   const recounter = { refresh: recount, refreshLater: (ids: string[]) => later.push(ids) } as unknown as GroupRecounter;
   const em = { getRepository: () => ({ findOneBy: async () => task, find: async () => [] }) };
   const db = { run: async (fn: (e: typeof em) => unknown) => fn(em) } as unknown as Db;
@@ -51,6 +61,7 @@ function service(recount: () => Promise<unknown>) {
     {} as GroupRunFactory,
     {} as CreatedRuns,
     {} as TaskQueue,
+    audit,
   );
   return { runs, later };
 }
@@ -59,7 +70,7 @@ describe('RunsService.retryTask', () => {
   it('recounts the group before answering', async () => {
     const recounted: string[] = [];
     const { runs, later } = service(async () => recounted.push('g1'));
-    expect(await runs.retryTask('t1')).toMatchObject({ id: 't1', status: 'PENDING' });
+    expect(await runs.retryTask('t1', actor)).toMatchObject({ id: 't1', status: 'PENDING' });
     expect(recounted).toEqual(['g1']);
     expect(later).toEqual([]);
   });
@@ -68,7 +79,7 @@ describe('RunsService.retryTask', () => {
     const { runs, later } = service(async () => {
       throw new Error('connection lost');
     });
-    expect(await runs.retryTask('t1')).toMatchObject({ id: 't1', status: 'PENDING' });
+    expect(await runs.retryTask('t1', actor)).toMatchObject({ id: 't1', status: 'PENDING' });
     expect(later).toEqual([['g1']]);
   });
 });

@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Page } from '#ferry/contracts';
 import { ApiError } from '#ferry/errors';
 import { Db } from '#ferry/persistence';
+import type { Actor } from '../audit/actor.js';
+import { AuditLog } from '../audit/audit-log.js';
 import { CLOCK, type Clock } from '../core/tokens.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
 import { DownstreamCancels } from '../dispatch/downstream-cancels.js';
@@ -53,6 +55,7 @@ export class RunsService {
     @Inject(GroupRunFactory) private readonly factory: GroupRunFactory,
     @Inject(CreatedRuns) private readonly createdRuns: Pick<CreatedRuns, 'created'>,
     @Inject(TaskQueue) private readonly queue: TaskQueue,
+    @Inject(AuditLog) private readonly audit: AuditLog,
     @Inject(CLOCK) private readonly clock: Clock = Date.now,
     @Inject(DownstreamCancels) private readonly cancels?: Pick<DownstreamCancels, 'cancelJobs'>,
   ) {}
@@ -81,7 +84,7 @@ export class RunsService {
     });
   }
 
-  async cancelGroup(id: string) {
+  async cancelGroup(id: string, actor: Actor) {
     const live = await this.db.run(async (em) => {
       const g = await em.getRepository(GroupRunEntity).findOneBy({ id });
       if (!g) throw ApiError.notFound('Group run', id);
@@ -95,6 +98,15 @@ export class RunsService {
     });
     const outcomes = await this.engine.applyBatch(
       live.map((t) => ({ taskId: t.id, cmd: { kind: 'cancel', actor: 'operator' } })),
+      (tx, done) =>
+        this.audit.record(tx, {
+          actor,
+          action: 'group-run.cancel',
+          objectType: 'group-run',
+          objectId: id,
+          before: { status: 'RUNNING', liveTasks: live.length },
+          after: { cancelledTasks: done.filter((o) => o.answer.type === 'applied').length },
+        }),
     );
     // The jobs the cancelled tasks started: their downstreams are asked to stop them, without waiting.
     const started = outcomes.flatMap((o) => (o.answer.type === 'applied' && o.task ? [o.task] : []));
@@ -123,8 +135,22 @@ export class RunsService {
     });
   }
 
-  async retryTask(id: string) {
-    const out = await this.engine.submit(id, { kind: 'retry', actor: 'operator' });
+  async retryTask(id: string, actor: Actor) {
+    const seen = await this.db.run((em) => em.getRepository(TaskRunEntity).findOneBy({ id }));
+    const [out] = await this.engine.applyBatch(
+      [{ taskId: id, cmd: { kind: 'retry', actor: 'operator' } }],
+      (tx, [o]) =>
+        o.task && (o.answer.type === 'applied' || o.answer.type === 'send' || o.answer.type === 'none')
+          ? this.audit.record(tx, {
+              actor,
+              action: 'task-run.retry',
+              objectType: 'task-run',
+              objectId: id,
+              before: seen && { status: seen.status, attempt: seen.attempt },
+              after: { status: o.task.status, attempt: o.task.attempt },
+            })
+          : Promise.resolve(),
+    );
     if (out.answer.type === 'notFound') throw ApiError.notFound('Task run', id);
     if (out.answer.type === 'conflict') throw ApiError.conflict(out.answer.message);
     // The group is RUNNING again once the retry is answered, not a gathering delay later: an operator
@@ -141,14 +167,22 @@ export class RunsService {
     await this.recounter.refresh(groupRunId).catch(() => this.recounter.refreshLater([groupRunId]));
   }
 
-  async manualRun(definitionId: string, body: unknown) {
+  async manualRun(definitionId: string, body: unknown, actor: Actor) {
     const input = (body ?? {}) as { files?: []; businessDate?: string; attributes?: Record<string, unknown> };
     const { plan, ready } = await this.db.tx(async (em) => {
       const def = await this.definitions.find(em, definitionId);
       if (def.archivedAt !== null)
         throw ApiError.conflict(`Definition ${definitionId} is archived; unarchive it first`);
       const plan = this.factory.plan(def, input, null, this.clock());
-      return { plan, ready: await this.factory.persist(em, plan) };
+      const ready = await this.factory.persist(em, plan);
+      await this.audit.record(em, {
+        actor,
+        action: 'definition.run',
+        objectType: 'definition',
+        objectId: def.id,
+        after: { groupRunId: plan.group.id, tasks: plan.tasks.length, businessDate: plan.group.businessDate },
+      });
+      return { plan, ready };
     });
     this.createdRuns.created([plan]);
     this.queue.startLater(ready);

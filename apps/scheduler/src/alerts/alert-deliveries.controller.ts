@@ -4,6 +4,7 @@ import { AnyScope, Scopes } from '#ferry/auth';
 import { alertDeliveryPageSchema, alertDeliveryViewSchema, Scope } from '#ferry/contracts';
 import { ApiDoc } from '#ferry/http';
 import { undeliveredDocs, type UndeliveredQuery } from '#ferry/outbox';
+import { type Actor, CurrentActor } from '../audit/actor.js';
 import { AlertDeliveriesService } from './alert-deliveries.service.js';
 
 const docs = undeliveredDocs(
@@ -28,7 +29,7 @@ export class AlertDeliveriesController {
   @HttpCode(200)
   @ApiDoc(docs.retry)
   @AnyScope(Scope.adminOperate, Scope.adminWrite)
-  retry(@Param('id') id: string) {
-    return this.deliveries.retry(id);
+  retry(@Param('id') id: string, @CurrentActor() actor: Actor) {
+    return this.deliveries.retry(id, actor);
   }
 }

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AlertChannel, AlertDeliveryView, AlertNotification, Page } from '#ferry/contracts';
 import { type OutboxListedRow, OutboxListing, OutboxStore, type UndeliveredQuery } from '#ferry/outbox';
+import type { Actor } from '../audit/actor.js';
+import { AuditLog } from '../audit/audit-log.js';
 import { CLOCK, type Clock } from '../core/tokens.js';
 import { AlertDelivery } from './alert-delivery.js';
 
@@ -15,6 +17,7 @@ export class AlertDeliveriesService {
   constructor(
     @Inject(OutboxStore) outbox: OutboxStore,
     @Inject(AlertDelivery) delivery: Pick<AlertDelivery, 'kick'>,
+    @Inject(AuditLog) private readonly audit: AuditLog,
     @Inject(CLOCK) clock: Clock = Date.now,
   ) {
     this.listing = new OutboxListing(outbox, {
@@ -30,8 +33,17 @@ export class AlertDeliveriesService {
   }
 
   /** DEAD → PENDING, due now, with a fresh attempt budget; 409 for one that is not dead. */
-  retry(id: string): Promise<AlertDeliveryView> {
-    return this.listing.retry(id);
+  retry(id: string, actor: Actor): Promise<AlertDeliveryView> {
+    return this.listing.retry(id, (em, before) =>
+      this.audit.record(em, {
+        actor,
+        action: 'alert-delivery.retry',
+        objectType: 'alert-delivery',
+        objectId: id,
+        before: { status: before.status, attempts: before.attempts, alertId: before.alertId },
+        after: { status: 'PENDING', attempts: 0, alertId: before.alertId },
+      }),
+    );
   }
 }
 

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { AnyScope, type AuthenticatedRequest, Scopes } from '#ferry/auth';
 import { alertPageSchema, alertViewSchema, Scope, silenceAlertSchema, unackAlertSchema } from '#ferry/contracts';
 import { ApiDoc, pageQuery } from '#ferry/http';
+import { type Actor, CurrentActor } from '../audit/actor.js';
 import { AlertMoves } from './alert-moves.js';
 import { AlertsService } from './alerts.service.js';
 
@@ -38,8 +39,8 @@ export class AlertsController {
     errors: { 404: 'no such alert', 409: 'the alert is RESOLVED already' },
   })
   @AnyScope(Scope.adminOperate, Scope.adminWrite)
-  ack(@Param('id') id: string, @Req() req: AuthenticatedRequest) {
-    return this.alerts.acknowledge(id, req.principal?.clientId ?? 'unknown');
+  ack(@Param('id') id: string, @CurrentActor() actor: Actor) {
+    return this.alerts.acknowledge(id, actor);
   }
 
   // Operator moves (issue 13): an operator's admin:operate, or a service client's admin:write.

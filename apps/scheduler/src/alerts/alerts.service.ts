@@ -5,6 +5,8 @@ import type { AlertChannel, AlertKind, AlertSettings, AlertView, Page } from '#f
 import { ApiError } from '#ferry/errors';
 import { OutboxStore } from '#ferry/outbox';
 import { Db, isUniqueViolation } from '#ferry/persistence';
+import type { Actor } from '../audit/actor.js';
+import { AuditLog } from '../audit/audit-log.js';
 import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
 import { keysetPage } from '../admin/paging.js';
 import { AlertEntity } from '../persistence/index.js';
@@ -51,6 +53,8 @@ export class AlertsService {
     @Inject(CLOCK) private readonly clock: Clock = Date.now,
     /** Woken after a commit that queued notifications (absent: they wait for its next poll). */
     @Optional() @Inject(AlertDelivery) private readonly delivery?: Pick<AlertDelivery, 'kick'>,
+    /** Where acknowledgements are recorded (always there in the app; tests of raising alerts go without). */
+    @Optional() @Inject(AuditLog) private readonly audit?: AuditLog,
   ) {
     this.config = config.alerts;
   }
@@ -163,7 +167,8 @@ export class AlertsService {
   }
 
   /** OPEN → ACKNOWLEDGED; acknowledging twice is harmless; a resolved alert needs no acknowledgement (409). */
-  async acknowledge(id: string, by: string): Promise<AlertView> {
+  async acknowledge(id: string, actor: Actor): Promise<AlertView> {
+    const by = actor.user ? actor.subject : actor.clientId;
     return this.db.tx(async (em) => {
       const row = id.length <= 36 ? await em.getRepository(AlertEntity).findOneBy({ id }) : null;
       if (!row) throw ApiError.notFound('Alert', id);
@@ -177,7 +182,19 @@ export class AlertsService {
           .execute();
         if (!res.affected) throw ApiError.conflict(`Alert ${id} changed meanwhile; read it again`);
       }
-      return alertView((await em.getRepository(AlertEntity).findOneBy({ id: row.id }))!);
+      const now = alertView((await em.getRepository(AlertEntity).findOneBy({ id: row.id }))!);
+      if (row.status === 'OPEN') {
+        const { status, acknowledgedAt, acknowledgedBy } = alertView(row);
+        await this.audit?.record(em, {
+          actor,
+          action: 'alert.ack',
+          objectType: 'alert',
+          objectId: row.id,
+          before: { status, acknowledgedAt, acknowledgedBy },
+          after: { status: now.status, acknowledgedAt: now.acknowledgedAt, acknowledgedBy: now.acknowledgedBy },
+        });
+      }
+      return now;
     });
   }
 

@@ -26,6 +26,10 @@ describe('redacted', () => {
     expect(input.secret).toBe('s3cr3t');
   });
 
+  it('keeps flags and nulls under secret-like names: they tell what happened, not the secret', () => {
+    expect(redacted({ passwordChanged: true, secret: null })).toEqual({ passwordChanged: true, secret: null });
+  });
+
   it('passes scalars and null through', () => {
     expect(redacted(null)).toBeNull();
     expect(redacted('x')).toBe('x');

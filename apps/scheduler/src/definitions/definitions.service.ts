@@ -11,6 +11,8 @@ import {
 import { ApiError } from '#ferry/errors';
 import { compileSchema } from '#ferry/http';
 import { Db, isUniqueViolation } from '#ferry/persistence';
+import type { Actor } from '../audit/actor.js';
+import { AuditLog } from '../audit/audit-log.js';
 import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
 import { iso, keysetPage } from '../admin/paging.js';
 import { callbackCallers } from '../callbacks/callback-binding.js';
@@ -34,13 +36,14 @@ export class DefinitionsService {
   constructor(
     @Inject(Db) private readonly db: Db,
     @Inject(SCHEDULER_CONFIG) config: Pick<SchedulerConfig, 'auth' | 'development'>,
+    @Inject(AuditLog) private readonly audit: AuditLog,
     @Inject(CLOCK) private readonly clock: Clock = Date.now,
   ) {
     this.callers = callbackCallers(config.auth.clients);
     this.development = config.development;
   }
 
-  async create(body: unknown): Promise<Definition> {
+  async create(body: unknown, actor: Actor): Promise<Definition> {
     const { version: _ignored, ...spec } = validate(body);
     const now = this.clock();
     const row = Object.assign(new DefinitionEntity(), {
@@ -58,11 +61,12 @@ export class DefinitionsService {
       await em.insert(DefinitionEntity, row as object);
       await this.replaceBindings(em, row.id, spec);
       await keepVersion(em, row);
+      await this.audit.record(em, { actor, action: 'definition.create', ...about(row), after: toView(row) });
     });
     return toView(row);
   }
 
-  async update(id: string, body: unknown): Promise<Definition> {
+  async update(id: string, body: unknown, actor: Actor): Promise<Definition> {
     const { version, ...spec } = validate(body);
     if (version === undefined)
       throw ApiError.validation([{ path: 'version', problem: 'is required to update a definition' }]);
@@ -87,18 +91,23 @@ export class DefinitionsService {
       if (!res.affected) throw ApiError.conflict(`Definition ${id} changed meanwhile; read it again`);
       await this.replaceBindings(em, row.id, spec);
       await keepVersion(em, { ...row, ...changes });
-      return toView({ ...row, ...changes });
+      const after = toView({ ...row, ...changes });
+      await this.audit.record(em, { actor, action: 'definition.update', ...about(row), before: toView(row), after });
+      return after;
     });
   }
 
-  async setEnabled(id: string, enabled: boolean): Promise<Definition> {
+  async setEnabled(id: string, enabled: boolean, actor: Actor): Promise<Definition> {
     return this.write(async (em) => {
       const row = await this.find(em, id);
       const spec = { ...(row.spec as DefinitionSpec), enabled };
       const changes = { enabled: enabled ? 1 : 0, spec, version: row.version + 1, updatedAt: this.clock() };
       await em.update(DefinitionEntity, { id: row.id }, changes as object);
       await keepVersion(em, { ...row, ...changes });
-      return toView({ ...row, ...changes });
+      const after = toView({ ...row, ...changes });
+      const action = enabled ? 'definition.resume' : 'definition.pause';
+      await this.audit.record(em, { actor, action, ...about(row), before: toView(row), after });
+      return after;
     });
   }
 
@@ -106,13 +115,16 @@ export class DefinitionsService {
    * Archives (or unarchives) a definition: archived, it matches no trigger and leaves the default list.
    * Its spec and version stay as they are; archiving twice changes nothing more.
    */
-  async setArchived(id: string, archived: boolean): Promise<Definition> {
+  async setArchived(id: string, archived: boolean, actor: Actor): Promise<Definition> {
     return this.write(async (em) => {
       const row = await this.find(em, id);
       if (archived === (row.archivedAt !== null)) return toView(row);
       const changes = { archivedAt: archived ? this.clock() : null, updatedAt: this.clock() };
       await em.update(DefinitionEntity, { id: row.id }, changes);
-      return toView({ ...row, ...changes });
+      const after = toView({ ...row, ...changes });
+      const action = archived ? 'definition.archive' : 'definition.unarchive';
+      await this.audit.record(em, { actor, action, ...about(row), before: toView(row), after });
+      return after;
     });
   }
 
@@ -201,3 +213,5 @@ async function keepVersion(em: EntityManager, row: DefinitionEntity): Promise<vo
     createdAt: row.updatedAt,
   });
 }
+
+const about = (row: DefinitionEntity) => ({ objectType: 'definition', objectId: row.id });

@@ -11,7 +11,7 @@ import { TriggerReplay1769100000000 } from './migrations/1769100000000-trigger-r
 import { AlertComments1769200000000 } from './migrations/1769200000000-alert-comments.js';
 import { DefinitionVersions1769300000000 } from './migrations/1769300000000-definition-versions.js';
 import { Retention1769400000000 } from './migrations/1769400000000-retention.js';
-import { PortalAccounts1769000000000 } from './migrations/1769000000000-portal-accounts.js';
+import { PortalAccounts1769500000000 } from './migrations/1769500000000-portal-accounts.js';
 
 /** The scheduler's migrations; encrypting stored secrets needs the keys (none for a database without any). */
 export function schedulerMigrations(secrets?: SecretBox) {
@@ -25,7 +25,7 @@ export function schedulerMigrations(secrets?: SecretBox) {
     AlertComments1769200000000,
     DefinitionVersions1769300000000,
     Retention1769400000000,
-    PortalAccounts1769000000000,
+    PortalAccounts1769500000000,
   ];
 }
 

@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { COLUMN_OPTIONS } from './described-entity.js';
 
-// The operators' portal's tables (migration 1769000000000-portal-accounts.ts).
+// The operators' portal's tables (migration 1769500000000-portal-accounts.ts).
 const ms = COLUMN_OPTIONS.ms;
 const json = COLUMN_OPTIONS.json;
 

@@ -22,8 +22,8 @@ export class CachingTaskStore implements TaskStore {
     return this.inner.lanes(requested);
   }
 
-  unitOfWork<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.inner.unitOfWork(work);
+  unitOfWork<T>(work: (tx: Tx) => Promise<T>, opts?: { transaction?: boolean }): Promise<T> {
+    return this.inner.unitOfWork(work, opts);
   }
 
   async load(tx: Tx, ids: string[], fresh?: ReadonlySet<string>): Promise<LoadedTasks> {

@@ -89,7 +89,14 @@ export class TaskEngine {
     return this.linger.flush();
   }
 
-  async applyBatch(submitted: Submission[]): Promise<Outcome[]> {
+  /**
+   * Applies the commands in one unit of work. `within` runs in the same transaction after the moves are
+   * written, with their outcomes (an operator's move writes its audit event there).
+   */
+  async applyBatch(
+    submitted: Submission[],
+    within?: (tx: Tx, outcomes: Outcome[]) => Promise<void>,
+  ): Promise<Outcome[]> {
     // A held command goes first, in the same write as its task's next one.
     const early = this.linger.takeFor(submitted);
     const items = early.length ? [...early, ...submitted] : submitted;
@@ -97,7 +104,14 @@ export class TaskEngine {
     const fresh = new Set<string>();
     for (let round = 1; ; round++) {
       try {
-        const { outcomes, effects } = await this.store.unitOfWork((tx) => this.applyIn(tx, items, fresh));
+        const { outcomes, effects } = await this.store.unitOfWork(
+          async (tx) => {
+            const applied = await this.applyIn(tx, items, fresh);
+            if (within) await within(tx, early.length ? applied.outcomes.slice(early.length) : applied.outcomes);
+            return applied;
+          },
+          within ? { transaction: true } : undefined,
+        );
         for (const l of this.listeners) l.afterCommit(effects);
         return early.length ? outcomes.slice(early.length) : outcomes;
       } catch (err) {

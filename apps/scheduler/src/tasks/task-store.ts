@@ -30,9 +30,10 @@ export interface TaskStore {
   lanes(requested: number): number;
   /**
    * Runs `work` as one unit whose `commit` is all or nothing: in a transaction (a lost race rolls it
-   * back), or outside one where the adapter's commit is a single statement.
+   * back), or outside one where the adapter's commit is a single statement. `transaction`: always in a
+   * transaction, for work that writes more than the commit (an operator's move and its audit event).
    */
-  unitOfWork<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  unitOfWork<T>(work: (tx: Tx) => Promise<T>, opts?: { transaction?: boolean }): Promise<T>;
   /** The rows by id; ids in `fresh` must be read from the database. */
   load(tx: Tx, ids: string[], fresh?: ReadonlySet<string>): Promise<LoadedTasks>;
   /** The siblings of a task in its group run that `scope` names (sync-cascade.ts), in file order. */

@@ -17,7 +17,10 @@ export interface OperationDoc {
   body?: object;
   bodyOptional?: boolean;
   /** Success statuses: the contract schema of each answer, and when it is given. */
-  answers: Partial<Record<200 | 201 | 202, { schema: object; description: string }>>;
+  answers: Partial<Record<200 | 201 | 202, { schema: object; description: string }>> & {
+    /** No content (e.g. a logout). */
+    204?: { description: string };
+  };
   /** This operation's own errors, with what they mean here (the common ones are added to every operation). */
   errors?: Partial<Record<ErrorStatus, string>>;
   params?: Record<string, string>;
@@ -44,7 +47,9 @@ export function ApiDoc(doc: OperationDoc): MethodDecorator {
     const decorators = [
       ApiOperation({ summary: doc.summary, description: needs }),
       ...Object.entries(doc.answers).map(([status, a]) =>
-        ApiResponse({ status: Number(status), description: a.description, schema: schemaRef(a.schema) }),
+        'schema' in a
+          ? ApiResponse({ status: Number(status), description: a.description, schema: schemaRef(a.schema) })
+          : ApiResponse({ status: Number(status), description: a.description }),
       ),
       ...Object.entries({ ...(doc.body ? { 422: ERROR_MEANINGS[422] } : {}), ...doc.errors }).map(([status, text]) =>
         ApiResponse({ status: Number(status), ...errorResponse(Number(status) as ErrorStatus, meaning(status, text)) }),

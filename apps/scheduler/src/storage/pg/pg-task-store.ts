@@ -24,8 +24,8 @@ export class PgTaskStore extends OrmTaskStore {
     return requested;
   }
 
-  override unitOfWork<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    return work(this.db.dataSource.manager);
+  override unitOfWork<T>(work: (tx: Tx) => Promise<T>, opts?: { transaction?: boolean }): Promise<T> {
+    return opts?.transaction ? this.db.tx(work) : work(this.db.dataSource.manager);
   }
 
   override async load(tx: Tx, ids: string[]): Promise<LoadedTasks> {

@@ -4,8 +4,8 @@ import { type MigrationInterface, type QueryRunner, Table, type TableColumnOptio
  * The operators' portal (docs/security.md, "Operators' portal"): operator accounts, their server-side
  * sessions, and the audit log every admin change writes in its own transaction.
  */
-export class PortalAccounts1769000000000 implements MigrationInterface {
-  name = 'PortalAccounts1769000000000';
+export class PortalAccounts1769500000000 implements MigrationInterface {
+  name = 'PortalAccounts1769500000000';
 
   async up(q: QueryRunner): Promise<void> {
     const oracle = q.connection.options.type === 'oracle';
