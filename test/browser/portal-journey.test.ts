@@ -114,7 +114,10 @@ describe('the operators portal', () => {
     await dialog.getByLabel(/Comment/).fill('ledger downstream was redeployed; retried by hand');
     await dialog.getByRole('button', { name: 'Confirm' }).click();
     await row.waitFor({ state: 'detached' });
-    expect((await s.api('GET', `/alerts?status=ACKNOWLEDGED`)).body.items.map((a: any) => a.id)).toContain(open.id);
+    const acked = (await s.api('GET', `/alerts?status=ACKNOWLEDGED`)).body.items.find((a: any) => a.id === open.id);
+    expect(acked.comments).toEqual([
+      expect.objectContaining({ action: 'ACK', text: 'ledger downstream was redeployed; retried by hand' }),
+    ]);
   });
 
   it('shows every other page, accessible', async () => {

@@ -69,6 +69,19 @@ export interface UnackAlert {
   comment: string;
 }
 
+/**
+ * `POST /alerts/{id}/ack` (optional): what the operator is doing about it, kept with the alert. An absent body,
+ * `{}` or an empty comment acknowledges as before, without one.
+ */
+export const ackAlertSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { comment: { type: 'string', maxLength: 1000 } },
+} as const;
+export interface AckAlert {
+  comment?: string;
+}
+
 /** `GET /definitions/{id}/versions`: every stored version of a definition, newest first. */
 export const definitionVersionSchema = {
   type: 'object',

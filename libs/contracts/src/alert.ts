@@ -30,12 +30,12 @@ export interface AlertView {
   resolvedAt: string | null;
   /** Until when raising it again notifies no one (`POST /alerts/{id}/silence`); null: not silenced. */
   silencedUntil: string | null;
-  /** What operators said when they silenced or un-acknowledged it, oldest first. */
+  /** What operators said when they acknowledged, silenced or un-acknowledged it, oldest first. */
   comments: AlertComment[];
 }
 
 export interface AlertComment {
-  action: 'SILENCE' | 'UNACK';
+  action: 'ACK' | 'SILENCE' | 'UNACK';
   text: string;
   by: string;
   at: string;
@@ -123,12 +123,12 @@ export const alertViewSchema = {
     },
     comments: {
       type: 'array',
-      description: 'What operators said when they silenced or un-acknowledged it, oldest first',
+      description: 'What operators said when they acknowledged, silenced or un-acknowledged it, oldest first',
       items: {
         type: 'object',
         required: ['action', 'text', 'by', 'at'],
         properties: {
-          action: { enum: ['SILENCE', 'UNACK'] },
+          action: { enum: ['ACK', 'SILENCE', 'UNACK'] },
           text: { type: 'string' },
           by: { type: 'string' },
           at: instant,

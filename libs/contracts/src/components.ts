@@ -13,6 +13,7 @@ import {
   triggerRecordSchema,
 } from './admin.js';
 import {
+  ackAlertSchema,
   definitionDiffSchema,
   definitionVersionPageSchema,
   definitionVersionSchema,
@@ -110,6 +111,7 @@ export const contractSchemas = {
   Rerun: rerunSchema,
   SilenceAlert: silenceAlertSchema,
   UnackAlert: unackAlertSchema,
+  AckAlert: ackAlertSchema,
   DefinitionVersion: definitionVersionSchema,
   DefinitionVersionPage: definitionVersionPageSchema,
   DefinitionDiff: definitionDiffSchema,

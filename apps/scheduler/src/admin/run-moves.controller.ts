@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { AnyScope } from '#ferry/auth';
 import { groupRunDetailSchema, markSucceededSchema, rerunSchema, Scope, taskRunDetailSchema } from '#ferry/contracts';
 import { ApiDoc } from '#ferry/http';
+import { type Actor, CurrentActor } from '../audit/actor.js';
 import { RunMovesService } from './run-moves.service.js';
 
 const groupRun = { schema: groupRunDetailSchema, description: 'The group run with its tasks (the first 1000, by seq)' };
@@ -24,8 +25,8 @@ export class RunMovesController {
     errors: { 404: 'no such task run', 409: 'the task is neither FAILED nor a reconciliation MISMATCH' },
   })
   @AnyScope(Scope.adminOperate, Scope.adminWrite)
-  markSucceeded(@Param('id') id: string, @Body() body: unknown) {
-    return this.moves.markSucceeded(id, body);
+  markSucceeded(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor) {
+    return this.moves.markSucceeded(id, body, actor);
   }
 
   @Post('group-runs/:id/rerun')
@@ -40,7 +41,7 @@ export class RunMovesController {
     },
   })
   @AnyScope(Scope.adminOperate, Scope.adminWrite)
-  rerun(@Param('id') id: string, @Body() body: unknown) {
-    return this.moves.rerun(id, body);
+  rerun(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor) {
+    return this.moves.rerun(id, body, actor);
   }
 }

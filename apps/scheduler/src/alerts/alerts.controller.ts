@@ -1,7 +1,14 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { AnyScope, type AuthenticatedRequest, Scopes } from '#ferry/auth';
-import { alertPageSchema, alertViewSchema, Scope, silenceAlertSchema, unackAlertSchema } from '#ferry/contracts';
+import { AnyScope, Scopes } from '#ferry/auth';
+import {
+  ackAlertSchema,
+  alertPageSchema,
+  alertViewSchema,
+  Scope,
+  silenceAlertSchema,
+  unackAlertSchema,
+} from '#ferry/contracts';
 import { ApiDoc, pageQuery } from '#ferry/http';
 import { type Actor, CurrentActor } from '../audit/actor.js';
 import { AlertMoves } from './alert-moves.js';
@@ -35,12 +42,18 @@ export class AlertsController {
   @HttpCode(200)
   @ApiDoc({
     summary: 'Acknowledges an alert: no more notifications for it (a second acknowledgement changes nothing)',
-    answers: { 200: { schema: alertViewSchema, description: 'The alert now' } },
-    errors: { 404: 'no such alert', 409: 'the alert is RESOLVED already' },
+    body: ackAlertSchema,
+    bodyOptional: true,
+    answers: { 200: { schema: alertViewSchema, description: 'The alert now (with the comment, if one was given)' } },
+    errors: {
+      404: 'no such alert',
+      409: 'the alert is RESOLVED already, or changed meanwhile',
+      422: 'the body is not `{"comment"}` with a comment of at most 1000 characters',
+    },
   })
   @AnyScope(Scope.adminOperate, Scope.adminWrite)
-  ack(@Param('id') id: string, @CurrentActor() actor: Actor) {
-    return this.alerts.acknowledge(id, actor);
+  ack(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor) {
+    return this.alerts.acknowledge(id, actor, body);
   }
 
   // Operator moves (issue 13): an operator's admin:operate, or a service client's admin:write.
@@ -53,8 +66,8 @@ export class AlertsController {
     errors: { 404: 'no such alert', 409: 'the alert is RESOLVED, or changed meanwhile' },
   })
   @AnyScope(Scope.adminOperate, Scope.adminWrite)
-  silence(@Param('id') id: string, @Body() body: unknown, @Req() req: AuthenticatedRequest) {
-    return this.moves.silence(id, body, who(req));
+  silence(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor) {
+    return this.moves.silence(id, body, actor);
   }
 
   @Post(':id/unack')
@@ -66,10 +79,7 @@ export class AlertsController {
     errors: { 404: 'no such alert', 409: 'the alert is not ACKNOWLEDGED, or changed meanwhile' },
   })
   @AnyScope(Scope.adminOperate, Scope.adminWrite)
-  unack(@Param('id') id: string, @Body() body: unknown, @Req() req: AuthenticatedRequest) {
-    return this.moves.unacknowledge(id, body, who(req));
+  unack(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor) {
+    return this.moves.unacknowledge(id, body, actor);
   }
 }
-
-/** Who left a comment: the token's subject (a portal session's is `user:<name>`), else its client. */
-const who = (req: AuthenticatedRequest) => req.principal?.subject ?? req.principal?.clientId ?? 'unknown';

@@ -1,8 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { type EntityManager, In, Not } from 'typeorm';
-import type { AlertChannel, AlertKind, AlertSettings, AlertView, Page } from '#ferry/contracts';
+import {
+  type AckAlert,
+  ackAlertSchema,
+  type AlertChannel,
+  type AlertKind,
+  type AlertSettings,
+  type AlertView,
+  type Page,
+} from '#ferry/contracts';
 import { ApiError } from '#ferry/errors';
+import { compileSchema } from '#ferry/http';
 import { OutboxStore } from '#ferry/outbox';
 import { Db, isUniqueViolation } from '#ferry/persistence';
 import type { Actor } from '../audit/actor.js';
@@ -12,6 +21,7 @@ import { keysetPage } from '../admin/paging.js';
 import { AlertEntity } from '../persistence/index.js';
 import type { AlertsConfig, SchedulerConfig } from '../scheduler.config.js';
 import { AlertDelivery } from './alert-delivery.js';
+import { commentAuthor, withComment } from './alert-moves.js';
 import { alertView, channelKind, channelUrl } from './alert-view.js';
 
 /** What raises an alert: its kind, the run it is about (a group run, or a trigger), and where it goes. */
@@ -37,6 +47,7 @@ export interface AlertDraft {
 }
 
 const STATUSES = ['OPEN', 'ACKNOWLEDGED', 'RESOLVED'];
+const validateAck = compileSchema<AckAlert>(ackAlertSchema);
 
 /**
  * Alerts, one row per (run, kind). Raising one again counts an occurrence; it notifies the channels
@@ -166,18 +177,31 @@ export class AlertsService {
     });
   }
 
-  /** OPEN → ACKNOWLEDGED; acknowledging twice is harmless; a resolved alert needs no acknowledgement (409). */
-  async acknowledge(id: string, actor: Actor): Promise<AlertView> {
+  /**
+   * OPEN → ACKNOWLEDGED, with the operator's comment if there is one (kept in `comments`); acknowledging twice
+   * is harmless and changes nothing (a comment with it is not kept); a resolved alert needs no acknowledgement (409).
+   */
+  async acknowledge(id: string, actor: Actor, body?: unknown): Promise<AlertView> {
+    const comment = validateAck(body ?? {}).comment || undefined;
     const by = actor.user ? actor.subject : actor.clientId;
     return this.db.tx(async (em) => {
       const row = id.length <= 36 ? await em.getRepository(AlertEntity).findOneBy({ id }) : null;
       if (!row) throw ApiError.notFound('Alert', id);
       if (row.status === 'RESOLVED') throw ApiError.conflict(`Alert ${id} is already RESOLVED`);
       if (row.status === 'OPEN') {
+        const at = this.clock();
         const res = await em
           .createQueryBuilder()
           .update(AlertEntity)
-          .set({ status: 'ACKNOWLEDGED', ackedAt: this.clock(), ackedBy: by.slice(0, 200), version: row.version + 1 })
+          .set({
+            status: 'ACKNOWLEDGED',
+            ackedAt: at,
+            ackedBy: by.slice(0, 200),
+            version: row.version + 1,
+            ...(comment
+              ? { comments: withComment(row, { action: 'ACK', text: comment, by: commentAuthor(actor), at }) }
+              : {}),
+          })
           .where({ id: row.id, version: row.version })
           .execute();
         if (!res.affected) throw ApiError.conflict(`Alert ${id} changed meanwhile; read it again`);
@@ -192,6 +216,7 @@ export class AlertsService {
           objectId: row.id,
           before: { status, acknowledgedAt, acknowledgedBy },
           after: { status: now.status, acknowledgedAt: now.acknowledgedAt, acknowledgedBy: now.acknowledgedBy },
+          ...(comment ? { detail: { comment } } : {}),
         });
       }
       return now;

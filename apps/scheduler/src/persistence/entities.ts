@@ -140,7 +140,7 @@ export class AlertEntity {
 }
 
 export interface StoredAlertComment {
-  action: 'SILENCE' | 'UNACK';
+  action: 'ACK' | 'SILENCE' | 'UNACK';
   text: string;
   by: string;
   at: number;

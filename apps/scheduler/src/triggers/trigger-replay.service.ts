@@ -4,6 +4,8 @@ import { ApiError } from '#ferry/errors';
 import { compileChecker } from '#ferry/http';
 import { Db, isUniqueViolation } from '#ferry/persistence';
 import { triggerView } from '../admin/views.js';
+import type { Actor } from '../audit/actor.js';
+import { AuditLog } from '../audit/audit-log.js';
 import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
 import { CreatedRuns } from '../groups/created-runs.js';
 import { GroupRunFactory, type GroupRunPlan, startOrder } from '../groups/group-run.factory.js';
@@ -18,7 +20,8 @@ const REPLAYABLE = ['UNMATCHED', 'REJECTED'];
 /**
  * Replays an UNMATCHED or REJECTED trigger against today's bindings, once: the claim of the trigger
  * row (`replayed_at` set where it was null), its group runs and their tasks commit together, so a
- * second replay, even a concurrent one, creates nothing and answers the first one's outcome.
+ * second replay, even a concurrent one, creates nothing and answers the first one's outcome. The
+ * replay's audit event commits with them.
  */
 @Injectable()
 export class TriggerReplay {
@@ -30,12 +33,13 @@ export class TriggerReplay {
     @Inject(TaskQueue) private readonly queue: Pick<TaskQueue, 'startLater'>,
     @Inject(CreatedRuns) private readonly createdRuns: Pick<CreatedRuns, 'created'>,
     @Inject(SCHEDULER_CONFIG) config: Pick<SchedulerConfig, 'bounds'>,
+    @Inject(AuditLog) private readonly audit: Pick<AuditLog, 'record'>,
     @Inject(CLOCK) private readonly clock: Clock = Date.now,
   ) {
     this.maxFiles = config.bounds.maxFilesPerTrigger;
   }
 
-  async replay(id: string) {
+  async replay(id: string, actor: Actor) {
     const t = id.length <= 36 ? await this.db.run((em) => em.getRepository(TriggerEntity).findOneBy({ id })) : null;
     if (!t) throw ApiError.notFound('Trigger', id);
     if (t.replayedAt !== null) return triggerView(t); // replayed already: the same answer, nothing new
@@ -76,6 +80,14 @@ export class TriggerReplay {
           })),
         };
         await em.update(TriggerEntity, { id }, { replayAnswer: answer });
+        await this.audit.record(em, {
+          actor,
+          action: 'trigger.replay',
+          objectType: 'trigger',
+          objectId: id,
+          before: { status: t.status, replayedAt: null },
+          after: { status: t.status, replayedAt: new Date(now).toISOString(), groupRuns: answer.groupRuns },
+        });
         return plans;
       });
     } catch (err) {

@@ -11,6 +11,7 @@ import {
 } from '#ferry/contracts';
 import { ApiDoc } from '#ferry/http';
 import { annotateResponse } from '#ferry/observability';
+import { type Actor, CurrentActor } from '../audit/actor.js';
 import { TriggerIntake } from './trigger-intake.service.js';
 import { TriggerReplay } from './trigger-replay.service.js';
 
@@ -74,7 +75,7 @@ export class TriggersController {
     },
   })
   @AnyScope(Scope.adminOperate, Scope.adminWrite)
-  replay(@Param('id') id: string) {
-    return this.replays.replay(id);
+  replay(@Param('id') id: string, @CurrentActor() actor: Actor) {
+    return this.replays.replay(id, actor);
   }
 }
