@@ -40,6 +40,46 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/alerts/{id}/silence': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Silences an alert for a while: raised again meanwhile, it notifies no one; the comment is kept
+     * @description Needs scope `admin:operate` or `admin:write`.
+     */
+    post: operations['AlertsController_silence'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/alerts/{id}/unack': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Un-acknowledges an alert: OPEN again, it notifies when raised again; the comment is kept
+     * @description Needs scope `admin:operate` or `admin:write`.
+     */
+    post: operations['AlertsController_unack'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/alert-deliveries': {
     parameters: {
       query?: never;
@@ -118,6 +158,26 @@ export interface paths {
      * @description Needs scope `triggers:write`.
      */
     post: operations['TriggersController_post'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/triggers/{id}/replay': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Matches an UNMATCHED or REJECTED trigger again against today's bindings, once
+     * @description Needs scope `admin:operate` or `admin:write`.
+     */
+    post: operations['TriggersController_replay'];
     delete?: never;
     options?: never;
     head?: never;
@@ -440,6 +500,186 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/task-runs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Task runs of every group, newest first
+     * @description Needs scope `admin:read`.
+     */
+    get: operations['TaskRunsController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/group-runs/{id}/tasks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A group run's tasks, by seq, page by page
+     * @description Needs scope `admin:read`.
+     */
+    get: operations['TaskRunsController_groupTasks'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/task-runs/{id}/mark-succeeded': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Marks a FAILED task (or a reconciliation MISMATCH) succeeded, after an operator fixed it by hand
+     * @description Needs scope `admin:operate` or `admin:write`.
+     */
+    post: operations['RunMovesController_markSucceeded'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/group-runs/{id}/rerun': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Runs a finished group run again, whole or from its first FAILED task, with new dispatch ids
+     * @description Needs scope `admin:operate` or `admin:write`.
+     */
+    post: operations['RunMovesController_rerun'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/definitions/{id}/archive': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Archives a definition: it matches no trigger and leaves the default list (nothing is deleted)
+     * @description Needs scope `admin:write`.
+     */
+    post: operations['DefinitionVersionsController_archive'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/definitions/{id}/unarchive': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Unarchives a definition: it matches triggers again
+     * @description Needs scope `admin:write`.
+     */
+    post: operations['DefinitionVersionsController_unarchive'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/definitions/{id}/versions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Every stored version of a definition's spec, newest first
+     * @description Needs scope `admin:read`.
+     */
+    get: operations['DefinitionVersionsController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/definitions/{id}/versions/{n}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One version of a definition's spec
+     * @description Needs scope `admin:read`.
+     */
+    get: operations['DefinitionVersionsController_get'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/definitions/{id}/diff': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What changed between two versions of a definition: each changed path with its values before and after
+     * @description Needs scope `admin:read`.
+     */
+    get: operations['DefinitionVersionsController_diff'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/audit': {
     parameters: {
       query?: never;
@@ -562,6 +802,20 @@ export interface components {
       acknowledgedBy: string | null;
       /** Format: date-time */
       resolvedAt: string | null;
+      /**
+       * Format: date-time
+       * @description Until then, raising it again notifies no one; null: not silenced
+       */
+      silencedUntil: string | null;
+      /** @description What operators said when they silenced or un-acknowledged it, oldest first */
+      comments: {
+        /** @enum {unknown} */
+        action: 'SILENCE' | 'UNACK';
+        text: string;
+        by: string;
+        /** Format: date-time */
+        at: string;
+      }[];
     };
     AlertChannel:
       | {
@@ -649,9 +903,9 @@ export interface components {
       /** @enum {unknown} */
       alg: 'HS256' | 'RS256' | 'ES256';
       kid?: string;
+      version: number;
       /** @description The origins its tokens may be sent to; a definition whose target URLs are outside them is refused. Without it: any origin in development mode, none outside it */
       origins?: string[];
-      version: number;
       /** @constant */
       hasSecret: true;
       /** Format: date-time */
@@ -674,6 +928,8 @@ export interface components {
       alg: 'HS256' | 'RS256' | 'ES256';
       kid?: string;
       secret: string;
+      /** @description On a PUT, the version read: another one gets 409 (without it, the profile is replaced as before) */
+      version?: number;
       /** @description The origins its tokens may be sent to; a definition whose target URLs are outside them is refused. Without it: any origin in development mode, none outside it */
       origins?: string[];
     };
@@ -695,6 +951,11 @@ export interface components {
       createdAt: string;
       /** Format: date-time */
       updatedAt: string;
+      /**
+       * Format: date-time
+       * @description When it was archived: it matches no trigger and is listed only with `archived=true`; null: not
+       */
+      archivedAt: string | null;
       name: string;
       description?: string;
       bindings: {
@@ -736,6 +997,19 @@ export interface components {
         silenceMinutes?: number;
       };
       enabled: boolean;
+    };
+    DefinitionDiff: {
+      definitionId: string;
+      from: number;
+      to: number;
+      changes: {
+        /** @description e.g. `target.urls[1]`; a value only one version has is absent in the other */
+        path: string;
+        /** @description The value in `from` (absent: it had none) */
+        before?: unknown;
+        /** @description The value in `to` (absent: it has none) */
+        after?: unknown;
+      }[];
     };
     DefinitionPage: {
       items: components['schemas']['Definition'][];
@@ -785,6 +1059,19 @@ export interface components {
       };
       enabled?: boolean;
       version?: number;
+    };
+    DefinitionVersion: {
+      definitionId: string;
+      version: number;
+      /** @description The definition as this version stored it (its DefinitionSpec, defaults filled in) */
+      spec: unknown;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    DefinitionVersionPage: {
+      items: components['schemas']['DefinitionVersion'][];
+      /** @description Opaque; pass it as `cursor` for the next page */
+      nextCursor: string | null;
     };
     ErrorBody: {
       error: {
@@ -925,6 +1212,9 @@ export interface components {
       /** @description How many task runs it has */
       tasks: number;
     };
+    MarkSucceeded: {
+      reason: string;
+    };
     NewUser: {
       username: string;
       /** @enum {unknown} */
@@ -950,6 +1240,10 @@ export interface components {
       code: string;
       message: string;
     };
+    Rerun: {
+      /** @enum {unknown} */
+      from: 'start' | 'firstFailed';
+    };
     Session: {
       user: {
         username: string;
@@ -959,6 +1253,10 @@ export interface components {
       scopes: string[];
       /** @description The `x-csrf-token` header of state-changing requests */
       csrfToken: string;
+    };
+    SilenceAlert: {
+      minutes: number;
+      comment: string;
     };
     Stats: {
       groupRuns: {
@@ -1119,6 +1417,62 @@ export interface components {
       finishedAt: string | null;
       events: components['schemas']['TaskEvent'][];
     };
+    TaskRunListed: {
+      id: string;
+      groupRunId: string;
+      seq: number;
+      file: components['schemas']['FileRef'];
+      /** @enum {unknown} */
+      status:
+        | 'PENDING'
+        | 'DISPATCHED'
+        | 'ACCEPTED'
+        | 'RUNNING'
+        | 'RETRY_WAIT'
+        | 'SUCCEEDED'
+        | 'FAILED'
+        | 'CANCELLED'
+        | 'SKIPPED';
+      attempt: number;
+      maxAttempts: number;
+      dispatchId: string | null;
+      targetUrl: string | null;
+      downstreamJobId: string | null;
+      progress: components['schemas']['Progress'] | null;
+      reconciliation: components['schemas']['Reconciliation'] | null;
+      /** @enum {unknown} */
+      reconciliationStatus: 'OK' | 'MISMATCH' | null;
+      reconciliationProblems: string[];
+      lastError: components['schemas']['ReportedError'] | null;
+      overdue: boolean;
+      /** Format: date-time */
+      deadlineAt: string | null;
+      /** Format: date-time */
+      nextAttemptAt: string | null;
+      /** Format: date-time */
+      dispatchedAt: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+      /** Format: date-time */
+      finishedAt: string | null;
+      definitionId: string;
+      /** @description The definition's name when the group run began */
+      definition: string;
+      /** Format: date */
+      businessDate: string | null;
+    };
+    TaskRunListedPage: {
+      items: components['schemas']['TaskRunListed'][];
+      /** @description Opaque; pass it as `cursor` for the next page */
+      nextCursor: string | null;
+    };
+    TaskRunPage: {
+      items: components['schemas']['TaskRun'][];
+      /** @description Opaque; pass it as `cursor` for the next page */
+      nextCursor: string | null;
+    };
     TriggerAnswer: {
       triggerId: string;
       /** @description true: the first answer to this (source, messageId), repeated */
@@ -1163,11 +1517,21 @@ export interface components {
       fileCount: number | null;
       /** @description `payload` leaves part of the message out (lists only) */
       payloadTruncated: boolean;
+      /**
+       * Format: date-time
+       * @description When an operator replayed it (`POST /triggers/{id}/replay`); null: never
+       */
+      replayedAt: string | null;
+      /** @description What the replay created (its `triggerId` is this trigger); null: never replayed */
+      replay: components['schemas']['TriggerAnswer'] | null;
     };
     TriggerRecordPage: {
       items: components['schemas']['TriggerRecord'][];
       /** @description Opaque; pass it as `cursor` for the next page */
       nextCursor: string | null;
+    };
+    UnackAlert: {
+      comment: string;
     };
     User: {
       username: string;
@@ -1358,6 +1722,264 @@ export interface operations {
       };
       /** @description UNSUPPORTED_MEDIA_TYPE: the body is not JSON in UTF-8 */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description RATE_LIMITED: too many requests from this client; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description INTERNAL: an unexpected error, logged with the correlation id given in `details` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAVAILABLE: a dependency (database, Redis) is down; nothing was half-written; retry */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  AlertsController_silence: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SilenceAlert'];
+      };
+    };
+    responses: {
+      /** @description The alert now, with `silencedUntil` and the comment */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Alert'];
+        };
+      };
+      /** @description MALFORMED_JSON: the body is not JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAUTHENTICATED: no token, or one that is not valid here */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description FORBIDDEN: a valid token without the scope this operation needs */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description NOT_FOUND: no such alert */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description CONFLICT: the alert is RESOLVED, or changed meanwhile */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the body is over the configured limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the body is not JSON in UTF-8 */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description VALIDATION_FAILED: not of the schema; `details` says where */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description RATE_LIMITED: too many requests from this client; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description INTERNAL: an unexpected error, logged with the correlation id given in `details` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAVAILABLE: a dependency (database, Redis) is down; nothing was half-written; retry */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  AlertsController_unack: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UnackAlert'];
+      };
+    };
+    responses: {
+      /** @description The alert now, with the comment */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Alert'];
+        };
+      };
+      /** @description MALFORMED_JSON: the body is not JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAUTHENTICATED: no token, or one that is not valid here */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description FORBIDDEN: a valid token without the scope this operation needs */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description NOT_FOUND: no such alert */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description CONFLICT: the alert is not ACKNOWLEDGED, or changed meanwhile */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the body is over the configured limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the body is not JSON in UTF-8 */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description VALIDATION_FAILED: not of the schema; `details` says where */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -1871,6 +2493,122 @@ export interface operations {
       };
     };
   };
+  TriggersController_replay: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The trigger, its `replay` naming the group runs created (a second replay creates none) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TriggerRecord'];
+        };
+      };
+      /** @description MALFORMED_JSON: the body is not JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAUTHENTICATED: no token, or one that is not valid here */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description FORBIDDEN: a valid token without the scope this operation needs */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description NOT_FOUND: no such trigger */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description CONFLICT: the trigger was ACCEPTED, still matches no definition, is still not a valid message, or is a copy */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the body is over the configured limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the body is not JSON in UTF-8 */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description RATE_LIMITED: too many requests from this client; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description INTERNAL: an unexpected error, logged with the correlation id given in `details` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAVAILABLE: a dependency (database, Redis) is down; nothing was half-written; retry */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
   CallbacksController_report: {
     parameters: {
       query?: never;
@@ -2003,6 +2741,8 @@ export interface operations {
   DefinitionsController_list: {
     parameters: {
       query?: {
+        /** @description true: the archived definitions (only they); false or absent: the others */
+        archived?: boolean;
         /** @description The `nextCursor` of the previous page; absent for the first */
         cursor?: string;
         /** @description Items per page, 1 to 500 */
@@ -2041,7 +2781,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorBody'];
         };
       };
-      /** @description VALIDATION_FAILED: a cursor this API did not issue, or a limit out of range */
+      /** @description VALIDATION_FAILED: archived is not true or false, a cursor this API did not issue, or a limit out of range */
       422: {
         headers: {
           [name: string]: unknown;
@@ -3768,6 +4508,935 @@ export interface operations {
       };
     };
   };
+  TaskRunsController_list: {
+    parameters: {
+      query?: {
+        /** @description Only task runs in this status; other values match nothing */
+        status?: string;
+        /** @description Only tasks of runs of this definition (its id or name) */
+        definition?: string;
+        /** @description Only tasks of runs for this date */
+        businessDate?: string;
+        /** @description Only task runs created at or after this instant (ISO-8601 date or date-time) */
+        from?: string;
+        /** @description Only task runs created before this instant (ISO-8601 date or date-time) */
+        to?: string;
+        /** @description The `nextCursor` of the previous page; absent for the first */
+        cursor?: string;
+        /** @description Items per page, 1 to 500 */
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TaskRunListedPage'];
+        };
+      };
+      /** @description UNAUTHENTICATED: no token, or one that is not valid here */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description FORBIDDEN: a valid token without the scope this operation needs */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description VALIDATION_FAILED: from or to is not a date, a cursor this API did not issue, or a limit out of range */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description RATE_LIMITED: too many requests from this client; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description INTERNAL: an unexpected error, logged with the correlation id given in `details` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAVAILABLE: a dependency (database, Redis) is down; nothing was half-written; retry */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  TaskRunsController_groupTasks: {
+    parameters: {
+      query?: {
+        /** @description The `nextCursor` of the previous page; absent for the first */
+        cursor?: string;
+        /** @description Items per page, 1 to 500 */
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TaskRunPage'];
+        };
+      };
+      /** @description UNAUTHENTICATED: no token, or one that is not valid here */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description FORBIDDEN: a valid token without the scope this operation needs */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description NOT_FOUND: no such group run */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description VALIDATION_FAILED: a cursor this API did not issue, or a limit out of range */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description RATE_LIMITED: too many requests from this client; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description INTERNAL: an unexpected error, logged with the correlation id given in `details` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAVAILABLE: a dependency (database, Redis) is down; nothing was half-written; retry */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  RunMovesController_markSucceeded: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MarkSucceeded'];
+      };
+    };
+    responses: {
+      /** @description The task run with its event history */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TaskRunDetail'];
+        };
+      };
+      /** @description MALFORMED_JSON: the body is not JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAUTHENTICATED: no token, or one that is not valid here */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description FORBIDDEN: a valid token without the scope this operation needs */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description NOT_FOUND: no such task run */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description CONFLICT: the task is neither FAILED nor a reconciliation MISMATCH */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the body is over the configured limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the body is not JSON in UTF-8 */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description VALIDATION_FAILED: not of the schema; `details` says where */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description RATE_LIMITED: too many requests from this client; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description INTERNAL: an unexpected error, logged with the correlation id given in `details` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAVAILABLE: a dependency (database, Redis) is down; nothing was half-written; retry */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  RunMovesController_rerun: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['Rerun'];
+      };
+    };
+    responses: {
+      /** @description The group run with its tasks (the first 1000, by seq) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GroupRunDetail'];
+        };
+      };
+      /** @description MALFORMED_JSON: the body is not JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAUTHENTICATED: no token, or one that is not valid here */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description FORBIDDEN: a valid token without the scope this operation needs */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description NOT_FOUND: no such group run */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description CONFLICT: the group run is RUNNING, has no FAILED task (`firstFailed`), or changed meanwhile */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the body is over the configured limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the body is not JSON in UTF-8 */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description VALIDATION_FAILED: not of the schema; `details` says where */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description RATE_LIMITED: too many requests from this client; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description INTERNAL: an unexpected error, logged with the correlation id given in `details` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAVAILABLE: a dependency (database, Redis) is down; nothing was half-written; retry */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  DefinitionVersionsController_archive: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The definition's id or its name */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The definition as stored now */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Definition'];
+        };
+      };
+      /** @description MALFORMED_JSON: the body is not JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAUTHENTICATED: no token, or one that is not valid here */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description FORBIDDEN: a valid token without the scope this operation needs */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description NOT_FOUND: no definition with this id or name */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the body is over the configured limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the body is not JSON in UTF-8 */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description RATE_LIMITED: too many requests from this client; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description INTERNAL: an unexpected error, logged with the correlation id given in `details` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAVAILABLE: a dependency (database, Redis) is down; nothing was half-written; retry */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  DefinitionVersionsController_unarchive: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The definition's id or its name */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The definition as stored now */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Definition'];
+        };
+      };
+      /** @description MALFORMED_JSON: the body is not JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAUTHENTICATED: no token, or one that is not valid here */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description FORBIDDEN: a valid token without the scope this operation needs */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description NOT_FOUND: no definition with this id or name */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the body is over the configured limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the body is not JSON in UTF-8 */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description RATE_LIMITED: too many requests from this client; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description INTERNAL: an unexpected error, logged with the correlation id given in `details` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAVAILABLE: a dependency (database, Redis) is down; nothing was half-written; retry */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  DefinitionVersionsController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The definition's id or its name */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description All of them (nextCursor is null) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DefinitionVersionPage'];
+        };
+      };
+      /** @description UNAUTHENTICATED: no token, or one that is not valid here */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description FORBIDDEN: a valid token without the scope this operation needs */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description NOT_FOUND: no definition with this id or name */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description RATE_LIMITED: too many requests from this client; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description INTERNAL: an unexpected error, logged with the correlation id given in `details` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAVAILABLE: a dependency (database, Redis) is down; nothing was half-written; retry */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  DefinitionVersionsController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The definition's id or its name */
+        id: string;
+        /** @description The version number */
+        n: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The spec as that version stored it */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DefinitionVersion'];
+        };
+      };
+      /** @description UNAUTHENTICATED: no token, or one that is not valid here */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description FORBIDDEN: a valid token without the scope this operation needs */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description NOT_FOUND: no such definition, or no such version of it */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description VALIDATION_FAILED: `n` is not a version number */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description RATE_LIMITED: too many requests from this client; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description INTERNAL: an unexpected error, logged with the correlation id given in `details` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAVAILABLE: a dependency (database, Redis) is down; nothing was half-written; retry */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  DefinitionVersionsController_diff: {
+    parameters: {
+      query: {
+        /** @description The earlier version */
+        from: number;
+        /** @description The later version */
+        to: number;
+      };
+      header?: never;
+      path: {
+        /** @description The definition's id or its name */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The changed paths, in key order */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DefinitionDiff'];
+        };
+      };
+      /** @description UNAUTHENTICATED: no token, or one that is not valid here */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description FORBIDDEN: a valid token without the scope this operation needs */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description NOT_FOUND: no such definition, or no such version of it */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description VALIDATION_FAILED: `from` or `to` is not a version number */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description RATE_LIMITED: too many requests from this client; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description INTERNAL: an unexpected error, logged with the correlation id given in `details` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAVAILABLE: a dependency (database, Redis) is down; nothing was half-written; retry */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
   AuditController_list: {
     parameters: {
       query?: {
@@ -4050,6 +5719,13 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description Signed out (the answer clears the cookie) */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
       /** @description UNAUTHENTICATED: no session, or it has ended */
       401: {
         headers: {
