@@ -120,7 +120,7 @@ export function TaskRunsPage() {
                 </td>
                 <td>{when(t.createdAt)}</td>
                 <td>{duration(t.dispatchedAt ?? t.createdAt, t.finishedAt)}</td>
-                <td>{t.lastError ? <code>{t.lastError.code}</code> : '—'}</td>
+                <td>{t.lastError && t.status !== 'SUCCEEDED' ? <code>{t.lastError.code}</code> : '—'}</td>
               </tr>
             ))}
           </tbody>
