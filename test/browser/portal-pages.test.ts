@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { FakeDownstream } from '#ferry/testing';
 import { launchPortalBrowser, logIn, type PortalBrowser, screenshot, seriousViolations } from '../support/browser.js';
-import { defineAndTrigger, startTestScheduler, type SchedulerUnderTest, waitForGroup } from '../support/scheduler.js';
+import {
+  definitionBody,
+  defineAndTrigger,
+  eventually,
+  startTestScheduler,
+  type SchedulerUnderTest,
+  triggerBody,
+  triggerToken,
+  waitForGroup,
+} from '../support/scheduler.js';
 
 // The portal's pages on the admin API's issue-13 routes, in Chromium against a real scheduler on PostgreSQL:
 // an operator reruns a failed group and marks a failed file succeeded, an admin reads a definition's diff.
@@ -126,6 +135,48 @@ describe("the portal's operator moves and history pages", () => {
     expect((await s.api('GET', '/definitions/payroll')).body.archivedAt).toEqual(expect.any(String));
     expect(admin.errors).toEqual([]);
     await admin.context.close();
+  });
+
+  it('silences an alert and un-acknowledges it, then replays its unmatched trigger once a definition binds it', async () => {
+    const sent = await s.api('POST', '/triggers', triggerBody('invoices', 1, 'm-unmatched-1'), triggerToken());
+    expect(sent.status).toBe(202);
+    const alert = await eventually(async () => {
+      const r = await s.api('GET', '/alerts?status=OPEN');
+      return r.body.items.find((a: any) => a.kind === 'UNMATCHED_TRIGGER');
+    });
+    await page.goto(`${s.handle.url}/portal/alerts`);
+    const row = page.getByTestId(`alert-${alert.id}`);
+    await row.getByRole('button', { name: /^Silence/ }).click();
+    const silence = page.getByRole('dialog', { name: /^Silence/ });
+    await silence.getByLabel(/Minutes/).fill('30');
+    await silence.getByLabel(/Comment/).fill('billing adds the invoices definition this afternoon');
+    await silence.getByRole('button', { name: 'Confirm' }).click();
+    await row.getByText(/silenced until/).waitFor();
+    expect((await s.api('POST', `/alerts/${alert.id}/ack`, {})).status).toBe(200);
+    await page.getByLabel('Status').selectOption('ACKNOWLEDGED');
+    await row.getByRole('button', { name: /^Un-acknowledge/ }).click();
+    const unack = page.getByRole('dialog', { name: /^Un-acknowledge/ });
+    await unack.getByLabel(/Comment/).fill('not fixed after all');
+    await unack.getByRole('button', { name: 'Confirm' }).click();
+    await row.waitFor({ state: 'detached' });
+    const after = (await s.api('GET', '/alerts?status=OPEN')).body.items.find((a: any) => a.id === alert.id);
+    expect(after.comments.map((c: any) => [c.action, c.text])).toEqual([
+      ['SILENCE', 'billing adds the invoices definition this afternoon'],
+      ['UNACK', 'not fixed after all'],
+    ]);
+
+    expect((await s.api('POST', '/definitions', definitionBody('invoices', [flaky.url]))).status).toBe(201);
+    await page.goto(`${s.handle.url}/portal/triggers`);
+    await page.getByRole('button', { name: /^Replay .* m-unmatched-1$/ }).click();
+    await page
+      .getByRole('dialog', { name: /^Replay .* m-unmatched-1$/ })
+      .getByRole('button', { name: 'Confirm' })
+      .click();
+    await page.getByRole('link', { name: 'invoices' }).first().waitFor();
+    await expect(page.getByRole('button', { name: /^Replay .* m-unmatched-1$/ }).count()).resolves.toBe(0);
+    const trigger = (await s.api('GET', `/triggers/${alert.triggerId}`)).body;
+    expect(trigger).toMatchObject({ status: 'UNMATCHED', replayedAt: expect.any(String) });
+    expect(trigger.replay.groupRuns).toHaveLength(1);
   });
 
   it('logged no console error', () => {
