@@ -179,6 +179,25 @@ describe("the portal's operator moves and history pages", () => {
     expect(trigger.replay.groupRuns).toHaveLength(1);
   });
 
+  it('pages the files of a group of more than 100', async () => {
+    const parked = await new FakeDownstream({ behaviour: 'manual' }).start();
+    try {
+      // SYNC: one file at a time, and the downstream never finishes the first: 101 files, one dispatched.
+      const big = await defineAndTrigger(s, 'archive-sweep', parked.url, 101, { mode: 'SYNC' });
+      await page.goto(`${s.handle.url}/portal/group-runs/${big}`);
+      const files = page.locator('section', { has: page.getByRole('heading', { name: 'Files' }) });
+      await files.getByTestId('task-f-99.ndjson').waitFor();
+      await expect(files.locator('tbody tr').count()).resolves.toBe(100);
+      await files.getByRole('button', { name: 'Next page' }).click();
+      await files.getByTestId('task-f-100.ndjson').waitFor();
+      await expect(files.locator('tbody tr').count()).resolves.toBe(1);
+      await expect(files.getByRole('button', { name: 'Next page' }).isDisabled()).resolves.toBe(true);
+      await expect(files.getByRole('button', { name: 'First page' }).isEnabled()).resolves.toBe(true);
+    } finally {
+      await parked.close();
+    }
+  });
+
   it('logged no console error', () => {
     expect(errors).toEqual([]);
   });
