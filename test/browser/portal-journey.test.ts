@@ -97,7 +97,7 @@ describe('the operators portal', () => {
     await page.getByRole('button', { name: 'Retry f-0.ndjson' }).click();
     const dialog = page.getByRole('dialog', { name: 'Retry f-0.ndjson' });
     await dialog.getByRole('button', { name: 'Confirm' }).click();
-    await page.getByTestId('task-f-0.ndjson').getByText('SUCCEEDED').waitFor({ timeout: 15_000 });
+    await page.getByTestId('task-f-0.ndjson').getByText('SUCCEEDED', { exact: true }).waitFor({ timeout: 15_000 });
     const group = await s.api('GET', `/group-runs/${failedGroup}`);
     expect(group.body.tasks.find((t: any) => t.file.name === 'f-0.ndjson').status).toBe('SUCCEEDED');
   });

@@ -66,7 +66,23 @@ export function AlertsPage() {
                 <td>{a.groupRunId ? <Link to={`/group-runs/${a.groupRunId}`}>{a.definition ?? 'run'}</Link> : '—'}</td>
                 <td>{when(a.lastRaisedAt)}</td>
                 <td>{a.acknowledgedAt ? `${a.acknowledgedBy ?? ''} ${when(a.acknowledgedAt)}` : '—'}</td>
-                <td>{can.operate && a.status === 'OPEN' ? <AckButton alert={a} onDone={reload} /> : null}</td>
+                <td>
+                  {can.operate && a.status === 'OPEN' ? <AckButton alert={a} onDone={reload} /> : null}{' '}
+                  {can.operate && a.status !== 'RESOLVED' ? <SilenceButton alert={a} onDone={reload} /> : null}{' '}
+                  {can.operate && a.status === 'ACKNOWLEDGED' ? <UnackButton alert={a} onDone={reload} /> : null}
+                  {a.silencedUntil && Date.parse(a.silencedUntil) > Date.now() ? (
+                    <span className="muted"> silenced until {when(a.silencedUntil)}</span>
+                  ) : null}
+                  {a.comments.length ? (
+                    <ul className="muted" aria-label="Comments">
+                      {a.comments.map((c, i) => (
+                        <li key={i}>
+                          {c.action} by {c.by} {when(c.at)}: {c.text}
+                        </li>
+                      ))}
+                    </ul>
+                  ) : null}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -93,6 +109,52 @@ function AckButton({ alert, onDone }: { alert: Alert; onDone: () => void }) {
       <label>
         Comment (what you are doing about it)
         <textarea ref={comment} name="comment" rows={2} />
+      </label>
+    </ConfirmButton>
+  );
+}
+
+function SilenceButton({ alert, onDone }: { alert: Alert; onDone: () => void }) {
+  const minutes = useRef<HTMLInputElement>(null);
+  const comment = useRef<HTMLTextAreaElement>(null);
+  return (
+    <ConfirmButton
+      label={`Silence ${alert.kind}`}
+      className="secondary outline"
+      question={`Silence "${alert.message}"? Raised again meanwhile, it is counted but notifies no one.`}
+      action={() =>
+        api('POST', `/alerts/${alert.id}/silence`, {
+          minutes: Number(minutes.current?.value),
+          comment: comment.current?.value.trim() ?? '',
+        })
+      }
+      onDone={onDone}
+    >
+      <label>
+        Minutes (1 to 43200)
+        <input ref={minutes} name="minutes" type="number" min={1} max={43200} defaultValue={60} required />
+      </label>
+      <label>
+        Comment (why)
+        <textarea ref={comment} name="comment" rows={2} required />
+      </label>
+    </ConfirmButton>
+  );
+}
+
+function UnackButton({ alert, onDone }: { alert: Alert; onDone: () => void }) {
+  const comment = useRef<HTMLTextAreaElement>(null);
+  return (
+    <ConfirmButton
+      label={`Un-acknowledge ${alert.kind}`}
+      className="secondary outline"
+      question={`Open "${alert.message}" again? It notifies as an open alert does.`}
+      action={() => api('POST', `/alerts/${alert.id}/unack`, { comment: comment.current?.value.trim() ?? '' })}
+      onDone={onDone}
+    >
+      <label>
+        Comment (why)
+        <textarea ref={comment} name="comment" rows={2} required />
       </label>
     </ConfirmButton>
   );

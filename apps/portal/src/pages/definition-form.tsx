@@ -1,7 +1,7 @@
 import { type FormEvent, type ReactElement, useState } from 'react';
 import { checkDefinitionSpec } from 'virtual:schema-checks';
 import { api, ApiFailure, type FieldProblem } from '../api.js';
-import { navigate } from '../router.js';
+import { Link, navigate } from '../router.js';
 import { useCan } from '../session.js';
 import type { Definition, DefinitionSpec } from '../types.js';
 import { Loading, Problem, useLoad } from '../ui.js';
@@ -53,7 +53,14 @@ function DefinitionForm({ existing }: { existing: Definition | undefined }) {
     const f = new FormData(e.currentTarget);
     const num = (k: string) => (f.get(k) === '' ? undefined : Number(f.get(k)));
     const text = (k: string) => String(f.get(k) ?? '').trim();
-    const { id: _id, version: _v, createdAt: _c, updatedAt: _u, ...kept } = (existing ?? BLANK) as Definition;
+    const {
+      id: _id,
+      version: _v,
+      createdAt: _c,
+      updatedAt: _u,
+      archivedAt: _a,
+      ...kept
+    } = (existing ?? BLANK) as Definition;
     const description = text('description');
     const spec = {
       ...kept,
@@ -78,8 +85,9 @@ function DefinitionForm({ existing }: { existing: Definition | undefined }) {
     setFailure(undefined);
     if (found.length) return;
     try {
+      // The version it was read at: the API refuses an update without it, and another one with 409.
       const saved = existing
-        ? await api<Definition>('PUT', `/definitions/${existing.id}`, clean)
+        ? await api<Definition>('PUT', `/definitions/${existing.id}`, { ...clean, version: existing.version })
         : await api<Definition>('POST', '/definitions', clean);
       navigate(`/definitions/${saved.id}`);
       setFailure(`Saved as version ${saved.version}.`);
@@ -120,7 +128,9 @@ function DefinitionForm({ existing }: { existing: Definition | undefined }) {
     <form onSubmit={submit} noValidate aria-label={existing ? `Edit ${existing.name}` : 'New definition'}>
       {existing ? (
         <p className="muted">
-          Version {existing.version}; saving makes version {existing.version + 1}.
+          Version {existing.version}; saving makes version {existing.version + 1}.{' '}
+          <Link to={`/definitions/${existing.id}/history`}>Its history</Link>
+          {existing.archivedAt ? ' · archived: it matches no trigger' : ''}
         </p>
       ) : null}
       {field('name', 'Name', ['name'], <input {...attrs('name', ['name'])} defaultValue={start.name} />)}

@@ -4,16 +4,21 @@ import { Link, navigate } from '../router.js';
 import { useCan } from '../session.js';
 import { when } from '../time.js';
 import type { Definition, Page } from '../types.js';
-import { Empty, Loading, Pager, Problem, useLoad } from '../ui.js';
+import { ConfirmButton, Empty, Loading, Pager, Problem, useLoad } from '../ui.js';
 
 export function DefinitionsPage() {
   const can = useCan();
   const [cursor, setCursor] = useState<string>();
   const [filter, setFilter] = useState('');
+  const [archived, setArchived] = useState(false);
   const [message, setMessage] = useState<string>();
   const { data, error, reload } = useLoad(
-    () => api<Page<Definition>>('GET', `/definitions${query({ cursor, limit: 100 })}`),
-    [cursor],
+    () =>
+      api<Page<Definition>>(
+        'GET',
+        `/definitions${query({ archived: archived ? 'true' : undefined, cursor, limit: 100 })}`,
+      ),
+    [cursor, archived],
   );
   const act = async (what: string, path: string, body?: unknown) => {
     try {
@@ -36,6 +41,18 @@ export function DefinitionsPage() {
           Filter
           <input type="search" value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="name or event" />
         </label>
+        <label>
+          <input
+            type="checkbox"
+            role="switch"
+            checked={archived}
+            onChange={(e) => {
+              setCursor(undefined);
+              setArchived(e.target.checked);
+            }}
+          />
+          Archived definitions only
+        </label>
         {can.write ? (
           <div>
             <button type="button" onClick={() => navigate('/definitions/new')}>
@@ -54,9 +71,11 @@ export function DefinitionsPage() {
         <Loading what="definitions" />
       ) : shown.length === 0 ? (
         <Empty>
-          {data.items.length === 0
-            ? 'No definitions yet: create one with New definition (an administrator can).'
-            : 'None match the filter.'}
+          {archived && data.items.length === 0
+            ? 'No archived definitions.'
+            : data.items.length === 0
+              ? 'No definitions yet: create one with New definition (an administrator can).'
+              : 'None match the filter.'}
         </Empty>
       ) : (
         <table>
@@ -79,11 +98,13 @@ export function DefinitionsPage() {
                 </td>
                 <td>{d.mode}</td>
                 <td>{d.bindings.map((b) => `${b.source}/${b.event}`).join(', ')}</td>
-                <td>{d.version}</td>
-                <td>{when(d.updatedAt)}</td>
-                <td>{d.enabled ? 'yes' : 'paused'}</td>
                 <td>
-                  {can.operate ? (
+                  {d.version} <Link to={`/definitions/${d.id}/history`}>History of {d.name}</Link>
+                </td>
+                <td>{when(d.updatedAt)}</td>
+                <td>{d.archivedAt ? `archived ${when(d.archivedAt)}` : d.enabled ? 'yes' : 'paused'}</td>
+                <td>
+                  {can.operate && !d.archivedAt ? (
                     <>
                       {d.enabled ? (
                         <button
@@ -110,6 +131,25 @@ export function DefinitionsPage() {
                         Run {d.name} now
                       </button>
                     </>
+                  ) : null}{' '}
+                  {can.write ? (
+                    d.archivedAt ? (
+                      <ConfirmButton
+                        label={`Unarchive ${d.name}`}
+                        className="secondary outline"
+                        question={`Unarchive ${d.name}? It matches triggers again.`}
+                        action={() => api('POST', `/definitions/${d.id}/unarchive`)}
+                        onDone={reload}
+                      />
+                    ) : (
+                      <ConfirmButton
+                        label={`Archive ${d.name}`}
+                        className="secondary outline"
+                        question={`Archive ${d.name}? It then matches no trigger and starts no run; nothing is deleted.`}
+                        action={() => api('POST', `/definitions/${d.id}/archive`)}
+                        onDone={reload}
+                      />
+                    )
                   ) : null}
                 </td>
               </tr>

@@ -1,14 +1,18 @@
-import { api } from '../api.js';
+import { useState } from 'react';
+import { api, query } from '../api.js';
+import { canMarkSucceeded, MarkSucceededButton, RerunButtons } from '../moves.js';
 import { Link } from '../router.js';
 import { useCan } from '../session.js';
 import { stateColour } from '../states.js';
 import { duration, when } from '../time.js';
-import type { GroupRunDetail, TaskRun, TaskRunDetail } from '../types.js';
-import { ConfirmButton, Empty, Loading, Problem, StateBadge, useLoad } from '../ui.js';
+import type { GroupRunDetail, Page, TaskRun, TaskRunDetail } from '../types.js';
+import { ConfirmButton, Empty, Loading, Pager, Problem, StateBadge, useLoad } from '../ui.js';
 import type { PageProps } from './index.js';
 
 const LIVE = new Set(['PENDING', 'DISPATCHED', 'ACCEPTED', 'RUNNING', 'RETRY_WAIT']);
 const TIMELINE_TASKS = 50;
+/** Files per page: a group with more is paged with GET /group-runs/{id}/tasks. */
+const FILES_PAGE = 100;
 
 interface Detail {
   run: GroupRunDetail;
@@ -50,9 +54,14 @@ export function GroupRunPage({ params }: PageProps) {
           onDone={reload}
         />
       ) : null}
+      {can.operate ? <RerunButtons run={run} onDone={reload} /> : null}
       <section aria-labelledby="files">
         <h2 id="files">Files</h2>
-        <TaskTable tasks={run.tasks} canRetry={can.operate} onRetried={reload} />
+        {run.counts.total > FILES_PAGE ? (
+          <PagedTasks runId={run.id} canOperate={can.operate} onChanged={reload} />
+        ) : (
+          <TaskTable tasks={run.tasks} canOperate={can.operate} onChanged={reload} />
+        )}
       </section>
       <section aria-labelledby="timeline">
         <h2 id="timeline">Timeline</h2>
@@ -66,7 +75,36 @@ export function GroupRunPage({ params }: PageProps) {
   );
 }
 
-function TaskTable({ tasks, canRetry, onRetried }: { tasks: TaskRun[]; canRetry: boolean; onRetried: () => void }) {
+/** A large group's files, a page at a time (by seq), refreshed as the group's page is. */
+function PagedTasks(props: { runId: string; canOperate: boolean; onChanged: () => void }) {
+  const [cursor, setCursor] = useState<string>();
+  const { data, error, reload } = useLoad(
+    () =>
+      api<Page<TaskRun>>(
+        'GET',
+        `/group-runs/${encodeURIComponent(props.runId)}/tasks${query({ cursor, limit: FILES_PAGE })}`,
+      ),
+    [props.runId, cursor],
+    2000,
+  );
+  const changed = () => {
+    reload();
+    props.onChanged();
+  };
+  return (
+    <>
+      <Problem error={error} />
+      {data ? (
+        <TaskTable tasks={data.items} canOperate={props.canOperate} onChanged={changed} />
+      ) : (
+        <Loading what="files" />
+      )}
+      <Pager next={data?.nextCursor} cursor={cursor} go={setCursor} />
+    </>
+  );
+}
+
+function TaskTable({ tasks, canOperate, onChanged }: { tasks: TaskRun[]; canOperate: boolean; onChanged: () => void }) {
   if (tasks.length === 0) return <Empty>This run has no files.</Empty>;
   return (
     <table>
@@ -95,15 +133,16 @@ function TaskTable({ tasks, canRetry, onRetried }: { tasks: TaskRun[]; canRetry:
             <td>{duration(t.dispatchedAt ?? t.createdAt, t.finishedAt)}</td>
             <td>{progressText(t)}</td>
             <td>
-              {canRetry && !LIVE.has(t.status) && t.status !== 'SUCCEEDED' ? (
+              {canOperate && !LIVE.has(t.status) && t.status !== 'SUCCEEDED' ? (
                 <ConfirmButton
                   label={`Retry ${t.file.name}`}
                   className="outline"
                   question={`Run ${t.file.name} again from its first attempt?`}
                   action={() => api('POST', `/task-runs/${t.id}/retry`)}
-                  onDone={onRetried}
+                  onDone={onChanged}
                 />
-              ) : null}
+              ) : null}{' '}
+              {canOperate && canMarkSucceeded(t) ? <MarkSucceededButton task={t} onDone={onChanged} /> : null}
             </td>
           </tr>
         ))}

@@ -2,12 +2,14 @@ import type { ComponentType } from 'react';
 import { AlertsPage } from './alerts.js';
 import { AuditPage } from './audit.js';
 import { DefinitionFormPage } from './definition-form.js';
+import { DefinitionHistoryPage } from './definition-history.js';
 import { DefinitionsPage } from './definitions.js';
 import { GroupRunPage } from './group-run.js';
 import { GroupRunsPage } from './group-runs.js';
 import { OverviewPage } from './overview.js';
 import { TargetsPage } from './targets.js';
 import { TaskRunPage } from './task-run.js';
+import { TaskRunsPage } from './task-runs.js';
 import { TriggersPage } from './triggers.js';
 
 export interface PageProps {
@@ -31,8 +33,10 @@ export const PAGES: Page[] = [
   { path: '/definitions', title: 'Definitions', nav: true, component: DefinitionsPage },
   { path: '/definitions/new', title: 'New definition', nav: false, component: DefinitionFormPage },
   { path: '/definitions/:id', title: 'Definition', nav: false, component: DefinitionFormPage },
+  { path: '/definitions/:id/history', title: 'Definition history', nav: false, component: DefinitionHistoryPage },
   { path: '/group-runs', title: 'Group runs', nav: true, component: GroupRunsPage },
   { path: '/group-runs/:id', title: 'Group run', nav: false, component: GroupRunPage },
+  { path: '/task-runs', title: 'Task runs', nav: true, component: TaskRunsPage },
   { path: '/task-runs/:id', title: 'Task run', nav: false, component: TaskRunPage },
   { path: '/triggers', title: 'Triggers', nav: true, component: TriggersPage },
   { path: '/alerts', title: 'Alerts', nav: true, component: AlertsPage },

@@ -1,4 +1,5 @@
 import { api } from '../api.js';
+import { canMarkSucceeded, MarkSucceededButton } from '../moves.js';
 import { Link } from '../router.js';
 import { useCan } from '../session.js';
 import { when } from '../time.js';
@@ -31,7 +32,8 @@ export function TaskRunPage({ params }: PageProps) {
           action={() => api('POST', `/task-runs/${t.id}/retry`)}
           onDone={reload}
         />
-      ) : null}
+      ) : null}{' '}
+      {can.operate && canMarkSucceeded(t) ? <MarkSucceededButton task={t} onDone={reload} /> : null}
       <section aria-labelledby="last-error">
         <h2 id="last-error">Last error</h2>
         {t.lastError ? (

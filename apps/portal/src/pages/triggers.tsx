@@ -1,14 +1,19 @@
 import { useState } from 'react';
 import { api, query } from '../api.js';
 import { Link } from '../router.js';
+import { useCan } from '../session.js';
 import { when } from '../time.js';
 import type { Page, TriggerRecord } from '../types.js';
-import { Empty, Loading, Pager, Problem, StateBadge, useLoad } from '../ui.js';
+import { ConfirmButton, Empty, Loading, Pager, Problem, StateBadge, useLoad } from '../ui.js';
+
+/** Triggers an operator may replay against today's bindings. */
+const REPLAYABLE = new Set(['UNMATCHED', 'REJECTED']);
 
 export function TriggersPage() {
+  const can = useCan();
   const [status, setStatus] = useState('');
   const [cursor, setCursor] = useState<string>();
-  const { data, error } = useLoad(
+  const { data, error, reload } = useLoad(
     () => api<Page<TriggerRecord>>('GET', `/triggers${query({ status, cursor, limit: 50 })}`),
     [status, cursor],
     5000,
@@ -48,6 +53,7 @@ export function TriggersPage() {
               <th scope="col">Files</th>
               <th scope="col">Group runs</th>
               <th scope="col">Reason</th>
+              <th scope="col">Action</th>
             </tr>
           </thead>
           <tbody>
@@ -63,13 +69,27 @@ export function TriggersPage() {
                 <td>{t.businessDate ?? '—'}</td>
                 <td>{t.fileCount ?? '—'}</td>
                 <td>
-                  {(t.answer?.groupRuns ?? []).map((g) => (
+                  {[...(t.answer?.groupRuns ?? []), ...(t.replay?.groupRuns ?? [])].map((g) => (
                     <Link key={g.id} to={`/group-runs/${g.id}`}>
                       {g.definition}{' '}
                     </Link>
                   ))}
                 </td>
-                <td>{t.reason ?? '—'}</td>
+                <td>
+                  {t.reason ?? '—'}
+                  {t.replayedAt ? <span className="muted"> · replayed {when(t.replayedAt)}</span> : null}
+                </td>
+                <td>
+                  {can.operate && REPLAYABLE.has(t.status) && !t.replayedAt ? (
+                    <ConfirmButton
+                      label={`Replay ${t.source ?? ''}/${t.event ?? ''} ${t.messageId ?? t.id}`}
+                      className="outline"
+                      question={`Match this ${t.status.toLowerCase()} trigger against today's definitions and start their runs?`}
+                      action={() => api('POST', `/triggers/${t.id}/replay`)}
+                      onDone={reload}
+                    />
+                  ) : null}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -1,0 +1,132 @@
+import { type FormEvent, useState } from 'react';
+import { api, query } from '../api.js';
+import { Link } from '../router.js';
+import { duration, when } from '../time.js';
+import type { Page, TaskRunListed } from '../types.js';
+import { Empty, Loading, Pager, Problem, StateBadge, useLoad } from '../ui.js';
+
+const STATUSES = [
+  '',
+  'PENDING',
+  'DISPATCHED',
+  'ACCEPTED',
+  'RUNNING',
+  'RETRY_WAIT',
+  'SUCCEEDED',
+  'FAILED',
+  'CANCELLED',
+  'SKIPPED',
+];
+
+/** A datetime-local value (the operator's zone) as an instant, or undefined. */
+const instant = (local: FormDataEntryValue | null) => (local ? new Date(String(local)).toISOString() : undefined);
+
+/** Every group's task runs, newest first (GET /task-runs): one file's story across runs and days. */
+export function TaskRunsPage() {
+  const initial = new URLSearchParams(location.search);
+  const [filters, setFilters] = useState<Record<string, string | undefined>>({
+    status: initial.get('status') ?? undefined,
+    definition: initial.get('definition') ?? undefined,
+  });
+  const [cursor, setCursor] = useState<string>();
+  const { data, error } = useLoad(
+    () => api<Page<TaskRunListed>>('GET', `/task-runs${query({ ...filters, cursor, limit: 50 })}`),
+    [JSON.stringify(filters), cursor],
+    5000,
+  );
+  const apply = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget);
+    const text = (k: string) => String(f.get(k) ?? '').trim() || undefined;
+    setCursor(undefined);
+    setFilters({
+      status: text('status'),
+      definition: text('definition'),
+      businessDate: text('businessDate'),
+      from: instant(f.get('from')),
+      to: instant(f.get('to')),
+    });
+  };
+  return (
+    <>
+      <form onSubmit={apply} aria-label="Filter task runs">
+        <fieldset className="grid">
+          <label>
+            Status
+            <select name="status" defaultValue={filters.status ?? ''}>
+              {STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {s || 'any'}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Definition
+            <input name="definition" defaultValue={filters.definition ?? ''} placeholder="name or id" />
+          </label>
+          <label>
+            Business date
+            <input name="businessDate" type="date" />
+          </label>
+          <label>
+            From
+            <input name="from" type="datetime-local" />
+          </label>
+          <label>
+            To
+            <input name="to" type="datetime-local" />
+          </label>
+        </fieldset>
+        <button type="submit">Filter</button>
+      </form>
+      <Problem error={error} />
+      {!data ? (
+        <Loading what="task runs" />
+      ) : data.items.length === 0 ? (
+        <Empty>No task runs match. Each file of a group run is one task run.</Empty>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">File</th>
+              <th scope="col">Definition</th>
+              <th scope="col">Business date</th>
+              <th scope="col">State</th>
+              <th scope="col">Attempts</th>
+              <th scope="col">Created</th>
+              <th scope="col">Duration</th>
+              <th scope="col">Last error</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.items.map((t) => (
+              <tr key={t.id} data-testid={`task-run-${t.id}`}>
+                <td>
+                  <Link to={`/task-runs/${t.id}`}>{t.file.name}</Link>
+                </td>
+                <td>
+                  <Link to={`/group-runs/${t.groupRunId}`} aria-label={`${t.definition} run of ${t.file.name}`}>
+                    {t.definition}
+                  </Link>
+                </td>
+                <td>{t.businessDate ?? '—'}</td>
+                <td>
+                  <StateBadge state={t.status} />
+                  {t.reconciliationStatus === 'MISMATCH' ? <strong> MISMATCH</strong> : null}
+                </td>
+                <td>
+                  {t.attempt} / {t.maxAttempts}
+                </td>
+                <td>{when(t.createdAt)}</td>
+                <td>{duration(t.dispatchedAt ?? t.createdAt, t.finishedAt)}</td>
+                <td>{t.lastError && t.status !== 'SUCCEEDED' ? <code>{t.lastError.code}</code> : '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <Pager next={data?.nextCursor} cursor={cursor} go={setCursor} />
+    </>
+  );
+}
