@@ -219,6 +219,7 @@ function Reconciliation({ tasks }: { tasks: TaskRun[] }) {
               {c}
             </th>
           ))}
+          <th scope="col">checksum</th>
           <th scope="col">Problems</th>
         </tr>
       </thead>
@@ -232,10 +233,22 @@ function Reconciliation({ tasks }: { tasks: TaskRun[] }) {
             {COUNTS.map((c) => (
               <td key={c}>{t.reconciliation?.[c] ?? '—'}</td>
             ))}
+            <td>
+              <Checksum reported={t.reconciliation?.checksum} expected={t.file.checksum} />
+            </td>
             <td>{t.reconciliationProblems.join('; ') || '—'}</td>
           </tr>
         ))}
       </tbody>
     </table>
   );
+}
+
+/** The checksum the downstream reported, shortened (whole on hover); marked when it is not the file's. */
+function Checksum({ reported, expected }: { reported?: string; expected?: string }) {
+  if (!reported) return <>—</>;
+  const short = reported.length > 16 ? `${reported.slice(0, 16)}…` : reported;
+  if (expected && reported !== expected)
+    return <strong title={`${reported} (the file's: ${expected})`}>{short} ≠</strong>;
+  return <span title={reported}>{short}</span>;
 }
