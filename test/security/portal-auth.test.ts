@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Audience, Scope } from '#ferry/contracts';
 import { call, DEV_MODE_ENV, devToken, FakeDownstream, type JsonResponse } from '#ferry/testing';
 import { ensureSchedulerBuilt, ROOT } from '../support/build.js';
+import { SessionSweeper } from '../../apps/scheduler/src/index.js';
+import { readTable } from '../support/apps.js';
 import { definitionBody, type SchedulerUnderTest, startTestScheduler } from '../support/scheduler.js';
 import { expectRefused, productionSchedulerEnv } from '../support/security.js';
 
@@ -334,6 +336,24 @@ describe('portal session expiry (SQLite)', () => {
     expectRefused(await at(b), 401, 'UNAUTHENTICATED');
     offset += 1_000;
     expectRefused(await at(b), 401, 'UNAUTHENTICATED');
+  });
+
+  it('a session whose cookie never comes back is deleted by the sweep once it has ended, a live one kept', async () => {
+    const sessions = async () =>
+      ((await readTable(s.db.config, 'operator_session', 'created_at')) as Array<{ username: string }>).length;
+    const sweep = () => s.handle.app.get(SessionSweeper).sweep();
+    await sweep();
+    const before = await sessions();
+    const gone = await signInAt(s.handle.url, 'otto');
+    offset += 50_000;
+    const live = await signInAt(s.handle.url, 'otto');
+    expect(await sweep()).toBe(0);
+    expect(await sessions()).toBe(before + 2);
+    offset += 20_000; // the first unused for 70 s, past the idle minute; the second for 20 s
+    expect(await sweep()).toBe(1);
+    expect(await sessions()).toBe(before + 1);
+    expect((await at(live)).status).toBe(200);
+    expectRefused(await at(gone), 401, 'UNAUTHENTICATED');
   });
 
   it('a session in use ends at its absolute lifetime', async () => {

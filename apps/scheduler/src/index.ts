@@ -8,3 +8,4 @@ export { DEFAULT_TUNING, type Tuning } from './tuning.js';
 export { GroupRecounter } from './groups/group-recounter.js';
 export { Reconciler } from './maintenance/reconciler.js';
 export { TaskQueue } from './queue/task-queue.js';
+export { SessionSweeper } from './accounts/session-sweeper.js';

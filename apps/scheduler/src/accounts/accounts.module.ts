@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { SESSION_AUTHENTICATOR } from '#ferry/auth';
 import { LoginThrottle } from './login-throttle.js';
 import { SessionController } from './session.controller.js';
+import { SessionSweeper } from './session-sweeper.js';
 import { SessionsService } from './sessions.service.js';
 import { UsersController } from './users.controller.js';
 import { UsersService } from './users.service.js';
@@ -12,6 +13,7 @@ import { UsersService } from './users.service.js';
   providers: [
     LoginThrottle,
     SessionsService,
+    SessionSweeper,
     UsersService,
     { provide: SESSION_AUTHENTICATOR, useExisting: SessionsService },
   ],
