@@ -1,21 +1,15 @@
 import { type FormEvent, useState } from 'react';
 import { api, query } from '../api.js';
 import { Link } from '../router.js';
+import { readRunFilters, RunFilterFields, useRunFilters } from '../run-filters.js';
 import { duration, when } from '../time.js';
 import type { GroupRun, Page } from '../types.js';
 import { Empty, Loading, Pager, Problem, StateBadge, useLoad } from '../ui.js';
 
 const STATUSES = ['', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
 
-/** A datetime-local value (the operator's zone) as an instant, or undefined. */
-const instant = (local: FormDataEntryValue | null) => (local ? new Date(String(local)).toISOString() : undefined);
-
 export function GroupRunsPage() {
-  const initial = new URLSearchParams(location.search);
-  const [filters, setFilters] = useState<Record<string, string | undefined>>({
-    status: initial.get('status') ?? undefined,
-    definition: initial.get('definition') ?? undefined,
-  });
+  const [filters, setFilters] = useRunFilters();
   const [cursor, setCursor] = useState<string>();
   const { data, error } = useLoad(
     () => api<Page<GroupRun>>('GET', `/group-runs${query({ ...filters, cursor, limit: 25 })}`),
@@ -24,42 +18,13 @@ export function GroupRunsPage() {
   );
   const apply = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    const f = new FormData(e.currentTarget);
     setCursor(undefined);
-    setFilters({
-      status: String(f.get('status') ?? '') || undefined,
-      definition: String(f.get('definition') ?? '') || undefined,
-      from: instant(f.get('from')),
-      to: instant(f.get('to')),
-    });
+    setFilters(readRunFilters(e.currentTarget));
   };
   return (
     <>
       <form onSubmit={apply} aria-label="Filter group runs">
-        <fieldset className="grid">
-          <label>
-            Status
-            <select name="status" defaultValue={filters.status ?? ''}>
-              {STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {s || 'any'}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Definition
-            <input name="definition" defaultValue={filters.definition ?? ''} placeholder="name or id" />
-          </label>
-          <label>
-            From
-            <input name="from" type="datetime-local" />
-          </label>
-          <label>
-            To
-            <input name="to" type="datetime-local" />
-          </label>
-        </fieldset>
+        <RunFilterFields statuses={STATUSES} filters={filters} />
         <button type="submit">Filter</button>
       </form>
       <Problem error={error} />

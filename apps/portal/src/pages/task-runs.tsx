@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { api, query } from '../api.js';
 import { Link } from '../router.js';
+import { readRunFilters, RunFilterFields, useRunFilters } from '../run-filters.js';
 import { duration, when } from '../time.js';
 import type { Page, TaskRunListed } from '../types.js';
 import { Empty, Loading, Pager, Problem, StateBadge, useLoad } from '../ui.js';
@@ -18,16 +19,9 @@ const STATUSES = [
   'SKIPPED',
 ];
 
-/** A datetime-local value (the operator's zone) as an instant, or undefined. */
-const instant = (local: FormDataEntryValue | null) => (local ? new Date(String(local)).toISOString() : undefined);
-
 /** Every group's task runs, newest first (GET /task-runs): one file's story across runs and days. */
 export function TaskRunsPage() {
-  const initial = new URLSearchParams(location.search);
-  const [filters, setFilters] = useState<Record<string, string | undefined>>({
-    status: initial.get('status') ?? undefined,
-    definition: initial.get('definition') ?? undefined,
-  });
+  const [filters, setFilters] = useRunFilters();
   const [cursor, setCursor] = useState<string>();
   const { data, error } = useLoad(
     () => api<Page<TaskRunListed>>('GET', `/task-runs${query({ ...filters, cursor, limit: 50 })}`),
@@ -36,48 +30,18 @@ export function TaskRunsPage() {
   );
   const apply = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    const f = new FormData(e.currentTarget);
-    const text = (k: string) => String(f.get(k) ?? '').trim() || undefined;
     setCursor(undefined);
-    setFilters({
-      status: text('status'),
-      definition: text('definition'),
-      businessDate: text('businessDate'),
-      from: instant(f.get('from')),
-      to: instant(f.get('to')),
-    });
+    setFilters(readRunFilters(e.currentTarget));
   };
   return (
     <>
       <form onSubmit={apply} aria-label="Filter task runs">
-        <fieldset className="grid">
-          <label>
-            Status
-            <select name="status" defaultValue={filters.status ?? ''}>
-              {STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {s || 'any'}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Definition
-            <input name="definition" defaultValue={filters.definition ?? ''} placeholder="name or id" />
-          </label>
+        <RunFilterFields statuses={STATUSES} filters={filters}>
           <label>
             Business date
             <input name="businessDate" type="date" />
           </label>
-          <label>
-            From
-            <input name="from" type="datetime-local" />
-          </label>
-          <label>
-            To
-            <input name="to" type="datetime-local" />
-          </label>
-        </fieldset>
+        </RunFilterFields>
         <button type="submit">Filter</button>
       </form>
       <Problem error={error} />
