@@ -141,3 +141,19 @@ export function Pager(props: {
     </nav>
   );
 }
+
+/** A list's status filter: choosing a status starts the list again from its first page (`onChange`). */
+export function StatusFilter(props: { value: string; options: string[]; onChange: (status: string) => void }) {
+  return (
+    <label>
+      Status
+      <select value={props.value} onChange={(e) => props.onChange(e.target.value)}>
+        {props.options.map((s) => (
+          <option key={s} value={s}>
+            {s || 'any'}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

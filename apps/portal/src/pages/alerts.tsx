@@ -4,7 +4,7 @@ import { Link } from '../router.js';
 import { useCan } from '../session.js';
 import { when } from '../time.js';
 import type { Alert, Page } from '../types.js';
-import { ConfirmButton, Empty, Loading, Pager, Problem, StateBadge, useLoad } from '../ui.js';
+import { ConfirmButton, Empty, Loading, Pager, Problem, StateBadge, StatusFilter, useLoad } from '../ui.js';
 
 export function AlertsPage() {
   const can = useCan();
@@ -17,21 +17,14 @@ export function AlertsPage() {
   );
   return (
     <>
-      <label>
-        Status
-        <select
-          value={status}
-          onChange={(e) => {
-            setCursor(undefined);
-            setStatus(e.target.value);
-          }}
-        >
-          <option value="OPEN">OPEN</option>
-          <option value="ACKNOWLEDGED">ACKNOWLEDGED</option>
-          <option value="RESOLVED">RESOLVED</option>
-          <option value="">any</option>
-        </select>
-      </label>
+      <StatusFilter
+        value={status}
+        options={['OPEN', 'ACKNOWLEDGED', 'RESOLVED', '']}
+        onChange={(s) => {
+          setCursor(undefined);
+          setStatus(s);
+        }}
+      />
       <Problem error={error} />
       {!data ? (
         <Loading what="alerts" />

@@ -4,7 +4,7 @@ import { Link } from '../router.js';
 import { useCan } from '../session.js';
 import { when } from '../time.js';
 import type { Page, TriggerRecord } from '../types.js';
-import { ConfirmButton, Empty, Loading, Pager, Problem, StateBadge, useLoad } from '../ui.js';
+import { ConfirmButton, Empty, Loading, Pager, Problem, StateBadge, StatusFilter, useLoad } from '../ui.js';
 
 /** Triggers an operator may replay against today's bindings. */
 const REPLAYABLE = new Set(['UNMATCHED', 'REJECTED']);
@@ -20,21 +20,14 @@ export function TriggersPage() {
   );
   return (
     <>
-      <label>
-        Status
-        <select
-          value={status}
-          onChange={(e) => {
-            setCursor(undefined);
-            setStatus(e.target.value);
-          }}
-        >
-          <option value="">any</option>
-          <option value="ACCEPTED">ACCEPTED</option>
-          <option value="UNMATCHED">UNMATCHED</option>
-          <option value="REJECTED">REJECTED</option>
-        </select>
-      </label>
+      <StatusFilter
+        value={status}
+        options={['', 'ACCEPTED', 'UNMATCHED', 'REJECTED']}
+        onChange={(s) => {
+          setCursor(undefined);
+          setStatus(s);
+        }}
+      />
       <Problem error={error} />
       {!data ? (
         <Loading what="triggers" />
