@@ -16,6 +16,7 @@ import { TaskQueue } from '../queue/task-queue.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 import { boundDefinitions } from './bound-definitions.js';
 import { summarizePayload } from './payload-summary.js';
+import { filesOverCap } from './trigger-message.js';
 import { TRIGGER_WRITER, type TriggerWriter } from './trigger-writer.js';
 
 export interface IntakeResult {
@@ -79,11 +80,8 @@ export class TriggerIntake {
 
   private async acceptValid(body: unknown, origin: TriggerOrigin): Promise<IntakeResult> {
     const msg = validate(body);
-    if ((msg.files?.length ?? 0) > this.maxFiles)
-      throw ApiError.validation(
-        [{ path: 'files', problem: `must not have more than ${this.maxFiles} items (files per trigger)` }],
-        `Too many files: a trigger may list at most ${this.maxFiles}`,
-      );
+    const overCap = filesOverCap(msg, this.maxFiles);
+    if (overCap) throw ApiError.validation([overCap], `Too many files: a trigger may list at most ${this.maxFiles}`);
     const via = origin === 'queue' ? 'queue' : 'http';
     // Checked before anything is read or written, so a stranger cannot even learn of a duplicate.
     if (origin !== 'queue' && !sourceAllowed(origin.sources, msg.source)) {

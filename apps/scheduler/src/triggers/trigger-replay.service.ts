@@ -13,6 +13,7 @@ import { TriggerEntity } from '../persistence/index.js';
 import { TaskQueue } from '../queue/task-queue.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 import { boundDefinitions } from './bound-definitions.js';
+import { filesOverCap } from './trigger-message.js';
 
 const check = compileChecker(triggerMessageSchema);
 const REPLAYABLE = ['UNMATCHED', 'REJECTED'];
@@ -105,9 +106,8 @@ export class TriggerReplay {
   /** The stored message, if it is a valid trigger now (a REJECTED one may still not be): else 409, naming why. */
   private validMessage(t: TriggerEntity): TriggerMessage {
     const problems = check(t.payload);
-    const files = (t.payload as { files?: unknown[] } | null)?.files?.length ?? 0;
-    if (files > this.maxFiles)
-      problems.push({ path: 'files', problem: `must not have more than ${this.maxFiles} items` });
+    const overCap = problems.length ? undefined : filesOverCap(t.payload as TriggerMessage, this.maxFiles);
+    if (overCap) problems.push(overCap);
     if (problems.length)
       throw new ApiError(
         'CONFLICT',
