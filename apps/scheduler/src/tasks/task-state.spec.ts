@@ -204,8 +204,22 @@ describe('task state machine: legal moves', () => {
       next: { status: 'DISPATCHED', dispatchId: 'd1', attempt: 2 },
       answer: { type: 'send', dispatchId: 'd1' },
     });
-    for (const code of ['DOWNSTREAM_HTTP_503', 'DOWNSTREAM_UNREACHABLE', 'ATTEMPT_TIMEOUT'])
+    expect(claimAfter('DOWNSTREAM_UNREACHABLE').answer).toMatchObject({ type: 'send', dispatchId: 'd1' });
+    for (const code of ['DOWNSTREAM_HTTP_503', 'ATTEMPT_TIMEOUT'])
       expect(claimAfter(code).next!.dispatchId).toMatch(/^d-new-/);
+  });
+
+  it('ignores a late 202 for a dispatch whose send timed out, so the next attempt still goes under its key', () => {
+    // Another instance re-sent d1 while the first send timed out; its 202 arrives once the attempt has failed.
+    const waiting = row('RETRY_WAIT', {
+      nextAt: NOW,
+      downstreamJobId: null,
+      lastError: { code: 'DOWNSTREAM_TIMEOUT', message: 'x' },
+    });
+    expect(decide(waiting, { kind: 'accepted', dispatchId: 'd1', jobId: 'job-1' }, ctx())).toEqual({
+      answer: { type: 'ignored', reason: 'STALE' },
+    });
+    expect(decide(waiting, { kind: 'claim' }, ctx()).answer).toMatchObject({ type: 'send', dispatchId: 'd1' });
   });
 
   it('fails a non-retryable dispatch error at once, and honours Retry-After when longer than the backoff', () => {

@@ -160,8 +160,9 @@ function claim(row: TaskRow, ctx: DecideContext): Decision {
   const due =
     (row.status === 'PENDING' && row.readyAt !== null) || (row.status === 'RETRY_WAIT' && (row.nextAt ?? 0) <= ctx.now);
   if (due && !ctx.paused) {
-    // A start whose answer timed out may have started a job: the next attempt goes under the same key, so the
-    // downstream answers with that job instead of starting a second one. Any other failure had a definite answer.
+    // A start that got no answer (timed out, or the connection failed) may have started a job: the next attempt
+    // goes under the same key, so the downstream answers with that job instead of starting a second one. Any
+    // other failure had a definite answer.
     const ambiguous = row.status === 'RETRY_WAIT' && row.downstreamJobId === null && isAmbiguous(row.lastError);
     const dispatchId = ambiguous && row.dispatchId ? row.dispatchId : ctx.newId();
     const targetUrl = ctx.targetFor(row);
@@ -201,13 +202,17 @@ function claim(row: TaskRow, ctx: DecideContext): Decision {
   return none;
 }
 
-/** A failure after which the downstream may or may not have the job: it was sent, and no answer came. */
+/** A failure after which the downstream may or may not have the job: it may have been sent, and no answer came. */
 function isAmbiguous(error: ReportedError | null): boolean {
-  return error?.code === 'DOWNSTREAM_TIMEOUT';
+  return error?.code === 'DOWNSTREAM_TIMEOUT' || error?.code === 'DOWNSTREAM_UNREACHABLE';
 }
 
 function accepted(row: TaskRow, dispatchId: string, jobId: string, ctx: DecideContext): Decision {
   if (dispatchId !== row.dispatchId) return stale;
+  // The attempt already failed (its send timed out, and this is another instance's re-send answering late):
+  // the next attempt asks again under this key and gets this job. Recording the job id here would make that
+  // attempt look like one after a definite answer, under a new key: a second job for the same file.
+  if (row.status === 'RETRY_WAIT') return stale;
   if (row.status === 'DISPATCHED') {
     return move(
       row,
