@@ -140,9 +140,12 @@ export const triggerRecordSchema = {
     messageId: nullable('string'),
     event: nullable('string'),
     businessDate: nullable('string'),
-    status: { enum: ['ACCEPTED', 'UNMATCHED', 'REJECTED'] },
-    reason: { ...nullable('string'), description: 'Why it was REJECTED' },
-    via: { enum: ['http', 'queue'] },
+    status: { enum: ['ACCEPTED', 'UNMATCHED', 'REJECTED', 'SKIPPED', 'QUEUED', 'WAITING'] },
+    reason: { ...nullable('string'), description: 'Why it was REJECTED, SKIPPED, QUEUED or WAITING' },
+    via: {
+      enum: ['http', 'queue', 'schedule', 'depends'],
+      description: 'schedule: a fire of the definition`s schedule; depends: its dependencies met for a business date',
+    },
     answer: { oneOf: [triggerAnswerSchema, { type: 'null' }] },
     payload: {
       description:

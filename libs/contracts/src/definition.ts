@@ -1,3 +1,6 @@
+import { type FileRef, fileRefSchema } from './common.js';
+import { type ScheduleSpec, scheduleSchema } from './schedule.js';
+
 export type RunMode = 'SYNC' | 'ASYNC';
 
 export interface RetryPolicy {
@@ -24,10 +27,29 @@ export interface AlertSettings {
   silenceMinutes?: number;
 }
 
+/** ONCE_PER_DATE: one run per business date; EVERY_UPSTREAM_SUCCESS: again whenever this upstream succeeds again for it. */
+export type DependencyPolicy = 'ONCE_PER_DATE' | 'EVERY_UPSTREAM_SUCCESS';
+
+export interface Dependency {
+  /** The upstream definition's name. */
+  definition: string;
+  policy?: DependencyPolicy;
+}
+
 export interface DefinitionSpec {
   name: string;
   description?: string;
+  /** The (source, event) pairs whose messages start it; may be empty when it has a schedule or dependencies. */
   bindings: Array<{ source: string; event: string }>;
+  /** Fires on time as well: cron or fixed rate, in a time zone, less a calendar. */
+  schedule?: ScheduleSpec;
+  /** Fires for a business date once each of these has a SUCCEEDED group run for it. */
+  dependsOn?: Dependency[];
+  /**
+   * The files of a run it starts itself (a schedule's fire, its dependencies met). Without it: the files of
+   * the upstream runs it waited for, or else one task named after the definition.
+   */
+  files?: FileRef[];
   mode: RunMode;
   /**
    * maxConcurrent / ratePerSecond: per target URL, shared by every scheduler instance. callbackClients: the
@@ -108,7 +130,28 @@ export const definitionSpecSchema = {
   properties: {
     name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', maxLength: 100 },
     description: { type: 'string', maxLength: 1000 },
-    bindings: { type: 'array', minItems: 1, maxItems: 50, items: binding },
+    bindings: {
+      type: 'array',
+      maxItems: 50,
+      items: binding,
+      description: 'May be empty only when the definition has a schedule or dependsOn',
+    },
+    schedule: scheduleSchema,
+    dependsOn: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 50,
+      items: {
+        type: 'object',
+        required: ['definition'],
+        additionalProperties: false,
+        properties: {
+          definition: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', maxLength: 100 },
+          policy: { enum: ['ONCE_PER_DATE', 'EVERY_UPSTREAM_SUCCESS'] },
+        },
+      },
+    },
+    files: { type: 'array', minItems: 1, maxItems: 10000, items: fileRefSchema },
     mode: { enum: ['SYNC', 'ASYNC'] },
     target: {
       type: 'object',

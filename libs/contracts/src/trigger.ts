@@ -36,7 +36,11 @@ export interface TriggerAnswer {
   groupRuns: TriggerGroupRunSummary[];
 }
 
-export type TriggerStatus = 'ACCEPTED' | 'UNMATCHED' | 'REJECTED';
+/**
+ * Ferry's own triggers (a schedule's fire, dependencies met) may also be SKIPPED (an overlap or a misfire, with
+ * why), QUEUED (until the definition's live run ends) or WAITING (for the definition's dependencies).
+ */
+export type TriggerStatus = 'ACCEPTED' | 'UNMATCHED' | 'REJECTED' | 'SKIPPED' | 'QUEUED' | 'WAITING';
 
 export const triggerGroupRunSummarySchema = {
   type: 'object',

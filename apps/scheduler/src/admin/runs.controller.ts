@@ -108,7 +108,10 @@ export class RunsController {
         description: 'One page; each payload bounded (`payloadTruncated`), whole at `GET /triggers/{id}`',
       },
     },
-    query: { status: exactly('triggers in this status', 'ACCEPTED, UNMATCHED, REJECTED'), ...paging },
+    query: {
+      status: exactly('triggers in this status', 'ACCEPTED, UNMATCHED, REJECTED, SKIPPED, QUEUED, WAITING'),
+      ...paging,
+    },
     errors: badPage,
   })
   @Scopes(Scope.adminRead)

@@ -162,6 +162,11 @@ export class DefinitionsService {
 
   private async checkRefs(em: EntityManager, spec: DefinitionSpec): Promise<void> {
     const problems = [];
+    if (!spec.bindings.length && !spec.schedule && !spec.dependsOn)
+      problems.push({
+        path: 'bindings',
+        problem: 'must not be empty unless the definition has a schedule or dependsOn',
+      });
     if (spec.deadline && 'timeZone' in spec.deadline && !isValidTimeZone(spec.deadline.timeZone))
       problems.push({ path: 'deadline.timeZone', problem: 'is not a known IANA time zone' });
     const name = spec.target.authProfile;

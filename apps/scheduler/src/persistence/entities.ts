@@ -5,6 +5,8 @@ import { TASK_ROW, type TaskRow } from '../tasks/task-row.js';
 import { COLUMN_OPTIONS, describedEntity } from './described-entity.js';
 import { AuditEventEntity, OperatorSessionEntity, OperatorUserEntity } from './portal-entities.js';
 export { AuditEventEntity, OperatorSessionEntity, OperatorUserEntity } from './portal-entities.js';
+import { CalendarEntity, ScheduleEntity } from './schedule-entities.js';
+export { CalendarEntity, ScheduleEntity } from './schedule-entities.js';
 
 // Portable column types only: varchar, integer, numeric(19,0) and simple-json (TEXT, or CLOB on Oracle).
 const ms = COLUMN_OPTIONS.ms;
@@ -159,4 +161,6 @@ export const SCHEDULER_ENTITIES = [
   OperatorUserEntity,
   OperatorSessionEntity,
   AuditEventEntity,
+  ScheduleEntity,
+  CalendarEntity,
 ];

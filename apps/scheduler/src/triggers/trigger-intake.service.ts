@@ -16,6 +16,7 @@ import { TaskQueue } from '../queue/task-queue.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 import { boundDefinitions } from './bound-definitions.js';
 import { summarizePayload } from './payload-summary.js';
+import { isReservedSource, RESERVED_SOURCE_PREFIX } from './system-triggers.js';
 import { filesOverCap } from './trigger-message.js';
 import { TRIGGER_WRITER, type TriggerWriter } from './trigger-writer.js';
 
@@ -82,6 +83,16 @@ export class TriggerIntake {
     const msg = validate(body);
     const overCap = filesOverCap(msg, this.maxFiles);
     if (overCap) throw ApiError.validation([overCap], `Too many files: a trigger may list at most ${this.maxFiles}`);
+    if (isReservedSource(msg.source))
+      throw ApiError.validation(
+        [
+          {
+            path: 'source',
+            problem: `must not start with ${RESERVED_SOURCE_PREFIX}: Ferry writes those sources itself`,
+          },
+        ],
+        'A reserved source',
+      );
     const via = origin === 'queue' ? 'queue' : 'http';
     // Checked before anything is read or written, so a stranger cannot even learn of a duplicate.
     if (origin !== 'queue' && !sourceAllowed(origin.sources, msg.source)) {

@@ -1,0 +1,68 @@
+/** Time triggers: a definition's schedule, and the calendars a schedule may exclude. */
+export type MisfirePolicy = 'FIRE_ONCE_NOW' | 'FIRE_ALL' | 'SKIP';
+export type OverlapPolicy = 'ALLOW' | 'SKIP' | 'QUEUE' | 'REPLACE';
+
+export interface ScheduleSpec {
+  cron?: string;
+  everySeconds?: number;
+  timeZone?: string;
+  calendar?: string;
+  businessDate?: 'FIRE_DATE' | 'PREVIOUS_BUSINESS_DAY';
+  misfire?: MisfirePolicy;
+  misfireThresholdSeconds?: number;
+  overlap?: OverlapPolicy;
+}
+
+export interface CalendarSpec {
+  name: string;
+  description?: string;
+  holidays?: string[];
+  businessDays?: number[];
+  exclusions?: Array<{ from: string; to: string }>;
+}
+
+const hhmm = { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' } as const;
+
+export const scheduleSchema = {
+  type: 'object',
+  additionalProperties: false,
+  oneOf: [{ required: ['cron'] }, { required: ['everySeconds'] }],
+  properties: {
+    cron: { type: 'string', minLength: 9, maxLength: 200, description: '5 fields, or 6 with seconds first' },
+    everySeconds: { type: 'integer', minimum: 1, maximum: 31_536_000 },
+    timeZone: { type: 'string', minLength: 1, maxLength: 100, description: 'IANA time zone; default UTC' },
+    calendar: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', maxLength: 100 },
+    businessDate: { enum: ['FIRE_DATE', 'PREVIOUS_BUSINESS_DAY'] },
+    misfire: { enum: ['FIRE_ONCE_NOW', 'FIRE_ALL', 'SKIP'] },
+    misfireThresholdSeconds: { type: 'integer', minimum: 0, maximum: 86_400 },
+    overlap: { enum: ['ALLOW', 'SKIP', 'QUEUE', 'REPLACE'] },
+  },
+} as const;
+
+export const calendarSpecSchema = {
+  type: 'object',
+  required: ['name'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', maxLength: 100 },
+    description: { type: 'string', maxLength: 1000 },
+    holidays: { type: 'array', maxItems: 5000, items: { type: 'string', format: 'date' } },
+    businessDays: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 7,
+      uniqueItems: true,
+      items: { type: 'integer', minimum: 1, maximum: 7 },
+    },
+    exclusions: {
+      type: 'array',
+      maxItems: 50,
+      items: {
+        type: 'object',
+        required: ['from', 'to'],
+        additionalProperties: false,
+        properties: { from: hhmm, to: hhmm },
+      },
+    },
+  },
+} as const;
