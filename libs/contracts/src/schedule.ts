@@ -1,3 +1,6 @@
+import { triggerRecordSchema } from './admin.js';
+import { instantOrNull } from './common.js';
+
 /** Time triggers: a definition's schedule, and the calendars a schedule may exclude. */
 export type MisfirePolicy = 'FIRE_ONCE_NOW' | 'FIRE_ALL' | 'SKIP';
 export type OverlapPolicy = 'ALLOW' | 'SKIP' | 'QUEUE' | 'REPLACE';
@@ -63,6 +66,27 @@ export const calendarSpecSchema = {
         additionalProperties: false,
         properties: { from: hhmm, to: hhmm },
       },
+    },
+  },
+} as const;
+
+/** `GET /definitions/{id}/schedule`: the schedule's clock and its latest fires (each a trigger). */
+export const scheduleStateSchema = {
+  type: 'object',
+  required: ['definition', 'schedule', 'nextFireAt', 'pausedAt', 'lastFireAt', 'queued', 'fires'],
+  properties: {
+    definition: { type: 'string', description: "The definition's name" },
+    schedule: scheduleSchema,
+    nextFireAt: { ...instantOrNull, description: 'The next fire not yet handled; null: none left' },
+    pausedAt: { ...instantOrNull, description: 'Paused since (fires due meanwhile are misfires on resume)' },
+    lastFireAt: { ...instantOrNull, description: 'The scheduled time of the latest fire made' },
+    queued: { type: 'integer', minimum: 0, description: 'Fires held QUEUED until the live run ends' },
+    fires: {
+      type: 'array',
+      description:
+        'The latest fires, newest first (at most `limit`): triggers with `via` schedule, each ACCEPTED with its ' +
+        'group run, or SKIPPED, QUEUED or WAITING with why (`reason`); `payload.attributes.scheduledAt` is the fire time',
+      items: triggerRecordSchema,
     },
   },
 } as const;

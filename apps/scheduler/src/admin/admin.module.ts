@@ -25,5 +25,6 @@ import { TaskRunsController } from './task-runs.controller.js';
     DefinitionVersionsController,
   ],
   providers: [RunsService, AuthProfilesService, TaskListsService, RunMovesService],
+  exports: [RunsService],
 })
 export class AdminModule {}
