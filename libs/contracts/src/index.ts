@@ -13,3 +13,4 @@ export * from './admin-operations.js';
 export * from './definition-view.js';
 export * from './components.js';
 export * from './portal.js';
+export * from './schedule.js';
