@@ -12,7 +12,6 @@ import {
 
 jest.setTimeout(120_000);
 
-const MIN = 60_000;
 const T0 = Date.parse('2026-03-02T09:00:30Z'); // a Monday
 
 // The fire loop driven by hand on a controllable clock: the test moves the clock and runs one pass, so
@@ -107,6 +106,12 @@ describe.each(['postgres', 'sqlite'] as const)('schedules on %s', (dbType) => {
   });
 
   describe('overlap, while the previous run is still live', () => {
+    /** The downstream's start of a group run's (one) task, once dispatched. */
+    async function startOf(groupRunId: string) {
+      const group = await s.api('GET', `/group-runs/${groupRunId}`);
+      const taskId = group.body.tasks[0].id as string;
+      return eventually(async () => fake.startsFor(taskId)[0], 15_000, `the dispatch of ${groupRunId}`);
+    }
     /** Fires at 09:01 (a run the downstream holds), then at 09:02. */
     async function twoFires(name: string, overlap: string) {
       now = T0;
@@ -114,13 +119,13 @@ describe.each(['postgres', 'sqlite'] as const)('schedules on %s', (dbType) => {
       now = at('2026-03-02T09:01:00Z');
       await firer.runOnce();
       const first = (await fires(name))[0].answer.groupRuns[0].id as string;
-      await eventually(async () => fake.starts.find((x) => x.body.groupRunId === first), 15_000, 'the first dispatch');
+      await startOf(first);
       now = at('2026-03-02T09:02:00Z');
       await firer.runOnce();
       return { first, list: await fires(name) };
     }
     async function finish(groupRunId: string) {
-      const start = fake.starts.find((x) => x.body.groupRunId === groupRunId)!;
+      const start = await startOf(groupRunId);
       const n = start.body.files[0]?.recordCount ?? 0;
       const recon = { expected: n, received: n, inserted: n, updated: 0, deleted: 0, unchanged: 0, rejected: 0 };
       await fake.report(start.jobId, { status: 'SUCCEEDED', reconciliation: recon });

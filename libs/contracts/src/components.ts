@@ -68,6 +68,7 @@ import {
   syncJobRequestSchema,
   syncJobViewSchema,
 } from './sync-job.js';
+import { calendarSpecSchema, scheduleSchema, scheduleStateSchema } from './schedule.js';
 import { triggerAnswerSchema, triggerGroupRunSummarySchema, triggerMessageSchema } from './trigger.js';
 
 /**
@@ -124,6 +125,10 @@ export const contractSchemas = {
   AlertDeliveryPage: alertDeliveryPageSchema,
   Target: targetViewSchema,
   TargetPage: targetPageSchema,
+  // scheduler: time triggers
+  Schedule: scheduleSchema,
+  ScheduleState: scheduleStateSchema,
+  CalendarSpec: calendarSpecSchema,
   // scheduler: the operators' portal
   Login: loginSchema,
   Session: sessionSchema,

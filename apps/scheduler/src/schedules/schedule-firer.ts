@@ -189,7 +189,8 @@ export class ScheduleFirer implements OnApplicationBootstrap, OnModuleDestroy {
           maxFires: this.config.schedules.maxMisfires,
         });
         for (const [i, s] of plan.skipped.entries()) {
-          const more = i === plan.skipped.length - 1 && plan.skippedUnlisted ? ` (and ${plan.skippedUnlisted} more)` : '';
+          const more =
+            i === plan.skipped.length - 1 && plan.skippedUnlisted ? ` (and ${plan.skippedUnlisted} more)` : '';
           fires.push(
             this.fireOf(def, schedule, calendar, s.at, now, { status: 'SKIPPED', reason: `${s.reason}${more}` }),
           );
@@ -272,9 +273,7 @@ export class ScheduleFirer implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async calendars(em: EntityManager, defs: DefinitionEntity[]): Promise<Map<string, CalendarSpec>> {
-    const names = [
-      ...new Set(defs.flatMap((d) => (d.spec as DefinitionSpec).schedule?.calendar ?? [])),
-    ] as string[];
+    const names = [...new Set(defs.flatMap((d) => (d.spec as DefinitionSpec).schedule?.calendar ?? []))] as string[];
     if (!names.length) return new Map();
     const rows = await em.getRepository(CalendarEntity).findBy({ name: In(names) });
     return new Map(rows.map((r) => [r.name, r.spec as CalendarSpec]));

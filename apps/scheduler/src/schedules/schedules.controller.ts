@@ -44,7 +44,7 @@ export class SchedulesController {
   @Post('resume')
   @HttpCode(200)
   @ApiDoc({
-    summary: "Resumes the schedule: fires missed while paused follow its misfire policy",
+    summary: 'Resumes the schedule: fires missed while paused follow its misfire policy',
     answers: { 200: state },
     params: byIdOrName,
     errors: notFound,

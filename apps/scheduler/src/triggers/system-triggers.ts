@@ -175,7 +175,14 @@ function answerOf(triggerId: string, plan: GroupRunPlan | undefined): TriggerAns
     triggerId,
     duplicate: false,
     groupRuns: plan
-      ? [{ id: plan.group.id, definition: plan.group.definitionName, status: plan.group.status, tasks: plan.tasks.length }]
+      ? [
+          {
+            id: plan.group.id,
+            definition: plan.group.definitionName,
+            status: plan.group.status,
+            tasks: plan.tasks.length,
+          },
+        ]
       : [],
   };
 }
