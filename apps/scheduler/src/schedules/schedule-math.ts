@@ -235,7 +235,8 @@ interface CompiledCalendar {
 }
 
 const WEEKDAYS: CalendarSpec = { name: 'weekdays' };
-// Holidays as a Set once per calendar object, not per call: the fire loop asks many times a second.
+// Holidays as a Set once per calendar object, not per call: the fire loop asks many times a second. By identity:
+// a calendar is a value, a changed one is a new object (and callers keep the loaded one, not reload per call).
 const calendars = new WeakMap<CalendarSpec, CompiledCalendar>();
 
 function compiled(c: CalendarSpec): CompiledCalendar {
