@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { Cron } from 'croner';
 import { calendarSpecSchema, scheduleSchema } from '#ferry/contracts';
 import type { CalendarSpec, ScheduleSpec } from '#ferry/contracts';
 import { compileChecker } from '#ferry/http';
@@ -188,6 +189,67 @@ describe('nextFire: daylight saving', () => {
     );
     expect(nextFire({ everySeconds: 7 }, undefined, 13_999)).toBe(14_000);
     expect(nextFire({ everySeconds: 7 }, undefined, 14_000)).toBe(21_000);
+  });
+});
+
+describe('nextFire: cron fields', () => {
+  it('fires on a day matching either a restricted day-of-month or a restricted day-of-week (Vixie cron)', () => {
+    const s = { cron: '0 9 1 * MON' };
+    expect(nextFires(s, undefined, at('2026-11-28T00:00:00Z'), 4).map(utc)).toEqual([
+      '2026-11-30T09:00:00.000Z',
+      '2026-12-01T09:00:00.000Z',
+      '2026-12-07T09:00:00.000Z',
+      '2026-12-14T09:00:00.000Z',
+    ]);
+  });
+
+  it('reads 6 fields with seconds first', () => {
+    expect(nextFires({ cron: '15,45 * * * * *' }, undefined, at('2026-12-07T10:00:20Z'), 3).map(utc)).toEqual([
+      '2026-12-07T10:00:45.000Z',
+      '2026-12-07T10:01:15.000Z',
+      '2026-12-07T10:01:45.000Z',
+    ]);
+  });
+});
+
+describe('nextFire: the fixed-offset shortcut', () => {
+  const zones = ['America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'America/Santiago', 'Pacific/Chatham'];
+  const patterns = ['30 2 * * *', '30 1 * * *', '0 0 * * *', '0 30 0 * * *', '0 * * * *', '*/20 * * * *', '15 3 * * 0'];
+  const formats = new Map(
+    zones.map((z) => [z, new Intl.DateTimeFormat('en-US', { timeZone: z, timeZoneName: 'longOffset' })]),
+  );
+  const offsetAt = (zone: string, ms: number) =>
+    formats
+      .get(zone)
+      ?.formatToParts(ms)
+      .find((x) => x.type === 'timeZoneName')?.value;
+
+  it('answers as croner in the zone does, hours and days around every offset change of 2026 and away from them', () => {
+    const hour = 3_600_000;
+    for (const timeZone of zones) {
+      const starts: Array<[number, 'near' | 'far']> = [
+        [at('2026-01-10T00:00:00Z'), 'far'],
+        [at('2026-06-10T00:00:00Z'), 'far'],
+      ];
+      // Offset changes happen on Sundays (Saturday night in Santiago), in the early hours.
+      for (let day = at('2026-01-03T12:00:00Z'); day < at('2027-01-01T00:00:00Z'); day += 168 * hour) {
+        if (offsetAt(timeZone, day) === offsetAt(timeZone, day + 48 * hour)) continue;
+        let change = day;
+        while (offsetAt(timeZone, change) === offsetAt(timeZone, day)) change += hour / 4;
+        starts.push([change - 6 * hour, 'near'], [change + hour / 6, 'near']);
+        starts.push([change - 26 * hour, 'far'], [change + 26 * hour, 'far']);
+      }
+      expect(starts).toHaveLength(10);
+      for (const cron of patterns) {
+        const croner = new Cron(cron, { timezone: timeZone, paused: true });
+        for (const [start, where] of starts) {
+          const count = where === 'far' ? 3 : cron.startsWith('0 * ') ? 12 : cron.startsWith('*/20') ? 36 : 3;
+          const expected = croner.nextRuns(count, new Date(start)).map((d) => utc(d.getTime()));
+          const ours = nextFires({ cron, timeZone }, undefined, start, count).map(utc);
+          expect([timeZone, cron, utc(start), ours]).toEqual([timeZone, cron, utc(start), expected]);
+        }
+      }
+    }
   });
 });
 
