@@ -47,6 +47,9 @@ export interface AlertDraft {
 }
 
 const STATUSES = ['OPEN', 'ACKNOWLEDGED', 'RESOLVED'];
+
+/** What the outbox keys of an alert's notifications start with: retention deletes the delivered ones with the alert. */
+export const notificationKeyPrefix = (alertId: string) => `${alertId}:`;
 const validateAck = compileSchema<AckAlert>(ackAlertSchema);
 
 /**
@@ -227,7 +230,7 @@ export class AlertsService {
     const alert = alertView(row);
     for (const [i, channel] of channels.entries()) {
       await this.outbox.add(em, {
-        key: `${row.id}:${row.version}:${i}`,
+        key: `${notificationKeyPrefix(row.id)}${row.version}:${i}`,
         kind: channelKind(channel),
         url: channelUrl(channel),
         payload: { type: 'ferry.alert', alert, channel },
