@@ -36,12 +36,7 @@ export function TaskRunsPage() {
   return (
     <>
       <form onSubmit={apply} aria-label="Filter task runs">
-        <RunFilterFields statuses={STATUSES} filters={filters}>
-          <label>
-            Business date
-            <input name="businessDate" type="date" />
-          </label>
-        </RunFilterFields>
+        <RunFilterFields statuses={STATUSES} filters={filters} />
         <button type="submit">Filter</button>
       </form>
       <Problem error={error} />
