@@ -3512,6 +3512,8 @@ export interface operations {
         status?: string;
         /** @description Only runs of this definition (its id or its name) */
         definition?: string;
+        /** @description Only runs for this business date */
+        businessDate?: string;
         /** @description Only runs created at or after this instant (ISO-8601 date or date-time) */
         from?: string;
         /** @description Only runs created before this instant (ISO-8601 date or date-time) */
@@ -3554,7 +3556,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorBody'];
         };
       };
-      /** @description VALIDATION_FAILED: from or to is not a date, a cursor this API did not issue, or a limit out of range */
+      /** @description VALIDATION_FAILED: businessDate is not YYYY-MM-DD, from or to is not a date, a cursor this API did not issue, or a limit out of range */
       422: {
         headers: {
           [name: string]: unknown;
@@ -4575,7 +4577,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorBody'];
         };
       };
-      /** @description VALIDATION_FAILED: from or to is not a date, a cursor this API did not issue, or a limit out of range */
+      /** @description VALIDATION_FAILED: businessDate is not YYYY-MM-DD, from or to is not a date, a cursor this API did not issue, or a limit out of range */
       422: {
         headers: {
           [name: string]: unknown;
