@@ -772,6 +772,66 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/definitions/{id}/schedule': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A definition's schedule: its next fire time, pause, and latest fires (skipped ones with why)
+     * @description Needs scope `admin:read`.
+     */
+    get: operations['SchedulesController_get'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/definitions/{id}/schedule/pause': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Pauses the schedule: it fires nothing until resumed (messages still start runs)
+     * @description Needs scope `admin:operate` or `admin:write`.
+     */
+    post: operations['SchedulesController_pause'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/definitions/{id}/schedule/resume': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Resumes the schedule: fires missed while paused follow its misfire policy
+     * @description Needs scope `admin:operate` or `admin:write`.
+     */
+    post: operations['SchedulesController_resume'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -961,10 +1021,18 @@ export interface components {
       archivedAt: string | null;
       name: string;
       description?: string;
+      /** @description May be empty only when the definition has a schedule or dependsOn */
       bindings: {
         source: string;
         event: string;
       }[];
+      schedule?: components['schemas']['Schedule'];
+      dependsOn?: {
+        definition: string;
+        /** @enum {unknown} */
+        policy?: 'ONCE_PER_DATE' | 'EVERY_UPSTREAM_SUCCESS';
+      }[];
+      files?: components['schemas']['FileRef'][];
       /** @enum {unknown} */
       mode: 'SYNC' | 'ASYNC';
       target: {
@@ -1022,10 +1090,18 @@ export interface components {
     DefinitionSpec: {
       name: string;
       description?: string;
+      /** @description May be empty only when the definition has a schedule or dependsOn */
       bindings: {
         source: string;
         event: string;
       }[];
+      schedule?: components['schemas']['Schedule'];
+      dependsOn?: {
+        definition: string;
+        /** @enum {unknown} */
+        policy?: 'ONCE_PER_DATE' | 'EVERY_UPSTREAM_SUCCESS';
+      }[];
+      files?: components['schemas']['FileRef'][];
       /** @enum {unknown} */
       mode: 'SYNC' | 'ASYNC';
       target: {
@@ -1246,6 +1322,43 @@ export interface components {
     Rerun: {
       /** @enum {unknown} */
       from: 'start' | 'firstFailed';
+    };
+    Schedule: {
+      cron?: string;
+      everySeconds?: number;
+      timeZone?: string;
+      calendar?: string;
+      /** @enum {unknown} */
+      businessDate?: 'FIRE_DATE' | 'PREVIOUS_BUSINESS_DAY';
+      /** @enum {unknown} */
+      misfire?: 'FIRE_ONCE_NOW' | 'FIRE_ALL' | 'SKIP';
+      misfireThresholdSeconds?: number;
+      /** @enum {unknown} */
+      overlap?: 'ALLOW' | 'SKIP' | 'QUEUE' | 'REPLACE';
+    } & (unknown | unknown);
+    ScheduleState: {
+      /** @description The definition's name */
+      definition: string;
+      schedule: components['schemas']['Schedule'];
+      /**
+       * Format: date-time
+       * @description The next fire not yet handled; null: none left
+       */
+      nextFireAt: string | null;
+      /**
+       * Format: date-time
+       * @description Paused since (fires due meanwhile are misfires on resume)
+       */
+      pausedAt: string | null;
+      /**
+       * Format: date-time
+       * @description The scheduled time of the latest fire made
+       */
+      lastFireAt: string | null;
+      /** @description Fires held QUEUED until the live run ends */
+      queued: number;
+      /** @description The latest fires, newest first (at most `limit`): triggers with `via` schedule, each ACCEPTED with its group run, or SKIPPED, QUEUED or WAITING with why (`reason`); `payload.attributes.scheduledAt` is the fire time */
+      fires: components['schemas']['TriggerRecord'][];
     };
     Session: {
       user: {
@@ -1506,11 +1619,14 @@ export interface components {
       event: string | null;
       businessDate: string | null;
       /** @enum {unknown} */
-      status: 'ACCEPTED' | 'UNMATCHED' | 'REJECTED';
-      /** @description Why it was REJECTED */
+      status: 'ACCEPTED' | 'UNMATCHED' | 'REJECTED' | 'SKIPPED' | 'QUEUED' | 'WAITING';
+      /** @description Why it was REJECTED, SKIPPED, QUEUED or WAITING */
       reason: string | null;
-      /** @enum {unknown} */
-      via: 'http' | 'queue';
+      /**
+       * @description schedule: a fire of the definition`s schedule; depends: its dependencies met for a business date
+       * @enum {unknown}
+       */
+      via: 'http' | 'queue' | 'schedule' | 'depends';
       answer: components['schemas']['TriggerAnswer'] | null;
       /** @description The message as it came (a rejected one too). In a list, bounded: the first 10 files, attributes up to 2 KiB, or only messageId, source, event and businessDate (`payloadTruncated`); `GET /triggers/{id}` has it whole */
       payload: unknown;
@@ -2309,7 +2425,7 @@ export interface operations {
   RunsController_triggers: {
     parameters: {
       query?: {
-        /** @description Only triggers in this status (ACCEPTED, UNMATCHED, REJECTED); other values match nothing */
+        /** @description Only triggers in this status (ACCEPTED, UNMATCHED, REJECTED, SKIPPED, QUEUED, WAITING); other values match nothing */
         status?: string;
         /** @description The `nextCursor` of the previous page; absent for the first */
         cursor?: string;
@@ -6072,6 +6188,303 @@ export interface operations {
       };
       /** @description VALIDATION_FAILED: not of the schema; `details` says where */
       422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description RATE_LIMITED: too many requests from this client; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description INTERNAL: an unexpected error, logged with the correlation id given in `details` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAVAILABLE: a dependency (database, Redis) is down; nothing was half-written; retry */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  SchedulesController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The definition's id or its name */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The schedule's clock and its latest fires */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ScheduleState'];
+        };
+      };
+      /** @description UNAUTHENTICATED: no token, or one that is not valid here */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description FORBIDDEN: a valid token without the scope this operation needs */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description NOT_FOUND: no definition with this id or name, or it has no schedule */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description RATE_LIMITED: too many requests from this client; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description INTERNAL: an unexpected error, logged with the correlation id given in `details` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAVAILABLE: a dependency (database, Redis) is down; nothing was half-written; retry */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  SchedulesController_pause: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The definition's id or its name */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The schedule's clock and its latest fires */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ScheduleState'];
+        };
+      };
+      /** @description MALFORMED_JSON: the body is not JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAUTHENTICATED: no token, or one that is not valid here */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description FORBIDDEN: a valid token without the scope this operation needs */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description NOT_FOUND: no definition with this id or name, or it has no schedule */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the body is over the configured limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the body is not JSON in UTF-8 */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description RATE_LIMITED: too many requests from this client; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description INTERNAL: an unexpected error, logged with the correlation id given in `details` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAVAILABLE: a dependency (database, Redis) is down; nothing was half-written; retry */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  SchedulesController_resume: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The definition's id or its name */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The schedule's clock and its latest fires */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ScheduleState'];
+        };
+      };
+      /** @description MALFORMED_JSON: the body is not JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAUTHENTICATED: no token, or one that is not valid here */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description FORBIDDEN: a valid token without the scope this operation needs */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description NOT_FOUND: no definition with this id or name, or it has no schedule */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the body is over the configured limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the body is not JSON in UTF-8 */
+      415: {
         headers: {
           [name: string]: unknown;
         };
