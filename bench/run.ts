@@ -1,11 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { httpFloor } from './http-floor.js';
 import { runLifecycleBench } from './lifecycle.js';
+import { printFireAccuracy, runFireAccuracyBench } from './schedules.js';
 import { printSyncResult, runSyncBench } from './sync.js';
 
 // `npm run bench` — not a test: prints measured rates. FERRY_BENCH_TASKS overrides N (default 10,000).
 // The lifecycle runs twice, with metrics and logging off and on (FERRY_BENCH_OBSERVABILITY=off|on runs one);
-// then the sync benchmark (FERRY_BENCH_RECORDS, default 1,000,000). FERRY_BENCH_ONLY=lifecycle|sync runs one.
+// then the sync benchmark (FERRY_BENCH_RECORDS, default 1,000,000), then fire accuracy (FERRY_BENCH_SCHEDULES,
+// default 1,000, every second for FERRY_BENCH_SCHEDULE_SECONDS, default 60). FERRY_BENCH_ONLY=lifecycle|sync|schedules runs one.
 const only = process.env.FERRY_BENCH_ONLY;
 const tasks = Number(process.env.FERRY_BENCH_TASKS ?? 10_000);
 const modes =
@@ -16,7 +18,7 @@ const modes =
       : [false, true];
 const f = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
 const rates: number[] = [];
-for (const observability of only === 'sync' ? [] : modes) {
+for (const observability of only === 'sync' || only === 'schedules' ? [] : modes) {
   const r = await runLifecycleBench({
     tasks,
     observability,
@@ -52,7 +54,7 @@ for (const observability of only === 'sync' ? [] : modes) {
     );
   }
 }
-if (only !== 'sync') {
+if (only !== 'sync' && only !== 'schedules') {
   // Where this machine stands today: its speed moves by half or double from run to run.
   const floor = await httpFloor();
   console.log(
@@ -66,6 +68,13 @@ if (rates.length === 2)
     `\nObservability cost: ${(((rates[0] - rates[1]) / rates[0]) * 100).toFixed(1)}% ` +
       `(off ${f(rates[0])} tasks/s, on ${f(rates[1])} tasks/s)`,
   );
-if (only !== 'lifecycle')
+if (only === undefined || only === 'sync')
   printSyncResult(await runSyncBench({ records: Number(process.env.FERRY_BENCH_RECORDS ?? 1_000_000) }));
+if (only === undefined || only === 'schedules')
+  printFireAccuracy(
+    await runFireAccuracyBench({
+      schedules: Number(process.env.FERRY_BENCH_SCHEDULES ?? 1000),
+      seconds: Number(process.env.FERRY_BENCH_SCHEDULE_SECONDS ?? 60),
+    }),
+  );
 process.exit(0);

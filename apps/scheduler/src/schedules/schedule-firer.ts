@@ -57,7 +57,7 @@ export class ScheduleFirer implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     @Inject(Db) private readonly db: Db,
     @Inject(SystemTriggers) private readonly triggers: SystemTriggers,
-    @Inject(SCHEDULER_CONFIG) private readonly config: Pick<SchedulerConfig, 'schedules' | 'runWorkers'>,
+    @Inject(SCHEDULER_CONFIG) private readonly config: Pick<SchedulerConfig, 'schedules' | 'runWorkers' | 'lanes'>,
     @Optional() @Inject(GROUP_CANCELLER) private readonly canceller?: GroupCanceller,
     @Inject(CLOCK) private readonly clock: Clock = Date.now,
   ) {}
@@ -100,6 +100,8 @@ export class ScheduleFirer implements OnApplicationBootstrap, OnModuleDestroy {
   /** One pass: fires what is due, starts queued fires whose definition's run ended; answers ms until the next fire. */
   async runOnce(): Promise<number> {
     const { batch } = this.config.schedules;
+    // Several batches at once where the database runs transactions side by side (each locks its own rows).
+    const lanes = this.db.type === 'postgres' ? this.config.lanes : 1;
     for (let round = 0; round < 100; round++) {
       const now = this.clock();
       const due = await this.db.run((em) =>
@@ -110,23 +112,23 @@ export class ScheduleFirer implements OnApplicationBootstrap, OnModuleDestroy {
             { pausedAt: IsNull(), queued: Not(IsNull()) },
           ],
           order: { nextFireAt: 'ASC' },
-          take: batch,
+          take: batch * lanes,
         }),
       );
       if (!due.length) break;
-      const pass = await this.db.tx((em) =>
-        this.fire(
-          em,
-          due.map((d) => d.definitionId),
-          now,
-        ),
+      const ids = due.map((d) => d.definitionId);
+      const chunks = Array.from({ length: Math.ceil(ids.length / batch) }, (_, i) =>
+        ids.slice(i * batch, (i + 1) * batch),
       );
-      this.triggers.started(pass.written);
-      for (const id of pass.cancel)
-        await this.canceller?.cancelGroup(id, SCHEDULER_ACTOR).catch((err: Error) => {
-          this.logger.warn(`Cancelling group run ${id} for a REPLACE overlap failed: ${err.message}`);
-        });
-      if (due.length < batch) break;
+      const passes = await Promise.all(chunks.map((chunk) => this.db.tx((em) => this.fire(em, chunk, now))));
+      for (const pass of passes) {
+        this.triggers.started(pass.written);
+        for (const id of pass.cancel)
+          await this.canceller?.cancelGroup(id, SCHEDULER_ACTOR).catch((err: Error) => {
+            this.logger.warn(`Cancelling group run ${id} for a REPLACE overlap failed: ${err.message}`);
+          });
+      }
+      if (due.length < batch * lanes) break;
     }
     const soonest = await this.db.run((em) =>
       em
@@ -211,23 +213,52 @@ export class ScheduleFirer implements OnApplicationBootstrap, OnModuleDestroy {
       }
       if (Object.keys(changes).length) updates.push({ row, changes, queueing });
     }
+    // A fire's trigger is received when it is written, not when the pass began.
+    const writtenAt = this.clock();
+    for (const f of fires) f.at = writtenAt;
     const written = await this.triggers.writeMany(em, fires);
     pass.written.push(...written);
     // Queued fires are kept by their trigger's id (one written already by an earlier pass is kept already).
     const idByMessage = new Map(written.flatMap((w) => (w ? [[w.trigger.messageId, w.trigger.id] as const] : [])));
+    const clocks: Array<{ row: ScheduleEntity; changes: Partial<ScheduleEntity> }> = [];
     for (const { row, changes, queueing } of updates) {
       if (queueing.length) {
         const ids = queueing.flatMap((m) => idByMessage.get(m) ?? []);
         changes.queued = [...(changes.queued ?? []), ...ids];
       }
       if (changes.queued && !changes.queued.length) changes.queued = null;
-      await em.update(
-        ScheduleEntity,
-        { definitionId: row.definitionId },
-        { ...changes, version: row.version + 1, updatedAt: now },
-      );
+      if ('queued' in changes || this.db.type !== 'postgres') {
+        await em.update(
+          ScheduleEntity,
+          { definitionId: row.definitionId },
+          { ...changes, version: row.version + 1, updatedAt: now },
+        );
+      } else clocks.push({ row, changes });
     }
+    await this.moveClocks(em, clocks, now);
     return pass;
+  }
+
+  /** PostgreSQL: the clocks of a batch moved by one statement (one array per column) instead of one each. */
+  private async moveClocks(
+    em: EntityManager,
+    clocks: Array<{ row: ScheduleEntity; changes: Partial<ScheduleEntity> }>,
+    now: number,
+  ): Promise<void> {
+    if (!clocks.length) return;
+    const num = (v: number | null | undefined) => (v === null || v === undefined ? null : String(v));
+    await em.query(
+      `UPDATE definition_schedule AS s
+          SET next_fire_at = v.next, last_fire_at = v.last, version = s.version + 1, updated_at = $4
+         FROM unnest($1::varchar[], $2::numeric[], $3::numeric[]) AS v(id, next, last)
+        WHERE s.definition_id = v.id`,
+      [
+        clocks.map((c) => c.row.definitionId),
+        clocks.map((c) => num(c.changes.nextFireAt)),
+        clocks.map((c) => num(c.changes.lastFireAt ?? c.row.lastFireAt)),
+        String(now),
+      ],
+    );
   }
 
   /** What the overlap policy makes of a fire while the definition has a live run; undefined: it starts now. */
