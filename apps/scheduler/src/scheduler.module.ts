@@ -10,6 +10,7 @@ import { CallbacksModule } from './callbacks/callbacks.module.js';
 import { CoreModule } from './core/core.module.js';
 import { REDIS, type RuntimeOverrides, SCHEDULER_CONFIG } from './core/tokens.js';
 import { DefinitionsModule } from './definitions/definitions.module.js';
+import { DependenciesModule } from './dependencies/dependencies.module.js';
 import { DispatchModule } from './dispatch/dispatch.module.js';
 import { GroupsModule } from './groups/groups.module.js';
 import { ListenersModule } from './listeners.module.js';
@@ -47,6 +48,7 @@ export class SchedulerModule {
         AuditModule,
         AccountsModule,
         MaintenanceModule,
+        DependenciesModule,
         WorkersModule.forRoot(config),
       ],
       controllers: [HealthController],

@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import type { DefinitionSpec, FileRef, TriggerAnswer } from '#ferry/contracts';
 import { CreatedRuns } from '../groups/created-runs.js';
 import { GroupRunFactory, type GroupRunPlan, startOrder } from '../groups/group-run.factory.js';
-import { type DefinitionEntity, TriggerEntity } from '../persistence/index.js';
+import { type DefinitionEntity, DependencyWaitEntity, TriggerEntity } from '../persistence/index.js';
 import { TaskQueue } from '../queue/task-queue.js';
 import { summarizePayload } from './payload-summary.js';
 
@@ -26,8 +26,11 @@ export interface SystemFire {
   /** Without them: the definition's `files`, or else one task named after it. */
   files?: FileRef[];
   attributes?: Record<string, unknown>;
-  /** Recorded without a run: SKIPPED (an overlap or a misfire), or QUEUED until the live run ends; with why. */
-  held?: { status: 'SKIPPED' | 'QUEUED'; reason: string };
+  /**
+   * Recorded without a run: SKIPPED (an overlap or a misfire), QUEUED until the live run ends, or WAITING for
+   * the definition's upstreams (see dependencyGate; the dependency resolver starts it once they are met); with why.
+   */
+  held?: { status: 'SKIPPED' | 'QUEUED' | 'WAITING'; reason: string };
   at: number;
 }
 
@@ -96,6 +99,13 @@ export class SystemTriggers {
     };
     await em.insert(TriggerEntity, trigger as object);
     if (plan) await this.factory.persist(em, plan);
+    if (fire.held?.status === 'WAITING')
+      await em.insert(DependencyWaitEntity, {
+        triggerId,
+        definitionId: fire.definition.id,
+        businessDate: fire.businessDate,
+        createdAt: fire.at,
+      });
     return { trigger, plan };
   }
 
