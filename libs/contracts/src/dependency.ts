@@ -54,7 +54,7 @@ export const definitionDependenciesSchema = {
           missing: { type: 'array', items: { type: 'string' }, description: 'The upstreams without one' },
           fired: {
             type: ['string', 'null'],
-            description: "The trigger of its latest group run for the date; null: it has not started for it",
+            description: 'The trigger of its latest group run for the date; null: it has not started for it',
           },
         },
       },

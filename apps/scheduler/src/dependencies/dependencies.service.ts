@@ -25,16 +25,21 @@ export class DependenciesService {
       }));
       const edges = await em.getRepository(DependencyEntity).findBy({ upstreamName: x.name });
       const names = new Map(
-        (edges.length ? await repo.find({ select: { id: true, name: true }, where: { id: In(edges.map((e) => e.definitionId)) } }) : []).map(
-          (d) => [d.id, d.name],
-        ),
+        (edges.length
+          ? await repo.find({ select: { id: true, name: true }, where: { id: In(edges.map((e) => e.definitionId)) } })
+          : []
+        ).map((d) => [d.id, d.name]),
       );
       const dependants = edges
         .filter((e) => names.has(e.definitionId))
         .map((e) => ({ definition: names.get(e.definitionId)!, policy: e.policy as DependencyPolicy }))
         .sort((a, b) => a.definition.localeCompare(b.definition));
       const dates = [];
-      for (const businessDate of await this.datesSeen(em, x, upstream.map((u) => u.definition))) {
+      for (const businessDate of await this.datesSeen(
+        em,
+        x,
+        upstream.map((u) => u.definition),
+      )) {
         const gate = await dependencyGate(em, x, businessDate);
         const latest = await em.getRepository(GroupRunEntity).findOne({
           select: { id: true, triggerId: true },
@@ -52,9 +57,9 @@ export class DependenciesService {
     const ids = [x.id];
     if (upstreamNames.length)
       ids.push(
-        ...(await em.getRepository(DefinitionEntity).find({ select: { id: true }, where: { name: In(upstreamNames) } })).map(
-          (d) => d.id,
-        ),
+        ...(
+          await em.getRepository(DefinitionEntity).find({ select: { id: true }, where: { name: In(upstreamNames) } })
+        ).map((d) => d.id),
       );
     const rows = await em
       .getRepository(GroupRunEntity)

@@ -17,7 +17,11 @@ export async function dependencyProblems(
   saved?: DefinitionEntity,
 ): Promise<ErrorDetail[]> {
   const problems: ErrorDetail[] = [];
-  if (saved && saved.name !== spec.name && (await em.getRepository(DependencyEntity).existsBy({ upstreamName: saved.name })))
+  if (
+    saved &&
+    saved.name !== spec.name &&
+    (await em.getRepository(DependencyEntity).existsBy({ upstreamName: saved.name }))
+  )
     problems.push({ path: 'name', problem: `cannot change: other definitions depend on ${saved.name}` });
   const upstreams = (spec.dependsOn ?? []).map((d) => d.definition);
   if (!upstreams.length) return problems;

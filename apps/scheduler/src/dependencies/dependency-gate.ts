@@ -37,7 +37,9 @@ export async function upstreamSuccesses(
   const names = upstreamNames(definition);
   const found = new Map<string, GroupRunEntity>();
   if (!names.length) return found;
-  const upstreams = await em.getRepository(DefinitionEntity).find({ select: { id: true, name: true }, where: { name: In(names) } });
+  const upstreams = await em
+    .getRepository(DefinitionEntity)
+    .find({ select: { id: true, name: true }, where: { name: In(names) } });
   if (!upstreams.length) return found;
   const runs = await em.getRepository(GroupRunEntity).find({
     select: { id: true, definitionId: true, finishedAt: true, triggerId: true },

@@ -25,7 +25,7 @@ describe('findCycle', () => {
     expect(findCycle(stored, 'a', ['x', 'b'])).toEqual(['a', 'b', 'a']);
   });
 
-  it('replaces the saved definition\'s own stored edges with the new ones', () => {
+  it("replaces the saved definition's own stored edges with the new ones", () => {
     // a used to depend on b; saving a without it while b depends on a is no cycle.
     const stored = graph({ b: ['a'] });
     expect(findCycle(stored, 'a', [])).toBeUndefined();

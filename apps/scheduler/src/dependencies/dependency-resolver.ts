@@ -143,7 +143,12 @@ export class DependencyResolver implements GroupStatusListener {
       if (!taken.affected) continue;
       const trigger = await em.getRepository(TriggerEntity).findOneByOrFail({ id: wait.triggerId });
       const msg = trigger.payload as Pick<TriggerMessage, 'files' | 'attributes'>;
-      const plan = this.factory.plan(x, { files: msg.files, attributes: msg.attributes, businessDate: date }, trigger.id, this.clock());
+      const plan = this.factory.plan(
+        x,
+        { files: msg.files, attributes: msg.attributes, businessDate: date },
+        trigger.id,
+        this.clock(),
+      );
       await this.factory.persist(em, plan);
       plans.push(plan);
       const { waiting, ...answer } = trigger.answer as TriggerAnswer;

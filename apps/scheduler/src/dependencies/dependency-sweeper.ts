@@ -95,7 +95,9 @@ export class DependencySweeper implements OnApplicationBootstrap, OnModuleDestro
         gate: await dependencyGate(em, x, date),
       }));
       if (ran) continue;
-      const waitingFor = gate.met ? 'its upstreams are met; it waits for its own trigger' : `waiting for ${gate.missing.join(', ')}`;
+      const waitingFor = gate.met
+        ? 'its upstreams are met; it waits for its own trigger'
+        : `waiting for ${gate.missing.join(', ')}`;
       await this.alerts.raise({
         kind: 'OVERDUE',
         dedupKey: `OVERDUE:${x.id}@${date}`,

@@ -189,8 +189,7 @@ export class TriggerIntake {
           businessDate: h.businessDate,
           createdAt: now,
         });
-      const notified =
-        plans.length + held.length === 0 ? await this.raiser.unmatchedIn(em, trigger.id, msg) : false;
+      const notified = plans.length + held.length === 0 ? await this.raiser.unmatchedIn(em, trigger.id, msg) : false;
       return { answer, ready: startOrder(plans), plans, notified };
     });
   }

@@ -131,9 +131,7 @@ describe.each(TEST_DB_TYPES)('dependency triggers on %s', (dbType) => {
       version: k1.version,
     });
     expect(cycle.status).toBe(422);
-    expect(cycle.body.error.details).toEqual([
-      { path: 'dependsOn[0]', problem: 'closes a cycle: k1 → k3 → k2 → k1' },
-    ]);
+    expect(cycle.body.error.details).toEqual([{ path: 'dependsOn[0]', problem: 'closes a cycle: k1 → k3 → k2 → k1' }]);
     const after = (await s.api('GET', '/definitions/k1')).body;
     expect(after.version).toBe(k1.version);
     expect(after.dependsOn).toBeUndefined();
