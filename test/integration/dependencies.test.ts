@@ -207,6 +207,26 @@ describe.each(TEST_DB_TYPES)('dependency triggers on %s', (dbType) => {
     expect(await runsOf('held', date)).toHaveLength(2);
   });
 
+  it('holds a replayed message the same way, and lists the run it then starts in the replay', async () => {
+    const date = '2026-11-29';
+    const unmatched = await post('replayed', date, 1);
+    expect(unmatched.groupRuns).toEqual([]);
+    await define('up2', {});
+    await define('replayed', { dependsOn: [{ definition: 'up2' }] });
+    const replayed = await s.api('POST', `/triggers/${unmatched.triggerId}/replay`);
+    expect(replayed.status).toBe(200);
+    expect(replayed.body.replay.groupRuns).toEqual([]);
+    expect(replayed.body.replay.waiting).toEqual([{ definition: 'replayed', businessDate: date, missing: ['up2'] }]);
+
+    const up = await post('up2', date, 1);
+    await waitForGroup(s, up.groupRuns[0].id, 'SUCCEEDED');
+    const run = await succeededRun('replayed', date);
+    const after = await s.api('GET', `/triggers/${unmatched.triggerId}`);
+    expect(after.body.status).toBe('UNMATCHED');
+    expect(after.body.replay.groupRuns.map((g: { id: string }) => g.id)).toEqual([run.id]);
+    expect(after.body.replay.waiting).toBeUndefined();
+  });
+
   it('the backstop starts a dependant whose upstream succeeded without the listener acting on it', async () => {
     await define('early', {});
     const date = '2026-11-28';

@@ -151,13 +151,15 @@ export class DependencyResolver implements GroupStatusListener {
       );
       await this.factory.persist(em, plan);
       plans.push(plan);
-      const { waiting, ...answer } = trigger.answer as TriggerAnswer;
+      // A replayed trigger's runs are in its replay's answer; its status stays what it was (UNMATCHED, REJECTED).
+      const field = trigger.replayedAt === null ? 'answer' : 'replayAnswer';
+      const { waiting, ...answer } = trigger[field] as TriggerAnswer;
       const still = (waiting ?? []).filter((w) => w.definition !== x.name);
       const started = { id: plan.group.id, definition: x.name, status: plan.group.status, tasks: plan.tasks.length };
       const changes = {
         status: trigger.status === 'WAITING' ? 'ACCEPTED' : trigger.status,
-        reason: still.length ? trigger.reason : null,
-        answer: { ...answer, groupRuns: [...answer.groupRuns, started], ...(still.length ? { waiting: still } : {}) },
+        reason: still.length || field === 'replayAnswer' ? trigger.reason : null,
+        [field]: { ...answer, groupRuns: [...answer.groupRuns, started], ...(still.length ? { waiting: still } : {}) },
       };
       await em.update(TriggerEntity, { id: trigger.id }, changes as object);
     }
