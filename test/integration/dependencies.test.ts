@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type FakeDownstream, TEST_DB_TYPES } from '#ferry/testing';
+import { type FakeDownstream, TEST_DB_TYPES, uniquePrefix } from '#ferry/testing';
 import { DependencySweeper } from '../../apps/scheduler/src/dependencies/dependency-sweeper.js';
 import {
   definitionBody,
@@ -252,5 +252,49 @@ describe.each(TEST_DB_TYPES)('dependency triggers on %s', (dbType) => {
     expect(mine[0].kind).toBe('OVERDUE');
     expect(mine[0].message).toContain('waiting for never');
     expect(mine[0].occurrences).toBe(1);
+  });
+});
+
+describe('dependency triggers on two instances (PostgreSQL)', () => {
+  let s1: SchedulerUnderTest;
+  let s2: SchedulerUnderTest;
+  const fakes = fakeDownstreams();
+  let url: string;
+
+  beforeAll(async () => {
+    url = (await fakes.start()).url;
+    const shared = { FERRY_QUEUE_PREFIX: uniquePrefix('dep') };
+    s1 = await startTestScheduler('postgres', shared);
+    s2 = await startTestScheduler('postgres', shared, { db: s1.db, keepDb: true });
+  });
+  afterAll(async () => {
+    await s2?.close();
+    await s1?.close();
+    await fakes.closeAll();
+  });
+
+  it('starts a dependant once when both instances sweep at the same time', async () => {
+    const date = '2026-11-30';
+    const define = async (name: string, overrides: Record<string, unknown>) =>
+      expect((await s1.api('POST', '/definitions', definitionBody(name, [url], overrides))).status).toBe(201);
+    await define('p', {});
+    await define('q', { bindings: [], dependsOn: [{ definition: 'p' }] });
+    await define('h', { dependsOn: [{ definition: 'p' }] });
+    const held = await s1.api('POST', '/triggers', { ...triggerBody('h', 1), businessDate: date }, triggerToken());
+    expect(held.body.waiting).toHaveLength(1);
+    // Paused, the dependants are passed over by the listener when p succeeds: only the sweeps start them.
+    for (const name of ['q', 'h']) expect((await s1.api('POST', `/definitions/${name}/pause`)).status).toBe(200);
+    const p = await s1.api('POST', '/triggers', { ...triggerBody('p', 1), businessDate: date }, triggerToken());
+    await waitForGroup(s1, p.body.groupRuns[0].id, 'SUCCEEDED');
+    for (const name of ['q', 'h']) expect((await s1.api('POST', `/definitions/${name}/resume`)).status).toBe(200);
+
+    const sweeps = [s1, s2, s1, s2].map((s) => s.handle.app.get(DependencySweeper).runOnce());
+    const started = (await Promise.all(sweeps)).reduce((sum, r) => sum + r.started, 0);
+    expect(started).toBe(2);
+    for (const name of ['q', 'h']) {
+      const runs = await s1.api('GET', `/group-runs?definition=${name}`);
+      expect(runs.body.items.map((g: GroupItem) => g.businessDate)).toEqual([date]);
+    }
+    expect((await s2.api('GET', `/triggers/${held.body.triggerId}`)).body.status).toBe('ACCEPTED');
   });
 });
