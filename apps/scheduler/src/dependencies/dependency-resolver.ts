@@ -141,7 +141,9 @@ export class DependencyResolver implements GroupStatusListener {
         .where({ triggerId: wait.triggerId, definitionId: x.id })
         .execute();
       if (!taken.affected) continue;
-      const trigger = await em.getRepository(TriggerEntity).findOneByOrFail({ id: wait.triggerId });
+      const trigger = await em.getRepository(TriggerEntity).findOneBy({ id: wait.triggerId });
+      // Purged by retention meanwhile: its wait row goes with it.
+      if (!trigger) continue;
       const msg = trigger.payload as Pick<TriggerMessage, 'files' | 'attributes'>;
       const plan = this.factory.plan(
         x,
