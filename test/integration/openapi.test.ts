@@ -235,6 +235,7 @@ describe('OpenAPI documents (SQLite)', () => {
     await api('POST', '/api/v1/definitions/{id}/unarchive', `/definitions/${id}/unarchive`);
     await api('GET', '/api/v1/definitions/{id}/versions', `/definitions/${id}/versions`);
     await api('GET', '/api/v1/definitions/{id}/versions/{n}', `/definitions/${id}/versions/1`);
+    await api('GET', '/api/v1/definitions/{id}/dependencies', `/definitions/${id}/dependencies`);
     const diff = await api('GET', '/api/v1/definitions/{id}/diff', `/definitions/${id}/diff?from=1&to=2`);
     expect(diff.status).toBe(200);
     await api('GET', '/api/v1/alert-deliveries', '/alert-deliveries');

@@ -6,6 +6,7 @@ import {
   eventually,
   type SchedulerUnderTest,
   startTestScheduler,
+  triggerBody,
   triggerToken,
   waitForGroup,
 } from '../support/scheduler.js';
@@ -165,6 +166,40 @@ describe.each(['postgres', 'sqlite'] as const)('schedules on %s', (dbType) => {
       const after = await fires('overlap-replace');
       expect(after.map((f) => f.status)).toEqual(['ACCEPTED', 'ACCEPTED']);
     });
+  });
+
+  it("holds a dependant's fire WAITING for its upstream's success that day, then starts it", async () => {
+    now = T0;
+    const up = await s.api('POST', '/definitions', definitionBody('upstream-of-scheduled', [fake.url]));
+    expect(up.status).toBe(201);
+    await define('scheduled-dependant', {}, { dependsOn: [{ definition: 'upstream-of-scheduled' }] });
+    now = at('2026-03-02T09:01:00Z');
+    await firer.runOnce();
+    const [held] = await fires('scheduled-dependant');
+    expect(held).toMatchObject({ status: 'WAITING', businessDate: '2026-03-02' });
+    expect(held.reason).toContain('upstream-of-scheduled');
+    const posted = await s.api(
+      'POST',
+      '/triggers',
+      { ...triggerBody('upstream-of-scheduled', 1), businessDate: '2026-03-02' },
+      triggerToken(),
+    );
+    expect(posted.status).toBe(202);
+    const group = await s.api('GET', `/group-runs/${posted.body.groupRuns[0].id}`);
+    const start = await eventually(async () => fake.startsFor(group.body.tasks[0].id)[0], 15_000, 'the upstream');
+    const n = start.body.files[0].recordCount ?? 0;
+    const recon = { expected: n, received: n, inserted: n, updated: 0, deleted: 0, unchanged: 0, rejected: 0 };
+    await fake.report(start.jobId, { status: 'SUCCEEDED', reconciliation: recon, jobId: start.jobId });
+    const started = await eventually(
+      async () => {
+        const [f] = await fires('scheduled-dependant');
+        return f.status === 'ACCEPTED' ? f : undefined;
+      },
+      15_000,
+      'the held fire to start',
+    );
+    expect(started.id).toBe(held.id);
+    expect(started.answer.groupRuns).toHaveLength(1);
   });
 
   it('recomputes the clock when the schedule changes, and drops it when the definition is archived', async () => {

@@ -1,6 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { AlertRaiser } from './alerts/alert-raiser.js';
 import { AlertsModule } from './alerts/alerts.module.js';
+import { DependenciesModule } from './dependencies/dependencies.module.js';
+import { DependencyResolver } from './dependencies/dependency-resolver.js';
 import { DispatchModule } from './dispatch/dispatch.module.js';
 import { TargetPermits } from './dispatch/target-permits.js';
 import { GROUP_STATUS_LISTENERS, type GroupStatusListener } from './groups/group-listeners.js';
@@ -15,11 +17,11 @@ const list = <T>(...listeners: T[]): T[] => listeners;
 /**
  * Who is told of what, in one place: after each committed batch of task moves, the group recounts,
  * the queue (rounds for ready tasks, none for finished ones), alerts, target permits and telemetry,
- * in that order; after each group status change, telemetry and alerts.
+ * in that order; after each group status change, telemetry, alerts and the dependants of a run that succeeded.
  */
 @Global()
 @Module({
-  imports: [GroupsModule, AlertsModule, DispatchModule],
+  imports: [GroupsModule, AlertsModule, DispatchModule, DependenciesModule],
   providers: [
     {
       provide: TASK_LIFECYCLE_LISTENERS,
@@ -29,7 +31,7 @@ const list = <T>(...listeners: T[]): T[] => listeners;
     {
       provide: GROUP_STATUS_LISTENERS,
       useFactory: list<GroupStatusListener>,
-      inject: [SchedulerTelemetry, AlertRaiser],
+      inject: [SchedulerTelemetry, AlertRaiser, DependencyResolver],
     },
   ],
   exports: [TASK_LIFECYCLE_LISTENERS, GROUP_STATUS_LISTENERS],

@@ -1,5 +1,6 @@
 import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { AlertRaiser } from './alerts/alert-raiser.js';
+import { DependencyResolver } from './dependencies/dependency-resolver.js';
 import { GroupRecounter } from './groups/group-recounter.js';
 import { TaskEngine } from './tasks/task-engine.js';
 
@@ -7,7 +8,7 @@ import { TaskEngine } from './tasks/task-engine.js';
  * How an instance stops, in three of Nest's steps: first every part stops taking work (processors,
  * the reconciler, the overdue sweep, alert delivery: their OnModuleDestroy); then, here, what the last
  * commits set off is written in order (deferred moves, then the group recounts they cause, then the
- * alerts those cause); the HTTP server closes; last the connections close (OnApplicationShutdown).
+ * dependants and alerts those cause); the HTTP server closes; last the connections close (OnApplicationShutdown).
  */
 @Injectable()
 export class SchedulerLifecycle implements BeforeApplicationShutdown {
@@ -15,11 +16,13 @@ export class SchedulerLifecycle implements BeforeApplicationShutdown {
     @Inject(TaskEngine) private readonly engine: Pick<TaskEngine, 'flush'>,
     @Inject(GroupRecounter) private readonly recounter: Pick<GroupRecounter, 'settle'>,
     @Inject(AlertRaiser) private readonly raiser: Pick<AlertRaiser, 'settle'>,
+    @Inject(DependencyResolver) private readonly dependants: Pick<DependencyResolver, 'settle'>,
   ) {}
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.engine.flush();
     await this.recounter.settle();
+    await this.dependants.settle();
     await this.raiser.settle();
   }
 }

@@ -59,6 +59,11 @@ export interface SchedulerConfig {
   alerts: AlertsConfig;
   /** How often the overdue sweep looks for runs past their deadline. */
   overdueSweepMs: number;
+  /**
+   * The dependency backstop: how often it re-checks upstream successes (a crash between an upstream's
+   * commit and its dependants' fire loses nothing) and dependants' cutoffs, over how many days of runs.
+   */
+  dependencies: { sweepMs: number; lookbackDays: number };
   retention: RetentionConfig;
   schedules: SchedulesConfig;
   targets: TargetDefaults;
@@ -184,6 +189,10 @@ export function schedulerConfigFromEnv(envMap: Record<string, string | undefined
       deliveryMaxAttempts: env.int('FERRY_ALERT_MAX_ATTEMPTS', 20, 1, 1000),
     },
     overdueSweepMs: env.int('FERRY_OVERDUE_SWEEP_MS', 10_000, 50),
+    dependencies: {
+      sweepMs: env.int('FERRY_DEPENDENCY_SWEEP_MS', 30_000, 50),
+      lookbackDays: env.int('FERRY_DEPENDENCY_LOOKBACK_DAYS', 3, 1, 60),
+    },
     retention: {
       days: env.int('FERRY_RETENTION_DAYS', 90, 0),
       sweepMs: env.int('FERRY_RETENTION_SWEEP_MS', 3_600_000, 1000),

@@ -10,6 +10,7 @@ import { CallbacksModule } from './callbacks/callbacks.module.js';
 import { CoreModule } from './core/core.module.js';
 import { REDIS, type RuntimeOverrides, SCHEDULER_CONFIG } from './core/tokens.js';
 import { DefinitionsModule } from './definitions/definitions.module.js';
+import { DependenciesModule } from './dependencies/dependencies.module.js';
 import { DispatchModule } from './dispatch/dispatch.module.js';
 import { GroupsModule } from './groups/groups.module.js';
 import { ListenersModule } from './listeners.module.js';
@@ -49,6 +50,7 @@ export class SchedulerModule {
         AccountsModule,
         MaintenanceModule,
         SchedulesModule,
+        DependenciesModule,
         WorkersModule.forRoot(config),
       ],
       controllers: [HealthController],

@@ -68,6 +68,7 @@ import {
   syncJobRequestSchema,
   syncJobViewSchema,
 } from './sync-job.js';
+import { definitionDependenciesSchema } from './dependency.js';
 import { calendarSpecSchema, scheduleSchema, scheduleStateSchema } from './schedule.js';
 import { triggerAnswerSchema, triggerGroupRunSummarySchema, triggerMessageSchema } from './trigger.js';
 
@@ -116,6 +117,7 @@ export const contractSchemas = {
   DefinitionVersion: definitionVersionSchema,
   DefinitionVersionPage: definitionVersionPageSchema,
   DefinitionDiff: definitionDiffSchema,
+  DefinitionDependencies: definitionDependenciesSchema,
   TriggerRecord: triggerRecordSchema,
   TriggerRecordPage: triggerRecordPageSchema,
   Stats: statsSchema,

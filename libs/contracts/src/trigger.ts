@@ -30,10 +30,20 @@ export interface TriggerGroupRunSummary {
   tasks: number;
 }
 
+/** A bound definition that waits for its upstreams before this message starts it. */
+export interface TriggerWaitingSummary {
+  definition: string;
+  businessDate: string;
+  /** The upstream definitions without a SUCCEEDED group run for the date yet. */
+  missing: string[];
+}
+
 export interface TriggerAnswer {
   triggerId: string;
   duplicate: boolean;
   groupRuns: TriggerGroupRunSummary[];
+  /** Definitions bound to the message that wait for their dependencies (the trigger is WAITING if none started). */
+  waiting?: TriggerWaitingSummary[];
 }
 
 /**
@@ -60,5 +70,18 @@ export const triggerAnswerSchema = {
     triggerId: { type: 'string' },
     duplicate: { type: 'boolean', description: 'true: the first answer to this (source, messageId), repeated' },
     groupRuns: { type: 'array', items: triggerGroupRunSummarySchema },
+    waiting: {
+      type: 'array',
+      description: 'Bound definitions that start once their upstreams succeed for the date (see dependsOn)',
+      items: {
+        type: 'object',
+        required: ['definition', 'businessDate', 'missing'],
+        properties: {
+          definition: { type: 'string' },
+          businessDate: { type: 'string' },
+          missing: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
   },
 } as const;

@@ -52,7 +52,7 @@ function offsetMs(instant: number, tz: string): number {
   return asUtc - Math.floor(instant / 1000) * 1000;
 }
 
-function localDate(instant: number, tz: string): string {
+export function localDate(instant: number, tz: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
     new Date(instant),
   );

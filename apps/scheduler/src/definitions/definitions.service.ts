@@ -16,6 +16,7 @@ import { AuditLog } from '../audit/audit-log.js';
 import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
 import { iso, keysetPage } from '../admin/paging.js';
 import { callbackCallers } from '../callbacks/callback-binding.js';
+import { dependencyProblems, replaceDependencies } from '../dependencies/dependency-edges.js';
 import { profileAllows, profileRefusal } from '../dispatch/profile-origins.js';
 import { withDefaults } from '../groups/group-run.factory.js';
 import { AuthProfileEntity, BindingEntity, DefinitionEntity, DefinitionVersionEntity } from '../persistence/index.js';
@@ -61,6 +62,7 @@ export class DefinitionsService {
       await this.checkRefs(em, spec);
       await em.insert(DefinitionEntity, row as object);
       await this.replaceBindings(em, row.id, spec);
+      await replaceDependencies(em, row.id, spec);
       await keepVersion(em, row);
       await syncScheduleClock(em, row, now);
       await this.audit.record(em, { actor, action: 'definition.create', ...about(row), after: toView(row) });
@@ -76,7 +78,7 @@ export class DefinitionsService {
       const row = await this.find(em, id);
       if (row.version !== version)
         throw ApiError.conflict(`Definition ${id} is at version ${row.version}, not ${version}`);
-      await this.checkRefs(em, spec);
+      await this.checkRefs(em, spec, row);
       const changes = {
         name: spec.name,
         enabled: spec.enabled === false ? 0 : 1,
@@ -92,6 +94,7 @@ export class DefinitionsService {
         .execute();
       if (!res.affected) throw ApiError.conflict(`Definition ${id} changed meanwhile; read it again`);
       await this.replaceBindings(em, row.id, spec);
+      await replaceDependencies(em, row.id, spec);
       await keepVersion(em, { ...row, ...changes });
       await syncScheduleClock(em, { ...row, ...changes }, changes.updatedAt);
       const after = toView({ ...row, ...changes });
@@ -164,8 +167,8 @@ export class DefinitionsService {
     }
   }
 
-  private async checkRefs(em: EntityManager, spec: DefinitionSpec): Promise<void> {
-    const problems = [];
+  private async checkRefs(em: EntityManager, spec: DefinitionSpec, saved?: DefinitionEntity): Promise<void> {
+    const problems = await dependencyProblems(em, spec, saved);
     if (!spec.bindings.length && !spec.schedule && !spec.dependsOn)
       problems.push({
         path: 'bindings',

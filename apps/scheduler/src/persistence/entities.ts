@@ -7,6 +7,8 @@ import { AuditEventEntity, OperatorSessionEntity, OperatorUserEntity } from './p
 export { AuditEventEntity, OperatorSessionEntity, OperatorUserEntity } from './portal-entities.js';
 import { CalendarEntity, ScheduleEntity } from './schedule-entities.js';
 export { CalendarEntity, ScheduleEntity } from './schedule-entities.js';
+import { DependencyEntity, DependencyWaitEntity } from './dependency-entities.js';
+export { DependencyEntity, DependencyWaitEntity } from './dependency-entities.js';
 
 // Portable column types only: varchar, integer, numeric(19,0) and simple-json (TEXT, or CLOB on Oracle).
 const ms = COLUMN_OPTIONS.ms;
@@ -163,4 +165,6 @@ export const SCHEDULER_ENTITIES = [
   AuditEventEntity,
   ScheduleEntity,
   CalendarEntity,
+  DependencyEntity,
+  DependencyWaitEntity,
 ];

@@ -14,6 +14,7 @@ import { Retention1769400000000 } from './migrations/1769400000000-retention.js'
 import { PortalAccounts1769500000000 } from './migrations/1769500000000-portal-accounts.js';
 import { BusinessDate1769650000000 } from './migrations/1769650000000-business-date.js';
 import { Schedules1770000000000 } from './migrations/1770000000000-schedules.js';
+import { Dependencies1770100000000 } from './migrations/1770100000000-dependencies.js';
 
 /** The scheduler's migrations; encrypting stored secrets needs the keys (none for a database without any). */
 export function schedulerMigrations(secrets?: SecretBox) {
@@ -30,6 +31,7 @@ export function schedulerMigrations(secrets?: SecretBox) {
     PortalAccounts1769500000000,
     BusinessDate1769650000000,
     Schedules1770000000000,
+    Dependencies1770100000000,
   ];
 }
 

@@ -13,7 +13,15 @@ import type { Actor } from '../audit/actor.js';
 import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
 import { CalendarEntity, DefinitionEntity, GroupRunEntity, ScheduleEntity } from '../persistence/index.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
-import { type FireWritten, SCHEDULE_SOURCE, type SystemFire, SystemTriggers } from '../triggers/system-triggers.js';
+import {
+  type FireWritten,
+  plansOf,
+  SCHEDULE_SOURCE,
+  type SystemFire,
+  SystemTriggers,
+} from '../triggers/system-triggers.js';
+import { dependencyGate } from '../dependencies/dependency-gate.js';
+import { waitingReason } from '../dependencies/dependency-hold.js';
 import { businessDateOf, planDue } from './schedule-math.js';
 
 /** A fire started in this pass, live for the pass's next fire of the same definition. */
@@ -122,7 +130,7 @@ export class ScheduleFirer implements OnApplicationBootstrap, OnModuleDestroy {
       );
       const passes = await Promise.all(chunks.map((chunk) => this.db.tx((em) => this.fire(em, chunk, now))));
       for (const pass of passes) {
-        this.triggers.started(pass.written);
+        this.triggers.started(plansOf(pass.written));
         for (const id of pass.cancel)
           await this.canceller?.cancelGroup(id, SCHEDULER_ACTOR).catch((err: Error) => {
             this.logger.warn(`Cancelling group run ${id} for a REPLACE overlap failed: ${err.message}`);
@@ -198,7 +206,9 @@ export class ScheduleFirer implements OnApplicationBootstrap, OnModuleDestroy {
           );
         }
         for (const at of plan.fire) {
-          const held = this.overlap(schedule, def.id, live, pass);
+          const held =
+            (await this.upstreamsMissing(em, def, businessDateOf(schedule, calendar, at))) ??
+            this.overlap(schedule, def.id, live, pass);
           const f = this.fireOf(def, schedule, calendar, at, now, held);
           fires.push(f);
           if (held?.status === 'QUEUED') {
@@ -259,6 +269,24 @@ export class ScheduleFirer implements OnApplicationBootstrap, OnModuleDestroy {
         String(now),
       ],
     );
+  }
+
+  /**
+   * A dependant's fire waits (WAITING) for its upstreams' success for the fire's business date, like a message
+   * bound to it; the dependency resolver starts it once they are met. Undefined: it has none missing.
+   */
+  private async upstreamsMissing(
+    em: EntityManager,
+    def: DefinitionEntity,
+    businessDate: string,
+  ): Promise<SystemFire['held'] | undefined> {
+    if (!(def.spec as DefinitionSpec).dependsOn?.length) return undefined;
+    const gate = await dependencyGate(em, def, businessDate);
+    if (gate.met) return undefined;
+    return {
+      status: 'WAITING',
+      reason: waitingReason([{ definition: def, businessDate, missing: gate.missing }]),
+    };
   }
 
   /** What the overlap policy makes of a fire while the definition has a live run; undefined: it starts now. */

@@ -5,7 +5,7 @@ import type { DefinitionSpec, FileRef, TriggerAnswer, TriggerMessage } from '#fe
 import { Db } from '#ferry/persistence';
 import { CreatedRuns } from '../groups/created-runs.js';
 import { GroupRunFactory, type GroupRunPlan, startOrder } from '../groups/group-run.factory.js';
-import { type DefinitionEntity, GroupRunEntity, TriggerEntity } from '../persistence/index.js';
+import { type DefinitionEntity, DependencyWaitEntity, GroupRunEntity, TriggerEntity } from '../persistence/index.js';
 import { TaskQueue } from '../queue/task-queue.js';
 import { pgInsertRows } from '../storage/pg/pg-task-sql.js';
 import { TASK_STORE, type TaskStore } from '../tasks/task-store.js';
@@ -31,15 +31,21 @@ export interface SystemFire {
   attributes?: Record<string, unknown>;
   /**
    * Recorded without a run, with why: SKIPPED (an overlap, a misfire), QUEUED (until the definition's live run
-   * ends) or WAITING (for its dependencies).
+   * ends) or WAITING for the definition's upstreams (see dependencyGate; the dependency resolver starts it once
+   * they are met).
    */
   held?: { status: 'SKIPPED' | 'QUEUED' | 'WAITING'; reason: string };
   /** When it is written (the trigger's receivedAt). */
   at: number;
 }
 
+/** The runs some fires started. */
+export const plansOf = (written: Array<FireWritten | undefined>): GroupRunPlan[] =>
+  written.flatMap((w) => (w?.plan ? [w.plan] : []));
+
 export interface FireWritten {
   trigger: TriggerEntity;
+  definitionId: string;
   /** The run it started; none when it was held. */
   plan?: GroupRunPlan;
 }
@@ -97,6 +103,18 @@ export class SystemTriggers {
       GroupRunEntity,
       plans.map((p) => p.group),
     );
+    // A fire held for its definition's upstreams is found again by the dependency resolver through its wait.
+    const waits = written.filter((w) => w.trigger.status === 'WAITING');
+    if (waits.length)
+      await em.insert(
+        DependencyWaitEntity,
+        waits.map((w) => ({
+          triggerId: w.trigger.id,
+          definitionId: w.definitionId,
+          businessDate: w.trigger.businessDate!,
+          createdAt: w.trigger.receivedAt,
+        })),
+      );
     if (plans.length)
       await this.tasks.insertTasks(
         em,
@@ -137,12 +155,11 @@ export class SystemTriggers {
       .execute();
     if (!res.affected) return undefined;
     await this.factory.persist(em, plan);
-    return { trigger: { ...trigger, status: 'ACCEPTED', answer, reason: null }, plan };
+    return { trigger: { ...trigger, status: 'ACCEPTED', answer, reason: null }, definitionId: definition.id, plan };
   }
 
   /** Once the transaction that wrote them committed: their runs start. */
-  started(written: Array<FireWritten | undefined>): void {
-    const plans = written.flatMap((w) => (w?.plan ? [w.plan] : []));
+  started(plans: GroupRunPlan[]): void {
     if (!plans.length) return;
     this.createdRuns.created(plans);
     this.queue.startLater(startOrder(plans));
@@ -177,7 +194,7 @@ export class SystemTriggers {
       replayedAt: null,
       replayAnswer: null,
     };
-    return { trigger, plan };
+    return { trigger, definitionId: fire.definition.id, plan };
   }
 }
 

@@ -9,7 +9,14 @@ import { AlertRaiser } from '../alerts/alert-raiser.js';
 import { AlertsService } from '../alerts/alerts.service.js';
 import { CreatedRuns } from '../groups/created-runs.js';
 import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
-import { type DefinitionEntity, TriggerEntity } from '../persistence/index.js';
+import {
+  gateBound,
+  type HeldForUpstreams,
+  type StartNow,
+  waitingReason,
+  waitingSummary,
+} from '../dependencies/dependency-hold.js';
+import { DependencyWaitEntity, TriggerEntity } from '../persistence/index.js';
 import { GroupRunFactory, type GroupRunPlan, type StartOrder, startOrder } from '../groups/group-run.factory.js';
 import { TRIGGER_OBSERVER, type TriggerObserver } from '../observability/observers.js';
 import { TaskQueue } from '../queue/task-queue.js';
@@ -68,7 +75,11 @@ export class TriggerIntake {
       const result = await this.acceptValid(body, origin);
       this.observer.triggerSettled(
         source,
-        result.duplicate ? 'duplicate' : result.answer.groupRuns.length ? 'accepted' : 'unmatched',
+        result.duplicate
+          ? 'duplicate'
+          : result.answer.groupRuns.length || result.answer.waiting?.length
+            ? 'accepted'
+            : 'unmatched',
       );
       return result;
     } catch (err) {
@@ -154,31 +165,47 @@ export class TriggerIntake {
    * Writes the trigger with its group runs and tasks, all or nothing; undefined when a copy of it
    * (same source and messageId) is there first. A matched trigger is one atomic statement where the
    * storage adapter has one (PostgreSQL, up to a size); otherwise, and for a trigger that matches
-   * nothing (its alert is written with it), one transaction, whose unique key refuses a copy.
+   * nothing (its alert is written with it) or holds a dependant for its upstreams (its wait rows are
+   * written with it), one transaction, whose unique key refuses a copy.
    */
   private async write(msg: TriggerMessage, via: 'http' | 'queue'): Promise<Written | undefined> {
-    const definitions = await this.db.run((em) => boundDefinitions(em, msg.source, msg.event));
-    const { trigger, plans, answer } = this.draft(definitions, msg, via);
-    const wrote = plans.length ? await this.writer.insertAtOnce(trigger, plans) : undefined;
+    const now = this.clock();
+    const { start, held } = await this.db.run(async (em) =>
+      gateBound(em, await boundDefinitions(em, msg.source, msg.event), msg.businessDate, now),
+    );
+    const { trigger, plans, answer } = this.draft(start, held, msg, via, now);
+    const wrote = plans.length && !held.length ? await this.writer.insertAtOnce(trigger, plans) : undefined;
     if (wrote !== undefined) return wrote ? { answer, ready: startOrder(plans), plans, notified: false } : undefined;
     return this.db.tx(async (em) => {
       // The trigger row goes first: a concurrent copy blocks on its unique key until this commits.
       await em.insert(TriggerEntity, trigger as object);
       for (const plan of plans) await this.factory.persist(em, plan);
-      const notified = plans.length === 0 ? await this.raiser.unmatchedIn(em, trigger.id, msg) : false;
+      // A dependant's upstreams may succeed between the gate's read and this commit: the resolver's
+      // backstop sweep finds the wait row then.
+      for (const h of held)
+        await em.insert(DependencyWaitEntity, {
+          triggerId: trigger.id,
+          definitionId: h.definition.id,
+          businessDate: h.businessDate,
+          createdAt: now,
+        });
+      const notified = plans.length + held.length === 0 ? await this.raiser.unmatchedIn(em, trigger.id, msg) : false;
       return { answer, ready: startOrder(plans), plans, notified };
     });
   }
 
-  /** The rows a trigger makes: itself, and a group run (with its tasks) per bound definition. */
+  /** The rows a trigger makes: itself, and a group run (with its tasks) per definition it starts now. */
   private draft(
-    definitions: DefinitionEntity[],
+    start: StartNow[],
+    held: HeldForUpstreams[],
     msg: TriggerMessage,
     via: 'http' | 'queue',
+    now: number,
   ): { trigger: TriggerEntity; plans: GroupRunPlan[]; answer: TriggerAnswer } {
-    const now = this.clock();
     const triggerId = randomUUID();
-    const plans = definitions.map((d) => this.factory.plan(d, msg, triggerId, now));
+    const plans = start.map((s) =>
+      this.factory.plan(s.definition, s.businessDate ? { ...msg, businessDate: s.businessDate } : msg, triggerId, now),
+    );
     const answer: TriggerAnswer = {
       triggerId,
       duplicate: false,
@@ -188,16 +215,22 @@ export class TriggerIntake {
         status: p.group.status,
         tasks: p.tasks.length,
       })),
+      ...(held.length ? { waiting: waitingSummary(held) } : {}),
     };
+    const status = plans.length ? 'ACCEPTED' : held.length ? 'WAITING' : 'UNMATCHED';
     const trigger: TriggerEntity = {
       id: triggerId,
       source: msg.source,
       messageId: msg.messageId,
       event: msg.event,
       businessDate: msg.businessDate ?? null,
-      status: plans.length ? 'ACCEPTED' : 'UNMATCHED',
+      status,
       via,
-      reason: plans.length ? null : 'No definition is bound to this source and event',
+      reason: held.length
+        ? waitingReason(held)
+        : plans.length
+          ? null
+          : 'No definition is bound to this source and event',
       payload: msg,
       answer,
       receivedAt: now,

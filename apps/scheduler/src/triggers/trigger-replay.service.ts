@@ -9,9 +9,10 @@ import { AlertRaiser } from '../alerts/alert-raiser.js';
 import type { Actor } from '../audit/actor.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
+import { gateBound, waitingSummary } from '../dependencies/dependency-hold.js';
 import { CreatedRuns } from '../groups/created-runs.js';
 import { GroupRunFactory, type GroupRunPlan, startOrder } from '../groups/group-run.factory.js';
-import { TriggerEntity } from '../persistence/index.js';
+import { DependencyWaitEntity, TriggerEntity } from '../persistence/index.js';
 import { TaskQueue } from '../queue/task-queue.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 import { boundDefinitions } from './bound-definitions.js';
@@ -72,8 +73,19 @@ export class TriggerReplay {
         const definitions = await boundDefinitions(em, msg.source, msg.event);
         if (!definitions.length)
           throw ApiError.conflict(`Trigger ${id} still matches no definition (${msg.source}/${msg.event})`);
-        const plans = definitions.map((d) => this.factory.plan(d, msg, id, now));
+        // A dependant whose upstreams have not succeeded for the date waits, as for a message received now.
+        const { start, held } = await gateBound(em, definitions, msg.businessDate, now);
+        const plans = start.map((s) =>
+          this.factory.plan(s.definition, s.businessDate ? { ...msg, businessDate: s.businessDate } : msg, id, now),
+        );
         for (const plan of plans) await this.factory.persist(em, plan);
+        for (const h of held)
+          await em.insert(DependencyWaitEntity, {
+            triggerId: id,
+            definitionId: h.definition.id,
+            businessDate: h.businessDate,
+            createdAt: now,
+          });
         const answer: TriggerAnswer = {
           triggerId: id,
           duplicate: false,
@@ -83,6 +95,7 @@ export class TriggerReplay {
             status: p.group.status,
             tasks: p.tasks.length,
           })),
+          ...(held.length ? { waiting: waitingSummary(held) } : {}),
         };
         await em.update(TriggerEntity, { id }, { replayAnswer: answer });
         await this.audit.record(em, {

@@ -2,8 +2,8 @@ import { Module } from '@nestjs/common';
 import { AlertsModule } from '../alerts/alerts.module.js';
 import { GroupsModule } from '../groups/groups.module.js';
 import { TasksModule } from '../tasks/tasks.module.js';
-import { TriggerIntake } from './trigger-intake.service.js';
 import { SystemTriggers } from './system-triggers.js';
+import { TriggerIntake } from './trigger-intake.service.js';
 import { TriggerReplay } from './trigger-replay.service.js';
 import { TriggersController } from './triggers.controller.js';
 
