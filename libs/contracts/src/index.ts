@@ -14,3 +14,4 @@ export * from './definition-view.js';
 export * from './components.js';
 export * from './portal.js';
 export * from './schedule.js';
+export * from './calendar.js';

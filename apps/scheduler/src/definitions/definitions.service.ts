@@ -19,6 +19,7 @@ import { callbackCallers } from '../callbacks/callback-binding.js';
 import { profileAllows, profileRefusal } from '../dispatch/profile-origins.js';
 import { withDefaults } from '../groups/group-run.factory.js';
 import { AuthProfileEntity, BindingEntity, DefinitionEntity, DefinitionVersionEntity } from '../persistence/index.js';
+import { lockedCalendar } from '../schedules/calendars.service.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 import { isValidTimeZone } from './deadline.js';
 
@@ -169,6 +170,9 @@ export class DefinitionsService {
       });
     if (spec.deadline && 'timeZone' in spec.deadline && !isValidTimeZone(spec.deadline.timeZone))
       problems.push({ path: 'deadline.timeZone', problem: 'is not a known IANA time zone' });
+    const calendar = spec.schedule?.calendar;
+    if (calendar && !(await lockedCalendar(this.db, em, calendar)))
+      problems.push({ path: 'schedule.calendar', problem: 'names no stored calendar' });
     const name = spec.target.authProfile;
     const profile = name ? await em.getRepository(AuthProfileEntity).findOneBy({ name }) : undefined;
     if (name && !profile) problems.push({ path: 'target.authProfile', problem: `names no stored auth profile` });
