@@ -1,35 +1,64 @@
 /** Time triggers: a definition's schedule, and the calendars a schedule may exclude. */
+
+/** What happens to fires that were due while the scheduler was down or the schedule paused. */
 export type MisfirePolicy = 'FIRE_ONCE_NOW' | 'FIRE_ALL' | 'SKIP';
+
+/** What a fire does while the previous run of the same definition is still live. */
 export type OverlapPolicy = 'ALLOW' | 'SKIP' | 'QUEUE' | 'REPLACE';
 
 export interface ScheduleSpec {
+  /** 5 or 6 fields (seconds first when 6), in `timeZone`. Exactly one of `cron` / `everySeconds`. */
   cron?: string;
+  /** Integer 1..31_536_000; fires on epoch-aligned multiples (every 60 s = on each minute, UTC-aligned). */
   everySeconds?: number;
+  /** IANA time zone; default 'UTC'. */
   timeZone?: string;
+  /** Name of a stored calendar: fires on its excluded days and in its exclusion windows are left out. */
   calendar?: string;
+  /** Default FIRE_DATE. */
   businessDate?: 'FIRE_DATE' | 'PREVIOUS_BUSINESS_DAY';
+  /** Default FIRE_ONCE_NOW. */
   misfire?: MisfirePolicy;
+  /** Default 60: a fire later than this is a misfire. */
   misfireThresholdSeconds?: number;
+  /** Default ALLOW. */
   overlap?: OverlapPolicy;
 }
 
 export interface CalendarSpec {
   name: string;
   description?: string;
+  /** 'YYYY-MM-DD' dates in the schedule's zone. */
   holidays?: string[];
+  /** ISO weekdays 1 (Mon)..7 (Sun); default [1, 2, 3, 4, 5]. */
   businessDays?: number[];
+  /** Daily windows 'HH:mm' (from inclusive, to exclusive) in the schedule's zone; from > to wraps midnight. */
   exclusions?: Array<{ from: string; to: string }>;
 }
+
+export const SCHEDULE_DEFAULTS = {
+  timeZone: 'UTC',
+  businessDate: 'FIRE_DATE',
+  misfire: 'FIRE_ONCE_NOW',
+  misfireThresholdSeconds: 60,
+  overlap: 'ALLOW',
+} as const;
+
+export const CALENDAR_DEFAULTS = { businessDays: [1, 2, 3, 4, 5] } as const;
+
+/** One year: a longer fixed rate is better written as a cron. */
+export const MAX_EVERY_SECONDS = 31_536_000;
 
 const hhmm = { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' } as const;
 
 export const scheduleSchema = {
   type: 'object',
   additionalProperties: false,
+  // Exactly one of the two: both or neither match zero or two branches.
   oneOf: [{ required: ['cron'] }, { required: ['everySeconds'] }],
   properties: {
     cron: { type: 'string', minLength: 9, maxLength: 200, description: '5 fields, or 6 with seconds first' },
-    everySeconds: { type: 'integer', minimum: 1, maximum: 31_536_000 },
+    everySeconds: { type: 'integer', minimum: 1, maximum: MAX_EVERY_SECONDS },
     timeZone: { type: 'string', minLength: 1, maxLength: 100, description: 'IANA time zone; default UTC' },
     calendar: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', maxLength: 100 },
     businessDate: { enum: ['FIRE_DATE', 'PREVIOUS_BUSINESS_DAY'] },
