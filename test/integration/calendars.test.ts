@@ -25,11 +25,11 @@ const scheduled = (name: string, calendar?: string) =>
   });
 
 // Issue 14: calendars stored as data, edited like definitions (versions, audit); a schedule names one.
-describe('calendars (PostgreSQL)', () => {
+describe.each(['postgres', 'sqlite'] as const)('calendars (%s)', (dbType) => {
   let s: SchedulerUnderTest;
 
   beforeAll(async () => {
-    s = await startTestScheduler('postgres');
+    s = await startTestScheduler(dbType);
   });
   afterAll(async () => {
     await s?.close();
@@ -119,6 +119,15 @@ describe('calendars (PostgreSQL)', () => {
       [{ exclusions: [{ from: '24:00', to: '01:00' }] }, 'exclusions[0].from'],
       [{ exclusions: [{ from: '22:00', to: '7:00' }] }, 'exclusions[0].to'],
       [{ exclusions: [{ from: '22:00' }] }, 'exclusions[0].to'],
+      [
+        {
+          exclusions: [
+            { from: '22:00', to: '23:00' },
+            { from: '08:00', to: '08:00' },
+          ],
+        },
+        'exclusions[1]',
+      ],
       [{ name: 'Bad Name' }, 'name'],
       [{ timeZone: 'Europe/London' }, 'timeZone'],
     ];
@@ -136,6 +145,9 @@ describe('calendars (PostgreSQL)', () => {
   });
 
   it("refuses a definition naming no stored calendar, and a calendar's delete while a definition names it", async () => {
+    const badCron = { ...scheduled('cal-user'), schedule: { cron: '0 30 25 * * *', timeZone: 'Europe/Londres' } };
+    const bad = refusal(await s.api('POST', '/definitions', badCron), 422, 'VALIDATION_FAILED');
+    expect(bad.details.map((d) => d.path).sort()).toEqual(['schedule.cron', 'schedule.timeZone']);
     const unknown = refusal(
       await s.api('POST', '/definitions', scheduled('cal-user', 'nowhere')),
       422,
@@ -167,5 +179,85 @@ describe('calendars (PostgreSQL)', () => {
     expect(changed.status).toBe(200);
     expect((await s.api('DELETE', '/calendars/in-use')).status).toBe(204);
     expect((await audit('in-use')).map((e) => e.action)).toEqual(['calendar.delete', 'calendar.create']);
+  });
+
+  describe('the schedule preview', () => {
+    const preview = (body: unknown) => s.api('POST', '/schedules/preview', body, readOnly());
+    const at1_30 = { cron: '0 30 1 * * *', timeZone: 'Europe/London' };
+
+    it('fires across spring-forward in Europe/London, once, and leaves out a holiday of the calendar', async () => {
+      const calendar = { name: 'uk-spring', holidays: ['2026-03-30'], businessDays: [1, 2, 3, 4, 5, 6, 7] };
+      expect((await s.api('PUT', '/calendars/uk-spring', calendar)).status).toBe(201);
+      const res = await preview({
+        schedule: { ...at1_30, calendar: 'uk-spring' },
+        from: '2026-03-27T00:00:00Z',
+        count: 5,
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.fires).toEqual([
+        { at: '2026-03-27T01:30:00.000Z', local: '2026-03-27 01:30:00', businessDate: '2026-03-27' },
+        { at: '2026-03-28T01:30:00.000Z', local: '2026-03-28 01:30:00', businessDate: '2026-03-28' },
+        // 01:30 does not exist on the 29th (01:00 GMT is 02:00 BST): the first instant after the gap.
+        { at: '2026-03-29T01:00:00.000Z', local: '2026-03-29 02:00:00', businessDate: '2026-03-29' },
+        // The 30th is a holiday.
+        { at: '2026-03-31T00:30:00.000Z', local: '2026-03-31 01:30:00', businessDate: '2026-03-31' },
+        { at: '2026-04-01T00:30:00.000Z', local: '2026-04-01 01:30:00', businessDate: '2026-04-01' },
+      ]);
+
+      // The business date may be the previous business day: the holiday and the weekend are passed over.
+      const weekdays = { name: 'uk-weekdays', holidays: ['2026-03-30'] };
+      expect((await s.api('PUT', '/calendars/uk-weekdays', weekdays)).status).toBe(201);
+      const previous = await preview({
+        schedule: { ...at1_30, businessDate: 'PREVIOUS_BUSINESS_DAY', calendar: 'uk-weekdays' },
+        from: '2026-03-27T00:00:00Z',
+        count: 2,
+      });
+      expect(
+        previous.body.fires.map((f: { local: string; businessDate: string }) => [f.local, f.businessDate]),
+      ).toEqual([
+        ['2026-03-27 01:30:00', '2026-03-26'],
+        ['2026-03-31 01:30:00', '2026-03-27'],
+      ]);
+    });
+
+    it('fires once, not twice, on the fall-back day, and includes `from` itself', async () => {
+      const res = await preview({ schedule: at1_30, from: '2026-10-24T00:30:00Z', count: 3 });
+      expect(res.body.fires).toEqual([
+        { at: '2026-10-24T00:30:00.000Z', local: '2026-10-24 01:30:00', businessDate: '2026-10-24' },
+        // 01:30 comes twice on the 25th (BST, then GMT): only the first.
+        { at: '2026-10-25T00:30:00.000Z', local: '2026-10-25 01:30:00', businessDate: '2026-10-25' },
+        { at: '2026-10-26T01:30:00.000Z', local: '2026-10-26 01:30:00', businessDate: '2026-10-26' },
+      ]);
+    });
+
+    it('counts 10 fires from now by default', async () => {
+      const before = Date.now();
+      const res = await preview({ schedule: { everySeconds: 3600 } });
+      const after = Date.now();
+      expect(res.body.fires).toHaveLength(10);
+      const first = Date.parse(res.body.fires[0].at);
+      // The first whole hour at or after the moment the scheduler answered.
+      expect(first % 3_600_000).toBe(0);
+      expect(first).toBeGreaterThanOrEqual(before);
+      expect(first).toBeLessThan(after + 3_600_000);
+      expect(Date.parse(res.body.fires[9].at) - first).toBe(9 * 3_600_000);
+    });
+
+    it('refuses a schedule it cannot compute with 422 where the problem is', async () => {
+      const cases: Array<[Record<string, unknown>, string]> = [
+        [{ schedule: { cron: 'every day at noon' } }, 'schedule.cron'],
+        [{ schedule: { ...at1_30, timeZone: 'Mars/Olympus' } }, 'schedule.timeZone'],
+        [{ schedule: { ...at1_30, calendar: 'nowhere' } }, 'schedule.calendar'],
+        [{ schedule: at1_30, count: 51 }, 'count'],
+        [{ schedule: at1_30, count: 0 }, 'count'],
+        [{ schedule: at1_30, from: 'tomorrow' }, 'from'],
+        [{ schedule: { ...at1_30, everySeconds: 60 } }, 'schedule'],
+        [{ cron: '0 * * * *' }, 'schedule'],
+      ];
+      for (const [bad, path] of cases) {
+        const { details } = refusal(await preview(bad), 422, 'VALIDATION_FAILED');
+        expect([bad, details.map((d) => d.path)]).toEqual([bad, expect.arrayContaining([path])]);
+      }
+    });
   });
 });

@@ -20,6 +20,7 @@ import { profileAllows, profileRefusal } from '../dispatch/profile-origins.js';
 import { withDefaults } from '../groups/group-run.factory.js';
 import { AuthProfileEntity, BindingEntity, DefinitionEntity, DefinitionVersionEntity } from '../persistence/index.js';
 import { lockedCalendar } from '../schedules/calendars.service.js';
+import { scheduleProblems } from '../schedules/schedule-math.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 import { isValidTimeZone } from './deadline.js';
 
@@ -170,6 +171,7 @@ export class DefinitionsService {
       });
     if (spec.deadline && 'timeZone' in spec.deadline && !isValidTimeZone(spec.deadline.timeZone))
       problems.push({ path: 'deadline.timeZone', problem: 'is not a known IANA time zone' });
+    if (spec.schedule) problems.push(...scheduleProblems(spec.schedule));
     const calendar = spec.schedule?.calendar;
     if (calendar && !(await lockedCalendar(this.db, em, calendar)))
       problems.push({ path: 'schedule.calendar', problem: 'names no stored calendar' });

@@ -1,8 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Scopes } from '#ferry/auth';
-import { type Calendar, calendarPageSchema, calendarPutSchema, calendarSchema, Scope } from '#ferry/contracts';
+import {
+  type Calendar,
+  calendarPageSchema,
+  calendarPutSchema,
+  calendarSchema,
+  Scope,
+  schedulePreviewRequestSchema,
+  schedulePreviewSchema,
+} from '#ferry/contracts';
 import { ApiDoc, pageQuery } from '#ferry/http';
 import { type Actor, CurrentActor } from '../audit/actor.js';
 import { CalendarsService } from './calendars.service.js';
@@ -77,5 +85,27 @@ export class CalendarsController {
   @Scopes(Scope.adminWrite)
   delete(@Param('name') name: string, @CurrentActor() actor: Actor) {
     return this.calendars.delete(name, actor);
+  }
+}
+
+@ApiTags('admin: schedules')
+@ApiBearerAuth()
+@Controller('schedules')
+export class SchedulePreviewController {
+  constructor(@Inject(CalendarsService) private readonly calendars: CalendarsService) {}
+
+  @Post('preview')
+  @HttpCode(200)
+  @ApiDoc({
+    summary: "A schedule's next fires (default 10, at most 50), less its calendar, from now or `from` on",
+    body: schedulePreviewRequestSchema,
+    answers: { 200: { schema: schedulePreviewSchema, description: 'The fires, oldest first' } },
+    errors: {
+      422: 'not of the schema, a cron that does not parse, an unknown time zone, or a calendar not stored',
+    },
+  })
+  @Scopes(Scope.adminRead)
+  preview(@Body() body: unknown) {
+    return this.calendars.preview(body);
   }
 }

@@ -1,6 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { type Calendar, calendarPutSchema, type CalendarSpec, type DefinitionSpec, type Page } from '#ferry/contracts';
+import {
+  type Calendar,
+  calendarPutSchema,
+  type CalendarSpec,
+  type DefinitionSpec,
+  type Page,
+  type SchedulePreview,
+  type SchedulePreviewRequest,
+  schedulePreviewRequestSchema,
+} from '#ferry/contracts';
 import { ApiError } from '#ferry/errors';
 import { compileSchema, decodeCursor, encodeCursor, parseLimit } from '#ferry/http';
 import { Db, isUniqueViolation } from '#ferry/persistence';
@@ -9,8 +18,10 @@ import { AuditLog } from '../audit/audit-log.js';
 import { iso } from '../admin/paging.js';
 import { CLOCK, type Clock } from '../core/tokens.js';
 import { CalendarEntity, DefinitionEntity } from '../persistence/index.js';
+import { businessDateOf, calendarProblems, nextFires, scheduleProblems } from './schedule-math.js';
 
 const validate = compileSchema<CalendarSpec & { version?: number }>(calendarPutSchema);
+const validatePreview = compileSchema<SchedulePreviewRequest>(schedulePreviewRequestSchema);
 
 /** The stored calendar `name` (what the fire loop excludes), or undefined when there is none. */
 export async function loadCalendar(em: EntityManager, name: string): Promise<CalendarSpec | undefined> {
@@ -43,6 +54,9 @@ export class CalendarsService {
   async put(name: string, body: unknown, actor: Actor): Promise<{ created: boolean; calendar: Calendar }> {
     const { version: expected, ...spec } = validate(body);
     if (spec.name !== name) throw ApiError.validation([{ path: 'name', problem: `must match the URL (${name})` }]);
+    // What the schema cannot see (a window from 08:00 to 08:00), at the body's own paths.
+    const problems = calendarProblems(spec, 'c').map((p) => ({ ...p, path: p.path.slice('c.'.length) }));
+    if (problems.length) throw ApiError.validation(problems);
     const now = this.clock();
     try {
       return await this.db.tx(async (em) => {
@@ -109,6 +123,26 @@ export class CalendarsService {
     return view(row);
   }
 
+  /** The schedule's next `count` fires at or after `from` (default now), less the stored calendar it names. */
+  async preview(body: unknown): Promise<SchedulePreview> {
+    const { schedule, from, count = 10 } = validatePreview(body);
+    const problems = scheduleProblems(schedule);
+    if (problems.length) throw ApiError.validation(problems);
+    const name = schedule.calendar;
+    const calendar = name ? await this.db.run((em) => loadCalendar(em, name)) : undefined;
+    if (name && !calendar)
+      throw ApiError.validation([{ path: 'schedule.calendar', problem: 'names no stored calendar' }]);
+    const start = from === undefined ? this.clock() : Date.parse(from);
+    const local = wallClock(schedule.timeZone ?? 'UTC');
+    // nextFires answers fires strictly after its start: one millisecond back makes `from` itself a candidate.
+    const fires = nextFires(schedule, calendar, start - 1, count).map((at) => ({
+      at: iso(at)!,
+      local: local(at),
+      businessDate: businessDateOf(schedule, calendar, at),
+    }));
+    return { fires };
+  }
+
   /** Newest first, by keyset on (createdAt, name), as the definitions are listed. */
   async list(q: { cursor?: string; limit?: string }): Promise<Page<Calendar>> {
     const limit = parseLimit(q.limit);
@@ -150,6 +184,24 @@ function view(row: CalendarEntity): Calendar {
     version: row.version,
     createdAt: iso(row.createdAt)!,
     updatedAt: iso(row.updatedAt)!,
+  };
+}
+
+/** `YYYY-MM-DD HH:mm:ss` of an instant in `zone`, for people reading a preview. */
+function wallClock(zone: string): (at: number) => string {
+  const format = new Intl.DateTimeFormat('en-GB', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+  return (at) => {
+    const p = Object.fromEntries(format.formatToParts(at).map((part) => [part.type, part.value]));
+    return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
   };
 }
 

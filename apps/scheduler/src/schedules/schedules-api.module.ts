@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { CalendarsController } from './calendars.controller.js';
+import { CalendarsController, SchedulePreviewController } from './calendars.controller.js';
 import { CalendarsService } from './calendars.service.js';
 
-/** The operators' API for time triggers: calendars, and (with schedule-math) the preview of a schedule's next fires. */
+/** The operators' API for time triggers: calendars, and the preview of a schedule's next fires. */
 @Module({
-  controllers: [CalendarsController],
+  controllers: [CalendarsController, SchedulePreviewController],
   providers: [CalendarsService],
   exports: [CalendarsService],
 })
