@@ -1,5 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
+import { Cron } from 'croner';
+import { calendarSpecSchema, scheduleSchema } from '#ferry/contracts';
 import type { CalendarSpec, ScheduleSpec } from '#ferry/contracts';
+import { compileChecker } from '#ferry/http';
 import { businessDateOf, calendarProblems, nextFire, nextFires, planDue, scheduleProblems } from './schedule-math.js';
 
 const at = (iso: string) => Date.parse(iso);
@@ -57,6 +60,40 @@ describe('scheduleProblems', () => {
       ]);
     }
     expect(scheduleProblems({ everySeconds: 31_536_000 })).toEqual([]);
+  });
+});
+
+describe('the JSON schemas', () => {
+  const checkSchedule = compileChecker(scheduleSchema);
+  const checkCalendar = compileChecker(calendarSpecSchema);
+
+  it('take a full schedule and a full calendar', () => {
+    const schedule: ScheduleSpec = {
+      ...{ cron: '0 30 2 * * MON-FRI', timeZone: 'Europe/London', calendar: 'uk-banks' },
+      ...{ businessDate: 'PREVIOUS_BUSINESS_DAY', misfire: 'FIRE_ALL', misfireThresholdSeconds: 300, overlap: 'QUEUE' },
+    };
+    expect(checkSchedule(schedule)).toEqual([]);
+    const calendar: CalendarSpec = {
+      ...{ name: 'uk-banks', description: 'England and Wales', holidays: ['2026-12-25', '2026-12-28'] },
+      ...{ businessDays: [1, 2, 3, 4, 5], exclusions: [{ from: '23:30', to: '00:30' }] },
+    };
+    expect(checkCalendar(calendar)).toEqual([]);
+  });
+
+  it('refuse both or neither of cron and everySeconds, unknown fields and values out of range', () => {
+    expect(checkSchedule({ cron: '* * * * *', everySeconds: 5 })).not.toEqual([]);
+    expect(checkSchedule({ timeZone: 'UTC' })).not.toEqual([]);
+    expect(checkSchedule({ everySeconds: 5, paused: true })).toContainEqual({
+      path: 'paused',
+      problem: 'is not allowed',
+    });
+    expect(checkSchedule({ everySeconds: 31_536_001 })).not.toEqual([]);
+    expect(checkSchedule({ everySeconds: 5, misfire: 'LATER' })).not.toEqual([]);
+    expect(checkCalendar({ name: 'Bad Name' })).not.toEqual([]);
+    expect(checkCalendar({ name: 'x', holidays: ['25/12/2026'] })).not.toEqual([]);
+    expect(checkCalendar({ name: 'x', businessDays: [0] })).not.toEqual([]);
+    expect(checkCalendar({ name: 'x', businessDays: [] })).not.toEqual([]);
+    expect(checkCalendar({ name: 'x', exclusions: [{ from: '24:00', to: '01:00' }] })).not.toEqual([]);
   });
 });
 
@@ -155,6 +192,47 @@ describe('nextFire: daylight saving', () => {
   });
 });
 
+describe('nextFire: the fixed-offset shortcut', () => {
+  const zones = ['America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'America/Santiago', 'Pacific/Chatham'];
+  const patterns = ['30 2 * * *', '30 1 * * *', '0 0 * * *', '0 30 0 * * *', '0 * * * *', '*/20 * * * *', '15 3 * * 0'];
+  const formats = new Map(
+    zones.map((z) => [z, new Intl.DateTimeFormat('en-US', { timeZone: z, timeZoneName: 'longOffset' })]),
+  );
+  const offsetAt = (zone: string, ms: number) =>
+    formats
+      .get(zone)
+      ?.formatToParts(ms)
+      .find((x) => x.type === 'timeZoneName')?.value;
+
+  it('answers as croner in the zone does, hours and days around every offset change of 2026 and away from them', () => {
+    const hour = 3_600_000;
+    for (const timeZone of zones) {
+      const starts: Array<[number, 'near' | 'far']> = [
+        [at('2026-01-10T00:00:00Z'), 'far'],
+        [at('2026-06-10T00:00:00Z'), 'far'],
+      ];
+      // Offset changes happen on Sundays (Saturday night in Santiago), in the early hours.
+      for (let day = at('2026-01-03T12:00:00Z'); day < at('2027-01-01T00:00:00Z'); day += 168 * hour) {
+        if (offsetAt(timeZone, day) === offsetAt(timeZone, day + 48 * hour)) continue;
+        let change = day;
+        while (offsetAt(timeZone, change) === offsetAt(timeZone, day)) change += hour / 4;
+        starts.push([change - 6 * hour, 'near'], [change + hour / 6, 'near']);
+        starts.push([change - 26 * hour, 'far'], [change + 26 * hour, 'far']);
+      }
+      expect(starts).toHaveLength(10);
+      for (const cron of patterns) {
+        const croner = new Cron(cron, { timezone: timeZone, paused: true });
+        for (const [start, where] of starts) {
+          const count = where === 'far' ? 3 : cron.startsWith('0 * ') ? 12 : cron.startsWith('*/20') ? 36 : 3;
+          const expected = croner.nextRuns(count, new Date(start)).map((d) => utc(d.getTime()));
+          const ours = nextFires({ cron, timeZone }, undefined, start, count).map(utc);
+          expect([timeZone, cron, utc(start), ours]).toEqual([timeZone, cron, utc(start), expected]);
+        }
+      }
+    }
+  });
+});
+
 describe('nextFire: calendars', () => {
   const weekdays9 = { cron: '0 9 * * *', timeZone: 'America/New_York' };
 
@@ -204,13 +282,23 @@ describe('nextFire: calendars', () => {
     ]);
   });
 
-  it('ends a window on the wall clock across the fall-back: no fire in the twice-lived hour', () => {
+  it('ends a window on the wall clock across both changes, twice when its end is lived twice', () => {
     const s = { cron: '0 */15 * * * *', timeZone: 'America/New_York' };
     const cal = { name: 'night', businessDays: [1, 2, 3, 4, 5, 6, 7], exclusions: [{ from: '01:00', to: '02:00' }] };
     expect(firesBetween(s, cal, '2026-11-01T00:45:00-04:00', '2026-11-01T02:16:00-05:00')).toEqual([
       '2026-11-01 00:45:00 GMT−4',
       '2026-11-01 02:00:00 GMT−5',
       '2026-11-01 02:15:00 GMT−5',
+    ]);
+    // A window that ends inside the repeated hour is lived twice, and ends twice: 01:30 EDT and 01:30 EST.
+    const twice = { ...cal, exclusions: [{ from: '00:30', to: '01:30' }] };
+    expect(firesBetween(s, twice, '2026-11-01T00:15:00-04:00', '2026-11-01T02:01:00-05:00')).toEqual([
+      '2026-11-01 00:15:00 GMT−4',
+      '2026-11-01 01:30:00 GMT−4',
+      '2026-11-01 01:45:00 GMT−4',
+      '2026-11-01 01:30:00 GMT−5',
+      '2026-11-01 01:45:00 GMT−5',
+      '2026-11-01 02:00:00 GMT−5',
     ]);
     // Spring forward inside the window: it ends at 03:00 EDT, the first wall-clock time past 02:00.
     const spring = { ...cal, exclusions: [{ from: '01:00', to: '02:30' }] };

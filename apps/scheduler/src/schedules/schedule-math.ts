@@ -17,7 +17,12 @@ const DAY_MS = 86_400_000;
 const HORIZON_MS = 1827 * DAY_MS;
 /** A calendar that excludes nearly everything could make nextFire jump for long; this bounds it. */
 const MAX_JUMPS = 20_000;
-const CACHE_SIZE = 1000;
+/** Parsed crons kept: each holds croner's 10,000-entry year table (about 80 KB), so a few hundred, not thousands. */
+const CACHE_SIZE = 256;
+/** Zone offsets kept, one per zone and day: a thousand zones over a month, a few MB. */
+const OFFSET_CACHE_SIZE = 30_000;
+/** How far ahead a fixed-offset answer may be: checking the offset of each day costs after the first pass. */
+const FIXED_OFFSET_REACH_MS = 35 * DAY_MS;
 const UTC_ZONES = new Set(['UTC', 'Etc/UTC', 'Etc/UCT', 'UCT', 'Etc/GMT', 'GMT', 'Etc/Universal', 'Universal', 'Zulu']);
 
 export type SkipReason = 'MISFIRED' | 'MISFIRE_LIMIT';
@@ -47,7 +52,7 @@ export function scheduleProblems(s: ScheduleSpec, path = 'schedule'): Array<{ pa
     } else {
       try {
         // Epoch 0 as the start keeps the answer the same whenever it is asked.
-        if (!new Cron(s.cron, cronOptions(zoneOk ? zone : 'UTC')).nextRun(new Date(0))) {
+        if (!new Cron(s.cron, cronOptions(zoneOk && !isUtc(zone) ? zone : 0)).nextRun(new Date(0))) {
           problems.push({ path: `${path}.cron`, problem: 'never fires' });
         }
       } catch (err) {
@@ -190,11 +195,7 @@ function nextRaw(s: ScheduleSpec, after: number): number | null {
     const p = s.everySeconds * 1000;
     return (Math.floor(after / p) + 1) * p;
   }
-  return (
-    cronFor(s.cron as string, zoneOf(s))
-      .nextRun(new Date(after))
-      ?.getTime() ?? null
-  );
+  return nextCronRun(s.cron as string, zoneOf(s), after);
 }
 
 /**
@@ -223,7 +224,7 @@ function wallClockAfter(zone: string, at: number, second: number, target: number
   const byDifference = at + ((target - second + 86400) % 86400 || 86400) * 1000;
   if (isUtc(zone)) return byDifference;
   const pattern = `${target % 60} ${Math.floor(target / 60) % 60} ${Math.floor(target / 3600)} * * *`;
-  const byCron = cronFor(pattern, zone).nextRun(new Date(at))?.getTime() ?? byDifference;
+  const byCron = nextCronRun(pattern, zone, at) ?? byDifference;
   return Math.min(byDifference, byCron);
 }
 
@@ -234,7 +235,8 @@ interface CompiledCalendar {
 }
 
 const WEEKDAYS: CalendarSpec = { name: 'weekdays' };
-// Holidays as a Set once per calendar object, not per call: the fire loop asks many times a second.
+// Holidays as a Set once per calendar object, not per call: the fire loop asks many times a second. By identity:
+// a calendar is a value, a changed one is a new object (and callers keep the loaded one, not reload per call).
 const calendars = new WeakMap<CalendarSpec, CompiledCalendar>();
 
 function compiled(c: CalendarSpec): CompiledCalendar {
@@ -254,26 +256,62 @@ function compiled(c: CalendarSpec): CompiledCalendar {
   return hit;
 }
 
-/** A small LRU: parsing costs more than a next-run, and a few thousand schedules share far fewer patterns. */
+/**
+ * The next run of a cron on the wall clock of `zone`, strictly after `after`. croner's zone path asks Intl for
+ * every candidate (about 80 µs a run); away from offset changes a zone is a fixed offset, which croner runs
+ * about ten times faster. So the fixed offset answers when the zone keeps that offset from a day before
+ * `after` to a day after the answer (no zone changes twice within a day), and croner's zone path otherwise,
+ * which keeps its DST rules exactly where they matter.
+ */
+function nextCronRun(pattern: string, zone: string, after: number): number | null {
+  if (isUtc(zone)) return cronFor(pattern, 0).nextRun(new Date(after))?.getTime() ?? null;
+  const first = Math.floor(after / DAY_MS) - 1;
+  const offset = offsetOnDay(zone, first);
+  if (Number.isInteger(offset)) {
+    const run = cronFor(pattern, offset).nextRun(new Date(after))?.getTime();
+    if (run !== undefined && run - after <= FIXED_OFFSET_REACH_MS) {
+      let day = first + 1;
+      while (day <= Math.floor(run / DAY_MS) + 2 && offsetOnDay(zone, day) === offset) day++;
+      if (day > Math.floor(run / DAY_MS) + 2) return run;
+    }
+  }
+  return cronFor(pattern, zone).nextRun(new Date(after))?.getTime() ?? null;
+}
+
+/** Parsed crons by pattern and zone (or fixed offset in minutes), least recently used out first. */
 const crons = new Map<string, Cron>();
 
-function cronFor(pattern: string, zone: string): Cron {
-  const key = `${zone} ${pattern}`;
+function cronFor(pattern: string, where: string | number): Cron {
+  const key = `${where} ${pattern}`;
   let hit = crons.get(key);
   if (hit) {
     crons.delete(key);
   } else {
-    hit = new Cron(pattern, cronOptions(zone));
+    hit = new Cron(pattern, cronOptions(where));
     if (crons.size >= CACHE_SIZE) crons.delete(crons.keys().next().value as string);
   }
   crons.set(key, hit);
   return hit;
 }
 
-function cronOptions(zone: string) {
-  // UTC through utcOffset: the same fires, about ten times faster than croner's Intl-based zone path.
-  const where = isUtc(zone) ? { utcOffset: 0 } : { timezone: zone };
-  return { ...where, paused: true, mode: '5-or-6-parts', domAndDow: false } as const;
+function cronOptions(where: string | number) {
+  const place = typeof where === 'number' ? { utcOffset: where } : { timezone: where };
+  return { ...place, paused: true, mode: '5-or-6-parts', domAndDow: false } as const;
+}
+
+/** A zone's offset (minutes east of UTC) at 00:00 UTC of a day; an offset change shows from one day to the next. */
+const offsets = new Map<string, number>();
+
+function offsetOnDay(zone: string, day: number): number {
+  const key = `${zone} ${day}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    const t = localTime(zone, day * DAY_MS);
+    offset = ((t.day - day) * 86400 + t.second) / 60;
+    if (offsets.size >= OFFSET_CACHE_SIZE) offsets.clear();
+    offsets.set(key, offset);
+  }
+  return offset;
 }
 
 const formats = new Map<string, Intl.DateTimeFormat>();
