@@ -772,6 +772,66 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/definitions/{id}/schedule': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A definition's schedule: its next fire time, pause, and latest fires (skipped ones with why)
+     * @description Needs scope `admin:read`.
+     */
+    get: operations['SchedulesController_get'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/definitions/{id}/schedule/pause': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Pauses the schedule: it fires nothing until resumed (messages still start runs)
+     * @description Needs scope `admin:operate` or `admin:write`.
+     */
+    post: operations['SchedulesController_pause'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/definitions/{id}/schedule/resume': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Resumes the schedule: fires missed while paused follow its misfire policy
+     * @description Needs scope `admin:operate` or `admin:write`.
+     */
+    post: operations['SchedulesController_resume'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/calendars': {
     parameters: {
       query?: never;
@@ -1025,7 +1085,7 @@ export interface components {
       /** @description Opaque; pass it as `cursor` for the next page */
       nextCursor: string | null;
     };
-    CalendarSpec: {
+    CalendarPut: {
       name: string;
       description?: string;
       holidays?: string[];
@@ -1067,21 +1127,7 @@ export interface components {
         source: string;
         event: string;
       }[];
-      schedule?: {
-        /** @description 5 fields, or 6 with seconds first */
-        cron?: string;
-        everySeconds?: number;
-        /** @description IANA time zone; default UTC */
-        timeZone?: string;
-        calendar?: string;
-        /** @enum {unknown} */
-        businessDate?: 'FIRE_DATE' | 'PREVIOUS_BUSINESS_DAY';
-        /** @enum {unknown} */
-        misfire?: 'FIRE_ONCE_NOW' | 'FIRE_ALL' | 'SKIP';
-        misfireThresholdSeconds?: number;
-        /** @enum {unknown} */
-        overlap?: 'ALLOW' | 'SKIP' | 'QUEUE' | 'REPLACE';
-      } & (unknown | unknown);
+      schedule?: components['schemas']['Schedule'];
       dependsOn?: {
         definition: string;
         /** @enum {unknown} */
@@ -1150,21 +1196,7 @@ export interface components {
         source: string;
         event: string;
       }[];
-      schedule?: {
-        /** @description 5 fields, or 6 with seconds first */
-        cron?: string;
-        everySeconds?: number;
-        /** @description IANA time zone; default UTC */
-        timeZone?: string;
-        calendar?: string;
-        /** @enum {unknown} */
-        businessDate?: 'FIRE_DATE' | 'PREVIOUS_BUSINESS_DAY';
-        /** @enum {unknown} */
-        misfire?: 'FIRE_ONCE_NOW' | 'FIRE_ALL' | 'SKIP';
-        misfireThresholdSeconds?: number;
-        /** @enum {unknown} */
-        overlap?: 'ALLOW' | 'SKIP' | 'QUEUE' | 'REPLACE';
-      } & (unknown | unknown);
+      schedule?: components['schemas']['Schedule'];
       dependsOn?: {
         definition: string;
         /** @enum {unknown} */
@@ -1392,6 +1424,19 @@ export interface components {
       /** @enum {unknown} */
       from: 'start' | 'firstFailed';
     };
+    Schedule: {
+      cron?: string;
+      everySeconds?: number;
+      timeZone?: string;
+      calendar?: string;
+      /** @enum {unknown} */
+      businessDate?: 'FIRE_DATE' | 'PREVIOUS_BUSINESS_DAY';
+      /** @enum {unknown} */
+      misfire?: 'FIRE_ONCE_NOW' | 'FIRE_ALL' | 'SKIP';
+      misfireThresholdSeconds?: number;
+      /** @enum {unknown} */
+      overlap?: 'ALLOW' | 'SKIP' | 'QUEUE' | 'REPLACE';
+    } & (unknown | unknown);
     SchedulePreview: {
       /** @description Fewer than `count` when the schedule has no more within five years */
       fires: {
@@ -1404,21 +1449,7 @@ export interface components {
       }[];
     };
     SchedulePreviewRequest: {
-      schedule: {
-        /** @description 5 fields, or 6 with seconds first */
-        cron?: string;
-        everySeconds?: number;
-        /** @description IANA time zone; default UTC */
-        timeZone?: string;
-        calendar?: string;
-        /** @enum {unknown} */
-        businessDate?: 'FIRE_DATE' | 'PREVIOUS_BUSINESS_DAY';
-        /** @enum {unknown} */
-        misfire?: 'FIRE_ONCE_NOW' | 'FIRE_ALL' | 'SKIP';
-        misfireThresholdSeconds?: number;
-        /** @enum {unknown} */
-        overlap?: 'ALLOW' | 'SKIP' | 'QUEUE' | 'REPLACE';
-      } & (unknown | unknown);
+      schedule: components['schemas']['Schedule'];
       /**
        * Format: date-time
        * @description The first fire may be at this instant or later; default: now
@@ -1426,6 +1457,30 @@ export interface components {
       from?: string;
       /** @default 10 */
       count: number;
+    };
+    ScheduleState: {
+      /** @description The definition's name */
+      definition: string;
+      schedule: components['schemas']['Schedule'];
+      /**
+       * Format: date-time
+       * @description The next fire not yet handled; null: none left
+       */
+      nextFireAt: string | null;
+      /**
+       * Format: date-time
+       * @description Paused since (fires due meanwhile are misfires on resume)
+       */
+      pausedAt: string | null;
+      /**
+       * Format: date-time
+       * @description The scheduled time of the latest fire made
+       */
+      lastFireAt: string | null;
+      /** @description Fires held QUEUED until the live run ends */
+      queued: number;
+      /** @description The latest fires, newest first (at most `limit`): triggers with `via` schedule, each ACCEPTED with its group run, or SKIPPED, QUEUED or WAITING with why (`reason`); `payload.attributes.scheduledAt` is the fire time */
+      fires: components['schemas']['TriggerRecord'][];
     };
     Session: {
       user: {
@@ -6293,6 +6348,303 @@ export interface operations {
       };
     };
   };
+  SchedulesController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The definition's id or its name */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The schedule's clock and its latest fires */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ScheduleState'];
+        };
+      };
+      /** @description UNAUTHENTICATED: no token, or one that is not valid here */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description FORBIDDEN: a valid token without the scope this operation needs */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description NOT_FOUND: no definition with this id or name, or it has no schedule */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description RATE_LIMITED: too many requests from this client; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description INTERNAL: an unexpected error, logged with the correlation id given in `details` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAVAILABLE: a dependency (database, Redis) is down; nothing was half-written; retry */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  SchedulesController_pause: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The definition's id or its name */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The schedule's clock and its latest fires */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ScheduleState'];
+        };
+      };
+      /** @description MALFORMED_JSON: the body is not JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAUTHENTICATED: no token, or one that is not valid here */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description FORBIDDEN: a valid token without the scope this operation needs */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description NOT_FOUND: no definition with this id or name, or it has no schedule */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the body is over the configured limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the body is not JSON in UTF-8 */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description RATE_LIMITED: too many requests from this client; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description INTERNAL: an unexpected error, logged with the correlation id given in `details` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAVAILABLE: a dependency (database, Redis) is down; nothing was half-written; retry */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  SchedulesController_resume: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The definition's id or its name */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The schedule's clock and its latest fires */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ScheduleState'];
+        };
+      };
+      /** @description MALFORMED_JSON: the body is not JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAUTHENTICATED: no token, or one that is not valid here */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description FORBIDDEN: a valid token without the scope this operation needs */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description NOT_FOUND: no definition with this id or name, or it has no schedule */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the body is over the configured limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the body is not JSON in UTF-8 */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description RATE_LIMITED: too many requests from this client; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description INTERNAL: an unexpected error, logged with the correlation id given in `details` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAVAILABLE: a dependency (database, Redis) is down; nothing was half-written; retry */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
   CalendarsController_list: {
     parameters: {
       query?: {
@@ -6469,7 +6821,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['CalendarSpec'];
+        'application/json': components['schemas']['CalendarPut'];
       };
     };
     responses: {

@@ -60,6 +60,7 @@ export interface SchedulerConfig {
   /** How often the overdue sweep looks for runs past their deadline. */
   overdueSweepMs: number;
   retention: RetentionConfig;
+  schedules: SchedulesConfig;
   targets: TargetDefaults;
   logLevels: false | Array<'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal'>;
   /** The operators' portal bundle served at /portal (FERRY_PORTAL_DIR); not served when it has no index.html. */
@@ -84,6 +85,16 @@ export interface PortalConfig {
   loginLockSeconds: number;
   /** The cookie's `Secure` attribute: on outside development mode (HTTPS only). */
   secureCookie: boolean;
+}
+
+/** The schedules' fire loop (schedules/schedule-firer.ts). */
+export interface SchedulesConfig {
+  /** The loop looks at the schedule table at least this often (other instances' saves, resumed schedules). */
+  idleMs: number;
+  /** Schedules fired per transaction. */
+  batch: number;
+  /** FIRE_ALL: at most this many missed fires of one schedule are fired when it comes back; older ones are skipped. */
+  maxMisfires: number;
 }
 
 /** How long finished runs, their tasks and events, triggers and settled alerts are kept (maintenance/retention.ts). */
@@ -177,6 +188,11 @@ export function schedulerConfigFromEnv(envMap: Record<string, string | undefined
       days: env.int('FERRY_RETENTION_DAYS', 90, 0),
       sweepMs: env.int('FERRY_RETENTION_SWEEP_MS', 3_600_000, 1000),
       batch: env.int('FERRY_RETENTION_BATCH', 200, 1, 10_000),
+    },
+    schedules: {
+      idleMs: env.int('FERRY_SCHEDULE_IDLE_MS', 1000, 10, 60_000),
+      batch: env.int('FERRY_SCHEDULE_BATCH', 200, 1, 5000),
+      maxMisfires: env.int('FERRY_SCHEDULE_MAX_MISFIRES', 100, 1, 10_000),
     },
     targets: {
       maxConcurrent: env.int('FERRY_TARGET_MAX_CONCURRENT', 0, 0),

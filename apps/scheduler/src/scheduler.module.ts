@@ -18,6 +18,7 @@ import { ObservabilityModule } from './observability/observability.module.js';
 import { QueueModule } from './queue/queue.module.js';
 import type { SchedulerConfig } from './scheduler.config.js';
 import { SchedulerLifecycle } from './scheduler-lifecycle.js';
+import { SchedulesModule } from './schedules/schedules.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 import { TriggersModule } from './triggers/triggers.module.js';
@@ -47,6 +48,7 @@ export class SchedulerModule {
         AuditModule,
         AccountsModule,
         MaintenanceModule,
+        SchedulesModule,
         WorkersModule.forRoot(config),
       ],
       controllers: [HealthController],

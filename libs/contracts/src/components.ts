@@ -75,6 +75,7 @@ import {
   syncJobRequestSchema,
   syncJobViewSchema,
 } from './sync-job.js';
+import { calendarSpecSchema, scheduleSchema, scheduleStateSchema } from './schedule.js';
 import { triggerAnswerSchema, triggerGroupRunSummarySchema, triggerMessageSchema } from './trigger.js';
 
 /**
@@ -131,7 +132,11 @@ export const contractSchemas = {
   AlertDeliveryPage: alertDeliveryPageSchema,
   Target: targetViewSchema,
   TargetPage: targetPageSchema,
-  CalendarSpec: calendarPutSchema,
+  // scheduler: time triggers
+  Schedule: scheduleSchema,
+  ScheduleState: scheduleStateSchema,
+  CalendarSpec: calendarSpecSchema,
+  CalendarPut: calendarPutSchema,
   Calendar: calendarSchema,
   CalendarPage: calendarPageSchema,
   SchedulePreviewRequest: schedulePreviewRequestSchema,

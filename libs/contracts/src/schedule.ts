@@ -1,4 +1,5 @@
-/** Time triggers: a definition's schedule, and the calendars a schedule may exclude. */
+import { triggerRecordSchema } from './admin.js';
+import { instantOrNull } from './common.js';
 
 /** What happens to fires that were due while the scheduler was down or the schedule paused. */
 export type MisfirePolicy = 'FIRE_ONCE_NOW' | 'FIRE_ALL' | 'SKIP';
@@ -57,13 +58,13 @@ export const scheduleSchema = {
   // Exactly one of the two: both or neither match zero or two branches.
   oneOf: [{ required: ['cron'] }, { required: ['everySeconds'] }],
   properties: {
-    cron: { type: 'string', minLength: 9, maxLength: 200, description: '5 fields, or 6 with seconds first' },
+    cron: { type: 'string', minLength: 9, maxLength: 200 },
     everySeconds: { type: 'integer', minimum: 1, maximum: MAX_EVERY_SECONDS },
-    timeZone: { type: 'string', minLength: 1, maxLength: 100, description: 'IANA time zone; default UTC' },
+    timeZone: { type: 'string', minLength: 1, maxLength: 64 },
     calendar: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', maxLength: 100 },
     businessDate: { enum: ['FIRE_DATE', 'PREVIOUS_BUSINESS_DAY'] },
     misfire: { enum: ['FIRE_ONCE_NOW', 'FIRE_ALL', 'SKIP'] },
-    misfireThresholdSeconds: { type: 'integer', minimum: 0, maximum: 86_400 },
+    misfireThresholdSeconds: { type: 'integer', minimum: 0, maximum: 86400 },
     overlap: { enum: ['ALLOW', 'SKIP', 'QUEUE', 'REPLACE'] },
   },
 } as const;
@@ -75,7 +76,11 @@ export const calendarSpecSchema = {
   properties: {
     name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', maxLength: 100 },
     description: { type: 'string', maxLength: 1000 },
-    holidays: { type: 'array', maxItems: 5000, items: { type: 'string', format: 'date' } },
+    holidays: {
+      type: 'array',
+      maxItems: 5000,
+      items: { type: 'string', pattern: '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' },
+    },
     businessDays: {
       type: 'array',
       minItems: 1,
@@ -92,6 +97,27 @@ export const calendarSpecSchema = {
         additionalProperties: false,
         properties: { from: hhmm, to: hhmm },
       },
+    },
+  },
+} as const;
+
+/** `GET /definitions/{id}/schedule`: the schedule's clock and its latest fires (each a trigger). */
+export const scheduleStateSchema = {
+  type: 'object',
+  required: ['definition', 'schedule', 'nextFireAt', 'pausedAt', 'lastFireAt', 'queued', 'fires'],
+  properties: {
+    definition: { type: 'string', description: "The definition's name" },
+    schedule: scheduleSchema,
+    nextFireAt: { ...instantOrNull, description: 'The next fire not yet handled; null: none left' },
+    pausedAt: { ...instantOrNull, description: 'Paused since (fires due meanwhile are misfires on resume)' },
+    lastFireAt: { ...instantOrNull, description: 'The scheduled time of the latest fire made' },
+    queued: { type: 'integer', minimum: 0, description: 'Fires held QUEUED until the live run ends' },
+    fires: {
+      type: 'array',
+      description:
+        'The latest fires, newest first (at most `limit`): triggers with `via` schedule, each ACCEPTED with its ' +
+        'group run, or SKIPPED, QUEUED or WAITING with why (`reason`); `payload.attributes.scheduledAt` is the fire time',
+      items: triggerRecordSchema,
     },
   },
 } as const;

@@ -26,5 +26,6 @@ import { TaskRunsController } from './task-runs.controller.js';
     DefinitionVersionsController,
   ],
   providers: [RunsService, AuthProfilesService, TaskListsService, RunMovesService],
+  exports: [RunsService],
 })
 export class AdminModule {}

@@ -22,6 +22,7 @@ import { AuthProfileEntity, BindingEntity, DefinitionEntity, DefinitionVersionEn
 import { lockedCalendar } from '../schedules/calendars.service.js';
 import { scheduleProblems } from '../schedules/schedule-math.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
+import { syncScheduleClock } from '../schedules/schedule-clock.js';
 import { isValidTimeZone } from './deadline.js';
 
 type SpecWithVersion = DefinitionSpec & { version?: number };
@@ -63,6 +64,7 @@ export class DefinitionsService {
       await em.insert(DefinitionEntity, row as object);
       await this.replaceBindings(em, row.id, spec);
       await keepVersion(em, row);
+      await syncScheduleClock(em, row, now);
       await this.audit.record(em, { actor, action: 'definition.create', ...about(row), after: toView(row) });
     });
     return toView(row);
@@ -93,6 +95,7 @@ export class DefinitionsService {
       if (!res.affected) throw ApiError.conflict(`Definition ${id} changed meanwhile; read it again`);
       await this.replaceBindings(em, row.id, spec);
       await keepVersion(em, { ...row, ...changes });
+      await syncScheduleClock(em, { ...row, ...changes }, changes.updatedAt);
       const after = toView({ ...row, ...changes });
       await this.audit.record(em, { actor, action: 'definition.update', ...about(row), before: toView(row), after });
       return after;
@@ -123,6 +126,7 @@ export class DefinitionsService {
       if (archived === (row.archivedAt !== null)) return toView(row);
       const changes = { archivedAt: archived ? this.clock() : null, updatedAt: this.clock() };
       await em.update(DefinitionEntity, { id: row.id }, changes);
+      await syncScheduleClock(em, { ...row, ...changes }, changes.updatedAt);
       const after = toView({ ...row, ...changes });
       const action = archived ? 'definition.archive' : 'definition.unarchive';
       await this.audit.record(em, { actor, action, ...about(row), before: toView(row), after });

@@ -17,8 +17,8 @@ export class ScheduleEntity {
   /** Paused by an operator: fires due meanwhile are misfires when it resumes. */
   @Column({ name: 'paused_at', ...ms, nullable: true }) pausedAt: number | null;
   @Column({ name: 'last_fire_at', ...ms, nullable: true }) lastFireAt: number | null;
-  /** Fires held by the QUEUE overlap policy until the definition's live run ends: their fire times, oldest first. */
-  @Column({ ...json, nullable: true }) queued: number[] | null;
+  /** Fires held QUEUED by the overlap policy until the definition's live run ends: their trigger ids, oldest first. */
+  @Column({ ...json, nullable: true }) queued: string[] | null;
   /** The schedule's spec this row was computed from (JSON): a changed schedule starts again from now. */
   @Column({ name: 'spec_key', type: 'varchar', length: 1000 }) specKey: string;
   @Column({ type: 'integer' }) version: number;

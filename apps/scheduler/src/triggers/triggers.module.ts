@@ -3,6 +3,7 @@ import { AlertsModule } from '../alerts/alerts.module.js';
 import { GroupsModule } from '../groups/groups.module.js';
 import { TasksModule } from '../tasks/tasks.module.js';
 import { TriggerIntake } from './trigger-intake.service.js';
+import { SystemTriggers } from './system-triggers.js';
 import { TriggerReplay } from './trigger-replay.service.js';
 import { TriggersController } from './triggers.controller.js';
 
@@ -10,7 +11,7 @@ import { TriggersController } from './triggers.controller.js';
 @Module({
   imports: [TasksModule, GroupsModule, AlertsModule],
   controllers: [TriggersController],
-  providers: [TriggerIntake, TriggerReplay],
-  exports: [TriggerIntake],
+  providers: [TriggerIntake, TriggerReplay, SystemTriggers],
+  exports: [TriggerIntake, SystemTriggers],
 })
 export class TriggersModule {}

@@ -1,0 +1,296 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+  Optional,
+} from '@nestjs/common';
+import { type EntityManager, In, IsNull, LessThanOrEqual, Not } from 'typeorm';
+import type { CalendarSpec, DefinitionSpec, ScheduleSpec } from '#ferry/contracts';
+import { Db } from '#ferry/persistence';
+import type { Actor } from '../audit/actor.js';
+import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
+import { CalendarEntity, DefinitionEntity, GroupRunEntity, ScheduleEntity } from '../persistence/index.js';
+import type { SchedulerConfig } from '../scheduler.config.js';
+import { type FireWritten, SCHEDULE_SOURCE, type SystemFire, SystemTriggers } from '../triggers/system-triggers.js';
+import { businessDateOf, planDue } from './schedule-math.js';
+
+/** A fire started in this pass, live for the pass's next fire of the same definition. */
+const THIS_PASS = 'a fire of this pass';
+
+/** The system actor that cancels a definition's live run for a REPLACE overlap. */
+const SCHEDULER_ACTOR: Actor = { clientId: 'ferry', subject: 'schedule' };
+
+/** The messageId of a definition's fire at `at`: the same on every instance, so a fire is written once. */
+export const fireMessageId = (definitionId: string, at: number): string =>
+  `${definitionId}@${new Date(at).toISOString()}`;
+
+/** Cancels a group run (the admin API's own cancel: tasks, their downstream jobs, the audit). */
+export interface GroupCanceller {
+  cancelGroup(id: string, actor: Actor): Promise<unknown>;
+}
+export const GROUP_CANCELLER = Symbol('GROUP_CANCELLER');
+
+interface Pass {
+  written: Array<FireWritten | undefined>;
+  /** REPLACE: live runs to cancel once the pass committed (their fires wait QUEUED until they end). */
+  cancel: string[];
+}
+
+/**
+ * Fires the schedules: every instance that takes work runs this loop, and each due schedule row is taken by
+ * one of them (locked, SKIP LOCKED where the database has it). The fire's trigger, its run and the clock's
+ * next fire time commit together, so a fire is neither lost (the clock moves only with it) nor doubled (its
+ * messageId is derived from the definition and the fire time, and deduplicated like any message).
+ * The loop sleeps until the soonest fire known, at most `idleMs`; a QUEUED fire starts within `idleMs` of the
+ * end of the run it waited for.
+ */
+@Injectable()
+export class ScheduleFirer implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Schedules');
+  private running = false;
+  private loop?: Promise<void>;
+  private wakeUp?: () => void;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(Db) private readonly db: Db,
+    @Inject(SystemTriggers) private readonly triggers: SystemTriggers,
+    @Inject(SCHEDULER_CONFIG) private readonly config: Pick<SchedulerConfig, 'schedules' | 'runWorkers'>,
+    @Optional() @Inject(GROUP_CANCELLER) private readonly canceller?: GroupCanceller,
+    @Inject(CLOCK) private readonly clock: Clock = Date.now,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.runWorkers) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+  }
+
+  /** Looks again now (a schedule saved or resumed here); queued fires are looked at every `idleMs` at most. */
+  wake(): void {
+    clearTimeout(this.timer);
+    this.wakeUp?.();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let waitMs = this.config.schedules.idleMs;
+      try {
+        waitMs = Math.min(waitMs, await this.runOnce());
+      } catch (err) {
+        this.logger.warn(`Firing schedules failed: ${(err as Error).message}`);
+      }
+      if (!this.running) break;
+      await new Promise<void>((resolve) => {
+        this.wakeUp = resolve;
+        this.timer = setTimeout(resolve, Math.max(0, waitMs));
+      });
+      this.wakeUp = undefined;
+    }
+  }
+
+  /** One pass: fires what is due, starts queued fires whose definition's run ended; answers ms until the next fire. */
+  async runOnce(): Promise<number> {
+    const { batch } = this.config.schedules;
+    for (let round = 0; round < 100; round++) {
+      const now = this.clock();
+      const due = await this.db.run((em) =>
+        em.getRepository(ScheduleEntity).find({
+          select: { definitionId: true },
+          where: [
+            { pausedAt: IsNull(), nextFireAt: LessThanOrEqual(now) },
+            { pausedAt: IsNull(), queued: Not(IsNull()) },
+          ],
+          order: { nextFireAt: 'ASC' },
+          take: batch,
+        }),
+      );
+      if (!due.length) break;
+      const pass = await this.db.tx((em) =>
+        this.fire(
+          em,
+          due.map((d) => d.definitionId),
+          now,
+        ),
+      );
+      this.triggers.started(pass.written);
+      for (const id of pass.cancel)
+        await this.canceller?.cancelGroup(id, SCHEDULER_ACTOR).catch((err: Error) => {
+          this.logger.warn(`Cancelling group run ${id} for a REPLACE overlap failed: ${err.message}`);
+        });
+      if (due.length < batch) break;
+    }
+    const soonest = await this.db.run((em) =>
+      em
+        .getRepository(ScheduleEntity)
+        .createQueryBuilder('s')
+        .select('MIN(s.nextFireAt)', 'at')
+        .where('s.pausedAt IS NULL')
+        .getRawOne<{ at: string | number | null }>(),
+    );
+    const at = soonest?.at === null || soonest?.at === undefined ? Number.POSITIVE_INFINITY : Number(soonest.at);
+    return at - this.clock();
+  }
+
+  /** Fires the given schedules that are still due once locked (another instance may have taken them). */
+  private async fire(em: EntityManager, ids: string[], now: number): Promise<Pass> {
+    const qb = em
+      .getRepository(ScheduleEntity)
+      .createQueryBuilder('s')
+      .where('s.definitionId IN (:...ids)', { ids })
+      .andWhere('s.pausedAt IS NULL')
+      .orderBy('s.definitionId');
+    // Each instance takes the rows no other holds; Oracle waits for them, then finds them no longer due.
+    if (this.db.type === 'postgres') qb.setLock('pessimistic_write').setOnLocked('skip_locked');
+    else this.db.lockForWrite(qb);
+    const rows = await qb.getMany();
+    const defs = new Map(
+      (await em.getRepository(DefinitionEntity).findBy({ id: In(rows.map((r) => r.definitionId)) })).map((d) => [
+        d.id,
+        d,
+      ]),
+    );
+    const calendars = await this.calendars(em, [...defs.values()]);
+    const live = await this.liveRuns(em, [...defs.values()]);
+    const fires: SystemFire[] = [];
+    const pass: Pass = { written: [], cancel: [] };
+    const updates: Array<{ row: ScheduleEntity; changes: Partial<ScheduleEntity>; queueing: string[] }> = [];
+    for (const row of rows) {
+      const def = defs.get(row.definitionId);
+      const schedule = (def?.spec as DefinitionSpec | undefined)?.schedule;
+      if (!def || !schedule || def.archivedAt !== null) {
+        await em.delete(ScheduleEntity, { definitionId: row.definitionId });
+        continue;
+      }
+      const calendar = schedule.calendar ? calendars.get(schedule.calendar) : undefined;
+      const queued = [...(row.queued ?? [])];
+      const changes: Partial<ScheduleEntity> = {};
+      /** The messageIds of this pass's fires held QUEUED: kept in the row by their trigger's id once written. */
+      const queueing: string[] = [];
+      // Queued fires first, one at a time, each once the definition's previous run has ended.
+      if (queued.length && !live.has(def.id)) {
+        const started = await this.triggers.startHeld(em, queued.shift()!, def, now);
+        if (started) {
+          pass.written.push(started);
+          live.set(def.id, [started.plan!.group.id]);
+        }
+        changes.queued = queued.length ? queued : null;
+      }
+      if (row.nextFireAt !== null && row.nextFireAt <= now) {
+        const plan = planDue(schedule, calendar, row.nextFireAt, now, {
+          maxFires: this.config.schedules.maxMisfires,
+        });
+        for (const [i, s] of plan.skipped.entries()) {
+          const more =
+            i === plan.skipped.length - 1 && plan.skippedUnlisted ? ` (and ${plan.skippedUnlisted} more)` : '';
+          fires.push(
+            this.fireOf(def, schedule, calendar, s.at, now, { status: 'SKIPPED', reason: `${s.reason}${more}` }),
+          );
+        }
+        for (const at of plan.fire) {
+          const held = this.overlap(schedule, def.id, live, pass);
+          const f = this.fireOf(def, schedule, calendar, at, now, held);
+          fires.push(f);
+          if (held?.status === 'QUEUED') {
+            queueing.push(f.messageId);
+            changes.queued = queued;
+          }
+          // A fire that starts now is live for the next fire of this pass (FIRE_ALL), as for the policy.
+          if (!held) live.set(def.id, [...(live.get(def.id) ?? []), THIS_PASS]);
+        }
+        changes.nextFireAt = plan.next;
+        changes.lastFireAt = plan.fire.length ? plan.fire[plan.fire.length - 1] : row.lastFireAt;
+      }
+      if (Object.keys(changes).length) updates.push({ row, changes, queueing });
+    }
+    const written = await this.triggers.writeMany(em, fires);
+    pass.written.push(...written);
+    // Queued fires are kept by their trigger's id (one written already by an earlier pass is kept already).
+    const idByMessage = new Map(written.flatMap((w) => (w ? [[w.trigger.messageId, w.trigger.id] as const] : [])));
+    for (const { row, changes, queueing } of updates) {
+      if (queueing.length) {
+        const ids = queueing.flatMap((m) => idByMessage.get(m) ?? []);
+        changes.queued = [...(changes.queued ?? []), ...ids];
+      }
+      if (changes.queued && !changes.queued.length) changes.queued = null;
+      await em.update(
+        ScheduleEntity,
+        { definitionId: row.definitionId },
+        { ...changes, version: row.version + 1, updatedAt: now },
+      );
+    }
+    return pass;
+  }
+
+  /** What the overlap policy makes of a fire while the definition has a live run; undefined: it starts now. */
+  private overlap(
+    schedule: ScheduleSpec,
+    definitionId: string,
+    live: Map<string, string[]>,
+    pass: Pass,
+  ): SystemFire['held'] | undefined {
+    const running = live.get(definitionId);
+    if (!running?.length) return undefined;
+    switch (schedule.overlap ?? 'ALLOW') {
+      case 'ALLOW':
+        return undefined;
+      case 'SKIP':
+        return { status: 'SKIPPED', reason: `OVERLAP: group run ${running[0]} of this definition is still running` };
+      case 'QUEUE':
+        return { status: 'QUEUED', reason: `OVERLAP: starts when group run ${running[0]} ends` };
+      case 'REPLACE':
+        for (const id of running) if (id !== THIS_PASS && !pass.cancel.includes(id)) pass.cancel.push(id);
+        return { status: 'QUEUED', reason: `REPLACE: starts once group run ${running[0]} is cancelled` };
+    }
+  }
+
+  private fireOf(
+    def: DefinitionEntity,
+    schedule: ScheduleSpec,
+    calendar: CalendarSpec | undefined,
+    at: number,
+    now: number,
+    held?: SystemFire['held'],
+  ): SystemFire {
+    return {
+      definition: def,
+      source: SCHEDULE_SOURCE,
+      messageId: fireMessageId(def.id, at),
+      via: 'schedule',
+      businessDate: businessDateOf(schedule, calendar, at),
+      attributes: { scheduledAt: new Date(at).toISOString() },
+      ...(held ? { held } : {}),
+      at: now,
+    };
+  }
+
+  private async calendars(em: EntityManager, defs: DefinitionEntity[]): Promise<Map<string, CalendarSpec>> {
+    const names = [...new Set(defs.flatMap((d) => (d.spec as DefinitionSpec).schedule?.calendar ?? []))] as string[];
+    if (!names.length) return new Map();
+    const rows = await em.getRepository(CalendarEntity).findBy({ name: In(names) });
+    return new Map(rows.map((r) => [r.name, r.spec as CalendarSpec]));
+  }
+
+  /** The live (RUNNING) group runs of the definitions whose overlap policy asks, or that have queued fires. */
+  private async liveRuns(em: EntityManager, defs: DefinitionEntity[]): Promise<Map<string, string[]>> {
+    const asking = defs
+      .filter((d) => ((d.spec as DefinitionSpec).schedule?.overlap ?? 'ALLOW') !== 'ALLOW')
+      .map((d) => d.id);
+    const live = new Map<string, string[]>();
+    if (!asking.length) return live;
+    const rows = await em.getRepository(GroupRunEntity).find({
+      select: { id: true, definitionId: true },
+      where: { definitionId: In(asking), status: 'RUNNING' },
+    });
+    for (const r of rows) live.set(r.definitionId, [...(live.get(r.definitionId) ?? []), r.id]);
+    return live;
+  }
+}
