@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Audience, Scope } from '#ferry/contracts';
 import { devToken } from '#ferry/testing';
+import { ScheduleFirer } from '../../apps/scheduler/src/schedules/schedule-firer.js';
 import { definitionBody, type SchedulerUnderTest, startTestScheduler } from '../support/scheduler.js';
 import { expectRefused, refusal } from '../support/security.js';
 
@@ -179,6 +180,48 @@ describe.each(['postgres', 'sqlite'] as const)('calendars (%s)', (dbType) => {
     expect(changed.status).toBe(200);
     expect((await s.api('DELETE', '/calendars/in-use')).status).toBe(204);
     expect((await audit('in-use')).map((e) => e.action)).toEqual(['calendar.delete', 'calendar.create']);
+  });
+
+  describe('a replaced calendar', () => {
+    let t: SchedulerUnderTest;
+    let now = Date.parse('2026-03-02T09:00:30Z'); // a Monday
+
+    beforeAll(async () => {
+      t = await startTestScheduler(dbType, {}, { overrides: { clock: () => now } });
+      await t.handle.app.get(ScheduleFirer).onModuleDestroy(); // nothing fires: the test reads the clocks
+    });
+    afterAll(async () => {
+      await t?.close();
+    });
+
+    const nextFireAt = async () => (await t.api('GET', '/definitions/retimed/schedule')).body.nextFireAt;
+    const put = async (holidays: string[]) =>
+      expect((await t.api('PUT', '/calendars/retime', { name: 'retime', holidays })).status).toBeLessThan(300);
+
+    it('moves the next fire of the schedules naming it', async () => {
+      await put([]);
+      const schedule = { cron: '0 30 6 * * *', timeZone: 'Europe/London', calendar: 'retime' };
+      const def = definitionBody('retimed', ['http://127.0.0.1:9'], { bindings: [], schedule });
+      expect((await t.api('POST', '/definitions', def)).status).toBe(201);
+      expect(await nextFireAt()).toBe('2026-03-03T06:30:00.000Z');
+
+      await put(['2026-03-03']);
+      expect(await nextFireAt()).toBe('2026-03-04T06:30:00.000Z');
+      await put([]);
+      expect(await nextFireAt()).toBe('2026-03-03T06:30:00.000Z');
+
+      // Due and not yet fired (the loop is down): a fire the calendar now excludes is passed over...
+      now = Date.parse('2026-03-03T07:00:00Z');
+      await put(['2026-03-03']);
+      expect(await nextFireAt()).toBe('2026-03-04T06:30:00.000Z');
+      // ...and one it allows again, now past, stays past.
+      await put([]);
+      expect(await nextFireAt()).toBe('2026-03-04T06:30:00.000Z');
+      // A due fire the calendar still allows is left to the fire loop.
+      now = Date.parse('2026-03-04T08:00:00Z');
+      await put(['2026-03-10']);
+      expect(await nextFireAt()).toBe('2026-03-04T06:30:00.000Z');
+    });
   });
 
   describe('the schedule preview', () => {

@@ -17,8 +17,8 @@ import type { Actor } from '../audit/actor.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { iso } from '../admin/paging.js';
 import { CLOCK, type Clock } from '../core/tokens.js';
-import { CalendarEntity, DefinitionEntity } from '../persistence/index.js';
-import { businessDateOf, calendarProblems, nextFires, scheduleProblems } from './schedule-math.js';
+import { CalendarEntity, DefinitionEntity, ScheduleEntity } from '../persistence/index.js';
+import { businessDateOf, calendarProblems, nextFire, nextFires, scheduleProblems } from './schedule-math.js';
 
 const validate = compileSchema<CalendarSpec & { version?: number }>(calendarPutSchema);
 const validatePreview = compileSchema<SchedulePreviewRequest>(schedulePreviewRequestSchema);
@@ -83,6 +83,7 @@ export class CalendarsService {
             .where({ name, version: existing.version })
             .execute();
           if (!res.affected) throw ApiError.conflict(`Calendar ${name} changed meanwhile; read it again`);
+          await retimeClocks(this.db, em, name, spec, now);
         }
         const calendar = view(row);
         await this.audit.record(em, {
@@ -106,7 +107,7 @@ export class CalendarsService {
     await this.db.tx(async (em) => {
       const existing = await lockedCalendar(this.db, em, name);
       if (!existing) throw ApiError.notFound('Calendar', name);
-      const users = await definitionsNaming(em, name);
+      const users = (await definitionsNaming(em, name)).map((d) => d.name);
       if (users.length)
         throw ApiError.conflict(
           `Calendar ${name} is the calendar of ${users.length} definition(s) (${users.slice(0, 10).join(', ')}); ` +
@@ -167,15 +168,37 @@ export class CalendarsService {
   }
 }
 
-/** The names of the definitions whose schedule names the calendar (the text match only narrows the read). */
-async function definitionsNaming(em: EntityManager, calendar: string): Promise<string[]> {
+/** The definitions whose schedule names the calendar, archived ones too (the text match only narrows the read). */
+async function definitionsNaming(em: EntityManager, calendar: string): Promise<DefinitionEntity[]> {
   const rows = await em
     .getRepository(DefinitionEntity)
     .createQueryBuilder('d')
-    .select(['d.id', 'd.name', 'd.spec'])
     .where('d.spec LIKE :text', { text: `%"calendar":"${calendar}"%` })
     .getMany();
-  return rows.filter((d) => (d.spec as DefinitionSpec).schedule?.calendar === calendar).map((d) => d.name);
+  return rows.filter((d) => (d.spec as DefinitionSpec).schedule?.calendar === calendar);
+}
+
+/**
+ * A replaced calendar moves the clocks of the schedules that name it, in its transaction: the fire loop
+ * takes a clock's next fire as computed, so a holiday added for that day would not stop it otherwise.
+ * A clock not yet due looks again from now (past fires the new calendar allows stay past); a due one
+ * from its due time, so that a due fire the calendar now excludes is passed over and the rest are left
+ * to the misfire policy.
+ */
+async function retimeClocks(db: Db, em: EntityManager, name: string, calendar: CalendarSpec, now: number) {
+  for (const def of await definitionsNaming(em, name)) {
+    const qb = em.getRepository(ScheduleEntity).createQueryBuilder('s').where('s.definitionId = :id', { id: def.id });
+    const clock = await db.lockForWrite(qb).getOne(); // none: archived (no clock)
+    if (!clock) continue;
+    const due = clock.nextFireAt !== null && clock.nextFireAt <= now;
+    const next = nextFire((def.spec as DefinitionSpec).schedule!, calendar, due ? clock.nextFireAt! - 1 : now);
+    if (next === clock.nextFireAt) continue;
+    await em.update(
+      ScheduleEntity,
+      { definitionId: def.id, version: clock.version },
+      { nextFireAt: next, version: clock.version + 1, updatedAt: now },
+    );
+  }
 }
 
 function view(row: CalendarEntity): Calendar {
