@@ -198,6 +198,30 @@ describe("the portal's operator moves and history pages", () => {
     }
   });
 
+  it("counts today's group and task runs by state on the overview, from the runs of that business date only", async () => {
+    // Today in the browser's zone, as the portal reads it; every other run of this suite is for 2026-11-24.
+    const today = await page.evaluate(() => new Date().toLocaleDateString('en-CA'));
+    const ok = await new FakeDownstream().start(); // not flaky.url: its breaker is open by now
+    try {
+      expect((await s.api('POST', '/definitions', definitionBody('daily-close', [ok.url]))).status).toBe(201);
+      const body = { ...triggerBody('daily-close', 3), businessDate: today };
+      const posted = await s.api('POST', '/triggers', body, triggerToken());
+      await waitForGroup(s, posted.body.groupRuns[0].id, 'SUCCEEDED');
+    } finally {
+      await ok.close();
+    }
+    await page.goto(`${s.handle.url}/portal/`);
+    await check(page, 'Overview', 'overview-today');
+    await expect(page.getByTestId('count-SUCCEEDED').textContent()).resolves.toBe('1');
+    await expect(page.getByTestId('task-count-SUCCEEDED').textContent()).resolves.toBe('3');
+    await expect(page.locator('[data-testid^="count-"]').count()).resolves.toBe(1);
+    await expect(page.locator('[data-testid^="task-count-"]').count()).resolves.toBe(1);
+    // A state leads to that day's list of runs in it.
+    await page.getByRole('article', { name: "Today's task runs by state" }).getByRole('link').click();
+    await check(page, 'Task runs', 'task-runs-today');
+    await expect(page.locator('tbody tr').count()).resolves.toBe(3);
+  });
+
   it('logged no console error', () => {
     expect(errors).toEqual([]);
   });

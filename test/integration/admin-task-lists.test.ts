@@ -68,6 +68,22 @@ describe('the task-run lists (PostgreSQL)', () => {
     expect(await count(`to=${new Date(Date.now() + 60_000).toISOString()}`)).toBe(5);
   });
 
+  it('lists the group runs of one business date, and refuses a date that is not YYYY-MM-DD on both lists', async () => {
+    const groups = async (query: string) =>
+      (await s.api('GET', `/group-runs?${query}`)).body.items.map((g: { id: string }) => g.id).sort();
+    expect(await groups('businessDate=2026-11-24')).toEqual([billing, ledger].sort());
+    expect(await groups('businessDate=2026-11-24&definition=lists-ledger')).toEqual([ledger]);
+    expect(await groups('businessDate=2026-11-24&status=FAILED')).toEqual([]);
+    expect(await groups('businessDate=2026-11-25')).toEqual([]);
+    for (const bad of ['2026-11-5', '2026-02-30', '24.11.2026', 'yesterday', '2026-11-24T00:00:00Z']) {
+      for (const list of ['/group-runs', '/task-runs']) {
+        const res = await s.api('GET', `${list}?businessDate=${encodeURIComponent(bad)}`);
+        expectRefused(res, 422, 'VALIDATION_FAILED');
+        expect(res.body.error.details).toEqual([{ path: 'businessDate', problem: 'must be a date as YYYY-MM-DD' }]);
+      }
+    }
+  });
+
   it('pages by cursor without repeating or losing a task', async () => {
     const seen: string[] = [];
     let cursor: string | null = '';

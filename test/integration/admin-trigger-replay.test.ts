@@ -95,6 +95,42 @@ describe('trigger replay (PostgreSQL)', () => {
     for (const a of answers) expect(a.body.replay.groupRuns.map((g: { id: string }) => g.id)).toEqual([runs[0].id]);
   });
 
+  it('resolves the UNMATCHED_TRIGGER alert when the last waiting trigger of its source and event is replayed', async () => {
+    type AlertItem = { id: string; kind: string; status: string; occurrences: number; detail: { event?: string } };
+    const alertOf = async (event: string) =>
+      ((await s.api('GET', '/alerts?limit=500')).body.items as AlertItem[]).filter(
+        (a) => a.kind === 'UNMATCHED_TRIGGER' && a.detail.event === event,
+      );
+    const [first, second] = [await unmatched('replay-alerted'), await unmatched('replay-alerted')];
+    const other = await unmatched('replay-elsewhere');
+    const [raised] = await alertOf('replay-alerted.ready');
+    expect(raised).toMatchObject({ status: 'OPEN', occurrences: 2 });
+
+    for (const name of ['replay-alerted', 'replay-elsewhere'])
+      expect((await s.api('POST', '/definitions', definitionBody(name, [url]))).status).toBe(201);
+    expect((await replay(first)).status).toBe(200);
+    // The second trigger still waits for its replay: the alert stays open.
+    expect(await alertOf('replay-alerted.ready')).toEqual([expect.objectContaining({ id: raised.id, status: 'OPEN' })]);
+
+    expect((await replay(second)).status).toBe(200);
+    expect(await alertOf('replay-alerted.ready')).toEqual([
+      expect.objectContaining({ id: raised.id, status: 'RESOLVED', resolvedAt: expect.any(String) }),
+    ]);
+    const audit = (await s.api('GET', `/audit?action=alert.resolve&objectId=${raised.id}`)).body.items;
+    expect(audit).toEqual([
+      expect.objectContaining({
+        objectType: 'alert',
+        before: expect.objectContaining({ status: 'OPEN' }),
+        after: expect.objectContaining({ status: 'RESOLVED' }),
+        detail: expect.objectContaining({ reason: 'trigger replayed', triggerId: second }),
+      }),
+    ]);
+    // Another (source, event)'s alert is its own: open until its trigger is replayed.
+    expect(await alertOf('replay-elsewhere.ready')).toEqual([expect.objectContaining({ status: 'OPEN' })]);
+    expect((await replay(other)).status).toBe(200);
+    expect(await alertOf('replay-elsewhere.ready')).toEqual([expect.objectContaining({ status: 'RESOLVED' })]);
+  });
+
   it('replays a REJECTED trigger only if it is now valid', async () => {
     expect((await s.api('POST', '/definitions', definitionBody('replay-rejected', [url]))).status).toBe(201);
     const valid = await rejected(triggerBody('replay-rejected', 1, 'm-was-rejected'));

@@ -3750,6 +3750,8 @@ export interface operations {
         status?: string;
         /** @description Only runs of this definition (its id or its name) */
         definition?: string;
+        /** @description Only runs for this business date */
+        businessDate?: string;
         /** @description Only runs created at or after this instant (ISO-8601 date or date-time) */
         from?: string;
         /** @description Only runs created before this instant (ISO-8601 date or date-time) */
@@ -3792,7 +3794,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorBody'];
         };
       };
-      /** @description VALIDATION_FAILED: from or to is not a date, a cursor this API did not issue, or a limit out of range */
+      /** @description VALIDATION_FAILED: businessDate is not YYYY-MM-DD, from or to is not a date, a cursor this API did not issue, or a limit out of range */
       422: {
         headers: {
           [name: string]: unknown;
@@ -4813,7 +4815,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorBody'];
         };
       };
-      /** @description VALIDATION_FAILED: from or to is not a date, a cursor this API did not issue, or a limit out of range */
+      /** @description VALIDATION_FAILED: businessDate is not YYYY-MM-DD, from or to is not a date, a cursor this API did not issue, or a limit out of range */
       422: {
         headers: {
           [name: string]: unknown;

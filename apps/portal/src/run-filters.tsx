@@ -6,12 +6,13 @@ export type RunFilters = Record<string, string | undefined>;
 /** A datetime-local value (the operator's zone) as an instant, or undefined. */
 const instant = (local: FormDataEntryValue | null) => (local ? new Date(String(local)).toISOString() : undefined);
 
-/** The filters a run list starts with: the status and definition a link put in the page's address. */
+/** The filters a run list starts with: the status, definition and business date a link put in the page's address. */
 export function useRunFilters() {
   const initial = new URLSearchParams(location.search);
   return useState<RunFilters>({
     status: initial.get('status') ?? undefined,
     definition: initial.get('definition') ?? undefined,
+    businessDate: initial.get('businessDate') ?? undefined,
   });
 }
 
@@ -28,7 +29,7 @@ export function readRunFilters(form: HTMLFormElement): RunFilters {
   };
 }
 
-/** Status, definition, any further fields (`children`), then a time range: the fields of a run list's filter. */
+/** Status, definition, business date, any further fields (`children`), then a time range: a run list's filter. */
 export function RunFilterFields(props: { statuses: string[]; filters: RunFilters; children?: ReactNode }) {
   return (
     <fieldset className="grid">
@@ -45,6 +46,10 @@ export function RunFilterFields(props: { statuses: string[]; filters: RunFilters
       <label>
         Definition
         <input name="definition" defaultValue={props.filters.definition ?? ''} placeholder="name or id" />
+      </label>
+      <label>
+        Business date
+        <input name="businessDate" type="date" defaultValue={props.filters.businessDate ?? ''} />
       </label>
       {props.children}
       <label>

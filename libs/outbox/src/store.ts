@@ -207,6 +207,28 @@ export class OutboxStore {
     };
   }
 
+  /**
+   * Deletes the delivered rows whose key starts with one of `keyPrefixes` (literal text), in the caller's
+   * transaction, and answers how many: what a sender's own retention purges along with what the rows were about.
+   * Pending and dead rows stay (an operator may still retry a dead one).
+   */
+  async deleteDelivered(em: EntityManager, keyPrefixes: string[]): Promise<number> {
+    let deleted = 0;
+    // A bounded statement whatever the batch: 100 prefixes (200 placeholders at most) each.
+    for (let i = 0; i < keyPrefixes.length; i += 100) {
+      const chunk = keyPrefixes.slice(i, i + 100);
+      const where = `{state} = 'DELIVERED' AND (${chunk.map(() => "{msg_key} LIKE ? ESCAPE '!'").join(' OR ')})`;
+      const patterns = chunk.map((p) => `${p.replace(/[!%_]/g, '!$&')}%`);
+      const [{ n }]: Array<{ n: unknown }> = await em.query(
+        this.sql(`SELECT COUNT(*) AS {n} FROM $T WHERE ${where}`),
+        patterns,
+      );
+      if (num(n)) await em.query(this.sql(`DELETE FROM $T WHERE ${where}`), patterns);
+      deleted += num(n);
+    }
+    return deleted;
+  }
+
   async counts(): Promise<Record<string, number>> {
     const rows: Array<{ state: string; n: unknown }> = await this.db.run((em) =>
       em.query(this.sql(`SELECT {state}, COUNT(*) AS {n} FROM $T GROUP BY {state}`)),

@@ -1,87 +1,85 @@
 import { useRef, useState } from 'react';
-import { api, query } from '../api.js';
+import { api } from '../api.js';
+import { PagedListBody, usePagedList } from '../paged-list.js';
 import { Link } from '../router.js';
 import { useCan } from '../session.js';
 import { when } from '../time.js';
-import type { Alert, Page } from '../types.js';
-import { ConfirmButton, Empty, Loading, Pager, Problem, StateBadge, StatusFilter, useLoad } from '../ui.js';
+import type { Alert } from '../types.js';
+import { ConfirmButton, StateBadge, StatusFilter } from '../ui.js';
 
 export function AlertsPage() {
   const can = useCan();
   const [status, setStatus] = useState('OPEN');
-  const [cursor, setCursor] = useState<string>();
-  const { data, error, reload } = useLoad(
-    () => api<Page<Alert>>('GET', `/alerts${query({ status, cursor, limit: 50 })}`),
-    [status, cursor],
-    5000,
-  );
+  const list = usePagedList<Alert>('/alerts', { status, limit: 50 }, 5000);
+  const { reload } = list;
   return (
     <>
       <StatusFilter
         value={status}
         options={['OPEN', 'ACKNOWLEDGED', 'RESOLVED', '']}
         onChange={(s) => {
-          setCursor(undefined);
+          list.go();
           setStatus(s);
         }}
       />
-      <Problem error={error} />
-      {!data ? (
-        <Loading what="alerts" />
-      ) : data.items.length === 0 ? (
-        <Empty>
-          No {status.toLowerCase() || ''} alerts. Alerts appear when a run fails, runs late or does not reconcile.
-        </Empty>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Kind</th>
-              <th scope="col">State</th>
-              <th scope="col">Message</th>
-              <th scope="col">Run</th>
-              <th scope="col">Last raised</th>
-              <th scope="col">Acknowledged</th>
-              <th scope="col">Action</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.items.map((a) => (
-              <tr key={a.id} data-testid={`alert-${a.id}`}>
-                <td>{a.kind}</td>
-                <td>
-                  <StateBadge state={a.status} />
-                </td>
-                <td>
-                  {a.message}
-                  {a.occurrences > 1 ? <span className="muted"> ({a.occurrences} times)</span> : null}
-                </td>
-                <td>{a.groupRunId ? <Link to={`/group-runs/${a.groupRunId}`}>{a.definition ?? 'run'}</Link> : '—'}</td>
-                <td>{when(a.lastRaisedAt)}</td>
-                <td>{a.acknowledgedAt ? `${a.acknowledgedBy ?? ''} ${when(a.acknowledgedAt)}` : '—'}</td>
-                <td>
-                  {can.operate && a.status === 'OPEN' ? <AckButton alert={a} onDone={reload} /> : null}{' '}
-                  {can.operate && a.status !== 'RESOLVED' ? <SilenceButton alert={a} onDone={reload} /> : null}{' '}
-                  {can.operate && a.status === 'ACKNOWLEDGED' ? <UnackButton alert={a} onDone={reload} /> : null}
-                  {a.silencedUntil && Date.parse(a.silencedUntil) > Date.now() ? (
-                    <span className="muted"> silenced until {when(a.silencedUntil)}</span>
-                  ) : null}
-                  {a.comments.length ? (
-                    <ul className="muted" aria-label="Comments">
-                      {a.comments.map((c, i) => (
-                        <li key={i}>
-                          {c.action} by {c.by} {when(c.at)}: {c.text}
-                        </li>
-                      ))}
-                    </ul>
-                  ) : null}
-                </td>
+      <PagedListBody
+        list={list}
+        what="alerts"
+        empty={
+          <>No {status.toLowerCase() || ''} alerts. Alerts appear when a run fails, runs late or does not reconcile.</>
+        }
+        render={(alerts) => (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Kind</th>
+                <th scope="col">State</th>
+                <th scope="col">Message</th>
+                <th scope="col">Run</th>
+                <th scope="col">Last raised</th>
+                <th scope="col">Acknowledged</th>
+                <th scope="col">Action</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <Pager next={data?.nextCursor} cursor={cursor} go={setCursor} />
+            </thead>
+            <tbody>
+              {alerts.map((a) => (
+                <tr key={a.id} data-testid={`alert-${a.id}`}>
+                  <td>{a.kind}</td>
+                  <td>
+                    <StateBadge state={a.status} />
+                  </td>
+                  <td>
+                    {a.message}
+                    {a.occurrences > 1 ? <span className="muted"> ({a.occurrences} times)</span> : null}
+                  </td>
+                  <td>
+                    {a.groupRunId ? <Link to={`/group-runs/${a.groupRunId}`}>{a.definition ?? 'run'}</Link> : '—'}
+                  </td>
+                  <td>{when(a.lastRaisedAt)}</td>
+                  <td>{a.acknowledgedAt ? `${a.acknowledgedBy ?? ''} ${when(a.acknowledgedAt)}` : '—'}</td>
+                  <td>
+                    {can.operate && a.status === 'OPEN' ? <AckButton alert={a} onDone={reload} /> : null}{' '}
+                    {can.operate && a.status !== 'RESOLVED' ? <SilenceButton alert={a} onDone={reload} /> : null}{' '}
+                    {can.operate && a.status === 'ACKNOWLEDGED' ? <UnackButton alert={a} onDone={reload} /> : null}
+                    {a.silencedUntil && Date.parse(a.silencedUntil) > Date.now() ? (
+                      <span className="muted"> silenced until {when(a.silencedUntil)}</span>
+                    ) : null}
+                    {a.comments.length ? (
+                      <ul className="muted" aria-label="Comments">
+                        {a.comments.map((c, i) => (
+                          <li key={i}>
+                            {c.action} by {c.by} {when(c.at)}: {c.text}
+                          </li>
+                        ))}
+                      </ul>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      />
     </>
   );
 }

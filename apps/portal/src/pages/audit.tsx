@@ -1,21 +1,16 @@
 import { type FormEvent, useState } from 'react';
-import { api, query } from '../api.js';
+import { PagedListBody, usePagedList } from '../paged-list.js';
 import { when } from '../time.js';
-import type { AuditEvent, Page } from '../types.js';
-import { Empty, Loading, Pager, Problem, useLoad } from '../ui.js';
+import type { AuditEvent } from '../types.js';
 
 /** Who changed what and when (and every login), newest first. */
 export function AuditPage() {
   const [filters, setFilters] = useState<Record<string, string | undefined>>({});
-  const [cursor, setCursor] = useState<string>();
-  const { data, error } = useLoad(
-    () => api<Page<AuditEvent>>('GET', `/audit${query({ ...filters, cursor, limit: 50 })}`),
-    [JSON.stringify(filters), cursor],
-  );
+  const list = usePagedList<AuditEvent>('/audit', { ...filters, limit: 50 });
   const apply = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
-    setCursor(undefined);
+    list.go();
     setFilters({
       actor: String(f.get('actor') ?? '') || undefined,
       action: String(f.get('action') ?? '') || undefined,
@@ -36,45 +31,44 @@ export function AuditPage() {
         </fieldset>
         <button type="submit">Filter</button>
       </form>
-      <Problem error={error} />
-      {!data ? (
-        <Loading what="the audit log" />
-      ) : data.items.length === 0 ? (
-        <Empty>Nothing recorded yet: logins and changes made through the admin API appear here.</Empty>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">At</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Action</th>
-              <th scope="col">Object</th>
-              <th scope="col">Detail</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.items.map((e) => (
-              <tr key={e.id}>
-                <td>{when(e.at)}</td>
-                <td>{e.actor}</td>
-                <td>
-                  <code>{e.action}</code>
-                </td>
-                <td>
-                  {e.objectType} {e.objectId ?? ''}
-                </td>
-                <td>
-                  <details>
-                    <summary>changes</summary>
-                    <pre>{JSON.stringify({ before: e.before, after: e.after, detail: e.detail }, null, 2)}</pre>
-                  </details>
-                </td>
+      <PagedListBody
+        list={list}
+        what="the audit log"
+        empty={<>Nothing recorded yet: logins and changes made through the admin API appear here.</>}
+        render={(events) => (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">At</th>
+                <th scope="col">Actor</th>
+                <th scope="col">Action</th>
+                <th scope="col">Object</th>
+                <th scope="col">Detail</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <Pager next={data?.nextCursor} cursor={cursor} go={setCursor} />
+            </thead>
+            <tbody>
+              {events.map((e) => (
+                <tr key={e.id}>
+                  <td>{when(e.at)}</td>
+                  <td>{e.actor}</td>
+                  <td>
+                    <code>{e.action}</code>
+                  </td>
+                  <td>
+                    {e.objectType} {e.objectId ?? ''}
+                  </td>
+                  <td>
+                    <details>
+                      <summary>changes</summary>
+                      <pre>{JSON.stringify({ before: e.before, after: e.after, detail: e.detail }, null, 2)}</pre>
+                    </details>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      />
     </>
   );
 }

@@ -1,25 +1,19 @@
 import { useState } from 'react';
-import { api, query } from '../api.js';
+import { api } from '../api.js';
+import { PagedListBody, usePagedList } from '../paged-list.js';
 import { Link, navigate } from '../router.js';
 import { useCan } from '../session.js';
 import { when } from '../time.js';
-import type { Definition, Page } from '../types.js';
-import { ConfirmButton, Empty, Loading, Pager, Problem, useLoad } from '../ui.js';
+import type { Definition } from '../types.js';
+import { ConfirmButton } from '../ui.js';
 
 export function DefinitionsPage() {
   const can = useCan();
-  const [cursor, setCursor] = useState<string>();
   const [filter, setFilter] = useState('');
   const [archived, setArchived] = useState(false);
   const [message, setMessage] = useState<string>();
-  const { data, error, reload } = useLoad(
-    () =>
-      api<Page<Definition>>(
-        'GET',
-        `/definitions${query({ archived: archived ? 'true' : undefined, cursor, limit: 100 })}`,
-      ),
-    [cursor, archived],
-  );
+  const list = usePagedList<Definition>('/definitions', { archived: archived ? 'true' : undefined, limit: 100 });
+  const { data, reload } = list;
   const act = async (what: string, path: string, body?: unknown) => {
     try {
       await api('POST', path, body);
@@ -47,7 +41,7 @@ export function DefinitionsPage() {
             role="switch"
             checked={archived}
             onChange={(e) => {
-              setCursor(undefined);
+              list.go();
               setArchived(e.target.checked);
             }}
           />
@@ -66,98 +60,98 @@ export function DefinitionsPage() {
           {message}
         </p>
       ) : null}
-      <Problem error={error} />
-      {!data ? (
-        <Loading what="definitions" />
-      ) : shown.length === 0 ? (
-        <Empty>
-          {archived && data.items.length === 0
+      <PagedListBody
+        list={list}
+        what="definitions"
+        items={shown}
+        empty={
+          archived && data?.items.length === 0
             ? 'No archived definitions.'
-            : data.items.length === 0
+            : data?.items.length === 0
               ? 'No definitions yet: create one with New definition (an administrator can).'
-              : 'None match the filter.'}
-        </Empty>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Mode</th>
-              <th scope="col">Triggered by</th>
-              <th scope="col">Version</th>
-              <th scope="col">Updated</th>
-              <th scope="col">Enabled</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((d) => (
-              <tr key={d.id}>
-                <td>
-                  <Link to={`/definitions/${d.id}`}>{d.name}</Link>
-                </td>
-                <td>{d.mode}</td>
-                <td>{d.bindings.map((b) => `${b.source}/${b.event}`).join(', ')}</td>
-                <td>
-                  {d.version} <Link to={`/definitions/${d.id}/history`}>History of {d.name}</Link>
-                </td>
-                <td>{when(d.updatedAt)}</td>
-                <td>{d.archivedAt ? `archived ${when(d.archivedAt)}` : d.enabled ? 'yes' : 'paused'}</td>
-                <td>
-                  {can.operate && !d.archivedAt ? (
-                    <>
-                      {d.enabled ? (
-                        <button
-                          type="button"
-                          className="secondary outline"
-                          onClick={() => act(`${d.name} paused`, `/definitions/${d.id}/pause`)}
-                        >
-                          Pause {d.name}
-                        </button>
-                      ) : (
-                        <button
-                          type="button"
-                          className="secondary outline"
-                          onClick={() => act(`${d.name} resumed`, `/definitions/${d.id}/resume`)}
-                        >
-                          Resume {d.name}
-                        </button>
-                      )}{' '}
-                      <button
-                        type="button"
-                        className="outline"
-                        onClick={() => act(`${d.name} started by hand`, `/definitions/${d.id}/runs`, {})}
-                      >
-                        Run {d.name} now
-                      </button>
-                    </>
-                  ) : null}{' '}
-                  {can.write ? (
-                    d.archivedAt ? (
-                      <ConfirmButton
-                        label={`Unarchive ${d.name}`}
-                        className="secondary outline"
-                        question={`Unarchive ${d.name}? It matches triggers again.`}
-                        action={() => api('POST', `/definitions/${d.id}/unarchive`)}
-                        onDone={reload}
-                      />
-                    ) : (
-                      <ConfirmButton
-                        label={`Archive ${d.name}`}
-                        className="secondary outline"
-                        question={`Archive ${d.name}? It then matches no trigger and starts no run; nothing is deleted.`}
-                        action={() => api('POST', `/definitions/${d.id}/archive`)}
-                        onDone={reload}
-                      />
-                    )
-                  ) : null}
-                </td>
+              : 'None match the filter.'
+        }
+        render={(definitions) => (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Mode</th>
+                <th scope="col">Triggered by</th>
+                <th scope="col">Version</th>
+                <th scope="col">Updated</th>
+                <th scope="col">Enabled</th>
+                <th scope="col">Actions</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <Pager next={data?.nextCursor} cursor={cursor} go={setCursor} />
+            </thead>
+            <tbody>
+              {definitions.map((d) => (
+                <tr key={d.id}>
+                  <td>
+                    <Link to={`/definitions/${d.id}`}>{d.name}</Link>
+                  </td>
+                  <td>{d.mode}</td>
+                  <td>{d.bindings.map((b) => `${b.source}/${b.event}`).join(', ')}</td>
+                  <td>
+                    {d.version} <Link to={`/definitions/${d.id}/history`}>History of {d.name}</Link>
+                  </td>
+                  <td>{when(d.updatedAt)}</td>
+                  <td>{d.archivedAt ? `archived ${when(d.archivedAt)}` : d.enabled ? 'yes' : 'paused'}</td>
+                  <td>
+                    {can.operate && !d.archivedAt ? (
+                      <>
+                        {d.enabled ? (
+                          <button
+                            type="button"
+                            className="secondary outline"
+                            onClick={() => act(`${d.name} paused`, `/definitions/${d.id}/pause`)}
+                          >
+                            Pause {d.name}
+                          </button>
+                        ) : (
+                          <button
+                            type="button"
+                            className="secondary outline"
+                            onClick={() => act(`${d.name} resumed`, `/definitions/${d.id}/resume`)}
+                          >
+                            Resume {d.name}
+                          </button>
+                        )}{' '}
+                        <button
+                          type="button"
+                          className="outline"
+                          onClick={() => act(`${d.name} started by hand`, `/definitions/${d.id}/runs`, {})}
+                        >
+                          Run {d.name} now
+                        </button>
+                      </>
+                    ) : null}{' '}
+                    {can.write ? (
+                      d.archivedAt ? (
+                        <ConfirmButton
+                          label={`Unarchive ${d.name}`}
+                          className="secondary outline"
+                          question={`Unarchive ${d.name}? It matches triggers again.`}
+                          action={() => api('POST', `/definitions/${d.id}/unarchive`)}
+                          onDone={reload}
+                        />
+                      ) : (
+                        <ConfirmButton
+                          label={`Archive ${d.name}`}
+                          className="secondary outline"
+                          question={`Archive ${d.name}? It then matches no trigger and starts no run; nothing is deleted.`}
+                          action={() => api('POST', `/definitions/${d.id}/archive`)}
+                          onDone={reload}
+                        />
+                      )
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      />
     </>
   );
 }

@@ -1,12 +1,12 @@
-import { useState } from 'react';
-import { api, query } from '../api.js';
+import { api } from '../api.js';
+import { PagedListBody, usePagedList } from '../paged-list.js';
 import { canMarkSucceeded, MarkSucceededButton, RerunButtons } from '../moves.js';
 import { Link } from '../router.js';
 import { useCan } from '../session.js';
 import { stateColour } from '../states.js';
 import { duration, when } from '../time.js';
-import type { GroupRunDetail, Page, TaskRun, TaskRunDetail } from '../types.js';
-import { ConfirmButton, Empty, Loading, Pager, Problem, StateBadge, useLoad } from '../ui.js';
+import type { GroupRunDetail, TaskRun, TaskRunDetail } from '../types.js';
+import { ConfirmButton, Empty, Loading, Problem, StateBadge, useLoad } from '../ui.js';
 import type { PageProps } from './index.js';
 
 const LIVE = new Set(['PENDING', 'DISPATCHED', 'ACCEPTED', 'RUNNING', 'RETRY_WAIT']);
@@ -77,30 +77,22 @@ export function GroupRunPage({ params }: PageProps) {
 
 /** A large group's files, a page at a time (by seq), refreshed as the group's page is. */
 function PagedTasks(props: { runId: string; canOperate: boolean; onChanged: () => void }) {
-  const [cursor, setCursor] = useState<string>();
-  const { data, error, reload } = useLoad(
-    () =>
-      api<Page<TaskRun>>(
-        'GET',
-        `/group-runs/${encodeURIComponent(props.runId)}/tasks${query({ cursor, limit: FILES_PAGE })}`,
-      ),
-    [props.runId, cursor],
+  const list = usePagedList<TaskRun>(
+    `/group-runs/${encodeURIComponent(props.runId)}/tasks`,
+    { limit: FILES_PAGE },
     2000,
   );
   const changed = () => {
-    reload();
+    list.reload();
     props.onChanged();
   };
+  // No empty text here: TaskTable says a run has no files itself.
   return (
-    <>
-      <Problem error={error} />
-      {data ? (
-        <TaskTable tasks={data.items} canOperate={props.canOperate} onChanged={changed} />
-      ) : (
-        <Loading what="files" />
-      )}
-      <Pager next={data?.nextCursor} cursor={cursor} go={setCursor} />
-    </>
+    <PagedListBody
+      list={list}
+      what="files"
+      render={(tasks) => <TaskTable tasks={tasks} canOperate={props.canOperate} onChanged={changed} />}
+    />
   );
 }
 

@@ -1,24 +1,19 @@
-import { type FormEvent, useState } from 'react';
-import { api, query } from '../api.js';
+import type { FormEvent } from 'react';
+import { PagedListBody, usePagedList } from '../paged-list.js';
 import { Link } from '../router.js';
 import { readRunFilters, RunFilterFields, useRunFilters } from '../run-filters.js';
 import { duration, when } from '../time.js';
-import type { GroupRun, Page } from '../types.js';
-import { Empty, Loading, Pager, Problem, StateBadge, useLoad } from '../ui.js';
+import type { GroupRun } from '../types.js';
+import { StateBadge } from '../ui.js';
 
 const STATUSES = ['', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
 
 export function GroupRunsPage() {
   const [filters, setFilters] = useRunFilters();
-  const [cursor, setCursor] = useState<string>();
-  const { data, error } = useLoad(
-    () => api<Page<GroupRun>>('GET', `/group-runs${query({ ...filters, cursor, limit: 25 })}`),
-    [JSON.stringify(filters), cursor],
-    5000,
-  );
+  const list = usePagedList<GroupRun>('/group-runs', { ...filters, limit: 25 }, 5000);
   const apply = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    setCursor(undefined);
+    list.go();
     setFilters(readRunFilters(e.currentTarget));
   };
   return (
@@ -27,18 +22,12 @@ export function GroupRunsPage() {
         <RunFilterFields statuses={STATUSES} filters={filters} />
         <button type="submit">Filter</button>
       </form>
-      <Problem error={error} />
-      {!data ? (
-        <Loading what="group runs" />
-      ) : data.items.length === 0 ? (
-        <Empty>
-          No group runs match. A run starts when a trigger matching a definition arrives, or with Run now on the
-          Definitions page.
-        </Empty>
-      ) : (
-        <GroupRunTable runs={data.items} />
-      )}
-      <Pager next={data?.nextCursor} cursor={cursor} go={setCursor} />
+      <PagedListBody
+        list={list}
+        what="group runs"
+        empty="No group runs match. A run starts when a trigger matching a definition arrives, or with Run now on the Definitions page."
+        render={(runs) => <GroupRunTable runs={runs} />}
+      />
     </>
   );
 }

@@ -1,10 +1,11 @@
 import { useState } from 'react';
-import { api, query } from '../api.js';
+import { api } from '../api.js';
+import { PagedListBody, usePagedList } from '../paged-list.js';
 import { Link } from '../router.js';
 import { useCan } from '../session.js';
 import { when } from '../time.js';
-import type { Page, TriggerRecord } from '../types.js';
-import { ConfirmButton, Empty, Loading, Pager, Problem, StateBadge, StatusFilter, useLoad } from '../ui.js';
+import type { TriggerRecord } from '../types.js';
+import { ConfirmButton, StateBadge, StatusFilter } from '../ui.js';
 
 /** Triggers an operator may replay against today's bindings. */
 const REPLAYABLE = new Set(['UNMATCHED', 'REJECTED']);
@@ -12,83 +13,76 @@ const REPLAYABLE = new Set(['UNMATCHED', 'REJECTED']);
 export function TriggersPage() {
   const can = useCan();
   const [status, setStatus] = useState('');
-  const [cursor, setCursor] = useState<string>();
-  const { data, error, reload } = useLoad(
-    () => api<Page<TriggerRecord>>('GET', `/triggers${query({ status, cursor, limit: 50 })}`),
-    [status, cursor],
-    5000,
-  );
+  const list = usePagedList<TriggerRecord>('/triggers', { status, limit: 50 }, 5000);
+  const { reload } = list;
   return (
     <>
       <StatusFilter
         value={status}
         options={['', 'ACCEPTED', 'UNMATCHED', 'REJECTED']}
         onChange={(s) => {
-          setCursor(undefined);
+          list.go();
           setStatus(s);
         }}
       />
-      <Problem error={error} />
-      {!data ? (
-        <Loading what="triggers" />
-      ) : data.items.length === 0 ? (
-        <Empty>
-          No trigger messages received. Upstream services publish them (POST /api/v1/triggers or the queue).
-        </Empty>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Received</th>
-              <th scope="col">State</th>
-              <th scope="col">Source / event</th>
-              <th scope="col">Business date</th>
-              <th scope="col">Files</th>
-              <th scope="col">Group runs</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Action</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.items.map((t) => (
-              <tr key={t.id}>
-                <td>{when(t.receivedAt)}</td>
-                <td>
-                  <StateBadge state={t.status} />
-                </td>
-                <td>
-                  {t.source ?? '—'} / {t.event ?? '—'}
-                </td>
-                <td>{t.businessDate ?? '—'}</td>
-                <td>{t.fileCount ?? '—'}</td>
-                <td>
-                  {[...(t.answer?.groupRuns ?? []), ...(t.replay?.groupRuns ?? [])].map((g) => (
-                    <Link key={g.id} to={`/group-runs/${g.id}`}>
-                      {g.definition}{' '}
-                    </Link>
-                  ))}
-                </td>
-                <td>
-                  {t.reason ?? '—'}
-                  {t.replayedAt ? <span className="muted"> · replayed {when(t.replayedAt)}</span> : null}
-                </td>
-                <td>
-                  {can.operate && REPLAYABLE.has(t.status) && !t.replayedAt ? (
-                    <ConfirmButton
-                      label={`Replay ${t.source ?? ''}/${t.event ?? ''} ${t.messageId ?? t.id}`}
-                      className="outline"
-                      question={`Match this ${t.status.toLowerCase()} trigger against today's definitions and start their runs?`}
-                      action={() => api('POST', `/triggers/${t.id}/replay`)}
-                      onDone={reload}
-                    />
-                  ) : null}
-                </td>
+      <PagedListBody
+        list={list}
+        what="triggers"
+        empty={<>No trigger messages received. Upstream services publish them (POST /api/v1/triggers or the queue).</>}
+        render={(triggers) => (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Received</th>
+                <th scope="col">State</th>
+                <th scope="col">Source / event</th>
+                <th scope="col">Business date</th>
+                <th scope="col">Files</th>
+                <th scope="col">Group runs</th>
+                <th scope="col">Reason</th>
+                <th scope="col">Action</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <Pager next={data?.nextCursor} cursor={cursor} go={setCursor} />
+            </thead>
+            <tbody>
+              {triggers.map((t) => (
+                <tr key={t.id}>
+                  <td>{when(t.receivedAt)}</td>
+                  <td>
+                    <StateBadge state={t.status} />
+                  </td>
+                  <td>
+                    {t.source ?? '—'} / {t.event ?? '—'}
+                  </td>
+                  <td>{t.businessDate ?? '—'}</td>
+                  <td>{t.fileCount ?? '—'}</td>
+                  <td>
+                    {[...(t.answer?.groupRuns ?? []), ...(t.replay?.groupRuns ?? [])].map((g) => (
+                      <Link key={g.id} to={`/group-runs/${g.id}`}>
+                        {g.definition}{' '}
+                      </Link>
+                    ))}
+                  </td>
+                  <td>
+                    {t.reason ?? '—'}
+                    {t.replayedAt ? <span className="muted"> · replayed {when(t.replayedAt)}</span> : null}
+                  </td>
+                  <td>
+                    {can.operate && REPLAYABLE.has(t.status) && !t.replayedAt ? (
+                      <ConfirmButton
+                        label={`Replay ${t.source ?? ''}/${t.event ?? ''} ${t.messageId ?? t.id}`}
+                        className="outline"
+                        question={`Match this ${t.status.toLowerCase()} trigger against today's definitions and start their runs?`}
+                        action={() => api('POST', `/triggers/${t.id}/replay`)}
+                        onDone={reload}
+                      />
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      />
     </>
   );
 }

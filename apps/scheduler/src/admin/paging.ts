@@ -10,6 +10,15 @@ export function parseInstant(raw: string | undefined, path: string): number | un
   return t;
 }
 
+/** A business date as the contract writes it (YYYY-MM-DD, a real day), or 422: a typo must not read as "no runs". */
+export function parseBusinessDate(raw: string | undefined, path: string): string | undefined {
+  if (raw === undefined) return undefined;
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(raw) ? new Date(`${raw}T00:00:00Z`) : null;
+  if (!day || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== raw)
+    throw ApiError.validation([{ path, problem: 'must be a date as YYYY-MM-DD' }]);
+  return raw;
+}
+
 export const iso = (ms: number | null | undefined): string | null =>
   ms === null || ms === undefined ? null : new Date(ms).toISOString();
 

@@ -50,11 +50,14 @@ export class RunsController {
     query: {
       status: exactly('group runs in this status', 'RUNNING, SUCCEEDED, FAILED, CANCELLED'),
       definition: { schema: { type: 'string' }, description: 'Only runs of this definition (its id or its name)' },
+      businessDate: { schema: { type: 'string', format: 'date' }, description: 'Only runs for this business date' },
       from: instantQuery('at or after'),
       to: instantQuery('before'),
       ...paging,
     },
-    errors: { 422: 'from or to is not a date, a cursor this API did not issue, or a limit out of range' },
+    errors: {
+      422: 'businessDate is not YYYY-MM-DD, from or to is not a date, a cursor this API did not issue, or a limit out of range',
+    },
   })
   @Scopes(Scope.adminRead)
   list(@Query() q: GroupRunQuery) {

@@ -15,7 +15,7 @@ import { TaskQueue } from '../queue/task-queue.js';
 import { TaskEngine } from '../tasks/task-engine.js';
 import { LIVE_STATUSES, type TaskRow } from '../tasks/task-status.js';
 import { summarizePayload } from '../triggers/payload-summary.js';
-import { iso, keysetPage, parseInstant } from './paging.js';
+import { iso, keysetPage, parseBusinessDate, parseInstant } from './paging.js';
 import { groupView, taskView, triggerView } from './views.js';
 
 /** Every column of a trigger but its payload (lists show its summary instead). */
@@ -38,6 +38,7 @@ const LISTED_TRIGGER_COLUMNS = [
 export interface GroupRunQuery {
   status?: string;
   definition?: string;
+  businessDate?: string;
   from?: string;
   to?: string;
   cursor?: string;
@@ -63,10 +64,12 @@ export class RunsService {
   async listGroups(q: GroupRunQuery): Promise<Page<ReturnType<typeof groupView>>> {
     const from = parseInstant(q.from, 'from');
     const to = parseInstant(q.to, 'to');
+    const businessDate = parseBusinessDate(q.businessDate, 'businessDate');
     return this.db.run((em) => {
       const qb = em.getRepository(GroupRunEntity).createQueryBuilder('g');
       if (q.status) qb.andWhere('g.status = :status', { status: q.status });
       if (q.definition) qb.andWhere('(g.definitionId = :d OR g.definitionName = :d)', { d: q.definition });
+      if (businessDate !== undefined) qb.andWhere('g.businessDate = :businessDate', { businessDate });
       if (from !== undefined) qb.andWhere('g.createdAt >= :from', { from });
       if (to !== undefined) qb.andWhere('g.createdAt < :to', { to });
       return keysetPage(qb, 'createdAt', q, groupView);

@@ -5,7 +5,7 @@ import { decodeCursor, encodeCursor, parseLimit } from '#ferry/http';
 import { Db } from '#ferry/persistence';
 import { GroupRunEntity, TaskRunEntity } from '../persistence/index.js';
 import type { TaskRow } from '../tasks/task-status.js';
-import { keysetPage, parseInstant } from './paging.js';
+import { keysetPage, parseBusinessDate, parseInstant } from './paging.js';
 import { taskView } from './views.js';
 
 export interface TaskRunQuery {
@@ -30,6 +30,7 @@ export class TaskListsService {
   async listTasks(q: TaskRunQuery): Promise<Page<Record<string, unknown>>> {
     const from = parseInstant(q.from, 'from');
     const to = parseInstant(q.to, 'to');
+    const businessDate = parseBusinessDate(q.businessDate, 'businessDate');
     return this.db.run(async (em) => {
       const qb = em.getRepository(TaskRunEntity).createQueryBuilder('t');
       if (q.status) qb.andWhere('t.status = :status', { status: q.status });
@@ -42,9 +43,9 @@ export class TaskListsService {
             d: q.definition,
           },
         );
-      if (q.businessDate)
+      if (businessDate !== undefined)
         qb.andWhere('t.groupRunId IN (SELECT g.id FROM group_run g WHERE g.business_date = :date)', {
-          date: q.businessDate,
+          date: businessDate,
         });
       const page = await keysetPage(qb, 'createdAt', q, (t) => t as unknown as TaskRow);
       const groupIds = [...new Set(page.items.map((t) => t.groupRunId))];

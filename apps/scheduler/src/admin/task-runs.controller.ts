@@ -35,7 +35,9 @@ export class TaskRunsController {
       to: instantQuery('before'),
       ...paging,
     },
-    errors: { 422: 'from or to is not a date, a cursor this API did not issue, or a limit out of range' },
+    errors: {
+      422: 'businessDate is not YYYY-MM-DD, from or to is not a date, a cursor this API did not issue, or a limit out of range',
+    },
   })
   @Scopes(Scope.adminRead)
   list(@Query() q: TaskRunQuery) {

@@ -11,6 +11,13 @@ import type { Effects, TaskLifecycleListener } from '../tasks/task-listeners.js'
 import { TaskEventReason, type TaskRow } from '../tasks/task-status.js';
 import { type AlertDraft, AlertsService } from './alerts.service.js';
 
+/** One UNMATCHED_TRIGGER alert per (source, event): hashed, as both are up to 200 characters of the sender's text. */
+function unmatchedKey(source: string, event: string): string {
+  return `UNMATCHED_TRIGGER:${createHash('sha256')
+    .update(JSON.stringify([source, event]))
+    .digest('base64url')}`;
+}
+
 /**
  * Turns what happened into alerts, after the fact: committed task moves (prompt), group status
  * changes (which the reconciler also replays after a crash, so nothing is missed), unmatched triggers.
@@ -84,13 +91,9 @@ export class AlertRaiser implements TaskLifecycleListener, GroupStatusListener {
    * about the first of them); once acknowledged, the next such message raises a new one.
    */
   unmatchedIn(em: EntityManager, triggerId: string, msg: TriggerMessage): Promise<boolean> {
-    // Hashed: source and event are up to 200 characters each, sender's text, any characters.
-    const about = createHash('sha256')
-      .update(JSON.stringify([msg.source, msg.event]))
-      .digest('base64url');
     return this.alerts.raiseIn(em, {
       kind: 'UNMATCHED_TRIGGER',
-      dedupKey: `UNMATCHED_TRIGGER:${about}`,
+      dedupKey: unmatchedKey(msg.source, msg.event),
       renewWhenClosed: true,
       triggerId,
       message: `No definition is bound to source "${msg.source}" and event "${msg.event}" (message ${msg.messageId})`,
@@ -101,6 +104,14 @@ export class AlertRaiser implements TaskLifecycleListener, GroupStatusListener {
         businessDate: msg.businessDate ?? null,
       },
     });
+  }
+
+  /**
+   * The UNMATCHED_TRIGGER alert of (source, event), resolved in the caller's transaction (a replay that
+   * matched) when `noneLeft` finds no other trigger of it still waiting; see AlertsService.resolveIn.
+   */
+  resolveUnmatchedIn(em: EntityManager, source: string, event: string, noneLeft: () => Promise<boolean>) {
+    return this.alerts.resolveIn(em, unmatchedKey(source, event), noneLeft);
   }
 
   /** Waits for the alerts being raised (a stopping scheduler, before its database closes). */

@@ -37,6 +37,6 @@ import { AlertsService } from './alerts.service.js';
     AlertMoves,
     AlertRaiser,
   ],
-  exports: [AlertsService, AlertRaiser, AlertDelivery],
+  exports: [AlertsService, AlertRaiser, AlertDelivery, OutboxStore],
 })
 export class AlertsModule {}

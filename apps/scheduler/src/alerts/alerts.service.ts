@@ -47,6 +47,9 @@ export interface AlertDraft {
 }
 
 const STATUSES = ['OPEN', 'ACKNOWLEDGED', 'RESOLVED'];
+
+/** What the outbox keys of an alert's notifications start with: retention deletes the delivered ones with the alert. */
+export const notificationKeyPrefix = (alertId: string) => `${alertId}:`;
 const validateAck = compileSchema<AckAlert>(ackAlertSchema);
 
 /**
@@ -153,6 +156,25 @@ export class AlertsService {
     return notify;
   }
 
+  /**
+   * Resolves the OPEN or ACKNOWLEDGED alert under `dedupKey` in the caller's transaction, if `isOver` says
+   * nothing keeps it open any more. `isOver` is asked with the alert locked: two callers deciding at once
+   * take turns, and the second sees what the first committed. Answers the alert before and after, or null.
+   */
+  async resolveIn(
+    em: EntityManager,
+    dedupKey: string,
+    isOver: () => Promise<boolean>,
+  ): Promise<{ before: AlertView; after: AlertView } | null> {
+    const row = await this.db
+      .lockForWrite(em.getRepository(AlertEntity).createQueryBuilder('a').where('a.dedupKey = :dedupKey', { dedupKey }))
+      .getOne();
+    if (!row || row.status === 'RESOLVED' || !(await isOver())) return null;
+    const changes = { status: 'RESOLVED', resolvedAt: this.clock(), version: row.version + 1 };
+    await em.update(AlertEntity, { id: row.id, version: row.version }, changes);
+    return { before: alertView(row), after: alertView({ ...row, ...changes }) };
+  }
+
   /** The runs succeeded after all: their failure and overdue alerts are over (one statement for many runs). */
   async resolveRuns(groupRunIds: string[], kinds: AlertKind[] = ['FAILED', 'OVERDUE']): Promise<number> {
     if (!groupRunIds.length) return 0;
@@ -227,7 +249,7 @@ export class AlertsService {
     const alert = alertView(row);
     for (const [i, channel] of channels.entries()) {
       await this.outbox.add(em, {
-        key: `${row.id}:${row.version}:${i}`,
+        key: `${notificationKeyPrefix(row.id)}${row.version}:${i}`,
         kind: channelKind(channel),
         url: channelUrl(channel),
         payload: { type: 'ferry.alert', alert, channel },

@@ -1,9 +1,18 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { OutboxStore } from '#ferry/outbox';
 import { Db } from '#ferry/persistence';
+import { notificationKeyPrefix } from '../alerts/alerts.service.js';
 import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
 import { SchedulerObservability } from '../observability/scheduler-observability.js';
-import { AlertEntity, GroupRunEntity, TaskEventEntity, TaskRunEntity, TriggerEntity } from '../persistence/index.js';
+import {
+  AlertEntity,
+  AuditEventEntity,
+  GroupRunEntity,
+  TaskEventEntity,
+  TaskRunEntity,
+  TriggerEntity,
+} from '../persistence/index.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 import { Periodic } from './periodic.js';
 
@@ -13,7 +22,21 @@ export interface Purged {
   taskEvents: number;
   triggers: number;
   alerts: number;
+  /** The audit events about what was purged (runs, tasks, triggers, alerts): kept as long as it, no longer. */
+  auditEvents: number;
+  /** The purged alerts' delivered notifications (alert_outbox). */
+  alertDeliveries: number;
 }
+
+const NOTHING: Purged = {
+  groupRuns: 0,
+  taskRuns: 0,
+  taskEvents: 0,
+  triggers: 0,
+  alerts: 0,
+  auditEvents: 0,
+  alertDeliveries: 0,
+};
 
 const DAY_MS = 86_400_000;
 /** Batches per kind and pass: a long backlog (a first pass over years) is worked off over several passes. */
@@ -23,8 +46,10 @@ const BATCHES_PER_PASS = 50;
  * Purges what is older than FERRY_RETENTION_DAYS, in bounded batches (one transaction each): finished
  * group runs with their tasks and events (a RUNNING group is kept whatever its age), then triggers no
  * remaining group run refers to, then alerts no longer OPEN last raised before the cutoff (their
- * notifications settled long before: deliveries give up within minutes). Each pass logs its counts and
- * adds them to `ferry_scheduler_retention_purged_total`.
+ * notifications settled long before: deliveries give up within minutes). The audit events about each
+ * purged object, and a purged alert's delivered notifications, go in the same batch; the audit events
+ * about definitions, auth profiles and users are never purged here. Each pass logs its counts and adds
+ * them to `ferry_scheduler_retention_purged_total`.
  */
 @Injectable()
 export class RetentionPurger implements OnApplicationBootstrap, OnModuleDestroy {
@@ -35,6 +60,7 @@ export class RetentionPurger implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(Db) private readonly db: Db,
     @Inject(SCHEDULER_CONFIG) private readonly config: Pick<SchedulerConfig, 'retention' | 'runWorkers'>,
     @Inject(SchedulerObservability) private readonly o: Pick<SchedulerObservability, 'metrics'>,
+    @Inject(OutboxStore) private readonly outbox: Pick<OutboxStore, 'deleteDelivered'>,
     @Inject(CLOCK) private readonly clock: Clock = Date.now,
   ) {}
 
@@ -48,7 +74,7 @@ export class RetentionPurger implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   async runOnce(): Promise<Purged> {
-    const purged: Purged = { groupRuns: 0, taskRuns: 0, taskEvents: 0, triggers: 0, alerts: 0 };
+    const purged: Purged = { ...NOTHING };
     const { days, batch } = this.config.retention;
     if (days <= 0) return purged;
     const cutoff = this.clock() - days * DAY_MS;
@@ -62,7 +88,8 @@ export class RetentionPurger implements OnApplicationBootstrap, OnModuleDestroy 
     if (Object.values(purged).some((n) => n > 0))
       this.logger.log(
         `Purged what was older than ${days} days: ${purged.groupRuns} group runs, ${purged.taskRuns} task runs, ` +
-          `${purged.taskEvents} task events, ${purged.triggers} triggers, ${purged.alerts} alerts`,
+          `${purged.taskEvents} task events, ${purged.triggers} triggers, ${purged.alerts} alerts ` +
+          `(${purged.alertDeliveries} delivered notifications), ${purged.auditEvents} audit events`,
       );
     return purged;
   }
@@ -83,6 +110,17 @@ export class RetentionPurger implements OnApplicationBootstrap, OnModuleDestroy 
       .getMany();
     if (!groups.length) return 0;
     const ids = groups.map((g) => g.id);
+    // The audit events first: those about the tasks are found through the tasks, still there.
+    const audit = await em
+      .createQueryBuilder()
+      .delete()
+      .from(AuditEventEntity)
+      .where(
+        "(object_type = 'group-run' AND object_id IN (:...ids)) OR (object_type = 'task-run' AND object_id IN " +
+          '(SELECT t.id FROM task_run t WHERE t.group_run_id IN (:...ids)))',
+        { ids },
+      )
+      .execute();
     const events = await em
       .createQueryBuilder()
       .delete()
@@ -104,6 +142,7 @@ export class RetentionPurger implements OnApplicationBootstrap, OnModuleDestroy 
     purged.taskEvents += events.affected ?? 0;
     purged.taskRuns += tasks.affected ?? 0;
     purged.groupRuns += runs.affected ?? 0;
+    purged.auditEvents += audit.affected ?? 0;
     return groups.length;
   }
 
@@ -122,6 +161,7 @@ export class RetentionPurger implements OnApplicationBootstrap, OnModuleDestroy 
     const ids = rows.map((t) => t.id);
     const res = await em.createQueryBuilder().delete().from(TriggerEntity).where('id IN (:...ids)', { ids }).execute();
     purged.triggers += res.affected ?? 0;
+    purged.auditEvents += await this.auditAbout(em, 'trigger', ids);
     return rows.length;
   }
 
@@ -139,6 +179,19 @@ export class RetentionPurger implements OnApplicationBootstrap, OnModuleDestroy 
     const ids = rows.map((a) => a.id);
     const res = await em.createQueryBuilder().delete().from(AlertEntity).where('id IN (:...ids)', { ids }).execute();
     purged.alerts += res.affected ?? 0;
+    purged.auditEvents += await this.auditAbout(em, 'alert', ids);
+    purged.alertDeliveries += await this.outbox.deleteDelivered(em, ids.map(notificationKeyPrefix));
     return rows.length;
+  }
+
+  /** Deletes the audit events about these objects (by ix_audit_object); answers how many. */
+  private async auditAbout(em: EntityManager, objectType: 'trigger' | 'alert', ids: string[]): Promise<number> {
+    const res = await em
+      .createQueryBuilder()
+      .delete()
+      .from(AuditEventEntity)
+      .where('object_type = :objectType AND object_id IN (:...ids)', { objectType, ids })
+      .execute();
+    return res.affected ?? 0;
   }
 }

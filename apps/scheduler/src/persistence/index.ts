@@ -12,6 +12,7 @@ import { AlertComments1769200000000 } from './migrations/1769200000000-alert-com
 import { DefinitionVersions1769300000000 } from './migrations/1769300000000-definition-versions.js';
 import { Retention1769400000000 } from './migrations/1769400000000-retention.js';
 import { PortalAccounts1769500000000 } from './migrations/1769500000000-portal-accounts.js';
+import { BusinessDate1769650000000 } from './migrations/1769650000000-business-date.js';
 import { Schedules1770000000000 } from './migrations/1770000000000-schedules.js';
 
 /** The scheduler's migrations; encrypting stored secrets needs the keys (none for a database without any). */
@@ -27,6 +28,7 @@ export function schedulerMigrations(secrets?: SecretBox) {
     DefinitionVersions1769300000000,
     Retention1769400000000,
     PortalAccounts1769500000000,
+    BusinessDate1769650000000,
     Schedules1770000000000,
   ];
 }

@@ -192,6 +192,26 @@ describe('nextFire: daylight saving', () => {
   });
 });
 
+describe('nextFire: cron fields', () => {
+  it('fires on a day matching either a restricted day-of-month or a restricted day-of-week (Vixie cron)', () => {
+    const s = { cron: '0 9 1 * MON' };
+    expect(nextFires(s, undefined, at('2026-11-28T00:00:00Z'), 4).map(utc)).toEqual([
+      '2026-11-30T09:00:00.000Z',
+      '2026-12-01T09:00:00.000Z',
+      '2026-12-07T09:00:00.000Z',
+      '2026-12-14T09:00:00.000Z',
+    ]);
+  });
+
+  it('reads 6 fields with seconds first', () => {
+    expect(nextFires({ cron: '15,45 * * * * *' }, undefined, at('2026-12-07T10:00:20Z'), 3).map(utc)).toEqual([
+      '2026-12-07T10:00:45.000Z',
+      '2026-12-07T10:01:15.000Z',
+      '2026-12-07T10:01:45.000Z',
+    ]);
+  });
+});
+
 describe('nextFire: the fixed-offset shortcut', () => {
   const zones = ['America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'America/Santiago', 'Pacific/Chatham'];
   const patterns = ['30 2 * * *', '30 1 * * *', '0 0 * * *', '0 30 0 * * *', '0 * * * *', '*/20 * * * *', '15 3 * * 0'];

@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { type TriggerAnswer, type TriggerMessage, triggerMessageSchema } from '#ferry/contracts';
 import { ApiError } from '#ferry/errors';
 import { compileChecker } from '#ferry/http';
 import { Db, isUniqueViolation } from '#ferry/persistence';
 import { triggerView } from '../admin/views.js';
+import { AlertRaiser } from '../alerts/alert-raiser.js';
 import type { Actor } from '../audit/actor.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
@@ -22,7 +24,8 @@ const REPLAYABLE = ['UNMATCHED', 'REJECTED'];
  * Replays an UNMATCHED or REJECTED trigger against today's bindings, once: the claim of the trigger
  * row (`replayed_at` set where it was null), its group runs and their tasks commit together, so a
  * second replay, even a concurrent one, creates nothing and answers the first one's outcome. The
- * replay's audit event commits with them.
+ * replay's audit event commits with them. An UNMATCHED trigger that now matches resolves its (source,
+ * event)'s UNMATCHED_TRIGGER alert in that transaction too, unless another such trigger still waits.
  */
 @Injectable()
 export class TriggerReplay {
@@ -35,6 +38,7 @@ export class TriggerReplay {
     @Inject(CreatedRuns) private readonly createdRuns: Pick<CreatedRuns, 'created'>,
     @Inject(SCHEDULER_CONFIG) config: Pick<SchedulerConfig, 'bounds'>,
     @Inject(AuditLog) private readonly audit: Pick<AuditLog, 'record'>,
+    @Inject(AlertRaiser) private readonly alerts: Pick<AlertRaiser, 'resolveUnmatchedIn'>,
     @Inject(CLOCK) private readonly clock: Clock = Date.now,
   ) {
     this.maxFiles = config.bounds.maxFilesPerTrigger;
@@ -89,6 +93,7 @@ export class TriggerReplay {
           before: { status: t.status, replayedAt: null },
           after: { status: t.status, replayedAt: new Date(now).toISOString(), groupRuns: answer.groupRuns },
         });
+        if (t.status === 'UNMATCHED') await this.resolveUnmatched(em, msg, id, actor);
         return plans;
       });
     } catch (err) {
@@ -101,6 +106,28 @@ export class TriggerReplay {
       this.queue.startLater(startOrder(plans));
     }
     return triggerView((await this.db.run((em) => em.getRepository(TriggerEntity).findOneBy({ id })))!);
+  }
+
+  /** The (source, event)'s UNMATCHED_TRIGGER alert is over once no trigger of it waits unreplayed: resolved, and audited. */
+  private async resolveUnmatched(em: EntityManager, msg: TriggerMessage, triggerId: string, actor: Actor) {
+    const noneLeft = async () =>
+      !(await em
+        .getRepository(TriggerEntity)
+        .createQueryBuilder('t')
+        .where('t.source = :source AND t.event = :event', { source: msg.source, event: msg.event })
+        .andWhere('t.status = :unmatched AND t.replayedAt IS NULL', { unmatched: 'UNMATCHED' })
+        .getExists());
+    const resolved = await this.alerts.resolveUnmatchedIn(em, msg.source, msg.event, noneLeft);
+    if (resolved)
+      await this.audit.record(em, {
+        actor,
+        action: 'alert.resolve',
+        objectType: 'alert',
+        objectId: resolved.after.id,
+        before: { status: resolved.before.status, resolvedAt: resolved.before.resolvedAt },
+        after: { status: resolved.after.status, resolvedAt: resolved.after.resolvedAt },
+        detail: { reason: 'trigger replayed', triggerId },
+      });
   }
 
   /** The stored message, if it is a valid trigger now (a REJECTED one may still not be): else 409, naming why. */
