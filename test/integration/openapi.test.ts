@@ -204,6 +204,21 @@ describe('OpenAPI documents (SQLite)', () => {
     await api('GET', '/api/v1/auth-profiles/{name}', '/auth-profiles/docs');
     await api('PUT', '/api/v1/auth-profiles/{name}', '/auth-profiles/docs', { ...profile, ttlSeconds: 60 });
 
+    // Issue 14: calendars, the schedule preview, a definition's schedule.
+    const calendar = { name: 'docs', holidays: ['2026-12-25'], exclusions: [{ from: '23:00', to: '01:00' }] };
+    expect((await api('PUT', '/api/v1/calendars/{name}', '/calendars/docs', calendar)).status).toBe(201);
+    await api('PUT', '/api/v1/calendars/{name}', '/calendars/docs', { ...calendar, businessDays: [1, 2], version: 1 });
+    await api('GET', '/api/v1/calendars', '/calendars');
+    await api('GET', '/api/v1/calendars/{name}', '/calendars/docs');
+    const preview = { schedule: { cron: '0 30 1 * * *', timeZone: 'Europe/London', calendar: 'docs' }, count: 3 };
+    expect((await api('POST', '/api/v1/schedules/preview', '/schedules/preview', preview)).body.fires).toHaveLength(3);
+    expect((await api('DELETE', '/api/v1/calendars/{name}', '/calendars/docs')).status).toBe(204);
+    const timed = definitionBody('docs-timed', [downstream.url], { bindings: [], schedule: { everySeconds: 86_400 } });
+    expect((await api('POST', '/api/v1/definitions', '/definitions', timed)).status).toBe(201);
+    await api('GET', '/api/v1/definitions/{id}/schedule', '/definitions/docs-timed/schedule');
+    await api('POST', '/api/v1/definitions/{id}/schedule/pause', '/definitions/docs-timed/schedule/pause');
+    await api('POST', '/api/v1/definitions/{id}/schedule/resume', '/definitions/docs-timed/schedule/resume');
+
     // An unmatched trigger raises an alert, so the alert list and its acknowledgement have something to show.
     const unmatched = await api(
       'POST',

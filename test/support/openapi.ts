@@ -32,7 +32,9 @@ export async function validateDocument(doc: OpenApiDoc): Promise<void> {
  * document does not mention fails the check (the published document stays open to added fields).
  */
 export function schemaCompiler(doc: OpenApiDoc, opts: { closed?: boolean } = {}): (schema: object) => ValidateFunction {
-  const ajv = addFormats(new Ajv2020({ strict: true, allowUnionTypes: true, allErrors: true }));
+  // strictRequired off: `oneOf: [{required: ['cron']}, {required: ['everySeconds']}]` (a schedule) is plain
+  // JSON Schema, its properties declared beside the oneOf, which Ajv's strict check does not look at.
+  const ajv = addFormats(new Ajv2020({ strict: true, strictRequired: false, allowUnionTypes: true, allErrors: true }));
   const defs = JSON.parse(JSON.stringify(doc.components.schemas).replaceAll('"#/components/schemas/', '"#/$defs/'));
   ajv.addSchema({ $id: BASE, $defs: opts.closed ? close(defs) : defs });
   return (schema) =>

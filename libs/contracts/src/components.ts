@@ -35,6 +35,13 @@ import {
 } from './alert.js';
 import { callbackAnswerSchema, taskCallbackSchema } from './callback.js';
 import {
+  calendarPageSchema,
+  calendarPutSchema,
+  calendarSchema,
+  schedulePreviewRequestSchema,
+  schedulePreviewSchema,
+} from './calendar.js';
+import {
   announcementPageSchema,
   announcementViewSchema,
   callbackDeliveryPageSchema,
@@ -131,6 +138,11 @@ export const contractSchemas = {
   Schedule: scheduleSchema,
   ScheduleState: scheduleStateSchema,
   CalendarSpec: calendarSpecSchema,
+  CalendarPut: calendarPutSchema,
+  Calendar: calendarSchema,
+  CalendarPage: calendarPageSchema,
+  SchedulePreviewRequest: schedulePreviewRequestSchema,
+  SchedulePreview: schedulePreviewSchema,
   // scheduler: the operators' portal
   Login: loginSchema,
   Session: sessionSchema,

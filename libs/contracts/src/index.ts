@@ -15,3 +15,4 @@ export * from './components.js';
 export * from './portal.js';
 export * from './schedule.js';
 export * from './dependency.js';
+export * from './calendar.js';

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DefinitionsModule } from '../definitions/definitions.module.js';
 import { DispatchModule } from '../dispatch/dispatch.module.js';
 import { GroupsModule } from '../groups/groups.module.js';
+import { SchedulesApiModule } from '../schedules/schedules-api.module.js';
 import { TasksModule } from '../tasks/tasks.module.js';
 import { AuthProfilesService } from './auth-profiles.service.js';
 import { DefinitionVersionsController } from './definition-versions.controller.js';
@@ -15,7 +16,7 @@ import { TaskRunsController } from './task-runs.controller.js';
 
 /** The operators' API: definitions, runs and their moves (cancel, retry, manual run), auth profiles. */
 @Module({
-  imports: [TasksModule, GroupsModule, DefinitionsModule, DispatchModule],
+  imports: [TasksModule, GroupsModule, DefinitionsModule, DispatchModule, SchedulesApiModule],
   controllers: [
     DefinitionsController,
     RunsController,

@@ -20,6 +20,8 @@ import { dependencyProblems, replaceDependencies } from '../dependencies/depende
 import { profileAllows, profileRefusal } from '../dispatch/profile-origins.js';
 import { withDefaults } from '../groups/group-run.factory.js';
 import { AuthProfileEntity, BindingEntity, DefinitionEntity, DefinitionVersionEntity } from '../persistence/index.js';
+import { lockedCalendar } from '../schedules/calendars.service.js';
+import { scheduleProblems } from '../schedules/schedule-math.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 import { syncScheduleClock } from '../schedules/schedule-clock.js';
 import { isValidTimeZone } from './deadline.js';
@@ -176,6 +178,10 @@ export class DefinitionsService {
       });
     if (spec.deadline && 'timeZone' in spec.deadline && !isValidTimeZone(spec.deadline.timeZone))
       problems.push({ path: 'deadline.timeZone', problem: 'is not a known IANA time zone' });
+    if (spec.schedule) problems.push(...scheduleProblems(spec.schedule));
+    const calendar = spec.schedule?.calendar;
+    if (calendar && !(await lockedCalendar(this.db, em, calendar)))
+      problems.push({ path: 'schedule.calendar', problem: 'names no stored calendar' });
     const name = spec.target.authProfile;
     const profile = name ? await em.getRepository(AuthProfileEntity).findOneBy({ name }) : undefined;
     if (name && !profile) problems.push({ path: 'target.authProfile', problem: `names no stored auth profile` });
