@@ -832,6 +832,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/definitions/{id}/dependencies': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A definition's upstreams and dependants, and for its last 7 business dates whether its upstreams are met
+     * @description Needs scope `admin:read`.
+     */
+    get: operations['DependenciesController_get'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/calendars': {
     parameters: {
       query?: never;
@@ -1169,6 +1189,32 @@ export interface components {
         silenceMinutes?: number;
       };
       enabled: boolean;
+    };
+    DefinitionDependencies: {
+      /** @description What it waits for (its dependsOn) */
+      upstream: {
+        /** @description The other definition's name */
+        definition: string;
+        /** @enum {unknown} */
+        policy: 'ONCE_PER_DATE' | 'EVERY_UPSTREAM_SUCCESS';
+      }[];
+      /** @description The definitions that wait for it, with their policy */
+      dependants: {
+        /** @description The other definition's name */
+        definition: string;
+        /** @enum {unknown} */
+        policy: 'ONCE_PER_DATE' | 'EVERY_UPSTREAM_SUCCESS';
+      }[];
+      /** @description The last 7 business dates seen in its own or its upstreams' group runs, newest first */
+      dates: {
+        businessDate: string;
+        /** @description Every upstream has a SUCCEEDED group run for the date */
+        met: boolean;
+        /** @description The upstreams without one */
+        missing: string[];
+        /** @description The trigger of its latest group run for the date; null: it has not started for it */
+        fired: string | null;
+      }[];
     };
     DefinitionDiff: {
       definitionId: string;
@@ -1716,6 +1762,12 @@ export interface components {
       /** @description true: the first answer to this (source, messageId), repeated */
       duplicate: boolean;
       groupRuns: components['schemas']['TriggerGroupRunSummary'][];
+      /** @description Bound definitions that start once their upstreams succeed for the date (see dependsOn) */
+      waiting?: {
+        definition: string;
+        businessDate: string;
+        missing: string[];
+      }[];
     };
     TriggerGroupRunSummary: {
       id: string;
@@ -6607,6 +6659,87 @@ export interface operations {
       };
       /** @description UNSUPPORTED_MEDIA_TYPE: the body is not JSON in UTF-8 */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description RATE_LIMITED: too many requests from this client; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description INTERNAL: an unexpected error, logged with the correlation id given in `details` */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description UNAVAILABLE: a dependency (database, Redis) is down; nothing was half-written; retry */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  DependenciesController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The definition's id or its name */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Its dependencies */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DefinitionDependencies'];
+        };
+      };
+      /** @description UNAUTHENTICATED: no token, or one that is not valid here */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description FORBIDDEN: a valid token without the scope this operation needs */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description NOT_FOUND: no definition with this id or name */
+      404: {
         headers: {
           [name: string]: unknown;
         };
