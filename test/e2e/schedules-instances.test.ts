@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { FakeDownstream } from '#ferry/testing';
-import type { Db } from '#ferry/persistence';
-import { GroupRunEntity, openSchedulerDb, TriggerEntity } from '../../apps/scheduler/src/persistence/index.js';
+import pg from 'pg';
 import { SchedulerCluster } from '../support/scheduler-process.js';
 
 jest.setTimeout(150_000);
@@ -14,15 +13,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('a per-second schedule on three scheduler processes', () => {
   let cluster: SchedulerCluster;
   let fake: FakeDownstream;
-  let db: Db;
+  let db: pg.Client;
 
   beforeAll(async () => {
     cluster = await SchedulerCluster.create();
     fake = await new FakeDownstream().start();
-    db = await openSchedulerDb(cluster.db.config);
+    db = new pg.Client({ connectionString: cluster.db.config.url });
+    await db.connect();
   });
   afterAll(async () => {
-    await db?.close();
+    await db?.end();
     await cluster?.close();
     await fake?.close();
   });
@@ -40,16 +40,18 @@ describe('a per-second schedule on three scheduler processes', () => {
     expect(res.status).toBe(200);
     await sleep(1_500); // a pass that took its rows before the pause commits its fires
 
-    const fires = await db.run((em) =>
-      em.getRepository(TriggerEntity).find({ where: { source: 'ferry.schedule' }, order: { messageId: 'ASC' } }),
-    );
-    const times = fires.map((f) => Date.parse((f.payload as any).attributes.scheduledAt));
+    const fires = (
+      await db.query<{ id: string; status: string; payload: string }>(
+        "SELECT id, status, payload FROM trigger_message WHERE source = 'ferry.schedule' ORDER BY message_id",
+      )
+    ).rows;
+    const times = fires.map((f) => Date.parse(JSON.parse(f.payload).attributes.scheduledAt));
     expect(fires.length).toBeGreaterThanOrEqual(25);
     // Each second from the first fire to the last, once.
     const expected = Array.from({ length: (times.at(-1)! - times[0]) / 1000 + 1 }, (_, i) => times[0] + i * 1000);
     expect(times).toEqual(expected);
     expect(fires.map((f) => f.status).filter((s) => s !== 'ACCEPTED')).toEqual([]);
-    const runs = await db.run((em) => em.getRepository(GroupRunEntity).find({ select: { triggerId: true } }));
-    expect(runs.map((r) => r.triggerId).sort()).toEqual(fires.map((f) => f.id).sort());
+    const runs = (await db.query<{ trigger_id: string }>('SELECT trigger_id FROM group_run')).rows;
+    expect(runs.map((r) => r.trigger_id).sort()).toEqual(fires.map((f) => f.id).sort());
   });
 });
