@@ -129,8 +129,19 @@ describe.each(['postgres', 'sqlite'] as const)('schedules on %s', (dbType) => {
       const start = await startOf(groupRunId);
       const n = start.body.files[0]?.recordCount ?? 0;
       const recon = { expected: n, received: n, inserted: n, updated: 0, deleted: 0, unchanged: 0, rejected: 0 };
-      await fake.report(start.jobId, { status: 'SUCCEEDED', reconciliation: recon });
-      await waitForGroup(s, groupRunId, 'SUCCEEDED');
+      // A downstream sends its callback again until it is taken (as the consumer's outbox does).
+      let answer: { status: number; body: unknown } | undefined;
+      await eventually(
+        async () => {
+          answer = await fake.report(start.jobId, { status: 'SUCCEEDED', reconciliation: recon, jobId: start.jobId });
+          return answer.status === 200;
+        },
+        20_000,
+        'the callback to be taken',
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}: last answer ${JSON.stringify(answer)}`);
+      });
+      await waitForGroup(s, groupRunId, 'SUCCEEDED', 30_000);
     }
 
     it('ALLOW starts the second run beside the first', async () => {
