@@ -1,4 +1,5 @@
 import type { Deadline } from '#ferry/contracts';
+import { wallClockAt } from '../core/zones.js';
 
 /** When a run is due: minutes after the trigger, or a time of day in a time zone on the business date. */
 export function deadlineAt(
@@ -14,15 +15,6 @@ export function deadlineAt(
   return zonedToUtc(y, m, d, hh, mm, deadline.timeZone);
 }
 
-export function isValidTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function zonedToUtc(y: number, m: number, d: number, hh: number, mm: number, tz: string): number {
   const wall = Date.UTC(y, m - 1, d, hh, mm);
   // Two passes settle the offset across a DST change.
@@ -34,26 +26,11 @@ function zonedToUtc(y: number, m: number, d: number, hh: number, mm: number, tz:
 }
 
 function offsetMs(instant: number, tz: string): number {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', {
-      timeZone: tz,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    })
-      .formatToParts(new Date(instant))
-      .map((p) => [p.type, p.value]),
-  );
-  const asUtc = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second);
+  const w = wallClockAt(tz, instant);
+  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
   return asUtc - Math.floor(instant / 1000) * 1000;
 }
 
 export function localDate(instant: number, tz: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
-    new Date(instant),
-  );
+  return wallClockAt(tz, instant).date;
 }

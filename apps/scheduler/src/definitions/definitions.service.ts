@@ -24,7 +24,7 @@ import { lockedCalendar } from '../schedules/calendars.service.js';
 import { scheduleProblems } from '../schedules/schedule-math.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 import { syncScheduleClock } from '../schedules/schedule-clock.js';
-import { isValidTimeZone } from './deadline.js';
+import { isTimeZone } from '../core/zones.js';
 
 type SpecWithVersion = DefinitionSpec & { version?: number };
 const validate = compileSchema<SpecWithVersion>(definitionSpecSchema);
@@ -176,7 +176,7 @@ export class DefinitionsService {
         path: 'bindings',
         problem: 'must not be empty unless the definition has a schedule or dependsOn',
       });
-    if (spec.deadline && 'timeZone' in spec.deadline && !isValidTimeZone(spec.deadline.timeZone))
+    if (spec.deadline && 'timeZone' in spec.deadline && !isTimeZone(spec.deadline.timeZone))
       problems.push({ path: 'deadline.timeZone', problem: 'is not a known IANA time zone' });
     if (spec.schedule) problems.push(...scheduleProblems(spec.schedule));
     const calendar = spec.schedule?.calendar;

@@ -16,6 +16,7 @@ import { Db, isUniqueViolation } from '#ferry/persistence';
 import type { Actor } from '../audit/actor.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { iso } from '../admin/paging.js';
+import { wallClockAt } from '../core/zones.js';
 import { CLOCK, type Clock } from '../core/tokens.js';
 import { CalendarEntity, DefinitionEntity, ScheduleEntity } from '../persistence/index.js';
 import { businessDateOf, calendarProblems, nextFire, nextFires, scheduleProblems } from './schedule-math.js';
@@ -212,19 +213,10 @@ function view(row: CalendarEntity): Calendar {
 
 /** `YYYY-MM-DD HH:mm:ss` of an instant in `zone`, for people reading a preview. */
 function wallClock(zone: string): (at: number) => string {
-  const format = new Intl.DateTimeFormat('en-GB', {
-    timeZone: zone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  });
+  const two = (n: number) => String(n).padStart(2, '0');
   return (at) => {
-    const p = Object.fromEntries(format.formatToParts(at).map((part) => [part.type, part.value]));
-    return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+    const w = wallClockAt(zone, at);
+    return `${w.date} ${two(w.hour)}:${two(w.minute)}:${two(w.second)}`;
   };
 }
 

@@ -1,6 +1,7 @@
 import { Cron } from 'croner';
 import { CALENDAR_DEFAULTS, MAX_EVERY_SECONDS, SCHEDULE_DEFAULTS } from '#ferry/contracts';
 import type { CalendarSpec, ScheduleSpec } from '#ferry/contracts';
+import { isTimeZone, wallClockAt } from '../core/zones.js';
 
 /**
  * The pure arithmetic of time triggers: times are epoch milliseconds, no clock, no I/O.
@@ -37,7 +38,7 @@ export interface DuePlan {
 export function scheduleProblems(s: ScheduleSpec, path = 'schedule'): Array<{ path: string; problem: string }> {
   const problems: Array<{ path: string; problem: string }> = [];
   const zone = s.timeZone ?? SCHEDULE_DEFAULTS.timeZone;
-  const zoneOk = isZone(zone);
+  const zoneOk = isTimeZone(zone);
   if (!zoneOk) problems.push({ path: `${path}.timeZone`, problem: 'is not a known IANA time zone' });
   if ((s.cron === undefined) === (s.everySeconds === undefined)) {
     problems.push({ path, problem: 'must have exactly one of cron and everySeconds' });
@@ -314,28 +315,14 @@ function offsetOnDay(zone: string, day: number): number {
   return offset;
 }
 
-const formats = new Map<string, Intl.DateTimeFormat>();
-
 /** The date (as day number and text) and the second of the day of `at` on the wall clock of `zone`. */
 function localTime(zone: string, at: number): { date: string; day: number; second: number } {
   if (isUtc(zone)) {
     const day = Math.floor(at / DAY_MS);
     return { date: dateOfDay(day), day, second: Math.floor((at - day * DAY_MS) / 1000) };
   }
-  let f = formats.get(zone);
-  if (!f) {
-    const two = '2-digit';
-    f = new Intl.DateTimeFormat('en-US', {
-      ...{ timeZone: zone, hourCycle: 'h23', year: 'numeric', month: two, day: two },
-      ...{ hour: two, minute: two, second: two },
-    });
-    if (formats.size >= CACHE_SIZE) formats.clear();
-    formats.set(zone, f);
-  }
-  const p: Record<string, string> = {};
-  for (const part of f.formatToParts(at)) p[part.type] = part.value;
-  const date = `${p.year}-${p.month}-${p.day}`;
-  return { date, day: dayNumber(date) as number, second: +p.hour * 3600 + +p.minute * 60 + +p.second };
+  const w = wallClockAt(zone, at);
+  return { date: w.date, day: dayNumber(w.date) as number, second: w.hour * 3600 + w.minute * 60 + w.second };
 }
 
 /** Days since 1970-01-01 of a 'YYYY-MM-DD' date; null when that date does not exist. */
@@ -358,15 +345,4 @@ function isUtc(zone: string): boolean {
 
 function isEvery(n: number): boolean {
   return Number.isInteger(n) && n >= 1 && n <= MAX_EVERY_SECONDS;
-}
-
-function isZone(zone: string): boolean {
-  // Intl also takes offsets such as "+01:00"; the contract asks for a zone name.
-  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(zone)) return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
 }

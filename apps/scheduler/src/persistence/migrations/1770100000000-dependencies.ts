@@ -1,4 +1,5 @@
-import { type MigrationInterface, type QueryRunner, Table, TableIndex, type TableColumnOptions } from 'typeorm';
+import { type MigrationInterface, type QueryRunner, Table, TableIndex } from 'typeorm';
+import { columnKinds } from './columns.js';
 
 /**
  * Dependency triggers (docs/contract-additions.md, "Dependencies"): each definition's upstreams, the triggers
@@ -8,11 +9,7 @@ export class Dependencies1770100000000 implements MigrationInterface {
   name = 'Dependencies1770100000000';
 
   async up(q: QueryRunner): Promise<void> {
-    const str = (name: string, length: number): TableColumnOptions => ({
-      name,
-      type: 'varchar',
-      length: String(length),
-    });
+    const { str, ms } = columnKinds(q);
     await q.createTable(
       new Table({
         name: 'definition_dependency',
@@ -31,7 +28,7 @@ export class Dependencies1770100000000 implements MigrationInterface {
           { ...str('trigger_id', 36), isPrimary: true },
           { ...str('definition_id', 36), isPrimary: true },
           str('business_date', 10),
-          { name: 'created_at', type: 'numeric', precision: 19, scale: 0 },
+          ms('created_at'),
         ],
         indices: [{ name: 'ix_wait_definition_date', columnNames: ['definition_id', 'business_date'] }],
       }),
