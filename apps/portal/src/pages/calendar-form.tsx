@@ -12,8 +12,7 @@ const BLANK: CalendarPut = { name: '', holidays: [], businessDays: [1, 2, 3, 4, 
 export function CalendarFormPage({ params }: PageProps) {
   const isNew = params.name === undefined;
   const { data, error, reload } = useLoad(
-    () =>
-      isNew ? Promise.resolve(undefined) : api<Calendar>('GET', `/calendars/${encodeURIComponent(params.name)}`),
+    () => (isNew ? Promise.resolve(undefined) : api<Calendar>('GET', `/calendars/${encodeURIComponent(params.name)}`)),
     [params.name],
   );
   if (!isNew && !data) return error ? <Problem error={error} /> : <Loading what="the calendar" />;

@@ -9,7 +9,8 @@ import { ConfirmButton } from '../ui.js';
 export const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
 /** ISO weekdays 1..7 as names; the API's default when the calendar lists none. */
-export const businessDaysText = (days: number[] | undefined) => (days ?? [1, 2, 3, 4, 5]).map((d) => WEEKDAYS[d - 1]).join(' ');
+export const businessDaysText = (days: number[] | undefined) =>
+  (days ?? [1, 2, 3, 4, 5]).map((d) => WEEKDAYS[d - 1]).join(' ');
 
 /** The calendars schedules name: days they do not fire on, and daily windows they stay out of. */
 export function CalendarsPage() {

@@ -71,8 +71,9 @@ export function ScheduleFields(props: { start: DefinitionSpec; field: Field; att
   const [kind, setKind] = useState<Kind>(s?.cron ? 'cron' : s?.everySeconds ? 'every' : 'none');
   const calendars = useLoad(() => api<Page<Calendar>>('GET', `/calendars${query({ limit: 500 })}`), []);
   const names = (calendars.data?.items ?? []).map((c) => c.name);
-  // A calendar named by the definition but not (or no longer) listed stays selectable: the API says why.
-  if (s?.calendar && calendars.data && !names.includes(s.calendar)) names.push(s.calendar);
+  // The definition's own calendar is an option from the first render, so the uncontrolled select starts on
+  // it before the list arrives (and stays selectable if no longer listed: the API then says why).
+  if (s?.calendar && !names.includes(s.calendar)) names.push(s.calendar);
   return (
     <fieldset aria-label="Schedule">
       <legend>
@@ -228,7 +229,10 @@ function Preview() {
           <ol aria-label="Next fires">
             {fires.map((f) => (
               <li key={f.at}>
-                {when(f.at)} <span className="muted">({f.local} in its zone · business date {f.businessDate})</span>
+                {when(f.at)}{' '}
+                <span className="muted">
+                  ({f.local} in its zone · business date {f.businessDate})
+                </span>
               </li>
             ))}
           </ol>
