@@ -118,6 +118,10 @@ describe("the portal's schedules, calendars and dependencies", () => {
       schedule: { cron: '0 6 * * *', timeZone: 'Europe/Paris', calendar: 'paris-business', overlap: 'SKIP' },
       dependsOn: [{ definition: 'ledger', policy: 'ONCE_PER_DATE' }],
     });
+    // The list says what starts it: no message, its schedule and its upstream.
+    await page.goto(`${s.handle.url}/portal/definitions`);
+    const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'nightly-close', exact: true }) });
+    await expect(row.getByRole('cell').nth(2).textContent()).resolves.toBe('cron 0 6 * * *, after ledger');
   });
 
   it("shows the definition's next fire and dependencies, and pauses and resumes its schedule", async () => {
