@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
+import { FakeDownstream } from '#ferry/testing';
 import { launchPortalBrowser, logIn, type PortalBrowser, screenshot, seriousViolations } from '../support/browser.js';
-import { definitionBody, startTestScheduler, type SchedulerUnderTest } from '../support/scheduler.js';
+import { definitionBody, eventually, startTestScheduler, type SchedulerUnderTest } from '../support/scheduler.js';
 
 // Issue 14 in the portal, in Chromium against a real scheduler on PostgreSQL: an admin makes a calendar and a
 // scheduled definition naming it, previews its fires, pauses and resumes its schedule; a viewer only reads.
@@ -170,6 +171,43 @@ describe("the portal's schedules, calendars and dependencies", () => {
       .getByRole('list', { name: 'Dependants' })
       .getByRole('link', { name: 'nightly-close' })
       .waitFor();
+  });
+
+  it("lists a schedule's latest fires: the accepted one links to its run, a skipped one says why", async () => {
+    const parked = await new FakeDownstream({ behaviour: 'manual' }).start();
+    try {
+      // Every second, and the first run never ends: the fires after it are SKIPPED (overlap SKIP).
+      const body = definitionBody('heartbeat', [parked.url], {
+        bindings: [],
+        schedule: { everySeconds: 1, overlap: 'SKIP' },
+      });
+      expect((await s.api('POST', '/definitions', body)).status).toBe(201);
+      await eventually(
+        async () => {
+          const fires = (await s.api('GET', '/definitions/heartbeat/schedule')).body.fires as any[];
+          return fires.some((f) => f.status === 'SKIPPED') && fires.some((f) => f.status === 'ACCEPTED');
+        },
+        20_000,
+        'an accepted and a skipped fire',
+      );
+      expect((await s.api('POST', '/definitions/heartbeat/schedule/pause')).status).toBe(200);
+      const { fires } = (await s.api('GET', '/definitions/heartbeat/schedule')).body;
+      const accepted = fires.find((f: any) => f.status === 'ACCEPTED');
+      const skipped = fires.find((f: any) => f.status === 'SKIPPED');
+      expect(skipped.reason).toEqual(expect.any(String));
+
+      await page.goto(`${s.handle.url}/portal/definitions/heartbeat`);
+      const table = page.getByRole('table', { name: 'Latest fires' });
+      await table.waitFor();
+      await expect(table.locator('tbody tr').count()).resolves.toBe(fires.length);
+      await table.getByText(skipped.reason).first().waitFor();
+      await check(page, 'Definition', 'definition-schedule-fires');
+      await table.getByRole('link', { name: /^heartbeat run/ }).click();
+      await page.getByRole('heading', { level: 1, name: 'Group run' }).waitFor();
+      expect(new URL(page.url()).pathname).toBe(`/portal/group-runs/${accepted.answer.groupRuns[0].id}`);
+    } finally {
+      await parked.close();
+    }
   });
 
   it('refuses to delete a calendar a schedule names, with the API’s reason', async () => {
