@@ -6,8 +6,9 @@ import { useCan } from '../session.js';
 import type { Definition, DefinitionSpec } from '../types.js';
 import { Loading, Problem, useLoad } from '../ui.js';
 import { DependenciesPanel, SchedulePanel } from './definition-schedule.js';
+import { DEPENDS_ON_FIELDS, DependsOnFields, readDependsOn } from './depends-on-fields.js';
 import type { PageProps } from './index.js';
-import { DependsOnFields, readDependsOn, readSchedule, SCHEDULE_FIELDS, ScheduleFields } from './schedule-fields.js';
+import { readSchedule, SCHEDULE_FIELDS, ScheduleFields } from './schedule-fields.js';
 
 const BLANK: DefinitionSpec = {
   name: '',
@@ -220,7 +221,7 @@ function DefinitionForm({ existing, onSaved }: { existing: Definition | undefine
       <DependsOnFields
         start={start}
         self={existing?.name}
-        errors={errorsFor('dependsOn', 'dependsOn.definition', 'dependsOn.policy')}
+        errors={errorsFor(...DEPENDS_ON_FIELDS)}
         disabled={!can.write}
       />
       <label>
@@ -260,4 +261,5 @@ const FIELDS = [
   'retry.maxAttempts',
   'attemptTimeoutSeconds',
   ...SCHEDULE_FIELDS,
+  ...DEPENDS_ON_FIELDS,
 ];
