@@ -34,4 +34,13 @@ export const API_ROUTES = [
   ['post', '/api/v1/definitions/{id}/unarchive'],
   ['get', '/api/v1/definitions/{id}/versions'],
   ['get', '/api/v1/definitions/{id}/diff'],
+  ['get', '/api/v1/definitions/{id}/schedule'],
+  ['post', '/api/v1/definitions/{id}/schedule/pause'],
+  ['post', '/api/v1/definitions/{id}/schedule/resume'],
+  ['get', '/api/v1/definitions/{id}/dependencies'],
+  ['post', '/api/v1/schedules/preview'],
+  ['get', '/api/v1/calendars'],
+  ['get', '/api/v1/calendars/{name}'],
+  ['put', '/api/v1/calendars/{name}'],
+  ['delete', '/api/v1/calendars/{name}'],
 ] as const;

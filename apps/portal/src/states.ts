@@ -9,6 +9,13 @@ export const STATE_COLOURS: Record<string, string> = {
   FAILED: '#b91c1c',
   CANCELLED: '#374151',
   SKIPPED: '#4b5563',
+  // A schedule's fire held until the live run ends, and a fire or message waiting for its upstreams.
+  QUEUED: '#6d28d9',
+  WAITING: '#0e7490',
+  PAUSED: '#b45309',
+  // A dependant's upstreams for a business date: all succeeded, or some not yet.
+  MET: '#15803d',
+  MISSING: '#b45309',
   UNMATCHED: '#a16207',
   REJECTED: '#9f1239',
   OPEN: '#b91c1c',

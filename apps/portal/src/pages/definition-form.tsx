@@ -5,7 +5,10 @@ import { Link, navigate } from '../router.js';
 import { useCan } from '../session.js';
 import type { Definition, DefinitionSpec } from '../types.js';
 import { Loading, Problem, useLoad } from '../ui.js';
+import { DependenciesPanel, SchedulePanel } from './definition-schedule.js';
+import { DEPENDS_ON_FIELDS, DependsOnFields, readDependsOn } from './depends-on-fields.js';
 import type { PageProps } from './index.js';
+import { readSchedule, SCHEDULE_FIELDS, ScheduleFields } from './schedule-fields.js';
 
 const BLANK: DefinitionSpec = {
   name: '',
@@ -35,15 +38,22 @@ function schemaProblems(spec: unknown): FieldProblem[] {
 
 export function DefinitionFormPage({ params }: PageProps) {
   const isNew = params.id === undefined;
-  const { data, error } = useLoad(
+  const { data, error, reload } = useLoad(
     () => (isNew ? Promise.resolve(undefined) : api<Definition>('GET', `/definitions/${params.id}`)),
     [params.id],
   );
   if (!isNew && !data) return error ? <Problem error={error} /> : <Loading what="the definition" />;
-  return <DefinitionForm key={params.id ?? 'new'} existing={data} />;
+  return (
+    <>
+      {data?.schedule ? <SchedulePanel definition={data} /> : null}
+      {data ? <DependenciesPanel definition={data} /> : null}
+      {/* Read again once saved: the next save sends the new version, the panels show the new schedule. */}
+      <DefinitionForm key={params.id ?? 'new'} existing={data} onSaved={reload} />
+    </>
+  );
 }
 
-function DefinitionForm({ existing }: { existing: Definition | undefined }) {
+function DefinitionForm({ existing, onSaved }: { existing: Definition | undefined; onSaved: () => void }) {
   const can = useCan();
   const [problems, setProblems] = useState<FieldProblem[]>([]);
   const [failure, setFailure] = useState<string>();
@@ -62,12 +72,16 @@ function DefinitionForm({ existing }: { existing: Definition | undefined }) {
       ...kept
     } = (existing ?? BLANK) as Definition;
     const description = text('description');
+    const binding = { source: text('source'), event: text('event') };
     const spec = {
       ...kept,
       name: text('name'),
       ...(description ? { description } : { description: undefined }),
       mode: text('mode'),
-      bindings: [{ source: text('source'), event: text('event') }],
+      // None at all when both are left empty: a definition started by its schedule or its upstreams only.
+      bindings: binding.source || binding.event ? [binding] : [],
+      schedule: readSchedule(f),
+      dependsOn: readDependsOn(f),
       target: {
         ...kept.target,
         urls: text('urls')
@@ -90,6 +104,7 @@ function DefinitionForm({ existing }: { existing: Definition | undefined }) {
         ? await api<Definition>('PUT', `/definitions/${existing.id}`, { ...clean, version: existing.version })
         : await api<Definition>('POST', '/definitions', clean);
       navigate(`/definitions/${saved.id}`);
+      onSaved();
       setFailure(`Saved as version ${saved.version}.`);
     } catch (err) {
       if (err instanceof ApiFailure && err.details.length) setProblems(err.details);
@@ -202,6 +217,13 @@ function DefinitionForm({ existing }: { existing: Definition | undefined }) {
           />,
         )}
       </div>
+      <ScheduleFields start={start} field={field} attrs={attrs} disabled={!can.write} />
+      <DependsOnFields
+        start={start}
+        self={existing?.name}
+        errors={errorsFor(...DEPENDS_ON_FIELDS)}
+        disabled={!can.write}
+      />
       <label>
         <input type="checkbox" role="switch" name="enabled" defaultChecked={start.enabled} disabled={!can.write} />
         Enabled (a paused definition takes no triggers)
@@ -238,4 +260,6 @@ const FIELDS = [
   'retry',
   'retry.maxAttempts',
   'attemptTimeoutSeconds',
+  ...SCHEDULE_FIELDS,
+  ...DEPENDS_ON_FIELDS,
 ];

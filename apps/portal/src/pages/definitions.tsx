@@ -7,6 +7,13 @@ import { when } from '../time.js';
 import type { Definition } from '../types.js';
 import { ConfirmButton } from '../ui.js';
 
+/** Its messages, its schedule and its upstreams: whatever starts it. */
+const triggeredBy = (d: Definition) => [
+  ...d.bindings.map((b) => `${b.source}/${b.event}`),
+  ...(d.schedule ? [d.schedule.cron ? `cron ${d.schedule.cron}` : `every ${d.schedule.everySeconds} s`] : []),
+  ...(d.dependsOn ?? []).map((u) => `after ${u.definition}`),
+];
+
 export function DefinitionsPage() {
   const can = useCan();
   const [filter, setFilter] = useState('');
@@ -91,7 +98,7 @@ export function DefinitionsPage() {
                     <Link to={`/definitions/${d.id}`}>{d.name}</Link>
                   </td>
                   <td>{d.mode}</td>
-                  <td>{d.bindings.map((b) => `${b.source}/${b.event}`).join(', ')}</td>
+                  <td>{triggeredBy(d).join(', ')}</td>
                   <td>
                     {d.version} <Link to={`/definitions/${d.id}/history`}>History of {d.name}</Link>
                   </td>

@@ -1,6 +1,8 @@
 import type { ComponentType } from 'react';
 import { AlertsPage } from './alerts.js';
 import { AuditPage } from './audit.js';
+import { CalendarFormPage } from './calendar-form.js';
+import { CalendarsPage } from './calendars.js';
 import { DefinitionFormPage } from './definition-form.js';
 import { DefinitionHistoryPage } from './definition-history.js';
 import { DefinitionsPage } from './definitions.js';
@@ -40,6 +42,9 @@ export const PAGES: Page[] = [
   { path: '/task-runs/:id', title: 'Task run', nav: false, component: TaskRunPage },
   { path: '/triggers', title: 'Triggers', nav: true, component: TriggersPage },
   { path: '/alerts', title: 'Alerts', nav: true, component: AlertsPage },
+  { path: '/calendars', title: 'Calendars', nav: true, component: CalendarsPage },
+  { path: '/calendars/new', title: 'New calendar', nav: false, component: CalendarFormPage },
+  { path: '/calendars/:name', title: 'Calendar', nav: false, component: CalendarFormPage },
   { path: '/targets', title: 'Targets', nav: true, component: TargetsPage },
   { path: '/audit', title: 'Audit log', nav: true, component: AuditPage },
 ];

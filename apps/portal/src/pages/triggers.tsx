@@ -19,7 +19,7 @@ export function TriggersPage() {
     <>
       <StatusFilter
         value={status}
-        options={['', 'ACCEPTED', 'UNMATCHED', 'REJECTED']}
+        options={['', 'ACCEPTED', 'UNMATCHED', 'REJECTED', 'SKIPPED', 'QUEUED', 'WAITING']}
         onChange={(s) => {
           list.go();
           setStatus(s);
@@ -52,6 +52,7 @@ export function TriggersPage() {
                   </td>
                   <td>
                     {t.source ?? '—'} / {t.event ?? '—'}
+                    {t.via === 'schedule' || t.via === 'depends' ? <span className="muted"> · via {t.via}</span> : null}
                   </td>
                   <td>{t.businessDate ?? '—'}</td>
                   <td>{t.fileCount ?? '—'}</td>
