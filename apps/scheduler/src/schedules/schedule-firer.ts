@@ -6,12 +6,12 @@ import {
   type OnModuleDestroy,
   Optional,
 } from '@nestjs/common';
-import { type EntityManager, In, IsNull, LessThanOrEqual, Not } from 'typeorm';
+import { type EntityManager, IsNull, LessThanOrEqual, Not } from 'typeorm';
 import type { CalendarSpec, DefinitionSpec, ScheduleSpec } from '#ferry/contracts';
 import { Db } from '#ferry/persistence';
 import type { Actor } from '../audit/actor.js';
 import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
-import { CalendarEntity, DefinitionEntity, GroupRunEntity, ScheduleEntity } from '../persistence/index.js';
+import { type DefinitionEntity, ScheduleEntity } from '../persistence/index.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 import {
   type FireWritten,
@@ -23,6 +23,7 @@ import {
 import { dependencyGate } from '../dependencies/dependency-gate.js';
 import { waitingReason } from '../dependencies/dependency-hold.js';
 import { businessDateOf, planDue } from './schedule-math.js';
+import { calendarsOf, definitionsOf, liveRunsOf, lockSchedules, moveClocks } from './schedule-rows.js';
 
 /** A fire started in this pass, live for the pass's next fire of the same definition. */
 const THIS_PASS = 'a fire of this pass';
@@ -152,24 +153,10 @@ export class ScheduleFirer implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Fires the given schedules that are still due once locked (another instance may have taken them). */
   private async fire(em: EntityManager, ids: string[], now: number): Promise<Pass> {
-    const qb = em
-      .getRepository(ScheduleEntity)
-      .createQueryBuilder('s')
-      .where('s.definitionId IN (:...ids)', { ids })
-      .andWhere('s.pausedAt IS NULL')
-      .orderBy('s.definitionId');
-    // Each instance takes the rows no other holds; Oracle waits for them, then finds them no longer due.
-    if (this.db.type === 'postgres') qb.setLock('pessimistic_write').setOnLocked('skip_locked');
-    else this.db.lockForWrite(qb);
-    const rows = await qb.getMany();
-    const defs = new Map(
-      (await em.getRepository(DefinitionEntity).findBy({ id: In(rows.map((r) => r.definitionId)) })).map((d) => [
-        d.id,
-        d,
-      ]),
-    );
-    const calendars = await this.calendars(em, [...defs.values()]);
-    const live = await this.liveRuns(em, [...defs.values()]);
+    const rows = await lockSchedules(this.db, em, ids);
+    const defs = await definitionsOf(em, rows);
+    const calendars = await calendarsOf(em, [...defs.values()]);
+    const live = await liveRunsOf(em, [...defs.values()]);
     const fires: SystemFire[] = [];
     const pass: Pass = { written: [], cancel: [] };
     const updates: Array<{ row: ScheduleEntity; changes: Partial<ScheduleEntity>; queueing: string[] }> = [];
@@ -230,45 +217,13 @@ export class ScheduleFirer implements OnApplicationBootstrap, OnModuleDestroy {
     pass.written.push(...written);
     // Queued fires are kept by their trigger's id (one written already by an earlier pass is kept already).
     const idByMessage = new Map(written.flatMap((w) => (w ? [[w.trigger.messageId, w.trigger.id] as const] : [])));
-    const clocks: Array<{ row: ScheduleEntity; changes: Partial<ScheduleEntity> }> = [];
-    for (const { row, changes, queueing } of updates) {
-      if (queueing.length) {
-        const ids = queueing.flatMap((m) => idByMessage.get(m) ?? []);
-        changes.queued = [...(changes.queued ?? []), ...ids];
-      }
+    for (const { changes, queueing } of updates) {
+      if (queueing.length)
+        changes.queued = [...(changes.queued ?? []), ...queueing.flatMap((m) => idByMessage.get(m) ?? [])];
       if (changes.queued && !changes.queued.length) changes.queued = null;
-      if ('queued' in changes || this.db.type !== 'postgres') {
-        await em.update(
-          ScheduleEntity,
-          { definitionId: row.definitionId },
-          { ...changes, version: row.version + 1, updatedAt: now },
-        );
-      } else clocks.push({ row, changes });
     }
-    await this.moveClocks(em, clocks, now);
+    await moveClocks(this.db, em, updates, now);
     return pass;
-  }
-
-  /** PostgreSQL: the clocks of a batch moved by one statement (one array per column) instead of one each. */
-  private async moveClocks(
-    em: EntityManager,
-    clocks: Array<{ row: ScheduleEntity; changes: Partial<ScheduleEntity> }>,
-    now: number,
-  ): Promise<void> {
-    if (!clocks.length) return;
-    const num = (v: number | null | undefined) => (v === null || v === undefined ? null : String(v));
-    await em.query(
-      `UPDATE definition_schedule AS s
-          SET next_fire_at = v.next, last_fire_at = v.last, version = s.version + 1, updated_at = $4
-         FROM unnest($1::varchar[], $2::numeric[], $3::numeric[]) AS v(id, next, last)
-        WHERE s.definition_id = v.id`,
-      [
-        clocks.map((c) => c.row.definitionId),
-        clocks.map((c) => num(c.changes.nextFireAt)),
-        clocks.map((c) => num(c.changes.lastFireAt ?? c.row.lastFireAt)),
-        String(now),
-      ],
-    );
   }
 
   /**
@@ -329,27 +284,5 @@ export class ScheduleFirer implements OnApplicationBootstrap, OnModuleDestroy {
       ...(held ? { held } : {}),
       at: now,
     };
-  }
-
-  private async calendars(em: EntityManager, defs: DefinitionEntity[]): Promise<Map<string, CalendarSpec>> {
-    const names = [...new Set(defs.flatMap((d) => (d.spec as DefinitionSpec).schedule?.calendar ?? []))] as string[];
-    if (!names.length) return new Map();
-    const rows = await em.getRepository(CalendarEntity).findBy({ name: In(names) });
-    return new Map(rows.map((r) => [r.name, r.spec as CalendarSpec]));
-  }
-
-  /** The live (RUNNING) group runs of the definitions whose overlap policy asks, or that have queued fires. */
-  private async liveRuns(em: EntityManager, defs: DefinitionEntity[]): Promise<Map<string, string[]>> {
-    const asking = defs
-      .filter((d) => ((d.spec as DefinitionSpec).schedule?.overlap ?? 'ALLOW') !== 'ALLOW')
-      .map((d) => d.id);
-    const live = new Map<string, string[]>();
-    if (!asking.length) return live;
-    const rows = await em.getRepository(GroupRunEntity).find({
-      select: { id: true, definitionId: true },
-      where: { definitionId: In(asking), status: 'RUNNING' },
-    });
-    for (const r of rows) live.set(r.definitionId, [...(live.get(r.definitionId) ?? []), r.id]);
-    return live;
   }
 }
