@@ -22,6 +22,8 @@ import { type ObservabilityConfig, readObservability } from '#ferry/observabilit
 import { callbackCallers } from './callbacks/callback-binding.js';
 import type { SecretKeys } from './secrets/secret-box.js';
 import { readSecretKeys } from './secrets/secret-keys.js';
+import { readTriggerSources } from './sources/source-config.js';
+import type { TriggerSourceConfig } from './sources/trigger-source.js';
 import { DEFAULT_TUNING, type Tuning } from './tuning.js';
 
 /** The scheduler's whole configuration, read once at boot; nothing else reads process.env. */
@@ -43,6 +45,8 @@ export interface SchedulerConfig {
   /** The keys auth profiles' secrets are sealed with at rest; `development`: the public development key. */
   secrets: SecretKeys & { development: boolean };
   triggerQueue: string;
+  /** Trigger sources in front of brokers and upstream tables (FERRY_TRIGGER_SOURCES, JSON; sources/). */
+  triggerSources: TriggerSourceConfig[];
   /** Task rounds processed at once per instance (mostly waiting on HTTP). */
   concurrency: number;
   /** Parallel database batches per instance. */
@@ -173,6 +177,7 @@ export function schedulerConfigFromEnv(envMap: Record<string, string | undefined
     },
     secrets: readSecretKeys(env, dev),
     triggerQueue: env.str('FERRY_TRIGGER_QUEUE', 'ferry.triggers'),
+    triggerSources: readTriggerSources(env.json<unknown>('FERRY_TRIGGER_SOURCES', [])),
     concurrency: env.int('FERRY_SCHEDULER_CONCURRENCY', 64, 1, 1000),
     lanes: env.int('FERRY_SCHEDULER_DB_LANES', 4, 1, 64),
     dispatchTimeoutMs: env.int('FERRY_DISPATCH_TIMEOUT_MS', 10_000, 100),

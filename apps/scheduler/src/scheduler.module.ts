@@ -20,6 +20,7 @@ import { QueueModule } from './queue/queue.module.js';
 import type { SchedulerConfig } from './scheduler.config.js';
 import { SchedulerLifecycle } from './scheduler-lifecycle.js';
 import { SchedulesModule } from './schedules/schedules.module.js';
+import { SourcesModule } from './sources/sources.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 import { TriggersModule } from './triggers/triggers.module.js';
@@ -50,6 +51,7 @@ export class SchedulerModule {
         AccountsModule,
         MaintenanceModule,
         SchedulesModule,
+        SourcesModule,
         DependenciesModule,
         WorkersModule.forRoot(config),
       ],

@@ -143,8 +143,10 @@ export const triggerRecordSchema = {
     status: { enum: ['ACCEPTED', 'UNMATCHED', 'REJECTED', 'SKIPPED', 'QUEUED', 'WAITING'] },
     reason: { ...nullable('string'), description: 'Why it was REJECTED, SKIPPED, QUEUED or WAITING' },
     via: {
-      enum: ['http', 'queue', 'schedule', 'depends'],
-      description: 'schedule: a fire of the definition`s schedule; depends: its dependencies met for a business date',
+      enum: ['http', 'queue', 'schedule', 'depends', 'rabbitmq', 'nats', 'outbox'],
+      description:
+        "schedule: a fire of the definition's schedule; depends: its dependencies met for a business date; " +
+        'rabbitmq, nats, outbox: a configured trigger source (FERRY_TRIGGER_SOURCES)',
     },
     answer: { oneOf: [triggerAnswerSchema, { type: 'null' }] },
     payload: {

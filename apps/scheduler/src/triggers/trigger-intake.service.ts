@@ -32,11 +32,19 @@ export interface IntakeResult {
   answer: TriggerAnswer;
 }
 
+/** How a trigger reached Ferry: its `via` in the trigger record. */
+export type TriggerVia = 'http' | 'queue' | BrokerVia;
+/** The trigger sources in front of a broker or an upstream's table (apps/scheduler/src/sources). */
+export type BrokerVia = 'rabbitmq' | 'nats' | 'outbox';
+
 /**
- * Where a trigger came from: an HTTP caller may post only the sources its client is configured for;
- * a queue message carries no token, its producer is trusted by its access to Redis.
+ * Where a trigger came from: an HTTP caller may post only the sources its client is configured for, and so
+ * may a broker source (`via`) the sources its configuration names; a message of the BullMQ trigger queue
+ * carries no token, its producer is trusted by its access to Redis.
  */
-export type TriggerOrigin = 'queue' | { sources: readonly string[] };
+export type TriggerOrigin = 'queue' | { sources: readonly string[]; via?: BrokerVia };
+
+const viaOf = (origin: TriggerOrigin): TriggerVia => (origin === 'queue' ? 'queue' : (origin.via ?? 'http'));
 
 type Written = { answer: TriggerAnswer; ready: StartOrder; plans: GroupRunPlan[]; notified: boolean };
 
@@ -69,7 +77,7 @@ export class TriggerIntake {
 
   /** A trigger message from HTTP or the queue: each is counted once, by source and outcome. */
   async accept(body: unknown, origin: TriggerOrigin): Promise<IntakeResult> {
-    const via = origin === 'queue' ? 'queue' : 'http';
+    const via = viaOf(origin);
     const source = sourceOf(body);
     try {
       const result = await this.acceptValid(body, origin);
@@ -83,7 +91,7 @@ export class TriggerIntake {
       );
       return result;
     } catch (err) {
-      // A bad queue message is counted when it is kept as REJECTED (reject()), not here as well.
+      // A bad message of a queue or broker is counted when it is kept as REJECTED (reject()), not here as well.
       if (via === 'http' && err instanceof ApiError && err.status === 422)
         this.observer.triggerSettled(source, 'rejected');
       throw err;
@@ -104,7 +112,7 @@ export class TriggerIntake {
         ],
         'A reserved source',
       );
-    const via = origin === 'queue' ? 'queue' : 'http';
+    const via = viaOf(origin);
     // Checked before anything is read or written, so a stranger cannot even learn of a duplicate.
     if (origin !== 'queue' && !sourceAllowed(origin.sources, msg.source)) {
       throw ApiError.forbidden(`This client may not post triggers for source ${JSON.stringify(msg.source)}`);
@@ -137,8 +145,8 @@ export class TriggerIntake {
     }
   }
 
-  /** A queue message that is not a valid trigger is kept, with its reason, for operators to see. */
-  async reject(body: unknown, reason: ApiError | Error): Promise<string> {
+  /** A queued (or brokered) message that is not a valid trigger is kept, with its reason, for operators to see. */
+  async reject(body: unknown, reason: ApiError | Error, via: Exclude<TriggerVia, 'http'> = 'queue'): Promise<string> {
     const id = randomUUID();
     const details = reason instanceof ApiError ? reason.details.map((d) => `${d.path} ${d.problem}`).join('; ') : '';
     await this.db.tx((em) =>
@@ -149,7 +157,7 @@ export class TriggerIntake {
         event: null,
         businessDate: null,
         status: 'REJECTED',
-        via: 'queue',
+        via,
         reason: `${reason.message}${details ? `: ${details}` : ''}`.slice(0, 2000),
         payload: body ?? null,
         answer: null,
@@ -168,7 +176,7 @@ export class TriggerIntake {
    * nothing (its alert is written with it) or holds a dependant for its upstreams (its wait rows are
    * written with it), one transaction, whose unique key refuses a copy.
    */
-  private async write(msg: TriggerMessage, via: 'http' | 'queue'): Promise<Written | undefined> {
+  private async write(msg: TriggerMessage, via: TriggerVia): Promise<Written | undefined> {
     const now = this.clock();
     const { start, held } = await this.db.run(async (em) =>
       gateBound(em, await boundDefinitions(em, msg.source, msg.event), msg.businessDate, now),
@@ -199,7 +207,7 @@ export class TriggerIntake {
     start: StartNow[],
     held: HeldForUpstreams[],
     msg: TriggerMessage,
-    via: 'http' | 'queue',
+    via: TriggerVia,
     now: number,
   ): { trigger: TriggerEntity; plans: GroupRunPlan[]; answer: TriggerAnswer } {
     const triggerId = randomUUID();
