@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type Channel, type ChannelModel, connect } from 'amqplib';
-import { type ChildApp, TcpProxy } from '#ferry/testing';
+import { type ChildApp, createTestDatabase, TcpProxy } from '#ferry/testing';
 import { declareRabbitTopology, rabbitTopology } from '../../apps/scheduler/src/sources/rabbitmq-source.js';
 import type { RabbitSourceConfig } from '../../apps/scheduler/src/sources/trigger-source.js';
 import { SchedulerCluster } from '../support/scheduler-process.js';
@@ -168,7 +168,7 @@ describe('the RabbitMQ trigger source', () => {
     expect(malformed).toMatchObject({ via: 'rabbitmq', payload: { raw: '{"messageId": "m-broken", ' } });
     expect(malformed.reason).toMatch(/not JSON|Malformed/);
     const refused = rejected.find((t) => t.payload?.messageId === 'm-foreign');
-    expect(refused).toMatchObject({ via: 'rabbitmq', source: 'payroll' });
+    expect(refused).toMatchObject({ via: 'rabbitmq', payload: { source: 'payroll' } });
     expect(refused.reason).toMatch(/may not post triggers for source "payroll"/);
 
     const dead = await eventually(
@@ -220,6 +220,39 @@ describe('the RabbitMQ trigger source when the broker goes away mid-stream', () 
     await expectEachOnce(s.api, [...before, ...during, ...after]);
     expect(proxy.accepted).toBeGreaterThan(acceptedBefore);
     expect(await q.waitingInQueue()).toBe(0);
+  });
+});
+
+describe('the RabbitMQ trigger source while the database is away', () => {
+  let q: TestQueue;
+  let s: SchedulerUnderTest;
+  let proxy: TcpProxy;
+
+  beforeAll(async () => {
+    q = await TestQueue.open(['billing']);
+    const db = await createTestDatabase('postgres');
+    proxy = await new TcpProxy('127.0.0.1', Number(new URL(db.config.url).port || 5432)).start();
+    s = await startTestScheduler('postgres', q.env(), {
+      db: { config: { ...db.config, url: proxy.via(db.config.url) }, drop: db.drop },
+    });
+    await define(s.api);
+  });
+  afterAll(async () => {
+    await proxy?.restore();
+    await s?.close();
+    await proxy?.close();
+    await q?.close();
+  });
+
+  it('hands messages back unacknowledged, and makes each one trigger once the database is back', async () => {
+    await proxy.cut();
+    const during = q.publishMany(20, 'during');
+    // Held and handed back (requeued) meanwhile: none is acknowledged, none is dead-lettered.
+    await new Promise((r) => setTimeout(r, 2_500));
+    await proxy.restore();
+    await expectEachOnce(s.api, during);
+    expect(await q.waitingInQueue()).toBe(0);
+    expect(await q.takeDead()).toEqual([]);
   });
 });
 
