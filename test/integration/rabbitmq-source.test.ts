@@ -18,7 +18,7 @@ import {
 const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 const DEFINITION = 'rq';
 
-type Api = (method: string, path: string) => Promise<{ status: number; body: any }>;
+type Api = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>;
 
 /** Every trigger record of a scheduler's database (each test boots on a fresh one), page by page. */
 async function allTriggers(api: Api, status?: string): Promise<any[]> {
@@ -110,7 +110,7 @@ class TestQueue {
 const downstreams = fakeDownstreams();
 afterAll(() => downstreams.closeAll());
 
-async function define(api: (m: string, p: string, b?: unknown) => Promise<{ status: number; body: any }>) {
+async function define(api: Api) {
   const downstream = await downstreams.start();
   const res = await api('POST', '/definitions', definitionBody(DEFINITION, [downstream.url]));
   if (res.status !== 201) throw new Error(`definition: ${res.status} ${JSON.stringify(res.body)}`);
@@ -273,8 +273,7 @@ describe('the RabbitMQ trigger source when a scheduler process is killed', () =>
     // Two instances read the same queue; one of them is killed with messages in hand.
     const doomed = await cluster.spawn(q.env());
     const survivor: ChildApp = await cluster.spawn(q.env());
-    const api: Api & ((m: string, p: string, b?: unknown) => Promise<{ status: number; body: any }>) = (m, p, b) =>
-      cluster.api(survivor, m, p, b);
+    const api: Api = (m, p, b) => cluster.api(survivor, m, p, b);
     await define(api);
     const before = q.publishMany(80, 'before');
     await eventually(async () => (await allTriggers(api)).length >= 5, 30_000, 'the first triggers');
