@@ -110,6 +110,9 @@ export class PgOutboxSource implements TriggerSource {
    */
   private async pass(): Promise<{ read: number; retry?: string }> {
     const client = await this.pool.connect();
+    // The pool listens for errors of idle connections only: one dropped while in hand would end the process.
+    const dropped = (): void => undefined;
+    client.on('error', dropped);
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
@@ -142,6 +145,7 @@ export class PgOutboxSource implements TriggerSource {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
+      client.off('error', dropped);
       // A connection that failed mid-transaction is not handed back to the pool.
       client.release(broken);
     }
