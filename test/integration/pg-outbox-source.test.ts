@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { createTestDatabase, type ChildApp, type TestDatabase } from '#ferry/testing';
+import { createTestDatabase, type ChildApp, TcpProxy, type TestDatabase } from '#ferry/testing';
 import { SchedulerCluster } from '../support/scheduler-process.js';
 import {
   definitionBody,
@@ -192,6 +192,59 @@ describe('the pg-outbox trigger source', () => {
     const rows = (await settled()).slice(-sent.length);
     expect(rows.every((r) => r.outcome === 'ACCEPTED')).toBe(true);
     await expectOneTriggerEach(s.api, sent.map((m) => m.messageId));
+  });
+
+  it('listens again after its connection is dropped: a row written later is read without any poll', async () => {
+    await second?.close();
+    second = undefined;
+    expect(await upstream.dropSourceConnections()).toBeGreaterThan(0);
+    // The only reader left polls every ten minutes: only its LISTEN, made again, can bring this row in.
+    await upstream.add([triggerBody('outbox-flow', 1, 'outbox-relisten')]);
+    const [row] = (await settled()).slice(-1);
+    expect(row.outcome).toBe('ACCEPTED');
+    await expectOneTriggerEach(s.api, ['outbox-relisten']);
+  });
+});
+
+describe("the pg-outbox trigger source while Ferry's database is away", () => {
+  const downstreams = fakeDownstreams();
+  let upstream: Upstream;
+  let proxy: TcpProxy;
+  let s: SchedulerUnderTest;
+
+  beforeAll(async () => {
+    upstream = await Upstream.create();
+    const db = await createTestDatabase('postgres');
+    proxy = await new TcpProxy('127.0.0.1', Number(new URL(db.config.url).port || 5432)).start();
+    s = await startTestScheduler(
+      'postgres',
+      { FERRY_TRIGGER_SOURCES: JSON.stringify([upstream.source({ pollMs: 100 })]) },
+      { db: { config: { ...db.config, url: proxy.via(db.config.url) }, drop: db.drop } },
+    );
+    const defined = await s.api('POST', '/definitions', definitionBody('outbox-flow', [(await downstreams.start()).url]));
+    expect(defined.status).toBe(201);
+  });
+  afterAll(async () => {
+    if (proxy?.isCut) await proxy.restore();
+    await s?.close();
+    await proxy?.close();
+    await upstream?.close();
+    await downstreams.closeAll();
+  });
+
+  it('leaves the rows unprocessed, and makes each one trigger (a poison row one REJECTED) once it is back', async () => {
+    await proxy.cut();
+    const sent = messages('outbox-away', 5);
+    await upstream.add([...sent, 'not json']);
+    // Room for several passes to fail: none may mark a row whose trigger is not durable.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await upstream.pending()).toBe(6);
+    await proxy.restore();
+    await eventually(async () => (await upstream.pending()) === 0, 30_000, 'rows settled');
+    expect((await upstream.rows()).map((r) => r.outcome)).toEqual([...sent.map(() => 'ACCEPTED'), 'REJECTED']);
+    await expectOneTriggerEach(s.api, sent.map((m) => m.messageId));
+    const rejected = (await allTriggers(s.api, 'REJECTED')).filter((t) => t.payload?.raw === 'not json');
+    expect(rejected).toHaveLength(1);
   });
 });
 
