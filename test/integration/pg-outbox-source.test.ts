@@ -191,7 +191,10 @@ describe('the pg-outbox trigger source', () => {
     await upstream.add(sent.slice(45));
     const rows = (await settled()).slice(-sent.length);
     expect(rows.every((r) => r.outcome === 'ACCEPTED')).toBe(true);
-    await expectOneTriggerEach(s.api, sent.map((m) => m.messageId));
+    await expectOneTriggerEach(
+      s.api,
+      sent.map((m) => m.messageId),
+    );
   });
 
   it('listens again after its connection is dropped: a row written later is read without any poll', async () => {
@@ -221,7 +224,11 @@ describe("the pg-outbox trigger source while Ferry's database is away", () => {
       { FERRY_TRIGGER_SOURCES: JSON.stringify([upstream.source({ pollMs: 100 })]) },
       { db: { config: { ...db.config, url: proxy.via(db.config.url) }, drop: db.drop } },
     );
-    const defined = await s.api('POST', '/definitions', definitionBody('outbox-flow', [(await downstreams.start()).url]));
+    const defined = await s.api(
+      'POST',
+      '/definitions',
+      definitionBody('outbox-flow', [(await downstreams.start()).url]),
+    );
     expect(defined.status).toBe(201);
   });
   afterAll(async () => {
@@ -242,7 +249,10 @@ describe("the pg-outbox trigger source while Ferry's database is away", () => {
     await proxy.restore();
     await eventually(async () => (await upstream.pending()) === 0, 30_000, 'rows settled');
     expect((await upstream.rows()).map((r) => r.outcome)).toEqual([...sent.map(() => 'ACCEPTED'), 'REJECTED']);
-    await expectOneTriggerEach(s.api, sent.map((m) => m.messageId));
+    await expectOneTriggerEach(
+      s.api,
+      sent.map((m) => m.messageId),
+    );
     const rejected = (await allTriggers(s.api, 'REJECTED')).filter((t) => t.payload?.raw === 'not json');
     expect(rejected).toHaveLength(1);
   });
