@@ -8,6 +8,7 @@ const DEFAULT_BATCH = 100;
 const DEFAULT_POLL_MS = 1000;
 /** Connections to the upstream's database: the one reading a batch (and a spare while one is replaced). */
 const POOL_SIZE = 2;
+const CONNECT_TIMEOUT_MS = 10_000;
 
 type Marked = { id: string; outcome: 'ACCEPTED' | 'REJECTED'; reason: string };
 
@@ -45,7 +46,13 @@ export class PgOutboxSource implements TriggerSource {
       .join('.');
     this.batch = config.batch ?? DEFAULT_BATCH;
     this.pollMs = config.pollMs ?? DEFAULT_POLL_MS;
-    const connection = { connectionString: config.url, application_name: 'ferry-outbox' };
+    // A host that does not answer must fail a pass (and let stop() finish), not hang it.
+    const connection = {
+      connectionString: config.url,
+      application_name: 'ferry-outbox',
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      keepAlive: true,
+    };
     this.pool = new pg.Pool({ ...connection, max: POOL_SIZE });
     // An idle connection the server ends emits here; the next pass simply takes a new one.
     this.pool.on('error', () => undefined);
@@ -76,6 +83,7 @@ export class PgOutboxSource implements TriggerSource {
       let full = false;
       try {
         const pass = await this.pass();
+        if (failures && !pass.retry) this.logger.log(`${this.name}: reading again`);
         failures = pass.retry ? failures + 1 : 0;
         full = pass.read === this.batch && !pass.retry;
         if (pass.retry && failures === 1) this.logger.warn(`${this.name}: Ferry's database is away (${pass.retry})`);
@@ -117,8 +125,9 @@ export class PgOutboxSource implements TriggerSource {
     try {
       await client.query('BEGIN');
       const { rows } = await client.query<{ id: string; payload: string | null }>(
-        `SELECT id::text AS id, payload::text AS payload FROM ${this.table}
-          WHERE processed_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        // `o.id`: a bare `id` would name the text column of the output, and order 10 before 9.
+        `SELECT o.id::text AS id, o.payload::text AS payload FROM ${this.table} AS o
+          WHERE o.processed_at IS NULL ORDER BY o.id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [this.batch],
       );
       const marked: Marked[] = [];
