@@ -306,12 +306,15 @@ describe('the pg-outbox trigger source across a scheduler killed with SIGKILL', 
     await eventually(async () => (await upstream.pending()) < 190, 30_000, 'the reader under way');
     await first.kill('SIGKILL');
     expect(await upstream.pending()).toBeGreaterThan(0);
+    // The upstream goes on writing while no scheduler runs.
+    const later = messages('outbox-kill-later', 20);
+    await upstream.add(later);
     const again = await cluster.spawn(env);
     await eventually(async () => (await upstream.pending()) === 0, 60_000, 'every row settled');
     expect((await upstream.rows()).every((r) => r.outcome === 'ACCEPTED')).toBe(true);
     await expectOneTriggerEach(
       (method, path) => cluster.api(again, method, path),
-      sent.map((m) => m.messageId),
+      [...sent, ...later].map((m) => m.messageId),
     );
   });
 });
