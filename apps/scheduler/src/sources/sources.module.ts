@@ -3,12 +3,14 @@ import { SCHEDULER_CONFIG } from '../core/tokens.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 import { TriggersModule } from '../triggers/triggers.module.js';
 import { rabbitSourceFactory } from './rabbitmq-source.js';
+import { pgOutboxSource } from './pg-outbox-source.js';
 import { SourceDelivery } from './source-delivery.js';
 import type { SourceFactory, TriggerSource, TriggerSourceConfig } from './trigger-source.js';
 
 /** One factory per source type: each adapter registers itself here. */
 const FACTORIES: Partial<Record<TriggerSourceConfig['type'], SourceFactory<never>>> = {
   rabbitmq: rabbitSourceFactory,
+  'pg-outbox': pgOutboxSource,
 };
 
 /** The configured trigger sources (FERRY_TRIGGER_SOURCES), started on instances that take work. */
