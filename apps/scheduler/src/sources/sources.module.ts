@@ -2,11 +2,14 @@ import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type O
 import { SCHEDULER_CONFIG } from '../core/tokens.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 import { TriggersModule } from '../triggers/triggers.module.js';
+import { natsSource } from './nats-source.js';
 import { SourceDelivery } from './source-delivery.js';
 import type { SourceFactory, TriggerSource, TriggerSourceConfig } from './trigger-source.js';
 
 /** One factory per source type: each adapter registers itself here. */
-const FACTORIES: Partial<Record<TriggerSourceConfig['type'], SourceFactory<never>>> = {};
+const FACTORIES: Partial<Record<TriggerSourceConfig['type'], SourceFactory<never>>> = {
+  nats: natsSource,
+};
 
 /** The configured trigger sources (FERRY_TRIGGER_SOURCES), started on instances that take work. */
 @Injectable()
