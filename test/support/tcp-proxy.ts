@@ -9,6 +9,8 @@ export class TcpProxy {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private refusing = false;
+  /** Connections refused since the last cut. */
+  refused = 0;
 
   private constructor(
     private readonly target: { host: string; port: number },
@@ -35,6 +37,7 @@ export class TcpProxy {
   /** Drops every connection and refuses new ones until `restore()`. */
   cut(): void {
     this.refusing = true;
+    this.refused = 0;
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
   }
@@ -50,6 +53,7 @@ export class TcpProxy {
 
   private forward(client: Socket): void {
     if (this.refusing) {
+      this.refused++;
       client.destroy();
       return;
     }
