@@ -65,7 +65,8 @@ export class NatsTestStream {
   async deadLetters(): Promise<Array<{ data: string; headers: MsgHdrs | undefined }>> {
     const info = await this.jsm.streams.info(this.deadLetterStream).catch(() => undefined);
     const letters = [];
-    for (let seq = info?.state.first_seq ?? 1; info && seq <= info.state.last_seq; seq++) {
+    if (!info?.state.messages) return [];
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
       const m = await this.jsm.streams.getMessage(this.deadLetterStream, { seq });
       letters.push({ data: new TextDecoder().decode(m.data), headers: m.header });
     }
