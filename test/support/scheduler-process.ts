@@ -23,7 +23,8 @@ export class SchedulerCluster {
     return new SchedulerCluster(await createTestDatabase('postgres'));
   }
 
-  async spawn(): Promise<ChildApp> {
+  /** `env`: settings of this process besides the cluster's (FERRY_TRIGGER_SOURCES, say). */
+  async spawn(env: Record<string, string> = {}): Promise<ChildApp> {
     const child = await spawnApp(
       DIST_SCHEDULER_MAIN,
       {
@@ -35,6 +36,7 @@ export class SchedulerCluster {
         FERRY_QUEUE_PREFIX: this.prefix,
         FERRY_RECONCILE_INTERVAL_MS: '1000',
         FERRY_OVERDUE_SWEEP_MS: '1000',
+        ...env,
       },
       'FERRY_SCHEDULER_PORT',
       { timeoutMs: 30_000 },
