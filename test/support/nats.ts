@@ -81,10 +81,11 @@ export class NatsTestStream {
 
   private async streamReady(): Promise<void> {
     await eventually(
-      () => this.jsm.consumers.info(this.stream, this.consumer).then(
-        () => true,
-        () => false,
-      ),
+      () =>
+        this.jsm.consumers.info(this.stream, this.consumer).then(
+          () => true,
+          () => false,
+        ),
       30_000,
       `stream ${this.stream} and its consumer`,
     );

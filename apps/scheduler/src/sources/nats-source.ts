@@ -92,7 +92,11 @@ export class NatsSource implements TriggerSource {
   private async jetStream(): Promise<JetStreamClient> {
     if (!this.nc || this.nc.isClosed()) {
       // Reconnects for ever once connected: a broker restart is waited out, buffered publishes and acks go on.
-      this.nc = await connect({ servers: this.config.servers, maxReconnectAttempts: -1, reconnectTimeWait: 1000 });
+      this.nc = await connect({
+        servers: this.config.servers.split(',').map((s) => s.trim()),
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 1000,
+      });
       this.js = this.nc.jetstream();
       this.ready = false;
     }
