@@ -1,5 +1,13 @@
 import { Logger } from '@nestjs/common';
-import { connect, type ConsumerMessages, headers, type JetStreamClient, type JsMsg, type NatsConnection } from 'nats';
+import {
+  connect,
+  type ConsumerMessages,
+  Events,
+  headers,
+  type JetStreamClient,
+  type JsMsg,
+  type NatsConnection,
+} from 'nats';
 import { ensureTopology, natsTopology, type NatsTopology } from './nats-topology.js';
 import type { Settlement, SourceDelivery } from './source-delivery.js';
 import type { NatsSourceConfig, SourceFactory, TriggerSource } from './trigger-source.js';
@@ -99,6 +107,7 @@ export class NatsSource implements TriggerSource {
       });
       this.js = this.nc.jetstream();
       this.ready = false;
+      void this.watch(this.nc);
     }
     if (!this.ready) {
       await ensureTopology(await this.nc.jetstreamManager(), this.topology);
@@ -170,6 +179,14 @@ export class NatsSource implements TriggerSource {
     m.term();
     this.logger.warn(`${this.name}: message ${m.seq} sent to ${this.topology.deadLetterSubject}: ${reason}`);
     return false;
+  }
+
+  /** Says in the log when the connection drops and comes back (nats.js does the reconnecting). */
+  private async watch(nc: NatsConnection): Promise<void> {
+    for await (const status of nc.status()) {
+      if (status.type === Events.Disconnect) this.logger.warn(`${this.name}: connection lost, reconnecting`);
+      else if (status.type === Events.Reconnect) this.logger.log(`${this.name}: reconnected`);
+    }
   }
 
   private pause(ms: number): Promise<void> {
