@@ -122,15 +122,21 @@ export class NatsSource implements TriggerSource {
     const pull = await consumer.fetch({ max_messages: PULL_BATCH, expires: PULL_EXPIRES_MS });
     this.pull = pull;
     const settling: Array<Promise<boolean>> = [];
+    let failed: unknown;
     try {
       for await (const m of pull) {
         if (this.stopping) m.nak();
         else settling.push(this.settle(js, m));
       }
+    } catch (err) {
+      failed = err;
     } finally {
       this.pull = undefined;
     }
-    return (await Promise.all(settling)).includes(true);
+    // What is in hand is settled even when the pull failed half-way (a connection lost mid-batch).
+    const handedBack = (await Promise.all(settling)).includes(true);
+    if (failed) throw failed;
+    return handedBack;
   }
 
   /** Hands one message to Ferry and settles it with the broker as the delivery says; true if handed back. */
