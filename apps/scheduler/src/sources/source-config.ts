@@ -39,6 +39,7 @@ export const triggerSourcesSchema = {
           subject: name,
           consumer: name,
           maxDeliver: { type: 'integer', minimum: 1, maximum: 1000 },
+          ackWaitSeconds: { type: 'integer', minimum: 1, maximum: 86_400 },
           deadLetterSubject: name,
           sources,
         },

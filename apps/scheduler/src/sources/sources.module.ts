@@ -4,6 +4,7 @@ import type { SchedulerConfig } from '../scheduler.config.js';
 import { TriggersModule } from '../triggers/triggers.module.js';
 import { rabbitSourceFactory } from './rabbitmq-source.js';
 import { pgOutboxSource } from './pg-outbox-source.js';
+import { natsSource } from './nats-source.js';
 import { SourceDelivery } from './source-delivery.js';
 import type { SourceFactory, TriggerSource, TriggerSourceConfig } from './trigger-source.js';
 
@@ -11,6 +12,7 @@ import type { SourceFactory, TriggerSource, TriggerSourceConfig } from './trigge
 const FACTORIES: Partial<Record<TriggerSourceConfig['type'], SourceFactory<never>>> = {
   rabbitmq: rabbitSourceFactory,
   'pg-outbox': pgOutboxSource,
+  nats: natsSource,
 };
 
 /** The configured trigger sources (FERRY_TRIGGER_SOURCES), started on instances that take work. */

@@ -37,7 +37,11 @@ export interface NatsSourceConfig extends SourceConfigBase {
   stream: string;
   subject: string;
   consumer: string;
+  /** Deliveries before a message goes to the dead-letter subject (default 5). */
   maxDeliver?: number;
+  /** How long a delivered message may stay unsettled before it is offered again (default 30). */
+  ackWaitSeconds?: number;
+  /** Where a message that can never be a trigger goes (default `<subject>.dead`). */
   deadLetterSubject?: string;
 }
 
