@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, type FakeDownstream, type TestDatabase } from '#ferry/testing';
+import { createTestDatabase, TcpProxy, type FakeDownstream, type TestDatabase } from '#ferry/testing';
 import { NatsTestStream } from '../support/nats.js';
 import {
   definitionBody,
@@ -9,7 +9,6 @@ import {
   startTestScheduler,
   triggerBody,
 } from '../support/scheduler.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
 
 // The scheduler reaches its PostgreSQL database through a proxy: cut, the database is away for the source,
 // which must hand its messages back to the broker rather than ack or dead-letter them.
@@ -26,7 +25,7 @@ describe('the NATS trigger source while the database is away', () => {
     nats = await NatsTestStream.open();
     db = await createTestDatabase('postgres');
     const url = new URL(db.config.url);
-    proxy = await TcpProxy.start(url.hostname, Number(url.port || 5432));
+    proxy = await new TcpProxy(url.hostname, Number(url.port || 5432)).start();
     url.host = `127.0.0.1:${proxy.port}`;
     downstream = await downstreams.start();
     s = await startTestScheduler(
@@ -47,7 +46,7 @@ describe('the NATS trigger source while the database is away', () => {
 
   it('hands messages back until the database is back: each then becomes one trigger, none dead-lettered', async () => {
     const ids = Array.from({ length: 5 }, (_, i) => `away-${nats.run}-${i}`);
-    proxy.cut();
+    await proxy.cut();
     for (const id of ids) await nats.publish(triggerBody(name, 1, id));
     // Handed back at least once each: offered again, not acked, not terminated.
     await eventually(
@@ -58,7 +57,7 @@ describe('the NATS trigger source while the database is away', () => {
       30_000,
       'every message to be handed back',
     );
-    proxy.restore();
+    await proxy.restore();
 
     await nats.settled(60_000);
     const listed = (await s.api('GET', '/triggers?limit=500')).body.items as Array<{
