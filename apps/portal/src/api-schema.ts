@@ -1797,10 +1797,10 @@ export interface components {
       /** @description Why it was REJECTED, SKIPPED, QUEUED or WAITING */
       reason: string | null;
       /**
-       * @description schedule: a fire of the definition`s schedule; depends: its dependencies met for a business date
+       * @description schedule: a fire of the definition's schedule; depends: its dependencies met for a business date; rabbitmq, nats, outbox: a configured trigger source (FERRY_TRIGGER_SOURCES)
        * @enum {unknown}
        */
-      via: 'http' | 'queue' | 'schedule' | 'depends';
+      via: 'http' | 'queue' | 'schedule' | 'depends' | 'rabbitmq' | 'nats' | 'outbox';
       answer: components['schemas']['TriggerAnswer'] | null;
       /** @description The message as it came (a rejected one too). In a list, bounded: the first 10 files, attributes up to 2 KiB, or only messageId, source, event and businessDate (`payloadTruncated`); `GET /triggers/{id}` has it whole */
       payload: unknown;
