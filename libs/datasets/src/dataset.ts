@@ -24,6 +24,21 @@ export interface DatasetMapping {
   drop?: string[];
 }
 
+/**
+ * An HTTP endpoint that takes the dataset's records instead of its table (docs/contract-additions.md,
+ * "Record sink"). Credentials are never here: `authProfile` names an API key the consumer's
+ * configuration holds.
+ */
+export interface HttpSinkSpec {
+  type: 'http';
+  url: string;
+  /** Records per request (default 1). */
+  batch?: number;
+  /** Requests per second for this URL, shared by every worker thread and consumer instance. */
+  ratePerSecond?: number;
+  authProfile?: string;
+}
+
 /** What a provider stores and serves at GET /api/v1/datasets/{name}. */
 export interface DatasetSpec {
   name: string;
@@ -32,6 +47,8 @@ export interface DatasetSpec {
   /** Primary key, as source field names. */
   key: string[];
   mapping: DatasetMapping;
+  /** Where records go when not into `mapping.table` (the table is still created, and stays empty). */
+  sink?: HttpSinkSpec;
 }
 
 export interface DatasetDefinition extends DatasetSpec {
@@ -81,6 +98,18 @@ export const datasetSpecSchema = {
           },
         },
         drop: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 100 } },
+      },
+    },
+    sink: {
+      type: 'object',
+      required: ['type', 'url'],
+      additionalProperties: false,
+      properties: {
+        type: { const: 'http' },
+        url: { type: 'string', pattern: '^https?://', maxLength: 2000 },
+        batch: { type: 'integer', minimum: 1, maximum: 1000 },
+        ratePerSecond: { type: 'integer', minimum: 1, maximum: 100000 },
+        authProfile: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' },
       },
     },
   },

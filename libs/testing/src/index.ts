@@ -7,3 +7,4 @@ export * from './tcp-proxy.js';
 export * from './child-app.js';
 export * from './smtp-sink.js';
 export * from './webhook-receiver.js';
+export * from './fake-record-api.js';

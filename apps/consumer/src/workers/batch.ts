@@ -13,10 +13,12 @@ export interface Rejected {
   reasons: string[];
 }
 
-interface Op {
+export interface Op {
   kind: 'upsert' | 'delete';
   row: Cell[];
   key: string;
+  /** 1-based position of the record in its file (a record sink derives its idempotency key from it). */
+  position: number;
 }
 
 export interface PreparedPage {
@@ -57,7 +59,7 @@ export function preparePage(
       return;
     }
     const keyCells = isDelete ? mapped.row : keyIndex.map((k) => mapped.row[k]);
-    ops.push({ kind: isDelete ? 'delete' : 'upsert', row: mapped.row, key: JSON.stringify(keyCells) });
+    ops.push({ kind: isDelete ? 'delete' : 'upsert', row: mapped.row, key: JSON.stringify(keyCells), position });
   });
   return { ops, rejected };
 }
