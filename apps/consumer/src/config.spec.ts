@@ -22,3 +22,18 @@ describe('FERRY_CONSUMER_SCHEDULER_ORIGINS', () => {
     expect(() => consumerConfigFromEnv(bad)).toThrow(/"ftp:\/\/y" is not an origin/);
   });
 });
+
+describe('FERRY_CONSUMER_SINK_PROFILES', () => {
+  it('names the header and key each sink profile sends, and never quotes a key in a problem', () => {
+    const set = { ...dev, FERRY_CONSUMER_SINK_PROFILES: 'partner=X-Api-Key:abc:def, other=authorization:Bearer t' };
+    expect(consumerConfigFromEnv(set).sinks.authProfiles).toEqual({
+      partner: { header: 'x-api-key', value: 'abc:def' },
+      other: { header: 'authorization', value: 'Bearer t' },
+    });
+    const bad = { ...dev, FERRY_CONSUMER_SINK_PROFILES: 'Partner=x-api-key:hidden-value' };
+    expect(() => consumerConfigFromEnv(bad)).toThrow(
+      /FERRY_CONSUMER_SINK_PROFILES: an entry is not profile=header:key/,
+    );
+    expect(() => consumerConfigFromEnv(bad)).not.toThrow(/hidden-value/);
+  });
+});

@@ -7,11 +7,13 @@ import {
   readHttp,
   readInboundAuth,
   readDevelopment,
+  readRedisConnection,
   readSigningSecret,
 } from '#ferry/config';
 import { Audience } from '#ferry/contracts';
 import { type EgressConfig, readEgress } from '#ferry/egress';
 import type { DatabaseConfig } from '#ferry/persistence';
+import type { RedisConnectionConfig } from '#ferry/queue';
 import { type ObservabilityConfig, readObservability } from '#ferry/observability';
 
 export interface ConsumerConfig {
@@ -56,6 +58,17 @@ export interface ConsumerConfig {
   logger: boolean;
   /** Metrics, structured logs, traces (#ferry/observability). */
   observability: ObservabilityConfig;
+  /** What datasets with an HTTP record sink need (docs/contract-additions.md, "Record sink"). */
+  sinks: SinkConfig;
+}
+
+/** Plain data: each worker thread gets it with its file. */
+export interface SinkConfig {
+  /** Where sink rate limits are counted, shared by every thread and instance (FERRY_REDIS_URL). */
+  redis: RedisConnectionConfig;
+  redisPrefix: string;
+  /** A sink's `authProfile` names one of these: the header sent with its requests, and the key it carries. */
+  authProfiles: Record<string, { header: string; value: string }>;
 }
 
 /** Where sync jobs may ask this consumer to report (FERRY_CONSUMER_SCHEDULER_ORIGINS). */
@@ -114,6 +127,11 @@ export function consumerConfigFromEnv(env: Record<string, string | undefined>): 
     workerFile: r.str('FERRY_CONSUMER_WORKER_FILE', new URL('./workers/file-worker-entry.cjs', import.meta.url).href),
     logger: r.bool('FERRY_CONSUMER_LOG', true),
     observability: readObservability(r, 'FERRY_CONSUMER', 'ferry-consumer'),
+    sinks: {
+      redis: readRedisConnection(r),
+      redisPrefix: r.str('FERRY_CONSUMER_REDIS_PREFIX', 'ferry-consumer:'),
+      authProfiles: readSinkProfiles(r),
+    },
   };
   r.done('consumer');
   return config;
@@ -144,4 +162,20 @@ function readSchedulerOrigins(r: EnvReader, development: boolean): SchedulerOrig
     else r.problem(`${name}: "${entry}" is not an origin (http or https://host[:port], without a path)`);
   }
   return { origins, loopback: false };
+}
+
+/**
+ * FERRY_CONSUMER_SINK_PROFILES: `name=header:key` entries separated by commas, e.g.
+ * `partner=x-api-key:s3cr3t`. No problem quotes a key.
+ */
+function readSinkProfiles(r: EnvReader): SinkConfig['authProfiles'] {
+  const name = 'FERRY_CONSUMER_SINK_PROFILES';
+  const out: SinkConfig['authProfiles'] = {};
+  for (const entry of (r.optional(name) ?? '').split(',').map((e) => e.trim())) {
+    if (!entry) continue;
+    const m = /^([a-z0-9][a-z0-9_-]{0,63})=([A-Za-z0-9-]{1,100}):(.+)$/.exec(entry);
+    if (m) out[m[1]] = { header: m[2].toLowerCase(), value: m[3] };
+    else r.problem(`${name}: an entry is not profile=header:key (profile names: a-z, 0-9, _ and -)`);
+  }
+  return out;
 }

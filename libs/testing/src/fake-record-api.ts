@@ -40,6 +40,8 @@ export class FakeRecordApi {
       ratePerSecond?: number;
       /** A reason to refuse this record with a 422, or undefined to take it. */
       refuse?: (item: SinkItem) => string | undefined;
+      /** The header and key every request must carry; otherwise 401. */
+      apiKey?: { header: string; value: string };
       clock?: () => number;
     } = {},
   ) {}
@@ -50,7 +52,11 @@ export class FakeRecordApi {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const items = (JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { records?: SinkItem[] }).records;
-        const { status, body, headers } = this.answer(items ?? []);
+        const key = this.options.apiKey;
+        const { status, body, headers } =
+          key && req.headers[key.header] !== key.value
+            ? { status: 401, body: undefined, headers: {} }
+            : this.answer(items ?? []);
         this.requests.push({ at: this.now(), status, items: items ?? [] });
         res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(body ? JSON.stringify(body) : '');
       });

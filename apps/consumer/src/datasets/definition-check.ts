@@ -19,7 +19,13 @@ export function checkedDefinition(name: string, answer: unknown): { spec: Datase
   const { schemaVersion } = def;
   if (typeof schemaVersion !== 'number' || !Number.isSafeInteger(schemaVersion) || schemaVersion < 1)
     throw new DatasetRefused(name, 'its schemaVersion is not a positive integer');
-  const spec = { name, schema: def.schema, key: def.key, mapping: def.mapping } as DatasetSpec;
+  const spec = {
+    name,
+    schema: def.schema,
+    key: def.key,
+    mapping: def.mapping,
+    ...(def.sink ? { sink: def.sink } : {}),
+  } as DatasetSpec;
   const shape = specProblems(spec);
   const problems = shape.length ? shape : checkDatasetSpec(spec);
   if (problems.length) throw new DatasetRefused(name, 'the definition is not one this consumer loads', problems);

@@ -137,6 +137,7 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
       providerUrl: this.config.providerUrl,
       providerToken: this.catalog.providerToken(),
       egress: this.config.egress,
+      sinks: this.config.sinks,
     };
     let outcome: FileOutcome;
     try {

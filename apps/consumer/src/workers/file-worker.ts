@@ -11,6 +11,9 @@ import { compileMapping, type CompiledMapping } from './mapping.js';
 import { PageReader, ProviderError } from './page-reader.js';
 import { type Check, compileCheck } from './validator.js';
 import { setupPropagationOnly, withRemoteParent } from '#ferry/observability';
+import type { SinkConfig } from '../config.js';
+import { HttpRecordSink, SinkUnavailable } from '../sink/http-sink.js';
+import { sinkFor } from '../sink/sink-of-thread.js';
 
 /** What the main thread sends: plain data only (no TypeORM objects cross threads). */
 export interface FileTask {
@@ -23,6 +26,8 @@ export interface FileTask {
   egress: EgressConfig;
   /** The main thread's span for this file: the worker's calls to the provider continue it. */
   traceparent?: string;
+  /** For datasets whose records go to an HTTP sink rather than their table. */
+  sinks?: SinkConfig;
 }
 
 export interface FileOutcome {
@@ -42,6 +47,8 @@ interface Compiled {
   checks: { snapshot: Check; changes: Check };
   mapping: CompiledMapping;
   loader: Loader;
+  /** Set when the dataset's records go to an HTTP endpoint instead of its table. */
+  sink?: HttpRecordSink;
 }
 
 // Per worker thread: one connection, one token cache, datasets compiled once per version.
@@ -61,7 +68,7 @@ async function runFile(task: FileTask): Promise<FileOutcome> {
   try {
     let f = await loadFile(c, task.jobId, task.fileIndex);
     if (f.status !== 'RUNNING') return { status: f.status };
-    const ds = await datasetFor(c, f.dataset);
+    const ds = await datasetFor(c, f.dataset, task);
     if (f.mode === null) {
       const m = await reader.manifest(f.dataset, f.fileId);
       if (m.schemaVersion > ds.schemaVersion)
@@ -79,7 +86,7 @@ async function runFile(task: FileTask): Promise<FileOutcome> {
     return await load(c, reader, f, ds);
   } catch (err) {
     if (err instanceof NotRunning) return { status: 'CANCELLED' };
-    if (err instanceof ProviderError || err instanceof DatasetRefused)
+    if (err instanceof ProviderError || err instanceof DatasetRefused || err instanceof SinkUnavailable)
       return { status: 'FAILED', errorCode: err.code, errorMessage: err.message };
     throw err;
   }
@@ -98,15 +105,31 @@ async function load(c: Conn, reader: PageReader, f: JobFileRow, ds: Compiled): P
   let counts: Counts = { ...f.counts };
   let received = counts.received;
   // Each page commits with its checkpoint, strictly in order, one transaction at a time.
-  const commit = async (page: PreparedPage, size: number, nextCursor: string | null, end: FileEnd | undefined) => {
-    const next: Counts = {
-      ...counts,
-      received: counts.received + size,
-      rejected: counts.rejected + page.rejected.length,
-    };
+  const commit = async (
+    page: PreparedPage,
+    records: unknown[],
+    nextCursor: string | null,
+    end: FileEnd | undefined,
+  ) => {
+    const first = counts.received + 1;
+    const next: Counts = { ...counts, received: counts.received + records.length };
+    let rejected = page.rejected;
+    // A sink's page is sent (every record acknowledged or refused) before its checkpoint's transaction opens;
+    // a kill in between re-sends it on resume under the same idempotency keys.
+    if (ds.sink) {
+      const sent = await ds.sink.send(f.jobId, f.fileIndex, page.ops);
+      next.inserted += sent.inserted;
+      next.updated += sent.updated;
+      next.deleted += sent.deleted;
+      next.unchanged += sent.unchanged;
+      // Listed as the provider served them, like records refused before mapping.
+      const refused = sent.rejected.map((r) => ({ ...r, record: records[r.position - first] }));
+      rejected = [...rejected, ...refused].sort((a, b) => a.position - b.position);
+    }
+    next.rejected += rejected.length;
     await c.tx(async () => {
-      await applyOps(ds.loader, page.ops, f.snapshotGen, next);
-      for (const r of page.rejected) {
+      if (!ds.sink) await applyOps(ds.loader, page.ops, f.snapshotGen, next);
+      for (const r of rejected) {
         await c.exec(
           'INSERT INTO {con_dead_letters} ({job_id}, {file_index}, {position}, {record}, {reasons}, {created_at}) ' +
             'VALUES (?, ?, ?, ?, ?, ?)',
@@ -114,7 +137,7 @@ async function load(c: Conn, reader: PageReader, f: JobFileRow, ds: Compiled): P
         );
       }
       // A snapshot removes what it no longer has, but only once it is known to be complete and intact.
-      if (end?.status === 'SUCCEEDED' && f.mode === 'snapshot' && f.snapshotGen !== null)
+      if (end?.status === 'SUCCEEDED' && f.mode === 'snapshot' && f.snapshotGen !== null && !ds.sink)
         next.purged += await ds.loader.purge(f.snapshotGen);
       await checkpoint(c, f, nextCursor, next, end);
     });
@@ -137,7 +160,7 @@ async function load(c: Conn, reader: PageReader, f: JobFileRow, ds: Compiled): P
     received += page.records.length;
     const end = page.nextCursor === null ? finalCheck(f, received, checksum.digest()) : undefined;
     await writing;
-    writing = commit(prepared, page.records.length, page.nextCursor, end);
+    writing = commit(prepared, page.records, page.nextCursor, end);
     writing.catch(() => undefined);
     if (end) {
       await writing;
@@ -179,7 +202,7 @@ async function replay(reader: PageReader, f: JobFileRow, checksum: ChecksumBuild
     throw new ProviderError('PROVIDER_ERROR', 'The file changed on the provider since the checkpoint');
 }
 
-async function datasetFor(c: Conn, name: string): Promise<Compiled> {
+async function datasetFor(c: Conn, name: string, task: FileTask): Promise<Compiled> {
   const [row] = await c.query('SELECT {definition}, {schema_version} FROM {con_datasets} WHERE {name} = ?', [name]);
   if (!row) throw new ProviderError('PROVIDER_ERROR', `Dataset ${name} is not known`);
   const key = `${name}@${row.schema_version}@${row.definition}`;
@@ -192,6 +215,7 @@ async function datasetFor(c: Conn, name: string): Promise<Compiled> {
       checks: { snapshot: compileCheck(spec, false), changes: compileCheck(spec, true) },
       mapping: compileMapping(spec),
       loader: createLoader(c, spec),
+      sink: spec.sink ? sinkFor(spec, task) : undefined,
     };
     compiled.set(key, hit);
   }
