@@ -2,12 +2,14 @@ import { availableParallelism } from 'node:os';
 import { httpFloor } from './http-floor.js';
 import { runLifecycleBench } from './lifecycle.js';
 import { printFireAccuracy, runFireAccuracyBench } from './schedules.js';
+import { runSinkBenches } from './sink.js';
 import { printSyncResult, runSyncBench } from './sync.js';
 
 // `npm run bench` — not a test: prints measured rates. FERRY_BENCH_TASKS overrides N (default 10,000).
 // The lifecycle runs twice, with metrics and logging off and on (FERRY_BENCH_OBSERVABILITY=off|on runs one);
 // then the sync benchmark (FERRY_BENCH_RECORDS, default 1,000,000), then fire accuracy (FERRY_BENCH_SCHEDULES,
-// default 1,000, every second for FERRY_BENCH_SCHEDULE_SECONDS, default 60). FERRY_BENCH_ONLY=lifecycle|sync|schedules runs one.
+// default 1,000, every second for FERRY_BENCH_SCHEDULE_SECONDS, default 60), then the record sink at 1,000/s and
+// unlimited (FERRY_BENCH_SINK_RECORDS, default 5,000). FERRY_BENCH_ONLY=lifecycle|sync|schedules|sink runs one.
 const only = process.env.FERRY_BENCH_ONLY;
 const tasks = Number(process.env.FERRY_BENCH_TASKS ?? 10_000);
 const modes =
@@ -18,7 +20,8 @@ const modes =
       : [false, true];
 const f = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
 const rates: number[] = [];
-for (const observability of only === 'sync' || only === 'schedules' ? [] : modes) {
+const notLifecycle = only === 'sync' || only === 'schedules' || only === 'sink';
+for (const observability of notLifecycle ? [] : modes) {
   const r = await runLifecycleBench({
     tasks,
     observability,
@@ -54,7 +57,7 @@ for (const observability of only === 'sync' || only === 'schedules' ? [] : modes
     );
   }
 }
-if (only !== 'sync' && only !== 'schedules') {
+if (!notLifecycle) {
   // Where this machine stands today: its speed moves by half or double from run to run.
   const floor = await httpFloor();
   console.log(
@@ -77,4 +80,5 @@ if (only === undefined || only === 'schedules')
       seconds: Number(process.env.FERRY_BENCH_SCHEDULE_SECONDS ?? 60),
     }),
   );
+if (only === undefined || only === 'sink') await runSinkBenches();
 process.exit(0);
