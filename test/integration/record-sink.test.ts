@@ -107,6 +107,21 @@ describe('HTTP record sink', () => {
     expect(api.applied.map((i) => i.key)).toEqual([1, 2, 3, 4].map((id) => ({ account_id: id })));
   });
 
+  it('retries a request that timed out', async () => {
+    const time = fakeTime();
+    api = await new FakeRecordApi().start();
+    api.stallNext = 1;
+    const sink = new HttpRecordSink(spec(api.url), {
+      dispatcher: agent,
+      limiter: UNLIMITED,
+      sleep: time.sleep,
+      timeoutMs: 300,
+    });
+    expect((await sink.send('job-7', 0, upserts(1, 1))).inserted).toBe(1);
+    expect(time.t.slept).toEqual([200]);
+    expect(api.applied).toHaveLength(1);
+  });
+
   it('gives up on an endpoint that stays unavailable, so the page is not checkpointed', async () => {
     const time = fakeTime();
     api = await new FakeRecordApi().start();

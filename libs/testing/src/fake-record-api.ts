@@ -28,6 +28,8 @@ export class FakeRecordApi {
   readonly rows = new Map<string, Record<string, unknown>>();
   /** Answers the next N requests with this status (e.g. 503) before looking at them. */
   failNext = { count: 0, status: 503 };
+  /** Leaves the next N requests unanswered (until close): the caller's timeout is what ends them. */
+  stallNext = 0;
   private readonly answered = new Map<string, ItemAnswer>();
   private windowStart = 0;
   private windowCount = 0;
@@ -51,6 +53,10 @@ export class FakeRecordApi {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        if (this.stallNext > 0) {
+          this.stallNext--;
+          return;
+        }
         const items = (JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { records?: SinkItem[] }).records;
         const key = this.options.apiKey;
         const { status, body, headers } =
