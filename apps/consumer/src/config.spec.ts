@@ -27,13 +27,28 @@ describe('FERRY_CONSUMER_SINK_PROFILES', () => {
   it('names the header and key each sink profile sends, and never quotes a key in a problem', () => {
     const set = { ...dev, FERRY_CONSUMER_SINK_PROFILES: 'partner=X-Api-Key:abc:def, other=authorization:Bearer t' };
     expect(consumerConfigFromEnv(set).sinks.authProfiles).toEqual({
-      partner: { header: 'x-api-key', value: 'abc:def' },
-      other: { header: 'authorization', value: 'Bearer t' },
+      partner: { name: 'partner', type: 'apiKey', header: 'x-api-key', key: 'abc:def' },
+      other: { name: 'other', type: 'apiKey', header: 'authorization', key: 'Bearer t' },
     });
     const bad = { ...dev, FERRY_CONSUMER_SINK_PROFILES: 'Partner=x-api-key:hidden-value' };
     expect(() => consumerConfigFromEnv(bad)).toThrow(
       /FERRY_CONSUMER_SINK_PROFILES: an entry is not profile=header:key/,
     );
     expect(() => consumerConfigFromEnv(bad)).not.toThrow(/hidden-value/);
+  });
+
+  it('takes a JSON array of profiles, and stops the boot naming the profile, never its secret', () => {
+    const jwtProfile = { name: 'ledger', type: 'jwt', alg: 'HS256', issuer: 'i', audience: 'a' };
+    const ok = { ...dev, FERRY_CONSUMER_SINK_PROFILES: JSON.stringify([{ ...jwtProfile, secret: 'dev-secret' }]) };
+    expect(consumerConfigFromEnv(ok).sinks).toMatchObject({
+      development: true,
+      authProfiles: { ledger: { type: 'jwt', secret: 'dev-secret', ttlSeconds: 300 } },
+    });
+    const weak = {
+      FERRY_CONSUMER_SCHEDULER_ORIGINS: 'https://ferry.example.com',
+      FERRY_CONSUMER_SINK_PROFILES: JSON.stringify([{ ...jwtProfile, secret: 'weak-secret-value' }]),
+    };
+    expect(() => consumerConfigFromEnv(weak)).toThrow(/profile "ledger": "secret" must be at least 32 bytes/);
+    expect(() => consumerConfigFromEnv(weak)).not.toThrow(/weak-secret-value/);
   });
 });

@@ -15,6 +15,7 @@ import { type EgressConfig, readEgress } from '#ferry/egress';
 import type { DatabaseConfig } from '#ferry/persistence';
 import type { RedisConnectionConfig } from '#ferry/queue';
 import { type ObservabilityConfig, readObservability } from '#ferry/observability';
+import { parseSinkProfiles, type SinkProfile } from './sink/sink-profiles.js';
 
 export interface ConsumerConfig {
   /** FERRY_DEV_MODE: the public development secret, default clients and loopback are trusted. */
@@ -67,8 +68,10 @@ export interface SinkConfig {
   /** Where sink rate limits are counted, shared by every thread and instance (FERRY_REDIS_URL). */
   redis: RedisConnectionConfig;
   redisPrefix: string;
-  /** A sink's `authProfile` names one of these: the header sent with its requests, and the key it carries. */
-  authProfiles: Record<string, { header: string; value: string }>;
+  /** A sink's `authProfile` names one of these: an API key or a JWT key, and the origins it may go to. */
+  authProfiles: Record<string, SinkProfile>;
+  /** A profile without `origins` may go anywhere in development mode, nowhere outside it. */
+  development: boolean;
 }
 
 /** Where sync jobs may ask this consumer to report (FERRY_CONSUMER_SCHEDULER_ORIGINS). */
@@ -130,7 +133,8 @@ export function consumerConfigFromEnv(env: Record<string, string | undefined>): 
     sinks: {
       redis: readRedisConnection(r),
       redisPrefix: r.str('FERRY_CONSUMER_REDIS_PREFIX', 'ferry-consumer:'),
-      authProfiles: readSinkProfiles(r),
+      authProfiles: readSinkProfiles(r, dev.on),
+      development: dev.on,
     },
   };
   r.done('consumer');
@@ -164,18 +168,10 @@ function readSchedulerOrigins(r: EnvReader, development: boolean): SchedulerOrig
   return { origins, loopback: false };
 }
 
-/**
- * FERRY_CONSUMER_SINK_PROFILES: `name=header:key` entries separated by commas, e.g.
- * `partner=x-api-key:s3cr3t`. No problem quotes a key.
- */
-function readSinkProfiles(r: EnvReader): SinkConfig['authProfiles'] {
+/** FERRY_CONSUMER_SINK_PROFILES (sink/sink-profiles.ts): no problem quotes a key or a secret. */
+function readSinkProfiles(r: EnvReader, development: boolean): SinkConfig['authProfiles'] {
   const name = 'FERRY_CONSUMER_SINK_PROFILES';
-  const out: SinkConfig['authProfiles'] = {};
-  for (const entry of (r.optional(name) ?? '').split(',').map((e) => e.trim())) {
-    if (!entry) continue;
-    const m = /^([a-z0-9][a-z0-9_-]{0,63})=([A-Za-z0-9-]{1,100}):(.+)$/.exec(entry);
-    if (m) out[m[1]] = { header: m[2].toLowerCase(), value: m[3] };
-    else r.problem(`${name}: an entry is not profile=header:key (profile names: a-z, 0-9, _ and -)`);
-  }
-  return out;
+  const { profiles, problems } = parseSinkProfiles(r.optional(name) ?? '', development);
+  for (const problem of problems) r.problem(`${name}: ${problem}`);
+  return profiles;
 }

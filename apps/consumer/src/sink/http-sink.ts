@@ -16,7 +16,7 @@ export interface SinkResult {
 
 /** The endpoint stayed unavailable (5xx, timeouts, refused connections) past every retry. */
 export class SinkUnavailable extends Error {
-  readonly code = 'SINK_UNAVAILABLE';
+  readonly code: string = 'SINK_UNAVAILABLE';
 }
 
 interface Item {
@@ -37,8 +37,8 @@ interface ItemAnswer {
 export interface SinkOptions {
   dispatcher: Dispatcher;
   limiter: SinkLimiter;
-  /** The auth profile's header (e.g. `x-api-key`), from the consumer's configuration. */
-  headers?: Record<string, string>;
+  /** The auth profile's headers (an API key, or a bearer JWT), asked for each request: tokens expire. */
+  credentials?: () => Record<string, string>;
   /** Attempts for 5xx and timeouts; a 429 is waited out up to `rateLimitedAttempts` times. */
   attempts?: number;
   rateLimitedAttempts?: number;
@@ -127,7 +127,7 @@ export class HttpRecordSink {
         const res = await request(this.sink.url, {
           method: 'POST',
           dispatcher: this.options.dispatcher,
-          headers: { 'content-type': 'application/json', 'idempotency-key': idem, ...this.options.headers },
+          headers: { 'content-type': 'application/json', 'idempotency-key': idem, ...this.options.credentials?.() },
           body,
           headersTimeout: timeout,
           bodyTimeout: timeout,
