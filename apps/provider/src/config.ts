@@ -33,6 +33,11 @@ export interface ProviderConfig {
    * until then the scheduler never hears of the file, so the default outlasts a long outage.
    */
   announceMaxAttempts: number;
+  /**
+   * The origins each record-sink auth profile may be sent to (FERRY_PROVIDER_SINK_ORIGINS): a dataset whose
+   * `sink.url` is outside its profile's is refused when saved. The consumer holds the keys and checks again.
+   */
+  sinkOrigins: Record<string, string[]>;
   logger: boolean;
   /** Metrics, structured logs, traces (#ferry/observability). */
   observability: ObservabilityConfig;
@@ -65,9 +70,42 @@ export function providerConfigFromEnv(env: Record<string, string | undefined>): 
     outboxPollMs: r.int('FERRY_PROVIDER_OUTBOX_POLL_MS', 1000, 10, 600_000),
     // About 16 hours of a scheduler that does not take triggers (backoff up to a minute apart).
     announceMaxAttempts: r.int('FERRY_PROVIDER_ANNOUNCE_MAX_ATTEMPTS', 1000, 1, 1_000_000),
+    sinkOrigins: readSinkOrigins(r),
     logger: r.bool('FERRY_PROVIDER_LOG', true),
     observability: readObservability(r, 'FERRY_PROVIDER', 'ferry-provider'),
   };
   r.done('provider');
   return config;
+}
+
+/**
+ * FERRY_PROVIDER_SINK_ORIGINS: a JSON object from sink profile name to its origins, as the consumer's
+ * FERRY_CONSUMER_SINK_PROFILES names them, e.g. `{"partner": ["https://partner.example"]}`.
+ */
+function readSinkOrigins(r: EnvReader): Record<string, string[]> {
+  const name = 'FERRY_PROVIDER_SINK_ORIGINS';
+  const raw = r.optional(name);
+  if (raw === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    r.problem(`${name}: not a JSON object of profile name to origins`);
+    return {};
+  }
+  const out: Record<string, string[]> = {};
+  for (const [profile, origins] of Object.entries(parsed as Record<string, unknown>)) {
+    const list = Array.isArray(origins) ? origins : [undefined];
+    out[profile] = list.flatMap((entry) => {
+      const url = typeof entry === 'string' && URL.canParse(entry) ? new URL(entry) : undefined;
+      const plain = url && !url.username && !url.password && !url.search && !url.hash && url.pathname === '/';
+      if (url && plain && (url.protocol === 'http:' || url.protocol === 'https:')) return [url.origin];
+      r.problem(`${name}: profile "${profile}" has an entry that is not an origin (http or https://host[:port])`);
+      return [];
+    });
+  }
+  return out;
 }

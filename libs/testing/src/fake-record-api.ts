@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import jwt from 'jsonwebtoken';
 
 export interface SinkItem {
   idempotencyKey: string;
@@ -26,6 +27,8 @@ export class FakeRecordApi {
   /** Every record applied, once per idempotency key. */
   readonly applied: SinkItem[] = [];
   readonly rows = new Map<string, Record<string, unknown>>();
+  /** The claims of every bearer token verified, in arrival order (with the `bearer` option). */
+  readonly tokens: jwt.JwtPayload[] = [];
   /** Answers the next N requests with this status (e.g. 503) before looking at them. */
   failNext = { count: 0, status: 503 };
   /** Leaves the next N requests unanswered (until close): the caller's timeout is what ends them. */
@@ -44,6 +47,11 @@ export class FakeRecordApi {
       refuse?: (item: SinkItem) => string | undefined;
       /** The header and key every request must carry; otherwise 401. */
       apiKey?: { header: string; value: string };
+      /**
+       * A JWT every request must carry as `Authorization: Bearer`, verified with this key (the HS256 secret or
+       * the public key) for this issuer and audience; otherwise 401. The verified claims land in `tokens`.
+       */
+      bearer?: { key: string; algorithms: jwt.Algorithm[]; issuer: string; audience: string };
       clock?: () => number;
     } = {},
   ) {}
@@ -60,7 +68,7 @@ export class FakeRecordApi {
         const items = (JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { records?: SinkItem[] }).records;
         const key = this.options.apiKey;
         const { status, body, headers } =
-          key && req.headers[key.header] !== key.value
+          (key && req.headers[key.header] !== key.value) || !this.bearerVerified(req.headers.authorization)
             ? { status: 401, body: undefined, headers: {} }
             : this.answer(items ?? []);
         this.requests.push({ at: this.now(), status, items: items ?? [] });
@@ -83,6 +91,20 @@ export class FakeRecordApi {
   async close(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise((r) => this.server?.close(r));
+  }
+
+  private bearerVerified(authorization: string | undefined): boolean {
+    const bearer = this.options.bearer;
+    if (!bearer) return true;
+    const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
+    if (!token) return false;
+    try {
+      const { key, algorithms, issuer, audience } = bearer;
+      this.tokens.push(jwt.verify(token, key, { algorithms, issuer, audience }) as jwt.JwtPayload);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private now(): number {

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
   canonicalJson,
   checkDatasetSpec,
@@ -6,22 +6,31 @@ import {
   type DatasetSpec,
   datasetSpecSchema,
 } from '#ferry/datasets';
-import { ApiError } from '#ferry/errors';
+import { profileAllows, profileRefusal } from '#ferry/egress';
+import { ApiError, type ErrorDetail } from '#ferry/errors';
 import { compileSchema } from '#ferry/http';
 import { Db } from '#ferry/persistence';
 import { dialect, named, num } from '#ferry/sql';
+import { PROVIDER_CONFIG, type ProviderConfig } from '../config.js';
+
+type SinkRules = Pick<ProviderConfig, 'sinkOrigins' | 'development'>;
+/** Without the configuration (the demo generator, whose dataset has no sink): no profile may be named. */
+const NO_SINK_PROFILES: SinkRules = { sinkOrigins: {}, development: false };
 
 const parseSpec = compileSchema<DatasetSpec>(datasetSpecSchema);
 
 /** Datasets: a record schema, a primary key and the consumer-side mapping, all stored as data. */
 @Injectable()
 export class DatasetsService {
-  constructor(@Inject(Db) private readonly db: Db) {}
+  constructor(
+    @Inject(Db) private readonly db: Db,
+    @Optional() @Inject(PROVIDER_CONFIG) private readonly sinkRules: SinkRules = NO_SINK_PROFILES,
+  ) {}
 
   /** Creates the dataset, or replaces it with schemaVersion + 1 if it changed; same body: no-op. */
   async put(body: unknown): Promise<{ created: boolean; definition: DatasetDefinition }> {
     const spec = parseSpec(body);
-    const problems = checkDatasetSpec(spec);
+    const problems = [...checkDatasetSpec(spec), ...this.sinkProblems(spec)];
     if (problems.length) throw ApiError.validation(problems, 'The dataset definition is inconsistent');
     return this.db.tx(async (em) => {
       const rows: Array<Record<string, unknown>> = await em.query(
@@ -51,6 +60,20 @@ export class DatasetsService {
       }
       return { created: false, definition: await this.getIn(em, spec.name) };
     });
+  }
+
+  /**
+   * A sink's auth profile carries a credential: the dataset may send it only to the profile's origins, or
+   * whoever may write datasets could have a consumer post a partner's key anywhere (docs/security.md).
+   */
+  private sinkProblems(spec: DatasetSpec): ErrorDetail[] {
+    const profile = spec.sink?.authProfile;
+    if (!spec.sink || !profile) return [];
+    const origins = Object.hasOwn(this.sinkRules.sinkOrigins, profile)
+      ? this.sinkRules.sinkOrigins[profile]
+      : undefined;
+    if (profileAllows(origins, spec.sink.url, this.sinkRules.development)) return [];
+    return [{ path: 'sink.url', problem: profileRefusal(profile, origins, spec.sink.url) }];
   }
 
   /**
