@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { DefinitionSpec, TriggerAnswer, TriggerMessage } from '#ferry/contracts';
+import type { DefinitionSpec } from '#ferry/contracts';
 import { Db, isUniqueViolation } from '#ferry/persistence';
 import { CLOCK, type Clock } from '../core/tokens.js';
 import type { GroupStatusChange, GroupStatusListener } from '../groups/group-listeners.js';
-import { GroupRunFactory, type GroupRunPlan } from '../groups/group-run.factory.js';
+import type { GroupRunPlan } from '../groups/group-run.factory.js';
 import {
   DefinitionEntity,
   DependencyEntity,
@@ -32,8 +32,7 @@ export class DependencyResolver implements GroupStatusListener {
 
   constructor(
     @Inject(Db) private readonly db: Db,
-    @Inject(SystemTriggers) private readonly triggers: Pick<SystemTriggers, 'write' | 'started'>,
-    @Inject(GroupRunFactory) private readonly factory: Pick<GroupRunFactory, 'plan' | 'persist'>,
+    @Inject(SystemTriggers) private readonly triggers: Pick<SystemTriggers, 'write' | 'started' | 'startHeldRun'>,
     @Inject(CLOCK) private readonly clock: Clock = Date.now,
   ) {}
 
@@ -144,26 +143,7 @@ export class DependencyResolver implements GroupStatusListener {
       const trigger = await em.getRepository(TriggerEntity).findOneBy({ id: wait.triggerId });
       // Purged by retention meanwhile: its wait row goes with it.
       if (!trigger) continue;
-      const msg = trigger.payload as Pick<TriggerMessage, 'files' | 'attributes'>;
-      const plan = this.factory.plan(
-        x,
-        { files: msg.files, attributes: msg.attributes, businessDate: date },
-        trigger.id,
-        this.clock(),
-      );
-      await this.factory.persist(em, plan);
-      plans.push(plan);
-      // A replayed trigger's runs are in its replay's answer; its status stays what it was (UNMATCHED, REJECTED).
-      const field = trigger.replayedAt === null ? 'answer' : 'replayAnswer';
-      const { waiting, ...answer } = trigger[field] as TriggerAnswer;
-      const still = (waiting ?? []).filter((w) => w.definition !== x.name);
-      const started = { id: plan.group.id, definition: x.name, status: plan.group.status, tasks: plan.tasks.length };
-      const changes = {
-        status: trigger.status === 'WAITING' ? 'ACCEPTED' : trigger.status,
-        reason: still.length || field === 'replayAnswer' ? trigger.reason : null,
-        [field]: { ...answer, groupRuns: [...answer.groupRuns, started], ...(still.length ? { waiting: still } : {}) },
-      };
-      await em.update(TriggerEntity, { id: trigger.id }, changes as object);
+      plans.push(await this.triggers.startHeldRun(em, trigger, x, this.clock(), date));
     }
     return plans;
   }

@@ -19,16 +19,11 @@ import { iso } from '../admin/paging.js';
 import { wallClockAt } from '../core/zones.js';
 import { CLOCK, type Clock } from '../core/tokens.js';
 import { CalendarEntity, DefinitionEntity, ScheduleEntity } from '../persistence/index.js';
+import { loadCalendar } from './schedule-clock.js';
 import { businessDateOf, calendarProblems, nextFire, nextFires, scheduleProblems } from './schedule-math.js';
 
 const validate = compileSchema<CalendarSpec & { version?: number }>(calendarPutSchema);
 const validatePreview = compileSchema<SchedulePreviewRequest>(schedulePreviewRequestSchema);
-
-/** The stored calendar `name` (what the fire loop excludes), or undefined when there is none. */
-export async function loadCalendar(em: EntityManager, name: string): Promise<CalendarSpec | undefined> {
-  const row = await em.getRepository(CalendarEntity).findOneBy({ name });
-  return row ? (row.spec as CalendarSpec) : undefined;
-}
 
 /**
  * The calendar `name`, its row locked until `em`'s transaction ends. A definition saved naming it takes

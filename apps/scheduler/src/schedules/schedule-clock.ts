@@ -9,10 +9,10 @@ export function specKey(schedule: ScheduleSpec): string {
   return createHash('sha256').update(JSON.stringify(schedule)).digest('hex');
 }
 
-export async function calendarOf(em: EntityManager, schedule: ScheduleSpec): Promise<CalendarSpec | undefined> {
-  if (!schedule.calendar) return undefined;
-  const row = await em.getRepository(CalendarEntity).findOneBy({ name: schedule.calendar });
-  return row?.spec as CalendarSpec | undefined;
+/** The stored calendar `name` (what the fire loop excludes), or undefined when there is none. */
+export async function loadCalendar(em: EntityManager, name: string): Promise<CalendarSpec | undefined> {
+  const row = await em.getRepository(CalendarEntity).findOneBy({ name });
+  return row ? (row.spec as CalendarSpec) : undefined;
 }
 
 /**
@@ -30,7 +30,8 @@ export async function syncScheduleClock(em: EntityManager, definition: Definitio
   const key = specKey(schedule);
   const current = await repo.findOneBy({ definitionId: definition.id });
   if (current?.specKey === key) return;
-  const next = nextFire(schedule, await calendarOf(em, schedule), now);
+  const calendar = schedule.calendar ? await loadCalendar(em, schedule.calendar) : undefined;
+  const next = nextFire(schedule, calendar, now);
   if (current) {
     await repo.update(
       { definitionId: definition.id },

@@ -174,7 +174,7 @@ export class ScheduleFirer implements OnApplicationBootstrap, OnModuleDestroy {
       const queueing: string[] = [];
       // Queued fires first, one at a time, each once the definition's previous run has ended.
       if (queued.length && !live.has(def.id)) {
-        const started = await this.triggers.startHeld(em, queued.shift()!, def, now);
+        const started = await this.triggers.startQueued(em, queued.shift()!, def, now);
         if (started) {
           pass.written.push(started);
           live.set(def.id, [started.plan!.group.id]);

@@ -131,31 +131,61 @@ export class SystemTriggers {
   }
 
   /**
-   * Starts a held trigger (QUEUED, WAITING) now, in the caller's transaction: its run is made from the message it
-   * keeps (`files` may replace its files), and it becomes ACCEPTED with its answer. Undefined when it is not held
-   * any more (another instance started it, or it was never held), which writes nothing.
+   * Starts a QUEUED fire now, in the caller's transaction (which holds its schedule's row, where it was kept):
+   * undefined when it is not QUEUED any more, which writes nothing.
    */
-  async startHeld(
+  async startQueued(
     em: EntityManager,
     triggerId: string,
     definition: DefinitionEntity,
     at: number,
-    files?: FileRef[],
   ): Promise<FireWritten | undefined> {
     const trigger = await em.getRepository(TriggerEntity).findOneBy({ id: triggerId });
-    if (!trigger || (trigger.status !== 'QUEUED' && trigger.status !== 'WAITING')) return undefined;
-    const msg = trigger.payload as TriggerMessage;
-    const plan = this.factory.plan(definition, { ...msg, ...(files ? { files } : {}) }, trigger.id, at);
-    const answer = answerOf(trigger.id, plan);
-    const res = await em
-      .createQueryBuilder()
-      .update(TriggerEntity)
-      .set({ status: 'ACCEPTED', answer: answer as object, reason: null })
-      .where({ id: trigger.id, status: trigger.status })
-      .execute();
-    if (!res.affected) return undefined;
+    if (trigger?.status !== 'QUEUED') return undefined;
+    const plan = await this.startHeldRun(em, trigger, definition, at);
+    return { trigger, definitionId: definition.id, plan };
+  }
+
+  /**
+   * The run a held trigger (QUEUED, WAITING) starts for `definition`, once the caller has claimed it (its lock, its
+   * wait row): made from the message the trigger keeps, for `businessDate` if given, and added to the trigger's
+   * answer (its replay's, for a replayed one).
+   */
+  async startHeldRun(
+    em: EntityManager,
+    trigger: TriggerEntity,
+    definition: DefinitionEntity,
+    at: number,
+    businessDate?: string,
+  ): Promise<GroupRunPlan> {
+    const msg = trigger.payload as Pick<TriggerMessage, 'files' | 'attributes' | 'businessDate'>;
+    const plan = this.factory.plan(
+      definition,
+      { files: msg.files, attributes: msg.attributes, businessDate: businessDate ?? msg.businessDate },
+      trigger.id,
+      at,
+    );
     await this.factory.persist(em, plan);
-    return { trigger: { ...trigger, status: 'ACCEPTED', answer, reason: null }, definitionId: definition.id, plan };
+    // A replayed trigger's runs are in its replay's answer; its status stays what it was (UNMATCHED, REJECTED).
+    const field = trigger.replayedAt === null ? 'answer' : 'replayAnswer';
+    const { waiting, ...answer } = (trigger[field] as TriggerAnswer | null) ?? answerOf(trigger.id, undefined);
+    const still = (waiting ?? []).filter((w) => w.definition !== definition.name);
+    const started = {
+      id: plan.group.id,
+      definition: definition.name,
+      status: plan.group.status,
+      tasks: plan.tasks.length,
+    };
+    // Held, it is ACCEPTED from its first run on (`waiting` lists what it still waits for).
+    const held = trigger.status === 'WAITING' || trigger.status === 'QUEUED';
+    const changes = {
+      status: held ? 'ACCEPTED' : trigger.status,
+      reason: still.length || field === 'replayAnswer' ? trigger.reason : null,
+      [field]: { ...answer, groupRuns: [...answer.groupRuns, started], ...(still.length ? { waiting: still } : {}) },
+    };
+    await em.update(TriggerEntity, { id: trigger.id }, changes as object);
+    Object.assign(trigger, changes);
+    return plan;
   }
 
   /** Once the transaction that wrote them committed: their runs start. */
