@@ -1,23 +1,13 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { Audience, Scope } from '#ferry/contracts';
 import { type DatasetSpec, demoDatasetSpec } from '#ferry/datasets';
-import {
-  call,
-  createTestDatabase,
-  DEV_MODE_ENV,
-  devToken,
-  FakeRecordApi,
-  spawnApp,
-  startFakeScheduler,
-  TEST_REDIS_URL,
-} from '#ferry/testing';
-import { providerConfigFromEnv } from '../apps/provider/src/config.js';
+import { call, createTestDatabase, devToken, FakeRecordApi, startFakeScheduler, TEST_REDIS_URL } from '#ferry/testing';
 import { openProviderDb } from '../apps/provider/src/database.js';
 import { generateFile } from '../apps/provider/src/files/generator.js';
-import { startProvider } from '../apps/provider/src/start.js';
+import { spawnBenchConsumer, startBenchProvider, timeSyncJob } from './sync-fixture.js';
 
 export interface SinkBenchResult {
   records: number;
@@ -28,8 +18,6 @@ export interface SinkBenchResult {
   /** Requests the fake API answered 429 (over its own limit, the same as the sink's). */
   refused: number;
 }
-
-const CONSUMER_MAIN = fileURLToPath(new URL('../apps/consumer/src/main.js', import.meta.url));
 
 /**
  * One snapshot file of N records pushed by the consumer to a fake partner API, one record per request,
@@ -45,18 +33,7 @@ export async function runSinkBench(opts: { records: number; limit?: number }): P
   };
   const prefix = `ferry-bench-sink-${randomUUID()}:`;
   const scheduler = await startFakeScheduler();
-  const provider = await startProvider(
-    providerConfigFromEnv({
-      ...DEV_MODE_ENV,
-      FERRY_PROVIDER_PORT: '0',
-      FERRY_PROVIDER_HOST: '127.0.0.1',
-      FERRY_PROVIDER_DB_TYPE: 'postgres',
-      FERRY_PROVIDER_DB_URL: providerDb.config.url,
-      FERRY_PROVIDER_ANNOUNCE: 'false',
-      FERRY_PROVIDER_LOG: 'false',
-      FERRY_RATE_LIMIT_PER_SECOND: '1000000',
-    }),
-  );
+  const provider = await startBenchProvider(providerDb.config.url);
   const put = await call('POST', `${provider.url}/api/v1/datasets`, {
     token: devToken(Audience.provider, [Scope.dataWrite]),
     body: spec,
@@ -70,45 +47,14 @@ export async function runSinkBench(opts: { records: number; limit?: number }): P
     mode: 'snapshot',
   });
   await db.close();
-  const consumer = await spawnApp(
-    CONSUMER_MAIN,
-    {
-      ...DEV_MODE_ENV,
-      FERRY_CONSUMER_HOST: '127.0.0.1',
-      FERRY_CONSUMER_DB_TYPE: 'postgres',
-      FERRY_CONSUMER_DB_URL: consumerDb.config.url,
-      FERRY_CONSUMER_PROVIDER_URL: provider.url,
-      FERRY_CONSUMER_LOG: 'false',
-      FERRY_RATE_LIMIT_PER_SECOND: '1000000',
-      FERRY_CONSUMER_INSTANCE_ID: 'bench-sink',
-      FERRY_CONSUMER_PAGE_SIZE: '1000',
-      FERRY_REDIS_URL: TEST_REDIS_URL,
-      FERRY_CONSUMER_REDIS_PREFIX: prefix,
-    },
-    'FERRY_CONSUMER_PORT',
-  );
+  const consumer = await spawnBenchConsumer(consumerDb.config.url, provider.url, {
+    FERRY_CONSUMER_INSTANCE_ID: 'bench-sink',
+    FERRY_CONSUMER_PAGE_SIZE: '1000',
+    FERRY_REDIS_URL: TEST_REDIS_URL,
+    FERRY_CONSUMER_REDIS_PREFIX: prefix,
+  });
   try {
-    const token = devToken(Audience.consumer, [Scope.syncWrite, Scope.syncRead], 'ferry-scheduler');
-    const started = performance.now();
-    const res = await call('POST', `${consumer.url}/api/v1/sync-jobs`, {
-      token,
-      headers: { 'idempotency-key': 'bench-sink' },
-      body: {
-        taskRunId: 'bench-sink',
-        dispatchId: 'd-bench-sink',
-        callbackUrl: scheduler.callbackUrl('bench-sink'),
-        dataset: spec.name,
-        files: [{ name: file.name, fileId: file.fileId, recordCount: file.recordCount, checksum: file.checksum }],
-      },
-    });
-    if (res.status !== 202) throw new Error(`sync request: ${res.status} ${JSON.stringify(res.body)}`);
-    const done = await scheduler.waitFor(
-      () => scheduler.callbacks.find((c) => c.body.status === 'SUCCEEDED' || c.body.status === 'FAILED'),
-      30 * 60_000,
-      'the final callback',
-    );
-    const seconds = (performance.now() - started) / 1000;
-    if (done.body.status !== 'SUCCEEDED') throw new Error(`sync failed: ${JSON.stringify(done.body)}`);
+    const { seconds } = await timeSyncJob(consumer.url, scheduler, 'bench-sink', spec.name, file);
     if (api.applied.length !== opts.records) throw new Error(`applied ${api.applied.length}, expected ${opts.records}`);
     return {
       records: opts.records,

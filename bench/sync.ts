@@ -1,15 +1,14 @@
 import 'reflect-metadata';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { Audience, Scope, type Reconciliation } from '#ferry/contracts';
+import type { Reconciliation } from '#ferry/contracts';
 import { demoDatasetSpec, demoRecord } from '#ferry/datasets';
 import { copyLine, CopyIn } from '#ferry/sql';
-import { call, createTestDatabase, DEV_MODE_ENV, devToken, spawnApp, startFakeScheduler } from '#ferry/testing';
+import { createTestDatabase, startFakeScheduler } from '#ferry/testing';
 import { compileMapping } from '../apps/consumer/src/workers/mapping.js';
-import { providerConfigFromEnv } from '../apps/provider/src/config.js';
 import { openProviderDb } from '../apps/provider/src/database.js';
 import { generateFile } from '../apps/provider/src/files/generator.js';
-import { startProvider } from '../apps/provider/src/start.js';
+import { spawnBenchConsumer, startBenchProvider, timeSyncJob } from './sync-fixture.js';
 
 export interface SyncBenchResult {
   records: number;
@@ -21,8 +20,6 @@ export interface SyncBenchResult {
   consumerPeakRssMiB: number;
   reconciliation: Reconciliation;
 }
-
-const CONSUMER_MAIN = fileURLToPath(new URL('../apps/consumer/src/main.js', import.meta.url));
 
 /**
  * One snapshot file of N records, provider → consumer on PostgreSQL, timed from the sync request
@@ -46,57 +43,19 @@ export async function runSyncBench(opts: {
   await db.close();
 
   const scheduler = await startFakeScheduler();
-  const provider = await startProvider(
-    providerConfigFromEnv({
-      ...DEV_MODE_ENV,
-      FERRY_PROVIDER_PORT: '0',
-      FERRY_PROVIDER_HOST: '127.0.0.1',
-      FERRY_PROVIDER_DB_TYPE: 'postgres',
-      FERRY_PROVIDER_DB_URL: providerDb.config.url,
-      FERRY_PROVIDER_ANNOUNCE: 'false',
-      FERRY_PROVIDER_LOG: 'false',
-      FERRY_RATE_LIMIT_PER_SECOND: '1000000',
-    }),
-  );
-  const consumer = await spawnApp(
-    CONSUMER_MAIN,
+  const provider = await startBenchProvider(providerDb.config.url);
+  const consumer = await spawnBenchConsumer(
+    consumerDb.config.url,
+    provider.url,
     {
-      ...DEV_MODE_ENV,
-      FERRY_CONSUMER_HOST: '127.0.0.1',
-      FERRY_CONSUMER_DB_TYPE: 'postgres',
-      FERRY_CONSUMER_DB_URL: consumerDb.config.url,
-      FERRY_CONSUMER_PROVIDER_URL: provider.url,
-      FERRY_CONSUMER_LOG: 'false',
-      FERRY_RATE_LIMIT_PER_SECOND: '1000000',
       FERRY_CONSUMER_INSTANCE_ID: 'bench',
       ...(opts.pageSize ? { FERRY_CONSUMER_PAGE_SIZE: String(opts.pageSize) } : {}),
     },
-    'FERRY_CONSUMER_PORT',
-    { nodeArgs: opts.consumerNodeArgs },
+    opts.consumerNodeArgs,
   );
   try {
-    const token = devToken(Audience.consumer, [Scope.syncWrite, Scope.syncRead], 'ferry-scheduler');
-    const started = performance.now();
-    const res = await call('POST', `${consumer.url}/api/v1/sync-jobs`, {
-      token,
-      headers: { 'idempotency-key': 'bench' },
-      body: {
-        taskRunId: 'bench',
-        dispatchId: 'd-bench',
-        callbackUrl: scheduler.callbackUrl('bench'),
-        dataset: spec.name,
-        files: [{ name: file.name, fileId: file.fileId, recordCount: file.recordCount, checksum: file.checksum }],
-      },
-    });
-    if (res.status !== 202) throw new Error(`sync request: ${res.status} ${JSON.stringify(res.body)}`);
-    const done = await scheduler.waitFor(
-      () => scheduler.callbacks.find((c) => c.body.status === 'SUCCEEDED' || c.body.status === 'FAILED'),
-      30 * 60_000,
-      'the final callback',
-    );
-    const seconds = (performance.now() - started) / 1000;
-    if (done.body.status !== 'SUCCEEDED') throw new Error(`sync failed: ${JSON.stringify(done.body)}`);
-    const reconciliation = done.body.reconciliation!;
+    const { seconds, callback } = await timeSyncJob(consumer.url, scheduler, 'bench', spec.name, file);
+    const reconciliation = callback.reconciliation!;
     if (reconciliation.inserted !== opts.records)
       throw new Error(`inserted ${reconciliation.inserted}, expected ${opts.records}`);
     const consumerPeakRssMiB = consumer.peakRss() / 2 ** 20;
