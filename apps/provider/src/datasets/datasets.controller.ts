@@ -26,7 +26,8 @@ export class DatasetsController {
       409: "its `mapping.table` is another dataset's table",
       422:
         'not of the schema, or inconsistent (a key not mapped, a reserved table, a record schema a consumer ' +
-        'refuses: remote `$ref`, `$id`, not draft-07, too large or deep); `details` says where',
+        'refuses: remote `$ref`, `$id`, not draft-07, too large or deep; a `sink.url` outside the origins its ' +
+        '`sink.authProfile` may be sent to, FERRY_PROVIDER_SINK_ORIGINS); `details` says where',
     },
   })
   @Scopes(Scope.dataWrite)
