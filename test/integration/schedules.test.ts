@@ -231,6 +231,13 @@ describe.each(['postgres', 'sqlite'] as const)('schedules on %s', (dbType) => {
     const none = await s.api('POST', '/definitions', definitionBody('nothing', [fake.url], { bindings: [] }));
     expect(none.status).toBe(422);
     expect(none.body.error.details).toEqual([expect.objectContaining({ path: 'bindings' })]);
+    const bound = await s.api(
+      'POST',
+      '/definitions',
+      definitionBody('bound-to-ferry', [fake.url], { bindings: [{ source: 'ferry.schedule', event: 'x' }] }),
+    );
+    expect(bound.status).toBe(422);
+    expect(bound.body.error.details).toEqual([expect.objectContaining({ path: 'bindings[0].source' })]);
     const forged = await s.api(
       'POST',
       '/triggers',

@@ -24,6 +24,7 @@ import { lockedCalendar } from '../schedules/calendars.service.js';
 import { scheduleProblems } from '../schedules/schedule-math.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 import { syncScheduleClock } from '../schedules/schedule-clock.js';
+import { isReservedSource, RESERVED_SOURCE_PREFIX } from '../triggers/system-triggers.js';
 import { isTimeZone } from '../core/zones.js';
 
 type SpecWithVersion = DefinitionSpec & { version?: number };
@@ -176,6 +177,13 @@ export class DefinitionsService {
         path: 'bindings',
         problem: 'must not be empty unless the definition has a schedule or dependsOn',
       });
+    // No message can come under Ferry's own sources (refused at intake): a binding to one would never match.
+    for (const [i, b] of spec.bindings.entries())
+      if (isReservedSource(b.source))
+        problems.push({
+          path: `bindings[${i}].source`,
+          problem: `must not start with ${RESERVED_SOURCE_PREFIX}: Ferry writes those sources itself`,
+        });
     if (spec.deadline && 'timeZone' in spec.deadline && !isTimeZone(spec.deadline.timeZone))
       problems.push({ path: 'deadline.timeZone', problem: 'is not a known IANA time zone' });
     if (spec.schedule) problems.push(...scheduleProblems(spec.schedule));
