@@ -9,3 +9,4 @@ export { GroupRecounter } from './groups/group-recounter.js';
 export { Reconciler } from './maintenance/reconciler.js';
 export { TaskQueue } from './queue/task-queue.js';
 export { SessionSweeper } from './accounts/session-sweeper.js';
+export { SchedulerTelemetry } from './observability/scheduler-telemetry.js';

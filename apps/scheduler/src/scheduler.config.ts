@@ -205,7 +205,7 @@ export function schedulerConfigFromEnv(envMap: Record<string, string | undefined
     },
     schedules: {
       idleMs: env.int('FERRY_SCHEDULE_IDLE_MS', 1000, 10, 60_000),
-      batch: env.int('FERRY_SCHEDULE_BATCH', 200, 1, 5000),
+      batch: env.int('FERRY_SCHEDULE_BATCH', 500, 1, 5000),
       maxMisfires: env.int('FERRY_SCHEDULE_MAX_MISFIRES', 100, 1, 10_000),
     },
     targets: {

@@ -3,7 +3,7 @@ import type { Queue } from 'bullmq';
 import { Db } from '#ferry/persistence';
 import { TaskQueue } from '../queue/task-queue.js';
 import { TRIGGER_QUEUE } from '../queue/queue.module.js';
-import { CALLBACK_OBSERVER, TRIGGER_OBSERVER } from './observers.js';
+import { CALLBACK_OBSERVER, SCHEDULE_OBSERVER, TRIGGER_OBSERVER } from './observers.js';
 import { SchedulerObservability } from './scheduler-observability.js';
 import { type RuntimeOverrides, SCHEDULER_CONFIG, SCHEDULER_OVERRIDES } from '../core/tokens.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
@@ -22,6 +22,7 @@ import { ScrapeGauges } from './scrape-gauges.js';
     },
     SchedulerTelemetry,
     { provide: TRIGGER_OBSERVER, useExisting: SchedulerTelemetry },
+    { provide: SCHEDULE_OBSERVER, useExisting: SchedulerTelemetry },
     {
       // Per-callback timing only when something reads it.
       provide: CALLBACK_OBSERVER,
@@ -35,6 +36,6 @@ import { ScrapeGauges } from './scrape-gauges.js';
       inject: [SchedulerObservability, Db, TaskQueue, TRIGGER_QUEUE],
     },
   ],
-  exports: [SchedulerObservability, SchedulerTelemetry, TRIGGER_OBSERVER, CALLBACK_OBSERVER],
+  exports: [SchedulerObservability, SchedulerTelemetry, TRIGGER_OBSERVER, SCHEDULE_OBSERVER, CALLBACK_OBSERVER],
 })
 export class ObservabilityModule {}

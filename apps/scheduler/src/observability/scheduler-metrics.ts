@@ -31,6 +31,7 @@ export class SchedulerMetrics {
   /** Rows the retention purge deleted, by kind (group runs, task runs, task events, triggers, alerts). */
   readonly purged: Counter<'kind'>;
   readonly taskDuration: Histogram<'status'>;
+  readonly fireLag: Histogram;
   private readonly sources = new BoundedLabel(100);
   readonly targets = new BoundedLabel(100);
 
@@ -108,6 +109,12 @@ export class SchedulerMetrics {
       help: 'From task creation to its terminal status',
       labelNames: ['status'],
       buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.fireLag = new Histogram({
+      name: 'ferry_scheduler_schedule_fire_lag_seconds',
+      help: "From a schedule's fire time to its trigger and run being stored (committed)",
+      buckets: LATENCY_BUCKETS,
       registers,
     });
   }

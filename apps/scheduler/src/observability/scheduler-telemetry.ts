@@ -5,7 +5,7 @@ import { currentTraceId } from '#ferry/observability';
 import type { GroupStatusChange, GroupStatusListener } from '../groups/group-listeners.js';
 import type { Effects, TaskLifecycleListener } from '../tasks/task-listeners.js';
 import { isTerminal } from '../tasks/task-status.js';
-import type { CallbackObserver, TriggerObserver, TriggerOutcome } from './observers.js';
+import type { CallbackObserver, ScheduleObserver, TriggerObserver, TriggerOutcome } from './observers.js';
 import { SchedulerObservability } from './scheduler-observability.js';
 
 /**
@@ -15,7 +15,13 @@ import { SchedulerObservability } from './scheduler-observability.js';
  */
 @Injectable()
 export class SchedulerTelemetry
-  implements TaskLifecycleListener, GroupStatusListener, TriggerObserver, CallbackObserver, OnApplicationShutdown
+  implements
+    TaskLifecycleListener,
+    GroupStatusListener,
+    TriggerObserver,
+    ScheduleObserver,
+    CallbackObserver,
+    OnApplicationShutdown
 {
   constructor(@Inject(SchedulerObservability) private readonly o: SchedulerObservability) {}
 
@@ -57,6 +63,10 @@ export class SchedulerTelemetry
 
   triggerSettled(source: string | undefined, outcome: TriggerOutcome): void {
     this.o.metrics.trigger(source, outcome);
+  }
+
+  firesCommitted(scheduledAt: readonly number[], committedAt: number): void {
+    for (const at of scheduledAt) this.o.metrics.fireLag.observe(Math.max(0, committedAt - at) / 1000);
   }
 
   callbackHandled(taskRunId: string, answer: CallbackAnswer | Error, startedNs: bigint): void {

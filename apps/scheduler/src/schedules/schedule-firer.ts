@@ -11,6 +11,7 @@ import type { CalendarSpec, DefinitionSpec, ScheduleSpec } from '#ferry/contract
 import { Db } from '#ferry/persistence';
 import type { Actor } from '../audit/actor.js';
 import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
+import { SCHEDULE_OBSERVER, type ScheduleObserver } from '../observability/observers.js';
 import { type DefinitionEntity, ScheduleEntity } from '../persistence/index.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 import {
@@ -23,7 +24,7 @@ import {
 import { dependencyGate } from '../dependencies/dependency-gate.js';
 import { waitingReason } from '../dependencies/dependency-hold.js';
 import { businessDateOf, planDue } from './schedule-math.js';
-import { calendarsOf, definitionsOf, liveRunsOf, lockSchedules, moveClocks } from './schedule-rows.js';
+import { calendarsOf, definitionsOf, liveRunsOf, lockDue, lockSchedules, moveClocks } from './schedule-rows.js';
 
 /** A fire started in this pass, live for the pass's next fire of the same definition. */
 const THIS_PASS = 'a fire of this pass';
@@ -45,6 +46,10 @@ interface Pass {
   written: Array<FireWritten | undefined>;
   /** REPLACE: live runs to cancel once the pass committed (their fires wait QUEUED until they end). */
   cancel: string[];
+  /** The fire times of the fires written (not those recorded as skipped), for the fire lag once committed. */
+  scheduled: number[];
+  /** How many schedule rows the pass locked (fewer than a batch: none are left for now). */
+  taken: number;
 }
 
 /**
@@ -68,6 +73,7 @@ export class ScheduleFirer implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(SystemTriggers) private readonly triggers: SystemTriggers,
     @Inject(SCHEDULER_CONFIG) private readonly config: Pick<SchedulerConfig, 'schedules' | 'runWorkers' | 'lanes'>,
     @Optional() @Inject(GROUP_CANCELLER) private readonly canceller?: GroupCanceller,
+    @Optional() @Inject(SCHEDULE_OBSERVER) private readonly observer?: ScheduleObserver,
     @Inject(CLOCK) private readonly clock: Clock = Date.now,
   ) {}
 
@@ -109,35 +115,20 @@ export class ScheduleFirer implements OnApplicationBootstrap, OnModuleDestroy {
   /** One pass: fires what is due, starts queued fires whose definition's run ended; answers ms until the next fire. */
   async runOnce(): Promise<number> {
     const { batch } = this.config.schedules;
-    // Several batches at once where the database runs transactions side by side (each locks its own rows).
-    const lanes = this.db.type === 'postgres' ? this.config.lanes : 1;
     for (let round = 0; round < 100; round++) {
       const now = this.clock();
-      const due = await this.db.run((em) =>
-        em.getRepository(ScheduleEntity).find({
-          select: { definitionId: true },
-          where: [
-            { pausedAt: IsNull(), nextFireAt: LessThanOrEqual(now) },
-            { pausedAt: IsNull(), queued: Not(IsNull()) },
-          ],
-          order: { nextFireAt: 'ASC' },
-          take: batch * lanes,
-        }),
-      );
-      if (!due.length) break;
-      const ids = due.map((d) => d.definitionId);
-      const chunks = Array.from({ length: Math.ceil(ids.length / batch) }, (_, i) =>
-        ids.slice(i * batch, (i + 1) * batch),
-      );
-      const passes = await Promise.all(chunks.map((chunk) => this.db.tx((em) => this.fire(em, chunk, now))));
+      const passes = await this.firePasses(now, batch);
+      if (!passes.some((p) => p.taken)) break;
+      const committedAt = this.clock();
       for (const pass of passes) {
+        this.observer?.firesCommitted(pass.scheduled, committedAt);
         this.triggers.started(plansOf(pass.written));
         for (const id of pass.cancel)
           await this.canceller?.cancelGroup(id, SCHEDULER_ACTOR).catch((err: Error) => {
             this.logger.warn(`Cancelling group run ${id} for a REPLACE overlap failed: ${err.message}`);
           });
       }
-      if (due.length < batch * lanes) break;
+      if (passes.every((p) => p.taken < batch)) break;
     }
     const soonest = await this.db.run((em) =>
       em
@@ -151,14 +142,45 @@ export class ScheduleFirer implements OnApplicationBootstrap, OnModuleDestroy {
     return at - this.clock();
   }
 
-  /** Fires the given schedules that are still due once locked (another instance may have taken them). */
-  private async fire(em: EntityManager, ids: string[], now: number): Promise<Pass> {
-    const rows = await lockSchedules(this.db, em, ids);
+  /**
+   * The passes of one round, each its own transaction. On PostgreSQL, `lanes` of them side by side, each locking
+   * up to `batch` due rows in the statement that finds them (SKIP LOCKED: disjoint rows, here and on other
+   * instances). Elsewhere, the due rows are read, then locked (a row another instance fired meanwhile is no longer
+   * due when read again under its lock).
+   */
+  private async firePasses(now: number, batch: number): Promise<Pass[]> {
+    if (this.db.type === 'postgres')
+      return Promise.all(
+        Array.from({ length: this.config.lanes }, () =>
+          this.db.tx(async (em) => this.fire(em, await lockDue(em, now, batch), now)),
+        ),
+      );
+    const due = await this.db.run((em) =>
+      em.getRepository(ScheduleEntity).find({
+        select: { definitionId: true },
+        where: [
+          { pausedAt: IsNull(), nextFireAt: LessThanOrEqual(now) },
+          { pausedAt: IsNull(), queued: Not(IsNull()) },
+        ],
+        order: { nextFireAt: 'ASC' },
+        take: batch,
+      }),
+    );
+    if (!due.length) return [];
+    const ids = due.map((d) => d.definitionId);
+    return [await this.db.tx(async (em) => this.fire(em, await lockSchedules(this.db, em, ids), now))];
+  }
+
+  /** Fires the given locked schedules that are due (another instance may have fired them before the lock). */
+  private async fire(em: EntityManager, rows: ScheduleEntity[], now: number): Promise<Pass> {
+    if (!rows.length) return { written: [], cancel: [], scheduled: [], taken: 0 };
     const defs = await definitionsOf(em, rows);
     const calendars = await calendarsOf(em, [...defs.values()]);
     const live = await liveRunsOf(em, [...defs.values()]);
     const fires: SystemFire[] = [];
-    const pass: Pass = { written: [], cancel: [] };
+    /** Each fire's scheduled time, by its index in `fires`. */
+    const fireTimes: number[] = [];
+    const pass: Pass = { written: [], cancel: [], scheduled: [], taken: rows.length };
     const updates: Array<{ row: ScheduleEntity; changes: Partial<ScheduleEntity>; queueing: string[] }> = [];
     for (const row of rows) {
       const def = defs.get(row.definitionId);
@@ -191,6 +213,7 @@ export class ScheduleFirer implements OnApplicationBootstrap, OnModuleDestroy {
           fires.push(
             this.fireOf(def, schedule, calendar, s.at, now, { status: 'SKIPPED', reason: `${s.reason}${more}` }),
           );
+          fireTimes.push(s.at);
         }
         for (const at of plan.fire) {
           const held =
@@ -198,6 +221,7 @@ export class ScheduleFirer implements OnApplicationBootstrap, OnModuleDestroy {
             this.overlap(schedule, def.id, live, pass);
           const f = this.fireOf(def, schedule, calendar, at, now, held);
           fires.push(f);
+          fireTimes.push(at);
           if (held?.status === 'QUEUED') {
             queueing.push(f.messageId);
             changes.queued = queued;
@@ -215,6 +239,7 @@ export class ScheduleFirer implements OnApplicationBootstrap, OnModuleDestroy {
     for (const f of fires) f.at = writtenAt;
     const written = await this.triggers.writeMany(em, fires);
     pass.written.push(...written);
+    for (const [i, w] of written.entries()) if (w && w.trigger.status !== 'SKIPPED') pass.scheduled.push(fireTimes[i]);
     // Queued fires are kept by their trigger's id (one written already by an earlier pass is kept already).
     const idByMessage = new Map(written.flatMap((w) => (w ? [[w.trigger.messageId, w.trigger.id] as const] : [])));
     for (const { changes, queueing } of updates) {

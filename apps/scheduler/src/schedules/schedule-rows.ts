@@ -19,6 +19,23 @@ export async function lockSchedules(db: Pick<Db, 'type' | 'lockForWrite'>, em: E
   return qb.getMany();
 }
 
+/**
+ * PostgreSQL: up to `limit` schedules due at `now` (or with queued fires) that no other transaction holds, locked
+ * for this one, in one statement: passes side by side take disjoint rows.
+ */
+export async function lockDue(em: EntityManager, now: number, limit: number): Promise<ScheduleEntity[]> {
+  return em
+    .getRepository(ScheduleEntity)
+    .createQueryBuilder('s')
+    .where('s.pausedAt IS NULL')
+    .andWhere('(s.nextFireAt <= :now OR s.queued IS NOT NULL)', { now })
+    .orderBy('s.nextFireAt', 'ASC')
+    .limit(limit)
+    .setLock('pessimistic_write')
+    .setOnLocked('skip_locked')
+    .getMany();
+}
+
 export async function definitionsOf(em: EntityManager, rows: ScheduleEntity[]): Promise<Map<string, DefinitionEntity>> {
   const defs = await em.getRepository(DefinitionEntity).findBy({ id: In(rows.map((r) => r.definitionId)) });
   return new Map(defs.map((d) => [d.id, d]));

@@ -32,6 +32,6 @@ export function adaptersFor(db: Db, tuning: StorageTuning): StorageAdapters {
   return {
     tasks: new CachingTaskStore(tasks, tuning.taskCacheRows),
     groups: postgres ? new PgGroupStore(db) : new OrmGroupStore(db),
-    triggers: postgres ? new PgTriggerWriter(db, tuning.triggerStatementMaxTasks) : new OrmTriggerWriter(),
+    triggers: postgres ? new PgTriggerWriter(db, tuning.triggerStatementMaxTasks) : new OrmTriggerWriter(tasks),
   };
 }

@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { type EntityManager, In } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { DefinitionSpec, FileRef, TriggerAnswer, TriggerMessage } from '#ferry/contracts';
-import { Db } from '#ferry/persistence';
 import { CreatedRuns } from '../groups/created-runs.js';
 import { GroupRunFactory, type GroupRunPlan, startOrder } from '../groups/group-run.factory.js';
-import { type DefinitionEntity, DependencyWaitEntity, GroupRunEntity, TriggerEntity } from '../persistence/index.js';
+import { type DefinitionEntity, DependencyWaitEntity, TriggerEntity } from '../persistence/index.js';
 import { TaskQueue } from '../queue/task-queue.js';
-import { pgInsertRows } from '../storage/pg/pg-task-sql.js';
-import { TASK_STORE, type TaskStore } from '../tasks/task-store.js';
 import { summarizePayload } from './payload-summary.js';
+import { TRIGGER_WRITER, type TriggerWriter } from './trigger-writer.js';
 
 /** Sources only Ferry itself writes: a client may not post them (it would take a fire's messageId first). */
 export const RESERVED_SOURCE_PREFIX = 'ferry.';
@@ -58,9 +56,8 @@ export interface FireWritten {
 @Injectable()
 export class SystemTriggers {
   constructor(
-    @Inject(Db) private readonly db: Pick<Db, 'type'>,
+    @Inject(TRIGGER_WRITER) private readonly writer: Pick<TriggerWriter, 'insertNew'>,
     @Inject(GroupRunFactory) private readonly factory: GroupRunFactory,
-    @Inject(TASK_STORE) private readonly tasks: Pick<TaskStore, 'insertTasks'>,
     @Inject(TaskQueue) private readonly queue: Pick<TaskQueue, 'startLater'>,
     @Inject(CreatedRuns) private readonly createdRuns: Pick<CreatedRuns, 'created'>,
   ) {}
@@ -76,58 +73,34 @@ export class SystemTriggers {
    */
   async writeMany(em: EntityManager, fires: SystemFire[]): Promise<Array<FireWritten | undefined>> {
     if (!fires.length) return [];
-    const known = new Set<string>();
-    for (const source of new Set(fires.map((f) => f.source))) {
-      const ids = fires.filter((f) => f.source === source).map((f) => f.messageId);
-      const rows = await em
-        .getRepository(TriggerEntity)
-        .find({ select: { messageId: true }, where: { source, messageId: In(ids) } });
-      for (const r of rows) known.add(`${source}\u0000${r.messageId}`);
-    }
-    const out = fires.map((f) => {
+    const seen = new Set<string>();
+    const drafts = fires.map((f) => {
       const key = `${f.source}\u0000${f.messageId}`;
-      if (known.has(key)) return undefined;
-      known.add(key); // the same fire twice in one batch is written once
+      if (seen.has(key)) return undefined; // the same fire twice in one batch is written once
+      seen.add(key);
       return this.draft(f);
     });
-    const written = out.filter((w): w is FireWritten => w !== undefined);
-    if (!written.length) return out;
-    const plans = written.flatMap((w) => (w.plan ? [w.plan] : []));
-    await this.insert(
-      em,
-      TriggerEntity,
-      written.map((w) => w.trigger),
-    );
-    await this.insert(
-      em,
-      GroupRunEntity,
-      plans.map((p) => p.group),
-    );
+    const mine = drafts.filter((w): w is FireWritten => w !== undefined);
+    const plans = plansOf(mine);
     // A fire held for its definition's upstreams is found again by the dependency resolver through its wait.
-    const waits = written.filter((w) => w.trigger.status === 'WAITING');
-    if (waits.length)
-      await em.insert(
-        DependencyWaitEntity,
-        waits.map((w) => ({
+    const waits = mine
+      .filter((w) => w.trigger.status === 'WAITING')
+      .map((w) =>
+        Object.assign(new DependencyWaitEntity(), {
           triggerId: w.trigger.id,
           definitionId: w.definitionId,
           businessDate: w.trigger.businessDate!,
           createdAt: w.trigger.receivedAt,
-        })),
+        }),
       );
-    if (plans.length)
-      await this.tasks.insertTasks(
-        em,
-        plans.flatMap((p) => p.tasks),
-      );
-    return out;
-  }
-
-  /** Many rows in one statement: on PostgreSQL from one array per column (TypeORM's multi-row insert costs more CPU). */
-  private async insert(em: EntityManager, entity: typeof TriggerEntity | typeof GroupRunEntity, rows: object[]) {
-    if (!rows.length) return;
-    if (this.db.type === 'postgres') await pgInsertRows(em, { entity, rows });
-    else await em.insert(entity, rows);
+    // One recorded already (another instance, or before a restart) writes nothing, and answers undefined.
+    const written = await this.writer.insertNew(em, {
+      triggers: mine.map((w) => w.trigger),
+      groups: plans.map((p) => p.group),
+      tasks: plans.flatMap((p) => p.tasks),
+      waits,
+    });
+    return drafts.map((w) => (w && written.has(w.trigger.id) ? w : undefined));
   }
 
   /**

@@ -107,17 +107,21 @@ function pgType(column: ColumnMetadata): string {
   return pg;
 }
 
-type Part = { entity: EntityTarget<ObjectLiteral>; rows: object[] };
+export type Part = { entity: EntityTarget<ObjectLiteral>; rows: object[] };
 
-/** `INSERT INTO table (columns) SELECT * FROM unnest($n::type[], …)`, columns and values from the entity's metadata. */
-function insertFromArrays(em: EntityManager, { entity, rows }: Part, params: string[]): string {
+/**
+ * `INSERT INTO table (columns) SELECT * FROM unnest($n::type[], …) AS u(columns)`, columns and values from the
+ * entity's metadata; `u.<column>` names a value of the row for a WHERE the caller appends.
+ */
+export function insertFromArrays(em: EntityManager, { entity, rows }: Part, params: string[]): string {
   const driver = em.connection.driver;
   const meta = em.connection.getMetadata(entity);
   const columns = meta.columns;
+  const names = columns.map((c) => driver.escape(c.databaseName)).join(', ');
   const sql =
-    `INSERT INTO ${driver.escape(meta.tableName)} ` +
-    `(${columns.map((c) => driver.escape(c.databaseName)).join(', ')})
-    SELECT * FROM unnest(${columns.map((c, i) => `$${params.length + i + 1}::${pgType(c)}[]`).join(', ')}) AS u`;
+    `INSERT INTO ${driver.escape(meta.tableName)} (${names})
+    SELECT * FROM unnest(${columns.map((c, i) => `$${params.length + i + 1}::${pgType(c)}[]`).join(', ')}) ` +
+    `AS u(${names})`;
   for (const c of columns) {
     params.push(
       pgArray(
@@ -163,6 +167,37 @@ export async function pgInsertIfNew(
       ctes.push(`i${ctes.length} AS (${insertFromArrays(em, part, params)} WHERE EXISTS (SELECT 1 FROM h))`);
   const rows = await query(em, `WITH ${ctes.join(', ')} SELECT count(*)::int AS n FROM h`, params, false);
   return Number(rows[0]?.n) === 1;
+}
+
+/** Rows that belong to a row of an earlier part of the same statement: `column` names it, in part `owner`. */
+export type OwnedPart = Part & { column: string; owner: number };
+
+/**
+ * Many head rows and the rows that belong to them, by one statement: each head row only if it is new by `conflict`
+ * (ON CONFLICT DO NOTHING, waiting for a concurrent copy to commit or roll back), and each owned row only if its
+ * owner was written (an owner is the head, part 0, or an earlier owned part). Answers the ids of the head rows
+ * written.
+ */
+export async function pgInsertNew(
+  em: EntityManager,
+  head: Part & { conflict: string[] },
+  owned: OwnedPart[],
+): Promise<Set<string>> {
+  const params: string[] = [];
+  const driver = em.connection.driver;
+  const ctes = [
+    `p0 AS (${insertFromArrays(em, head, params)} ` +
+      `ON CONFLICT (${head.conflict.map((c) => driver.escape(c)).join(', ')}) DO NOTHING RETURNING id)`,
+  ];
+  const owners = new Set(owned.map((p) => p.owner));
+  for (const part of owned)
+    ctes.push(
+      `p${ctes.length} AS (${insertFromArrays(em, part, params)} ` +
+        `WHERE u.${driver.escape(part.column)} IN (SELECT id FROM p${part.owner})` +
+        `${owners.has(ctes.length) ? ' RETURNING id' : ''})`,
+    );
+  const rows = await query(em, `WITH ${ctes.join(', ')} SELECT id FROM p0`, params, false);
+  return new Set(rows.map((r) => r.id as string));
 }
 
 export async function pgInsertTasks(em: EntityManager, rows: TaskRow[], chunk: number): Promise<void> {
