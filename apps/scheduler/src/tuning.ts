@@ -14,6 +14,17 @@ export interface Tuning {
   /** How long a definition's paused flag is trusted, so claims do not read the definition per task. */
   pausedFlagMs: number;
   /**
+   * How long the definitions bound to a (source, event) are trusted, so the intake does not read them per
+   * message (DefinitionBindings); `bindingsKept` bounds the (source, event) pairs kept.
+   */
+  bindingsTrustMs: number;
+  bindingsKept: number;
+  /**
+   * How long the set of definitions that have dependants is trusted: a run of any other definition succeeding
+   * reads nothing for dependants (a dependency saved meanwhile on another instance is the dependency sweep's).
+   */
+  upstreamsTrustMs: number;
+  /**
    * ASYNC group runs created here with at most this many tasks keep their ready ids, so the group job's
    * first run claims them without a read; `createdReadyIds` bounds the ids kept over all such runs
    * (with several instances, most group jobs run elsewhere and never take theirs).
@@ -72,6 +83,9 @@ export const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({
   taskCacheRows: 20_000,
   groupSpecCacheRuns: 20_000,
   pausedFlagMs: 1000,
+  bindingsTrustMs: 1000,
+  bindingsKept: 10_000,
+  upstreamsTrustMs: 2000,
   createdReadyMaxTasks: 1000,
   createdReadyIds: 20_000,
   groupRecountDelayMs: 50,

@@ -20,6 +20,7 @@ import { dependencyProblems, replaceDependencies } from '../dependencies/depende
 import { profileAllows, profileRefusal } from '../dispatch/profile-origins.js';
 import { withDefaults } from '../groups/group-run.factory.js';
 import { AuthProfileEntity, BindingEntity, DefinitionEntity, DefinitionVersionEntity } from '../persistence/index.js';
+import { DefinitionReads } from './definition-reads.js';
 import { lockedCalendar } from '../schedules/calendars.service.js';
 import { scheduleProblems } from '../schedules/schedule-math.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
@@ -42,6 +43,7 @@ export class DefinitionsService {
     @Inject(Db) private readonly db: Db,
     @Inject(SCHEDULER_CONFIG) config: Pick<SchedulerConfig, 'auth' | 'development'>,
     @Inject(AuditLog) private readonly audit: AuditLog,
+    @Inject(DefinitionReads) private readonly reads: Pick<DefinitionReads, 'forget'>,
     @Inject(CLOCK) private readonly clock: Clock = Date.now,
   ) {
     this.callers = callbackCallers(config.auth.clients);
@@ -167,6 +169,9 @@ export class DefinitionsService {
     } catch (err) {
       if (isUniqueViolation(err)) throw ApiError.conflict('A definition with this name already exists');
       throw err;
+    } finally {
+      // Committed or not, the intake reads the bindings again (a save changes them, or a definition's state).
+      this.reads.forget();
     }
   }
 

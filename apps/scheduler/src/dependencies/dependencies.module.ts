@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AlertsModule } from '../alerts/alerts.module.js';
+import { DefinitionsModule } from '../definitions/definitions.module.js';
 import { GroupsModule } from '../groups/groups.module.js';
 import { TriggersModule } from '../triggers/triggers.module.js';
 import { DependenciesController } from './dependencies.controller.js';
@@ -12,7 +13,7 @@ import { DependencySweeper } from './dependency-sweeper.js';
  * resolver listens to group status changes (ListenersModule); the sweep is its backstop and checks cutoffs.
  */
 @Module({
-  imports: [GroupsModule, AlertsModule, TriggersModule],
+  imports: [GroupsModule, AlertsModule, TriggersModule, DefinitionsModule],
   controllers: [DependenciesController],
   providers: [DependencyResolver, DependencySweeper, DependenciesService],
   exports: [DependencyResolver, DependencySweeper],

@@ -3,6 +3,8 @@ import type { EntityManager } from 'typeorm';
 import type { DefinitionSpec } from '#ferry/contracts';
 import { Db, isUniqueViolation } from '#ferry/persistence';
 import { CLOCK, type Clock } from '../core/tokens.js';
+import { DefinitionReads } from '../definitions/definition-reads.js';
+import { GroupSpecs } from '../groups/group-specs.js';
 import type { GroupStatusChange, GroupStatusListener } from '../groups/group-listeners.js';
 import type { GroupRunPlan } from '../groups/group-run.factory.js';
 import {
@@ -33,6 +35,8 @@ export class DependencyResolver implements GroupStatusListener {
   constructor(
     @Inject(Db) private readonly db: Db,
     @Inject(SystemTriggers) private readonly triggers: Pick<SystemTriggers, 'write' | 'started' | 'startHeldRun'>,
+    @Inject(GroupSpecs) private readonly specs: Pick<GroupSpecs, 'spec'>,
+    @Inject(DefinitionReads) private readonly definitions: Pick<DefinitionReads, 'upstreamNames'>,
     @Inject(CLOCK) private readonly clock: Clock = Date.now,
   ) {}
 
@@ -52,6 +56,10 @@ export class DependencyResolver implements GroupStatusListener {
   }
 
   async upstreamSucceeded(groupRunId: string): Promise<number> {
+    // Most runs have no dependants, or no business date to satisfy one: those read nothing (their spec is
+    // cached). A dependency saved on another instance meanwhile is the sweep's to find.
+    const spec = await this.specs.spec(groupRunId);
+    if (spec && (!spec.businessDate || !(await this.definitions.upstreamNames()).has(spec.name))) return 0;
     const run = await this.db.run((em) =>
       em.getRepository(GroupRunEntity).findOne({
         select: { id: true, definitionName: true, businessDate: true, finishedAt: true, status: true },

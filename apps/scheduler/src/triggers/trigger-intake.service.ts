@@ -7,6 +7,7 @@ import { compileSchema } from '#ferry/http';
 import { Db, isUniqueViolation } from '#ferry/persistence';
 import { AlertRaiser } from '../alerts/alert-raiser.js';
 import { AlertsService } from '../alerts/alerts.service.js';
+import { DefinitionReads } from '../definitions/definition-reads.js';
 import { CreatedRuns } from '../groups/created-runs.js';
 import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
 import {
@@ -21,7 +22,6 @@ import { GroupRunFactory, type GroupRunPlan, type StartOrder, startOrder } from 
 import { TRIGGER_OBSERVER, type TriggerObserver } from '../observability/observers.js';
 import { TaskQueue } from '../queue/task-queue.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
-import { boundDefinitions } from './bound-definitions.js';
 import { summarizePayload } from './payload-summary.js';
 import { isReservedSource, RESERVED_SOURCE_PREFIX } from './system-triggers.js';
 import { filesOverCap } from './trigger-message.js';
@@ -69,6 +69,7 @@ export class TriggerIntake {
     @Inject(AlertRaiser) private readonly raiser: Pick<AlertRaiser, 'unmatchedIn'>,
     @Inject(AlertsService) private readonly alerts: Pick<AlertsService, 'kick'>,
     @Inject(TRIGGER_OBSERVER) private readonly observer: TriggerObserver,
+    @Inject(DefinitionReads) private readonly definitions: Pick<DefinitionReads, 'boundTo'>,
     @Inject(SCHEDULER_CONFIG) config: Pick<SchedulerConfig, 'bounds'>,
     @Inject(CLOCK) private readonly clock: Clock = Date.now,
   ) {
@@ -178,9 +179,8 @@ export class TriggerIntake {
    */
   private async write(msg: TriggerMessage, via: TriggerVia): Promise<Written | undefined> {
     const now = this.clock();
-    const { start, held } = await this.db.run(async (em) =>
-      gateBound(em, await boundDefinitions(em, msg.source, msg.event), msg.businessDate, now),
-    );
+    const definitions = await this.definitions.boundTo(msg.source, msg.event);
+    const { start, held } = await this.db.run((em) => gateBound(em, definitions, msg.businessDate, now));
     const { trigger, plans, answer } = this.draft(start, held, msg, via, now);
     const wrote = plans.length && !held.length ? await this.writer.insertAtOnce(trigger, plans) : undefined;
     if (wrote !== undefined) return wrote ? { answer, ready: startOrder(plans), plans, notified: false } : undefined;

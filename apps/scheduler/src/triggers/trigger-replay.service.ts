@@ -15,7 +15,7 @@ import { GroupRunFactory, type GroupRunPlan, startOrder } from '../groups/group-
 import { DependencyWaitEntity, TriggerEntity } from '../persistence/index.js';
 import { TaskQueue } from '../queue/task-queue.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
-import { boundDefinitions } from './bound-definitions.js';
+import { boundDefinitions } from '../definitions/bound-definitions.js';
 import { filesOverCap } from './trigger-message.js';
 
 const check = compileChecker(triggerMessageSchema);

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AlertsModule } from '../alerts/alerts.module.js';
+import { DefinitionsModule } from '../definitions/definitions.module.js';
 import { GroupsModule } from '../groups/groups.module.js';
 import { TasksModule } from '../tasks/tasks.module.js';
 import { SystemTriggers } from './system-triggers.js';
@@ -9,7 +10,7 @@ import { TriggersController } from './triggers.controller.js';
 
 /** Trigger intake from HTTP and from the trigger queue (its processor: WorkersModule). */
 @Module({
-  imports: [TasksModule, GroupsModule, AlertsModule],
+  imports: [TasksModule, GroupsModule, AlertsModule, DefinitionsModule],
   controllers: [TriggersController],
   providers: [TriggerIntake, TriggerReplay, SystemTriggers],
   exports: [TriggerIntake, SystemTriggers],
