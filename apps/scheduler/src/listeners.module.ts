@@ -3,6 +3,7 @@ import { AlertRaiser } from './alerts/alert-raiser.js';
 import { AlertsModule } from './alerts/alerts.module.js';
 import { DependenciesModule } from './dependencies/dependencies.module.js';
 import { DependencyResolver } from './dependencies/dependency-resolver.js';
+import { DirectStart } from './dispatch/direct-start.js';
 import { DispatchModule } from './dispatch/dispatch.module.js';
 import { TargetPermits } from './dispatch/target-permits.js';
 import { GROUP_STATUS_LISTENERS, type GroupStatusListener } from './groups/group-listeners.js';
@@ -17,7 +18,8 @@ const list = <T>(...listeners: T[]): T[] => listeners;
 /**
  * Who is told of what, in one place: after each committed batch of task moves, the group recounts,
  * the queue (rounds for ready tasks, none for finished ones), alerts, target permits and telemetry,
- * in that order; after each group status change, telemetry, alerts and the dependants of a run that succeeded.
+ * in that order; after each group status change, telemetry, alerts, the dependants of a run that succeeded and
+ * the direct starts (a run that ended needs no poll job).
  */
 @Global()
 @Module({
@@ -31,7 +33,7 @@ const list = <T>(...listeners: T[]): T[] => listeners;
     {
       provide: GROUP_STATUS_LISTENERS,
       useFactory: list<GroupStatusListener>,
-      inject: [SchedulerTelemetry, AlertRaiser, DependencyResolver],
+      inject: [SchedulerTelemetry, AlertRaiser, DependencyResolver, DirectStart],
     },
   ],
   exports: [TASK_LIFECYCLE_LISTENERS, GROUP_STATUS_LISTENERS],

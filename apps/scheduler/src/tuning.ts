@@ -68,6 +68,12 @@ export interface Tuning {
   tracedTasks: number;
   /** Keep-alive connections per downstream origin. */
   downstreamConnections: number;
+  /**
+   * ASYNC runs created here with at most this many tasks are dispatched at once by this instance, without a group
+   * job (DirectStart); their poll job is added `directArmAfterMs` later, only for runs still live by then.
+   */
+  directStartMaxTasks: number;
+  directArmAfterMs: number;
   /** The reconciler leaves tasks that moved this recently alone: their group job may still be queueing them. */
   reconcileGraceMs: number;
   /** Tasks whose queue job the reconciler looks up at once, and tasks one overdue batch moves. */
@@ -102,6 +108,8 @@ export const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({
   breakerTrustMs: 200,
   tracedTasks: 50_000,
   downstreamConnections: 64,
+  directStartMaxTasks: 20,
+  directArmAfterMs: 1000,
   reconcileGraceMs: 5000,
   maintenanceChunk: 500,
   overdueGroupsPerPass: 1000,

@@ -24,6 +24,10 @@ export class CallbackBase {
     this.resolve();
   }
 
+  isKnown(): boolean {
+    return this.url !== undefined;
+  }
+
   get(): string {
     if (this.url === undefined) throw new Error('The callback base URL is not known before the server listens');
     return this.url;

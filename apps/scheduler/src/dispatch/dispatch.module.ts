@@ -5,6 +5,7 @@ import { GroupsModule } from '../groups/groups.module.js';
 import { SchedulerObservability } from '../observability/scheduler-observability.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 import { TasksModule } from '../tasks/tasks.module.js';
+import { DirectStart } from './direct-start.js';
 import { DownstreamCancels } from './downstream-cancels.js';
 import { DOWNSTREAM, type DownstreamPort, HttpDownstream } from './downstream.client.js';
 import { OutboundTokens } from './outbound-tokens.js';
@@ -48,7 +49,8 @@ class DownstreamConnections implements OnApplicationShutdown {
     TargetGuard,
     TargetPermits,
     TaskRounds,
+    DirectStart,
   ],
-  exports: [TaskRounds, TargetPermits, TargetGuard, DownstreamCancels],
+  exports: [TaskRounds, TargetPermits, TargetGuard, DownstreamCancels, DirectStart],
 })
 export class DispatchModule {}

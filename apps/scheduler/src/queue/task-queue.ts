@@ -63,6 +63,18 @@ export class TaskQueue implements TaskLifecycleListener {
     );
   }
 
+  /** Group jobs due at the given times (a run dispatched directly: its poll fallback, see DirectStart). */
+  async enqueueGroupsAt(items: Array<{ id: string; at: number }>): Promise<void> {
+    const now = Date.now();
+    await this.queue.addBulk(
+      items.map(({ id, at }) => ({
+        name: JobName.groupDispatch,
+        data: { groupRunId: id },
+        opts: { jobId: groupJobId(id), delay: Math.max(0, at - now), ...JOB_OPTS },
+      })),
+    );
+  }
+
   /** Per-task rounds, each with its own delay (the poll fallback after a group dispatch). */
   enqueueEach(items: Array<{ id: string; delayMs: number }>): Promise<void> {
     return this.add(items, currentTraceparent());

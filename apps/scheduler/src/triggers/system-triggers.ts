@@ -3,9 +3,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { DefinitionSpec, FileRef, TriggerAnswer, TriggerMessage } from '#ferry/contracts';
 import { CreatedRuns } from '../groups/created-runs.js';
-import { GroupRunFactory, type GroupRunPlan, startOrder } from '../groups/group-run.factory.js';
+import { GroupRunFactory, type GroupRunPlan } from '../groups/group-run.factory.js';
 import { type DefinitionEntity, DependencyWaitEntity, TriggerEntity } from '../persistence/index.js';
-import { TaskQueue } from '../queue/task-queue.js';
+import { DirectStart } from '../dispatch/direct-start.js';
 import { summarizePayload } from './payload-summary.js';
 import { TRIGGER_WRITER, type TriggerWriter } from './trigger-writer.js';
 
@@ -58,7 +58,7 @@ export class SystemTriggers {
   constructor(
     @Inject(TRIGGER_WRITER) private readonly writer: Pick<TriggerWriter, 'insertNew'>,
     @Inject(GroupRunFactory) private readonly factory: GroupRunFactory,
-    @Inject(TaskQueue) private readonly queue: Pick<TaskQueue, 'startLater'>,
+    @Inject(DirectStart) private readonly starter: Pick<DirectStart, 'start'>,
     @Inject(CreatedRuns) private readonly createdRuns: Pick<CreatedRuns, 'created'>,
   ) {}
 
@@ -165,7 +165,7 @@ export class SystemTriggers {
   started(plans: GroupRunPlan[]): void {
     if (!plans.length) return;
     this.createdRuns.created(plans);
-    this.queue.startLater(startOrder(plans));
+    this.starter.start(plans);
   }
 
   private draft(fire: SystemFire): FireWritten {

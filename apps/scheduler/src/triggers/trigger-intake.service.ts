@@ -8,6 +8,7 @@ import { Db, isUniqueViolation } from '#ferry/persistence';
 import { AlertRaiser } from '../alerts/alert-raiser.js';
 import { AlertsService } from '../alerts/alerts.service.js';
 import { DefinitionReads } from '../definitions/definition-reads.js';
+import { DirectStart } from '../dispatch/direct-start.js';
 import { CreatedRuns } from '../groups/created-runs.js';
 import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
 import {
@@ -18,9 +19,8 @@ import {
   waitingSummary,
 } from '../dependencies/dependency-hold.js';
 import { DependencyWaitEntity, TriggerEntity } from '../persistence/index.js';
-import { GroupRunFactory, type GroupRunPlan, type StartOrder, startOrder } from '../groups/group-run.factory.js';
+import { GroupRunFactory, type GroupRunPlan } from '../groups/group-run.factory.js';
 import { TRIGGER_OBSERVER, type TriggerObserver } from '../observability/observers.js';
-import { TaskQueue } from '../queue/task-queue.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 import { summarizePayload } from './payload-summary.js';
 import { isReservedSource, RESERVED_SOURCE_PREFIX } from './system-triggers.js';
@@ -46,7 +46,7 @@ export type TriggerOrigin = 'queue' | { sources: readonly string[]; via?: Broker
 
 const viaOf = (origin: TriggerOrigin): TriggerVia => (origin === 'queue' ? 'queue' : (origin.via ?? 'http'));
 
-type Written = { answer: TriggerAnswer; ready: StartOrder; plans: GroupRunPlan[]; notified: boolean };
+type Written = { answer: TriggerAnswer; plans: GroupRunPlan[]; notified: boolean };
 
 const validate = compileSchema<TriggerMessage>(triggerMessageSchema);
 
@@ -62,7 +62,7 @@ export class TriggerIntake {
     @Inject(Db) private readonly db: Db,
     @Inject(GroupRunFactory) private readonly factory: GroupRunFactory,
     @Inject(TRIGGER_WRITER) private readonly writer: TriggerWriter,
-    @Inject(TaskQueue) private readonly queue: Pick<TaskQueue, 'startLater'>,
+    @Inject(DirectStart) private readonly starter: Pick<DirectStart, 'start'>,
     /** Keeps what a trigger created, once committed: its tasks' first claims then need no read. */
     @Inject(CreatedRuns) private readonly createdRuns: Pick<CreatedRuns, 'created'>,
     /** The alert for a trigger that matched nothing is written in the trigger's own transaction. */
@@ -124,7 +124,7 @@ export class TriggerIntake {
         const written = await this.write(msg, via);
         if (written) {
           this.createdRuns.created(written.plans);
-          this.queue.startLater(written.ready);
+          this.starter.start(written.plans);
           if (written.notified) this.alerts.kick();
           return { duplicate: false, answer: written.answer };
         }
@@ -183,7 +183,7 @@ export class TriggerIntake {
     const { start, held } = await this.db.run((em) => gateBound(em, definitions, msg.businessDate, now));
     const { trigger, plans, answer } = this.draft(start, held, msg, via, now);
     const wrote = plans.length && !held.length ? await this.writer.insertAtOnce(trigger, plans) : undefined;
-    if (wrote !== undefined) return wrote ? { answer, ready: startOrder(plans), plans, notified: false } : undefined;
+    if (wrote !== undefined) return wrote ? { answer, plans, notified: false } : undefined;
     return this.db.tx(async (em) => {
       // The trigger row goes first: a concurrent copy blocks on its unique key until this commits.
       await em.insert(TriggerEntity, trigger as object);
@@ -198,7 +198,7 @@ export class TriggerIntake {
           createdAt: now,
         });
       const notified = plans.length + held.length === 0 ? await this.raiser.unmatchedIn(em, trigger.id, msg) : false;
-      return { answer, ready: startOrder(plans), plans, notified };
+      return { answer, plans, notified };
     });
   }
 

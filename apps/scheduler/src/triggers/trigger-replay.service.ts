@@ -11,9 +11,9 @@ import { AuditLog } from '../audit/audit-log.js';
 import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
 import { gateBound, waitingSummary } from '../dependencies/dependency-hold.js';
 import { CreatedRuns } from '../groups/created-runs.js';
-import { GroupRunFactory, type GroupRunPlan, startOrder } from '../groups/group-run.factory.js';
+import { GroupRunFactory, type GroupRunPlan } from '../groups/group-run.factory.js';
 import { DependencyWaitEntity, TriggerEntity } from '../persistence/index.js';
-import { TaskQueue } from '../queue/task-queue.js';
+import { DirectStart } from '../dispatch/direct-start.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 import { boundDefinitions } from '../definitions/bound-definitions.js';
 import { filesOverCap } from './trigger-message.js';
@@ -35,7 +35,7 @@ export class TriggerReplay {
   constructor(
     @Inject(Db) private readonly db: Db,
     @Inject(GroupRunFactory) private readonly factory: GroupRunFactory,
-    @Inject(TaskQueue) private readonly queue: Pick<TaskQueue, 'startLater'>,
+    @Inject(DirectStart) private readonly starter: Pick<DirectStart, 'start'>,
     @Inject(CreatedRuns) private readonly createdRuns: Pick<CreatedRuns, 'created'>,
     @Inject(SCHEDULER_CONFIG) config: Pick<SchedulerConfig, 'bounds'>,
     @Inject(AuditLog) private readonly audit: Pick<AuditLog, 'record'>,
@@ -116,7 +116,7 @@ export class TriggerReplay {
     }
     if (plans.length) {
       this.createdRuns.created(plans);
-      this.queue.startLater(startOrder(plans));
+      this.starter.start(plans);
     }
     return triggerView((await this.db.run((em) => em.getRepository(TriggerEntity).findOneBy({ id })))!);
   }
