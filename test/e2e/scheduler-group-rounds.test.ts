@@ -14,12 +14,13 @@ import {
 
 // An ASYNC group's job dispatches its tasks, then stands in for their rounds until their first poll
 // is due: tasks that finish before never get a BullMQ job of their own; the others get one then.
+// (Runs small enough to be started directly by their instance, without the job: below.)
 describe.each(TEST_DB_TYPES)("an ASYNC group job and its tasks' rounds on %s", (dbType) => {
   let s: SchedulerUnderTest;
   const fakes = fakeDownstreams();
 
   beforeAll(async () => {
-    s = await startTestScheduler(dbType);
+    s = await startTestScheduler(dbType, {}, { tuning: { directStartMaxTasks: 0 } });
   });
   afterAll(async () => {
     await s?.close();
@@ -107,3 +108,65 @@ describe.each(TEST_DB_TYPES)("an ASYNC group job and its tasks' rounds on %s", (
     for (const id of await taskIds(gid)) expect(await queue().getJob(taskJobId(id))).toBeDefined();
   });
 });
+
+// A small run is dispatched by the instance that created it, without a group job; its poll job (the group job,
+// delayed to the first poll) is added shortly after, only if the run is still live.
+describe.each(TEST_DB_TYPES)('an ASYNC run started directly on %s', (dbType) => {
+  let s: SchedulerUnderTest;
+  const fakes = fakeDownstreams();
+  const armAfterMs = 200;
+
+  beforeAll(async () => {
+    s = await startTestScheduler(dbType, {}, { tuning: { directArmAfterMs: armAfterMs } });
+  });
+  afterAll(async () => {
+    await s?.close();
+    await fakes.closeAll();
+  });
+
+  const queueOf = (x: SchedulerUnderTest) => x.handle.app.get(TaskQueue).queue;
+  const reconcilerOf = (x: SchedulerUnderTest) =>
+    new Reconciler(x.handle.app.get(Db), x.handle.app.get(TaskQueue), x.handle.app.get(GroupRecounter), {
+      reconcileIntervalMs: 60_000,
+      runWorkers: true,
+      tuning: { ...DEFAULT_TUNING, reconcileGraceMs: 0 },
+    });
+  const taskIdsOf = async (x: SchedulerUnderTest, gid: string): Promise<string[]> =>
+    (await x.api('GET', `/group-runs/${gid}`)).body.tasks.map((t: { id: string }) => t.id);
+
+  it('a run that ends before its poll job is due to be added never gets a job', async () => {
+    const f = await fakes.start({ behaviour: 'succeed' });
+    const gid = await defineAndTrigger(s, 'direct-quick', f.url, 3, { pollIntervalSeconds: 60 });
+    await waitForGroup(s, gid, 'SUCCEEDED');
+    // Past the moment its poll job would have been added.
+    await new Promise((r) => setTimeout(r, armAfterMs * 3));
+    expect(await queueOf(s).getJobState(groupJobId(gid))).toBe('unknown');
+    for (const id of await taskIdsOf(s, gid)) expect(await queueOf(s).getJob(taskJobId(id))).toBeUndefined();
+  });
+
+  it('a run still live gets its group job, delayed to the first poll, which the reconciler counts', async () => {
+    const f = await fakes.start({ behaviour: 'manual' });
+    const gid = await defineAndTrigger(s, 'direct-slow', f.url, 2, { pollIntervalSeconds: 60 });
+    await eventually(async () => f.starts.length === 2, 10_000, 'two dispatches');
+    await eventually(async () => (await queueOf(s).getJobState(groupJobId(gid))) === 'delayed', 10_000, 'the poll job');
+    expect(await reconcilerOf(s).runOnce()).toEqual({ requeued: 0 });
+    for (const start of f.starts) await f.report(start.jobId, { status: 'SUCCEEDED', reconciliation: NO_RECORDS });
+    await waitForGroup(s, gid, 'SUCCEEDED');
+  });
+
+  it("live tasks of a run whose poll job was never added (its instance died) are the reconciler's", async () => {
+    const never = await startTestScheduler(dbType, {}, { tuning: { directArmAfterMs: 600_000 } });
+    try {
+      const f = await fakes.start({ behaviour: 'manual' });
+      const gid = await defineAndTrigger(never, 'direct-unarmed', f.url, 2, { pollIntervalSeconds: 60 });
+      await eventually(async () => f.starts.length === 2, 10_000, 'two dispatches');
+      expect(await queueOf(never).getJobState(groupJobId(gid))).toBe('unknown');
+      expect(await reconcilerOf(never).runOnce()).toEqual({ requeued: 2 });
+      for (const id of await taskIdsOf(never, gid)) expect(await queueOf(never).getJob(taskJobId(id))).toBeDefined();
+    } finally {
+      await never.close();
+    }
+  });
+});
+
+const NO_RECORDS = { expected: 0, received: 0, inserted: 0, updated: 0, deleted: 0, unchanged: 0, rejected: 0 };

@@ -17,6 +17,7 @@ import {
   type SchedulerConfig,
   type SchedulerHandle,
   startScheduler,
+  type Tuning,
 } from '../../apps/scheduler/src/index.js';
 
 export const adminToken = () => devToken(Audience.scheduler, [Scope.adminRead, Scope.adminWrite], 'ferry-admin');
@@ -35,7 +36,7 @@ export interface SchedulerUnderTest {
 export async function startTestScheduler(
   dbType: 'sqlite' | 'postgres',
   env: Record<string, string> = {},
-  opts: { db?: TestDatabase; keepDb?: boolean; overrides?: RuntimeOverrides } = {},
+  opts: { db?: TestDatabase; keepDb?: boolean; overrides?: RuntimeOverrides; tuning?: Partial<Tuning> } = {},
 ): Promise<SchedulerUnderTest> {
   const db = opts.db ?? (await createTestDatabase(dbType));
   const config = schedulerConfigFromEnv({
@@ -49,6 +50,7 @@ export async function startTestScheduler(
   });
   config.db = db.config;
   config.logLevels = ['error', 'fatal'];
+  config.tuning = { ...config.tuning, ...opts.tuning };
   const handle = await startScheduler(config, opts.overrides);
   return {
     handle,

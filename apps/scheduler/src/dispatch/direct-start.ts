@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import { currentTraceparent, inSpan } from '#ferry/observability';
+import { JobName } from '#ferry/queue';
 import { CallbackBase } from '../core/callback-base.js';
 import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
 import type { GroupStatusChange, GroupStatusListener } from '../groups/group-listeners.js';
@@ -83,7 +85,15 @@ export class DirectStart implements GroupStatusListener, OnApplicationBootstrap,
 
   private dispatch(groupRunId: string, tasks: number): void {
     this.sending += tasks;
-    const work = this.rounds!.dispatchGroup(groupRunId)
+    // Traced as the group job's run would be: a span of its own under the trigger's.
+    const traceparent = currentTraceparent();
+    const round = () => this.rounds!.dispatchGroup(groupRunId);
+    const attributes = { 'ferry.group_run_id': groupRunId };
+    const work = (
+      traceparent
+        ? inSpan('ferry-scheduler', JobName.groupDispatch, { parent: traceparent, attributes }, round)
+        : round()
+    )
       .then(
         (result) => {
           if (!result.done) this.armLater(groupRunId, this.clock() + result.delayMs);
