@@ -23,7 +23,7 @@ export interface RateResult {
   /** task_run.dispatched_at − its trigger's received_at. */
   dispatchP50Ms: number;
   dispatchP99Ms: number;
-  /** Tasks finished per second while the posts went on, and after them until the last one finished. */
+  /** Tasks finished per second while the posts went on, and after them until the last one finished (NaN: no drain). */
   windowTasksPerSecond: number;
   afterTasksPerSecond: number;
   /** From the last scheduled post to the last task's end. */
@@ -121,7 +121,8 @@ export async function runRateBench(opts: { rate: number; seconds: number; connec
       dispatchP50Ms: percentile(sortedDispatch, 0.5),
       dispatchP99Ms: percentile(sortedDispatch, 0.99),
       windowTasksPerSecond: inWindow / opts.seconds,
-      afterTasksPerSecond: drainSeconds > 0 ? (rows.length - inWindow) / drainSeconds : 0,
+      // Under a second of drain is too short to give a rate.
+      afterTasksPerSecond: drainSeconds >= 1 ? (rows.length - inWindow) / drainSeconds : NaN,
       drainSeconds,
       slices,
       cpuMsPerTask,
@@ -162,7 +163,7 @@ export function printRateResult(r: RateResult): void {
     'trigger→dispatch p50 (ms)': f(r.dispatchP50Ms),
     'trigger→dispatch p99 (ms)': f(r.dispatchP99Ms),
     'tasks/s completed during the posts': f(r.windowTasksPerSecond),
-    'tasks/s completed after them': f(r.afterTasksPerSecond),
+    'tasks/s completed after them': Number.isNaN(r.afterTasksPerSecond) ? '-' : f(r.afterTasksPerSecond),
     'drain after the posts (s)': r.drainSeconds.toFixed(1),
     'scheduler peak RSS (MiB)': f(r.schedulerPeakRssMiB),
   });
