@@ -54,7 +54,7 @@ export async function runSinkBench(opts: { records: number; limit?: number }): P
     FERRY_CONSUMER_REDIS_PREFIX: prefix,
   });
   try {
-    const { seconds } = await timeSyncJob(consumer.url, scheduler, 'bench-sink', spec.name, file);
+    const { seconds } = await timeSyncJob(consumer.url, scheduler, 'bench-sink', [{ ...file, dataset: spec.name }]);
     if (api.applied.length !== opts.records) throw new Error(`applied ${api.applied.length}, expected ${opts.records}`);
     return {
       records: opts.records,

@@ -47,13 +47,21 @@ export function spawnBenchConsumer(
   );
 }
 
-/** One sync job of one file, from the request to its final callback, which must be SUCCEEDED. */
+/** A file of a sync job: where it comes from and what it should hold. */
+export interface BenchFile {
+  dataset: string;
+  name: string;
+  fileId: string;
+  recordCount: number;
+  checksum: string;
+}
+
+/** One sync job of these files, from the request to its final callback, which must be SUCCEEDED. */
 export async function timeSyncJob(
   consumerUrl: string,
   scheduler: FakeScheduler,
   id: string,
-  dataset: string,
-  file: { name: string; fileId: string; recordCount: number; checksum: string },
+  files: BenchFile[],
 ): Promise<{ seconds: number; callback: TaskCallback }> {
   const token = devToken(Audience.consumer, [Scope.syncWrite, Scope.syncRead], 'ferry-scheduler');
   const started = performance.now();
@@ -64,8 +72,13 @@ export async function timeSyncJob(
       taskRunId: id,
       dispatchId: `d-${id}`,
       callbackUrl: scheduler.callbackUrl(id),
-      dataset,
-      files: [{ name: file.name, fileId: file.fileId, recordCount: file.recordCount, checksum: file.checksum }],
+      files: files.map((f) => ({
+        name: f.name,
+        dataset: f.dataset,
+        fileId: f.fileId,
+        recordCount: f.recordCount,
+        checksum: f.checksum,
+      })),
     },
   });
   if (res.status !== 202) throw new Error(`sync request: ${res.status} ${JSON.stringify(res.body)}`);

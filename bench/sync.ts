@@ -8,7 +8,8 @@ import { createTestDatabase, startFakeScheduler } from '#ferry/testing';
 import { compileMapping } from '../apps/consumer/src/workers/mapping.js';
 import { openProviderDb } from '../apps/provider/src/database.js';
 import { generateFile } from '../apps/provider/src/files/generator.js';
-import { spawnBenchConsumer, startBenchProvider, timeSyncJob } from './sync-fixture.js';
+import { RssSampler } from './proc.js';
+import { type BenchFile, spawnBenchConsumer, startBenchProvider, timeSyncJob } from './sync-fixture.js';
 
 export interface SyncBenchResult {
   records: number;
@@ -18,28 +19,38 @@ export interface SyncBenchResult {
   rawCopyPerSecond: number;
   ratio: number;
   consumerPeakRssMiB: number;
+  /** The consumer's RSS at a quarter, half, three quarters and the end of the job: flat or growing. */
+  consumerRssQuartersMiB: number[];
   reconciliation: Reconciliation;
+  files: number;
 }
 
 /**
- * One snapshot file of N records, provider → consumer on PostgreSQL, timed from the sync request
- * to the SUCCEEDED callback. The consumer is a child process so its peak RSS is its own.
+ * One sync job of `files` snapshot files (default 1) of N records each, each of its own dataset (and
+ * table), provider → consumer on PostgreSQL, timed from the sync request to the SUCCEEDED callback. The
+ * consumer is a child process so its RSS is its own; it runs `workers` worker threads (its default: one per core).
  */
 export async function runSyncBench(opts: {
   records: number;
+  files?: number;
+  workers?: number;
   pageSize?: number;
   consumerNodeArgs?: string[];
 }): Promise<SyncBenchResult> {
   const providerDb = await createTestDatabase('postgres');
   const consumerDb = await createTestDatabase('postgres');
-  const spec = demoDatasetSpec('customers');
+  const count = opts.files ?? 1;
   const db = await openProviderDb(providerDb.config);
-  const file = await generateFile(db, undefined, {
-    dataset: spec.name,
-    fileId: 'bench',
-    records: opts.records,
-    mode: 'snapshot',
-  });
+  const files: BenchFile[] = [];
+  for (let i = 0; i < count; i++)
+    files.push(
+      await generateFile(db, undefined, {
+        dataset: i ? `customers_${i}` : 'customers',
+        fileId: i ? `bench-${i}` : 'bench',
+        records: opts.records,
+        mode: 'snapshot',
+      }),
+    );
   await db.close();
 
   const scheduler = await startFakeScheduler();
@@ -49,29 +60,39 @@ export async function runSyncBench(opts: {
     provider.url,
     {
       FERRY_CONSUMER_INSTANCE_ID: 'bench',
+      ...(opts.workers ? { FERRY_CONSUMER_WORKERS: String(opts.workers) } : {}),
       ...(opts.pageSize ? { FERRY_CONSUMER_PAGE_SIZE: String(opts.pageSize) } : {}),
     },
     opts.consumerNodeArgs,
   );
+  const rss = new RssSampler(consumer.pid).start();
   try {
-    const { seconds, callback } = await timeSyncJob(consumer.url, scheduler, 'bench', spec.name, file);
+    const { seconds, callback } = await timeSyncJob(consumer.url, scheduler, 'bench', files);
+    rss.stop();
     const reconciliation = callback.reconciliation!;
-    if (reconciliation.inserted !== opts.records)
-      throw new Error(`inserted ${reconciliation.inserted}, expected ${opts.records}`);
+    const records = opts.records * count;
+    if (reconciliation.inserted !== records)
+      throw new Error(`inserted ${reconciliation.inserted}, expected ${records}`);
     const consumerPeakRssMiB = consumer.peakRss() / 2 ** 20;
     await consumer.kill('SIGTERM');
-    const rawCopyPerSecond = await rawCopyRate(consumerDb.config.url, spec.mapping.table, opts.records);
-    const recordsPerSecond = opts.records / seconds;
+    // One connection's COPY of one file's rows: the ceiling of one file, the yardstick of eight.
+    const table = demoDatasetSpec('customers').mapping.table;
+    const rawCopyPerSecond = await rawCopyRate(consumerDb.config.url, table, opts.records);
+    const recordsPerSecond = records / seconds;
+    const at = (q: number) => rss.samples[Math.min(rss.samples.length - 1, Math.round(q * (rss.samples.length - 1)))];
     return {
-      records: opts.records,
+      records,
+      files: count,
       seconds,
       recordsPerSecond,
       rawCopyPerSecond,
       ratio: recordsPerSecond / rawCopyPerSecond,
       consumerPeakRssMiB,
+      consumerRssQuartersMiB: [0.25, 0.5, 0.75, 1].map((q) => at(q).mib),
       reconciliation,
     };
   } finally {
+    rss.stop();
     await consumer.kill('SIGKILL');
     await provider.close();
     await scheduler.close();
@@ -105,14 +126,16 @@ async function rawCopyRate(url: string, table: string, n: number): Promise<numbe
 
 export function printSyncResult(r: SyncBenchResult): void {
   const f = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
-  console.log('\nSync (provider → consumer, one snapshot file), PostgreSQL');
+  const what = r.files === 1 ? 'one snapshot file' : `${r.files} snapshot files in one job`;
+  console.log(`\nSync (provider → consumer, ${what}), PostgreSQL`);
   console.table({
     records: f(r.records),
     'wall time (s)': r.seconds.toFixed(2),
     'records/s end to end': f(r.recordsPerSecond),
-    'raw COPY rows/s (ceiling)': f(r.rawCopyPerSecond),
+    'raw COPY rows/s (one file, one connection)': f(r.rawCopyPerSecond),
     'ratio to raw COPY': r.ratio.toFixed(2),
     'consumer peak RSS (MiB)': f(r.consumerPeakRssMiB),
+    'consumer RSS at ¼, ½, ¾, end (MiB)': r.consumerRssQuartersMiB.map(f).join(', '),
   });
 }
 

@@ -152,10 +152,11 @@ export class FakeDownstream {
     this.starts.push({ key, jobId, body, principal, at: Date.now() });
     send(res, 202, { jobId, status: 'ACCEPTED' });
     if (this.options.behaviour !== 'manual')
-      setTimeout(() => void this.finish(jobId).catch(() => undefined), this.options.delayMs ?? 0);
+      setTimeout(() => void this.complete(jobId).catch(() => undefined), this.options.delayMs ?? 0);
   }
 
-  private async finish(jobId: string): Promise<void> {
+  /** Reports a started job's end as `behaviour` says: what 'manual' leaves to the test (or the bench) to call. */
+  async complete(jobId: string): Promise<void> {
     const job = this.jobs.get(jobId)!;
     if (this.options.behaviour === 'fail') {
       await this.report(jobId, {

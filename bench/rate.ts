@@ -1,0 +1,179 @@
+import 'reflect-metadata';
+import pg from 'pg';
+import { createTestDatabase, uniquePrefix } from '#ferry/testing';
+import { cpuByKind, cpuPerTask, formatCpu, peakRssMiB, resetPeakRss } from './proc.js';
+import { BenchApi, startBenchDownstream, startSchedulerProcess } from './scheduler-fixture.js';
+
+export interface RateSlice {
+  /** Seconds from the first post to the slice's end. */
+  end: number;
+  completed: number;
+  /** Tasks created and not finished at the slice's end: the backlog. */
+  live: number;
+}
+
+export interface RateResult {
+  rate: number;
+  seconds: number;
+  posted: number;
+  failedPosts: number;
+  /** From each post's scheduled time (open loop: a late answer is not hidden by a late send). */
+  postP50Ms: number;
+  postP99Ms: number;
+  /** task_run.dispatched_at − its trigger's received_at. */
+  dispatchP50Ms: number;
+  dispatchP99Ms: number;
+  /** Tasks finished per second while the posts went on, and after them until the last one finished (NaN: no drain). */
+  windowTasksPerSecond: number;
+  afterTasksPerSecond: number;
+  /** From the last scheduled post to the last task's end. */
+  drainSeconds: number;
+  slices: RateSlice[];
+  cpuMsPerTask: Record<string, number>;
+  schedulerPeakRssMiB: number;
+}
+
+const SLICE_S = 10;
+
+/**
+ * Triggers of one file each posted at a fixed rate for `seconds`, open loop (each on its schedule, not
+ * after the previous answer), to a scheduler in its own process on PostgreSQL, against the fake
+ * downstream that calls back at once; then waits until every task is SUCCEEDED.
+ */
+export async function runRateBench(opts: { rate: number; seconds: number; connections?: number }): Promise<RateResult> {
+  const db = await createTestDatabase('postgres');
+  const downstream = await startBenchDownstream();
+  const scheduler = await startSchedulerProcess(db.config.url, uniquePrefix('bench-rate'), {
+    workers: true,
+    env: { FERRY_SCHEDULER_DB_POOL: '20' },
+  });
+  // Enough connections for a second of posts in flight: a post waiting for a connection is a late post.
+  const api = new BenchApi(scheduler.url, opts.connections ?? Math.max(64, opts.rate));
+  const client = new pg.Client({ connectionString: db.config.url });
+  await client.connect();
+  const succeeded = async () =>
+    Number((await client.query(`SELECT count(*) AS n FROM task_run WHERE status = 'SUCCEEDED'`)).rows[0].n);
+  try {
+    await api.define(downstream.url);
+    // Warm-up (connections, JIT), finished before the window.
+    const warm = Math.min(opts.rate, 200);
+    await api.triggers('warm', warm, 1, 16);
+    await waitFor(async () => (await succeeded()) >= warm, 'the warm-up tasks');
+
+    const processes = {
+      [process.pid]: 'bench (posting)',
+      [scheduler.pid]: 'scheduler',
+      [downstream.pid]: 'fake downstream',
+    };
+    await resetPeakRss(scheduler.pid);
+    const cpuBefore = await cpuByKind(processes);
+    const total = Math.round(opts.rate * opts.seconds);
+    const latencies: number[] = [];
+    let failedPosts = 0;
+    const epoch = Date.now();
+    const t0 = performance.now();
+    const due = (i: number) => t0 + (i * 1000) / opts.rate;
+    const posts: Promise<void>[] = [];
+    for (let i = 0; i < total;) {
+      for (const now = performance.now(); i < total && due(i) <= now; i++) {
+        const scheduled = due(i);
+        posts.push(
+          api.trigger(`rate-${i}`, 1).then(
+            () => void latencies.push(performance.now() - scheduled),
+            () => void failedPosts++,
+          ),
+        );
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await Promise.all(posts);
+    const posted = total - failedPosts;
+    await waitFor(async () => (await succeeded()) >= warm + posted, 'every posted task to succeed');
+    const cpuMsPerTask = cpuPerTask(cpuBefore, await cpuByKind(processes), posted);
+    const schedulerPeakRssMiB = peakRssMiB(scheduler.pid);
+
+    const { rows } = await client.query(
+      `SELECT t.created_at::float8 AS created, t.finished_at::float8 AS finished,
+              (t.dispatched_at - m.received_at)::float8 AS dispatch
+         FROM task_run t JOIN group_run g ON g.id = t.group_run_id JOIN trigger_message m ON m.id = g.trigger_id
+        WHERE m.message_id LIKE 'rate-%'`,
+    );
+    const windowEnd = epoch + opts.seconds * 1000;
+    const lastEnd = Math.max(...rows.map((r) => r.finished));
+    const slices: RateSlice[] = [];
+    for (let end = epoch + SLICE_S * 1000; end - SLICE_S * 1000 < lastEnd; end += SLICE_S * 1000)
+      slices.push({
+        end: (end - epoch) / 1000,
+        completed: rows.filter((r) => r.finished > end - SLICE_S * 1000 && r.finished <= end).length,
+        live: rows.filter((r) => r.created <= end && r.finished > end).length,
+      });
+    const inWindow = rows.filter((r) => r.finished <= windowEnd).length;
+    const drainSeconds = Math.max(0, (lastEnd - windowEnd) / 1000);
+    const sortedPosts = latencies.sort((a, b) => a - b);
+    const sortedDispatch = rows.map((r) => r.dispatch).sort((a, b) => a - b);
+    return {
+      rate: opts.rate,
+      seconds: opts.seconds,
+      posted,
+      failedPosts,
+      postP50Ms: percentile(sortedPosts, 0.5),
+      postP99Ms: percentile(sortedPosts, 0.99),
+      dispatchP50Ms: percentile(sortedDispatch, 0.5),
+      dispatchP99Ms: percentile(sortedDispatch, 0.99),
+      windowTasksPerSecond: inWindow / opts.seconds,
+      // Under a second of drain is too short to give a rate.
+      afterTasksPerSecond: drainSeconds >= 1 ? (rows.length - inWindow) / drainSeconds : NaN,
+      drainSeconds,
+      slices,
+      cpuMsPerTask,
+      schedulerPeakRssMiB,
+    };
+  } finally {
+    await client.end();
+    await api.close();
+    await scheduler.stop();
+    await downstream.close();
+    await db.drop();
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : NaN;
+}
+
+/** Polls `done` once a second; gives up after 5 minutes without it. */
+async function waitFor(done: () => Promise<boolean>, what: string): Promise<void> {
+  for (const until = Date.now() + 5 * 60_000; !(await done());) {
+    if (Date.now() > until) throw new Error(`the rate benchmark gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+export function printRateResult(r: RateResult): void {
+  const f = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
+  console.log(
+    `\nSteady rate: ${f(r.rate)} triggers/s of 1 file for ${r.seconds} s (open loop), scheduler process on ` +
+      'PostgreSQL + Redis, fake downstream calling back at once',
+  );
+  console.table({
+    'triggers posted': f(r.posted),
+    'posts failed': f(r.failedPosts),
+    'POST answer p50 (ms)': f(r.postP50Ms),
+    'POST answer p99 (ms)': f(r.postP99Ms),
+    'trigger→dispatch p50 (ms)': f(r.dispatchP50Ms),
+    'trigger→dispatch p99 (ms)': f(r.dispatchP99Ms),
+    'tasks/s completed during the posts': f(r.windowTasksPerSecond),
+    'tasks/s completed after them': Number.isNaN(r.afterTasksPerSecond) ? '-' : f(r.afterTasksPerSecond),
+    'drain after the posts (s)': r.drainSeconds.toFixed(1),
+    'scheduler peak RSS (MiB)': f(r.schedulerPeakRssMiB),
+  });
+  const last = r.slices.findLast((s) => s.end <= r.seconds);
+  const first = r.slices[0];
+  // Growing: the backlog at the window's end holds more than a second of posts beyond the first slice's.
+  const grew = !!first && !!last && last.live > first.live + r.rate;
+  console.log(
+    `Backlog ${grew ? 'GREW' : 'did not grow'}; live tasks at each ${SLICE_S} s: ` +
+      r.slices.map((s) => `${s.end}s ${f(s.live)} (${f(s.completed)} done)`).join(', '),
+  );
+  console.log(`CPU ms per task: ${formatCpu(r.cpuMsPerTask)}`);
+}
