@@ -7,8 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Agent, request } from 'undici';
-import { createTestDatabase, DEV_MODE_ENV, devToken, TEST_REDIS_URL, uniquePrefix } from '#ferry/testing';
+import { createTestDatabase, DEV_MODE_ENV, devToken, uniquePrefix } from '#ferry/testing';
 import { schedulerConfigFromEnv, startScheduler } from '../apps/scheduler/src/index.js';
+import { BENCH_REDIS_ENV, benchRedisConnection, onRedisCluster } from './bench-redis.js';
 import { rawBullmqRate } from './raw-bullmq.js';
 import { pino } from 'pino';
 
@@ -54,7 +55,7 @@ export async function runLifecycleBench(opts: {
     ...DEV_MODE_ENV,
     FERRY_SCHEDULER_PORT: '0',
     FERRY_SCHEDULER_HOST: '127.0.0.1',
-    FERRY_REDIS_URL: TEST_REDIS_URL,
+    ...BENCH_REDIS_ENV,
     FERRY_QUEUE_PREFIX: uniquePrefix('bench'),
     FERRY_SCHEDULER_CONCURRENCY: process.env.FERRY_SCHEDULER_CONCURRENCY ?? '256',
     FERRY_SCHEDULER_DB_LANES: process.env.FERRY_SCHEDULER_DB_LANES ?? '2',
@@ -173,7 +174,7 @@ export async function runLifecycleBench(opts: {
   await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
   downstream.kill();
   await db.drop();
-  const raw = await rawBullmqRate(TEST_REDIS_URL, opts.tasks);
+  const raw = await rawBullmqRate(benchRedisConnection(), opts.tasks);
   const rate = opts.tasks / seconds;
   return {
     tasks: opts.tasks,
@@ -189,7 +190,8 @@ export async function runLifecycleBench(opts: {
 
 /**
  * CPU milliseconds used so far by kind of process: this one (the scheduler, with the bench's own small
- * share), the fake downstream, PostgreSQL (every backend) and Redis. From /proc; empty elsewhere.
+ * share), the fake downstream, PostgreSQL (every backend) and Redis (every node of the cluster when the run
+ * is on one, and only then). From /proc; empty elsewhere.
  */
 async function cpuByKind(downstreamPid: number | undefined): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
@@ -215,7 +217,7 @@ async function cpuByKind(downstreamPid: number | undefined): Promise<Record<stri
             ? 'fake downstream'
             : cmd.startsWith('postgres') || cmd.includes('/postgres')
               ? 'postgres'
-              : cmd.startsWith('redis-server')
+              : cmd.startsWith('redis-server') && cmd.includes('[cluster]') === onRedisCluster
                 ? 'redis'
                 : cmd.includes('apps/scheduler/src/main.js')
                   ? 'scheduler (2nd process)'
@@ -271,7 +273,7 @@ async function startSchedulerProcess(
         FERRY_SCHEDULER_HOST: '127.0.0.1',
         FERRY_SCHEDULER_DB_TYPE: 'postgres',
         FERRY_SCHEDULER_DB_URL: dbUrl,
-        FERRY_REDIS_URL: TEST_REDIS_URL,
+        ...BENCH_REDIS_ENV,
         FERRY_QUEUE_PREFIX: prefix,
         FERRY_SCHEDULER_WORKERS: String(opts.workers),
         FERRY_SCHEDULER_CONCURRENCY: process.env.FERRY_SCHEDULER_CONCURRENCY ?? '256',

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { onRedisCluster, startBenchRedis, stopBenchRedis } from './bench-redis.js';
 import { httpFloor } from './http-floor.js';
 import { runLifecycleBench } from './lifecycle.js';
 import { printFireAccuracy, runFireAccuracyBench } from './schedules.js';
@@ -10,6 +11,7 @@ import { printSyncResult, runSyncBench } from './sync.js';
 // then the sync benchmark (FERRY_BENCH_RECORDS, default 1,000,000), then fire accuracy (FERRY_BENCH_SCHEDULES,
 // default 1,000, every second for FERRY_BENCH_SCHEDULE_SECONDS, default 60), then the record sink at 1,000/s and
 // unlimited (FERRY_BENCH_SINK_RECORDS, default 5,000). FERRY_BENCH_ONLY=lifecycle|sync|schedules|sink runs one.
+// FERRY_BENCH_REDIS=cluster puts the lifecycle (FERRY_BENCH_INSTANCES processes) on the local Redis Cluster.
 const only = process.env.FERRY_BENCH_ONLY;
 const tasks = Number(process.env.FERRY_BENCH_TASKS ?? 10_000);
 const modes =
@@ -21,6 +23,8 @@ const modes =
 const f = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
 const rates: number[] = [];
 const notLifecycle = only === 'sync' || only === 'schedules' || only === 'sink';
+// FERRY_BENCH_REDIS=cluster: the lifecycle and its raw BullMQ run on the local Redis Cluster.
+const clusterStarted = !notLifecycle && (await startBenchRedis());
 for (const observability of notLifecycle ? [] : modes) {
   const r = await runLifecycleBench({
     tasks,
@@ -30,7 +34,7 @@ for (const observability of notLifecycle ? [] : modes) {
   });
   rates.push(r.tasksPerSecond);
   console.log(
-    '\nTask lifecycle (trigger → dispatch → callback → SUCCEEDED), PostgreSQL + Redis, fake downstream; ' +
+    `\nTask lifecycle (trigger → dispatch → callback → SUCCEEDED), PostgreSQL + ${onRedisCluster ? 'Redis Cluster (3 masters)' : 'Redis'}, fake downstream; ` +
       `metrics + logging ${observability ? 'ON' : 'OFF'}`,
   );
   console.table({
@@ -66,6 +70,7 @@ if (!notLifecycle) {
       "docs/architecture.md's quiet machine: 17,000 req/s",
   );
 }
+await stopBenchRedis(clusterStarted);
 if (rates.length === 2)
   console.log(
     `\nObservability cost: ${(((rates[0] - rates[1]) / rates[0]) * 100).toFixed(1)}% ` +
