@@ -17,7 +17,7 @@ export interface HttpConfig {
 }
 
 export interface RedisConfig {
-  /** FERRY_REDIS_URL (with FERRY_REDIS_CA_FILE, _SERVER_NAME) parsed once: every connection is made from it. */
+  /** FERRY_REDIS_URL (with _CA_FILE, _SERVER_NAME, _CLUSTER_NODES) parsed once: every connection is made from it. */
   connection: RedisConnectionConfig;
   /** Prefix of every BullMQ key; a hash tag such as {ferry} keeps them in one Redis Cluster slot. */
   prefix: string;
