@@ -54,10 +54,15 @@ export function readDatabase(env: EnvReader, prefix: string, defaultFile: string
 }
 
 export function readRedis(env: EnvReader): RedisConfig {
-  return {
-    connection: readRedisConnection(env),
-    prefix: env.str('FERRY_QUEUE_PREFIX', '{ferry}'),
-  };
+  const connection = readRedisConnection(env);
+  const prefix = env.str('FERRY_QUEUE_PREFIX', '{ferry}');
+  // Else the first BullMQ script of a queue fails (CROSSSLOT): say so at boot instead.
+  if (connection.cluster && !/^\{[^{}]+\}/.test(prefix))
+    env.problem(
+      `FERRY_QUEUE_PREFIX (${prefix}) must start with a hash tag such as {ferry} on a Redis Cluster: ` +
+        "BullMQ's scripts touch many keys of a queue at once, and a cluster runs them only within one slot",
+    );
+  return { connection, prefix };
 }
 
 /**
