@@ -21,6 +21,8 @@ export default {
   // can take longer than Jest's 5 s default without anything being wrong. Set here, not per project:
   // Jest ignores `testTimeout` inside `projects` (tests timed out at 5 s with 60 s and 90 s set there).
   testTimeout: 90_000,
+  // The Redis Cluster suites start a local cluster when none runs (libs/testing, useRedisCluster); it stops here.
+  globalTeardown: '<rootDir>/test/support/redis-cluster-teardown.mjs',
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },

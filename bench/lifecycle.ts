@@ -3,7 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import pg from 'pg';
 import { pino } from 'pino';
-import { createTestDatabase, DEV_MODE_ENV, TEST_REDIS_URL, uniquePrefix } from '#ferry/testing';
+import { createTestDatabase, DEV_MODE_ENV, uniquePrefix } from '#ferry/testing';
+import { BENCH_REDIS_ENV, benchRedisConnection } from './bench-redis.js';
 import { schedulerConfigFromEnv, startScheduler } from '../apps/scheduler/src/index.js';
 import { cpuByKind, cpuPerTask, peakRssMiB, resetPeakRss } from './proc.js';
 import { rawBullmqRate } from './raw-bullmq.js';
@@ -47,7 +48,7 @@ export async function runLifecycleBench(opts: {
     ...DEV_MODE_ENV,
     FERRY_SCHEDULER_PORT: '0',
     FERRY_SCHEDULER_HOST: '127.0.0.1',
-    FERRY_REDIS_URL: TEST_REDIS_URL,
+    ...BENCH_REDIS_ENV,
     FERRY_QUEUE_PREFIX: uniquePrefix('bench'),
     FERRY_SCHEDULER_CONCURRENCY: process.env.FERRY_SCHEDULER_CONCURRENCY ?? '256',
     FERRY_SCHEDULER_DB_LANES: process.env.FERRY_SCHEDULER_DB_LANES ?? '2',
@@ -121,7 +122,7 @@ export async function runLifecycleBench(opts: {
   await second?.stop();
   await downstream.close();
   await db.drop();
-  const raw = await rawBullmqRate(TEST_REDIS_URL, opts.tasks);
+  const raw = await rawBullmqRate(benchRedisConnection(), opts.tasks);
   const rate = opts.tasks / seconds;
   return {
     tasks: opts.tasks,

@@ -1,3 +1,4 @@
+import { onRedisCluster } from './bench-redis.js';
 import { readFileSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 
@@ -29,7 +30,7 @@ export async function cpuByKind(named: Record<number, string>): Promise<Record<s
         named[Number(pid)] ??
         (cmd.startsWith('postgres') || cmd.includes('/postgres')
           ? 'postgres'
-          : cmd.startsWith('redis-server')
+          : cmd.startsWith('redis-server') && cmd.includes('[cluster]') === onRedisCluster
             ? 'redis'
             : cmd.includes('apps/scheduler/src/main.js')
               ? 'scheduler (2nd process)'

@@ -1,16 +1,17 @@
 import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import { createRedis, type RedisConnectionConfig } from '#ferry/queue';
 
-/** The ceiling: N no-op jobs through BullMQ (add → process → complete) on the same Redis. */
-export async function rawBullmqRate(redisUrl: string, n: number, concurrency = 32): Promise<number> {
+/** The ceiling: N no-op jobs through BullMQ (add → process → complete) on the same Redis (or cluster). */
+export async function rawBullmqRate(redis: RedisConnectionConfig, n: number, concurrency = 32): Promise<number> {
   const prefix = `{bench-raw-${Date.now().toString(36)}}`;
-  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const connection = createRedis(redis, 'worker');
   const queue = new Queue('raw', { connection, prefix });
   let done = 0;
   let finish!: () => void;
   const finished = new Promise<void>((r) => (finish = r));
+  const workerConnection = createRedis(redis, 'worker');
   const worker = new Worker('raw', async () => undefined, {
-    connection: new Redis(redisUrl, { maxRetriesPerRequest: null }),
+    connection: workerConnection,
     prefix,
     concurrency,
     autorun: false,
@@ -35,5 +36,6 @@ export async function rawBullmqRate(redisUrl: string, n: number, concurrency = 3
   await queue.obliterate({ force: true });
   await queue.close();
   connection.disconnect();
+  workerConnection.disconnect();
   return n / seconds;
 }

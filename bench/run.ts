@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { TEST_REDIS_URL } from '#ferry/testing';
+import { benchRedisConnection, onRedisCluster, startBenchRedis, stopBenchRedis } from './bench-redis.js';
 import { httpFloor } from './http-floor.js';
 import { runLifecycleBench } from './lifecycle.js';
 import { printMemoryResult, runMemoryBench } from './memory.js';
@@ -26,6 +26,7 @@ import { printSyncResult, runSyncBench } from './sync.js';
 // - schedules: fire accuracy of FERRY_BENCH_SCHEDULES (default 1,000) schedules firing every second for
 //   FERRY_BENCH_SCHEDULE_SECONDS (default 60).
 // - sink: the record sink, FERRY_BENCH_SINK_RECORDS (default 5,000) at 1,000/s and unlimited.
+// FERRY_BENCH_REDIS=cluster puts lifecycle and rate (FERRY_BENCH_INSTANCES processes) on the local Redis Cluster.
 const env = process.env;
 const named = (env.FERRY_BENCH_ONLY ?? 'lifecycle,sync,schedules,sink').split(',').map((m) => m.trim());
 const runs = (mode: string) => named.includes(mode) || named.includes('all');
@@ -40,6 +41,10 @@ const printFloor = async () => {
   );
 };
 
+// FERRY_BENCH_REDIS=cluster: the lifecycle and rate modes (every scheduler process) and their raw BullMQ run on the
+// local Redis Cluster of three masters, started here if none runs.
+const clusterStarted = (runs('lifecycle') || runs('rate')) && (await startBenchRedis());
+const onRedis = onRedisCluster ? 'Redis Cluster (3 masters)' : 'Redis';
 if (runs('lifecycle')) {
   const tasks = Number(env.FERRY_BENCH_TASKS ?? 10_000);
   const modes =
@@ -54,7 +59,7 @@ if (runs('lifecycle')) {
     });
     rates.push(r.tasksPerSecond);
     console.log(
-      '\nTask lifecycle (trigger → dispatch → callback → SUCCEEDED), PostgreSQL + Redis, fake downstream; ' +
+      `\nTask lifecycle (trigger → dispatch → callback → SUCCEEDED), PostgreSQL + ${onRedis}, fake downstream; ` +
         `metrics + logging ${observability ? 'ON' : 'OFF'}`,
     );
     console.table({
@@ -95,8 +100,9 @@ if (runs('rate')) {
   for (const rate of rates) printRateResult(await runRateBench({ rate, seconds }));
   await printFloor();
   const n = Number(env.FERRY_BENCH_TASKS ?? 10_000);
-  console.log(`Raw BullMQ, ${f(n)} no-op jobs: ${f(await rawBullmqRate(TEST_REDIS_URL, n))} jobs/s`);
+  console.log(`Raw BullMQ, ${f(n)} no-op jobs: ${f(await rawBullmqRate(benchRedisConnection(), n))} jobs/s`);
 }
+await stopBenchRedis(clusterStarted);
 if (runs('memory'))
   printMemoryResult(
     await runMemoryBench({

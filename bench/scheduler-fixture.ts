@@ -1,7 +1,8 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
-import { DEV_MODE_ENV, devToken, freePort, TEST_REDIS_URL } from '#ferry/testing';
+import { DEV_MODE_ENV, devToken, freePort } from '#ferry/testing';
+import { BENCH_REDIS_ENV } from './bench-redis.js';
 
 // What the scheduler benchmarks share: the fake downstream's process, a scheduler process as deployed,
 // and the upstream's and the operator's HTTP client.
@@ -97,7 +98,7 @@ export async function startSchedulerProcess(
         FERRY_SCHEDULER_HOST: '127.0.0.1',
         FERRY_SCHEDULER_DB_TYPE: 'postgres',
         FERRY_SCHEDULER_DB_URL: dbUrl,
-        FERRY_REDIS_URL: TEST_REDIS_URL,
+        ...BENCH_REDIS_ENV,
         FERRY_QUEUE_PREFIX: prefix,
         FERRY_SCHEDULER_WORKERS: String(opts.workers),
         FERRY_SCHEDULER_CONCURRENCY: process.env.FERRY_SCHEDULER_CONCURRENCY ?? '256',

@@ -4,14 +4,15 @@ import { SchedulerCluster } from '../support/scheduler-process.js';
 
 // Three scheduler processes on one PostgreSQL database and one Redis prefix share the work of
 // 3,000 tasks: every task is dispatched once, and the totals are what one instance would produce.
+// The same on a Redis Cluster of three masters, where the prefix's hash tag keeps every key in one slot.
 jest.setTimeout(120_000);
 
-describe('three scheduler processes', () => {
+describe.each(['single', 'cluster'] as const)('three scheduler processes on Redis (%s)', (redis) => {
   let cluster: SchedulerCluster;
   let fake: FakeDownstream;
 
   beforeAll(async () => {
-    cluster = await SchedulerCluster.create();
+    cluster = await SchedulerCluster.create({ redis });
     fake = await new FakeDownstream({ delayMs: 200 }).start();
   });
   afterAll(async () => {
@@ -47,5 +48,7 @@ describe('three scheduler processes', () => {
     expect(origins.size).toBeGreaterThanOrEqual(2);
     const stats = (await cluster.api(nodes[2], 'GET', '/stats')).body;
     expect(stats.taskRuns).toEqual({ SUCCEEDED: 3000 });
+    // The queues really were on this Redis (or cluster): their keys are there under the prefix.
+    expect(await cluster.keyCount()).toBeGreaterThan(0);
   });
 });

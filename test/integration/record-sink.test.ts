@@ -4,7 +4,9 @@ import { Redis } from 'ioredis';
 import type { Agent } from 'undici';
 import type { DatasetSpec } from '#ferry/datasets';
 import { DEVELOPMENT_EGRESS_ALLOW, EgressGuard, parseEgressAllow } from '#ferry/egress';
-import { FakeRecordApi, TEST_REDIS_URL } from '#ferry/testing';
+import { EnvReader, readRedis } from '#ferry/config';
+import { createRedis, type RedisClient } from '#ferry/queue';
+import { FakeRecordApi, REDIS_CLUSTER_ENV, TEST_REDIS_URL, uniquePrefix, useRedisCluster } from '#ferry/testing';
 import { HttpRecordSink, SinkUnavailable } from '../../apps/consumer/src/sink/http-sink.js';
 import { RedisSinkLimiter, UNLIMITED } from '../../apps/consumer/src/sink/sink-limiter.js';
 import type { Op } from '../../apps/consumer/src/workers/batch.js';
@@ -66,22 +68,7 @@ describe('HTTP record sink', () => {
 
   it('shares one rate limit across sinks: every record applied once, never more than one window over the limit', async () => {
     api = await new FakeRecordApi({ ratePerSecond: 40 }).start();
-    const ds = spec(api.url, { ratePerSecond: 40 });
-    const sinks = redises.map(
-      (r) => new HttpRecordSink(ds, { dispatcher: agent, limiter: new RedisSinkLimiter(r, prefix) }),
-    );
-    const started = Date.now();
-    const [a, b] = await Promise.all([
-      sinks[0].send('job-1', 0, upserts(1, 50)),
-      sinks[1].send('job-1', 1, upserts(51, 50)),
-    ]);
-    const seconds = Math.ceil((Date.now() - started) / 1000);
-
-    expect(a.inserted + b.inserted).toBe(100);
-    expect(api.applied).toHaveLength(100);
-    expect(new Set(api.applied.map((i) => i.idempotencyKey)).size).toBe(100);
-    // Everything the sinks sent, 429s included, fits the limit over the run plus at most one window.
-    expect(api.requests.length).toBeLessThanOrEqual(40 * (seconds + 1));
+    await expectOneSharedLimit(api, agent, redises, prefix);
   });
 
   it('honours Retry-After on a 429 and retries a 5xx with backoff', async () => {
@@ -180,3 +167,47 @@ describe('HTTP record sink', () => {
     expect(api.applied).toHaveLength(10);
   });
 });
+
+// The same shared limit with the consumer's connections on a Redis Cluster (FERRY_REDIS_CLUSTER_NODES).
+describe('HTTP record sink on a Redis Cluster', () => {
+  const agent: Agent = new EgressGuard(parseEgressAllow(DEVELOPMENT_EGRESS_ALLOW).config).agent();
+  const redises: RedisClient[] = [];
+  let api: FakeRecordApi | undefined;
+
+  beforeAll(async () => {
+    await useRedisCluster();
+    const { connection } = readRedis(new EnvReader({ FERRY_REDIS_URL: TEST_REDIS_URL, ...REDIS_CLUSTER_ENV }));
+    for (let i = 0; i < 2; i++) redises.push(createRedis(connection, 'producer'));
+  });
+  afterAll(async () => {
+    await api?.close();
+    redises.forEach((r) => r.disconnect());
+    await agent.close();
+  });
+
+  it('shares one rate limit across sinks', async () => {
+    api = await new FakeRecordApi({ ratePerSecond: 40 }).start();
+    // A hash tag, like every test key on the cluster (the scheduler's suite checks that none lies outside one).
+    await expectOneSharedLimit(api, agent, redises, `${uniquePrefix('sink')}:`);
+  });
+});
+
+/** Two sinks, each with its own Redis connection, send 50 records each to `api`, which allows 40/s. */
+async function expectOneSharedLimit(api: FakeRecordApi, agent: Agent, redises: RedisClient[], prefix: string) {
+  const ds = spec(api.url, { ratePerSecond: 40 });
+  const sinks = redises.map(
+    (r) => new HttpRecordSink(ds, { dispatcher: agent, limiter: new RedisSinkLimiter(r, prefix) }),
+  );
+  const started = Date.now();
+  const [a, b] = await Promise.all([
+    sinks[0].send('job-1', 0, upserts(1, 50)),
+    sinks[1].send('job-1', 1, upserts(51, 50)),
+  ]);
+  const seconds = Math.ceil((Date.now() - started) / 1000);
+
+  expect(a.inserted + b.inserted).toBe(100);
+  expect(api.applied).toHaveLength(100);
+  expect(new Set(api.applied.map((i) => i.idempotencyKey)).size).toBe(100);
+  // Everything the sinks sent, 429s included, fits the limit over the run plus at most one window.
+  expect(api.requests.length).toBeLessThanOrEqual(40 * (seconds + 1));
+}

@@ -1,18 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Redis } from 'ioredis';
 import { EnvReader, readRedis } from '#ferry/config';
-import { createRedis } from '#ferry/queue';
-import { TEST_REDIS_URL, uniquePrefix } from '#ferry/testing';
+import { createRedis, type RedisClient } from '#ferry/queue';
+import { REDIS_CLUSTER_ENV, TEST_REDIS_URL, uniquePrefix, useRedisCluster } from '#ferry/testing';
 import { TargetGuard } from '../../apps/scheduler/src/dispatch/target-guard.js';
 import type { GroupSpec } from '../../apps/scheduler/src/groups/group-status.js';
 import { DEFAULT_TUNING } from '../../apps/scheduler/src/index.js';
 import type { TargetDefaults } from '../../apps/scheduler/src/scheduler.config.js';
 
-// Two scheduler instances' guards on one real Redis: a breaker opened by one instance's failures
-// holds the other's dispatches too, at most a moment (200 ms) after it saw the breaker closed.
-describe('target guard shared through Redis', () => {
-  let a: Redis;
-  let b: Redis;
+// Two scheduler instances' guards on one real Redis, and on a Redis Cluster (its scripts and keys all
+// under the prefix's hash tag): a breaker opened by one instance's failures holds the other's dispatches
+// too, at most a moment (200 ms) after it saw the breaker closed; caps and rates count both instances.
+describe.each([
+  ['one Redis', {}],
+  ['a Redis Cluster', REDIS_CLUSTER_ENV],
+])('target guard shared through %s', (_, env: Record<string, string>) => {
+  let a: RedisClient;
+  let b: RedisClient;
   const url = 'http://downstream.test:8080';
   const spec = { target: { urls: [url] }, attemptTimeoutSeconds: 30 } as unknown as GroupSpec;
   const defaults = {
@@ -23,8 +26,9 @@ describe('target guard shared through Redis', () => {
     blockedRetryMs: 500,
   };
 
-  beforeAll(() => {
-    const { connection } = readRedis(new EnvReader({ FERRY_REDIS_URL: TEST_REDIS_URL }));
+  beforeAll(async () => {
+    if ('FERRY_REDIS_CLUSTER_NODES' in env) await useRedisCluster();
+    const { connection } = readRedis(new EnvReader({ FERRY_REDIS_URL: TEST_REDIS_URL, ...env }));
     a = createRedis(connection, 'producer');
     b = createRedis(connection, 'producer');
   });
@@ -51,6 +55,28 @@ describe('target guard shared through Redis', () => {
     expect(await one.admit(url, 'task-0', spec)).toEqual({ ok: true });
     await one.record(url, 'failure', 'DOWNSTREAM_TIMEOUT: slow');
     expect(await one.admit(url, 'task-1', spec)).toMatchObject({ ok: false, reason: 'CIRCUIT_OPEN' });
+  });
+
+  it('caps the dispatches in flight across both instances; a released permit admits the next', async () => {
+    const prefix = uniquePrefix('guard');
+    const one = new TargetGuard(a, guardConfig(prefix, { ...defaults, maxConcurrent: 2 }));
+    const two = new TargetGuard(b, guardConfig(prefix, { ...defaults, maxConcurrent: 2 }));
+    expect(await one.admit(url, 'task-1', spec)).toEqual({ ok: true });
+    expect(await two.admit(url, 'task-2', spec)).toEqual({ ok: true });
+    expect(await one.admit(url, 'task-3', spec)).toMatchObject({ ok: false, reason: 'CONCURRENCY_LIMIT' });
+    expect(await two.admit(url, 'task-3', spec)).toMatchObject({ ok: false, reason: 'CONCURRENCY_LIMIT' });
+    expect((await one.list())[0]).toMatchObject({ url, inFlight: 2 });
+    await two.release([{ url, holder: 'task-1' }]);
+    expect(await one.admit(url, 'task-3', spec)).toEqual({ ok: true });
+  });
+
+  it('spends one rate budget for both instances', async () => {
+    const prefix = uniquePrefix('guard');
+    // 0.5/s: one dispatch per 2 s window, which starts at the first one.
+    const one = new TargetGuard(a, guardConfig(prefix, { ...defaults, ratePerSecond: 0.5 }));
+    const two = new TargetGuard(b, guardConfig(prefix, { ...defaults, ratePerSecond: 0.5 }));
+    expect(await one.admit(url, 'task-1', spec)).toEqual({ ok: true });
+    expect(await two.admit(url, 'task-2', spec)).toMatchObject({ ok: false, reason: 'RATE_LIMIT' });
   });
 });
 

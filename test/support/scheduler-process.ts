@@ -1,26 +1,36 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import {
   DEV_MODE_ENV,
   call,
   type ChildApp,
   createTestDatabase,
+  REDIS_CLUSTER_ENV,
   spawnApp,
   TEST_REDIS_URL,
   type TestDatabase,
   uniquePrefix,
+  useRedisCluster,
 } from '#ferry/testing';
 import { DIST_SCHEDULER_MAIN, ensureSchedulerBuilt } from './build.js';
 import { adminToken, definitionBody, eventually, triggerBody, triggerToken } from './scheduler.js';
 
-/** Scheduler processes (built JS, as deployed) sharing one PostgreSQL database and one Redis prefix. */
+/**
+ * Scheduler processes (built JS, as deployed) sharing one PostgreSQL database and one Redis prefix, on
+ * the one Redis or, with `redis: 'cluster'`, on the local Redis Cluster.
+ */
 export class SchedulerCluster {
   readonly prefix = uniquePrefix('proc');
   readonly children: ChildApp[] = [];
-  private constructor(readonly db: TestDatabase) {}
+  private constructor(
+    readonly db: TestDatabase,
+    private readonly redisEnv: Record<string, string>,
+  ) {}
 
-  static async create(): Promise<SchedulerCluster> {
+  static async create(opts: { redis?: 'single' | 'cluster' } = {}): Promise<SchedulerCluster> {
+    if (opts.redis === 'cluster') await useRedisCluster();
     await ensureSchedulerBuilt();
-    return new SchedulerCluster(await createTestDatabase('postgres'));
+    const redisEnv = opts.redis === 'cluster' ? REDIS_CLUSTER_ENV : {};
+    return new SchedulerCluster(await createTestDatabase('postgres'), redisEnv);
   }
 
   /** `env`: settings of this process besides the cluster's own (its trigger sources, say). */
@@ -33,6 +43,7 @@ export class SchedulerCluster {
         FERRY_SCHEDULER_DB_URL: this.db.config.url,
         FERRY_SCHEDULER_HOST: '127.0.0.1',
         FERRY_REDIS_URL: TEST_REDIS_URL,
+        ...this.redisEnv,
         FERRY_QUEUE_PREFIX: this.prefix,
         FERRY_RECONCILE_INTERVAL_MS: '1000',
         FERRY_OVERDUE_SWEEP_MS: '1000',
@@ -91,7 +102,7 @@ export class SchedulerCluster {
 
   /**
    * Loses every Redis key of this cluster, as FLUSHALL would, but only under our prefix: the Redis
-   * is shared with other suites running at the same time.
+   * is shared with other suites running at the same time. (One Redis only.)
    */
   async wipeRedis(): Promise<number> {
     const redis = new Redis(TEST_REDIS_URL);
@@ -107,6 +118,32 @@ export class SchedulerCluster {
       redis.disconnect();
     }
     return deleted;
+  }
+
+  /** How many keys lie under our prefix on the Redis the processes use (on a cluster, on all its masters). */
+  async keyCount(): Promise<number> {
+    if (!this.redisEnv.FERRY_REDIS_CLUSTER_NODES) {
+      const redis = new Redis(TEST_REDIS_URL);
+      try {
+        return (await redis.keys(`${this.prefix}*`)).length;
+      } finally {
+        redis.disconnect();
+      }
+    }
+    const nodes = this.redisEnv.FERRY_REDIS_CLUSTER_NODES.split(',').map((n) => {
+      const [host, port] = n.split(':');
+      return { host, port: Number(port) };
+    });
+    const redis = new Cluster(nodes);
+    try {
+      await redis.ping(); // answered once the client knows every node
+      const counts = await Promise.all(
+        redis.nodes('master').map(async (n) => (await n.keys(`${this.prefix}*`)).length),
+      );
+      return counts.reduce((a, b) => a + b, 0);
+    } finally {
+      redis.disconnect();
+    }
   }
 
   async close(): Promise<void> {

@@ -65,7 +65,7 @@ export interface ConsumerConfig {
 
 /** Plain data: each worker thread gets it with its file. */
 export interface SinkConfig {
-  /** Where sink rate limits are counted, shared by every thread and instance (FERRY_REDIS_URL). */
+  /** Where sink rate limits are counted, shared by every thread and instance (FERRY_REDIS_URL, _CLUSTER_NODES). */
   redis: RedisConnectionConfig;
   redisPrefix: string;
   /** A sink's `authProfile` names one of these: an API key or a JWT key, and the origins it may go to. */

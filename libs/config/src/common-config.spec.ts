@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { readInboundAuth } from './common-config.js';
+import { readInboundAuth, readRedis } from './common-config.js';
 import { DEV_SECRET, readDevelopment, readSigningSecret } from './development.js';
 import { EnvReader } from './env.js';
 
@@ -67,5 +67,23 @@ describe('readInboundAuth', () => {
     expect(done).toThrow(/FERRY_X_CLIENTS\[0\] \(erp\) has no "scopes" list/);
     expect(done).toThrow(/FERRY_X_CLIENTS\[1\] \(crm\) "sources" must be a list/);
     expect(done).toThrow(/FERRY_MAX_TOKEN_LIFETIME_SECONDS must be an integer in \[10, 86400\]/);
+  });
+});
+
+describe('readRedis', () => {
+  it('on a Redis Cluster, stops the boot for a queue prefix that is not a hash tag', () => {
+    const nodes = { FERRY_REDIS_CLUSTER_NODES: '127.0.0.1:7101' };
+    const check = (env: Record<string, string>) => {
+      const reader = new EnvReader(env);
+      readRedis(reader);
+      return () => reader.done('x');
+    };
+    expect(check(nodes)).not.toThrow();
+    expect(check({ ...nodes, FERRY_QUEUE_PREFIX: '{ferry-eu}' })).not.toThrow();
+    expect(check({ ...nodes, FERRY_QUEUE_PREFIX: 'ferry' })).toThrow(
+      /FERRY_QUEUE_PREFIX \(ferry\) must start with a hash tag/,
+    );
+    expect(check({ ...nodes, FERRY_QUEUE_PREFIX: '{}ferry' })).toThrow(/must start with a hash tag/);
+    expect(check({ FERRY_QUEUE_PREFIX: 'ferry' })).not.toThrow();
   });
 });

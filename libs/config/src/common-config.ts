@@ -17,7 +17,7 @@ export interface HttpConfig {
 }
 
 export interface RedisConfig {
-  /** FERRY_REDIS_URL (with FERRY_REDIS_CA_FILE, _SERVER_NAME) parsed once: every connection is made from it. */
+  /** FERRY_REDIS_URL (with _CA_FILE, _SERVER_NAME, _CLUSTER_NODES) parsed once: every connection is made from it. */
   connection: RedisConnectionConfig;
   /** Prefix of every BullMQ key; a hash tag such as {ferry} keeps them in one Redis Cluster slot. */
   prefix: string;
@@ -54,10 +54,15 @@ export function readDatabase(env: EnvReader, prefix: string, defaultFile: string
 }
 
 export function readRedis(env: EnvReader): RedisConfig {
-  return {
-    connection: readRedisConnection(env),
-    prefix: env.str('FERRY_QUEUE_PREFIX', '{ferry}'),
-  };
+  const connection = readRedisConnection(env);
+  const prefix = env.str('FERRY_QUEUE_PREFIX', '{ferry}');
+  // Else the first BullMQ script of a queue fails (CROSSSLOT): say so at boot instead.
+  if (connection.cluster && !/^\{[^{}]+\}/.test(prefix))
+    env.problem(
+      `FERRY_QUEUE_PREFIX (${prefix}) must start with a hash tag such as {ferry} on a Redis Cluster: ` +
+        "BullMQ's scripts touch many keys of a queue at once, and a cluster runs them only within one slot",
+    );
+  return { connection, prefix };
 }
 
 /**

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnvReader } from './env.js';
-import { parseRedisUrl, readRedisConnection } from './redis-url.js';
+import { parseClusterNodes, parseRedisUrl, readRedisConnection } from './redis-url.js';
 
 const read = (env: Record<string, string>) => {
   const reader = new EnvReader(env);
@@ -74,5 +74,35 @@ describe('readRedisConnection', () => {
     expect(read({ FERRY_REDIS_URL: 'redis://h', FERRY_REDIS_SERVER_NAME: 'h' }).done).toThrow(
       /FERRY_REDIS_SERVER_NAME is set but FERRY_REDIS_URL is not rediss:\/\//,
     );
+  });
+
+  it("makes a cluster connection of FERRY_REDIS_CLUSTER_NODES, with the URL's user, password and TLS", () => {
+    const { connection, done } = read({
+      FERRY_REDIS_URL: 'rediss://ferry:pw@ignored:1',
+      FERRY_REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b:7001,[::1]:7002',
+    });
+    done();
+    expect(connection).toMatchObject({ username: 'ferry', password: 'pw', db: 0, tls: {} });
+    expect(connection.cluster).toEqual([
+      { host: '10.0.0.1', port: 7000 },
+      { host: 'redis-b', port: 7001 },
+      { host: '::1', port: 7002 },
+    ]);
+    expect(read({}).connection).not.toHaveProperty('cluster');
+  });
+
+  it('stops the boot for a node that is not host:port, or a database other than 0 on a cluster', () => {
+    expect(read({ FERRY_REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1' }).done).toThrow(
+      /FERRY_REDIS_CLUSTER_NODES has "127.0.0.1", which is not host:port/,
+    );
+    expect(read({ FERRY_REDIS_URL: 'redis://h/2', FERRY_REDIS_CLUSTER_NODES: 'h:7000' }).done).toThrow(
+      /a Redis Cluster \(FERRY_REDIS_CLUSTER_NODES\) has only 0/,
+    );
+  });
+});
+
+describe('parseClusterNodes', () => {
+  it.each(['', 'h:0', 'h:70000', 'redis://h:7000', 'h:7000,,h:7001'])('refuses %j', (raw) => {
+    expect(typeof parseClusterNodes(raw)).toBe('string');
   });
 });

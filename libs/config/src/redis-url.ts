@@ -1,14 +1,46 @@
 import { readFileSync } from 'node:fs';
-import type { RedisConnectionConfig } from '#ferry/queue';
+import type { RedisConnectionConfig, RedisNode } from '#ferry/queue';
 import type { EnvReader } from './env.js';
 
 const FORM = 'redis[s]://[[user]:password@]host[:port][/db]';
 
 /**
- * FERRY_REDIS_URL with FERRY_REDIS_CA_FILE and FERRY_REDIS_SERVER_NAME, as one connection description.
+ * FERRY_REDIS_URL with FERRY_REDIS_CA_FILE and FERRY_REDIS_SERVER_NAME, and FERRY_REDIS_CLUSTER_NODES
+ * for a Redis Cluster, as one connection description.
  * No problem quotes the URL: it may carry a password, and boot errors end up in logs.
  */
 export function readRedisConnection(env: EnvReader): RedisConnectionConfig {
+  const single = readSingle(env);
+  const nodes = env.optional('FERRY_REDIS_CLUSTER_NODES');
+  if (nodes === undefined) return single;
+  const cluster = parseClusterNodes(nodes);
+  if (typeof cluster === 'string') {
+    env.problem(`FERRY_REDIS_CLUSTER_NODES ${cluster} (expected host:port,host:port,...)`);
+    return single;
+  }
+  if (single.db !== 0)
+    env.problem(
+      'FERRY_REDIS_URL names a database other than 0, but a Redis Cluster (FERRY_REDIS_CLUSTER_NODES) has only 0',
+    );
+  return { ...single, cluster };
+}
+
+/**
+ * The seed nodes of a Redis Cluster ("host:port,host:port", an IPv6 host in brackets), or what is
+ * wrong with them. The client learns the other nodes from any one that answers.
+ */
+export function parseClusterNodes(raw: string): RedisNode[] | string {
+  const nodes: RedisNode[] = [];
+  for (const item of raw.split(',').map((s) => s.trim())) {
+    const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]\s/]+):(\d{1,5})$/.exec(item);
+    const port = Number(m?.[2]);
+    if (!m || port < 1 || port > 65535) return `has "${item}", which is not host:port`;
+    nodes.push({ host: m[1].replace(/^\[(.*)\]$/, '$1'), port });
+  }
+  return nodes;
+}
+
+function readSingle(env: EnvReader): RedisConnectionConfig {
   const raw = env.str('FERRY_REDIS_URL', 'redis://127.0.0.1:6379');
   const caFile = env.optional('FERRY_REDIS_CA_FILE');
   const serverName = env.optional('FERRY_REDIS_SERVER_NAME');

@@ -1,10 +1,10 @@
 import { Controller, Get, Inject, Optional, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import type { Redis } from 'ioredis';
 import { Public } from '#ferry/auth';
 import { ApiError, ErrorCode } from '#ferry/errors';
 import { Db } from '#ferry/persistence';
+import type { RedisClient } from '#ferry/queue';
 
 export const HEALTH_DB = Symbol('HEALTH_DB');
 export const HEALTH_REDIS = Symbol('HEALTH_REDIS');
@@ -18,7 +18,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     @Inject(HEALTH_DB) private readonly db: Db,
-    @Optional() @Inject(HEALTH_REDIS) private readonly redis?: Redis,
+    @Optional() @Inject(HEALTH_REDIS) private readonly redis?: RedisClient,
   ) {}
 
   @Get('live')

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { workerConnection } from './redis.js';
+import { Cluster } from 'ioredis';
+import { closeWorkerConnection, workerConnection } from './redis.js';
 
 describe('workerConnection', () => {
   it('carries the user, password, database and TLS settings, and never gives up on a blocked command', () => {
@@ -26,5 +27,21 @@ describe('workerConnection', () => {
   it('leaves TLS off, and Node the server name, unless asked', () => {
     expect(workerConnection({ host: 'h', port: 6379, db: 0 })).not.toHaveProperty('tls');
     expect(workerConnection({ host: 'h', port: 6379, db: 0, tls: {} })).toHaveProperty('tls', {});
+  });
+
+  it('is a cluster client for a cluster, connecting only when BullMQ first uses it, never giving up either', () => {
+    const cluster = workerConnection({
+      host: '',
+      port: 0,
+      db: 0,
+      password: 'pw',
+      cluster: [{ host: 'h', port: 7000 }],
+    });
+    expect(cluster).toBeInstanceOf(Cluster);
+    const c = cluster as Cluster;
+    expect(c.status).toBe('wait');
+    expect(c.options.redisOptions).toMatchObject({ password: 'pw', maxRetriesPerRequest: null });
+    closeWorkerConnection(c);
+    expect(c.status).toBe('end');
   });
 });

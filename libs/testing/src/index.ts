@@ -8,3 +8,4 @@ export * from './child-app.js';
 export * from './smtp-sink.js';
 export * from './webhook-receiver.js';
 export * from './fake-record-api.js';
+export * from './redis-cluster.js';

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RedisClient } from '#ferry/queue';
 
 /** Admits one request to a destination now, or says how long to wait before asking again. */
 export interface SinkLimiter {
@@ -15,7 +15,7 @@ export class RedisSinkLimiter implements SinkLimiter {
   private readonly limiters = new Map<number, RateLimiterRedis>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -1,9 +1,8 @@
-import type { Redis } from 'ioredis';
 import type { Agent } from 'undici';
 import type { DatasetSpec } from '#ferry/datasets';
 import { TokenCache } from '#ferry/auth';
 import { EgressGuard, profileAllows, profileRefusal } from '#ferry/egress';
-import { createRedis } from '#ferry/queue';
+import { createRedis, type RedisClient } from '#ferry/queue';
 import type { FileTask } from '../workers/file-worker.js';
 import { HttpRecordSink, SinkUnavailable } from './http-sink.js';
 import { SinkCredentials } from './sink-credentials.js';
@@ -12,7 +11,7 @@ import { RedisSinkLimiter, UNLIMITED } from './sink-limiter.js';
 // Per worker thread, made on the first sink dataset it loads: one keep-alive agent through the egress
 // guard, and one Redis connection for the shared rate limits.
 let agent: Agent | undefined;
-let redis: Redis | undefined;
+let redis: RedisClient | undefined;
 const tokens = new TokenCache(60);
 
 /** The dataset's sink URL is outside its auth profile's origins: the file fails before anything is sent. */

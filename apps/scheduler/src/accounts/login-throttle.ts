@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
 import { ApiError, ErrorCode } from '#ferry/errors';
+import type { RedisClient } from '#ferry/queue';
 import { REDIS, SCHEDULER_CONFIG } from '../core/tokens.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 
@@ -16,7 +16,7 @@ export class LoginThrottle {
   private readonly byAddress: RateLimiterRedis;
 
   constructor(
-    @Inject(REDIS) redis: Redis,
+    @Inject(REDIS) redis: RedisClient,
     @Inject(SCHEDULER_CONFIG) config: Pick<SchedulerConfig, 'portal' | 'redis'>,
   ) {
     const { loginMaxFailures: points, loginLockSeconds: duration } = config.portal;

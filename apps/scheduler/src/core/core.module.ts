@@ -1,7 +1,6 @@
 import { type DynamicModule, Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { Db } from '#ferry/persistence';
-import { createRedis } from '#ferry/queue';
+import { createRedis, type RedisClient } from '#ferry/queue';
 import { openSchedulerDb } from '../persistence/index.js';
 import { SecretBox } from '../secrets/secret-box.js';
 import { CallbackBase } from './callback-base.js';
@@ -13,7 +12,7 @@ import { CLOCK, REDIS, type RuntimeOverrides, SCHEDULER_CONFIG, SCHEDULER_OVERRI
 class CoreResources implements OnApplicationShutdown {
   constructor(
     @Inject(Db) private readonly db: Db,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {

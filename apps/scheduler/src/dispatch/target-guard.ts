@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { TargetView } from '#ferry/contracts';
+import type { RedisClient } from '#ferry/queue';
 import type { GroupSpec } from '../groups/group-status.js';
 import { CLOCK, type Clock, REDIS, SCHEDULER_CONFIG } from '../core/tokens.js';
 import type { SchedulerConfig, TargetDefaults } from '../scheduler.config.js';
@@ -10,7 +10,7 @@ import { BREAKER_FAIL, BREAKER_PASS, BREAKER_SUCCEED, PERMIT_ACQUIRE } from './t
 
 export type Admission = { ok: true } | { ok: false; reason: BlockReason; waitMs: number };
 
-type Scripted = Redis & {
+type Scripted = RedisClient & {
   ferryBreakerPass(key: string, now: number, leaseMs: number, probe: string): Promise<[number, number, number]>;
   ferryBreakerFail(key: string, now: number, threshold: number, cooldownMs: number, error: string): Promise<number>;
   ferryBreakerSucceed(key: string, now: number): Promise<number>;
@@ -38,7 +38,7 @@ export class TargetGuard {
   private readonly closedUntil = new Map<string, number>();
 
   constructor(
-    @Inject(REDIS) redis: Redis,
+    @Inject(REDIS) redis: RedisClient,
     @Inject(SCHEDULER_CONFIG) config: Pick<SchedulerConfig, 'redis' | 'targets' | 'dispatchTimeoutMs' | 'tuning'>,
     @Inject(CLOCK) private readonly clock: Clock = Date.now,
   ) {

@@ -1,8 +1,8 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type Type } from '@nestjs/common';
-import { DelayedError } from 'bullmq';
+import { type ConnectionOptions, DelayedError } from 'bullmq';
 import { inSpan } from '#ferry/observability';
-import { type JobOf, JobName, QueueName, workerConnection } from '#ferry/queue';
+import { type JobOf, JobName, QueueName } from '#ferry/queue';
 import { CallbackBase } from '../core/callback-base.js';
 import { runWorker } from '../queue/run-worker.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
@@ -63,15 +63,15 @@ export abstract class TaskRoundProcessor extends WorkerHost implements OnApplica
 
 /**
  * The processor as configured: @nestjs/bullmq reads worker options from the class's decorator, and
- * these come from the configuration (concurrency; a blocking connection of its own that never gives
- * up on Redis), so the decorated class is made here, once per module setup.
+ * these come from the configuration (concurrency; the workers' connection, which never gives up on
+ * Redis), so the decorated class is made here, once per module setup.
  */
-export function taskRoundProcessor(config: SchedulerConfig): Type<TaskRoundProcessor> {
+export function taskRoundProcessor(config: SchedulerConfig, connection: ConnectionOptions): Type<TaskRoundProcessor> {
   @Processor(QueueName.tasks, {
     concurrency: config.concurrency,
     autorun: false,
     maxStalledCount: 1000,
-    connection: workerConnection(config.redis.connection),
+    connection,
   })
   class ConfiguredTaskRoundProcessor extends TaskRoundProcessor {}
   return ConfiguredTaskRoundProcessor;

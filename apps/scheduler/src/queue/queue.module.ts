@@ -1,8 +1,7 @@
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { type DynamicModule, Inject, Injectable, Logger, Module } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { QueueName } from '#ferry/queue';
+import { QueueName, type RedisClient } from '#ferry/queue';
 import { REDIS } from '../core/tokens.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 import { TaskQueue } from './task-queue.js';
@@ -37,7 +36,7 @@ export class QueueModule {
       global: true,
       imports: [
         BullModule.forRootAsync({
-          useFactory: (redis: Redis) => ({ connection: redis, prefix: config.redis.prefix }),
+          useFactory: (redis: RedisClient) => ({ connection: redis, prefix: config.redis.prefix }),
           inject: [REDIS],
         }),
         BullModule.registerQueue({ name: QueueName.tasks }, { name: config.triggerQueue }),

@@ -1,9 +1,9 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type Type } from '@nestjs/common';
-import { DelayedError } from 'bullmq';
+import { type ConnectionOptions, DelayedError } from 'bullmq';
 import { ApiError } from '#ferry/errors';
 import { isConnectionError } from '#ferry/persistence';
-import { type JobOf, workerConnection } from '#ferry/queue';
+import type { JobOf } from '#ferry/queue';
 import { runWorker } from '../queue/run-worker.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 import { TriggerIntake } from './trigger-intake.service.js';
@@ -54,12 +54,15 @@ export abstract class TriggerQueueProcessor extends WorkerHost implements OnAppl
   }
 }
 
-/** The processor on the configured queue name (FERRY_TRIGGER_QUEUE), with a connection of its own. */
-export function triggerQueueProcessor(config: SchedulerConfig): Type<TriggerQueueProcessor> {
+/** The processor on the configured queue name (FERRY_TRIGGER_QUEUE), on the workers' connection. */
+export function triggerQueueProcessor(
+  config: SchedulerConfig,
+  connection: ConnectionOptions,
+): Type<TriggerQueueProcessor> {
   @Processor(config.triggerQueue, {
     concurrency: config.tuning.triggerQueueConcurrency,
     autorun: false,
-    connection: workerConnection(config.redis.connection),
+    connection,
   })
   class ConfiguredTriggerQueueProcessor extends TriggerQueueProcessor {}
   return ConfiguredTriggerQueueProcessor;
