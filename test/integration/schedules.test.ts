@@ -248,3 +248,43 @@ describe.each(['postgres', 'sqlite'] as const)('schedules on %s', (dbType) => {
     expect(forged.body.error.details).toEqual([expect.objectContaining({ path: 'source' })]);
   });
 });
+
+// On PostgreSQL a pass takes the fires due within FERRY_SCHEDULE_LEAD_MS, writes them ahead and commits at their
+// time: a thousand fires are stored when due, not when written. Until then nothing of them is visible.
+describe('a schedule fired ahead on postgres', () => {
+  let s: SchedulerUnderTest;
+  let fake: FakeDownstream;
+  let now = T0;
+
+  beforeAll(async () => {
+    fake = await new FakeDownstream({ behaviour: 'manual' }).start();
+    s = await startTestScheduler('postgres', { FERRY_SCHEDULE_LEAD_MS: '2000' }, { overrides: { clock: () => now } });
+    await s.handle.app.get(ScheduleFirer).onModuleDestroy();
+  });
+  afterAll(async () => {
+    await s?.close();
+    await fake?.close();
+  });
+
+  it('is written within the lead but stored, visible and started at its time', async () => {
+    const res = await s.api(
+      'POST',
+      '/definitions',
+      definitionBody('ahead', [fake.url], { bindings: [], schedule: { everySeconds: 60 } }),
+    );
+    expect(res.status).toBe(201);
+    const due = Date.parse('2026-03-02T09:01:00.000Z');
+    const listed = async () => (await s.api('GET', '/definitions/ahead/schedule')).body.fires as any[];
+    // One second before its time (the clock stands still; the pass waits out that second in real time).
+    now = due - 1000;
+    const pass = s.handle.app.get(ScheduleFirer).runOnce();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await listed()).toEqual([]);
+    expect(fake.starts).toHaveLength(0);
+    await pass;
+    const fires = await listed();
+    expect(fires.map((f) => [f.status, f.receivedAt])).toEqual([['ACCEPTED', '2026-03-02T09:01:00.000Z']]);
+    await eventually(async () => fake.starts.length === 1, 10_000, 'the dispatch');
+    expect((await s.api('GET', '/definitions/ahead/schedule')).body.nextFireAt).toBe('2026-03-02T09:02:00.000Z');
+  });
+});

@@ -104,6 +104,11 @@ export interface SchedulesConfig {
   batch: number;
   /** FIRE_ALL: at most this many missed fires of one schedule are fired when it comes back; older ones are skipped. */
   maxMisfires: number;
+  /**
+   * PostgreSQL: a pass takes the fires due within this many ms, writes them ahead and commits at their time, so a
+   * fire is stored when it is due however long writing a thousand of them takes (0: at their time, then written).
+   */
+  leadMs: number;
 }
 
 /** How long finished runs, their tasks and events, triggers and settled alerts are kept (maintenance/retention.ts). */
@@ -207,6 +212,7 @@ export function schedulerConfigFromEnv(envMap: Record<string, string | undefined
       idleMs: env.int('FERRY_SCHEDULE_IDLE_MS', 1000, 10, 60_000),
       batch: env.int('FERRY_SCHEDULE_BATCH', 500, 1, 5000),
       maxMisfires: env.int('FERRY_SCHEDULE_MAX_MISFIRES', 100, 1, 10_000),
+      leadMs: env.int('FERRY_SCHEDULE_LEAD_MS', 300, 0, 5000),
     },
     targets: {
       maxConcurrent: env.int('FERRY_TARGET_MAX_CONCURRENT', 0, 0),

@@ -112,12 +112,16 @@ export class ScheduleFirer implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** One pass: fires what is due, starts queued fires whose definition's run ended; answers ms until the next fire. */
+  /**
+   * One pass: fires what is due (on PostgreSQL, what is due within the lead, each committed at its time), starts
+   * queued fires whose definition's run ended; answers ms until the loop should look again.
+   */
   async runOnce(): Promise<number> {
     const { batch } = this.config.schedules;
+    const lead = this.leadMs();
     for (let round = 0; round < 100; round++) {
       const now = this.clock();
-      const passes = await this.firePasses(now, batch);
+      const passes = await this.firePasses(now + lead, batch);
       if (!passes.some((p) => p.taken)) break;
       const committedAt = this.clock();
       for (const pass of passes) {
@@ -139,22 +143,31 @@ export class ScheduleFirer implements OnApplicationBootstrap, OnModuleDestroy {
         .getRawOne<{ at: string | number | null }>(),
     );
     const at = soonest?.at === null || soonest?.at === undefined ? Number.POSITIVE_INFINITY : Number(soonest.at);
-    return at - this.clock();
+    return at - lead - this.clock();
   }
 
   /**
-   * The passes of one round, each its own transaction. On PostgreSQL, `lanes` of them side by side, each locking
-   * up to `batch` due rows in the statement that finds them (SKIP LOCKED: disjoint rows, here and on other
-   * instances). Elsewhere, the due rows are read, then locked (a row another instance fired meanwhile is no longer
-   * due when read again under its lock).
+   * How far ahead a pass writes its fires. PostgreSQL only: the pass's transaction stays open until the fires' time,
+   * holding only its schedule rows (SKIP LOCKED elsewhere); SQLite's one writer would wait for it.
    */
-  private async firePasses(now: number, batch: number): Promise<Pass[]> {
+  private leadMs(): number {
+    return this.db.type === 'postgres' ? this.config.schedules.leadMs : 0;
+  }
+
+  /**
+   * The passes of one round, for the fires due by `until`, each pass its own transaction. On PostgreSQL, `lanes` of
+   * them side by side, each locking up to `batch` due rows in the statement that finds them (SKIP LOCKED: disjoint
+   * rows, here and on other instances). Elsewhere, the due rows are read, then locked (a row another instance fired
+   * meanwhile is no longer due when read again under its lock).
+   */
+  private async firePasses(until: number, batch: number): Promise<Pass[]> {
     if (this.db.type === 'postgres')
       return Promise.all(
         Array.from({ length: this.config.lanes }, () =>
-          this.db.tx(async (em) => this.fire(em, await lockDue(em, now, batch), now)),
+          this.db.tx(async (em) => this.fire(em, await lockDue(em, until, batch), until)),
         ),
       );
+    const now = until;
     const due = await this.db.run((em) =>
       em.getRepository(ScheduleEntity).find({
         select: { definitionId: true },
@@ -171,7 +184,10 @@ export class ScheduleFirer implements OnApplicationBootstrap, OnModuleDestroy {
     return [await this.db.tx(async (em) => this.fire(em, await lockSchedules(this.db, em, ids), now))];
   }
 
-  /** Fires the given locked schedules that are due (another instance may have fired them before the lock). */
+  /**
+   * Fires the given locked schedules that are due by `now` (another instance may have fired them before the lock).
+   * A pass that runs ahead of its fires (`now` is later than the clock) commits no earlier than their time.
+   */
   private async fire(em: EntityManager, rows: ScheduleEntity[], now: number): Promise<Pass> {
     if (!rows.length) return { written: [], cancel: [], scheduled: [], taken: 0 };
     const defs = await definitionsOf(em, rows);
@@ -234,8 +250,8 @@ export class ScheduleFirer implements OnApplicationBootstrap, OnModuleDestroy {
       }
       if (Object.keys(changes).length) updates.push({ row, changes, queueing });
     }
-    // A fire's trigger is received when it is written, not when the pass began.
-    const writtenAt = this.clock();
+    // A fire's trigger is received when it is stored: now, or when the pass commits, at its latest fire's time.
+    const writtenAt = Math.max(this.clock(), ...fireTimes);
     for (const f of fires) f.at = writtenAt;
     const written = await this.triggers.writeMany(em, fires);
     pass.written.push(...written);
@@ -248,6 +264,9 @@ export class ScheduleFirer implements OnApplicationBootstrap, OnModuleDestroy {
       if (changes.queued && !changes.queued.length) changes.queued = null;
     }
     await moveClocks(this.db, em, updates, now);
+    // Written ahead: the transaction commits (the fires become visible, and start) at their time, not before.
+    const early = writtenAt - this.clock();
+    if (early > 0) await new Promise((r) => setTimeout(r, early));
     return pass;
   }
 
