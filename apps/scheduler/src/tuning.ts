@@ -55,6 +55,11 @@ export interface Tuning {
   queuedIdsKept: number;
   /** On PostgreSQL a matched trigger with up to this many tasks is written by one statement (no BEGIN/COMMIT). */
   triggerStatementMaxTasks: number;
+  /**
+   * Triggers with up to this many tasks that arrive together share one statement (group commit: one round trip and
+   * one WAL flush for many small triggers); bigger ones have a statement each.
+   */
+  triggerSharedMaxTasks: number;
   /** Rows per INSERT on the TypeORM path (SQLite's and Oracle's bind-variable limits). */
   ormInsertChunk: number;
   /** Rows per set-based INSERT on PostgreSQL (array parameters). */
@@ -103,6 +108,7 @@ export const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({
   queueBulkAdd: 1000,
   queuedIdsKept: 200_000,
   triggerStatementMaxTasks: 5000,
+  triggerSharedMaxTasks: 20,
   ormInsertChunk: 200,
   pgInsertChunk: 5000,
   breakerTrustMs: 200,

@@ -17,7 +17,10 @@ export interface StorageAdapters {
   triggers: TriggerWriter;
 }
 
-type StorageTuning = Pick<Tuning, 'triggerStatementMaxTasks' | 'ormInsertChunk' | 'pgInsertChunk' | 'taskCacheRows'>;
+type StorageTuning = Pick<
+  Tuning,
+  'triggerStatementMaxTasks' | 'triggerSharedMaxTasks' | 'ormInsertChunk' | 'pgInsertChunk' | 'taskCacheRows'
+>;
 
 /**
  * The adapters for a database, chosen once: PostgreSQL's set-based statements, or TypeORM's query
@@ -32,6 +35,8 @@ export function adaptersFor(db: Db, tuning: StorageTuning): StorageAdapters {
   return {
     tasks: new CachingTaskStore(tasks, tuning.taskCacheRows),
     groups: postgres ? new PgGroupStore(db) : new OrmGroupStore(db),
-    triggers: postgres ? new PgTriggerWriter(db, tuning.triggerStatementMaxTasks) : new OrmTriggerWriter(tasks),
+    triggers: postgres
+      ? new PgTriggerWriter(db, tuning.triggerStatementMaxTasks, tuning.triggerSharedMaxTasks)
+      : new OrmTriggerWriter(tasks),
   };
 }
