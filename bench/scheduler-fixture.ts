@@ -86,29 +86,25 @@ export async function startSchedulerProcess(
 ): Promise<SchedulerProcess> {
   const port = await freePort();
   const main = fileURLToPath(new URL('../apps/scheduler/src/main.js', import.meta.url));
-  const child = spawn(
-    process.execPath,
-    [...process.execArgv.filter((a) => a.startsWith('--max-semi-space-size')), main],
-    {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: {
-        ...process.env,
-        ...DEV_MODE_ENV,
-        FERRY_SCHEDULER_PORT: String(port),
-        FERRY_SCHEDULER_HOST: '127.0.0.1',
-        FERRY_SCHEDULER_DB_TYPE: 'postgres',
-        FERRY_SCHEDULER_DB_URL: dbUrl,
-        ...BENCH_REDIS_ENV,
-        FERRY_QUEUE_PREFIX: prefix,
-        FERRY_SCHEDULER_WORKERS: String(opts.workers),
-        FERRY_SCHEDULER_CONCURRENCY: process.env.FERRY_SCHEDULER_CONCURRENCY ?? '256',
-        FERRY_RATE_LIMIT_PER_SECOND: '1000000',
-        FERRY_LOG_LEVEL: 'silent',
-        FERRY_SCHEDULER_DB_LANES: '2',
-        ...opts.env,
-      },
+  const child = spawn(process.execPath, [...SCHEDULER_V8_FLAGS, ...schedulerNodeFlags(), main], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env,
+      ...DEV_MODE_ENV,
+      FERRY_SCHEDULER_PORT: String(port),
+      FERRY_SCHEDULER_HOST: '127.0.0.1',
+      FERRY_SCHEDULER_DB_TYPE: 'postgres',
+      FERRY_SCHEDULER_DB_URL: dbUrl,
+      ...BENCH_REDIS_ENV,
+      FERRY_QUEUE_PREFIX: prefix,
+      FERRY_SCHEDULER_WORKERS: String(opts.workers),
+      FERRY_SCHEDULER_CONCURRENCY: process.env.FERRY_SCHEDULER_CONCURRENCY ?? '256',
+      FERRY_RATE_LIMIT_PER_SECOND: '1000000',
+      FERRY_LOG_LEVEL: 'silent',
+      FERRY_SCHEDULER_DB_LANES: '2',
+      ...opts.env,
     },
-  );
+  });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
@@ -131,6 +127,18 @@ export async function startSchedulerProcess(
   }
   child.kill();
   throw new Error('the scheduler process did not start');
+}
+
+/** The scheduler's V8 flags as deployed (`start:scheduler`, compose): why, in the README's "Performance". */
+const SCHEDULER_V8_FLAGS = ['--max-semi-space-size=32', '--max-old-space-size=256'];
+
+/**
+ * Extra node flags for the scheduler process (FERRY_BENCH_SCHEDULER_NODE_FLAGS, space-separated, after the deployed
+ * ones so they win), to look inside it while a benchmark runs: `--inspect=0`, `--heapsnapshot-signal=SIGWINCH` (not
+ * SIGUSR2: Nest's shutdown hooks stop the scheduler on it), another heap limit to try.
+ */
+function schedulerNodeFlags(): string[] {
+  return (process.env.FERRY_BENCH_SCHEDULER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 }
 
 /** The bench's HTTP client of a scheduler: an upstream posting triggers, an operator defining the definition. */

@@ -74,6 +74,12 @@ export interface Tuning {
   /** Keep-alive connections per downstream origin. */
   downstreamConnections: number;
   /**
+   * Sync requests in flight at once per instance, over all group jobs (each sends up to `concurrency` at once, so
+   * `concurrency` jobs of 100 tasks had 25,600 in flight, ~6 KB each, nearly all queued in the HTTP client for one
+   * of the origin's connections: 150 MB). Enough to keep several origins' connections busy.
+   */
+  sendsInFlight: number;
+  /**
    * ASYNC runs created here with at most this many tasks are dispatched at once by this instance, without a group
    * job (DirectStart); their poll job is added `directArmAfterMs` later, only for runs still live by then.
    */
@@ -114,6 +120,7 @@ export const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({
   breakerTrustMs: 200,
   tracedTasks: 50_000,
   downstreamConnections: 64,
+  sendsInFlight: 1024,
   directStartMaxTasks: 20,
   directArmAfterMs: 1000,
   reconcileGraceMs: 5000,

@@ -13,6 +13,7 @@ import { TASK_STORE, type TaskStore } from '../tasks/task-store.js';
 import type { Answer } from '../tasks/task-state.js';
 import { DOWNSTREAM, type DownstreamPort, type StartResult } from './downstream.client.js';
 import { AuthProfileUnusable, OutboundTokens, ProfileOriginRefused } from './outbound-tokens.js';
+import { SendPermits } from './send-permits.js';
 import { TargetGuard } from './target-guard.js';
 
 /** The longest a downstream's Retry-After is honoured: a wait longer than this is asked again after it. */
@@ -30,6 +31,8 @@ export class TaskRounds {
   private readonly sendConcurrency: number;
   private readonly tuning: SchedulerConfig['tuning'];
   private readonly busyRetryMs: number;
+  /** Sync requests in flight over all of this instance's rounds and group jobs (each job's own limit is per job). */
+  private readonly sends: SendPermits;
 
   constructor(
     @Inject(TaskEngine) private readonly engine: TaskEngine,
@@ -47,6 +50,7 @@ export class TaskRounds {
     this.sendConcurrency = config.concurrency;
     this.tuning = config.tuning;
     this.busyRetryMs = config.targets.blockedRetryMs;
+    this.sends = new SendPermits(config.tuning.sendsInFlight);
   }
 
   async run(taskId: string): Promise<RoundResult> {
@@ -121,7 +125,11 @@ export class TaskRounds {
     return Math.max(0, due - this.clock());
   }
 
-  private async send(task: TaskRow, order: Extract<Answer, { type: 'send' }>, spec: GroupSpec): Promise<TaskRow> {
+  private send(task: TaskRow, order: Extract<Answer, { type: 'send' }>, spec: GroupSpec): Promise<TaskRow> {
+    return this.sends.run(() => this.sendNow(task, order, spec));
+  }
+
+  private async sendNow(task: TaskRow, order: Extract<Answer, { type: 'send' }>, spec: GroupSpec): Promise<TaskRow> {
     // A new attempt must pass the target's breaker, cap and rate limit; if not, it waits without
     // spending the attempt. A re-send of an unanswered dispatch is already counted and goes as is.
     if (this.guard && !order.resend) {
