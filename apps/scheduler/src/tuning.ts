@@ -76,7 +76,8 @@ export interface Tuning {
   /**
    * Sync requests in flight at once per instance, over all group jobs (each sends up to `concurrency` at once, so
    * `concurrency` jobs of 100 tasks had 25,600 in flight, ~6 KB each, nearly all queued in the HTTP client for one
-   * of the origin's connections: 150 MB). Enough to keep several origins' connections busy.
+   * of the origin's connections: 150 MB). 4,096 (24 MB) keeps many origins' connections busy; 1,024 cost big runs
+   * about 7% more CPU per task (fewer callbacks per batch).
    */
   sendsInFlight: number;
   /**
@@ -120,7 +121,7 @@ export const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({
   breakerTrustMs: 200,
   tracedTasks: 50_000,
   downstreamConnections: 64,
-  sendsInFlight: 1024,
+  sendsInFlight: 4096,
   directStartMaxTasks: 20,
   directArmAfterMs: 1000,
   reconcileGraceMs: 5000,
