@@ -50,6 +50,19 @@ export function Problem({ error }: { error: string | undefined }) {
   ) : null;
 }
 
+/** The problems of a refused save that name no field of the form, listed under it. */
+export function OtherProblems({ problems }: { problems: Array<{ path: string; problem: string }> }) {
+  return problems.length ? (
+    <ul className="field-error" aria-label="Other problems">
+      {problems.map((p, i) => (
+        <li key={i}>
+          {p.path} {p.problem}
+        </li>
+      ))}
+    </ul>
+  ) : null;
+}
+
 export function Loading({ what }: { what: string }) {
   return <p aria-busy="true">Loading {what}…</p>;
 }

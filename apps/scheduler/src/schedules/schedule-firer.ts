@@ -167,12 +167,11 @@ export class ScheduleFirer implements OnApplicationBootstrap, OnModuleDestroy {
           this.db.tx(async (em) => this.fire(em, await lockDue(em, until, batch), until)),
         ),
       );
-    const now = until;
     const due = await this.db.run((em) =>
       em.getRepository(ScheduleEntity).find({
         select: { definitionId: true },
         where: [
-          { pausedAt: IsNull(), nextFireAt: LessThanOrEqual(now) },
+          { pausedAt: IsNull(), nextFireAt: LessThanOrEqual(until) },
           { pausedAt: IsNull(), queued: Not(IsNull()) },
         ],
         order: { nextFireAt: 'ASC' },
@@ -181,7 +180,7 @@ export class ScheduleFirer implements OnApplicationBootstrap, OnModuleDestroy {
     );
     if (!due.length) return [];
     const ids = due.map((d) => d.definitionId);
-    return [await this.db.tx(async (em) => this.fire(em, await lockSchedules(this.db, em, ids), now))];
+    return [await this.db.tx(async (em) => this.fire(em, await lockSchedules(this.db, em, ids), until))];
   }
 
   /**
