@@ -468,6 +468,24 @@ describe('task state machine: deadlines and target protection', () => {
       decide(row('ACCEPTED'), { kind: 'blocked', dispatchId: 'd1', delayMs: 1, reason: 'RATE_LIMIT' }, ctx()),
     ).toEqual(stale);
   });
+
+  it('a block that comes after another instance may have re-sent the dispatch is STALE: the key is kept', () => {
+    // Claimed at NOW - 500; another instance re-sends what is unanswered after 1,000 ms. A sender whose turn came
+    // late (behind slow sends) and found the circuit open must not give the attempt back: a re-send under this
+    // key may have started a job, and the next attempt would go under a new key.
+    const claimed = row('DISPATCHED', { dispatchedAt: NOW - 500 });
+    const block = { kind: 'blocked', dispatchId: 'd1', delayMs: 100, reason: 'CIRCUIT_OPEN' } as const;
+    expect(decide(claimed, block, ctx({ resendAfterMs: 1_001 })).next).toMatchObject({ status: 'RETRY_WAIT' });
+    expect(decide(claimed, block, ctx({ resendAfterMs: 1_000 }))).toEqual({
+      answer: { type: 'ignored', reason: 'STALE' },
+    });
+    // Still DISPATCHED under d1, it is re-sent under d1 once unanswered long enough, past the guard.
+    expect(decide(claimed, { kind: 'claim' }, ctx({ resendAfterMs: 500 })).answer).toMatchObject({
+      type: 'send',
+      dispatchId: 'd1',
+      resend: true,
+    });
+  });
 });
 
 describe('backoff', () => {

@@ -128,6 +128,11 @@ export function decide(row: TaskRow, cmd: TaskCommand, ctx: DecideContext): Deci
       // Never sent, or refused unread (429), so the attempt is given back: waiting for a target costs no retry budget.
       if (row.status !== 'DISPATCHED' || row.dispatchId !== cmd.dispatchId || row.downstreamJobId !== null)
         return stale;
+      // A dispatch that waited its turn to be sent long enough may have been re-sent meanwhile, under its key, by
+      // another instance's claim (which re-sends what is unanswered after `resendAfterMs`): a job may exist for it.
+      // Given back, its next attempt would go under a new key and start a second job; so it stays unanswered and
+      // goes out again under its key. Half the re-send delay leaves room for the two instances' clocks.
+      if (mayBeResent(row, ctx)) return stale;
       return move(
         row,
         'RETRY_WAIT',
@@ -200,6 +205,11 @@ function claim(row: TaskRow, ctx: DecideContext): Decision {
     };
   }
   return none;
+}
+
+/** Whether another instance may already be re-sending this unanswered dispatch (see `claim`). */
+function mayBeResent(row: TaskRow, ctx: DecideContext): boolean {
+  return ctx.resendAfterMs !== undefined && ctx.now - (row.dispatchedAt ?? ctx.now) >= ctx.resendAfterMs / 2;
 }
 
 /** A failure after which the downstream may or may not have the job: it may have been sent, and no answer came. */
