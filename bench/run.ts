@@ -64,6 +64,7 @@ if (runs('lifecycle')) {
     );
     console.table({
       tasks: f(r.tasks),
+      'triggers posted at once': f(r.posters),
       'wall time (s)': r.seconds.toFixed(2),
       'tasks/s': f(r.tasksPerSecond),
       'raw BullMQ jobs/s (ceiling)': f(r.rawBullmqPerSecond),
