@@ -5,7 +5,7 @@ import { SchedulerCluster } from '../support/scheduler-process.js';
 // Three scheduler processes on one PostgreSQL database and one Redis prefix share the work of
 // 3,000 tasks: every task is dispatched once, and the totals are what one instance would produce.
 // The same on a Redis Cluster of three masters, where the prefix's hash tag keeps every key in one slot.
-jest.setTimeout(120_000);
+jest.setTimeout(240_000);
 
 describe.each(['single', 'cluster'] as const)('three scheduler processes on Redis (%s)', (redis) => {
   let cluster: SchedulerCluster;
@@ -25,7 +25,7 @@ describe.each(['single', 'cluster'] as const)('three scheduler processes on Redi
     await cluster.define(nodes[0], 'shared', fake.url);
     // 30 groups of 100, posted round-robin, so each instance takes triggers and BullMQ spreads the rounds.
     const gids = await Promise.all(Array.from({ length: 30 }, (_, i) => cluster.trigger(nodes[i % 3], 'shared', 100)));
-    const groups = await cluster.waitForGroups(nodes[1], gids, 90_000);
+    const groups = await cluster.waitForGroups(nodes[1], gids, 200_000);
     expect(groups.map((g) => g.status)).toEqual(gids.map(() => 'SUCCEEDED'));
     const tasks = groups.flatMap((g) => g.tasks);
     expect(tasks).toHaveLength(3000);
