@@ -14,6 +14,8 @@ export interface MemoryResult {
   afterTurnoverMiB: number[];
   /** Tasks live (not finished) in the database at the end. */
   liveAtEnd: number;
+  /** From SIGTERM to the scheduler's exit, holding `liveAtEnd` live tasks. */
+  stopSeconds: number;
   seconds: number;
 }
 
@@ -40,11 +42,14 @@ export async function runMemoryBench(opts: {
   });
   const api = new BenchApi(scheduler.url);
   const rss = new RssSampler(scheduler.pid).start();
+  const client = new pg.Client({ connectionString: db.config.url });
+  await client.connect();
   const started = performance.now();
   try {
     // Tasks stay live for minutes here: polls and timeouts as in the lifecycle, nothing timing out.
     await api.define(downstream.url, { pollIntervalSeconds: 300, attemptTimeoutSeconds: 3600 });
     let posted = 0;
+    let released = 0;
     const post = async (n: number) => {
       await api.triggers(`m${posted}`, n, opts.filesPerTrigger);
       posted += n;
@@ -56,17 +61,21 @@ export async function runMemoryBench(opts: {
     for (let t = 0; t < opts.turnovers; t++) {
       for (let replaced = 0; replaced < opts.live; replaced += step) {
         await downstream.release(step);
+        released += step;
+        // The released tasks finish before their replacements are posted: the scheduler holds `live`, not more.
+        await finished(client, released);
         await post(step);
       }
       afterTurnoverMiB.push(rssMiB(scheduler.pid));
     }
     rss.stop();
-    const client = new pg.Client({ connectionString: db.config.url });
-    await client.connect();
     const { rows } = await client.query(
       `SELECT count(*) AS n FROM task_run WHERE status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED', 'SKIPPED')`,
     );
-    await client.end();
+    // SIGTERM with every one of them live: how long the scheduler takes to stop.
+    const stopping = performance.now();
+    await scheduler.stop();
+    const stopSeconds = (performance.now() - stopping) / 1000;
     return {
       live: opts.live,
       filesPerTrigger: opts.filesPerTrigger,
@@ -74,14 +83,30 @@ export async function runMemoryBench(opts: {
       atLiveMiB,
       afterTurnoverMiB,
       liveAtEnd: Number(rows[0].n),
-      seconds: (performance.now() - started) / 1000,
+      stopSeconds,
+      seconds: (stopping - started) / 1000,
     };
   } finally {
     rss.stop();
+    await client.end();
     await api.close();
     await scheduler.stop();
     await downstream.close();
     await db.drop();
+  }
+}
+
+/** Waits until `n` tasks have succeeded (the groups' counters); gives up after 2 minutes without progress. */
+async function finished(client: pg.Client, n: number): Promise<void> {
+  let last = -1;
+  let since = Date.now();
+  for (;;) {
+    const { rows } = await client.query(`SELECT coalesce(sum(tasks_succeeded), 0)::int AS n FROM group_run`);
+    const done = Number(rows[0].n);
+    if (done >= n) return;
+    if (done !== last) [last, since] = [done, Date.now()];
+    if (Date.now() - since > 120_000) throw new Error(`the memory benchmark stalled at ${done} of ${n} finished`);
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 
@@ -111,6 +136,7 @@ export function printMemoryResult(r: MemoryResult): void {
     ...Object.fromEntries(r.afterTurnoverMiB.map((m, i) => [`RSS after turnover ${i + 1} (MiB)`, f(m)])),
     'growth from the first turnover to the last (MiB)': Number.isNaN(growth) ? 'n/a' : f(growth),
     'live tasks at the end': f(r.liveAtEnd),
+    'SIGTERM to exit, holding them (s)': r.stopSeconds.toFixed(1),
     'wall time (s)': r.seconds.toFixed(0),
   });
   console.log(
