@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { JobType } from 'bullmq';
 import { Db } from '#ferry/persistence';
 import { groupJobId, taskJobId } from '#ferry/queue';
 import { GroupRunEntity, TaskRunEntity } from '../persistence/index.js';
@@ -8,6 +9,9 @@ import { TaskQueue } from '../queue/task-queue.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 import { LIVE_STATUSES } from '../tasks/task-status.js';
 import { Periodic } from './periodic.js';
+
+/** A paused queue's waiting list: BullMQ's getRanges reads it (as getJobState does), its types do not name it. */
+const PAUSED = 'paused' as JobType;
 
 /**
  * The database is the system of record, Redis the transport: on start and periodically, every live
@@ -53,30 +57,25 @@ export class Reconciler implements OnApplicationBootstrap, OnModuleDestroy {
         .getMany(),
     );
     const missing: string[] = [];
-    // An ASYNC group's job stands in for its tasks' rounds until it arms them (TaskRounds.dispatchGroup),
-    // while it waits for that. A running one may belong to a dead instance (its lock has yet to expire),
-    // so its tasks get their rounds now; the group job's own arming later finds them there.
-    const groupJobs = new Map<string, Promise<boolean>>();
-    const coveredByGroup = (groupRunId: string) => {
-      let pending = groupJobs.get(groupRunId);
-      if (!pending)
-        groupJobs.set(
-          groupRunId,
-          (pending = this.queue.queue
-            .getJobState(groupJobId(groupRunId))
-            .then((s) => s === 'delayed' || s === 'waiting' || s === 'prioritized')),
-        );
-      return pending;
-    };
     // Skip tasks that moved a moment ago: their group dispatch may still be queueing their rounds.
     const ready = live.filter((t) => t.readyAt !== null && t.updatedAt < now - this.graceMs);
-    const step = this.config.tuning.maintenanceChunk;
-    for (let i = 0; i < ready.length; i += step) {
-      const chunk = ready.slice(i, i + step);
-      const states = await Promise.all(chunk.map((t) => this.queue.queue.getJobState(taskJobId(t.id))));
-      for (const [j, state] of states.entries()) {
-        if (state === 'unknown' && !(await coveredByGroup(chunk[j].groupRunId))) missing.push(chunk[j].id);
-        else if (state === 'failed') await (await this.queue.queue.getJob(taskJobId(chunk[j].id)))?.retry();
+    if (ready.length) {
+      // The ids the queue holds, by state, each set read by one script (a consistent view), rather than a state
+      // lookup per live task: a pass over 100,000 live tasks is three calls to Redis, not 100,000 (each of which
+      // searched the waiting list from its head).
+      const queue = this.queue.queue;
+      const [held, failed, waitingGroups] = await Promise.all([
+        queue.getRanges(['active', 'wait', PAUSED, 'delayed', 'prioritized', 'waiting-children'], 0, -1),
+        queue.getRanges(['failed'], 0, -1),
+        // An ASYNC group's job stands in for its tasks' rounds until it arms them (TaskRounds.dispatchGroup),
+        // while it waits for that. A running one may belong to a dead instance (its lock has yet to expire),
+        // so its tasks get their rounds now; the group job's own arming later finds them there.
+        queue.getRanges(['wait', PAUSED, 'delayed', 'prioritized'], 0, -1),
+      ]).then((lists) => lists.map((ids) => new Set(ids)));
+      for (const t of ready) {
+        const id = taskJobId(t.id);
+        if (failed.has(id)) await (await queue.getJob(id))?.retry();
+        else if (!held.has(id) && !waitingGroups.has(groupJobId(t.groupRunId))) missing.push(t.id);
       }
     }
     if (missing.length) {
