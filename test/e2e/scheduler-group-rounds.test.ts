@@ -114,7 +114,8 @@ describe.each(TEST_DB_TYPES)("an ASYNC group job and its tasks' rounds on %s", (
 describe.each(TEST_DB_TYPES)('an ASYNC run started directly on %s', (dbType) => {
   let s: SchedulerUnderTest;
   const fakes = fakeDownstreams();
-  const armAfterMs = 200;
+  // Long enough for a quick run to end first on a loaded machine (200 ms was not, beside the rest of the suite).
+  const armAfterMs = 2000;
 
   beforeAll(async () => {
     s = await startTestScheduler(dbType, {}, { tuning: { directArmAfterMs: armAfterMs } });
@@ -139,7 +140,7 @@ describe.each(TEST_DB_TYPES)('an ASYNC run started directly on %s', (dbType) => 
     const gid = await defineAndTrigger(s, 'direct-quick', f.url, 3, { pollIntervalSeconds: 60 });
     await waitForGroup(s, gid, 'SUCCEEDED');
     // Past the moment its poll job would have been added.
-    await new Promise((r) => setTimeout(r, armAfterMs * 3));
+    await new Promise((r) => setTimeout(r, armAfterMs + 1000));
     expect(await queueOf(s).getJobState(groupJobId(gid))).toBe('unknown');
     for (const id of await taskIdsOf(s, gid)) expect(await queueOf(s).getJob(taskJobId(id))).toBeUndefined();
   });
