@@ -50,10 +50,19 @@ export function Problem({ error }: { error: string | undefined }) {
   ) : null;
 }
 
-/** The problems of a refused save that name no field of the form, listed under it. */
-export function OtherProblems({ problems }: { problems: Array<{ path: string; problem: string }> }) {
+/**
+ * Problems of a refused request listed by path: those of a save that name no field of the form ("Other problems"),
+ * or all of a request that has no fields of its own.
+ */
+export function ProblemList({
+  problems,
+  label = 'Other problems',
+}: {
+  problems: Array<{ path: string; problem: string }>;
+  label?: string;
+}) {
   return problems.length ? (
-    <ul className="field-error" aria-label="Other problems">
+    <ul className="field-error" aria-label={label}>
       {problems.map((p, i) => (
         <li key={i}>
           {p.path} {p.problem}

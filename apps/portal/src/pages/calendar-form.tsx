@@ -3,7 +3,7 @@ import { api, ApiFailure, type FieldProblem } from '../api.js';
 import { navigate } from '../router.js';
 import { useCan } from '../session.js';
 import type { Calendar, CalendarPut } from '../types.js';
-import { Loading, OtherProblems, Problem, useLoad } from '../ui.js';
+import { Loading, Problem, ProblemList, useLoad } from '../ui.js';
 import { WEEKDAYS } from './calendars.js';
 import type { PageProps } from './index.js';
 
@@ -161,7 +161,7 @@ function CalendarForm({ existing, onSaved }: { existing: Calendar | undefined; o
           </div>
         ))}
       </Rows>
-      <OtherProblems problems={unplaced} />
+      <ProblemList problems={unplaced} />
       <Problem error={message} />
       {can.write ? <button type="submit">{existing ? 'Save' : 'Create'}</button> : null}
     </form>

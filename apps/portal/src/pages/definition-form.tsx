@@ -4,7 +4,7 @@ import { api, ApiFailure, type FieldProblem } from '../api.js';
 import { Link, navigate } from '../router.js';
 import { useCan } from '../session.js';
 import type { Definition, DefinitionSpec } from '../types.js';
-import { Loading, OtherProblems, Problem, useLoad } from '../ui.js';
+import { Loading, Problem, ProblemList, useLoad } from '../ui.js';
 import { DependenciesPanel, SchedulePanel } from './definition-schedule.js';
 import { DEPENDS_ON_FIELDS, DependsOnFields, readDependsOn } from './depends-on-fields.js';
 import type { PageProps } from './index.js';
@@ -228,7 +228,7 @@ function DefinitionForm({ existing, onSaved }: { existing: Definition | undefine
         <input type="checkbox" role="switch" name="enabled" defaultChecked={start.enabled} disabled={!can.write} />
         Enabled (a paused definition takes no triggers)
       </label>
-      <OtherProblems problems={unplaced} />
+      <ProblemList problems={unplaced} />
       {failure ? (
         <p role="status" className={problems.length ? 'field-error' : 'muted'}>
           {failure}

@@ -2,7 +2,7 @@ import { type MouseEvent, type ReactElement, useState } from 'react';
 import { api, ApiFailure, type FieldProblem, query } from '../api.js';
 import { when } from '../time.js';
 import type { Calendar, DefinitionSpec, Page, Schedule, SchedulePreview } from '../types.js';
-import { Problem, useLoad } from '../ui.js';
+import { Problem, ProblemList, useLoad } from '../ui.js';
 
 // The definition form's schedule (issue 14), read from the form's own FormData like its other fields, so
 // the API's error paths (`schedule.cron`) land beside them.
@@ -200,15 +200,7 @@ function Preview() {
         Preview next 10 fires
       </button>
       <Problem error={failure} />
-      {problems.length ? (
-        <ul className="field-error" aria-label="Preview problems">
-          {problems.map((p, i) => (
-            <li key={i}>
-              {p.path} {p.problem}
-            </li>
-          ))}
-        </ul>
-      ) : null}
+      <ProblemList problems={problems} label="Preview problems" />
       {fires ? (
         fires.length === 0 ? (
           <p className="muted">No fire within five years.</p>
