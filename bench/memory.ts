@@ -96,32 +96,29 @@ export async function runMemoryBench(opts: {
   }
 }
 
-/** Waits until `n` tasks have succeeded (the groups' counters); gives up after 2 minutes without progress. */
-async function finished(client: pg.Client, n: number): Promise<void> {
+/** Waits until `read` reaches `n`; gives up after 2 minutes without progress. */
+async function reach(what: string, n: number, read: () => Promise<number>): Promise<void> {
   let last = -1;
   let since = Date.now();
   for (;;) {
-    const { rows } = await client.query(`SELECT coalesce(sum(tasks_succeeded), 0)::int AS n FROM group_run`);
-    const done = Number(rows[0].n);
-    if (done >= n) return;
-    if (done !== last) [last, since] = [done, Date.now()];
-    if (Date.now() - since > 120_000) throw new Error(`the memory benchmark stalled at ${done} of ${n} finished`);
+    const now = await read();
+    if (now >= n) return;
+    if (now !== last) [last, since] = [now, Date.now()];
+    if (Date.now() - since > 120_000) throw new Error(`the memory benchmark stalled at ${now} of ${n} ${what}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
 
-/** Waits until the downstream has been sent `n` sync requests; gives up after 2 minutes without progress. */
-async function dispatched(downstream: BenchDownstream, n: number): Promise<void> {
-  let last = -1;
-  let since = Date.now();
-  for (;;) {
-    const { starts } = await downstream.counts();
-    if (starts >= n) return;
-    if (starts !== last) [last, since] = [starts, Date.now()];
-    if (Date.now() - since > 120_000) throw new Error(`the memory benchmark stalled at ${starts} of ${n} dispatched`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/** Waits until the downstream has been sent `n` sync requests. */
+const dispatched = (downstream: BenchDownstream, n: number) =>
+  reach('dispatched', n, async () => (await downstream.counts()).starts);
+
+/** Waits until `n` tasks have succeeded (the groups' counters). */
+const finished = (client: pg.Client, n: number) =>
+  reach('finished', n, async () => {
+    const { rows } = await client.query(`SELECT coalesce(sum(tasks_succeeded), 0)::int AS n FROM group_run`);
+    return Number(rows[0].n);
+  });
 
 export function printMemoryResult(r: MemoryResult): void {
   const f = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });

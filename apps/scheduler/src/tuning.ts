@@ -88,7 +88,7 @@ export interface Tuning {
   directArmAfterMs: number;
   /** The reconciler leaves tasks that moved this recently alone: their group job may still be queueing them. */
   reconcileGraceMs: number;
-  /** Tasks whose queue job the reconciler looks up at once, and tasks one overdue batch moves. */
+  /** Tasks one overdue batch moves. */
   maintenanceChunk: number;
   /** Runs the overdue sweep takes per pass (the rest next pass): a backlog never makes one pass unbounded. */
   overdueGroupsPerPass: number;
