@@ -9,7 +9,14 @@ let released = 0;
 process.on('message', (m: DownstreamCommand) => {
   for (const end = Math.min(fake.starts.length, released + (m.release ?? 0)); released < end; released++)
     void fake.complete(fake.starts[released].jobId).catch(() => undefined);
-  process.send?.({ starts: fake.starts.length, released } satisfies DownstreamCounts);
+  const received = new Map<string, number>();
+  if (m.received)
+    for (const s of fake.starts) if (!received.has(s.body.taskRunId)) received.set(s.body.taskRunId, s.at);
+  process.send?.({
+    starts: fake.starts.length,
+    released,
+    ...(m.received ? { received: [...received] } : {}),
+  } satisfies DownstreamCounts);
 });
 process.send?.({ url: fake.url });
 process.on('disconnect', () => void fake.close().then(() => process.exit(0)));

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { createTestDatabase, DEV_MODE_ENV, uniquePrefix } from '#ferry/testing';
 import { BENCH_REDIS_ENV, benchRedisConnection } from './bench-redis.js';
 import { schedulerConfigFromEnv, startScheduler } from '../apps/scheduler/src/index.js';
-import { cpuByKind, cpuPerTask, peakRssMiB, resetPeakRss } from './proc.js';
+import { cpuByKind, cpuPerTask, peakRssMiB, percentile, resetPeakRss } from './proc.js';
 import { rawBullmqRate } from './raw-bullmq.js';
 import { BenchApi, startBenchDownstream, startSchedulerProcess } from './scheduler-fixture.js';
 
@@ -118,11 +118,10 @@ export async function runLifecycleBench(opts: {
   const schedulerPeakRssMiB = peakRssMiB();
   await profile?.();
   statements?.(opts.tasks);
-  const { rows: lat } = await client.query(
-    `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d) AS p50,
-            percentile_cont(0.99) WITHIN GROUP (ORDER BY d) AS p99
-       FROM (SELECT (dispatched_at - created_at)::float8 AS d FROM task_run) x`,
-  );
+  // Trigger→dispatch: from the task's creation (its trigger's) to its sync request reaching the downstream.
+  const received = await downstream.received();
+  const { rows: created } = await client.query(`SELECT id, created_at::float8 AS created FROM task_run`);
+  const lat = created.map((r) => received.get(r.id)! - r.created).sort((a, b) => a - b);
   await client.end();
   await api.close();
   await scheduler.close();
@@ -138,8 +137,8 @@ export async function runLifecycleBench(opts: {
     tasksPerSecond: rate,
     rawBullmqPerSecond: raw,
     ratio: rate / raw,
-    dispatchLatencyP50Ms: Number(lat[0].p50),
-    dispatchLatencyP99Ms: Number(lat[0].p99),
+    dispatchLatencyP50Ms: percentile(lat, 0.5),
+    dispatchLatencyP99Ms: percentile(lat, 0.99),
     cpuMsPerTask,
     schedulerPeakRssMiB,
     posters,

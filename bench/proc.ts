@@ -109,3 +109,8 @@ export class RssSampler {
     return this.samples.at(-1)?.mib ?? 0;
   }
 }
+
+/** The value at fraction `p` of values sorted ascending (NaN for none). */
+export function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : NaN;
+}

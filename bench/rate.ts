@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import pg from 'pg';
 import { createTestDatabase, uniquePrefix } from '#ferry/testing';
-import { cpuByKind, cpuPerTask, formatCpu, peakRssMiB, resetPeakRss } from './proc.js';
+import { cpuByKind, cpuPerTask, formatCpu, peakRssMiB, percentile, resetPeakRss } from './proc.js';
 import { BenchApi, startBenchDownstream, startSchedulerProcess } from './scheduler-fixture.js';
 
 export interface RateSlice {
@@ -20,7 +20,7 @@ export interface RateResult {
   /** From each post's scheduled time (open loop: a late answer is not hidden by a late send). */
   postP50Ms: number;
   postP99Ms: number;
-  /** task_run.dispatched_at − its trigger's received_at. */
+  /** From the trigger's receipt to its sync request reaching the downstream. */
   dispatchP50Ms: number;
   dispatchP99Ms: number;
   /** Tasks finished per second while the posts went on, and after them until the last one finished (NaN: no drain). */
@@ -92,9 +92,11 @@ export async function runRateBench(opts: { rate: number; seconds: number; connec
     const cpuMsPerTask = cpuPerTask(cpuBefore, await cpuByKind(processes), posted);
     const schedulerPeakRssMiB = peakRssMiB(scheduler.pid);
 
+    // Trigger→dispatch: from the trigger's receipt to its task's sync request reaching the downstream.
+    const received = await downstream.received();
     const { rows } = await client.query(
-      `SELECT t.created_at::float8 AS created, t.finished_at::float8 AS finished,
-              (t.dispatched_at - m.received_at)::float8 AS dispatch
+      `SELECT t.id, t.created_at::float8 AS created, t.finished_at::float8 AS finished,
+              m.received_at::float8 AS received
          FROM task_run t JOIN group_run g ON g.id = t.group_run_id JOIN trigger_message m ON m.id = g.trigger_id
         WHERE m.message_id LIKE 'rate-%'`,
     );
@@ -110,7 +112,7 @@ export async function runRateBench(opts: { rate: number; seconds: number; connec
     const inWindow = rows.filter((r) => r.finished <= windowEnd).length;
     const drainSeconds = Math.max(0, (lastEnd - windowEnd) / 1000);
     const sortedPosts = latencies.sort((a, b) => a - b);
-    const sortedDispatch = rows.map((r) => r.dispatch).sort((a, b) => a - b);
+    const sortedDispatch = rows.map((r) => received.get(r.id)! - r.received).sort((a, b) => a - b);
     return {
       rate: opts.rate,
       seconds: opts.seconds,
@@ -135,10 +137,6 @@ export async function runRateBench(opts: { rate: number; seconds: number; connec
     await downstream.close();
     await db.drop();
   }
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : NaN;
 }
 
 /** Polls `done` once a second; gives up after 5 minutes without it. */

@@ -7,15 +7,21 @@ import { BENCH_REDIS_ENV } from './bench-redis.js';
 // What the scheduler benchmarks share: the fake downstream's process, a scheduler process as deployed,
 // and the upstream's and the operator's HTTP client.
 
-/** What the bench tells a holding downstream: complete the `release` oldest jobs it holds (none: just count). */
+/**
+ * What the bench tells a holding downstream: complete the `release` oldest jobs it holds (none: just count);
+ * `received`: also say when each task's first sync request came.
+ */
 export interface DownstreamCommand {
   release?: number;
+  received?: boolean;
 }
 
 /** Its answer: sync jobs started so far, and how many of them it has completed. */
 export interface DownstreamCounts {
   starts: number;
   released: number;
+  /** Asked for: each task's first sync request, as [taskRunId, epoch ms it arrived]. */
+  received?: Array<[string, number]>;
 }
 
 export interface BenchDownstream {
@@ -24,6 +30,12 @@ export interface BenchDownstream {
   /** Completes the `n` oldest jobs held (hold mode), and answers the counts after. */
   release(n: number): Promise<DownstreamCounts>;
   counts(): Promise<DownstreamCounts>;
+  /**
+   * When each task's first sync request reached the downstream (epoch ms, by task run id): the end of a
+   * trigger→dispatch latency, measured where the request lands rather than from the task's `dispatched_at`
+   * (its claim, which for a small run is written with the trigger, before anything is sent).
+   */
+  received(): Promise<Map<string, number>>;
   close(): Promise<void>;
 }
 
@@ -57,6 +69,7 @@ export async function startBenchDownstream(
     pid: child.pid!,
     release: (n) => ask({ release: n }),
     counts: () => ask({}),
+    received: async () => new Map((await ask({ received: true })).received),
     close: async () => {
       // Disconnecting lets it exit by itself (and write its profile, if asked for).
       const exited = new Promise((r) => child.once('exit', r));

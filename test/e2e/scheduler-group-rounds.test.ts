@@ -1,8 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { In } from 'typeorm';
 import { groupJobId, taskJobId } from '#ferry/queue';
 import { TEST_DB_TYPES } from '#ferry/testing';
 import { Db } from '#ferry/persistence';
-import { DEFAULT_TUNING, GroupRecounter, Reconciler, TaskQueue } from '../../apps/scheduler/src/index.js';
+import {
+  DEFAULT_TUNING,
+  GroupRecounter,
+  Reconciler,
+  TaskEngine,
+  TaskEventEntity,
+  TaskQueue,
+  TaskRounds,
+} from '../../apps/scheduler/src/index.js';
 import {
   defineAndTrigger,
   eventually,
@@ -153,6 +162,51 @@ describe.each(TEST_DB_TYPES)('an ASYNC run started directly on %s', (dbType) => 
     expect(await reconcilerOf(s).runOnce()).toEqual({ requeued: 0 });
     for (const start of f.starts) await f.report(start.jobId, { status: 'SUCCEEDED', reconciliation: NO_RECORDS });
     await waitForGroup(s, gid, 'SUCCEEDED');
+  });
+
+  it("a small run's first claims are written with its trigger: the engine never claims them, the keys sent are the written ones", async () => {
+    const engine = s.handle.app.get(TaskEngine);
+    const claims: string[] = [];
+    const submit = engine.submit.bind(engine);
+    const spy = jest.spyOn(engine, 'submit').mockImplementation((taskId, cmd, allowed) => {
+      if (cmd.kind === 'claim') claims.push(taskId);
+      return submit(taskId, cmd, allowed);
+    });
+    try {
+      const f = await fakes.start({ behaviour: 'succeed' });
+      const gid = await defineAndTrigger(s, 'direct-claimed', f.url, 2, { pollIntervalSeconds: 60 });
+      await waitForGroup(s, gid, 'SUCCEEDED');
+      const ids = await taskIdsOf(s, gid);
+      expect(claims.filter((id) => ids.includes(id))).toEqual([]);
+      const events = await s.handle.app
+        .get(Db)
+        .run((em) => em.getRepository(TaskEventEntity).findBy({ taskRunId: In(ids), reason: 'DISPATCH' }));
+      // One claim each, under the key its one sync request carried.
+      expect(events.map((e) => e.dispatchId).sort()).toEqual(f.starts.map((st) => st.body.dispatchId).sort());
+      expect(new Set(f.starts.map((st) => st.body.taskRunId))).toEqual(new Set(ids));
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('claims written with a trigger whose sends then fail are re-sent by the claim path, under their written keys', async () => {
+    const x = await startTestScheduler(dbType, { FERRY_DISPATCH_TIMEOUT_MS: '300' });
+    try {
+      const rounds = x.handle.app.get(TaskRounds);
+      const spy = jest.spyOn(rounds, 'sendClaimed').mockRejectedValueOnce(new Error('the sender died'));
+      const f = await fakes.start({ behaviour: 'succeed' });
+      const gid = await defineAndTrigger(x, 'direct-lost-send', f.url, 1, { pollIntervalSeconds: 1 });
+      await waitForGroup(x, gid, 'SUCCEEDED');
+      expect(spy).toHaveBeenCalledTimes(1);
+      const [id] = await taskIdsOf(x, gid);
+      const events = await x.handle.app
+        .get(Db)
+        .run((em) => em.getRepository(TaskEventEntity).findBy({ taskRunId: id, reason: 'DISPATCH' }));
+      expect(events).toHaveLength(1);
+      expect(f.starts.map((st) => st.body.dispatchId)).toEqual([events[0].dispatchId]);
+    } finally {
+      await x.close();
+    }
   });
 
   it("live tasks of a run whose poll job was never added (its instance died) are the reconciler's", async () => {

@@ -8,5 +8,8 @@ export { DEFAULT_TUNING, type Tuning } from './tuning.js';
 export { GroupRecounter } from './groups/group-recounter.js';
 export { Reconciler } from './maintenance/reconciler.js';
 export { TaskQueue } from './queue/task-queue.js';
+export { TaskEngine } from './tasks/task-engine.js';
+export { TaskRounds } from './dispatch/task-rounds.js';
+export { TaskEventEntity } from './persistence/index.js';
 export { SessionSweeper } from './accounts/session-sweeper.js';
 export { SchedulerTelemetry } from './observability/scheduler-telemetry.js';

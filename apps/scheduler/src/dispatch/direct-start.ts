@@ -8,12 +8,20 @@ import type { GroupStatusChange, GroupStatusListener } from '../groups/group-lis
 import { type GroupRunPlan, startOrder } from '../groups/group-run.factory.js';
 import { TaskQueue } from '../queue/task-queue.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
-import { TaskRounds } from './task-rounds.js';
+import type { GroupSpec } from '../groups/group-status.js';
+import type { ClaimedRun } from '../tasks/task-engine.js';
+import { type RoundResult, TaskRounds } from './task-rounds.js';
+
+/** The runs of a trigger that `claim` took to start here, by id, with their claims; `start` (or `release`) takes them. */
+export type ClaimedRuns = Map<string, ClaimedRun>;
 
 /**
  * Starts the runs a commit created. A small ASYNC run created here (at most `directStartMaxTasks` tasks) is
  * dispatched by this instance at once, as its group job's first run would be, without the job: no queue round trip
- * between a trigger and its sync requests. The job's other part, the poll fallback (the group job, delayed to the
+ * between a trigger and its sync requests. A trigger's runs are taken before they are written (`claim`): their
+ * first claims are decided then and written with them, so they cost no statement of their own; the sends wait for
+ * the commit. A crash in between leaves claimed tasks unanswered, which the claim path re-sends under their keys
+ * once their sender has surely given up, as after any claim whose send was lost. The job's other part, the poll fallback (the group job, delayed to the
  * first poll), is added only for a run still live `directArmAfterMs` later, so a run whose callbacks end it before
  * then costs the queue nothing. Bigger runs, SYNC runs, dispatches past `concurrency` tasks at once here, and an
  * instance that takes no work go through the queue as before. A crash before the job is added leaves live tasks
@@ -35,7 +43,7 @@ export class DirectStart implements GroupStatusListener, OnApplicationBootstrap,
    * Found once the instance is built, not injected: the rounds depend (through the engine's listeners) on what
    * starts runs, the trigger writers among them.
    */
-  private rounds?: Pick<TaskRounds, 'dispatchGroup'>;
+  private rounds?: Pick<TaskRounds, 'dispatchGroup' | 'claimNew' | 'sendClaimed'>;
 
   constructor(
     @Inject(ModuleRef) private readonly refs: Pick<ModuleRef, 'get'>,
@@ -52,18 +60,59 @@ export class DirectStart implements GroupStatusListener, OnApplicationBootstrap,
     this.rounds = this.refs.get(TaskRounds);
   }
 
-  /** After the commit that wrote them (and CreatedRuns kept them): each run's first tasks start. */
-  start(plans: GroupRunPlan[]): void {
+  /**
+   * Before the plans are written: the runs this instance will start at once get their first claims now, in the
+   * plans (their tasks as claimed, with the claims' events), and hold their place among the sends in flight. Each
+   * taken run must then be `start`ed once its rows are committed, or `release`d if they are not.
+   */
+  async claim(plans: GroupRunPlan[]): Promise<ClaimedRuns> {
+    const claimed: ClaimedRuns = new Map();
+    for (const plan of plans) {
+      const n = plan.tasks.length;
+      if (!this.direct() || plan.group.runMode !== 'ASYNC' || !this.fits(n)) continue;
+      const group = { id: plan.group.id, runMode: 'ASYNC' as const, spec: plan.group.spec as GroupSpec };
+      const run = await this.rounds!.claimNew(group, plan.tasks);
+      // Checked again: other triggers took places while this one's claims were decided.
+      if (!run || !this.fits(n)) continue;
+      this.sending += n;
+      plan.tasks = run.rows;
+      plan.events = run.events;
+      claimed.set(plan.group.id, run);
+    }
+    return claimed;
+  }
+
+  /** Runs taken by `claim` whose rows were not written (a copy of their trigger came first, or the write failed). */
+  release(claimed: ClaimedRuns): void {
+    for (const run of claimed.values()) this.sending -= run.outcomes.length;
+    claimed.clear();
+  }
+
+  /**
+   * After the commit that wrote them (and CreatedRuns kept them): each run's first tasks start; those `claim`
+   * took are sent here whatever happened since (their claims are written).
+   */
+  start(plans: GroupRunPlan[], claimed: ClaimedRuns = new Map()): void {
     const order = startOrder(plans);
-    const direct = this.config.runWorkers && !this.stopped && this.rounds !== undefined && this.base.isKnown();
+    const direct = this.direct();
     const queued: string[] = [];
     for (const { group, tasks } of plans) {
       if (group.runMode !== 'ASYNC') continue;
-      const fits = tasks.length <= this.maxTasks && this.sending + tasks.length <= this.config.concurrency;
-      if (direct && fits) this.dispatch(group.id, tasks.length);
+      const run = claimed.get(group.id);
+      if (run) this.dispatch(group.id, tasks.length, () => this.rounds!.sendClaimed(group.id, run), true);
+      else if (direct && this.fits(tasks.length))
+        this.dispatch(group.id, tasks.length, () => this.rounds!.dispatchGroup(group.id));
       else queued.push(group.id);
     }
     this.queue.startLater({ groups: queued, tasks: order.tasks });
+  }
+
+  private direct(): boolean {
+    return this.config.runWorkers && !this.stopped && this.rounds !== undefined && this.base.isKnown();
+  }
+
+  private fits(tasks: number): boolean {
+    return tasks <= this.maxTasks && this.sending + tasks <= this.config.concurrency;
   }
 
   /** A run that ended needs no poll fallback. */
@@ -83,11 +132,11 @@ export class DirectStart implements GroupStatusListener, OnApplicationBootstrap,
     await this.arm();
   }
 
-  private dispatch(groupRunId: string, tasks: number): void {
-    this.sending += tasks;
+  /** `reserved`: the run's places among the sends were taken by `claim`. */
+  private dispatch(groupRunId: string, tasks: number, round: () => Promise<RoundResult>, reserved = false): void {
+    if (!reserved) this.sending += tasks;
     // Traced as the group job's run would be: a span of its own under the trigger's.
     const traceparent = currentTraceparent();
-    const round = () => this.rounds!.dispatchGroup(groupRunId);
     const attributes = { 'ferry.group_run_id': groupRunId };
     const work = (
       traceparent

@@ -5,9 +5,10 @@ import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
 import { CreatedRuns } from '../groups/created-runs.js';
 import { GroupSpecs } from '../groups/group-specs.js';
 import type { GroupSpec } from '../groups/group-status.js';
+import type { GroupInfo } from '../groups/group-store.js';
 import { TaskQueue } from '../queue/task-queue.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
-import { type Outcome, TaskEngine } from '../tasks/task-engine.js';
+import { type ClaimedRun, type Outcome, TaskEngine } from '../tasks/task-engine.js';
 import { isInFlight, isTerminal, type TaskRow } from '../tasks/task-status.js';
 import { TASK_STORE, type TaskStore } from '../tasks/task-store.js';
 import type { Answer } from '../tasks/task-state.js';
@@ -95,16 +96,42 @@ export class TaskRounds {
         claims = await this.engine.applyBatch(chunk.map((taskId) => ({ taskId, cmd: { kind: 'claim' } })));
       }
       spec ??= claims[0]?.task ? await this.spec(claims[0].task) : undefined;
-      if (!spec) continue;
-      const order = spec;
-      const after = await mapLimit(claims, this.sendConcurrency, async (c) =>
-        c.task && c.answer.type === 'send' ? this.send(c.task, c.answer, order) : undefined,
-      );
-      for (const t of after) if (t && isInFlight(t.status)) inFlight.push(t);
+      if (spec) inFlight.push(...(await this.sendAll(claims, spec)));
     }
     if (failure) throw failure;
+    return this.afterSends(groupRunId, spec, inFlight);
+  }
+
+  /** A new run's first claims, decided to be written with its rows (TaskEngine.claimNew); `sendClaimed` sends them. */
+  claimNew(group: GroupInfo, rows: TaskRow[]): Promise<ClaimedRun | undefined> {
+    return this.engine.claimNew(group, rows);
+  }
+
+  /**
+   * A run whose first claims were written with its rows (`claimNew`), once committed: the listeners hear of the
+   * claims at once, and the sync requests go as the group job's first run would send them, with its answer.
+   */
+  async sendClaimed(groupRunId: string, run: ClaimedRun): Promise<RoundResult> {
+    this.engine.announce(run.effects);
+    const spec = await this.spec(run.rows[0]);
+    return this.afterSends(groupRunId, spec, await this.sendAll(run.outcomes, spec));
+  }
+
+  /** Sends what the claims answered `send` to, `concurrency` at a time; answers the tasks in flight after. */
+  private async sendAll(claims: Outcome[], spec: GroupSpec): Promise<TaskRow[]> {
+    const after = await mapLimit(claims, this.sendConcurrency, async (c) =>
+      c.task && c.answer.type === 'send' ? this.send(c.task, c.answer, spec) : undefined,
+    );
+    return after.filter((t): t is TaskRow => !!t && isInFlight(t.status));
+  }
+
+  /**
+   * A group job's run once its sends are done: due again at the first poll of what is in flight; else each task
+   * still live gets its own round and the job is done.
+   */
+  private async afterSends(groupRunId: string, spec: GroupSpec | undefined, inFlight: TaskRow[]): Promise<RoundResult> {
     if (spec && inFlight.length)
-      return { done: false, delayMs: Math.min(...inFlight.map((t) => this.firstPollIn(t, spec!))) };
+      return { done: false, delayMs: Math.min(...inFlight.map((t) => this.firstPollIn(t, spec))) };
     const live = await this.tasks.live(groupRunId);
     if (!live.length) return { done: true };
     const order = spec ?? (await this.spec(live[0]));

@@ -5,11 +5,12 @@ import { CreatedRuns } from './created-runs.js';
 import type { GroupRunPlan } from './group-run.factory.js';
 import type { GroupInfo } from './group-store.js';
 
-function plan(id: string, mode: 'SYNC' | 'ASYNC', tasks: number): GroupRunPlan {
+function plan(id: string, mode: 'SYNC' | 'ASYNC', tasks: number, status = 'PENDING'): GroupRunPlan {
   return {
     group: { id, runMode: mode, spec: { name: id } },
     tasks: Array.from({ length: tasks }, (_, i) => ({
       id: `${id}-t${i}`,
+      status,
       readyAt: mode === 'ASYNC' || i === 0 ? 1 : null,
     })),
   } as unknown as GroupRunPlan;
@@ -38,6 +39,14 @@ describe('CreatedRuns', () => {
     expect(runs.takeReady('a')).toEqual(['a-t0', 'a-t1', 'a-t2']);
     expect(runs.takeReady('a')).toBeUndefined(); // a rerun reads the database
     expect(runs.takeReady('s')).toBeUndefined(); // SYNC runs go task by task
+  });
+
+  it('keeps no ids for a run written claimed (its tasks are being sent already), nor an entry that would never go', () => {
+    const { runs, rows } = created({ createdReadyIds: 3 });
+    runs.created([plan('sent', 'ASYNC', 2, 'DISPATCHED'), plan('b', 'ASYNC', 3)]);
+    expect(rows).toHaveLength(5); // its rows are kept all the same: its callbacks need no read
+    expect(runs.takeReady('sent')).toBeUndefined();
+    expect(runs.takeReady('b')).toHaveLength(3); // the claimed run took none of the bound
   });
 
   it('keeps no ids for a run bigger than createdReadyMaxTasks', () => {

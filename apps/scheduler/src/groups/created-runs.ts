@@ -36,7 +36,9 @@ export class CreatedRuns {
       });
       this.tasks.remember?.(tasks);
       if (group.runMode !== 'ASYNC' || tasks.length > this.maxTasks) continue;
-      const ids = tasks.filter((t) => t.readyAt !== null).map((t) => t.id);
+      // Tasks written claimed (DirectStart.claim) are being sent already: not for the group job to claim.
+      const ids = tasks.filter((t) => t.status === 'PENDING' && t.readyAt !== null).map((t) => t.id);
+      if (!ids.length) continue;
       this.ready.set(group.id, ids);
       this.readyIds += ids.length;
       // Bounded by ids, not runs: with several instances most group jobs run elsewhere and never take theirs.

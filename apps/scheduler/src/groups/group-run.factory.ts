@@ -4,10 +4,11 @@ import { timeOrderedId } from '#ferry/persistence';
 import type { EntityManager } from 'typeorm';
 import { DEFINITION_DEFAULTS, type DefinitionSpec, type FileRef, type TriggerMessage } from '#ferry/contracts';
 import { deadlineAt } from '../definitions/deadline.js';
-import { type DefinitionEntity, GroupRunEntity } from '../persistence/index.js';
+import { type DefinitionEntity, GroupRunEntity, TaskEventEntity } from '../persistence/index.js';
 import { SCHEDULER_CONFIG } from '../core/tokens.js';
 import type { SchedulerConfig } from '../scheduler.config.js';
 import { newTaskRow, type TaskRow } from '../tasks/task-row.js';
+import { type TaskEventDraft, withIds } from '../tasks/task-status.js';
 import { TASK_STORE, type TaskStore } from '../tasks/task-store.js';
 import type { GroupSpec } from './group-status.js';
 
@@ -19,6 +20,11 @@ export interface StartOrder {
 export interface GroupRunPlan {
   group: GroupRunEntity;
   tasks: TaskRow[];
+  /**
+   * Moves decided before the rows are written, written with them: the first claims of a run that the instance
+   * writing it starts at once (DirectStart.claim), so that those claims cost no statement of their own.
+   */
+  events?: TaskEventDraft[];
 }
 
 /**
@@ -102,6 +108,7 @@ export class GroupRunFactory {
   async persist(em: EntityManager, plan: GroupRunPlan): Promise<StartOrder> {
     await em.insert(GroupRunEntity, plan.group as object);
     await this.tasks.insertTasks(em, plan.tasks);
+    if (plan.events?.length) await em.insert(TaskEventEntity, withIds(plan.events) as object[]);
     return startOrder([plan]);
   }
 }

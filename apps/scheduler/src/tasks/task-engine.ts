@@ -11,7 +11,7 @@ import { syncCascade } from './sync-cascade.js';
 import { Work } from './task-batch.js';
 import { type Effects, TASK_LIFECYCLE_LISTENERS, type TaskLifecycleListener } from './task-listeners.js';
 import { type Answer, type DecideContext, decide, type TaskCommand } from './task-state.js';
-import type { TaskRow } from './task-status.js';
+import type { TaskEventDraft, TaskRow } from './task-status.js';
 import { TASK_STORE, type TaskStore } from './task-store.js';
 
 export type { Effects } from './task-listeners.js';
@@ -27,6 +27,18 @@ export interface Submission {
 }
 
 export type Outcome = { answer: Answer | { type: 'notFound' } | { type: 'forbidden' }; task?: TaskRow };
+
+/** A new run's first claims, decided before its rows are written (`TaskEngine.claimNew`). */
+export interface ClaimedRun {
+  /** The run's tasks as claimed: what is written in place of the new rows. */
+  rows: TaskRow[];
+  /** The claims' events, written with the rows. */
+  events: TaskEventDraft[];
+  /** Each claim's outcome: what to send. */
+  outcomes: Outcome[];
+  /** What the listeners are told once the rows are committed (`announce`). */
+  effects: Effects;
+}
 
 class LostRace extends Error {
   constructor(
@@ -82,6 +94,33 @@ export class TaskEngine {
    */
   defer(taskId: string, cmd: TaskCommand): void {
     if (!this.linger.hold({ taskId, cmd })) void this.submit(taskId, cmd).catch(() => undefined);
+  }
+
+  /**
+   * The first claims of a new run's tasks, before its rows are written: each decided by the state machine as any
+   * claim is, on the row as it will be written, so that the rows go in claimed with their events and the claims cost
+   * no write of their own. Undefined, and nothing decided, unless every task would be sent now (a disabled
+   * definition, say): the run is then written as new and claimed as usual. The caller writes `rows` and `events`
+   * together in place of the new rows, and `announce`s the effects once they are committed.
+   */
+  async claimNew(group: GroupInfo, rows: TaskRow[]): Promise<ClaimedRun | undefined> {
+    const now = this.clock();
+    const paused = await this.store.unitOfWork((tx) => this.groups.isPaused(tx, group.spec.definitionId, now));
+    const ctx = this.context(now, group, paused);
+    const work = new Work(new Map(rows.map((r) => [r.id, r])));
+    const outcomes: Outcome[] = [];
+    for (const row of rows) {
+      const d = decide(row, { kind: 'claim' }, ctx);
+      if (d.answer.type !== 'send' || !d.next) return undefined;
+      work.record(row, d.next, d.event);
+      outcomes.push({ answer: d.answer, task: d.next });
+    }
+    return { rows: rows.map((r) => work.rows.get(r.id)!), events: work.events, outcomes, effects: work.effects() };
+  }
+
+  /** Tells the listeners of moves committed outside a batch: claims written with their new rows (`claimNew`). */
+  announce(effects: Effects): void {
+    for (const l of this.listeners) l.afterCommit(effects);
   }
 
   /** Commits every deferred command now (the scheduler is stopping). */

@@ -1,3 +1,4 @@
+import { timeOrderedId } from '#ferry/persistence';
 export const TaskStatus = {
   PENDING: 'PENDING',
   DISPATCHED: 'DISPATCHED',
@@ -62,4 +63,9 @@ export interface TaskEventDraft {
   dispatchId: string | null;
   detail?: unknown;
   at: number;
+}
+
+/** Time-ordered ids: each insert lands at the right edge of the primary key's index, not at a random page. */
+export function withIds(events: TaskEventDraft[]): Array<TaskEventDraft & { id: string; detail: unknown }> {
+  return events.map((e) => ({ id: timeOrderedId(), ...e, detail: e.detail ?? null }));
 }

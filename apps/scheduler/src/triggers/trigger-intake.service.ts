@@ -8,7 +8,7 @@ import { Db, isUniqueViolation } from '#ferry/persistence';
 import { AlertRaiser } from '../alerts/alert-raiser.js';
 import { AlertsService } from '../alerts/alerts.service.js';
 import { DefinitionReads } from '../definitions/definition-reads.js';
-import { DirectStart } from '../dispatch/direct-start.js';
+import { type ClaimedRuns, DirectStart } from '../dispatch/direct-start.js';
 import { CreatedRuns } from '../groups/created-runs.js';
 import { CLOCK, type Clock, SCHEDULER_CONFIG } from '../core/tokens.js';
 import {
@@ -46,7 +46,7 @@ export type TriggerOrigin = 'queue' | { sources: readonly string[]; via?: Broker
 
 const viaOf = (origin: TriggerOrigin): TriggerVia => (origin === 'queue' ? 'queue' : (origin.via ?? 'http'));
 
-type Written = { answer: TriggerAnswer; plans: GroupRunPlan[]; notified: boolean };
+type Written = { answer: TriggerAnswer; plans: GroupRunPlan[]; claimed: ClaimedRuns; notified: boolean };
 
 const validate = compileSchema<TriggerMessage>(triggerMessageSchema);
 
@@ -62,7 +62,7 @@ export class TriggerIntake {
     @Inject(Db) private readonly db: Db,
     @Inject(GroupRunFactory) private readonly factory: GroupRunFactory,
     @Inject(TRIGGER_WRITER) private readonly writer: TriggerWriter,
-    @Inject(DirectStart) private readonly starter: Pick<DirectStart, 'start'>,
+    @Inject(DirectStart) private readonly starter: Pick<DirectStart, 'claim' | 'release' | 'start'>,
     /** Keeps what a trigger created, once committed: its tasks' first claims then need no read. */
     @Inject(CreatedRuns) private readonly createdRuns: Pick<CreatedRuns, 'created'>,
     /** The alert for a trigger that matched nothing is written in the trigger's own transaction. */
@@ -124,7 +124,7 @@ export class TriggerIntake {
         const written = await this.write(msg, via);
         if (written) {
           this.createdRuns.created(written.plans);
-          this.starter.start(written.plans);
+          this.starter.start(written.plans, written.claimed);
           if (written.notified) this.alerts.kick();
           return { duplicate: false, answer: written.answer };
         }
@@ -182,8 +182,27 @@ export class TriggerIntake {
     const definitions = await this.definitions.boundTo(msg.source, msg.event);
     const { start, held } = await this.db.run((em) => gateBound(em, definitions, msg.businessDate, now));
     const { trigger, plans, answer } = this.draft(start, held, msg, via, now);
+    // The runs this instance starts at once are written claimed: their sends follow the commit.
+    const claimed = await this.starter.claim(plans);
+    try {
+      const written = await this.writeDraft(trigger, plans, held, msg, now);
+      if (!written) this.starter.release(claimed);
+      return written && { ...written, answer, claimed };
+    } catch (err) {
+      this.starter.release(claimed);
+      throw err;
+    }
+  }
+
+  private async writeDraft(
+    trigger: TriggerEntity,
+    plans: GroupRunPlan[],
+    held: HeldForUpstreams[],
+    msg: TriggerMessage,
+    now: number,
+  ): Promise<Omit<Written, 'claimed' | 'answer'> | undefined> {
     const wrote = plans.length && !held.length ? await this.writer.insertAtOnce(trigger, plans) : undefined;
-    if (wrote !== undefined) return wrote ? { answer, plans, notified: false } : undefined;
+    if (wrote !== undefined) return wrote ? { plans, notified: false } : undefined;
     return this.db.tx(async (em) => {
       // The trigger row goes first: a concurrent copy blocks on its unique key until this commits.
       await em.insert(TriggerEntity, trigger as object);
@@ -198,7 +217,7 @@ export class TriggerIntake {
           createdAt: now,
         });
       const notified = plans.length + held.length === 0 ? await this.raiser.unmatchedIn(em, trigger.id, msg) : false;
-      return { answer, plans, notified };
+      return { plans, notified };
     });
   }
 

@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { DependencyWaitEntity, GroupRunEntity, TriggerEntity } from '../persistence/index.js';
 import type { GroupRunPlan } from '../groups/group-run.factory.js';
 import type { TaskRow } from '../tasks/task-row.js';
+import type { TaskEventDraft } from '../tasks/task-status.js';
 
 /** The rows of triggers Ferry makes itself (system-triggers.ts), each run and wait naming its trigger. */
 export interface TriggerRows {
@@ -9,6 +10,8 @@ export interface TriggerRows {
   groups: GroupRunEntity[];
   tasks: TaskRow[];
   waits: DependencyWaitEntity[];
+  /** Moves of those tasks decided before they are written (GroupRunPlan.events), each written with its task. */
+  events?: TaskEventDraft[];
 }
 
 /**

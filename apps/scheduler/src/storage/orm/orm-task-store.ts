@@ -1,10 +1,10 @@
-import { type Db, timeOrderedId } from '#ferry/persistence';
+import type { Db } from '#ferry/persistence';
 import { MoreThan } from 'typeorm';
 import { TaskEventEntity, TaskRunEntity } from '../../persistence/index.js';
 import type { LoadedTasks, TaskStore, TaskWrite } from '../../tasks/task-store.js';
 import type { SiblingScope } from '../../tasks/sync-cascade.js';
 import { mutableOf, type TaskRow } from '../../tasks/task-row.js';
-import { LIVE_STATUSES, type TaskEventDraft } from '../../tasks/task-status.js';
+import { LIVE_STATUSES, type TaskEventDraft, withIds } from '../../tasks/task-status.js';
 import type { Tx } from '../tx.js';
 
 /**
@@ -92,9 +92,4 @@ export class OrmTaskStore implements TaskStore {
       return rows.filter((t) => t.status === 'PENDING' && t.ready !== null).map((t) => t.id);
     });
   }
-}
-
-/** Time-ordered ids: each insert lands at the right edge of the primary key's index, not at a random page. */
-export function withIds(events: TaskEventDraft[]): Array<TaskEventDraft & { id: string; detail: unknown }> {
-  return events.map((e) => ({ id: timeOrderedId(), ...e, detail: e.detail ?? null }));
 }

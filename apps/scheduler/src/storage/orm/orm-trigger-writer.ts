@@ -1,5 +1,6 @@
 import { type EntityManager, In } from 'typeorm';
-import { DependencyWaitEntity, GroupRunEntity, TriggerEntity } from '../../persistence/index.js';
+import { DependencyWaitEntity, GroupRunEntity, TaskEventEntity, TriggerEntity } from '../../persistence/index.js';
+import { withIds } from '../../tasks/task-status.js';
 import type { TaskStore } from '../../tasks/task-store.js';
 import type { TriggerRows, TriggerWriter } from '../../triggers/trigger-writer.js';
 
@@ -34,6 +35,9 @@ export class OrmTriggerWriter implements TriggerWriter {
     if (waits.length) await em.insert(DependencyWaitEntity, waits);
     const tasks = rows.tasks.filter((t) => runs.has(t.groupRunId));
     if (tasks.length) await this.tasks.insertTasks(em, tasks);
+    const ids = new Set(tasks.map((t) => t.id));
+    const events = (rows.events ?? []).filter((e) => ids.has(e.taskRunId));
+    if (events.length) await em.insert(TaskEventEntity, withIds(events) as object[]);
     return written;
   }
 }

@@ -1,7 +1,7 @@
 import type { Db } from '#ferry/persistence';
 import type { LoadedTasks, TaskWrite } from '../../tasks/task-store.js';
-import type { TaskEventDraft, TaskRow } from '../../tasks/task-status.js';
-import { OrmTaskStore, withIds } from '../orm/orm-task-store.js';
+import { type TaskEventDraft, type TaskRow, withIds } from '../../tasks/task-status.js';
+import { OrmTaskStore } from '../orm/orm-task-store.js';
 import type { Tx } from '../tx.js';
 import { pgCommit, pgInsertTasks, pgLoadTasks } from './pg-task-sql.js';
 

@@ -1,7 +1,14 @@
 import type { EntityManager } from 'typeorm';
 import { Db } from '#ferry/persistence';
 import type { GroupRunPlan } from '../../groups/group-run.factory.js';
-import { DependencyWaitEntity, GroupRunEntity, TaskRunEntity, TriggerEntity } from '../../persistence/index.js';
+import {
+  DependencyWaitEntity,
+  GroupRunEntity,
+  TaskEventEntity,
+  TaskRunEntity,
+  TriggerEntity,
+} from '../../persistence/index.js';
+import { withIds } from '../../tasks/task-status.js';
 import { MicroBatcher } from '../../tasks/micro-batcher.js';
 import { pgInsertIfNew, pgInsertNew } from './pg-task-sql.js';
 import type { TriggerRows, TriggerWriter } from '../../triggers/trigger-writer.js';
@@ -46,6 +53,9 @@ export class PgTriggerWriter implements TriggerWriter {
       { entity: GroupRunEntity, rows: rows.groups, column: 'trigger_id', owner: 0 },
       { entity: TaskRunEntity, rows: rows.tasks, column: 'group_run_id', owner: 1 },
       { entity: DependencyWaitEntity, rows: rows.waits, column: 'trigger_id', owner: 0 },
+      ...(rows.events?.length
+        ? [{ entity: TaskEventEntity, rows: withIds(rows.events), column: 'task_run_id', owner: 2 }]
+        : []),
     ]);
   }
 
@@ -60,6 +70,7 @@ export class PgTriggerWriter implements TriggerWriter {
           groups: drafts.flatMap((d) => d.plans.map((p) => p.group)),
           tasks: drafts.flatMap((d) => d.plans.flatMap((p) => p.tasks)),
           waits: [],
+          events: drafts.flatMap((d) => d.plans.flatMap((p) => p.events ?? [])),
         }),
       );
     } catch {
@@ -73,6 +84,7 @@ export class PgTriggerWriter implements TriggerWriter {
       pgInsertIfNew(em, { entity: TriggerEntity, rows: [trigger], conflict: ['source', 'message_id'] }, [
         { entity: GroupRunEntity, rows: plans.map((p) => p.group) },
         { entity: TaskRunEntity, rows: plans.flatMap((p) => p.tasks) },
+        { entity: TaskEventEntity, rows: withIds(plans.flatMap((p) => p.events ?? [])) },
       ]),
     );
   }
