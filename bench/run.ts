@@ -15,7 +15,8 @@ import { printSyncResult, runSyncBench } from './sync.js';
 //   (default 100), twice: metrics and logging off and on (FERRY_BENCH_OBSERVABILITY=off|on runs one); tasks/s,
 //   CPU ms per task by process, the scheduler's peak RSS; then the machine's HTTP floor.
 // - rate: triggers of one file posted open loop at each of FERRY_BENCH_RATES per second (default 250,500,1000)
-//   for FERRY_BENCH_RATE_SECONDS (default 60) to a scheduler process; POST and trigger→dispatch p50/p99, tasks/s
+//   for FERRY_BENCH_RATE_SECONDS (default 60), after FERRY_BENCH_RATE_WARM_SECONDS (default 5) of the same not
+//   measured, to a scheduler process; POST and trigger→dispatch p50/p99, tasks/s
 //   during and after the posts, the backlog every 10 s, CPU ms per task, the scheduler's peak RSS; then the
 //   HTTP floor and raw BullMQ of the same run.
 // - memory: a scheduler process holding FERRY_BENCH_MEMORY_TASKS live tasks (default 100,000; the fake downstream
@@ -98,7 +99,8 @@ if (runs('lifecycle')) {
 if (runs('rate')) {
   const seconds = Number(env.FERRY_BENCH_RATE_SECONDS ?? 60);
   const rates = (env.FERRY_BENCH_RATES ?? '250,500,1000').split(',').map(Number);
-  for (const rate of rates) printRateResult(await runRateBench({ rate, seconds }));
+  const warmSeconds = Number(env.FERRY_BENCH_RATE_WARM_SECONDS ?? 5);
+  for (const rate of rates) printRateResult(await runRateBench({ rate, seconds, warmSeconds }));
   await printFloor();
   const n = Number(env.FERRY_BENCH_TASKS ?? 10_000);
   console.log(`Raw BullMQ, ${f(n)} no-op jobs: ${f(await rawBullmqRate(benchRedisConnection(), n))} jobs/s`);
