@@ -3,10 +3,12 @@ import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import pg from 'pg';
 import { pino } from 'pino';
+import { Db } from '#ferry/persistence';
 import { createTestDatabase, DEV_MODE_ENV, uniquePrefix } from '#ferry/testing';
 import { BENCH_REDIS_ENV, benchRedisConnection } from './bench-redis.js';
-import { schedulerConfigFromEnv, startScheduler } from '../apps/scheduler/src/index.js';
+import { pgPool, planGuard, schedulerConfigFromEnv, startScheduler } from '../apps/scheduler/src/index.js';
 import { cpuByKind, cpuPerTask, peakRssMiB, percentile, resetPeakRss } from './proc.js';
+import { seedHistory } from './history.js';
 import { rawBullmqRate } from './raw-bullmq.js';
 import { BenchApi, startBenchDownstream, startSchedulerProcess } from './scheduler-fixture.js';
 
@@ -24,6 +26,8 @@ export interface LifecycleResult {
   schedulerPeakRssMiB: number;
   /** Triggers posted at once (FERRY_BENCH_POSTERS). */
   posters: number;
+  /** Task rows of history in the database before the window (0: a new database). */
+  history: number;
 }
 
 /**
@@ -39,6 +43,8 @@ export async function runLifecycleBench(opts: {
   filesPerTrigger?: number;
   observability?: boolean;
   instances?: number;
+  /** Task rows of earlier runs in the database, analyzed, before the window (seedHistory); 0: a new database. */
+  history?: number;
 }): Promise<LifecycleResult> {
   const filesPerTrigger = opts.filesPerTrigger ?? 100;
   // Upstreams posting at once, each waiting for its answer before the next post. Four keep big triggers coming
@@ -90,19 +96,34 @@ export async function runLifecycleBench(opts: {
 
   const client = new pg.Client({ connectionString: db.config.url });
   await client.connect();
+  const succeeded = async () =>
+    Number((await client.query(`SELECT coalesce(sum(tasks_succeeded), 0)::int AS n FROM group_run`)).rows[0].n);
+  if (opts.history) {
+    // Runs to copy as history (seedHistory), which also warm the scheduler up; its PlanGuard then reads the
+    // statistics at once rather than at its next check.
+    await api.triggers('seed', 1000, filesPerTrigger, posters);
+    for (;;) {
+      const { rows } = await client.query(`SELECT count(*)::int AS n FROM group_run WHERE status = 'RUNNING'`);
+      if ((await succeeded()) >= 1000 && rows[0].n === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await seedHistory(client, opts.history);
+    await planGuard(pgPool(scheduler.app.get(Db).dataSource)).check();
+  }
+  const before = await succeeded();
   const profile = await startProfile();
   const statements = countStatements(client);
   const processes = { [process.pid]: 'scheduler', [downstream.pid]: 'fake downstream' };
   await resetPeakRss();
   const cpuBefore = await cpuByKind(processes);
   const started = performance.now();
+  const epoch = Date.now();
   await api.triggers('bench', opts.tasks, filesPerTrigger, posters);
   let lastTrace = 0;
   for (;;) {
     // The groups' counters (100 rows) rather than a count over every task row, 40 times a second: the
     // run ends once the groups show every task SUCCEEDED, which is also what an operator would see.
-    const { rows } = await client.query(`SELECT coalesce(sum(tasks_succeeded), 0)::int AS n FROM group_run`);
-    if (rows[0].n >= opts.tasks) break;
+    if ((await succeeded()) >= before + opts.tasks) break;
     // FERRY_BENCH_TRACE=1: the tasks by status once a second (where the pipeline backs up).
     if (process.env.FERRY_BENCH_TRACE === '1' && performance.now() - lastTrace > 1000) {
       lastTrace = performance.now();
@@ -120,7 +141,10 @@ export async function runLifecycleBench(opts: {
   statements?.(opts.tasks);
   // Trigger→dispatch: from the task's creation (its trigger's) to its sync request reaching the downstream.
   const received = await downstream.received();
-  const { rows: created } = await client.query(`SELECT id, created_at::float8 AS created FROM task_run`);
+  const { rows: created } = await client.query(
+    `SELECT id, created_at::float8 AS created FROM task_run WHERE created_at >= $1`,
+    [epoch],
+  );
   const lat = created.map((r) => received.get(r.id)! - r.created).sort((a, b) => a - b);
   await client.end();
   await api.close();
@@ -142,6 +166,7 @@ export async function runLifecycleBench(opts: {
     cpuMsPerTask,
     schedulerPeakRssMiB,
     posters,
+    history: opts.history ?? 0,
   };
 }
 

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import pg from 'pg';
 import { createTestDatabase, uniquePrefix } from '#ferry/testing';
 import { cpuByKind, cpuPerTask, formatCpu, peakRssMiB, percentile, resetPeakRss } from './proc.js';
+import { historyLabel, seedHistory } from './history.js';
 import { BenchApi, startBenchDownstream, startSchedulerProcess } from './scheduler-fixture.js';
 
 export interface RateSlice {
@@ -16,6 +17,8 @@ export interface RateResult {
   rate: number;
   seconds: number;
   warmSeconds: number;
+  /** Task rows of history in the database before the window (0: a new database). */
+  history: number;
   posted: number;
   failedPosts: number;
   /** From each post's scheduled time (open loop: a late answer is not hidden by a late send). */
@@ -47,27 +50,42 @@ export async function runRateBench(opts: {
   connections?: number;
   /** Seconds of posts at the rate before the window, not measured (default 5). */
   warmSeconds?: number;
+  /** Task rows of earlier runs in the database, analyzed, before the warm-up (seedHistory); 0: a new database. */
+  history?: number;
 }): Promise<RateResult> {
   const db = await createTestDatabase('postgres');
   const downstream = await startBenchDownstream();
-  const scheduler = await startSchedulerProcess(db.config.url, uniquePrefix('bench-rate'), {
-    workers: true,
-    env: { FERRY_SCHEDULER_DB_POOL: '20' },
-  });
+  const prefix = uniquePrefix('bench-rate');
+  const start = () =>
+    startSchedulerProcess(db.config.url, prefix, { workers: true, env: { FERRY_SCHEDULER_DB_POOL: '20' } });
   // Enough connections for a second of posts in flight: a post waiting for a connection is a late post.
-  const api = new BenchApi(scheduler.url, opts.connections ?? Math.max(64, opts.rate));
+  const connect = (url: string) => new BenchApi(url, opts.connections ?? Math.max(64, opts.rate));
+  let scheduler = await start();
+  let api = connect(scheduler.url);
   const client = new pg.Client({ connectionString: db.config.url });
   await client.connect();
   const succeeded = async () =>
     Number((await client.query(`SELECT count(*) AS n FROM task_run WHERE status = 'SUCCEEDED'`)).rows[0].n);
   try {
     await api.define(downstream.url);
+    const history = opts.history ?? 0;
+    if (history > 0) {
+      // Runs to copy as history; then a scheduler started on the database as it now is (see seedHistory).
+      await api.triggers('seed', 1000, 1, 64);
+      await waitFor(async () => (await succeeded()) >= 1000 && (await allRunsEnded(client)), 'the seed runs');
+      await seedHistory(client, history);
+      await api.close();
+      await scheduler.stop();
+      scheduler = await start();
+      api = connect(scheduler.url);
+    }
+    const before = await succeeded();
     // Warm-up at the rate itself, finished before the window: connections (the bench's to the scheduler, the
     // scheduler's to PostgreSQL, each opened on first need), JIT and statements prepared per connection. Without it
     // the window's first seconds (posts answered in 50-500 ms while those are made) set its p99.
     const warmSeconds = opts.warmSeconds ?? 5;
     const warm = await postAtRate(api, opts.rate, Math.round(opts.rate * warmSeconds), 'warm');
-    await waitFor(async () => (await succeeded()) >= warm.posted, 'the warm-up tasks');
+    await waitFor(async () => (await succeeded()) >= before + warm.posted, 'the warm-up tasks');
 
     const processes = {
       [process.pid]: 'bench (posting)',
@@ -79,7 +97,7 @@ export async function runRateBench(opts: {
     const total = Math.round(opts.rate * opts.seconds);
     const epoch = Date.now();
     const { posted, failedPosts, latencies } = await postAtRate(api, opts.rate, total, 'rate');
-    await waitFor(async () => (await succeeded()) >= warm.posted + posted, 'every posted task to succeed');
+    await waitFor(async () => (await succeeded()) >= before + warm.posted + posted, 'every posted task to succeed');
     const cpuMsPerTask = cpuPerTask(cpuBefore, await cpuByKind(processes), posted);
     const schedulerPeakRssMiB = peakRssMiB(scheduler.pid);
 
@@ -107,6 +125,7 @@ export async function runRateBench(opts: {
       rate: opts.rate,
       seconds: opts.seconds,
       warmSeconds,
+      history: opts.history ?? 0,
       posted,
       failedPosts,
       postP50Ms: percentile(latencies, 0.5),
@@ -162,6 +181,12 @@ async function postAtRate(
   return { posted: total - failedPosts, failedPosts, latencies: latencies.sort((a, b) => a - b) };
 }
 
+/** No run left RUNNING (their recounts come a moment after their last task). */
+async function allRunsEnded(client: pg.Client): Promise<boolean> {
+  const { rows } = await client.query(`SELECT count(*) AS n FROM group_run WHERE status = 'RUNNING'`);
+  return Number(rows[0].n) === 0;
+}
+
 /** Polls `done` once a second; gives up after 5 minutes without it. */
 async function waitFor(done: () => Promise<boolean>, what: string): Promise<void> {
   for (const until = Date.now() + 5 * 60_000; !(await done());) {
@@ -174,8 +199,8 @@ export function printRateResult(r: RateResult): void {
   const f = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
   console.log(
     `\nSteady rate: ${f(r.rate)} triggers/s of 1 file for ${r.seconds} s (open loop, after ${r.warmSeconds} s of ` +
-      'the same not measured), scheduler process on ' +
-      'PostgreSQL + Redis, fake downstream calling back at once',
+      `the same not measured), scheduler process on ${historyLabel(r.history)} ` +
+      '+ Redis, fake downstream calling back at once',
   );
   console.table({
     'triggers posted': f(r.posted),

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { benchRedisConnection, onRedisCluster, startBenchRedis, stopBenchRedis } from './bench-redis.js';
 import { httpFloor } from './http-floor.js';
+import { historyLabel } from './history.js';
 import { runLifecycleBench } from './lifecycle.js';
 import { printMemoryResult, runMemoryBench } from './memory.js';
 import { printRateResult, runRateBench } from './rate.js';
@@ -28,7 +29,10 @@ import { printSyncResult, runSyncBench } from './sync.js';
 //   FERRY_BENCH_SCHEDULE_SECONDS (default 60).
 // - sink: the record sink, FERRY_BENCH_SINK_RECORDS (default 5,000) at 1,000/s and unlimited.
 // FERRY_BENCH_REDIS=cluster puts lifecycle and rate (FERRY_BENCH_INSTANCES processes) on the local Redis Cluster.
+// FERRY_BENCH_HISTORY (default 100,000): task rows of earlier runs in the lifecycle's and rate's database, analyzed,
+// before the measured window, as in a database in service (bench/history.ts); 0: a new database.
 const env = process.env;
+const history = Number(env.FERRY_BENCH_HISTORY ?? 100_000);
 const named = (env.FERRY_BENCH_ONLY ?? 'lifecycle,sync,schedules,sink').split(',').map((m) => m.trim());
 const runs = (mode: string) => named.includes(mode) || named.includes('all');
 const f = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
@@ -57,10 +61,12 @@ if (runs('lifecycle')) {
       observability,
       instances: Number(env.FERRY_BENCH_INSTANCES ?? 1),
       filesPerTrigger: Number(env.FERRY_BENCH_FILES_PER_TRIGGER ?? 100),
+      history,
     });
     rates.push(r.tasksPerSecond);
     console.log(
-      `\nTask lifecycle (trigger → dispatch → callback → SUCCEEDED), PostgreSQL + ${onRedis}, fake downstream; ` +
+      `\nTask lifecycle (trigger → dispatch → callback → SUCCEEDED), ${historyLabel(r.history)} + ${onRedis}, ` +
+        'fake downstream; ' +
         `metrics + logging ${observability ? 'ON' : 'OFF'}`,
     );
     console.table({
@@ -100,7 +106,7 @@ if (runs('rate')) {
   const seconds = Number(env.FERRY_BENCH_RATE_SECONDS ?? 60);
   const rates = (env.FERRY_BENCH_RATES ?? '250,500,1000').split(',').map(Number);
   const warmSeconds = Number(env.FERRY_BENCH_RATE_WARM_SECONDS ?? 5);
-  for (const rate of rates) printRateResult(await runRateBench({ rate, seconds, warmSeconds }));
+  for (const rate of rates) printRateResult(await runRateBench({ rate, seconds, warmSeconds, history }));
   await printFloor();
   const n = Number(env.FERRY_BENCH_TASKS ?? 10_000);
   console.log(`Raw BullMQ, ${f(n)} no-op jobs: ${f(await rawBullmqRate(benchRedisConnection(), n))} jobs/s`);

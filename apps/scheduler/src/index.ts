@@ -13,3 +13,5 @@ export { TaskRounds } from './dispatch/task-rounds.js';
 export { TaskEventEntity } from './persistence/index.js';
 export { SessionSweeper } from './accounts/session-sweeper.js';
 export { SchedulerTelemetry } from './observability/scheduler-telemetry.js';
+// The bench has PostgreSQL's statistics read again at once after it seeds its database (bench/history.ts).
+export { pgPool, planGuard } from './storage/pg/plan-guard.js';
