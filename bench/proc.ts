@@ -7,7 +7,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 
 /**
  * CPU milliseconds used so far by kind of process: the processes named by pid, PostgreSQL (every
- * backend), Redis, and any other scheduler process (`main.js`) as "scheduler (2nd process)".
+ * backend, and those that ended), Redis, and any other scheduler process (`main.js`) as "scheduler (2nd process)".
  */
 export async function cpuByKind(named: Record<number, string>): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
@@ -25,10 +25,15 @@ export async function cpuByKind(named: Record<number, string>): Promise<Record<s
         readFile(`/proc/${pid}/cmdline`, 'utf8'),
       ]);
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ms = (Number(fields[11]) + Number(fields[12])) * tickMs;
+      const postgres = cmd.startsWith('postgres') || cmd.includes('/postgres');
+      // utime + stime; for PostgreSQL also cutime + cstime: a backend that ends (its pool closed an idle connection)
+      // hands its CPU to the postmaster, which reaps it. Without that, a backend that ended in the window took its
+      // CPU away with it, and its share before the window was subtracted: PostgreSQL's figure came out too low.
+      const ticks = Number(fields[11]) + Number(fields[12]) + (postgres ? Number(fields[13]) + Number(fields[14]) : 0);
+      const ms = ticks * tickMs;
       const kind =
         named[Number(pid)] ??
-        (cmd.startsWith('postgres') || cmd.includes('/postgres')
+        (postgres
           ? 'postgres'
           : cmd.startsWith('redis-server') && cmd.includes('[cluster]') === onRedisCluster
             ? 'redis'
