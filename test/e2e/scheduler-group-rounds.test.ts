@@ -164,7 +164,7 @@ describe.each(TEST_DB_TYPES)('an ASYNC run started directly on %s', (dbType) => 
     await waitForGroup(s, gid, 'SUCCEEDED');
   });
 
-  it("a small run's first claims are written with its trigger: the engine never claims them, the keys sent are the written ones", async () => {
+  it("a small run's first claims are written with its trigger: the engine never claims them, the keys sent are those", async () => {
     const engine = s.handle.app.get(TaskEngine);
     const claims: string[] = [];
     const submit = engine.submit.bind(engine);
@@ -189,7 +189,7 @@ describe.each(TEST_DB_TYPES)('an ASYNC run started directly on %s', (dbType) => 
     }
   });
 
-  it('claims written with a trigger whose sends then fail are re-sent by the claim path, under their written keys', async () => {
+  it('claims written with a trigger whose sends fail are re-sent by the claim path, under the written keys', async () => {
     const x = await startTestScheduler(dbType, { FERRY_DISPATCH_TIMEOUT_MS: '300' });
     try {
       const rounds = x.handle.app.get(TaskRounds);

@@ -12,7 +12,7 @@ import type { GroupSpec } from '../groups/group-status.js';
 import type { ClaimedRun } from '../tasks/task-engine.js';
 import { type RoundResult, TaskRounds } from './task-rounds.js';
 
-/** The runs of a trigger that `claim` took to start here, by id, with their claims; `start` (or `release`) takes them. */
+/** A trigger's runs that `claim` took to start here, by id, with their claims; `start` (or `release`) takes them. */
 export type ClaimedRuns = Map<string, ClaimedRun>;
 
 /**
@@ -21,11 +21,11 @@ export type ClaimedRuns = Map<string, ClaimedRun>;
  * between a trigger and its sync requests. A trigger's runs are taken before they are written (`claim`): their
  * first claims are decided then and written with them, so they cost no statement of their own; the sends wait for
  * the commit. A crash in between leaves claimed tasks unanswered, which the claim path re-sends under their keys
- * once their sender has surely given up, as after any claim whose send was lost. The job's other part, the poll fallback (the group job, delayed to the
- * first poll), is added only for a run still live `directArmAfterMs` later, so a run whose callbacks end it before
- * then costs the queue nothing. Bigger runs, SYNC runs, dispatches past `concurrency` tasks at once here, and an
- * instance that takes no work go through the queue as before. A crash before the job is added leaves live tasks
- * without a job: the reconciler gives them theirs.
+ * once their sender has surely given up, as after any claim whose send was lost. The job's other part, the poll
+ * fallback (the group job, delayed to the first poll), is added only for a run still live `directArmAfterMs`
+ * later, so a run whose callbacks end it before then costs the queue nothing. Bigger runs, SYNC runs, dispatches
+ * past `concurrency` tasks at once here, and an instance that takes no work go through the queue as before. A
+ * crash before the job is added leaves live tasks without a job: the reconciler gives them theirs.
  */
 @Injectable()
 export class DirectStart implements GroupStatusListener, OnApplicationBootstrap, OnModuleDestroy {

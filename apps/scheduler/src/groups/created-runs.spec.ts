@@ -41,7 +41,7 @@ describe('CreatedRuns', () => {
     expect(runs.takeReady('s')).toBeUndefined(); // SYNC runs go task by task
   });
 
-  it('keeps no ids for a run written claimed (its tasks are being sent already), nor an entry that would never go', () => {
+  it('keeps no ids for a run written claimed (its tasks are being sent), nor an entry that would never go', () => {
     const { runs, rows } = created({ createdReadyIds: 3 });
     runs.created([plan('sent', 'ASYNC', 2, 'DISPATCHED'), plan('b', 'ASYNC', 3)]);
     expect(rows).toHaveLength(5); // its rows are kept all the same: its callbacks need no read

@@ -76,7 +76,7 @@ export class SchedulerMetrics {
     });
     this.triggerToDispatch = new Histogram({
       name: 'ferry_scheduler_trigger_to_dispatch_seconds',
-      help: 'From the trigger (task creation) to its first dispatch',
+      help: 'From the trigger (task creation) to its first sync request being sent',
       buckets: LATENCY_BUCKETS,
       registers,
     });
@@ -123,16 +123,18 @@ export class SchedulerMetrics {
     this.triggers.labels(this.sources.of(source), outcome).inc();
   }
 
-  /** From the engine's after-commit effects: one pass over the batch's events, no I/O. */
-  onMoves(moved: Effects['moved']): void {
+  /** From the engine's after-commit effects (`now`: when they are told): one pass over the batch's events, no I/O. */
+  onMoves(moved: Effects['moved'], now: number): void {
     for (const { event, task } of moved) {
       this.taskMoves.labels(event.fromStatus ?? 'NONE', event.toStatus).inc();
       if (event.fromStatus !== event.toStatus && isTerminal(event.toStatus)) {
         this.tasksFinished.labels(event.toStatus).inc();
         this.taskDuration.labels(event.toStatus).observe(Math.max(0, event.at - task.createdAt) / 1000);
       }
+      // Taken now, not at the claim's decision: the listeners hear of a committed claim just before its sync request
+      // goes, and a small run's claims are decided before its trigger is even written (DirectStart.claim).
       if (event.toStatus === 'DISPATCHED' && event.fromStatus === 'PENDING' && task.attempt === 1) {
-        this.triggerToDispatch.observe(Math.max(0, event.at - task.createdAt) / 1000);
+        this.triggerToDispatch.observe(Math.max(0, now - task.createdAt) / 1000);
       }
       if (event.reason === TaskEventReason.RECONCILIATION_MISMATCH) this.reconMismatches.inc();
     }

@@ -7,6 +7,7 @@ import type { Effects, TaskLifecycleListener } from '../tasks/task-listeners.js'
 import { isTerminal } from '../tasks/task-status.js';
 import type { CallbackObserver, ScheduleObserver, TriggerObserver, TriggerOutcome } from './observers.js';
 import { SchedulerObservability } from './scheduler-observability.js';
+import { CLOCK, type Clock } from '../core/tokens.js';
 
 /**
  * The scheduler's metrics and state-move log lines, fed from the outside of the core as one listener
@@ -23,13 +24,16 @@ export class SchedulerTelemetry
     CallbackObserver,
     OnApplicationShutdown
 {
-  constructor(@Inject(SchedulerObservability) private readonly o: SchedulerObservability) {}
+  constructor(
+    @Inject(SchedulerObservability) private readonly o: SchedulerObservability,
+    @Inject(CLOCK) private readonly clock: Clock = Date.now,
+  ) {}
 
   /** Every committed batch: metrics, then one log line per state move. */
   afterCommit(e: Effects): void {
     if (!e.moved.length) return;
     const { obs, metrics, traces } = this.o;
-    if (obs.config.metrics.enabled) metrics.onMoves(e.moved);
+    if (obs.config.metrics.enabled) metrics.onMoves(e.moved, this.clock());
     const log = obs.hotLogger;
     const lines = obs.config.log.taskMoves && log.isLevelEnabled('info');
     for (const { event, task } of e.moved) {
