@@ -80,6 +80,15 @@ class Upstream {
     return r.rows[0].n;
   }
 
+  /** The sources' connections whose last statement was their LISTEN: listening now. */
+  async listening(): Promise<number> {
+    const r = await this.client.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name = 'ferry-outbox' AND query LIKE 'LISTEN %'`,
+    );
+    return r.rows[0].n;
+  }
+
   /** Ends the sources' connections to this database, as a restart of the upstream's server would. */
   async dropSourceConnections(): Promise<number> {
     const r = await this.client.query(
@@ -224,6 +233,8 @@ describe('the pg-outbox trigger source', () => {
   it('listens again after its connection is dropped: a row written later is read without any poll', async () => {
     await second?.close();
     second = undefined;
+    // The earlier test dropped its connections last: its LISTEN may not be made again yet.
+    await eventually(async () => (await upstream.listening()) > 0, 20_000, 'the source listening again');
     expect(await upstream.dropSourceConnections()).toBeGreaterThan(0);
     // The only reader left polls every ten minutes: only its LISTEN, made again, can bring this row in.
     await upstream.add([triggerBody('outbox-flow', 1, 'outbox-relisten')]);
