@@ -19,10 +19,19 @@ function copyId(column: string): (k: string) => string {
  * is new, and the PostgreSQL it runs on may have autovacuum off: without this, each of those statements is parsed
  * and planned at every run, which is the state of a new deployment's first minute, not of one in service.
  *
- * Copies the finished runs already there (the warm-up's: triggers, runs, tasks and their events, each copy with ids
- * of its own) until `task_run` holds at least `tasks` rows, then analyzes the database. Answers the task rows.
+ * Posts runs to copy (`postRuns`, which also warms the scheduler up) and waits for them to end; then copies the runs
+ * there (triggers, runs, tasks and their events, each copy with ids of its own) until `task_run` holds at least
+ * `tasks` rows, and analyzes the database. Answers the task rows.
  */
-export async function seedHistory(client: pg.Client, tasks: number): Promise<number> {
+export async function seedHistory(client: pg.Client, tasks: number, postRuns: () => Promise<unknown>): Promise<number> {
+  await postRuns();
+  // Every run posted exists once the posts are answered: they have all ended (and been recounted) when none runs.
+  for (const until = Date.now() + 120_000; ;) {
+    const { rows } = await client.query(`SELECT count(*)::int AS n FROM group_run WHERE status = 'RUNNING'`);
+    if (rows[0].n === 0) break;
+    if (Date.now() > until) throw new Error('seedHistory: the runs to copy did not end within 2 minutes');
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const count = async () => Number((await client.query('SELECT count(*) AS n FROM task_run')).rows[0].n);
   const have = await count();
   if (!have) throw new Error('seedHistory copies finished runs: there are none yet');

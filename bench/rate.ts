@@ -70,10 +70,8 @@ export async function runRateBench(opts: {
     await api.define(downstream.url);
     const history = opts.history ?? 0;
     if (history > 0) {
-      // Runs to copy as history; then a scheduler started on the database as it now is (see seedHistory).
-      await api.triggers('seed', 1000, 1, 64);
-      await waitFor(async () => (await succeeded()) >= 1000 && (await allRunsEnded(client)), 'the seed runs');
-      await seedHistory(client, history);
+      // A history, then a scheduler started on the database as it now is (see seedHistory).
+      await seedHistory(client, history, () => api.triggers('seed', 1000, 1, 64));
       await api.close();
       await scheduler.stop();
       scheduler = await start();
@@ -125,7 +123,7 @@ export async function runRateBench(opts: {
       rate: opts.rate,
       seconds: opts.seconds,
       warmSeconds,
-      history: opts.history ?? 0,
+      history,
       posted,
       failedPosts,
       postP50Ms: percentile(latencies, 0.5),
@@ -179,12 +177,6 @@ async function postAtRate(
   }
   await Promise.all(posts);
   return { posted: total - failedPosts, failedPosts, latencies: latencies.sort((a, b) => a - b) };
-}
-
-/** No run left RUNNING (their recounts come a moment after their last task). */
-async function allRunsEnded(client: pg.Client): Promise<boolean> {
-  const { rows } = await client.query(`SELECT count(*) AS n FROM group_run WHERE status = 'RUNNING'`);
-  return Number(rows[0].n) === 0;
 }
 
 /** Polls `done` once a second; gives up after 5 minutes without it. */
