@@ -51,7 +51,7 @@ export class GroupSpecs {
   }
 
   /** Whether the definition is paused, as read at most `pausedFlagMs` ago. */
-  async isPaused(tx: Tx, definitionId: string, now: number): Promise<boolean> {
+  async isPaused(tx: Tx | undefined, definitionId: string, now: number): Promise<boolean> {
     const hit = this.enabled.get(definitionId);
     if (hit && now - hit.at < this.pausedFlagMs) return !hit.enabled;
     const enabled = await this.store.isEnabled(tx, definitionId);

@@ -15,8 +15,8 @@ export interface GroupInfo {
 export interface GroupStore {
   /** The runs' immutable specs; `tx` joins the caller's unit of work (undefined: a read of its own). */
   info(tx: Tx | undefined, ids: string[]): Promise<GroupInfo[]>;
-  /** Whether the definition is enabled (a missing one counts as enabled: its runs go on). */
-  isEnabled(tx: Tx, definitionId: string): Promise<boolean>;
+  /** Whether the definition is enabled (a missing one counts as enabled: its runs go on); `tx` as for `info`. */
+  isEnabled(tx: Tx | undefined, definitionId: string): Promise<boolean>;
   /**
    * Recounts the runs from their tasks and writes what moved, in one transaction that locks the group
    * rows first (so the last of concurrent recounts sees every task move); answers the status changes.

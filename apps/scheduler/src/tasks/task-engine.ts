@@ -105,7 +105,8 @@ export class TaskEngine {
    */
   async claimNew(group: GroupInfo, rows: TaskRow[]): Promise<ClaimedRun | undefined> {
     const now = this.clock();
-    const paused = await this.store.unitOfWork((tx) => this.groups.isPaused(tx, group.spec.definitionId, now));
+    // Outside any unit of work: the flag is nearly always remembered, and a miss is a read of its own.
+    const paused = await this.groups.isPaused(undefined, group.spec.definitionId, now);
     const ctx = this.context(now, group, paused);
     const work = new Work(new Map(rows.map((r) => [r.id, r])));
     const outcomes: Outcome[] = [];

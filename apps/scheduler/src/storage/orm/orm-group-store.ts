@@ -19,8 +19,8 @@ export class OrmGroupStore implements GroupStore {
     return rows.map((r) => ({ id: r.id, runMode: r.runMode as GroupInfo['runMode'], spec: r.spec as GroupSpec }));
   }
 
-  async isEnabled(tx: Tx, definitionId: string): Promise<boolean> {
-    const row = await tx
+  async isEnabled(tx: Tx | undefined, definitionId: string): Promise<boolean> {
+    const row = await (tx ?? this.db.dataSource.manager)
       .getRepository(DefinitionEntity)
       .findOne({ where: { id: definitionId }, select: { id: true, enabled: true } });
     return row ? row.enabled === 1 : true;

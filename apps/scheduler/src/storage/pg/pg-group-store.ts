@@ -21,7 +21,7 @@ export class PgGroupStore implements GroupStore {
     return this.orm.info(tx, ids);
   }
 
-  isEnabled(tx: Tx, definitionId: string): Promise<boolean> {
+  isEnabled(tx: Tx | undefined, definitionId: string): Promise<boolean> {
     return this.orm.isEnabled(tx, definitionId);
   }
 
