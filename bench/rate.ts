@@ -11,6 +11,8 @@ export interface RateSlice {
   completed: number;
   /** Tasks created and not finished at the slice's end: the backlog. */
   live: number;
+  /** The answer time of the posts scheduled in the slice, p99 (ms). */
+  postP99Ms: number;
 }
 
 export interface RateResult {
@@ -94,7 +96,7 @@ export async function runRateBench(opts: {
     const cpuBefore = await cpuByKind(processes);
     const total = Math.round(opts.rate * opts.seconds);
     const epoch = Date.now();
-    const { posted, failedPosts, latencies } = await postAtRate(api, opts.rate, total, 'rate');
+    const { posted, failedPosts, latencies, sent } = await postAtRate(api, opts.rate, total, 'rate');
     await waitFor(async () => (await succeeded()) >= before + warm.posted + posted, 'every posted task to succeed');
     const cpuMsPerTask = cpuPerTask(cpuBefore, await cpuByKind(processes), posted);
     const schedulerPeakRssMiB = peakRssMiB(scheduler.pid);
@@ -115,6 +117,13 @@ export async function runRateBench(opts: {
         end: (end - epoch) / 1000,
         completed: rows.filter((r) => r.finished > end - SLICE_S * 1000 && r.finished <= end).length,
         live: rows.filter((r) => r.created <= end && r.finished > end).length,
+        postP99Ms: percentile(
+          sent
+            .filter((p) => p.at > end - epoch - SLICE_S * 1000 && p.at <= end - epoch)
+            .map((p) => p.ms)
+            .sort((a, b) => a - b),
+          0.99,
+        ),
       });
     const inWindow = rows.filter((r) => r.finished <= windowEnd).length;
     const drainSeconds = Math.max(0, (lastEnd - windowEnd) / 1000);
@@ -157,8 +166,9 @@ async function postAtRate(
   rate: number,
   total: number,
   prefix: string,
-): Promise<{ posted: number; failedPosts: number; latencies: number[] }> {
+): Promise<{ posted: number; failedPosts: number; latencies: number[]; sent: Array<{ at: number; ms: number }> }> {
   const latencies: number[] = [];
+  const sent: Array<{ at: number; ms: number }> = [];
   let failedPosts = 0;
   const t0 = performance.now();
   const due = (i: number) => t0 + (i * 1000) / rate;
@@ -168,7 +178,11 @@ async function postAtRate(
       const scheduled = due(i);
       posts.push(
         api.trigger(`${prefix}-${i}`, 1).then(
-          () => void latencies.push(performance.now() - scheduled),
+          () => {
+            const ms = performance.now() - scheduled;
+            latencies.push(ms);
+            sent.push({ at: scheduled - t0, ms });
+          },
           () => void failedPosts++,
         ),
       );
@@ -176,7 +190,7 @@ async function postAtRate(
     await new Promise((r) => setTimeout(r, 1));
   }
   await Promise.all(posts);
-  return { posted: total - failedPosts, failedPosts, latencies: latencies.sort((a, b) => a - b) };
+  return { posted: total - failedPosts, failedPosts, latencies: latencies.sort((a, b) => a - b), sent };
 }
 
 /** Polls `done` once a second; gives up after 5 minutes without it. */
@@ -212,7 +226,7 @@ export function printRateResult(r: RateResult): void {
   const grew = !!first && !!last && last.live > first.live + r.rate;
   console.log(
     `Backlog ${grew ? 'GREW' : 'did not grow'}; live tasks at each ${SLICE_S} s: ` +
-      r.slices.map((s) => `${s.end}s ${f(s.live)} (${f(s.completed)} done)`).join(', '),
+      r.slices.map((s) => `${s.end}s ${f(s.live)} (${f(s.completed)} done${s.postP99Ms ? `, POST p99 ${f(s.postP99Ms)} ms` : ''})`).join(', '),
   );
   console.log(`CPU ms per task: ${formatCpu(r.cpuMsPerTask)}`);
 }
