@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DataSource, type DataSourceOptions, type MixedList } from 'typeorm';
+import { DataSource, type DataSourceOptions, MigrationExecutor, type MixedList } from 'typeorm';
 import type { DatabaseConfig } from './database-config.js';
 import { SqlLogger } from './sql-logger.js';
 
@@ -73,11 +73,38 @@ export async function openDataSource(config: DatabaseConfig, parts: DataSourcePa
   const ds = new DataSource(dataSourceOptions(config, parts));
   await ds.initialize();
   try {
-    await ds.runMigrations({ transaction: 'each' });
+    await migrate(ds, parts.migrationsTableName);
   } catch (err) {
     // A migration that stops the boot leaves no pool open behind it.
     await ds.destroy();
     throw err;
   }
   return ds;
+}
+
+/**
+ * Runs the pending migrations, each in its own transaction. Instances that boot together on a new
+ * PostgreSQL database would each find every migration pending and create the same tables, and all
+ * but one fail on the catalog's unique key; there they migrate one at a time under a session advisory
+ * lock (per migrations table: apps sharing a database do not wait for each other), on the connection
+ * that holds it, and the next finds nothing left to do. Oracle's equivalent (DBMS_LOCK) needs a grant
+ * the schema owner may not have: there, start one instance first on a new schema. SQLite is one process.
+ */
+async function migrate(ds: DataSource, table: string): Promise<void> {
+  if (ds.options.type !== 'postgres') {
+    await ds.runMigrations({ transaction: 'each' });
+    return;
+  }
+  const runner = ds.createQueryRunner();
+  const key = `ferry:migrations:${table}`;
+  try {
+    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [key]);
+    const executor = new MigrationExecutor(ds, runner);
+    executor.transaction = 'each';
+    await executor.executePendingMigrations();
+  } finally {
+    // Unlocked even after a failed migration (the session lock would otherwise outlive it in the pool).
+    await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(() => undefined);
+    await runner.release();
+  }
 }
