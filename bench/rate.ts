@@ -21,6 +21,8 @@ export interface RateResult {
   warmSeconds: number;
   /** Task rows of history in the database before the window (0: a new database). */
   history: number;
+  /** Scheduler processes taking the triggers in turn. */
+  instances: number;
   posted: number;
   failedPosts: number;
   /** From each post's scheduled time (open loop: a late answer is not hidden by a late send). */
@@ -54,52 +56,60 @@ export async function runRateBench(opts: {
   warmSeconds?: number;
   /** Task rows of earlier runs in the database, analyzed, before the warm-up (seedHistory); 0: a new database. */
   history?: number;
+  /** Scheduler processes, the triggers spread over them in turn as a load balancer would (default 1). */
+  instances?: number;
 }): Promise<RateResult> {
   const db = await createTestDatabase('postgres');
   const downstream = await startBenchDownstream();
   const prefix = uniquePrefix('bench-rate');
   const start = () =>
     startSchedulerProcess(db.config.url, prefix, { workers: true, env: { FERRY_SCHEDULER_DB_POOL: '20' } });
+  const instances = Math.max(1, opts.instances ?? 1);
+  const startAll = () => Promise.all(Array.from({ length: instances }, start));
   // Enough connections for a second of posts in flight: a post waiting for a connection is a late post.
-  const connect = (url: string) => new BenchApi(url, opts.connections ?? Math.max(64, opts.rate));
-  let scheduler = await start();
-  let api = connect(scheduler.url);
+  const connect = (url: string) =>
+    new BenchApi(url, opts.connections ?? Math.max(64, Math.ceil(opts.rate / instances)));
+  let schedulers = await startAll();
+  let apis = schedulers.map((s) => connect(s.url));
   const client = new pg.Client({ connectionString: db.config.url });
   await client.connect();
   const succeeded = async () =>
     Number((await client.query(`SELECT count(*) AS n FROM task_run WHERE status = 'SUCCEEDED'`)).rows[0].n);
+  const stopAll = async () => {
+    await Promise.all(apis.map((a) => a.close()));
+    await Promise.all(schedulers.map((s) => s.stop()));
+  };
   try {
-    await api.define(downstream.url);
+    await apis[0].define(downstream.url);
     const history = opts.history ?? 0;
     if (history > 0) {
-      // A history, then a scheduler started on the database as it now is (see seedHistory).
-      await seedHistory(client, history, () => api.triggers('seed', 1000, 1, 64));
-      await api.close();
-      await scheduler.stop();
-      scheduler = await start();
-      api = connect(scheduler.url);
+      // A history, then schedulers started on the database as it now is (see seedHistory).
+      await seedHistory(client, history, () => apis[0].triggers('seed', 1000, 1, 64));
+      await stopAll();
+      schedulers = await startAll();
+      apis = schedulers.map((s) => connect(s.url));
     }
     const before = await succeeded();
     // Warm-up at the rate itself, finished before the window: connections (the bench's to the scheduler, the
     // scheduler's to PostgreSQL, each opened on first need), JIT and statements prepared per connection. Without it
     // the window's first seconds (posts answered in 50-500 ms while those are made) set its p99.
     const warmSeconds = opts.warmSeconds ?? 5;
-    const warm = await postAtRate(api, opts.rate, Math.round(opts.rate * warmSeconds), 'warm');
+    const warm = await postAtRate(apis, opts.rate, Math.round(opts.rate * warmSeconds), 'warm');
     await waitFor(async () => (await succeeded()) >= before + warm.posted, 'the warm-up tasks');
 
-    const processes = {
+    const processes: Record<number, string> = {
       [process.pid]: 'bench (posting)',
-      [scheduler.pid]: 'scheduler',
       [downstream.pid]: 'fake downstream',
     };
-    await resetPeakRss(scheduler.pid);
+    for (const s of schedulers) processes[s.pid] = 'scheduler';
+    for (const s of schedulers) await resetPeakRss(s.pid);
     const cpuBefore = await cpuByKind(processes);
     const total = Math.round(opts.rate * opts.seconds);
     const epoch = Date.now();
-    const { posted, failedPosts, latencies, sent } = await postAtRate(api, opts.rate, total, 'rate');
+    const { posted, failedPosts, latencies, sent } = await postAtRate(apis, opts.rate, total, 'rate');
     await waitFor(async () => (await succeeded()) >= before + warm.posted + posted, 'every posted task to succeed');
     const cpuMsPerTask = cpuPerTask(cpuBefore, await cpuByKind(processes), posted);
-    const schedulerPeakRssMiB = peakRssMiB(scheduler.pid);
+    const schedulerPeakRssMiB = Math.max(...schedulers.map((s) => peakRssMiB(s.pid)));
 
     // Trigger→dispatch: from the trigger's receipt to its task's sync request reaching the downstream.
     const received = await downstream.received();
@@ -133,6 +143,7 @@ export async function runRateBench(opts: {
       seconds: opts.seconds,
       warmSeconds,
       history,
+      instances,
       posted,
       failedPosts,
       postP50Ms: percentile(latencies, 0.5),
@@ -149,8 +160,7 @@ export async function runRateBench(opts: {
     };
   } finally {
     await client.end();
-    await api.close();
-    await scheduler.stop();
+    await stopAll();
     await downstream.close();
     await db.drop();
   }
@@ -162,7 +172,7 @@ export async function runRateBench(opts: {
  * scheduled time (a late answer is not hidden by a late send).
  */
 async function postAtRate(
-  api: BenchApi,
+  apis: BenchApi[],
   rate: number,
   total: number,
   prefix: string,
@@ -177,7 +187,7 @@ async function postAtRate(
     for (const now = performance.now(); i < total && due(i) <= now; i++) {
       const scheduled = due(i);
       posts.push(
-        api.trigger(`${prefix}-${i}`, 1).then(
+        apis[i % apis.length].trigger(`${prefix}-${i}`, 1).then(
           () => {
             const ms = performance.now() - scheduled;
             latencies.push(ms);
@@ -205,7 +215,7 @@ export function printRateResult(r: RateResult): void {
   const f = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
   console.log(
     `\nSteady rate: ${f(r.rate)} triggers/s of 1 file for ${r.seconds} s (open loop, after ${r.warmSeconds} s of ` +
-      `the same not measured), scheduler process on ${historyLabel(r.history)} ` +
+      `the same not measured), ${r.instances > 1 ? `${r.instances} scheduler processes taking the triggers in turn` : 'scheduler process'} on ${historyLabel(r.history)} ` +
       '+ Redis, fake downstream calling back at once',
   );
   console.table({
@@ -218,7 +228,7 @@ export function printRateResult(r: RateResult): void {
     'tasks/s completed during the posts': f(r.windowTasksPerSecond),
     'tasks/s completed after them': Number.isNaN(r.afterTasksPerSecond) ? '-' : f(r.afterTasksPerSecond),
     'drain after the posts (s)': r.drainSeconds.toFixed(1),
-    'scheduler peak RSS (MiB)': f(r.schedulerPeakRssMiB),
+    [r.instances > 1 ? 'scheduler peak RSS (MiB, the largest)' : 'scheduler peak RSS (MiB)']: f(r.schedulerPeakRssMiB),
   });
   const last = r.slices.findLast((s) => s.end <= r.seconds);
   const first = r.slices[0];
@@ -226,7 +236,12 @@ export function printRateResult(r: RateResult): void {
   const grew = !!first && !!last && last.live > first.live + r.rate;
   console.log(
     `Backlog ${grew ? 'GREW' : 'did not grow'}; live tasks at each ${SLICE_S} s: ` +
-      r.slices.map((s) => `${s.end}s ${f(s.live)} (${f(s.completed)} done${s.postP99Ms ? `, POST p99 ${f(s.postP99Ms)} ms` : ''})`).join(', '),
+      r.slices
+        .map(
+          (s) =>
+            `${s.end}s ${f(s.live)} (${f(s.completed)} done${s.postP99Ms ? `, POST p99 ${f(s.postP99Ms)} ms` : ''})`,
+        )
+        .join(', '),
   );
   console.log(`CPU ms per task: ${formatCpu(r.cpuMsPerTask)}`);
 }

@@ -28,7 +28,8 @@ import { printSyncResult, runSyncBench } from './sync.js';
 // - schedules: fire accuracy of FERRY_BENCH_SCHEDULES (default 1,000) schedules firing every second for
 //   FERRY_BENCH_SCHEDULE_SECONDS (default 60).
 // - sink: the record sink, FERRY_BENCH_SINK_RECORDS (default 5,000) at 1,000/s and unlimited.
-// FERRY_BENCH_REDIS=cluster puts lifecycle and rate (FERRY_BENCH_INSTANCES processes) on the local Redis Cluster.
+// FERRY_BENCH_INSTANCES: scheduler processes (lifecycle: a second full one; rate: that many, taking the triggers in
+// turn as behind a load balancer). FERRY_BENCH_REDIS=cluster puts lifecycle and rate on the local Redis Cluster.
 // FERRY_BENCH_HISTORY (default 100,000): task rows of earlier runs in the lifecycle's and rate's database, analyzed,
 // before the measured window, as in a database in service (bench/history.ts); 0: a new database.
 const env = process.env;
@@ -106,7 +107,8 @@ if (runs('rate')) {
   const seconds = Number(env.FERRY_BENCH_RATE_SECONDS ?? 60);
   const rates = (env.FERRY_BENCH_RATES ?? '250,500,1000').split(',').map(Number);
   const warmSeconds = Number(env.FERRY_BENCH_RATE_WARM_SECONDS ?? 5);
-  for (const rate of rates) printRateResult(await runRateBench({ rate, seconds, warmSeconds, history }));
+  const instances = Number(env.FERRY_BENCH_INSTANCES ?? 1);
+  for (const rate of rates) printRateResult(await runRateBench({ rate, seconds, warmSeconds, history, instances }));
   await printFloor();
   const n = Number(env.FERRY_BENCH_TASKS ?? 10_000);
   console.log(`Raw BullMQ, ${f(n)} no-op jobs: ${f(await rawBullmqRate(benchRedisConnection(), n))} jobs/s`);
