@@ -93,6 +93,8 @@ export const MUTABLE: Array<[column: string, type: string, get: (r: TaskRow) => 
 const UPDATED_AT = TASK_ROW.updatedAt.column;
 
 type ColumnMetadata = ReturnType<EntityManager['connection']['getMetadata']>['columns'][number];
+type EntityMetadata = ReturnType<EntityManager['connection']['getMetadata']>;
+type Driver = EntityManager['connection']['driver'];
 
 /** PostgreSQL's name for an entity column's type, for the array parameters of a set-based insert. */
 function pgType(column: ColumnMetadata): string {
@@ -107,41 +109,114 @@ function pgType(column: ColumnMetadata): string {
   return pg;
 }
 
+/** Column types whose value TypeORM's driver hands to pg as it is (its preparePersistentValue returns it). */
+const AS_IS = new Set(['varchar', 'integer', 'numeric', 'text']);
+
+/**
+ * What an entity's insert from arrays needs, made once per entity of a data source: its table and
+ * columns, each column's array type, and a reader of each column's value for a row as TypeORM's
+ * insert would write it (transformer applied, simple-json as JSON text). The hot path writes a trigger,
+ * its run, task and claim at every POST; building these from the metadata each time cost more than the
+ * statement's own arrays.
+ */
+interface ArrayTable {
+  /** Names the table in the keys of cached statements. */
+  id: number;
+  /** `"table" ("a", "b")`. */
+  into: string;
+  columns: string;
+  types: string[];
+  values: Array<(row: object) => unknown>;
+}
+const arrayTables = new WeakMap<EntityMetadata, ArrayTable>();
+let tableIds = 0;
+
+function arrayTable(em: EntityManager, entity: EntityTarget<ObjectLiteral>): ArrayTable {
+  const meta = em.connection.getMetadata(entity);
+  let table = arrayTables.get(meta);
+  if (!table) {
+    const driver = em.connection.driver;
+    const columns = meta.columns.map((c) => driver.escape(c.databaseName)).join(', ');
+    table = {
+      id: ++tableIds,
+      into: `${driver.escape(meta.tableName)} (${columns})`,
+      columns,
+      types: meta.columns.map(pgType),
+      values: meta.columns.map((c) => columnValue(driver, meta, c)),
+    };
+    arrayTables.set(meta, table);
+  }
+  return table;
+}
+
+function columnValue(driver: Driver, meta: EntityMetadata, c: ColumnMetadata): (row: object) => unknown {
+  const name = `${meta.tableName}.${c.databaseName}`;
+  // TypeORM's insert would write a column's DEFAULT for a missing value; an array can only say NULL.
+  const required = c.default !== undefined;
+  const present = (v: unknown) => {
+    if (v === undefined && required) throw new Error(`${name}: a value is required here`);
+    return v;
+  };
+  const type = String(c.type);
+  const transformers = c.transformer === undefined ? [] : [c.transformer].flat();
+  if (c.embeddedMetadata || c.relationMetadata || (type !== 'simple-json' && !AS_IS.has(type)))
+    return (r) => driver.preparePersistentValue(present(c.getEntityValue(r)), c);
+  const property = c.propertyName;
+  const read = transformers.length
+    ? (r: object) => transformers.reduce((v, t) => t.to(v), (r as Record<string, unknown>)[property])
+    : (r: object) => (r as Record<string, unknown>)[property];
+  if (type === 'simple-json')
+    return (r) => {
+      const v = present(read(r));
+      return v === null || v === undefined ? v : JSON.stringify(v);
+    };
+  return (r) => present(read(r));
+}
+
 export type Part = { entity: EntityTarget<ObjectLiteral>; rows: object[] };
 
 /**
- * `INSERT INTO table (columns) SELECT * FROM unnest($n::type[], …) AS u(columns)`, columns and values from the
- * entity's metadata; `u.<column>` names a value of the row for a WHERE the caller appends.
+ * `INSERT INTO table (columns) SELECT * FROM unnest($n::type[], …) AS u(columns)` for parameters from `first`
+ * on, made once per table and first parameter; `u.<column>` names a value of the row for a WHERE the caller
+ * appends. `one`: the part has one row, given as one parameter per column (`VALUES ($n::type, …)`), not
+ * as arrays: a trigger on its own writes one trigger, run, task and claim, and an array literal of JSON
+ * text is escaped character by character.
  */
-export function insertFromArrays(em: EntityManager, { entity, rows }: Part, params: string[]): string {
-  const driver = em.connection.driver;
-  const meta = em.connection.getMetadata(entity);
-  const columns = meta.columns;
-  const names = columns.map((c) => driver.escape(c.databaseName)).join(', ');
-  const sql =
-    `INSERT INTO ${driver.escape(meta.tableName)} (${names})
-    SELECT * FROM unnest(${columns.map((c, i) => `$${params.length + i + 1}::${pgType(c)}[]`).join(', ')}) ` +
-    `AS u(${names})`;
-  for (const c of columns) {
-    params.push(
-      pgArray(
-        rows.map((r) => {
-          const value = c.getEntityValue(r);
-          // TypeORM's insert would write a column's DEFAULT for a missing value; an array can only say NULL.
-          if (value === undefined && c.default !== undefined)
-            throw new Error(`${meta.tableName}.${c.databaseName}: a value is required here`);
-          return driver.preparePersistentValue(value, c);
-        }),
-      ),
-    );
+function insertSql(table: ArrayTable, first: number, one = false): string {
+  const key = `${table.into}\u0000${first}\u0000${one}`;
+  let sql = insertSqls.get(key);
+  if (!sql) {
+    const params = table.types.map((t, i) => `$${first + i}::${t}${one ? '' : '[]'}`).join(', ');
+    sql =
+      `INSERT INTO ${table.into}
+    SELECT * FROM ${one ? `(VALUES (${params}))` : `unnest(${params})`} ` + `AS u(${table.columns})`;
+    insertSqls.set(key, sql);
   }
+  return sql;
+}
+const insertSqls = new Map<string, string>();
+
+/** One array literal per column of `table` for `rows` (or, `one`, the one row's values), appended to `params`. */
+function pushArrays(table: ArrayTable, rows: object[], params: unknown[], one = false): void {
+  if (one) for (const value of table.values) params.push(value(rows[0]));
+  else for (const value of table.values) params.push(pgArray(rows.map(value)));
+}
+
+/**
+ * The insert from arrays of `part`'s rows: its SQL (parameters numbered after those already in
+ * `params`), its arrays appended to `params`.
+ */
+export function insertFromArrays(em: EntityManager, { entity, rows }: Part, params: unknown[]): string {
+  const table = arrayTable(em, entity);
+  const sql = insertSql(table, params.length + 1);
+  pushArrays(table, rows, params);
   return sql;
 }
 
 /** Rows of one entity (tasks), written by one statement from one array per column. */
 export async function pgInsertRows(em: EntityManager, part: Part): Promise<void> {
   if (!part.rows.length) return;
-  const params: string[] = [];
+  const params: unknown[] = [];
   await query(em, insertFromArrays(em, part, params), params, false);
 }
 
@@ -156,16 +231,25 @@ export async function pgInsertIfNew(
   head: Part & { conflict: string[] },
   rest: Part[],
 ): Promise<boolean> {
-  const params: string[] = [];
-  const driver = em.connection.driver;
-  const ctes = [
-    `h AS (${insertFromArrays(em, head, params)} ` +
-      `ON CONFLICT (${head.conflict.map((c) => driver.escape(c)).join(', ')}) DO NOTHING RETURNING 1)`,
-  ];
-  for (const part of rest)
-    if (part.rows.length)
-      ctes.push(`i${ctes.length} AS (${insertFromArrays(em, part, params)} WHERE EXISTS (SELECT 1 FROM h))`);
-  const rows = await query(em, `WITH ${ctes.join(', ')} SELECT count(*)::int AS n FROM h`, params, false);
+  const parts = [head, ...rest.filter((p) => p.rows.length)];
+  const tables = parts.map((p) => arrayTable(em, p.entity));
+  const ones = parts.map((p) => p.rows.length === 1);
+  const shape = tables.map((t, i) => `${t.id}${ones[i] ? '' : '*'}`).join(' ');
+  const sql = statement(`if-new ${shape} ${head.conflict.join(',')}`, () => {
+    const driver = em.connection.driver;
+    let first = 1;
+    const ctes = tables.map((table, i) => {
+      const insert = insertSql(table, first, ones[i]);
+      first += table.types.length;
+      return i === 0
+        ? `h AS (${insert} ON CONFLICT (${head.conflict.map((c) => driver.escape(c)).join(', ')}) DO NOTHING RETURNING 1)`
+        : `i${i} AS (${insert} WHERE EXISTS (SELECT 1 FROM h))`;
+    });
+    return `WITH ${ctes.join(', ')} SELECT count(*)::int AS n FROM h`;
+  });
+  const params: unknown[] = [];
+  parts.forEach((p, i) => pushArrays(tables[i], p.rows, params, ones[i]));
+  const rows = await query(em, sql, params, false);
   return Number(rows[0]?.n) === 1;
 }
 
@@ -183,22 +267,42 @@ export async function pgInsertNew(
   head: Part & { conflict: string[] },
   owned: OwnedPart[],
 ): Promise<Set<string>> {
-  const params: string[] = [];
-  const driver = em.connection.driver;
-  const ctes = [
-    `p0 AS (${insertFromArrays(em, head, params)} ` +
-      `ON CONFLICT (${head.conflict.map((c) => driver.escape(c)).join(', ')}) DO NOTHING RETURNING id)`,
-  ];
-  const owners = new Set(owned.map((p) => p.owner));
-  for (const part of owned)
-    ctes.push(
-      `p${ctes.length} AS (${insertFromArrays(em, part, params)} ` +
-        `WHERE u.${driver.escape(part.column)} IN (SELECT id FROM p${part.owner})` +
-        `${owners.has(ctes.length) ? ' RETURNING id' : ''})`,
-    );
-  const rows = await query(em, `WITH ${ctes.join(', ')} SELECT id FROM p0`, params, false);
+  const tables = [head, ...owned].map((p) => arrayTable(em, p.entity));
+  const shape = owned.map((p, i) => `${tables[i + 1].id}:${p.column}:${p.owner}`).join(' ');
+  const sql = statement(`new ${tables[0].id} ${head.conflict.join(',')} ${shape}`, () => {
+    const driver = em.connection.driver;
+    const owners = new Set(owned.map((p) => p.owner));
+    let first = 1;
+    const ctes = tables.map((table, i) => {
+      const insert = insertSql(table, first);
+      first += table.types.length;
+      if (i === 0)
+        return (
+          `p0 AS (${insert} ` +
+          `ON CONFLICT (${head.conflict.map((c) => driver.escape(c)).join(', ')}) DO NOTHING RETURNING id)`
+        );
+      const part = owned[i - 1];
+      return (
+        `p${i} AS (${insert} WHERE u.${driver.escape(part.column)} IN (SELECT id FROM p${part.owner})` +
+        `${owners.has(i) ? ' RETURNING id' : ''})`
+      );
+    });
+    return `WITH ${ctes.join(', ')} SELECT id FROM p0`;
+  });
+  const params: unknown[] = [];
+  pushArrays(tables[0], head.rows, params);
+  owned.forEach((p, i) => pushArrays(tables[i + 1], p.rows, params));
+  const rows = await query(em, sql, params, false);
   return new Set(rows.map((r) => r.id as string));
 }
+
+/** A statement's SQL by the shape of what it writes, built once (and so hashed once where it names the statement). */
+function statement(key: string, build: () => string): string {
+  let sql = statements.get(key);
+  if (!sql) statements.set(key, (sql = build()));
+  return sql;
+}
+const statements = new Map<string, string>();
 
 export async function pgInsertTasks(em: EntityManager, rows: TaskRow[], chunk: number): Promise<void> {
   for (let i = 0; i < rows.length; i += chunk)
