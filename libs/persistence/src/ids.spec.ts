@@ -13,4 +13,10 @@ describe('timeOrderedId', () => {
     const same = new Set(Array.from({ length: 1000 }, () => timeOrderedId(1_700_000_000_000)));
     expect(same.size).toBe(1000);
   });
+
+  it('takes its time from each call, also back and forth between milliseconds', () => {
+    expect(timeOrderedId(0x0192_3456_789b).startsWith('01923456-789b-7')).toBe(true);
+    expect(timeOrderedId(0x0192_3456_789a).startsWith('01923456-789a-7')).toBe(true);
+    expect(timeOrderedId(0x0192_3456_789b).startsWith('01923456-789b-7')).toBe(true);
+  });
 });

@@ -8,6 +8,13 @@ import { randomUUID } from 'node:crypto';
  */
 export function timeOrderedId(now = Date.now()): string {
   const random = randomUUID(); // xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx
-  const ms = now.toString(16).padStart(12, '0');
-  return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7${random.slice(15, 18)}-${random.slice(19)}`;
+  if (now !== prefixMs) {
+    // Ids of one millisecond share their first 15 characters (a trigger's run, task and claim; a batch's events).
+    const ms = now.toString(16).padStart(12, '0');
+    prefix = `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7`;
+    prefixMs = now;
+  }
+  return prefix + random.slice(15);
 }
+let prefixMs = NaN;
+let prefix = '';
