@@ -37,4 +37,9 @@ describe('scheduler instances booting together on a new PostgreSQL database', ()
     );
     expect(locks[0].n).toBe(0);
   });
+
+  it("runs its sessions without PostgreSQL's JIT (short statements; a compile costs up to a second)", async () => {
+    const rows: Array<{ jit: string }> = await opened[0].dataSource.query('SHOW jit');
+    expect(rows[0].jit).toBe('off');
+  });
 });

@@ -12,6 +12,8 @@ export interface DataSourceParts {
   migrations: Classes;
   /** Keeps each app's migration bookkeeping apart when apps share one database. */
   migrationsTableName: string;
+  /** PostgreSQL settings for every session of the app's pool (`-c name=value`, after any PGOPTIONS). */
+  postgresSettings?: Record<string, string>;
 }
 
 /** Builds the TypeORM options for one app; schema comes from migrations, never `synchronize`. */
@@ -40,7 +42,12 @@ export function dataSourceOptions(config: DatabaseConfig, parts: DataSourceParts
         },
       } as DataSourceOptions;
     case 'postgres':
-      return { ...common, type: 'postgres', url: config.url, extra: { max: config.poolSize } };
+      return {
+        ...common,
+        type: 'postgres',
+        url: config.url,
+        extra: { max: config.poolSize, ...sessionOptions(parts.postgresSettings) },
+      };
     case 'oracle':
       // oracledb Thin mode: no Instant Client needed.
       return {
@@ -51,6 +58,13 @@ export function dataSourceOptions(config: DatabaseConfig, parts: DataSourceParts
         extra: { poolMax: config.poolSize },
       } as DataSourceOptions;
   }
+}
+
+/** pg's `options` (the startup packet's) for `settings`; pg reads PGOPTIONS only when none are given, so it leads. */
+function sessionOptions(settings: Record<string, string> | undefined): { options?: string } {
+  if (!settings || !Object.keys(settings).length) return {};
+  const own = Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`);
+  return { options: [process.env.PGOPTIONS, ...own].filter(Boolean).join(' ') };
 }
 
 /** What oracledb's getConnection takes, from an oracle:// URL (the consumer's worker threads connect themselves). */

@@ -42,6 +42,9 @@ export async function openSchedulerDb(config: DatabaseConfig, secrets?: SecretBo
       entities: SCHEDULER_ENTITIES,
       migrations: schedulerMigrations(secrets),
       migrationsTableName: 'scheduler_migrations',
+      // Short statements only: PostgreSQL's JIT compiles any whose estimate passes jit_above_cost, and an
+      // estimate can be far off (see AlertRaiser's mismatch read); a compile costs up to a second of CPU.
+      postgresSettings: { jit: 'off' },
     }),
   );
 }
