@@ -120,13 +120,17 @@ const AS_IS = new Set(['varchar', 'integer', 'numeric', 'text']);
  * statement's own arrays.
  */
 interface ArrayTable {
-  /** Names the table in the keys of cached statements. */
+  /** Names the table in the keys of the statements it heads. */
   id: number;
   /** `"table" ("a", "b")`. */
   into: string;
   columns: string;
   types: string[];
   values: Array<(row: object) => unknown>;
+  /** Its inserts by first parameter and form (insertSql). */
+  inserts: Map<string, string>;
+  /** The statements it heads, by the shape of the rest (statement). */
+  statements: Map<string, string>;
 }
 const arrayTables = new WeakMap<EntityMetadata, ArrayTable>();
 let tableIds = 0;
@@ -143,6 +147,8 @@ function arrayTable(em: EntityManager, entity: EntityTarget<ObjectLiteral>): Arr
       columns,
       types: meta.columns.map(pgType),
       values: meta.columns.map((c) => columnValue(driver, meta, c)),
+      inserts: new Map(),
+      statements: new Map(),
     };
     arrayTables.set(meta, table);
   }
@@ -183,18 +189,17 @@ export type Part = { entity: EntityTarget<ObjectLiteral>; rows: object[] };
  * text is escaped character by character.
  */
 function insertSql(table: ArrayTable, first: number, one = false): string {
-  const key = `${table.into}\u0000${first}\u0000${one}`;
-  let sql = insertSqls.get(key);
+  const key = `${first}${one ? ' one' : ''}`;
+  let sql = table.inserts.get(key);
   if (!sql) {
     const params = table.types.map((t, i) => `$${first + i}::${t}${one ? '' : '[]'}`).join(', ');
     sql =
       `INSERT INTO ${table.into}
     SELECT * FROM ${one ? `(VALUES (${params}))` : `unnest(${params})`} ` + `AS u(${table.columns})`;
-    insertSqls.set(key, sql);
+    table.inserts.set(key, sql);
   }
   return sql;
 }
-const insertSqls = new Map<string, string>();
 
 /** One array literal per column of `table` for `rows` (or, `one`, the one row's values), appended to `params`. */
 function pushArrays(table: ArrayTable, rows: object[], params: unknown[], one = false): void {
@@ -235,7 +240,7 @@ export async function pgInsertIfNew(
   const tables = parts.map((p) => arrayTable(em, p.entity));
   const ones = parts.map((p) => p.rows.length === 1);
   const shape = tables.map((t, i) => `${t.id}${ones[i] ? '' : '*'}`).join(' ');
-  const sql = statement(`if-new ${shape} ${head.conflict.join(',')}`, () => {
+  const sql = statement(tables[0], `if-new ${shape} ${head.conflict.join(',')}`, () => {
     const driver = em.connection.driver;
     let first = 1;
     const ctes = tables.map((table, i) => {
@@ -269,7 +274,7 @@ export async function pgInsertNew(
 ): Promise<Set<string>> {
   const tables = [head, ...owned].map((p) => arrayTable(em, p.entity));
   const shape = owned.map((p, i) => `${tables[i + 1].id}:${p.column}:${p.owner}`).join(' ');
-  const sql = statement(`new ${tables[0].id} ${head.conflict.join(',')} ${shape}`, () => {
+  const sql = statement(tables[0], `new ${head.conflict.join(',')} ${shape}`, () => {
     const driver = em.connection.driver;
     const owners = new Set(owned.map((p) => p.owner));
     let first = 1;
@@ -296,13 +301,15 @@ export async function pgInsertNew(
   return new Set(rows.map((r) => r.id as string));
 }
 
-/** A statement's SQL by the shape of what it writes, built once (and so hashed once where it names the statement). */
-function statement(key: string, build: () => string): string {
-  let sql = statements.get(key);
-  if (!sql) statements.set(key, (sql = build()));
+/**
+ * A statement's SQL by the shape of what it writes, built once (and so hashed once where it names the statement),
+ * kept by the table that heads it: with its data source's metadata, not for the process.
+ */
+function statement(head: ArrayTable, key: string, build: () => string): string {
+  let sql = head.statements.get(key);
+  if (!sql) head.statements.set(key, (sql = build()));
   return sql;
 }
-const statements = new Map<string, string>();
 
 export async function pgInsertTasks(em: EntityManager, rows: TaskRow[], chunk: number): Promise<void> {
   for (let i = 0; i < rows.length; i += chunk)
