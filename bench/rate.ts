@@ -106,7 +106,8 @@ export async function runRateBench(opts: {
     const cpuBefore = await cpuByKind(processes);
     const total = Math.round(opts.rate * opts.seconds);
     const epoch = Date.now();
-    const { posted, failedPosts, latencies, sent } = await postAtRate(apis, opts.rate, total, 'rate');
+    const { posted, failedPosts, sent } = await postAtRate(apis, opts.rate, total, 'rate');
+    const latencies = sent.map((p) => p.ms).sort((a, b) => a - b);
     await waitFor(async () => (await succeeded()) >= before + warm.posted + posted, 'every posted task to succeed');
     const cpuMsPerTask = cpuPerTask(cpuBefore, await cpuByKind(processes), posted);
     const schedulerPeakRssMiB = Math.max(...schedulers.map((s) => peakRssMiB(s.pid)));
@@ -168,16 +169,15 @@ export async function runRateBench(opts: {
 
 /**
  * `total` triggers of one file (message ids `prefix-i`) posted open loop at `rate` a second: each on its schedule,
- * not after the previous answer. Answers the posts that succeeded and their answer times, sorted, from each post's
- * scheduled time (a late answer is not hidden by a late send).
+ * not after the previous answer. Answers, for each post that succeeded, when it was due (ms after the first) and its
+ * answer time from then (a late answer is not hidden by a late send).
  */
 async function postAtRate(
   apis: BenchApi[],
   rate: number,
   total: number,
   prefix: string,
-): Promise<{ posted: number; failedPosts: number; latencies: number[]; sent: Array<{ at: number; ms: number }> }> {
-  const latencies: number[] = [];
+): Promise<{ posted: number; failedPosts: number; sent: Array<{ at: number; ms: number }> }> {
   const sent: Array<{ at: number; ms: number }> = [];
   let failedPosts = 0;
   const t0 = performance.now();
@@ -188,11 +188,7 @@ async function postAtRate(
       const scheduled = due(i);
       posts.push(
         apis[i % apis.length].trigger(`${prefix}-${i}`, 1).then(
-          () => {
-            const ms = performance.now() - scheduled;
-            latencies.push(ms);
-            sent.push({ at: scheduled - t0, ms });
-          },
+          () => void sent.push({ at: scheduled - t0, ms: performance.now() - scheduled }),
           () => void failedPosts++,
         ),
       );
@@ -200,7 +196,7 @@ async function postAtRate(
     await new Promise((r) => setTimeout(r, 1));
   }
   await Promise.all(posts);
-  return { posted: total - failedPosts, failedPosts, latencies: latencies.sort((a, b) => a - b), sent };
+  return { posted: total - failedPosts, failedPosts, sent };
 }
 
 /** Polls `done` once a second; gives up after 5 minutes without it. */
